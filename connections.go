@@ -1,0 +1,157 @@
+package warehousesync
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+)
+
+// Connection is where a warehouse is and how to log in to it.
+//
+// Config holds the warehouse-specific settings: a *SnowflakeConfig, *BigQueryConfig, *RedshiftConfig or
+// *DatabricksConfig, or a *RawConfig for a provider this version does not know. When ServiceProvider is
+// empty it is filled from the type of Config on encoding.
+type Connection struct {
+	ID              string           `json:"id"`
+	Name            string           `json:"name"`
+	State           State            `json:"state"`
+	Status          ConnectionStatus `json:"status,omitempty"` // read-only
+	Errors          []ErrorDetail    `json:"errors,omitempty"` // read-only
+	ServiceProvider ServiceProvider  `json:"service_provider"`
+	Config          ConnectionConfig `json:"config"`
+	CreatedOn       Timestamp        `json:"created_on"`                 // read-only
+	CreatedBy       string           `json:"created_by,omitempty"`       // read-only
+	LastModifiedOn  Timestamp        `json:"last_modified_on"`           // read-only; null until the first update
+	LastModifiedBy  string           `json:"last_modified_by,omitempty"` // read-only
+}
+
+// ConnectionConfig is the warehouse-specific part of a Connection.
+type ConnectionConfig interface {
+	// ServiceProvider is the warehouse this config is for.
+	ServiceProvider() ServiceProvider
+}
+
+// SnowflakeConfig is the config of a Snowflake connection. The server fills AWSIAMUserARN and
+// AWSExternalID when they are left empty.
+type SnowflakeConfig struct {
+	AccountIdentifier  string `json:"account_identifier"`
+	Region             string `json:"region"`
+	Warehouse          string `json:"warehouse"`
+	Database           string `json:"database"`
+	Role               string `json:"role"`
+	User               string `json:"user"`
+	Password           Secret `json:"password,omitempty"` // masked on every read
+	StorageIntegration string `json:"storage_integration"`
+	AWSIAMUserARN      string `json:"aws_iam_user_arn,omitempty"`
+	AWSExternalID      string `json:"aws_external_id,omitempty"`
+}
+
+// ServiceProvider returns ProviderSnowflake.
+func (*SnowflakeConfig) ServiceProvider() ServiceProvider { return ProviderSnowflake }
+
+// BigQueryConfig is the config of a Google BigQuery connection.
+type BigQueryConfig struct {
+	Region            string `json:"region"`
+	ProjectID         string `json:"project_id"`
+	DatasetID         string `json:"dataset_id"`
+	ServiceAccountID  string `json:"service_account_id"`
+	ServiceAccountKey Secret `json:"service_account_key,omitempty"` // the key file's JSON; masked on every read
+}
+
+// ServiceProvider returns ProviderBigQuery.
+func (*BigQueryConfig) ServiceProvider() ServiceProvider { return ProviderBigQuery }
+
+// RedshiftConfig is the config of an Amazon Redshift connection. The server fills Port with "5439" when
+// it is left empty.
+type RedshiftConfig struct {
+	Database      string `json:"database"`
+	Host          string `json:"host"`
+	Port          string `json:"port,omitempty"`
+	User          string `json:"user"`
+	Password      Secret `json:"password,omitempty"` // masked on every read
+	AWSIAMRoleARN string `json:"aws_iam_role_arn"`
+}
+
+// ServiceProvider returns ProviderRedshift.
+func (*RedshiftConfig) ServiceProvider() ServiceProvider { return ProviderRedshift }
+
+// DatabricksConfig is the config of a Databricks connection.
+type DatabricksConfig struct {
+	Provider string `json:"provider"` // the Databricks organization name of the metastore
+	Schema   string `json:"schema"`
+}
+
+// ServiceProvider returns ProviderDatabricks.
+func (*DatabricksConfig) ServiceProvider() ServiceProvider { return ProviderDatabricks }
+
+// RawConfig keeps the config of a provider this version does not know, byte for byte, so a connection
+// read from a newer API can be written back unchanged.
+type RawConfig struct {
+	Provider ServiceProvider
+	JSON     json.RawMessage
+}
+
+// ServiceProvider returns the provider the config came with.
+func (c *RawConfig) ServiceProvider() ServiceProvider { return c.Provider }
+
+// MarshalJSON writes the kept bytes (null when there are none).
+func (c *RawConfig) MarshalJSON() ([]byte, error) {
+	if len(c.JSON) == 0 {
+		return []byte("null"), nil
+	}
+	return c.JSON, nil
+}
+
+// String shows only the provider and the size, since an unknown config may hold secrets.
+func (c *RawConfig) String() string {
+	return fmt.Sprintf("RawConfig{Provider: %s, %d bytes}", c.Provider, len(c.JSON))
+}
+
+// connectionWire is Connection with a raw config, for encoding and decoding.
+type connectionWire Connection
+
+// MarshalJSON encodes c, filling service_provider from the config type when it is empty.
+func (c Connection) MarshalJSON() ([]byte, error) {
+	w := connectionWire(c)
+	if w.ServiceProvider == "" && w.Config != nil {
+		w.ServiceProvider = w.Config.ServiceProvider()
+	}
+	return json.Marshal(w)
+}
+
+// UnmarshalJSON decodes c, choosing the config type from service_provider. The config of an unknown
+// provider is kept as a *RawConfig.
+func (c *Connection) UnmarshalJSON(b []byte) error {
+	var aux struct {
+		*connectionWire
+		Config json.RawMessage `json:"config"`
+	}
+	aux.connectionWire = (*connectionWire)(c)
+	if err := json.Unmarshal(b, &aux); err != nil {
+		return err
+	}
+	c.Config = nil
+	raw := bytes.TrimSpace(aux.Config)
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil
+	}
+	var cfg ConnectionConfig
+	switch c.ServiceProvider {
+	case ProviderSnowflake:
+		cfg = &SnowflakeConfig{}
+	case ProviderBigQuery:
+		cfg = &BigQueryConfig{}
+	case ProviderRedshift:
+		cfg = &RedshiftConfig{}
+	case ProviderDatabricks:
+		cfg = &DatabricksConfig{}
+	default:
+		c.Config = &RawConfig{Provider: c.ServiceProvider, JSON: append(json.RawMessage(nil), raw...)}
+		return nil
+	}
+	if err := json.Unmarshal(raw, cfg); err != nil {
+		return fmt.Errorf("decoding %s config: %w", c.ServiceProvider, err)
+	}
+	c.Config = cfg
+	return nil
+}

@@ -1,0 +1,104 @@
+package warehousesync
+
+import "encoding/json"
+
+// Pipeline syncs the rows of a data model through a connection on a schedule.
+type Pipeline struct {
+	ID           string       `json:"id"`
+	Name         string       `json:"name"`
+	PipelineType PipelineType `json:"pipeline_type"`
+	ConnectionID string       `json:"connection_id"`
+	// FieldTransformationID is required for PipelineEvents and forbidden for PipelineUserAttributes.
+	FieldTransformationID string `json:"field_transformation_id,omitempty"`
+	DataModelID           string `json:"data_model_id"`
+	// PartnerFeedID and PartnerFeedKey name the feed the data is routed to; either may be given.
+	PartnerFeedID   *int64         `json:"partner_feed_id,omitempty"`
+	PartnerFeedKey  string         `json:"partner_feed_key,omitempty"`
+	State           State          `json:"state"`            // StateNew, StateActive or StatePaused
+	Status          PipelineStatus `json:"status,omitempty"` // read-only
+	Errors          []ErrorDetail  `json:"errors,omitempty"` // read-only
+	SyncMode        SyncMode       `json:"sync_mode"`
+	Schedule        Schedule       `json:"schedule"`
+	Environment     Environment    `json:"environment"`
+	DataPlanID      string         `json:"data_plan_id,omitempty"`
+	DataPlanVersion *int64         `json:"data_plan_version,omitempty"`
+	CreatedOn       Timestamp      `json:"created_on"`                 // read-only
+	CreatedBy       string         `json:"created_by,omitempty"`       // read-only
+	LastModifiedOn  Timestamp      `json:"last_modified_on"`           // read-only; null until the first update
+	LastModifiedBy  string         `json:"last_modified_by,omitempty"` // read-only
+}
+
+// UnmarshalJSON decodes p, accepting partner_feed_id and data_plan_version as numbers or strings.
+func (p *Pipeline) UnmarshalJSON(b []byte) error {
+	type plain Pipeline
+	aux := struct {
+		*plain
+		PartnerFeedID   flexInt64Ptr `json:"partner_feed_id"`
+		DataPlanVersion flexInt64Ptr `json:"data_plan_version"`
+	}{plain: (*plain)(p), PartnerFeedID: flexInt64Ptr{&p.PartnerFeedID}, DataPlanVersion: flexInt64Ptr{&p.DataPlanVersion}}
+	return json.Unmarshal(b, &aux)
+}
+
+// SyncMode says which rows each run syncs.
+type SyncMode struct {
+	Type SyncModeType `json:"type"`
+	// IteratorField and IteratorDataType are required for SyncIncremental.
+	IteratorField    string           `json:"iterator_field,omitempty"`
+	IteratorDataType IteratorDataType `json:"iterator_data_type,omitempty"`
+	// From is the first instant of data to sync (zero: unbounded). It cannot change after creation.
+	From Timestamp `json:"from,omitzero"`
+	// Until is the instant after the last data to sync (zero: unbounded).
+	Until Timestamp `json:"until,omitzero"`
+}
+
+// Schedule says when a pipeline runs.
+type Schedule struct {
+	Type ScheduleType `json:"type"`
+	// Frequency and Start are required for ScheduleInterval.
+	Frequency Frequency `json:"frequency,omitempty"`
+	// Delay postpones each interval's run after the interval ends.
+	Delay Delay     `json:"delay,omitzero"`
+	Start Timestamp `json:"start,omitzero"`
+	End   Timestamp `json:"end,omitzero"`
+}
+
+// TriggerResponse is the answer of Pipelines.Trigger.
+type TriggerResponse struct {
+	PipelineRunID int64         `json:"pipeline_run_id"`
+	Status        TriggerStatus `json:"status"` // TriggerAttemptRequested
+}
+
+// UnmarshalJSON decodes r, accepting pipeline_run_id as a number or a string.
+func (r *TriggerResponse) UnmarshalJSON(b []byte) error {
+	type plain TriggerResponse
+	aux := struct {
+		*plain
+		PipelineRunID *flexInt64 `json:"pipeline_run_id"`
+	}{plain: (*plain)(r), PipelineRunID: (*flexInt64)(&r.PipelineRunID)}
+	return json.Unmarshal(b, &aux)
+}
+
+// Report is the status report of a pipeline, with its connection and data model and its latest run.
+type Report struct {
+	PipelineID       string           `json:"pipeline_id"`
+	Status           PipelineStatus   `json:"status"`
+	Errors           []ErrorDetail    `json:"errors,omitempty"`
+	ConnectionStatus ConnectionStatus `json:"connection_status"`
+	ConnectionErrors []ErrorDetail    `json:"connection_errors,omitempty"`
+	DataModelStatus  DataModelStatus  `json:"data_model_status"`
+	DataModelErrors  []ErrorDetail    `json:"data_model_errors,omitempty"`
+	// LatestSuccessfulPipelineRunID is the successful run with the greatest range end; nil when none.
+	LatestSuccessfulPipelineRunID *int64 `json:"latest_successful_pipeline_run_id"`
+	// LatestPipelineRun is the run with the greatest logical date; nil when there is none.
+	LatestPipelineRun *Run `json:"latest_pipeline_run"`
+}
+
+// UnmarshalJSON decodes r, accepting latest_successful_pipeline_run_id as a number or a string.
+func (r *Report) UnmarshalJSON(b []byte) error {
+	type plain Report
+	aux := struct {
+		*plain
+		LatestSuccessfulPipelineRunID flexInt64Ptr `json:"latest_successful_pipeline_run_id"`
+	}{plain: (*plain)(r), LatestSuccessfulPipelineRunID: flexInt64Ptr{&r.LatestSuccessfulPipelineRunID}}
+	return json.Unmarshal(b, &aux)
+}
