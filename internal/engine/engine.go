@@ -118,7 +118,9 @@ func (e *Engine) ListRuns(workspace, id string, q RunQuery) ws.RunPage { return 
 
 // Report returns the pipeline's latest run (greatest logical_date, then id) and the id of its
 // successful run with the greatest range_end; nil when there is none.
-func (e *Engine) Report(workspace, id string) (latest *ws.Run, latestSuccessful *int64) { return nil, nil }
+func (e *Engine) Report(workspace, id string) (latest *ws.Run, latestSuccessful *int64) {
+	return nil, nil
+}
 
 // NextEvent is the time of the next pending event, if any.
 func (e *Engine) NextEvent() (time.Time, bool) { return time.Time{}, false }
