@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"net/http"
 	"slices"
 	"strings"
 
@@ -124,21 +124,16 @@ func ValidateExample(doc *openapi3.T, method, pathTemplate string, status int, b
 	return nil
 }
 
-// findOperation finds the operation method pathTemplate, with or without the server's base path.
+// findOperation finds the operation method pathTemplate, with or without the server's base path,
+// whatever the names of the template's variables.
 func findOperation(doc *openapi3.T, method, pathTemplate string) (*openapi3.Operation, error) {
 	if doc == nil || doc.Paths == nil {
-		return nil, fmt.Errorf("no description")
+		return nil, errors.New("no description")
 	}
-	candidates := []string{pathTemplate}
-	for _, item := range doc.Paths.Map() {
-		base := basePath(serversOf(doc, item))
-		if rest, ok := strings.CutPrefix(pathTemplate, base); ok && base != "" && rest != pathTemplate {
-			candidates = append(candidates, rest)
-		}
-	}
-	for _, p := range candidates {
-		item := doc.Paths.Find(p)
-		if item == nil {
+	want := normalizeTemplate(pathTemplate)
+	for path, item := range doc.Paths.Map() {
+		full := basePath(serversOf(doc, item)) + path
+		if normalizeTemplate(path) != want && normalizeTemplate(full) != want {
 			continue
 		}
 		op := item.GetOperation(strings.ToUpper(method))
@@ -147,7 +142,26 @@ func findOperation(doc *openapi3.T, method, pathTemplate string) (*openapi3.Oper
 		}
 		return op, nil
 	}
-	return nil, fmt.Errorf("the description has no such path")
+	return nil, errors.New("the description has no such path")
+}
+
+// normalizeTemplate drops the names of a path template's variables: "/a/{id}" becomes "/a/{}".
+func normalizeTemplate(template string) string {
+	var b strings.Builder
+	for {
+		open := strings.IndexByte(template, '{')
+		if open < 0 {
+			break
+		}
+		end := strings.IndexByte(template[open:], '}')
+		if end < 0 {
+			break
+		}
+		b.WriteString(template[:open+1])
+		template = template[open+end:]
+	}
+	b.WriteString(template)
+	return b.String()
 }
 
 // serversOf returns the servers that apply to item: its own, else the document's.
@@ -174,9 +188,4 @@ func basePath(servers openapi3.Servers) string {
 		}
 	}
 	return strings.TrimSuffix(u, "/")
-}
-
-// statusText names a status for reports: "400 Bad Request".
-func statusText(status int) string {
-	return fmt.Sprintf("%d %s", status, http.StatusText(status))
 }

@@ -78,9 +78,9 @@ func newValidator(doc *openapi3.T) *validator {
 			v.err = fmt.Errorf("building a router for the paths under %q: %w", base, err)
 			return v
 		}
-		prefix, _, _ := strings.Cut(base, "{")
-		if base == "" {
-			prefix = ""
+		prefix, _, hasVars := strings.Cut(base, "{")
+		if !hasVars && base != "" {
+			prefix = base + "/"
 		}
 		v.groups = append(v.groups, group{prefix: prefix, router: r})
 	}
@@ -221,4 +221,9 @@ func readBody(body io.ReadCloser) ([]byte, error) {
 	}
 	defer body.Close()
 	return io.ReadAll(body)
+}
+
+// statusText names a status for reports: "400 Bad Request".
+func statusText(status int) string {
+	return fmt.Sprintf("%d %s", status, http.StatusText(status))
 }
