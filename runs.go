@@ -170,13 +170,10 @@ func (s *RunsService) Wait(ctx context.Context, pipelineID string, runID int64, 
 		opt(&cfg)
 	}
 	var last *Run
-	timer := time.NewTimer(0)
-	defer timer.Stop()
+	var timer *time.Timer
 	for {
-		select {
-		case <-ctx.Done():
+		if ctx.Err() != nil {
 			return last, waitError(pipelineID, runID, last, ctx.Err())
-		case <-timer.C:
 		}
 		run, err := s.Get(ctx, pipelineID, runID)
 		if err != nil {
@@ -188,7 +185,17 @@ func (s *RunsService) Wait(ctx context.Context, pipelineID string, runID int64, 
 		if last = run; run.Status.Terminal() {
 			return run, nil
 		}
-		timer.Reset(cfg.interval)
+		if timer == nil {
+			timer = time.NewTimer(cfg.interval)
+			defer timer.Stop()
+		} else {
+			timer.Reset(cfg.interval)
+		}
+		select {
+		case <-ctx.Done():
+			return last, waitError(pipelineID, runID, last, ctx.Err())
+		case <-timer.C:
+		}
 	}
 }
 
