@@ -132,7 +132,7 @@ func TestAPIErrorNonJSONBody(t *testing.T) {
 func TestAPIErrorOtherEnvelopes(t *testing.T) {
 	t.Parallel()
 	for body, want := range map[string][]string{
-		`{"message":"internal error"}`:                               {"internal error"},
+		`{"message":"internal error"}`:                                 {"internal error"},
 		`{"error":"access_denied","error_description":"Unauthorized"}`: {"access_denied: Unauthorized"},
 		`{"errors":[]}`: nil,
 		``:              nil,
