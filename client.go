@@ -188,11 +188,15 @@ func NewClientFromEnv(opts ...Option) (*Client, error) {
 			opt(&given)
 		}
 	}
+	workspaceID := os.Getenv(EnvWorkspaceID)
+	if workspaceID == "" {
+		return nil, fmt.Errorf("environment variable %s is not set", EnvWorkspaceID)
+	}
 	var env []Option
-	if v := os.Getenv(EnvAPIURL); v != "" && given.baseURL == "" {
+	if v := os.Getenv(EnvAPIURL); v != "" {
 		env = append(env, WithBaseURL(v))
 	}
-	if v := os.Getenv(EnvTokenURL); v != "" && given.tokenURL == "" {
+	if v := os.Getenv(EnvTokenURL); v != "" {
 		env = append(env, WithTokenURL(v))
 	}
 	if given.auth == authNone {
@@ -205,11 +209,7 @@ func NewClientFromEnv(opts ...Option) (*Client, error) {
 		}
 		env = append(env, WithClientCredentials(id, secret))
 	}
-	workspaceID := os.Getenv(EnvWorkspaceID)
-	if workspaceID == "" {
-		return nil, fmt.Errorf("environment variable %s is not set", EnvWorkspaceID)
-	}
-	return NewClient(workspaceID, append(env, opts...)...)
+	return NewClient(workspaceID, append(env, opts...)...) // opts come last, so they override env
 }
 
 func newClient(workspaceID string, s *settings) (*Client, error) {
