@@ -66,7 +66,7 @@ func newExampleServer() *httptest.Server {
 		reply(w, http.StatusOK, map[string]any{
 			"pipeline_id": r.PathValue("id"), "status": "idle", "connection_status": "healthy", "data_model_status": "valid",
 			"latest_successful_pipeline_run_id": 7,
-			"latest_pipeline_run": map[string]any{"id": 7, "status": "success", "successful_records": "1200"},
+			"latest_pipeline_run":               map[string]any{"id": 7, "status": "success", "successful_records": "1200"},
 		})
 	})
 	var polls atomic.Int32

@@ -112,8 +112,8 @@ func TestLogsNetworkErrors(t *testing.T) {
 func TestNoSecretInLogsOrErrors(t *testing.T) {
 	t.Parallel()
 	const (
-		password    = "pw-Very-Secret-42"
-		accountKey  = `{"private_key":"-----BEGIN PRIVATE KEY-----KEYMATERIAL-----END PRIVATE KEY-----"}`
+		password   = "pw-Very-Secret-42"
+		accountKey = `{"private_key":"-----BEGIN PRIVATE KEY-----KEYMATERIAL-----END PRIVATE KEY-----"}`
 	)
 	secrets := []string{testClientSecret, "tok-1", "tok-2", "tok-3", password, "KEYMATERIAL"} // tokenServer hands out tok-N
 
