@@ -358,8 +358,7 @@ func (c *Client) newRequest(ctx context.Context, method, path string, opts, body
 	return req, nil
 }
 
-// call is newRequest → do for a request whose successful answer decodes into a T (struct{} when the
-// body does not matter).
+// call is newRequest → do for a request whose successful answer decodes into a T.
 func call[T any](ctx context.Context, c *Client, method, path string, opts, body any) (*T, error) {
 	req, err := c.newRequest(ctx, method, path, opts, body)
 	if err != nil {
