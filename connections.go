@@ -2,8 +2,11 @@ package warehousesync
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/url"
 )
 
 // Connection is where a warehouse is and how to log in to it.
@@ -154,4 +157,66 @@ func (c *Connection) UnmarshalJSON(b []byte) error {
 	}
 	c.Config = cfg
 	return nil
+}
+
+// ConnectionsService manages the workspace's warehouse connections (/connections).
+type ConnectionsService service
+
+// ListConnectionsOptions filters Connections.List.
+type ListConnectionsOptions struct {
+	// ServiceProvider keeps only the connections to one kind of warehouse (empty: all).
+	ServiceProvider ServiceProvider `url:"serviceProvider,omitempty"`
+}
+
+// List returns the workspace's connections; opts may be nil.
+func (s *ConnectionsService) List(ctx context.Context, opts *ListConnectionsOptions) ([]*Connection, error) {
+	conns, err := call[[]*Connection](ctx, s.client, http.MethodGet, "connections", opts, nil)
+	if err != nil {
+		return nil, err
+	}
+	return *conns, nil
+}
+
+// Get returns the connection connectionID. Its secrets come back as MaskedSecret.
+func (s *ConnectionsService) Get(ctx context.Context, connectionID string) (*Connection, error) {
+	if err := validateID("connectionID", connectionID); err != nil {
+		return nil, err
+	}
+	return call[Connection](ctx, s.client, http.MethodGet, "connections/"+url.PathEscape(connectionID), nil, nil)
+}
+
+// Create creates conn (POST) and returns the stored connection. ServiceProvider may be left empty: it
+// is taken from the type of conn.Config. ErrWarehouseUnreachable (a 505) means that the warehouse
+// could not be reached with the given settings.
+func (s *ConnectionsService) Create(ctx context.Context, conn *Connection) (*Connection, error) {
+	if err := validateBody("connection", conn); err != nil {
+		return nil, err
+	}
+	return call[Connection](ctx, s.client, http.MethodPost, "connections", nil, conn)
+}
+
+// Update replaces the connection conn.ID with conn (PUT) and returns the stored connection. A secret
+// sent back as MaskedSecret keeps the stored secret, so a connection read with Get can be changed and
+// written back. An update clears a fault of the connection.
+func (s *ConnectionsService) Update(ctx context.Context, conn *Connection) (*Connection, error) {
+	if err := validateBody("connection", conn); err != nil {
+		return nil, err
+	}
+	return call[Connection](ctx, s.client, http.MethodPut, "connections/"+url.PathEscape(conn.ID), nil, conn)
+}
+
+// Delete deletes the connection connectionID. A connection that a pipeline uses cannot be deleted.
+func (s *ConnectionsService) Delete(ctx context.Context, connectionID string) error {
+	if err := validateID("connectionID", connectionID); err != nil {
+		return err
+	}
+	return s.client.delete(ctx, "connections/"+url.PathEscape(connectionID))
+}
+
+// identity returns c's ID and whether c is not nil, for validateBody.
+func (c *Connection) identity() (string, bool) {
+	if c == nil {
+		return "", false
+	}
+	return c.ID, true
 }

@@ -1,5 +1,11 @@
 package warehousesync
 
+import (
+	"context"
+	"net/http"
+	"net/url"
+)
+
 // DataModel is a SQL query that selects the rows a pipeline syncs.
 type DataModel struct {
 	ID             string          `json:"id"`
@@ -19,4 +25,57 @@ type DataModel struct {
 type DataModelConfig struct {
 	// SQLQuery is a single SELECT query; it must still work wrapped as SELECT … FROM (<query>).
 	SQLQuery string `json:"sql_query"`
+}
+
+// DataModelsService manages the workspace's data models (/data-models).
+type DataModelsService service
+
+// List returns the workspace's data models.
+func (s *DataModelsService) List(ctx context.Context) ([]*DataModel, error) {
+	models, err := call[[]*DataModel](ctx, s.client, http.MethodGet, "data-models", nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	return *models, nil
+}
+
+// Get returns the data model modelID.
+func (s *DataModelsService) Get(ctx context.Context, modelID string) (*DataModel, error) {
+	if err := validateID("modelID", modelID); err != nil {
+		return nil, err
+	}
+	return call[DataModel](ctx, s.client, http.MethodGet, "data-models/"+url.PathEscape(modelID), nil, nil)
+}
+
+// Create creates model (POST) and returns the stored data model. A query the API cannot accept is a
+// 400 (ErrBadRequest) naming the problem.
+func (s *DataModelsService) Create(ctx context.Context, model *DataModel) (*DataModel, error) {
+	if err := validateBody("model", model); err != nil {
+		return nil, err
+	}
+	return call[DataModel](ctx, s.client, http.MethodPost, "data-models", nil, model)
+}
+
+// Update replaces the data model model.ID with model (PUT) and returns the stored data model.
+func (s *DataModelsService) Update(ctx context.Context, model *DataModel) (*DataModel, error) {
+	if err := validateBody("model", model); err != nil {
+		return nil, err
+	}
+	return call[DataModel](ctx, s.client, http.MethodPut, "data-models/"+url.PathEscape(model.ID), nil, model)
+}
+
+// Delete deletes the data model modelID. A data model that a pipeline uses cannot be deleted.
+func (s *DataModelsService) Delete(ctx context.Context, modelID string) error {
+	if err := validateID("modelID", modelID); err != nil {
+		return err
+	}
+	return s.client.delete(ctx, "data-models/"+url.PathEscape(modelID))
+}
+
+// identity returns m's ID and whether m is not nil, for validateBody.
+func (m *DataModel) identity() (string, bool) {
+	if m == nil {
+		return "", false
+	}
+	return m.ID, true
 }

@@ -1,3 +1,75 @@
-// Package warehousesync is a Go client for the mParticle Warehouse Sync API (v2): connections, data
-// models, pipelines, triggers, status reports and pipeline runs.
+// Package warehousesync is a Go client for the mParticle Warehouse Sync API (v2): connections to data
+// warehouses (Snowflake, BigQuery, Redshift, Databricks), data models (SQL queries), pipelines that sync a
+// model through a connection on a schedule, on-demand triggers, status reports and pipeline runs.
+//
+// # Getting started
+//
+// A Client works in one workspace. Create it with credentials, then use its services:
+//
+//	c, err := warehousesync.NewClient(workspaceID,
+//		warehousesync.WithClientCredentials(clientID, clientSecret),
+//	)
+//	if err != nil { … }
+//	conns, err := c.Connections.List(ctx, nil)
+//	tr, err := c.Pipelines.Trigger(ctx, "my-pipeline")
+//	run, err := c.Runs.Wait(ctx, "my-pipeline", tr.PipelineRunID)
+//
+// NewClientFromEnv reads MPARTICLE_WORKSPACE_ID, MPARTICLE_CLIENT_ID and MPARTICLE_CLIENT_SECRET (and
+// optionally MPARTICLE_API_URL and MPARTICLE_TOKEN_URL) instead. The services are Connections,
+// DataModels, Pipelines and Runs; every method takes a context first. A Client is safe for concurrent
+// use and should be reused: it caches its access token and keeps HTTP connections open.
+//
+// Requests go to https://api.mparticle.com/platform/v2/workspaces/{workspaceID}; WithBaseURL changes
+// the host and may add a path prefix (a proxy, or the fake server of package warehousesynctest).
+//
+// # Authentication
+//
+// WithClientCredentials uses mParticle's OAuth client-credentials flow: the client posts the documented
+// JSON body to https://sso.auth.mparticle.com/oauth/token (WithTokenURL, WithAudience change it), keeps
+// the token until a minute before it expires, lets concurrent calls share a single token request, and
+// when the API nevertheless answers 401 it fetches a new token once and resends the request.
+// WithBearerToken sends a fixed token; WithTokenSource takes any golang.org/x/oauth2 TokenSource.
+//
+// # Retries
+//
+// Requests are retried with exponential back-off and jitter (go-retryablehttp, see RetryPolicy): GET,
+// PUT and DELETE after network errors and 429, 500, 502, 503 and 504; POST (Create, Trigger) only after
+// 429, 503 and refused connections, because the API has no idempotency keys and a retried trigger could
+// start a second run. A Retry-After header is honoured up to the policy's maximum wait. Waiting stops as
+// soon as the context is done. WithRetryPolicy(RetryPolicy{}) turns retries off.
+//
+// # Errors
+//
+// A response outside 2xx is an *APIError with the status, the API's messages, Retry-After and the raw
+// body. Test for a kind of failure with errors.Is and the sentinels ErrNotFound, ErrBadRequest,
+// ErrPipelineBusy, ErrRateLimited, ErrWarehouseUnreachable (the API's 505), ErrServer and so on:
+//
+//	_, err := c.Pipelines.Trigger(ctx, "my-pipeline")
+//	if errors.Is(err, warehousesync.ErrPipelineBusy) {
+//		// a run is already in progress
+//	}
+//
+// IDs are checked before any request: an empty ID, or one that is not 1 to 128 letters, digits, _ or -,
+// gives a *ValidationError naming the argument.
+//
+// # Runs
+//
+// Runs.List returns one page; Runs.All iterates over all pages (range over it, break to stop early);
+// Runs.Wait polls a run until it succeeds, fails or is stopped, bounded by the context.
+//
+// # Types
+//
+// Every field of the API has a Go field. Enumerations are typed strings with constants (StateActive,
+// RunSuccess, ScheduleOnDemand, …). A Connection's Config is a *SnowflakeConfig, *BigQueryConfig,
+// *RedshiftConfig or *DatabricksConfig (a *RawConfig for a warehouse this version does not know, kept
+// byte for byte); ServiceProvider is filled from it. Timestamp accepts every timestamp shape the API
+// sends, Delay parses schedule delays such as "15m" or "5d", and numbers that the API sends as strings
+// or integers decode either way. Secrets in configs have the type Secret, which never prints its value;
+// the API returns them as MaskedSecret, and sending MaskedSecret back in an update keeps the stored value.
+//
+// # Observability
+//
+// WithLogger logs every attempt at debug level (method, path, status or error, attempt, duration), never
+// headers, bodies or tokens. WithHTTPClient takes an *http.Client with your own transport (tracing,
+// proxies); WithUserAgent adds to the User-Agent "warehousesync-go/<Version>".
 package warehousesync

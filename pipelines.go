@@ -1,6 +1,11 @@
 package warehousesync
 
-import "encoding/json"
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+)
 
 // Pipeline syncs the rows of a data model through a connection on a schedule.
 type Pipeline struct {
@@ -101,4 +106,86 @@ func (r *Report) UnmarshalJSON(b []byte) error {
 		LatestSuccessfulPipelineRunID flexInt64Ptr `json:"latest_successful_pipeline_run_id"`
 	}{plain: (*plain)(r), LatestSuccessfulPipelineRunID: flexInt64Ptr{&r.LatestSuccessfulPipelineRunID}}
 	return json.Unmarshal(b, &aux)
+}
+
+// PipelinesService manages the workspace's pipelines (/inputs/data-pipelines), triggers runs and reads
+// status reports.
+type PipelinesService service
+
+// List returns the workspace's pipelines.
+func (s *PipelinesService) List(ctx context.Context) ([]*Pipeline, error) {
+	pipelines, err := call[[]*Pipeline](ctx, s.client, http.MethodGet, "inputs/data-pipelines", nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	return *pipelines, nil
+}
+
+// Get returns the pipeline pipelineID.
+func (s *PipelinesService) Get(ctx context.Context, pipelineID string) (*Pipeline, error) {
+	if err := validateID("pipelineID", pipelineID); err != nil {
+		return nil, err
+	}
+	return call[Pipeline](ctx, s.client, http.MethodGet, pipelinePath(pipelineID), nil, nil)
+}
+
+// Create creates p (POST) and returns the stored pipeline. Its connection and data model must exist.
+func (s *PipelinesService) Create(ctx context.Context, p *Pipeline) (*Pipeline, error) {
+	if err := validateBody("pipeline", p); err != nil {
+		return nil, err
+	}
+	return call[Pipeline](ctx, s.client, http.MethodPost, "inputs/data-pipelines", nil, p)
+}
+
+// Update replaces the pipeline p.ID with p (PUT) and returns the stored pipeline. SyncMode.From cannot
+// change. An update clears a fault of the pipeline.
+func (s *PipelinesService) Update(ctx context.Context, p *Pipeline) (*Pipeline, error) {
+	if err := validateBody("pipeline", p); err != nil {
+		return nil, err
+	}
+	return call[Pipeline](ctx, s.client, http.MethodPut, pipelinePath(p.ID), nil, p)
+}
+
+// Delete deletes the pipeline pipelineID.
+func (s *PipelinesService) Delete(ctx context.Context, pipelineID string) error {
+	if err := validateID("pipelineID", pipelineID); err != nil {
+		return err
+	}
+	return s.client.delete(ctx, pipelinePath(pipelineID))
+}
+
+// Trigger starts a run of the pipeline pipelineID now (POST /inputs/data-pipelines/trigger) and returns
+// the new run's ID; use Runs.Wait to wait for it. A pipeline that already has a run in progress gives an
+// error matching ErrPipelineBusy. Trigger is not retried after a 500, which might have started a run.
+func (s *PipelinesService) Trigger(ctx context.Context, pipelineID string) (*TriggerResponse, error) {
+	if err := validateID("pipelineID", pipelineID); err != nil {
+		return nil, err
+	}
+	body := triggerRequest{PipelineID: pipelineID}
+	return call[TriggerResponse](ctx, s.client, http.MethodPost, "inputs/data-pipelines/trigger", nil, body)
+}
+
+// Report returns the status report of the pipeline pipelineID: its status, the status of its
+// connection and data model, and its latest run.
+func (s *PipelinesService) Report(ctx context.Context, pipelineID string) (*Report, error) {
+	if err := validateID("pipelineID", pipelineID); err != nil {
+		return nil, err
+	}
+	return call[Report](ctx, s.client, http.MethodGet, pipelinePath(pipelineID)+"/report", nil, nil)
+}
+
+// triggerRequest is the body of a trigger.
+type triggerRequest struct {
+	PipelineID string `json:"pipeline_id"`
+}
+
+// pipelinePath is the path of one pipeline; id must be valid.
+func pipelinePath(id string) string { return "inputs/data-pipelines/" + url.PathEscape(id) }
+
+// identity returns p's ID and whether p is not nil, for validateBody.
+func (p *Pipeline) identity() (string, bool) {
+	if p == nil {
+		return "", false
+	}
+	return p.ID, true
 }

@@ -1,7 +1,13 @@
 package warehousesync
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"iter"
+	"net/http"
+	"strconv"
 	"time"
 )
 
@@ -61,4 +67,157 @@ type ListRunsOptions struct {
 	// StartDate and EndDate keep only runs whose logical date lies in [StartDate, EndDate]; zero: unbounded.
 	StartDate time.Time `url:"startDate,omitempty"`
 	EndDate   time.Time `url:"endDate,omitempty"`
+}
+
+// RunsService reads the runs of pipelines (/inputs/data-pipelines/{id}/runs) and waits for them.
+type RunsService service
+
+// List returns one page of the runs of the pipeline pipelineID, in ascending logical date; opts may be
+// nil (the first page of the server's default size).
+func (s *RunsService) List(ctx context.Context, pipelineID string, opts *ListRunsOptions) (*RunPage, error) {
+	if err := validateID("pipelineID", pipelineID); err != nil {
+		return nil, err
+	}
+	return call[RunPage](ctx, s.client, http.MethodGet, pipelinePath(pipelineID)+"/runs", opts.query(), nil)
+}
+
+// Get returns the run runID of the pipeline pipelineID.
+func (s *RunsService) Get(ctx context.Context, pipelineID string, runID int64) (*Run, error) {
+	if err := errors.Join(validateID("pipelineID", pipelineID), validateRunID(runID)); err != nil {
+		return nil, err
+	}
+	path := pipelinePath(pipelineID) + "/runs/" + strconv.FormatInt(runID, 10)
+	return call[Run](ctx, s.client, http.MethodGet, path, nil, nil)
+}
+
+// All returns an iterator over the runs of the pipeline pipelineID, fetching page after page from
+// opts.CurrentPage (default 1) with opts' size and date range; opts may be nil and is copied, so the
+// caller may change it afterwards. An error is yielded once, with a nil run, and ends the iteration.
+// The iteration also ends when the server says there is no next page, or when a page comes back empty
+// or with a page number already seen (so a misbehaving server cannot make it loop).
+//
+//	for run, err := range c.Runs.All(ctx, "my-pipeline", nil) {
+//		if err != nil {
+//			return err
+//		}
+//		fmt.Println(run.ID, run.Status)
+//	}
+func (s *RunsService) All(ctx context.Context, pipelineID string, opts *ListRunsOptions) iter.Seq2[*Run, error] {
+	var first ListRunsOptions
+	if opts != nil {
+		first = *opts
+	}
+	first.CurrentPage = max(first.CurrentPage, 1)
+	return func(yield func(*Run, error) bool) {
+		o, seen := first, 0
+		for {
+			page, err := s.List(ctx, pipelineID, &o)
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			current := page.CurrentPage
+			if current == 0 {
+				current = o.CurrentPage // a server that leaves the number out
+			}
+			if current <= seen {
+				return // the same page again (or an earlier one): stop rather than loop
+			}
+			for i := range page.Items {
+				if !yield(&page.Items[i], nil) {
+					return
+				}
+			}
+			if !page.HasNextPage || len(page.Items) == 0 {
+				return
+			}
+			seen, o.CurrentPage = current, current+1
+		}
+	}
+}
+
+// DefaultPollInterval is how often Runs.Wait asks for the run's status unless WithPollInterval says
+// otherwise.
+const DefaultPollInterval = 5 * time.Second
+
+// WaitOption configures Runs.Wait.
+type WaitOption func(*waitSettings)
+
+type waitSettings struct {
+	interval time.Duration
+}
+
+// WithPollInterval sets how long Runs.Wait waits between two reads of the run (default
+// DefaultPollInterval; values of 0 or less keep the default).
+func WithPollInterval(d time.Duration) WaitOption {
+	return func(w *waitSettings) {
+		if d > 0 {
+			w.interval = d
+		}
+	}
+}
+
+// Wait polls the run runID of the pipeline pipelineID until its status is terminal (RunSuccess,
+// RunFailed or RunStopped) and returns it; a failed run is not an error, check Status and Errors. Wait
+// is bounded by ctx: when ctx ends first, it returns the last run it read (nil if none) and an error
+// wrapping ctx.Err(). An error of a read ends the wait too (transient errors are already retried).
+func (s *RunsService) Wait(ctx context.Context, pipelineID string, runID int64, opts ...WaitOption) (*Run, error) {
+	if err := errors.Join(validateID("pipelineID", pipelineID), validateRunID(runID)); err != nil {
+		return nil, err
+	}
+	cfg := waitSettings{interval: DefaultPollInterval}
+	for _, opt := range opts {
+		opt(&cfg)
+	}
+	var last *Run
+	var timer *time.Timer
+	for {
+		if ctx.Err() != nil {
+			return last, waitError(pipelineID, runID, last, ctx.Err())
+		}
+		run, err := s.Get(ctx, pipelineID, runID)
+		if err != nil {
+			if ctx.Err() != nil {
+				return last, waitError(pipelineID, runID, last, ctx.Err())
+			}
+			return last, fmt.Errorf("waiting for run %d of pipeline %s: %w", runID, pipelineID, err)
+		}
+		if last = run; run.Status.Terminal() {
+			return run, nil
+		}
+		if timer == nil {
+			timer = time.NewTimer(cfg.interval)
+			defer timer.Stop()
+		} else {
+			timer.Reset(cfg.interval)
+		}
+		select {
+		case <-ctx.Done():
+			return last, waitError(pipelineID, runID, last, ctx.Err())
+		case <-timer.C:
+		}
+	}
+}
+
+// waitError is the error of a Wait that ctx ended.
+func waitError(pipelineID string, runID int64, last *Run, err error) error {
+	if last == nil {
+		return fmt.Errorf("waiting for run %d of pipeline %s: %w", runID, pipelineID, err)
+	}
+	return fmt.Errorf("waiting for run %d of pipeline %s (last status %s): %w", runID, pipelineID, last.Status, err)
+}
+
+// query returns the options as sent: nil for nil options, dates in UTC.
+func (o *ListRunsOptions) query() *ListRunsOptions {
+	if o == nil {
+		return nil
+	}
+	q := *o
+	if !q.StartDate.IsZero() {
+		q.StartDate = q.StartDate.UTC()
+	}
+	if !q.EndDate.IsZero() {
+		q.EndDate = q.EndDate.UTC()
+	}
+	return &q
 }

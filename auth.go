@@ -1,0 +1,196 @@
+package warehousesync
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/oauth2"
+)
+
+// The defaults of the client-credentials flow.
+const (
+	// DefaultTokenURL is mParticle's OAuth token endpoint.
+	DefaultTokenURL = "https://sso.auth.mparticle.com/oauth/token"
+	// DefaultAudience is the audience of tokens for the Platform API.
+	DefaultAudience = "https://api.mparticle.com"
+)
+
+// tokenExpiryMargin is how long before its expiry a cached token is replaced.
+const tokenExpiryMargin = time.Minute
+
+// tokenTimeout bounds one token request. Token requests are shared by concurrent calls, so they do not
+// run under any one caller's context.
+const tokenTimeout = 30 * time.Second
+
+// maxTokenResponse bounds the body read from the token endpoint.
+const maxTokenResponse = 1 << 20
+
+// clientCredentials is an oauth2.TokenSource for mParticle's client-credentials flow, which takes a
+// JSON body (not the form body of RFC 6749). Every Token call makes one request; the caller caches.
+type clientCredentials struct {
+	httpClient   *http.Client
+	tokenURL     string
+	audience     string
+	clientID     string
+	clientSecret string
+	userAgent    string
+	now          func() time.Time
+}
+
+// tokenRequest is the documented body of a token request.
+type tokenRequest struct {
+	ClientID     string `json:"client_id"`
+	ClientSecret string `json:"client_secret"`
+	Audience     string `json:"audience"`
+	GrantType    string `json:"grant_type"`
+}
+
+// tokenResponse is the body of a successful token response.
+type tokenResponse struct {
+	AccessToken string    `json:"access_token"`
+	TokenType   string    `json:"token_type"`
+	ExpiresIn   flexInt64 `json:"expires_in"`
+}
+
+// Token fetches a new access token.
+func (cc *clientCredentials) Token() (*oauth2.Token, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), tokenTimeout)
+	defer cancel()
+	body, err := json.Marshal(tokenRequest{
+		ClientID:     cc.clientID,
+		ClientSecret: cc.clientSecret,
+		Audience:     cc.audience,
+		GrantType:    "client_credentials",
+	})
+	if err != nil {
+		return nil, fmt.Errorf("fetching access token: %w", err)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, cc.tokenURL, bytes.NewReader(body))
+	if err != nil {
+		return nil, fmt.Errorf("fetching access token: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", cc.userAgent)
+	resp, err := cc.httpClient.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("fetching access token: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		u := redactedURL(req.URL)
+		apiErr := newAPIError(resp, http.MethodPost, u, u, cc.now())
+		cc.redact(apiErr)
+		return nil, fmt.Errorf("fetching access token: %w", apiErr)
+	}
+	var tr tokenResponse
+	if err := json.NewDecoder(io.LimitReader(resp.Body, maxTokenResponse)).Decode(&tr); err != nil {
+		return nil, fmt.Errorf("fetching access token: decoding response: %w", err)
+	}
+	if tr.AccessToken == "" {
+		return nil, errors.New("fetching access token: response has no access_token")
+	}
+	tok := &oauth2.Token{AccessToken: tr.AccessToken, TokenType: tr.TokenType}
+	if tr.ExpiresIn > 0 {
+		tok.Expiry = cc.now().Add(time.Duration(tr.ExpiresIn) * time.Second)
+	}
+	return tok, nil
+}
+
+// redact removes the client secret from an error, should a token endpoint ever echo it.
+func (cc *clientCredentials) redact(e *APIError) {
+	if cc.clientSecret == "" {
+		return
+	}
+	e.Body = bytes.ReplaceAll(e.Body, []byte(cc.clientSecret), []byte(MaskedSecret))
+	for i, m := range e.Messages {
+		e.Messages[i] = strings.ReplaceAll(m, cc.clientSecret, MaskedSecret)
+	}
+}
+
+// opaqueSource hides the concrete type of a caller's token source, so that oauth2's
+// ReuseTokenSourceWithExpiry wraps it instead of adopting (and modifying) it.
+type opaqueSource struct{ src oauth2.TokenSource }
+
+func (o opaqueSource) Token() (*oauth2.Token, error) { return o.src.Token() }
+
+// tokens caches the tokens of a base source. Concurrent calls share one refresh (oauth2's reuse source
+// holds a lock while it fetches). After a 401 the cache is replaced, once per rejected token, so the
+// next call fetches a fresh token.
+type tokens struct {
+	base        oauth2.TokenSource
+	refreshable bool // false for a static token: a refresh would return the same token
+
+	mu  sync.Mutex
+	cur oauth2.TokenSource
+}
+
+func newTokens(base oauth2.TokenSource, refreshable bool) *tokens {
+	return &tokens{
+		base:        base,
+		refreshable: refreshable,
+		cur:         oauth2.ReuseTokenSourceWithExpiry(nil, base, tokenExpiryMargin),
+	}
+}
+
+// token returns a valid token, fetching one when the cached one is missing or about to expire.
+func (t *tokens) token() (*oauth2.Token, error) {
+	t.mu.Lock()
+	src := t.cur
+	t.mu.Unlock()
+	return src.Token()
+}
+
+// invalidate drops the cached token if it is still the rejected one, and reports whether a retry with
+// a new token makes sense.
+func (t *tokens) invalidate(rejected string) bool {
+	if !t.refreshable {
+		return false
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if cur, err := t.cur.Token(); err == nil && cur.AccessToken != rejected {
+		return true // another call already refreshed
+	}
+	t.cur = oauth2.ReuseTokenSourceWithExpiry(nil, t.base, tokenExpiryMargin)
+	return true
+}
+
+// authorize sets the Authorization header of req to a current token. It replaces the header map
+// rather than writing into it, because retryablehttp's retries share it with earlier attempts.
+func (c *Client) authorize(req *http.Request) error {
+	if c.tokens == nil {
+		return nil
+	}
+	tok, err := c.tokens.token()
+	if err != nil {
+		return err
+	}
+	h := req.Header.Clone()
+	if h == nil {
+		h = make(http.Header)
+	}
+	h.Set("Authorization", tok.Type()+" "+tok.AccessToken)
+	req.Header = h
+	return nil
+}
+
+// rejectedToken returns the access token that resp's request carried.
+func rejectedToken(resp *http.Response) string {
+	if resp.Request == nil {
+		return ""
+	}
+	v := resp.Request.Header.Get("Authorization")
+	if i := strings.IndexByte(v, ' '); i >= 0 {
+		return v[i+1:]
+	}
+	return v
+}

@@ -1,0 +1,438 @@
+package warehousesync
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/google/go-querystring/query"
+	"github.com/hashicorp/go-retryablehttp"
+	"golang.org/x/oauth2"
+)
+
+// Version is the version of this module, sent in the User-Agent header.
+const Version = "0.1.0"
+
+// DefaultBaseURL is the Platform API's address; the client appends /platform/v2/workspaces/{id}.
+const DefaultBaseURL = "https://api.mparticle.com"
+
+// The environment variables NewClientFromEnv reads.
+const (
+	EnvWorkspaceID  = "MPARTICLE_WORKSPACE_ID"
+	EnvClientID     = "MPARTICLE_CLIENT_ID"
+	EnvClientSecret = "MPARTICLE_CLIENT_SECRET"
+	EnvAPIURL       = "MPARTICLE_API_URL"
+	EnvTokenURL     = "MPARTICLE_TOKEN_URL"
+)
+
+// Client is a Warehouse Sync API client for one workspace. Its services hold the operations:
+//
+//	c.Connections.List(ctx, nil)
+//	c.Pipelines.Trigger(ctx, "my-pipeline")
+//
+// A Client is immutable after NewClient and safe for concurrent use by many goroutines.
+type Client struct {
+	// Connections manages warehouse connections.
+	Connections *ConnectionsService
+	// DataModels manages data models (SQL queries).
+	DataModels *DataModelsService
+	// Pipelines manages pipelines, triggers them and reports their status.
+	Pipelines *PipelinesService
+	// Runs lists, reads and waits for pipeline runs.
+	Runs *RunsService
+
+	common      service // the one value all services point into
+	workspaceID string
+	root        string // escaped; ends in /platform/v2/workspaces/{id}/
+	rc          *retryablehttp.Client
+	tokens      *tokens // nil: no Authorization header
+	logger      *slog.Logger
+	userAgent   string
+	now         func() time.Time
+}
+
+// service is what every service type is: a handle on the client.
+type service struct {
+	client *Client
+}
+
+// settings collects what the options set.
+type settings struct {
+	baseURL       string
+	tokenURL      string
+	audience      string
+	clientID      string
+	clientSecret  string
+	bearerToken   string
+	tokenSource   oauth2.TokenSource
+	auth          authKind
+	httpClient    *http.Client
+	retry         RetryPolicy
+	logger        *slog.Logger
+	userAgentTail string
+}
+
+// authKind says which of the auth options was applied last.
+type authKind int
+
+const (
+	authNone authKind = iota
+	authClientCredentials
+	authBearer
+	authTokenSource
+)
+
+// Option configures a Client in NewClient or NewClientFromEnv.
+type Option func(*settings)
+
+// WithBaseURL sets the API's address (default DefaultBaseURL). It may include a path prefix
+// ("https://proxy.example.com/mparticle"); the client appends /platform/v2/workspaces/{id}.
+func WithBaseURL(baseURL string) Option {
+	return func(s *settings) { s.baseURL = baseURL }
+}
+
+// WithClientCredentials authenticates with OAuth client credentials: the client fetches a token from
+// the token URL, caches it until a minute before it expires, shares one refresh among concurrent calls,
+// and fetches a new one once when the API answers 401.
+func WithClientCredentials(clientID, clientSecret string) Option {
+	return func(s *settings) {
+		s.clientID, s.clientSecret = clientID, clientSecret
+		s.auth = authClientCredentials
+	}
+}
+
+// WithTokenURL sets the OAuth token endpoint used with WithClientCredentials (default DefaultTokenURL).
+func WithTokenURL(tokenURL string) Option {
+	return func(s *settings) { s.tokenURL = tokenURL }
+}
+
+// WithAudience sets the audience requested with WithClientCredentials (default DefaultAudience).
+func WithAudience(audience string) Option {
+	return func(s *settings) { s.audience = audience }
+}
+
+// WithBearerToken authenticates every request with a fixed access token.
+func WithBearerToken(token string) Option {
+	return func(s *settings) {
+		s.bearerToken = token
+		s.auth = authBearer
+	}
+}
+
+// WithTokenSource authenticates with tokens from ts. The client caches them until a minute before they
+// expire and asks ts again once when the API answers 401.
+func WithTokenSource(ts oauth2.TokenSource) Option {
+	return func(s *settings) {
+		s.tokenSource = ts
+		s.auth = authTokenSource
+	}
+}
+
+// WithHTTPClient sets the HTTP client that sends every request, including token requests: use it for
+// custom transports (tracing, proxies, TLS). Retries happen above it. The client is used, not copied.
+func WithHTTPClient(hc *http.Client) Option {
+	return func(s *settings) { s.httpClient = hc }
+}
+
+// WithRetryPolicy replaces DefaultRetryPolicy. RetryPolicy{} (MaxRetries 0) turns retries off.
+func WithRetryPolicy(p RetryPolicy) Option {
+	return func(s *settings) { s.retry = p }
+}
+
+// WithLogger logs every attempt of every request at debug level: method, path, status or error,
+// attempt number and duration. Headers, bodies and tokens are never logged. Without it the client
+// logs nothing.
+func WithLogger(l *slog.Logger) Option {
+	return func(s *settings) { s.logger = l }
+}
+
+// WithUserAgent appends product tokens to the User-Agent header, which is
+// "warehousesync-go/<Version>" by default.
+func WithUserAgent(ua string) Option {
+	return func(s *settings) { s.userAgentTail = ua }
+}
+
+// NewClient returns a client for the workspace workspaceID. It needs one of WithClientCredentials,
+// WithBearerToken or WithTokenSource; it makes no request itself.
+func NewClient(workspaceID string, opts ...Option) (*Client, error) {
+	s := settings{
+		baseURL:  DefaultBaseURL,
+		tokenURL: DefaultTokenURL,
+		audience: DefaultAudience,
+		retry:    DefaultRetryPolicy(),
+	}
+	for _, opt := range opts {
+		if opt != nil {
+			opt(&s)
+		}
+	}
+	return newClient(workspaceID, &s)
+}
+
+// NewClientFromEnv returns a client configured by the environment: MPARTICLE_WORKSPACE_ID,
+// MPARTICLE_CLIENT_ID and MPARTICLE_CLIENT_SECRET (required; the two credentials are not needed when
+// opts set another way to authenticate), and MPARTICLE_API_URL and MPARTICLE_TOKEN_URL (optional).
+// Options given here override the environment. A missing variable is an error that names it.
+func NewClientFromEnv(opts ...Option) (*Client, error) {
+	var given settings
+	for _, opt := range opts {
+		if opt != nil {
+			opt(&given)
+		}
+	}
+	workspaceID := os.Getenv(EnvWorkspaceID)
+	if workspaceID == "" {
+		return nil, fmt.Errorf("environment variable %s is not set", EnvWorkspaceID)
+	}
+	var env []Option
+	if v := os.Getenv(EnvAPIURL); v != "" {
+		env = append(env, WithBaseURL(v))
+	}
+	if v := os.Getenv(EnvTokenURL); v != "" {
+		env = append(env, WithTokenURL(v))
+	}
+	if given.auth == authNone {
+		id, secret := os.Getenv(EnvClientID), os.Getenv(EnvClientSecret)
+		if id == "" {
+			return nil, fmt.Errorf("environment variable %s is not set", EnvClientID)
+		}
+		if secret == "" {
+			return nil, fmt.Errorf("environment variable %s is not set", EnvClientSecret)
+		}
+		env = append(env, WithClientCredentials(id, secret))
+	}
+	return NewClient(workspaceID, append(env, opts...)...) // opts come last, so they override env
+}
+
+func newClient(workspaceID string, s *settings) (*Client, error) {
+	if err := validateID("workspaceID", workspaceID); err != nil {
+		return nil, err
+	}
+	root, err := parseBaseURL(s.baseURL)
+	if err != nil {
+		return nil, err
+	}
+	// The workspace root as an escaped string: request paths are appended to it as they are.
+	rootURL := strings.TrimRight(root.String(), "/") + "/platform/v2/workspaces/" + url.PathEscape(workspaceID) + "/"
+
+	c := &Client{workspaceID: workspaceID, root: rootURL, logger: s.logger, now: time.Now}
+	c.userAgent = "warehousesync-go/" + Version
+	if tail := strings.TrimSpace(s.userAgentTail); tail != "" {
+		c.userAgent += " " + tail
+	}
+
+	policy := s.retry.normalized()
+	c.rc = &retryablehttp.Client{
+		HTTPClient:     s.httpClient,
+		RetryWaitMin:   policy.MinWait,
+		RetryWaitMax:   policy.MaxWait,
+		RetryMax:       policy.MaxRetries,
+		RequestLogHook: beforeAttempt,
+		CheckRetry:     c.checkRetry,
+		Backoff:        backoff,
+		ErrorHandler:   retryablehttp.PassthroughErrorHandler,
+		PrepareRetry:   c.authorize,
+	}
+	if c.rc.HTTPClient == nil {
+		c.rc.HTTPClient = retryablehttp.NewClient().HTTPClient // a pooled client of its own
+	}
+	if s.logger != nil {
+		c.rc.Logger = retryLogger{s.logger}
+	}
+
+	if c.tokens, err = s.tokenCache(c.rc.HTTPClient, c.userAgent); err != nil {
+		return nil, err
+	}
+
+	c.common.client = c
+	c.Connections = (*ConnectionsService)(&c.common)
+	c.DataModels = (*DataModelsService)(&c.common)
+	c.Pipelines = (*PipelinesService)(&c.common)
+	c.Runs = (*RunsService)(&c.common)
+	return c, nil
+}
+
+// tokenCache builds the token cache of the chosen auth option.
+func (s *settings) tokenCache(hc *http.Client, userAgent string) (*tokens, error) {
+	switch s.auth {
+	case authClientCredentials:
+		if s.clientID == "" {
+			return nil, &ValidationError{Field: "clientID", Rule: "must not be empty"}
+		}
+		if s.clientSecret == "" {
+			return nil, &ValidationError{Field: "clientSecret", Rule: "must not be empty"}
+		}
+		if _, err := parseBaseURL(s.tokenURL); err != nil {
+			return nil, fmt.Errorf("token URL: %w", err)
+		}
+		return newTokens(&clientCredentials{
+			httpClient:   hc,
+			tokenURL:     s.tokenURL,
+			audience:     s.audience,
+			clientID:     s.clientID,
+			clientSecret: s.clientSecret,
+			userAgent:    userAgent,
+			now:          time.Now,
+		}, true), nil
+	case authBearer:
+		if s.bearerToken == "" {
+			return nil, &ValidationError{Field: "bearer token", Rule: "must not be empty"}
+		}
+		return newTokens(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: s.bearerToken}), false), nil
+	case authTokenSource:
+		if s.tokenSource == nil {
+			return nil, &ValidationError{Field: "token source", Rule: "must not be nil"}
+		}
+		return newTokens(opaqueSource{s.tokenSource}, true), nil
+	}
+	return nil, errors.New("no credentials: use WithClientCredentials, WithBearerToken or WithTokenSource")
+}
+
+// parseBaseURL checks that raw is an absolute http(s) URL without query or fragment.
+func parseBaseURL(raw string) (*url.URL, error) {
+	u, err := url.Parse(strings.TrimRight(raw, "/"))
+	if err != nil {
+		return nil, fmt.Errorf("base URL: %w", err)
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("base URL %q must be an absolute http or https URL", u.Redacted())
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return nil, fmt.Errorf("base URL %q must not have a query or fragment", u.Redacted())
+	}
+	return u, nil
+}
+
+// WorkspaceID returns the workspace the client works in.
+func (c *Client) WorkspaceID() string { return c.workspaceID }
+
+// BaseURL returns the workspace root the client sends requests to, for example
+// "https://api.mparticle.com/platform/v2/workspaces/123/".
+func (c *Client) BaseURL() string {
+	u, err := url.Parse(c.root)
+	if err != nil {
+		return ""
+	}
+	return redactedURL(u)
+}
+
+// newRequest builds a request for path (relative to the workspace root, segments already escaped),
+// with opts encoded as the query string and body, when not nil, encoded as JSON.
+func (c *Client) newRequest(ctx context.Context, method, path string, opts, body any) (*retryablehttp.Request, error) {
+	u := c.root + path
+	if opts != nil {
+		q, err := query.Values(opts)
+		if err != nil {
+			return nil, fmt.Errorf("%s /%s: encoding query: %w", method, path, err)
+		}
+		if enc := q.Encode(); enc != "" {
+			u += "?" + enc
+		}
+	}
+	var raw any // nil: no body; retryablehttp rewinds a []byte for every attempt
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return nil, fmt.Errorf("%s /%s: encoding body: %w", method, path, err)
+		}
+		raw = b
+	}
+	a := &attempt{method: method, path: "/" + path, idempotent: method != http.MethodPost}
+	req, err := retryablehttp.NewRequestWithContext(context.WithValue(ctx, attemptKey{}, a), method, u, raw)
+	if err != nil {
+		return nil, fmt.Errorf("%s /%s: %w", method, path, err)
+	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", c.userAgent)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	return req, nil
+}
+
+// call is newRequest → do for a request whose successful answer decodes into a T.
+func call[T any](ctx context.Context, c *Client, method, path string, opts, body any) (*T, error) {
+	req, err := c.newRequest(ctx, method, path, opts, body)
+	if err != nil {
+		return nil, err
+	}
+	out := new(T)
+	if err := c.do(req, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// delete sends a DELETE for path; the answer's body is ignored.
+func (c *Client) delete(ctx context.Context, path string) error {
+	req, err := c.newRequest(ctx, http.MethodDelete, path, nil, nil)
+	if err != nil {
+		return err
+	}
+	return c.do(req, nil)
+}
+
+// do sends req with retries, refreshes the token and resends once after a 401, turns a response
+// outside 2xx into an *APIError, and decodes a successful body into out (when out is not nil).
+func (c *Client) do(req *retryablehttp.Request, out any) error {
+	a := attemptFrom(req.Context())
+	resp, err := c.send(req, a)
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", a.method, a.path, err)
+	}
+	defer resp.Body.Close()
+	switch resp.StatusCode {
+	case http.StatusOK, http.StatusCreated, http.StatusAccepted, http.StatusNoContent:
+	default:
+		return newAPIError(resp, a.method, redactedURL(req.URL), a.path, c.now())
+	}
+	if out == nil || resp.StatusCode == http.StatusNoContent {
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorBody))
+		return nil
+	}
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return fmt.Errorf("%s %s: reading response: %w", a.method, a.path, err)
+	}
+	if err := json.Unmarshal(body, out); err != nil {
+		return fmt.Errorf("%s %s: decoding response: %w", a.method, a.path, err)
+	}
+	return nil
+}
+
+// send runs retryablehttp's attempts, then once more with a new token if the API rejected the token.
+func (c *Client) send(req *retryablehttp.Request, a *attempt) (*http.Response, error) {
+	for try := 0; ; try++ {
+		if err := c.authorize(req.Request); err != nil {
+			return nil, err
+		}
+		resp, err := c.rc.Do(req)
+		if err != nil {
+			if resp != nil {
+				resp.Body.Close()
+			}
+			return nil, err
+		}
+		if resp.StatusCode != http.StatusUnauthorized || try > 0 || c.tokens == nil ||
+			!c.tokens.invalidate(rejectedToken(resp)) {
+			return resp, nil
+		}
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorBody))
+		resp.Body.Close()
+		a.offset = a.n
+	}
+}
+
+// redactedURL returns u without query, fragment and user info.
+func redactedURL(u *url.URL) string {
+	v := url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path, RawPath: u.RawPath}
+	return v.String()
+}

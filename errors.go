@@ -1,0 +1,278 @@
+package warehousesync
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Sentinel errors. An *APIError matches them with errors.Is according to its status code, so callers
+// can test for a kind of failure without looking at numbers:
+//
+//	if errors.Is(err, warehousesync.ErrNotFound) { ... }
+var (
+	// ErrBadRequest matches a 400: an invalid request or a resource in an unprocessable state.
+	ErrBadRequest = errors.New("bad request")
+	// ErrUnauthorized matches a 401: a missing, invalid or expired token, or bad client credentials.
+	ErrUnauthorized = errors.New("unauthorized")
+	// ErrForbidden matches a 403.
+	ErrForbidden = errors.New("forbidden")
+	// ErrNotFound matches a 404: the connection, data model, pipeline or run does not exist.
+	ErrNotFound = errors.New("not found")
+	// ErrRateLimited matches a 429; APIError.RetryAfter and APIError.RateLimitScope say more.
+	ErrRateLimited = errors.New("rate limited")
+	// ErrWarehouseUnreachable matches a 505, which this API uses for "failed to connect to the
+	// warehouse account" (check the connection's credentials and location).
+	ErrWarehouseUnreachable = errors.New("warehouse unreachable")
+	// ErrServer matches any 5xx except 505.
+	ErrServer = errors.New("server error")
+	// ErrPipelineBusy matches the 400 that Pipelines.Trigger gets while the pipeline already has a run
+	// in progress ("Pipeline <id> is already in progress.").
+	ErrPipelineBusy = errors.New("pipeline is already in progress")
+)
+
+// maxErrorBody bounds how much of an error response is read and kept in APIError.Body.
+const maxErrorBody = 64 << 10
+
+// maxMessage bounds a message taken from a body that is not JSON (an HTML error page, say).
+const maxMessage = 1 << 10
+
+// busyMessage is the text of the 400 that a trigger gets while a run is in progress.
+const busyMessage = "is already in progress"
+
+// APIError is the error of every call that got a response outside 2xx. Its Error text is stable:
+//
+//	PUT /connections/sf: 400 Bad Request: config.password is required
+//
+// Use errors.Is with the sentinel errors (ErrNotFound, ErrRateLimited, …) to test for a kind of
+// failure, or errors.As to read the fields.
+type APIError struct {
+	// StatusCode is the HTTP status code, for example 400.
+	StatusCode int
+	// Status is the status line without the protocol, for example "400 Bad Request".
+	Status string
+	// Method is the HTTP method of the request.
+	Method string
+	// URL is the request URL without query string and user info.
+	URL string
+	// Path is the request path relative to the workspace root, for example "/connections/sf"; for a
+	// token request it is the token URL.
+	Path string
+	// Messages are the errors[].message values of the response, or the trimmed body text when the body
+	// is not the API's JSON error envelope.
+	Messages []string
+	// RetryAfter is the wait the server asked for with Retry-After (0 when absent).
+	RetryAfter time.Duration
+	// RateLimitScope is the X-mp-rate-limit-exceeded header of a 429: org, account, app, feed,
+	// workspace or acceleration.
+	RateLimitScope string
+	// Body is the raw response body, at most 64 KiB.
+	Body []byte
+}
+
+// Error formats e as "<method> <path>: <status>: <messages>".
+func (e *APIError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.Method)
+	b.WriteByte(' ')
+	b.WriteString(e.Path)
+	b.WriteString(": ")
+	b.WriteString(e.Status)
+	if len(e.Messages) > 0 {
+		b.WriteString(": ")
+		b.WriteString(strings.Join(e.Messages, "; "))
+	}
+	return b.String()
+}
+
+// Is reports whether e is of the kind of the sentinel target (ErrNotFound, ErrServer, …).
+func (e *APIError) Is(target error) bool {
+	switch target {
+	case ErrBadRequest:
+		return e.StatusCode == http.StatusBadRequest
+	case ErrUnauthorized:
+		return e.StatusCode == http.StatusUnauthorized
+	case ErrForbidden:
+		return e.StatusCode == http.StatusForbidden
+	case ErrNotFound:
+		return e.StatusCode == http.StatusNotFound
+	case ErrRateLimited:
+		return e.StatusCode == http.StatusTooManyRequests
+	case ErrWarehouseUnreachable:
+		return e.StatusCode == http.StatusHTTPVersionNotSupported
+	case ErrServer:
+		return e.StatusCode >= 500 && e.StatusCode <= 599 && e.StatusCode != http.StatusHTTPVersionNotSupported
+	case ErrPipelineBusy:
+		if e.StatusCode != http.StatusBadRequest {
+			return false
+		}
+		for _, m := range e.Messages {
+			if strings.Contains(m, busyMessage) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// errorEnvelope is the body of an error response: the API's {"statusCode", "errors": [{"message"}]},
+// plus the shapes of other services and of the token endpoint.
+type errorEnvelope struct {
+	Errors           []ErrorDetail `json:"errors"`
+	Message          string        `json:"message"`
+	Error            string        `json:"error"`
+	ErrorDescription string        `json:"error_description"`
+}
+
+// messages returns what the envelope says, most specific shape first.
+func (env *errorEnvelope) messages() []string {
+	var out []string
+	for _, e := range env.Errors {
+		if e.Message != "" {
+			out = append(out, e.Message)
+		}
+	}
+	switch {
+	case len(out) > 0:
+	case env.Message != "":
+		out = []string{env.Message}
+	case env.Error != "" && env.ErrorDescription != "":
+		out = []string{env.Error + ": " + env.ErrorDescription}
+	case env.Error != "" || env.ErrorDescription != "":
+		out = []string{env.Error + env.ErrorDescription}
+	}
+	return out
+}
+
+// newAPIError reads (a bounded part of) resp's body and decodes it into an *APIError. method, urlText
+// and path describe the request; the body is left for the caller to close.
+func newAPIError(resp *http.Response, method, urlText, path string, now time.Time) *APIError {
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	e := &APIError{
+		StatusCode:     resp.StatusCode,
+		Status:         statusLine(resp),
+		Method:         method,
+		URL:            urlText,
+		Path:           path,
+		RateLimitScope: resp.Header.Get("X-mp-rate-limit-exceeded"),
+		Body:           body,
+	}
+	if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), now); ok {
+		e.RetryAfter = d
+	}
+	var env errorEnvelope
+	if err := json.Unmarshal(body, &env); err == nil {
+		e.Messages = env.messages()
+	} else if text := strings.TrimSpace(string(body)); text != "" {
+		if len(text) > maxMessage {
+			text = strings.ToValidUTF8(text[:maxMessage], "") + "…"
+		}
+		e.Messages = []string{text}
+	}
+	return e
+}
+
+// statusLine returns "400 Bad Request" whatever the server put after the code, falling back to Go's
+// text for the code when the server sent none.
+func statusLine(resp *http.Response) string {
+	code := strconv.Itoa(resp.StatusCode)
+	text := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(resp.Status), code))
+	if text == "" {
+		text = http.StatusText(resp.StatusCode)
+	}
+	if text == "" {
+		return code
+	}
+	return code + " " + text
+}
+
+// parseRetryAfter reads a Retry-After value: delay seconds or an HTTP date (relative to now). A date
+// in the past gives 0.
+func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0, false
+	}
+	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if secs < 0 {
+			return 0, false
+		}
+		if secs > int64(maxRetryAfter/time.Second) {
+			return maxRetryAfter, true
+		}
+		return time.Duration(secs) * time.Second, true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(t.Sub(now), 0), true
+	}
+	return 0, false
+}
+
+// maxRetryAfter keeps absurd Retry-After values from overflowing a time.Duration.
+const maxRetryAfter = 24 * time.Hour
+
+// ValidationError is a client-side check that failed before any request was sent, such as an empty or
+// malformed ID.
+type ValidationError struct {
+	// Field names what was checked, for example "pipelineID" or "connection.ID".
+	Field string
+	// Value is the rejected value (never a secret: only IDs and options are checked).
+	Value string
+	// Rule says what the value must be, for example "must not be empty".
+	Rule string
+}
+
+// Error formats e as `pipelineID "a/b" must contain only letters, digits, _ and -`.
+func (e *ValidationError) Error() string {
+	if e.Value == "" {
+		return e.Field + " " + e.Rule
+	}
+	return fmt.Sprintf("%s %q %s", e.Field, e.Value, e.Rule)
+}
+
+// maxIDLength is the longest ID the client accepts.
+const maxIDLength = 128
+
+// validateID checks that id is a slug: 1 to 128 letters, digits, _ or -.
+func validateID(field, id string) error {
+	switch {
+	case id == "":
+		return &ValidationError{Field: field, Rule: "must not be empty"}
+	case len(id) > maxIDLength:
+		return &ValidationError{Field: field, Value: id[:maxIDLength] + "…", Rule: "must be at most 128 characters"}
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-') {
+			return &ValidationError{Field: field, Value: id, Rule: "must contain only letters, digits, _ and -"}
+		}
+	}
+	return nil
+}
+
+// identified is a request body that names its resource: a *Connection, *DataModel or *Pipeline.
+type identified interface {
+	identity() (id string, ok bool)
+}
+
+// validateBody checks that a resource sent in a request is not nil and has a valid ID.
+func validateBody(field string, r identified) error {
+	id, ok := r.identity()
+	if !ok {
+		return &ValidationError{Field: field, Rule: "must not be nil"}
+	}
+	return validateID(field+".ID", id)
+}
+
+// validateRunID checks that a run ID is positive.
+func validateRunID(id int64) error {
+	if id <= 0 {
+		return &ValidationError{Field: "runID", Value: strconv.FormatInt(id, 10), Rule: "must be positive"}
+	}
+	return nil
+}
