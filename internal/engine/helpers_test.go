@@ -21,7 +21,7 @@ func newTestEnv() *testEnv {
 }
 
 func (e *testEnv) RunFailure(_ string, p *ws.Pipeline) []ws.ErrorDetail { return e.failures[p.ID] }
-func (e *testEnv) Source(_, dataModelID string) Source                { return e.sources[dataModelID] }
+func (e *testEnv) Source(_, dataModelID string) Source                  { return e.sources[dataModelID] }
 
 // at parses an RFC 3339 instant; it is only called with constants.
 func at(t testing.TB, s string) time.Time {
@@ -108,7 +108,7 @@ func lastRun(t testing.TB, e *Engine, id string) ws.Run {
 // wantRun is what a test expects of a run; empty strings mean null.
 type wantRun struct {
 	logical, rangeStart, rangeEnd, created string
-	typ                                   ws.RunType
+	typ                                    ws.RunType
 }
 
 func checkRun(t testing.TB, got ws.Run, want wantRun) {

@@ -62,7 +62,7 @@ func (pl *plan) due(k int64) time.Time { return pl.delay.AddTo(pl.boundary(k + 1
 func (pl *plan) firstDueAtOrAfter(t time.Time) int64 {
 	k := schedule.IndexAtOrAfter(pl.start, pl.period, pl.delay.SubtractFrom(t)) - 1
 	// SubtractFrom inverts AddTo up to month-end clamping; R_k is monotonic in k, so step to the answer.
-	for pl.due(k - 1).Compare(t) >= 0 {
+	for pl.due(k-1).Compare(t) >= 0 {
 		k--
 	}
 	for pl.due(k).Before(t) {
