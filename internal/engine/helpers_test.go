@@ -123,3 +123,17 @@ func checkRun(t testing.TB, got ws.Run, want wantRun) {
 	}
 	require.Equal(t, typ, got.Type, "type")
 }
+
+// newestRun is the pipeline's most recently created run (greatest id).
+func newestRun(t testing.TB, e *Engine, id string) ws.Run {
+	t.Helper()
+	runs := allRuns(t, e, id)
+	require.NotEmpty(t, runs, "pipeline %s has no run", id)
+	best := runs[0]
+	for _, r := range runs[1:] {
+		if r.ID > best.ID {
+			best = r
+		}
+	}
+	return best
+}
