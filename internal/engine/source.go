@@ -254,15 +254,18 @@ var identifier = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 // SQL returns a Source that runs a data model's query on db each time a run counts its records. It wraps
 // the query as
 //
-//	SELECT "<iterator_field>" FROM (<query>) AS mp_model
+//	SELECT mp_model."<iterator_field>" FROM (<query>) AS mp_model
 //
 // (or SELECT COUNT(*) FROM (<query>) AS mp_model without iterator_field), so the query must work as a
-// subquery, as mParticle requires; the iterator field must be a plain identifier ([A-Za-z_][A-Za-z0-9_]*),
-// quoted with double quotes. Each value is then parsed and compared with the run's range in Go, exactly as
-// Rows does, rather than with "WHERE <iterator> >= ? AND <iterator> < ?": SQLite keeps timestamps as text
-// in whatever shape they were written ("2023-02-01 10:00:00", "2023-02-01T10:00:00Z", or time.Time's
-// String form, which modernc.org/sqlite writes by default), and text comparison across those shapes
-// orders instants wrongly. NULL and unparsable values count as failed.
+// subquery, as mParticle requires. The iterator field must be a plain identifier ([A-Za-z_][A-Za-z0-9_]*);
+// it is double-quoted and qualified, because SQLite reads an unknown bare double-quoted name as a string.
+//
+// Each value is parsed and compared with the run's range in Go, exactly as Rows does, rather than in SQL
+// with "WHERE <iterator> >= ? AND <iterator> < ?": SQLite keeps timestamps as text in whatever shape they
+// were written ("2023-02-01 10:00:00", "2023-02-01T10:00:00Z", or time.Time's String form, which
+// modernc.org/sqlite writes by default), and comparing text across those shapes, or with a bound in any
+// one shape, orders instants wrongly. NULL and unparsable values count as failed; a query error fails the
+// run with the database's message.
 func SQL(db *sql.DB, query string) Source {
 	return &sqlSource{db: db, query: query}
 }
@@ -287,7 +290,7 @@ func (s *sqlSource) Count(sm ws.SyncMode, start, end time.Time) (successful, fai
 	if !identifier.MatchString(sm.IteratorField) {
 		return 0, 0, fmt.Errorf("iterator_field %q %w", sm.IteratorField, errIteratorField)
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT "`+sm.IteratorField+`" FROM (`+s.query+`) AS mp_model`)
+	rows, err := s.db.QueryContext(ctx, `SELECT mp_model."`+sm.IteratorField+`" FROM (`+s.query+`) AS mp_model`)
 	if err != nil {
 		return 0, 0, fmt.Errorf("selecting %s: %w", sm.IteratorField, err)
 	}
