@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
@@ -9,6 +8,12 @@ import (
 )
 
 const wsID = "ws1"
+
+// tb is what the helpers need of a test: *testing.T and *rapid.T both have it.
+type tb interface {
+	require.TestingT
+	Helper()
+}
 
 // testEnv is an Env whose failures and sources tests set directly.
 type testEnv struct {
@@ -24,14 +29,14 @@ func (e *testEnv) RunFailure(_ string, p *ws.Pipeline) []ws.ErrorDetail { return
 func (e *testEnv) Source(_, dataModelID string) Source                  { return e.sources[dataModelID] }
 
 // at parses an RFC 3339 instant; it is only called with constants.
-func at(t testing.TB, s string) time.Time {
+func at(t tb, s string) time.Time {
 	t.Helper()
 	v, err := time.Parse(time.RFC3339Nano, s)
 	require.NoError(t, err)
 	return v.UTC()
 }
 
-func stampOf(t testing.TB, s string) ws.Timestamp {
+func stampOf(t tb, s string) ws.Timestamp {
 	t.Helper()
 	if s == "" {
 		return ws.Timestamp{}
@@ -75,7 +80,7 @@ func pipeline(id string, sm ws.SyncMode, s ws.Schedule) *ws.Pipeline {
 }
 
 // allRuns lists every run of the pipeline, page by page.
-func allRuns(t testing.TB, e *Engine, id string) []ws.Run {
+func allRuns(t tb, e *Engine, id string) []ws.Run {
 	t.Helper()
 	var out []ws.Run
 	for page := 1; ; page++ {
@@ -87,18 +92,18 @@ func allRuns(t testing.TB, e *Engine, id string) []ws.Run {
 	}
 }
 
-func advance(t testing.TB, e *Engine, to time.Time) {
+func advance(t tb, e *Engine, to time.Time) {
 	t.Helper()
 	_, err := e.AdvanceTo(to)
 	require.NoError(t, err)
 }
 
-func advanceBy(t testing.TB, e *Engine, d time.Duration) {
+func advanceBy(t tb, e *Engine, d time.Duration) {
 	t.Helper()
 	advance(t, e, e.Now().Add(d))
 }
 
-func lastRun(t testing.TB, e *Engine, id string) ws.Run {
+func lastRun(t tb, e *Engine, id string) ws.Run {
 	t.Helper()
 	r, _ := e.Report(wsID, id)
 	require.NotNil(t, r, "pipeline %s has no run", id)
@@ -111,7 +116,7 @@ type wantRun struct {
 	typ                                    ws.RunType
 }
 
-func checkRun(t testing.TB, got ws.Run, want wantRun) {
+func checkRun(t tb, got ws.Run, want wantRun) {
 	t.Helper()
 	require.Equal(t, stampOf(t, want.logical), got.LogicalDate, "logical_date")
 	require.Equal(t, stampOf(t, want.rangeStart), got.RangeStart, "range_start")
@@ -125,7 +130,7 @@ func checkRun(t testing.TB, got ws.Run, want wantRun) {
 }
 
 // newestRun is the pipeline's most recently created run (greatest id).
-func newestRun(t testing.TB, e *Engine, id string) ws.Run {
+func newestRun(t tb, e *Engine, id string) ws.Run {
 	t.Helper()
 	runs := allRuns(t, e, id)
 	require.NotEmpty(t, runs, "pipeline %s has no run", id)

@@ -135,14 +135,6 @@ func (p *pipe) activeRec() *runRec {
 	return &p.sched[len(p.sched)-1]
 }
 
-// eventRunID is the run an event concerns, for the equal-time order (0 for a creation).
-func (p *pipe) eventRunID() int64 {
-	if p.evKind == evCreate || !p.hasActive {
-		return 0
-	}
-	return p.activeRec().id
-}
-
 // trim applies retention, keeping the active run.
 func (p *pipe) trim(cut int64) {
 	p.sched = p.sched.trim(cut, p.hasActive && !p.activeManual)

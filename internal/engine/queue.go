@@ -15,7 +15,8 @@ const (
 	evStart                     // the active (queued) run starts
 )
 
-// eventQueue is a min-heap of the pipelines that have a pending event, earliest event first.
+// eventQueue is a min-heap of the pipelines that have a pending event, in processing order: time, kind,
+// workspace, pipeline id.
 type eventQueue []*pipe
 
 func (q eventQueue) Len() int { return len(q) }
@@ -31,10 +32,9 @@ func (q eventQueue) Less(i, j int) bool {
 	if a.key.workspace != b.key.workspace {
 		return a.key.workspace < b.key.workspace
 	}
-	if a.key.id != b.key.id {
-		return a.key.id < b.key.id
-	}
-	return a.eventRunID() < b.eventRunID()
+	// A pipeline has one pending event, so (workspace, id) settles every tie; scheduler.md's last key,
+	// the run id, is never needed.
+	return a.key.id < b.key.id
 }
 
 func (q eventQueue) Swap(i, j int) {
