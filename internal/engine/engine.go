@@ -262,11 +262,16 @@ func (e *Engine) RunUntilIdle() (int, error) {
 	return n, nil
 }
 
-// step processes the earliest pending event.
+// step processes the earliest pending event. The pipeline stays in the queue while its event is
+// handled: a handler that sets its next event moves it with one heap fix instead of a pop and a push.
 func (e *Engine) step() {
-	p := heap.Pop(&e.queue).(*pipe)
+	p := e.queue[0]
 	e.now = p.evAt
+	p.fired = true
 	e.handle(p)
+	if p.fired && p.heapIdx >= 0 {
+		heap.Remove(&e.queue, p.heapIdx)
+	}
 }
 
 // trimAll applies retention to every pipeline.

@@ -170,7 +170,8 @@ func (e *Engine) complete(p *pipe) {
 		e.endRun(p)
 		return
 	}
-	r.errs = &errs
+	attemptErrs := errs // a copy of the header, so that only the failure path allocates
+	r.errs = &attemptErrs
 	switch {
 	case p.attempt <= e.retries && p.active():
 		r.status = stRetrying

@@ -108,6 +108,7 @@ type pipe struct {
 	evKind  eventKind
 	evK     int64 // evCreate of an interval: the interval
 	heapIdx int
+	fired   bool // the pending event is being handled and has not been replaced
 }
 
 // set stores a copy of pl and its parsed schedule and sync bounds.

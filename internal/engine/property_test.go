@@ -103,8 +103,11 @@ func (w *propWorld) do(t require.TestingT, a action) {
 	e, id := w.e, a.pipeline
 	switch a.kind {
 	case "advance":
-		_, err := e.AdvanceTo(e.Now().Add(a.by))
+		to := e.Now().Add(a.by)
+		estimate := e.estimate(to)
+		n, err := e.AdvanceTo(to)
 		require.NoError(t, err)
+		require.LessOrEqual(t, int64(n), estimate, "the event estimate is an upper bound")
 	case "trigger":
 		busy := e.ActiveRunCount(wsID, id) > 0
 		_, err := e.Trigger(wsID, id)

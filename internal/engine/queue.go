@@ -61,7 +61,7 @@ func (q *eventQueue) Pop() any {
 
 // schedule sets p's pending event, replacing any it had.
 func (e *Engine) schedule(p *pipe, at time.Time, kind eventKind, k int64) {
-	p.evAt, p.evKind, p.evK = at, kind, k
+	p.evAt, p.evKind, p.evK, p.fired = at, kind, k, false
 	if p.heapIdx >= 0 {
 		heap.Fix(&e.queue, p.heapIdx)
 		return

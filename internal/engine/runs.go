@@ -110,6 +110,9 @@ func (l runList) find(id int64) int {
 // trim removes the runs whose logical date is before cut, keeping the last run when keepLast is set
 // (the active run is always its list's last).
 func (l runList) trim(cut int64, keepLast bool) runList {
+	if len(l) == 0 || l[0].logical >= cut {
+		return l // the common case: nothing to remove
+	}
 	n := l.firstAtOrAfter(cut)
 	if keepLast && n == len(l) {
 		n--

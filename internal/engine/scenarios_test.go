@@ -501,3 +501,58 @@ func TestListRunsPaging(t *testing.T) {
 	assert.Equal(t, DefaultPageSize, e.ListRuns(wsID, "p", RunQuery{}).PageSize)
 	assert.Equal(t, 0, e.ListRuns(wsID, "unknown", RunQuery{}).TotalItems)
 }
+
+func TestEqualTimeOrder(t *testing.T) {
+	t.Parallel()
+	e := New(Config{Start: at(t, "2023-02-01T00:00:00Z")})
+	sched := interval(ws.FrequencyHourly, "2023-02-01T00:00:00Z", "", "")
+	from := incremental("2023-02-01T00:00:00Z", "")
+	e.PutPipeline("w1", pipeline("b", from, sched))
+	e.PutPipeline("w1", pipeline("a", from, sched))
+	e.PutPipeline("w0", pipeline("z", from, sched))
+	next, ok := e.NextEvent()
+	require.True(t, ok)
+	assert.Equal(t, at(t, "2023-02-01T01:00:00Z"), next)
+	advance(t, e, at(t, "2023-02-01T01:00:00Z"))
+	// Creations at the same instant: by workspace, then pipeline id; run ids follow.
+	for want, k := range []key{{"w0", "z"}, {"w1", "a"}, {"w1", "b"}} {
+		r, _ := e.Report(k.workspace, k.id)
+		require.NotNil(t, r)
+		assert.Equal(t, int64(want+1), r.ID, "%v", k)
+		assert.Equal(t, ws.RunRunning, r.Status)
+	}
+	next, _ = e.NextEvent()
+	assert.Equal(t, at(t, "2023-02-01T01:01:00Z"), next)
+
+	e.Reset()
+	_, ok = e.NextEvent()
+	assert.False(t, ok)
+	assert.Zero(t, e.RunCount("w1", "a"))
+	e.PutPipeline("w1", pipeline("a", from, sched))
+	advance(t, e, at(t, "2023-02-01T02:00:00Z"))
+	r, _ := e.Report("w1", "a")
+	require.NotNil(t, r)
+	assert.Equal(t, 2, e.RunCount("w1", "a"), "the intervals due at 01:00 and 02:00")
+	assert.Equal(t, int64(5), r.ID, "ids continue after Reset")
+}
+
+func TestRunUntilIdleStopsAtTheCap(t *testing.T) {
+	t.Parallel()
+	e := New(Config{Start: at(t, "2023-02-01T00:00:00Z"), MaxEventsPerAdvance: 10})
+	e.PutPipeline(wsID, pipeline("p", incremental("2023-02-01T00:00:00Z", ""),
+		interval(ws.FrequencyHourly, "2023-02-01T00:00:00Z", "2023-02-02T00:00:00Z", "")))
+	n, err := e.RunUntilIdle()
+	var ee *Error
+	require.True(t, errors.As(err, &ee))
+	assert.Equal(t, ErrTooMany, ee.Kind)
+	assert.Equal(t, 10, n)
+	assert.Equal(t, 4, e.RunCount(wsID, "p"), "what was processed is kept")
+
+	e = New(Config{Start: at(t, "2023-02-01T00:00:00Z")})
+	e.PutPipeline(wsID, pipeline("p", incremental("2023-02-01T00:00:00Z", ""),
+		interval(ws.FrequencyHourly, "2023-02-01T00:00:00Z", "2023-02-02T00:00:00Z", "")))
+	n, err = e.RunUntilIdle()
+	require.NoError(t, err)
+	assert.Equal(t, 24*3, n)
+	assert.Equal(t, at(t, "2023-02-02T00:01:00Z"), e.Now())
+}
