@@ -1,43 +1,62 @@
 // Package engine is the fake server's scheduler and run engine: a deterministic discrete-event simulation
 // of Warehouse Sync pipeline runs, driven by an explicit clock. It implements ../shared/docs/scheduler.md.
 //
-// The engine is not safe for concurrent use: the fake server calls it with its own mutex held. It never
-// reads the wall clock; time moves only through AdvanceTo and RunUntilIdle.
+// The engine is not safe for concurrent use: the fake server calls it with its own mutex held (every
+// method, reads included, must hold it exclusively). It never reads the wall clock and starts no
+// goroutine; time moves only through AdvanceTo and RunUntilIdle. One Engine serves all the workspaces of
+// a fake server: pipelines are keyed by (workspace, id) and run ids increase across the engine from 1.
 //
 // # Events
 //
 // Each pipeline has at most one pending event: the creation of its next scheduled run (computed lazily
-// from the schedule, never by materialising future intervals), or the next step of its active run (start,
-// attempt completion, retry start). Events due at the same instant are processed in the order attempt
-// completion, retry start, run creation, run start; then by workspace, pipeline id and run id.
+// from schedule arithmetic, never by materialising future intervals), or the next step of its active run
+// (start, attempt completion, retry start). Events due at the same instant are processed in the order
+// attempt completion, retry start, run creation, run start; then by workspace and pipeline id (with one
+// event per pipeline, scheduler.md's last key, the run id, is never needed).
+//
+// # Storage
+//
+// A run is stored in 80 bytes (times as microseconds since the Unix epoch, which covers years 1 to 9999
+// unlike nanoseconds; the API shows milliseconds). A pipeline keeps two lists, scheduled and manual runs,
+// each sorted both by (logical_date, id) and by id, so that creating a run is an append, finding one by id
+// a binary search, and a page of ListRuns costs the page size plus logarithmic searches, whatever the
+// history. Retention trims the fronts of the lists whenever the clock moves or a run is created.
 //
 // # Choices where scheduler.md is silent
 //
 //   - Every run is created queued and started by a run-start event at the same instant (started_on is the
-//     creation instant). A scheduled run is created and started within one AdvanceTo, so queued is never
-//     seen; a run created by Trigger stays queued, with a null started_on, until the clock is next advanced
-//     (AdvanceTo(Now()) is enough). Pausing a queued run stops it.
-//   - A pipeline's first activation catches up (scheduler.md rule 3). A later activation (resume), a
-//     cleared fault (PutPipeline, ClearFault or a successful run) and a change of schedule type, frequency,
-//     start or delay of a pipeline that has been active all skip intervals due before that instant: the
-//     next run is for the first interval due at or after it, and its range reaches back to LS.
+//     creation instant). A scheduled run is created and started within one AdvanceTo, so its queued state
+//     is never seen; a run created by Trigger stays queued, with a null started_on, until the clock is
+//     next advanced (AdvanceTo(Now()) is enough). Pausing a queued run stops it (ended_on set, started_on
+//     null). The first run of a newly active pipeline is likewise created by the next advance.
+//   - A pipeline's first activation catches up (rule 3). A later activation (resume), a cleared fault
+//     (PutPipeline, ClearFault or a successful run) and a change of schedule type, frequency, start or
+//     delay of a pipeline that has been active all skip the intervals due before that instant: the next
+//     run is for the first interval due at or after it, and its range reaches back to LS. A change of
+//     schedule end or of the sync mode alone skips nothing.
 //   - once: the run's logical_date is the latest of schedule.start, the last activation and the last
-//     change of the schedule; its range follows rule 5 (after a successful trigger an incremental once run
-//     starts at LS). A change of schedule type re-arms it.
+//     schedule change; its range follows rule 5 (after a successful trigger an incremental once run starts
+//     at LS, so nothing is synced twice). A change of schedule type re-arms it; a fault delays it until
+//     cleared.
 //   - An attempt's outcome is decided when it completes: a pending FailNextRuns injection first (each
-//     failed attempt uses one), then Env.RunFailure, then the record count and the record limit. A failed
-//     attempt's errors are on the run while it is retrying; a run that succeeds after retries has none.
-//     A failed run has zero records. An attempt that fails with retries left while the pipeline is paused
-//     ends the run as stopped; its last failure ends it as failed and faults the pipeline.
+//     failed attempt uses one), then Env.RunFailure, then the record count and the record limit. While a
+//     run is retrying it shows the last attempt's errors; a run that succeeds after retries has none; a
+//     failed run has zero records. An attempt that fails with retries left while the pipeline is paused
+//     ends the run as stopped, without fault; its last attempt failing ends it as failed and faults.
 //   - Records: incremental runs count rows in [range_start, range_end); full runs count rows in [from,
-//     until), the whole data within the sync mode's bounds. The record limit key is the pipeline's
-//     frequency for interval pipelines (scheduled and manual runs), "" for once and on_demand ones.
-//   - Trigger: the refused calls do not count as "the previous trigger call" of the six-month rule; a
-//     range that would be empty or inverted (until or from beyond now) is created with range_end =
-//     range_start and syncs nothing.
+//     until) ("all rows for full within F/U"). The record limit of an interval pipeline's runs, manual
+//     ones included, is its frequency's; once and on_demand pipelines use the "" key.
+//   - Trigger: refused calls do not count as "the previous trigger call" of the six-month rule, which
+//     applies when the trigger instant is after the previous one plus six calendar months (clamped). A
+//     range that would be empty or inverted (until or from beyond now) is created with range_end equal to
+//     range_start and syncs nothing. A refused trigger names the state: "Pipeline <id> is paused; only an
+//     active pipeline can be triggered."
+//   - Status returns errors only with the faulted status (a faulted pipeline running a trigger is running).
+//   - Report's latest successful run is the one with the greatest range_end, ties to the greatest id.
 //   - Retention removes runs whose logical_date is before now minus 24 calendar months, except the active
-//     run, which stays until it ends. Runs are times stored with microsecond precision (the API shows
-//     milliseconds).
+//     run, which stays until it ends. LS survives retention: ranges never widen because old runs are gone.
+//     Catch-up runs of weekly and monthly pipelines older than two years are created and then removed.
+//   - ListRuns: total_pages is 0 when there are no runs; a page beyond the last is empty with the totals.
 package engine
 
 import (
@@ -63,7 +82,8 @@ type Config struct {
 	// period p first becomes active at a (default schedule.CatchUpWindow).
 	CatchUpWindow func(p schedule.Period, a time.Time) time.Time
 	// RecordLimit is the most records one run of the given frequency may sync (successful_records);
-	// a run over it fails. Missing or 0: no limit. On-demand and once runs use the "" key.
+	// a run over it fails. Missing or 0: no limit. Runs of on-demand and once pipelines use the "" key;
+	// the manual runs of an interval pipeline use its frequency.
 	RecordLimit map[ws.Frequency]int64
 	// MaxEventsPerAdvance caps one AdvanceTo (default 1,000,000); a larger advance is refused before
 	// anything changes.

@@ -15,7 +15,7 @@ func (e *Engine) estimate(t time.Time) int64 {
 			n = perFailedRun
 		}
 		if runs := e.runsDue(p, t); runs > 0 {
-			runs = min(runs, int64(t.Sub(e.now)/e.attempt)+1)
+			runs = min(runs, satAdd(int64(t.Sub(e.now)/e.attempt), 1)) // each run lasts an attempt at least
 			n = satAdd(n, satMul(runs, 3))
 			n = satAdd(n, satMul(min(int64(p.failNext), satMul(runs, int64(e.retries))), 2))
 			n = satAdd(n, perFailedRun)
@@ -25,8 +25,15 @@ func (e *Engine) estimate(t time.Time) int64 {
 	return total
 }
 
+// horizon bounds the schedule arithmetic of the estimate: the API's timestamps end with year 9999, and a
+// schedule that still runs there makes any advance that far exceed every cap anyway.
+var horizon = time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)
+
 // runsDue is an upper bound of the scheduled runs p may create by t.
 func (e *Engine) runsDue(p *pipe, t time.Time) int64 {
+	if t.After(horizon) {
+		t = horizon
+	}
 	if !p.active() || (p.fault != nil && !p.hasActive) {
 		return 0
 	}

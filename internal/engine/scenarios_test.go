@@ -435,6 +435,16 @@ func TestAdvanceRefusals(t *testing.T) {
 	_, err = e.RunUntilIdle()
 	require.True(t, errors.As(err, &ee), "an endless schedule never goes idle")
 	assert.Equal(t, ErrTooMany, ee.Kind)
+
+	for _, far := range []time.Time{at(t, "9999-12-31T00:00:00Z"), time.Unix(1<<40, 0)} {
+		_, err = e.AdvanceTo(far)
+		require.True(t, errors.As(err, &ee), "far future %s", far)
+		assert.Equal(t, ErrTooMany, ee.Kind)
+	}
+	e.DeletePipeline(wsID, "p")
+	n, err = e.AdvanceTo(at(t, "9999-12-31T00:00:00Z"))
+	require.NoError(t, err, "nothing to run: any advance is cheap")
+	assert.Zero(t, n)
 }
 
 func TestListRunsPaging(t *testing.T) {

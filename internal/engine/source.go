@@ -30,7 +30,7 @@ import (
 //
 // Rows with a missing, null or unparsable value count as failed. A pipeline without iterator_field (full
 // mode) counts every row as successful. The parsed values are cached per iterator field and type, so
-// each count costs two binary searches.
+// each count costs two binary searches; the maps must therefore not change after the call.
 func Rows(rows []map[string]any) Source {
 	return &rowSource{rows: append([]map[string]any(nil), rows...)}
 }
