@@ -62,6 +62,7 @@ package engine
 import (
 	"container/heap"
 	"fmt"
+	"maps"
 	"time"
 
 	ws "github.com/wsync-dev/warehousesync"
@@ -151,6 +152,11 @@ type RunQuery struct {
 // key names a pipeline across workspaces.
 type key struct{ workspace, id string }
 
+// less orders keys by workspace, then id.
+func (k key) less(o key) bool {
+	return k.workspace < o.workspace || (k.workspace == o.workspace && k.id < o.id)
+}
+
 // Engine is the scheduler and run engine of one fake server.
 type Engine struct {
 	now       time.Time
@@ -198,12 +204,7 @@ func New(cfg Config) *Engine {
 	if e.maxEvents <= 0 {
 		e.maxEvents = DefaultMaxEventsPerAdvance
 	}
-	if len(cfg.RecordLimit) > 0 {
-		e.limits = make(map[ws.Frequency]int64, len(cfg.RecordLimit))
-		for f, n := range cfg.RecordLimit {
-			e.limits[f] = n
-		}
-	}
+	e.limits = maps.Clone(cfg.RecordLimit)
 	return e
 }
 
@@ -262,11 +263,15 @@ func (e *Engine) AdvanceTo(t time.Time) (int, error) {
 // run in progress (a successful run clears the fault); use AdvanceTo for those. Otherwise it stops after
 // MaxEventsPerAdvance events with ErrTooMany, keeping what it processed.
 func (e *Engine) RunUntilIdle() (int, error) {
+	var endless *pipe
 	for _, p := range e.pipes {
-		if p.endless() {
-			return 0, &Error{Kind: ErrTooMany, Message: fmt.Sprintf(
-				"pipeline %s has an interval schedule without end and never goes idle; use AdvanceTo", p.key.id)}
+		if p.endless() && (endless == nil || p.key.less(endless.key)) {
+			endless = p // the first in (workspace, id) order, so the message is deterministic
 		}
+	}
+	if endless != nil {
+		return 0, &Error{Kind: ErrTooMany, Message: fmt.Sprintf(
+			"pipeline %s has an interval schedule without end and never goes idle; use AdvanceTo", endless.key.id)}
 	}
 	n := 0
 	for len(e.queue) > 0 {

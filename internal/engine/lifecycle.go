@@ -21,20 +21,13 @@ func (e *Engine) reschedule(p *pipe) {
 	switch p.plan.kind {
 	case planInterval:
 		if k, ok := p.nextInterval(); ok {
-			e.schedule(p, latest(p.plan.due(k), e.now), evCreate, k)
+			e.schedule(p, laterOf(p.plan.due(k), e.now), evCreate, k)
 		}
 	case planOnce:
 		if logical, _, _, ok := p.onceRun(); ok {
-			e.schedule(p, latest(logical, e.now), evCreate, 0)
+			e.schedule(p, laterOf(logical, e.now), evCreate, 0)
 		}
 	}
-}
-
-func latest(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
-	}
-	return b
 }
 
 // nextInterval is the interval of the next scheduled run of an interval pipeline (rules 1–5): the
@@ -73,7 +66,7 @@ func (p *pipe) onceRun() (logical, start, end time.Time, ok bool) {
 	if p.onceDone {
 		return
 	}
-	logical = latest(latest(p.plan.start, p.activatedAt), p.changedAt)
+	logical = laterOf(laterOf(p.plan.start, p.activatedAt), p.changedAt)
 	if p.hasLastLogical && !logical.After(p.lastLogical) {
 		return
 	}

@@ -28,20 +28,15 @@ type plan struct {
 	end    time.Time // E (zero: unbounded)
 }
 
+// parsePlan reads a schedule that the fake has validated; what it cannot run gets planNone.
 func parsePlan(s ws.Schedule) plan {
-	pl := plan{start: s.Start.UTC(), end: s.End.UTC()}
-	if s.Start.IsZero() {
-		pl.start = time.Time{}
-	}
-	if s.End.IsZero() {
-		pl.end = time.Time{}
-	}
+	pl := plan{start: s.Start.UTC(), end: s.End.UTC()} // a zero time stays zero
 	switch s.Type {
 	case ws.ScheduleInterval:
 		p, ok := schedule.ParsePeriod(string(s.Frequency))
 		if ok && !pl.start.IsZero() {
 			pl.kind, pl.period = planInterval, p
-			// The fake validated the delay; an invalid one cannot reach here, and counts as none.
+			// No delay ("") parses as an error and leaves the zero Delay; ws.Delay holds only valid ones.
 			pl.delay, _ = schedule.ParseDelay(s.Delay.String())
 		}
 	case ws.ScheduleOnce:
@@ -116,13 +111,7 @@ func (p *pipe) set(pl *ws.Pipeline) {
 	p.p = *pl
 	p.p.Status, p.p.Errors = "", nil
 	p.plan = parsePlan(pl.Schedule)
-	p.from, p.until = time.Time{}, time.Time{}
-	if !pl.SyncMode.From.IsZero() {
-		p.from = pl.SyncMode.From.UTC()
-	}
-	if !pl.SyncMode.Until.IsZero() {
-		p.until = pl.SyncMode.Until.UTC()
-	}
+	p.from, p.until = pl.SyncMode.From.UTC(), pl.SyncMode.Until.UTC() // a zero time stays zero
 }
 
 func (p *pipe) active() bool { return p.p.State == ws.StateActive }

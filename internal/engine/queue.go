@@ -29,12 +29,9 @@ func (q eventQueue) Less(i, j int) bool {
 	if a.evKind != b.evKind {
 		return a.evKind < b.evKind
 	}
-	if a.key.workspace != b.key.workspace {
-		return a.key.workspace < b.key.workspace
-	}
 	// A pipeline has one pending event, so (workspace, id) settles every tie; scheduler.md's last key,
 	// the run id, is never needed.
-	return a.key.id < b.key.id
+	return a.key.less(b.key)
 }
 
 func (q eventQueue) Swap(i, j int) {
