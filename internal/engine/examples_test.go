@@ -2,6 +2,8 @@ package engine
 
 import (
 	"errors"
+	"maps"
+	"slices"
 	"testing"
 	"time"
 
@@ -65,7 +67,7 @@ func TestWorkedExamples(t *testing.T) {
 			t.Parallel()
 			e := New(Config{Start: at(t, "2023-01-31T00:00:00Z")})
 			e.PutPipeline(wsID, pipeline("p", tt.sm, tt.sched))
-			for _, i := range sortedKeys(tt.runs) {
+			for _, i := range slices.Sorted(maps.Keys(tt.runs)) {
 				want := tt.runs[i]
 				created := at(t, want.created)
 				advance(t, e, created.Add(-time.Second))
@@ -95,21 +97,6 @@ func TestWorkedExamples(t *testing.T) {
 			}
 		})
 	}
-}
-
-func sortedKeys(m map[int]wantRun) []int {
-	var keys []int
-	for k := range m {
-		keys = append(keys, k)
-	}
-	for i := range keys {
-		for j := i + 1; j < len(keys); j++ {
-			if keys[j] < keys[i] {
-				keys[i], keys[j] = keys[j], keys[i]
-			}
-		}
-	}
-	return keys
 }
 
 // example5 is reference example 5: an on-demand pipeline created at 2023-02-01T15:13:22Z.
