@@ -1,10 +1,12 @@
 // Package engine is the fake server's scheduler and run engine: a deterministic discrete-event simulation
 // of Warehouse Sync pipeline runs, driven by an explicit clock. It implements ../shared/docs/scheduler.md.
 //
-// The engine is not safe for concurrent use: the fake server calls it with its own mutex held (every
-// method, reads included, must hold it exclusively). It never reads the wall clock and starts no
-// goroutine; time moves only through AdvanceTo and RunUntilIdle. One Engine serves all the workspaces of
-// a fake server: pipelines are keyed by (workspace, id) and run ids increase across the engine from 1.
+// The engine is not safe for concurrent use: the fake server calls it with its own mutex held. The read
+// methods (Now, NextEvent, Status, Run, ListRuns, Report, ActiveRunCount, RunCount) change nothing and
+// may share a read lock; every other method needs the lock exclusively. It never reads the wall clock
+// and starts no goroutine; time moves only through AdvanceTo and RunUntilIdle. One Engine serves all the
+// workspaces of a fake server: pipelines are keyed by (workspace, id) and run ids increase across the
+// engine from 1.
 //
 // # Events
 //
