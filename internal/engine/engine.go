@@ -1,11 +1,70 @@
 // Package engine is the fake server's scheduler and run engine: a deterministic discrete-event simulation
 // of Warehouse Sync pipeline runs, driven by an explicit clock. It implements ../shared/docs/scheduler.md.
 //
-// The engine is not safe for concurrent use: the fake server calls it with its own mutex held. It never
-// reads the wall clock; time moves only through AdvanceTo.
+// The engine is not safe for concurrent use: the fake server calls it with its own mutex held. The read
+// methods (Now, NextEvent, Status, Run, ListRuns, Report, ActiveRunCount, RunCount) change nothing and
+// may share a read lock; every other method needs the lock exclusively. It never reads the wall clock
+// and starts no goroutine; time moves only through AdvanceTo and RunUntilIdle. One Engine serves all the
+// workspaces of a fake server: pipelines are keyed by (workspace, id) and run ids increase across the
+// engine from 1.
+//
+// # Events
+//
+// Each pipeline has at most one pending event: the creation of its next scheduled run (computed lazily
+// from schedule arithmetic, never by materialising future intervals), or the next step of its active run
+// (start, attempt completion, retry start). Events due at the same instant are processed in the order
+// attempt completion, retry start, run creation, run start; then by workspace and pipeline id (with one
+// event per pipeline, scheduler.md's last key, the run id, is never needed).
+//
+// # Storage
+//
+// A run is stored in 80 bytes (times as microseconds since the Unix epoch, which covers years 1 to 9999
+// unlike nanoseconds; the API shows milliseconds). A pipeline keeps two lists, scheduled and manual runs,
+// each sorted both by (logical_date, id) and by id, so that creating a run is an append, finding one by id
+// a binary search, and a page of ListRuns costs the page size plus logarithmic searches, whatever the
+// history. Retention trims the fronts of the lists whenever the clock moves or a run is created.
+//
+// # Choices where scheduler.md is silent
+//
+//   - Every run is created queued and started by a run-start event at the same instant (started_on is the
+//     creation instant). A scheduled run is created and started within one AdvanceTo, so its queued state
+//     is never seen; a run created by Trigger stays queued, with a null started_on, until the clock is
+//     next advanced (AdvanceTo(Now()) is enough). Pausing a queued run stops it (ended_on set, started_on
+//     null). The first run of a newly active pipeline is likewise created by the next advance.
+//   - A pipeline's first activation catches up (rule 3). A later activation (resume), a cleared fault
+//     (PutPipeline, ClearFault or a successful run) and a change of schedule type, frequency, start or
+//     delay of a pipeline that has been active all skip the intervals due before that instant: the next
+//     run is for the first interval due at or after it, and its range reaches back to LS. A change of
+//     schedule end or of the sync mode alone skips nothing.
+//   - once: the run's logical_date is the latest of schedule.start, the last activation and the last
+//     schedule change; its range follows rule 5 (after a successful trigger an incremental once run starts
+//     at LS, so nothing is synced twice). A change of schedule type re-arms it; a fault delays it until
+//     cleared.
+//   - An attempt's outcome is decided when it completes: a pending FailNextRuns injection first (each
+//     failed attempt uses one), then Env.RunFailure, then the record count and the record limit. While a
+//     run is retrying it shows the last attempt's errors; a run that succeeds after retries has none; a
+//     failed run has zero records. An attempt that fails with retries left while the pipeline is paused
+//     ends the run as stopped, without fault; its last attempt failing ends it as failed and faults.
+//   - Records: incremental runs count rows in [range_start, range_end); full runs count rows in [from,
+//     until) ("all rows for full within F/U"). The record limit of an interval pipeline's runs, manual
+//     ones included, is its frequency's; once and on_demand pipelines use the "" key.
+//   - Trigger: refused calls do not count as "the previous trigger call" of the six-month rule, which
+//     applies when the trigger instant is after the previous one plus six calendar months (clamped). A
+//     range that would be empty or inverted (until or from beyond now) is created with range_end equal to
+//     range_start and syncs nothing. A refused trigger names the state: "Pipeline <id> is paused; only an
+//     active pipeline can be triggered."
+//   - Status returns errors only with the faulted status (a faulted pipeline running a trigger is running).
+//   - Report's latest successful run is the one with the greatest range_end, ties to the greatest id.
+//   - Retention removes runs whose logical_date is before now minus 24 calendar months, except the active
+//     run, which stays until it ends. LS survives retention: ranges never widen because old runs are gone.
+//     Catch-up runs of weekly and monthly pipelines older than two years are created and then removed.
+//   - ListRuns: total_pages is 0 when there are no runs; a page beyond the last is empty with the totals.
 package engine
 
 import (
+	"container/heap"
+	"fmt"
+	"maps"
 	"time"
 
 	ws "github.com/wsync-dev/warehousesync"
@@ -22,21 +81,31 @@ type Config struct {
 	Retries int
 	// RetryDelay is the wait between a failed attempt and the next (default 5 minutes).
 	RetryDelay time.Duration
-	// CatchUpWindow returns the earliest interval end that still gets its own run when a pipeline of
+	// CatchUpWindow returns the earliest interval end that still gets a run of its own when a pipeline of
 	// period p first becomes active at a (default schedule.CatchUpWindow).
 	CatchUpWindow func(p schedule.Period, a time.Time) time.Time
 	// RecordLimit is the most records one run of the given frequency may sync (successful_records);
-	// a run over it fails. Missing or 0: no limit. On-demand and once runs use the "" key.
+	// a run over it fails. Missing or 0: no limit. Runs of on-demand and once pipelines use the "" key;
+	// the manual runs of an interval pipeline use its frequency.
 	RecordLimit map[ws.Frequency]int64
 	// MaxEventsPerAdvance caps one AdvanceTo (default 1,000,000); a larger advance is refused before
 	// anything changes.
 	MaxEventsPerAdvance int
-	// Env answers what the engine needs from the fake's store at run time.
+	// Env answers what the engine needs from the fake's store at run time. Nil: every connection and
+	// data model is healthy and no data model has rows.
 	Env Env
 }
 
 // NoRetries as Config.Retries turns retries off.
 const NoRetries = -1
+
+// The defaults of Config.
+const (
+	DefaultAttemptDuration     = time.Minute
+	DefaultRetries             = 2
+	DefaultRetryDelay          = 5 * time.Minute
+	DefaultMaxEventsPerAdvance = 1_000_000
+)
 
 // Env is what the engine asks the fake's store while runs execute.
 type Env interface {
@@ -55,7 +124,7 @@ type Source interface {
 	Count(sm ws.SyncMode, start, end time.Time) (successful, failed int64, err error)
 }
 
-// Error is a refusal of Trigger or AdvanceTo; Kind says which rule refused it.
+// Error is a refusal of Trigger, AdvanceTo or RunUntilIdle; Kind says which rule refused it.
 type Error struct {
 	Kind    ErrorKind
 	Message string
@@ -78,53 +147,164 @@ const (
 // RunQuery selects a page of runs.
 type RunQuery struct {
 	Page     int        // 1-based; 0 means 1
-	PageSize int        // 0 means 50; at most 1000
+	PageSize int        // 0 means 50; at most 1000 (larger values are clamped)
 	From, To *time.Time // inclusive bounds on logical_date; nil: unbounded
 }
 
+// key names a pipeline across workspaces.
+type key struct{ workspace, id string }
+
+// less orders keys by workspace, then id.
+func (k key) less(o key) bool {
+	return k.workspace < o.workspace || (k.workspace == o.workspace && k.id < o.id)
+}
+
 // Engine is the scheduler and run engine of one fake server.
-type Engine struct{}
+type Engine struct {
+	now       time.Time
+	attempt   time.Duration
+	retries   int
+	retryWait time.Duration
+	window    func(p schedule.Period, a time.Time) time.Time
+	limits    map[ws.Frequency]int64
+	maxEvents int64
+	env       Env
+
+	nextID int64
+	pipes  map[key]*pipe
+	queue  eventQueue
+}
 
 // New returns an Engine at cfg.Start.
-func New(cfg Config) *Engine { return &Engine{} }
+func New(cfg Config) *Engine {
+	e := &Engine{
+		now:       cfg.Start.UTC(),
+		attempt:   cfg.AttemptDuration,
+		retries:   cfg.Retries,
+		retryWait: cfg.RetryDelay,
+		window:    cfg.CatchUpWindow,
+		maxEvents: int64(cfg.MaxEventsPerAdvance),
+		env:       cfg.Env,
+		nextID:    1,
+		pipes:     make(map[key]*pipe),
+	}
+	if e.attempt <= 0 {
+		e.attempt = DefaultAttemptDuration
+	}
+	switch {
+	case e.retries == 0:
+		e.retries = DefaultRetries
+	case e.retries < 0:
+		e.retries = 0
+	}
+	if e.retryWait <= 0 {
+		e.retryWait = DefaultRetryDelay
+	}
+	if e.window == nil {
+		e.window = schedule.CatchUpWindow
+	}
+	if e.maxEvents <= 0 {
+		e.maxEvents = DefaultMaxEventsPerAdvance
+	}
+	e.limits = maps.Clone(cfg.RecordLimit)
+	return e
+}
 
 // Now is the engine's current time.
-func (e *Engine) Now() time.Time { return time.Time{} }
+func (e *Engine) Now() time.Time { return e.now }
 
-// PutPipeline records a created or updated pipeline (the engine copies it). An update clears a fault,
-// applies state changes (pause, resume) and schedule changes as scheduler.md says.
-func (e *Engine) PutPipeline(workspace string, p *ws.Pipeline) {}
-
-// DeletePipeline stops the pipeline's active run and forgets the pipeline and its runs.
-func (e *Engine) DeletePipeline(workspace, id string) {}
-
-// ClearFault clears a pipeline's fault, as a PUT of its connection or data model does.
-func (e *Engine) ClearFault(workspace, id string) {}
-
-// Status is the pipeline's current status and errors.
-func (e *Engine) Status(workspace, id string) (ws.PipelineStatus, []ws.ErrorDetail) { return "", nil }
-
-// Trigger creates a manual run now and returns its id.
-func (e *Engine) Trigger(workspace, id string) (int64, error) { return 0, nil }
-
-// FailNextRuns makes the next n attempts of the pipeline's runs fail with message.
-func (e *Engine) FailNextRuns(workspace, id string, n int, message string) {}
-
-// Run returns one run of the pipeline.
-func (e *Engine) Run(workspace, id string, runID int64) (ws.Run, bool) { return ws.Run{}, false }
-
-// ListRuns returns a page of the pipeline's runs in ascending logical_date, then id.
-func (e *Engine) ListRuns(workspace, id string, q RunQuery) ws.RunPage { return ws.RunPage{} }
-
-// Report returns the pipeline's latest run (greatest logical_date, then id) and the id of its
-// successful run with the greatest range_end; nil when there is none.
-func (e *Engine) Report(workspace, id string) (latest *ws.Run, latestSuccessful *int64) {
-	return nil, nil
+// Reset forgets every pipeline, run and pending event. The clock and the run id counter are kept, so
+// run ids are never reused within one engine.
+func (e *Engine) Reset() {
+	e.pipes = make(map[key]*pipe)
+	e.queue = nil
 }
 
 // NextEvent is the time of the next pending event, if any.
-func (e *Engine) NextEvent() (time.Time, bool) { return time.Time{}, false }
+func (e *Engine) NextEvent() (time.Time, bool) {
+	if len(e.queue) == 0 {
+		return time.Time{}, false
+	}
+	return e.queue[0].evAt, true
+}
 
 // AdvanceTo processes every event due at or before t, in order, with the engine's time set to each
 // event's time, then sets the time to t. It returns the number of events processed.
-func (e *Engine) AdvanceTo(t time.Time) (int, error) { return 0, nil }
+//
+// It refuses (ErrBackwards) a t before Now, and (ErrTooMany) an advance whose estimated number of events
+// exceeds Config.MaxEventsPerAdvance; a refused advance changes nothing. The estimate is an upper bound
+// computed in O(pipelines) from schedule arithmetic: per pipeline, the active run counts as a run that
+// fails every attempt (2·(Retries+1)+1 events: start, attempt completions, retry starts); each interval
+// of an active pipeline that falls due by t (at most one per AttemptDuration) counts 3 events (creation,
+// start, completion); each pending FailNextRuns injection adds 2 (a failed attempt and its retry); and one
+// more run may fail every attempt. Manual runs cannot be created during an advance.
+func (e *Engine) AdvanceTo(t time.Time) (int, error) {
+	t = t.UTC()
+	if t.Before(e.now) {
+		return 0, &Error{Kind: ErrBackwards, Message: fmt.Sprintf(
+			"cannot move the clock backwards from %s to %s", ws.NewTimestamp(e.now), ws.NewTimestamp(t))}
+	}
+	if n := e.estimate(t); n > e.maxEvents {
+		return 0, &Error{Kind: ErrTooMany, Message: fmt.Sprintf(
+			"advancing to %s could process up to %d events, more than the limit of %d; advance in smaller steps",
+			ws.NewTimestamp(t), n, e.maxEvents)}
+	}
+	n := 0
+	for len(e.queue) > 0 && !e.queue[0].evAt.After(t) {
+		e.step()
+		n++
+	}
+	e.now = t
+	e.trimAll()
+	return n, nil
+}
+
+// RunUntilIdle processes events until none is pending, leaving the clock at the last event's time, and
+// returns how many it processed. Because an active interval pipeline without schedule end never goes
+// idle, it refuses (ErrTooMany, nothing changed) while one is active and not faulted, or faulted with a
+// run in progress (a successful run clears the fault); use AdvanceTo for those. Otherwise it stops after
+// MaxEventsPerAdvance events with ErrTooMany, keeping what it processed.
+func (e *Engine) RunUntilIdle() (int, error) {
+	var endless *pipe
+	for _, p := range e.pipes {
+		if p.endless() && (endless == nil || p.key.less(endless.key)) {
+			endless = p // the first in (workspace, id) order, so the message is deterministic
+		}
+	}
+	if endless != nil {
+		return 0, &Error{Kind: ErrTooMany, Message: fmt.Sprintf(
+			"pipeline %s has an interval schedule without end and never goes idle; use AdvanceTo", endless.key.id)}
+	}
+	n := 0
+	for len(e.queue) > 0 {
+		if int64(n) >= e.maxEvents {
+			e.trimAll()
+			return n, &Error{Kind: ErrTooMany, Message: fmt.Sprintf(
+				"events are still pending after %d events, the limit of one advance", n)}
+		}
+		e.step()
+		n++
+	}
+	e.trimAll()
+	return n, nil
+}
+
+// step processes the earliest pending event. The pipeline stays in the queue while its event is
+// handled: a handler that sets its next event moves it with one heap fix instead of a pop and a push.
+func (e *Engine) step() {
+	p := e.queue[0]
+	e.now = p.evAt
+	p.fired = true
+	e.handle(p)
+	if p.fired && p.heapIdx >= 0 {
+		heap.Remove(&e.queue, p.heapIdx)
+	}
+}
+
+// trimAll applies retention to every pipeline.
+func (e *Engine) trimAll() {
+	cut := e.retentionCut()
+	for _, p := range e.pipes {
+		p.trim(cut)
+	}
+}

@@ -107,6 +107,15 @@ func (d Delay) AddTo(t time.Time) time.Time {
 	return t.Add(d.Duration())
 }
 
+// SubtractFrom returns t minus d, the inverse of AddTo up to month-end clamping: years step back 12
+// calendar months each, every other unit is a fixed duration.
+func (d Delay) SubtractFrom(t time.Time) time.Time {
+	if d.Unit == Year {
+		return AddMonthsClamped(t, -12*d.N)
+	}
+	return t.Add(-d.Duration())
+}
+
 // AddMonthsClamped returns t moved by k calendar months (k may be negative), keeping the time of day and
 // clamping the day of month to the length of the target month: Jan 31 + 1 = Feb 28 (or 29), Jan 31 + 2 =
 // Mar 31. Unlike time.AddDate it never overflows into the following month, and because it is computed from
@@ -177,38 +186,58 @@ func (p Period) fixed() time.Duration {
 
 // Boundary returns B_k = start + k·p. Monthly boundaries are computed from start in one step with the day
 // clamped (AddMonthsClamped), so a schedule anchored on the 31st runs on the last day of shorter months and
-// on the 31st again afterwards.
+// on the 31st again afterwards. Fixed periods are added in whole seconds, so k·p may exceed the ±292 years
+// a time.Duration holds.
 func Boundary(start time.Time, p Period, k int64) time.Time {
 	if p == Monthly {
 		return AddMonthsClamped(start, k)
 	}
-	return start.Add(time.Duration(k) * p.fixed())
+	secs := int64(p.fixed() / time.Second)
+	return time.Unix(start.Unix()+satMul(k, secs), int64(start.Nanosecond())).In(start.Location())
+}
+
+// satMul is a·b, saturated at the int64 limits instead of wrapping.
+func satMul(a, b int64) int64 {
+	if a == 0 || b == 0 {
+		return 0
+	}
+	c := a * b
+	if c/b != a || (a == -1 && b == math.MinInt64) || (b == -1 && a == math.MinInt64) {
+		if (a < 0) != (b < 0) {
+			return math.MinInt64
+		}
+		return math.MaxInt64
+	}
+	return c
 }
 
 // IndexAtOrBefore returns the greatest k with Boundary(start, p, k) <= t. It costs O(1) whatever the
 // distance between start and t.
 func IndexAtOrBefore(start time.Time, p Period, t time.Time) int64 {
+	var k int64
 	if p == Monthly {
 		sy, sm, _ := start.Date()
 		ty, tm, _ := t.Date()
-		k := (int64(ty)-int64(sy))*12 + int64(tm-sm)
 		// The month estimate is exact or one too high (clamping never moves a boundary across a month).
-		for Boundary(start, p, k).After(t) {
-			k--
-		}
-		for !Boundary(start, p, k+1).After(t) {
-			k++
-		}
-		return k
+		k = (int64(ty)-int64(sy))*12 + int64(tm-sm)
+	} else {
+		// Whole seconds between the instants; the nanoseconds shift the result by at most one.
+		k = floorDiv(t.Unix()-start.Unix(), int64(p.fixed()/time.Second))
 	}
-	d := t.Sub(start)
-	if d == math.MinInt64 || d == math.MaxInt64 {
-		// Sub saturates for far-apart instants; fall back to a float estimate, corrected below.
-		return int64(t.Sub(start).Hours() / p.fixed().Hours())
-	}
-	k := int64(d / p.fixed())
-	if d < 0 && d%p.fixed() != 0 {
+	for Boundary(start, p, k).After(t) {
 		k--
+	}
+	for !Boundary(start, p, k+1).After(t) {
+		k++
+	}
+	return k
+}
+
+// IndexAtOrAfter returns the smallest k with Boundary(start, p, k) >= t.
+func IndexAtOrAfter(start time.Time, p Period, t time.Time) int64 {
+	k := IndexAtOrBefore(start, p, t)
+	if Boundary(start, p, k).Before(t) {
+		k++
 	}
 	return k
 }

@@ -1,0 +1,144 @@
+package engine
+
+import (
+	"time"
+
+	"github.com/stretchr/testify/require"
+	ws "github.com/wsync-dev/warehousesync"
+)
+
+const wsID = "ws1"
+
+// tb is what the helpers need of a test: *testing.T and *rapid.T both have it.
+type tb interface {
+	require.TestingT
+	Helper()
+}
+
+// testEnv is an Env whose failures and sources tests set directly.
+type testEnv struct {
+	failures map[string][]ws.ErrorDetail // by pipeline id
+	sources  map[string]Source           // by data model id
+}
+
+func newTestEnv() *testEnv {
+	return &testEnv{failures: map[string][]ws.ErrorDetail{}, sources: map[string]Source{}}
+}
+
+func (e *testEnv) RunFailure(_ string, p *ws.Pipeline) []ws.ErrorDetail { return e.failures[p.ID] }
+func (e *testEnv) Source(_, dataModelID string) Source                  { return e.sources[dataModelID] }
+
+// at parses an RFC 3339 instant; it is only called with constants.
+func at(t tb, s string) time.Time {
+	t.Helper()
+	v, err := time.Parse(time.RFC3339Nano, s)
+	require.NoError(t, err)
+	return v.UTC()
+}
+
+func stampOf(t tb, s string) ws.Timestamp {
+	t.Helper()
+	if s == "" {
+		return ws.Timestamp{}
+	}
+	return ws.NewTimestamp(at(t, s))
+}
+
+// incremental is the sync mode of the reference's examples.
+func incremental(from, until string) ws.SyncMode {
+	return ws.SyncMode{Type: ws.SyncIncremental, IteratorField: "updated_on", IteratorDataType: ws.IteratorDatetimeTZ,
+		From: ws.Timestamp{Time: parseOrZero(from)}, Until: ws.Timestamp{Time: parseOrZero(until)}}
+}
+
+func parseOrZero(s string) time.Time {
+	if s == "" {
+		return time.Time{}
+	}
+	v, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}
+	}
+	return v.UTC()
+}
+
+func interval(freq ws.Frequency, start, end, delay string) ws.Schedule {
+	s := ws.Schedule{Type: ws.ScheduleInterval, Frequency: freq,
+		Start: ws.Timestamp{Time: parseOrZero(start)}, End: ws.Timestamp{Time: parseOrZero(end)}}
+	if delay != "" {
+		d, err := ws.ParseDelay(delay)
+		if err == nil {
+			s.Delay = d
+		}
+	}
+	return s
+}
+
+func pipeline(id string, sm ws.SyncMode, s ws.Schedule) *ws.Pipeline {
+	return &ws.Pipeline{ID: id, Name: id, PipelineType: ws.PipelineUserAttributes, ConnectionID: "conn",
+		DataModelID: "model", State: ws.StateActive, SyncMode: sm, Schedule: s,
+		Environment: ws.EnvironmentProduction}
+}
+
+// allRuns lists every run of the pipeline, page by page.
+func allRuns(t tb, e *Engine, id string) []ws.Run {
+	t.Helper()
+	var out []ws.Run
+	for page := 1; ; page++ {
+		p := e.ListRuns(wsID, id, RunQuery{Page: page, PageSize: MaxPageSize})
+		out = append(out, p.Items...)
+		if !p.HasNextPage {
+			return out
+		}
+	}
+}
+
+func advance(t tb, e *Engine, to time.Time) {
+	t.Helper()
+	_, err := e.AdvanceTo(to)
+	require.NoError(t, err)
+}
+
+func advanceBy(t tb, e *Engine, d time.Duration) {
+	t.Helper()
+	advance(t, e, e.Now().Add(d))
+}
+
+func lastRun(t tb, e *Engine, id string) ws.Run {
+	t.Helper()
+	r, _ := e.Report(wsID, id)
+	require.NotNil(t, r, "pipeline %s has no run", id)
+	return *r
+}
+
+// wantRun is what a test expects of a run; empty strings mean null.
+type wantRun struct {
+	logical, rangeStart, rangeEnd, created string
+	typ                                    ws.RunType
+}
+
+func checkRun(t tb, got ws.Run, want wantRun) {
+	t.Helper()
+	require.Equal(t, stampOf(t, want.logical), got.LogicalDate, "logical_date")
+	require.Equal(t, stampOf(t, want.rangeStart), got.RangeStart, "range_start")
+	require.Equal(t, stampOf(t, want.rangeEnd), got.RangeEnd, "range_end")
+	require.Equal(t, stampOf(t, want.created), got.StartedOn, "started_on (creation)")
+	typ := want.typ
+	if typ == "" {
+		typ = ws.RunScheduled
+	}
+	require.Equal(t, typ, got.Type, "type")
+}
+
+// newestRun is the pipeline's most recently created run (greatest id).
+func newestRun(t tb, e *Engine, id string) ws.Run {
+	t.Helper()
+	runs := allRuns(t, e, id)
+	require.NotEmpty(t, runs, "pipeline %s has no run", id)
+	best := runs[0]
+	for _, r := range runs[1:] {
+		if r.ID > best.ID {
+			best = r
+		}
+	}
+	return best
+}
