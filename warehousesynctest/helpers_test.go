@@ -172,7 +172,7 @@ func bigQueryBody(id string) obj {
 		"id": id, "name": "BigQuery " + id, "state": "active", "service_provider": "BigQuery",
 		"config": obj{
 			"region": "us-east1", "project_id": "my-gcp-project", "dataset_id": "my-dataset",
-			"service_account_id": "mp@my-gcp-project.iam.gserviceaccount.com",
+			"service_account_id":  "mp@my-gcp-project.iam.gserviceaccount.com",
 			"service_account_key": `{"type": "service_account", "private_key": "bq-secret-key"}`,
 		},
 	}
