@@ -37,7 +37,11 @@ var secretKeys = map[string]bool{"password": true, "service_account_key": true, 
 // secretPattern finds secret values in bodies that are not valid JSON.
 var secretPattern = regexp.MustCompile(`("(?:password|service_account_key|client_secret)"\s*:\s*)"(?:[^"\\]|\\.)*"?`)
 
-// Requests returns the requests received so far, oldest first.
+// maxRequestLog bounds the memory of the request log of a long-running server: Requests keeps at
+// least the last maxRequestLog requests.
+const maxRequestLog = 100_000
+
+// Requests returns the requests received so far, oldest first (at least the last 100,000).
 func (s *Server) Requests() []Request {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -71,6 +75,9 @@ func (s *Server) logRequestLocked(r *http.Request, wsID string, body []byte, now
 	}
 	if q := r.URL.Query(); len(q) > 0 {
 		entry.Query = q
+	}
+	if len(s.requests) >= 2*maxRequestLog {
+		s.requests = append([]*Request(nil), s.requests[len(s.requests)-maxRequestLog:]...)
 	}
 	s.requests = append(s.requests, entry)
 	return entry
