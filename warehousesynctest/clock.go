@@ -110,13 +110,12 @@ func (s *Server) advanceToLocked(t time.Time) (int, error) {
 	return n, nil
 }
 
-// syncLocked brings a real-time engine up to the wall clock; with the manual clock it does nothing.
+// syncLocked processes the events due by now: with the real-time clock, everything up to the wall
+// clock; with the manual clock, what a change just made due at the current instant (a triggered run
+// starts at once). It runs before and after every request and every change made through the Go API.
 func (s *Server) syncLocked() error {
-	if !s.cfg.realTime {
-		return nil
-	}
 	if _, err := s.eng.AdvanceTo(s.clock.Now()); err != nil {
-		return fmt.Errorf("clock: the engine cannot catch up with the real-time clock: %w", err)
+		return fmt.Errorf("clock: the engine cannot catch up with the clock: %w", err)
 	}
 	return nil
 }

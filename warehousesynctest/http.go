@@ -205,6 +205,8 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		c.ws = s.workspaceLocked(wsID)
 		c.now = s.clock.Now()
 		rep = h(s, c)
+		// What the request made due now happens now; a refusal shows on the next request.
+		_ = s.syncLocked()
 	}
 	s.wakeTimer()
 	s.mu.Unlock()

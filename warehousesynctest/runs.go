@@ -162,9 +162,17 @@ func (s *Server) autoAdvanceLocked(wsID, pipelineID string, runID int64) {
 		}
 	}
 	next, pending := s.eng.NextEvent()
-	if !pending || !next.After(s.clock.Now()) {
+	if !pending {
 		return
 	}
+	next = maxTime(next, s.clock.Now())
 	// A refusal (the event cap) leaves everything as it was; the client then sees the current state.
 	_, _ = s.advanceToLocked(next)
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }

@@ -44,7 +44,9 @@ func TestTriggerAnswersAttemptRequested(t *testing.T) {
 	t.Parallel()
 	_, a := newAPI(t)
 	a.seedBasics()
-	a.must(http.StatusOK, http.MethodPost, "/inputs/data-pipelines", pipelineBody("p", "conn", "model"), nil)
+	body := pipelineBody("p", "conn", "model")
+	body["schedule"] = obj{"type": "on_demand"}
+	a.must(http.StatusOK, http.MethodPost, "/inputs/data-pipelines", body, nil)
 	var tr ws.TriggerResponse
 	a.must(http.StatusOK, http.MethodPost, "/inputs/data-pipelines/trigger", obj{"pipeline_id": "p"}, &tr)
 	assert.Equal(t, ws.TriggerAttemptRequested, tr.Status)

@@ -29,6 +29,7 @@ func (w *Workspace) do(f func(*workspace)) {
 	w.s.mu.Lock()
 	defer w.s.mu.Unlock()
 	f(w.s.workspaceLocked(w.id))
+	_ = w.s.syncLocked() // a refusal shows on the next request
 	w.s.wakeTimer()
 }
 
