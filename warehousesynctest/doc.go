@@ -24,8 +24,9 @@
 //
 // Each Server has one clock. By default it is manual: it starts at DefaultStartTime (or WithStartTime)
 // and moves only with Advance, AdvanceTo and RunUntilIdle, forward only; every event that falls due on
-// the way (runs created, started, retried, finished) is processed before the call returns. Tokens expire
-// on this clock. WithRealTimeClock follows the wall clock instead, with one goroutine driving the
+// the way (runs created, started, retried, finished) is processed before the call returns, and what a
+// request makes due at the current instant (a triggered run's start) happens before it is answered.
+// Tokens expire on this clock. WithRealTimeClock follows the wall clock instead, with one goroutine driving the
 // engine. WithAutoAdvance makes a GET of a run or report of a running pipeline jump the clock to the next
 // event, so that a client polling for a run's end sees every status and finishes in milliseconds.
 //
