@@ -1,0 +1,381 @@
+package warehousesynctest
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	ws "github.com/wsync-dev/warehousesync"
+)
+
+// adminHandler serves one admin operation; it runs without the server's mutex and uses the Server's
+// public methods.
+type adminHandler func(s *Server, params []string, body []byte) reply
+
+// adminRoutes is the table of the endpoints under /_fake/ (no authentication).
+func adminRoutes() []adminRoute {
+	r := func(path string, methods map[string]adminHandler) adminRoute {
+		return adminRoute{segs: strings.Split(strings.Trim(path, "/"), "/"), methods: methods}
+	}
+	return []adminRoute{
+		r("clock", map[string]adminHandler{http.MethodGet: adminGetClock}),
+		r("clock/advance", map[string]adminHandler{http.MethodPost: adminAdvance}),
+		r("clock/run-until-idle", map[string]adminHandler{http.MethodPost: adminRunUntilIdle}),
+		r("reset", map[string]adminHandler{http.MethodPost: adminReset}),
+		r("requests", map[string]adminHandler{http.MethodGet: adminRequests}),
+		r("faults", map[string]adminHandler{http.MethodGet: adminListFaults, http.MethodPost: adminInjectFault, http.MethodDelete: adminClearFaults}),
+		r("workspaces/{}/connections/{}/unreachable", map[string]adminHandler{http.MethodPost: adminUnreachable, http.MethodDelete: adminReachable}),
+		r("workspaces/{}/data-models/{}/invalid", map[string]adminHandler{http.MethodPost: adminInvalid, http.MethodDelete: adminValid}),
+		r("workspaces/{}/data-models/{}/records", map[string]adminHandler{http.MethodPut: adminSeedRecords, http.MethodDelete: adminDeleteRecords}),
+		r("workspaces/{}/inputs/data-pipelines/{}/fail-next-runs", map[string]adminHandler{http.MethodPost: adminFailNextRuns}),
+		r("workspaces/{}/field-transformations", map[string]adminHandler{http.MethodPut: adminSetTransformations, http.MethodDelete: adminAnyTransformation}),
+	}
+}
+
+// adminRoute is a path under /_fake/.
+type adminRoute struct {
+	segs    []string
+	methods map[string]adminHandler
+}
+
+// serveAdmin serves /_fake/…; these requests are not recorded in Requests.
+func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
+	segs := strings.Split(strings.TrimPrefix(r.URL.Path, "/_fake/"), "/")
+	var allowed []string
+	for _, rt := range adminRoutes() {
+		params, found := matchSegs(rt.segs, segs)
+		if !found {
+			continue
+		}
+		h, found := rt.methods[r.Method]
+		if !found {
+			for m := range rt.methods {
+				allowed = append(allowed, m)
+			}
+			continue
+		}
+		body, err := readBody(w, r, maxAdminBody)
+		if err != nil {
+			writeReply(w, badRequest(err.Error()))
+			return
+		}
+		for _, p := range params {
+			if !validSlug(p) {
+				writeReply(w, badRequest(fmt.Sprintf("path: %q is not a valid id", truncate(p, 40))))
+				return
+			}
+		}
+		writeReply(w, h(s, params, body))
+		return
+	}
+	if len(allowed) > 0 {
+		writeReply(w, errReply(http.StatusMethodNotAllowed, fmt.Sprintf("Method %s is not allowed on %s; use %s.",
+			r.Method, r.URL.Path, strings.Join(allowed, ", "))))
+		return
+	}
+	writeReply(w, errReply(http.StatusNotFound, fmt.Sprintf("No route for %s %s.", r.Method, r.URL.Path)))
+}
+
+// clockState is the answer of the clock endpoints.
+type clockState struct {
+	Now       ws.Timestamp `json:"now"`
+	NextEvent ws.Timestamp `json:"next_event"` // null when nothing is pending
+	Mode      string       `json:"mode"`       // manual or real
+	Events    *int         `json:"events,omitempty"`
+}
+
+func (s *Server) clockStateLocked() clockState {
+	st := clockState{Now: ws.NewTimestamp(s.clock.Now()), Mode: "manual"}
+	if s.cfg.realTime {
+		st.Mode = "real"
+	}
+	if next, pending := s.eng.NextEvent(); pending {
+		st.NextEvent = ws.NewTimestamp(next)
+	}
+	return st
+}
+
+func adminGetClock(s *Server, _ []string, _ []byte) reply {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_ = s.syncLocked()
+	return ok(s.clockStateLocked())
+}
+
+// adminAdvance serves POST /_fake/clock/advance with {"by": "90m"} or {"to": "<RFC 3339>"}.
+func adminAdvance(s *Server, _ []string, body []byte) reply {
+	var errs fieldErrors
+	o, valid := decodeObject(body, &errs)
+	if !valid {
+		return badRequest(errs...)
+	}
+	by, to := o.str("by"), o.str("to")
+	if len(errs) > 0 {
+		return badRequest(errs...)
+	}
+	if (by == "") == (to == "") {
+		return badRequest(`by, to: give exactly one of "by" (a duration such as 90m, 36h or 2d) or "to" (an RFC 3339 timestamp)`)
+	}
+	var d time.Duration
+	var target time.Time
+	if by != "" {
+		parsed, err := parseAdvance(by)
+		if err != nil {
+			return badRequest("by: " + err.Error())
+		}
+		d = parsed
+	} else {
+		t, err := parseRFC3339(to)
+		if err != nil {
+			return badRequest(fmt.Sprintf("to: %q is not an RFC 3339 timestamp (for example 2025-01-02T00:00:00Z)", truncate(to, 40)))
+		}
+		target = t
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if by != "" {
+		target = s.clock.Now().Add(d)
+	}
+	n, err := s.advanceToLocked(target)
+	if err != nil {
+		return badRequest(err.Error())
+	}
+	s.wakeTimer()
+	st := s.clockStateLocked()
+	st.Events = &n
+	return ok(st)
+}
+
+// parseAdvance parses a Go duration ("90m", "1h30m") or a whole number of days or weeks ("2d", "1w").
+func parseAdvance(s string) (time.Duration, error) {
+	if n := len(s); n > 1 && (s[n-1] == 'd' || s[n-1] == 'w') {
+		if k, err := strconv.ParseInt(s[:n-1], 10, 32); err == nil && k >= 0 {
+			unit := 24 * time.Hour
+			if s[n-1] == 'w' {
+				unit *= 7
+			}
+			return time.Duration(k) * unit, nil
+		}
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a duration (for example 90m, 1h30m, 2d or 1w)", truncate(s, 40))
+	}
+	if d < 0 {
+		return 0, fmt.Errorf("%q is negative: time never goes backwards", s)
+	}
+	return d, nil
+}
+
+func adminRunUntilIdle(s *Server, _ []string, _ []byte) reply {
+	if err := s.RunUntilIdle(); err != nil {
+		return badRequest(err.Error())
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return ok(s.clockStateLocked())
+}
+
+func adminReset(s *Server, _ []string, _ []byte) reply {
+	s.Reset()
+	return noContent()
+}
+
+func adminRequests(s *Server, _ []string, _ []byte) reply { return ok(s.Requests()) }
+
+// faultJSON is a Fault over HTTP: durations as Go duration strings ("2s", "150ms").
+type faultJSON struct {
+	Method         string          `json:"method,omitempty"`
+	Path           string          `json:"path"`
+	Workspace      string          `json:"workspace,omitempty"`
+	Status         int             `json:"status,omitempty"`
+	RetryAfter     json.RawMessage `json:"retry_after,omitempty"` // "2s" or a number of seconds
+	RateLimitScope string          `json:"rate_limit_scope,omitempty"`
+	Times          int             `json:"times,omitempty"`
+	Latency        string          `json:"latency,omitempty"`
+	ApplyThenFail  bool            `json:"apply_then_fail,omitempty"`
+}
+
+func adminListFaults(s *Server, _ []string, _ []byte) reply {
+	out := []faultJSON{}
+	for _, f := range s.Faults() {
+		fj := faultJSON{Method: f.Method, Path: f.Path, Workspace: f.Workspace, Status: f.Status,
+			RateLimitScope: f.RateLimitScope, Times: f.Times, ApplyThenFail: f.ApplyThenFail}
+		if f.RetryAfter > 0 {
+			fj.RetryAfter = json.RawMessage(strconv.Quote(f.RetryAfter.String()))
+		}
+		if f.Latency > 0 {
+			fj.Latency = f.Latency.String()
+		}
+		out = append(out, fj)
+	}
+	return ok(out)
+}
+
+func adminInjectFault(s *Server, _ []string, body []byte) reply {
+	var fj faultJSON
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&fj); err != nil {
+		return badRequest("request body: " + jsonProblem(err) + " (fields: method, path, workspace, status, " +
+			"retry_after, rate_limit_scope, times, latency, apply_then_fail)")
+	}
+	f := Fault{Method: fj.Method, Path: fj.Path, Workspace: fj.Workspace, Status: fj.Status,
+		RateLimitScope: fj.RateLimitScope, Times: fj.Times, ApplyThenFail: fj.ApplyThenFail}
+	if len(fj.RetryAfter) > 0 {
+		var secs float64
+		var text string
+		switch {
+		case json.Unmarshal(fj.RetryAfter, &secs) == nil:
+			f.RetryAfter = time.Duration(secs * float64(time.Second))
+		case json.Unmarshal(fj.RetryAfter, &text) == nil:
+			d, err := time.ParseDuration(text)
+			if err != nil {
+				return badRequest(fmt.Sprintf("retry_after: %q is not a duration (for example 2s)", truncate(text, 40)))
+			}
+			f.RetryAfter = d
+		default:
+			return badRequest("retry_after: must be a duration string (2s) or a number of seconds")
+		}
+	}
+	if fj.Latency != "" {
+		d, err := time.ParseDuration(fj.Latency)
+		if err != nil {
+			return badRequest(fmt.Sprintf("latency: %q is not a duration (for example 150ms)", truncate(fj.Latency, 40)))
+		}
+		f.Latency = d
+	}
+	if err := s.InjectFault(f); err != nil {
+		return badRequest(err.Error())
+	}
+	return noContent()
+}
+
+func adminClearFaults(s *Server, _ []string, _ []byte) reply {
+	s.ClearFaults()
+	return noContent()
+}
+
+// messageBody decodes an optional {"message": "…"} body.
+func messageBody(body []byte) (string, reply, bool) {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return "", reply{}, true
+	}
+	var errs fieldErrors
+	o, valid := decodeObject(body, &errs)
+	msg := ""
+	if valid {
+		msg = o.str("message")
+	}
+	if len(errs) > 0 {
+		return "", badRequest(errs...), false
+	}
+	return msg, reply{}, true
+}
+
+func adminUnreachable(s *Server, p []string, body []byte) reply {
+	msg, rep, valid := messageBody(body)
+	if !valid {
+		return rep
+	}
+	s.Workspace(p[0]).SetConnectionUnreachable(p[1], msg)
+	return noContent()
+}
+
+func adminReachable(s *Server, p []string, _ []byte) reply {
+	s.Workspace(p[0]).SetConnectionReachable(p[1])
+	return noContent()
+}
+
+func adminInvalid(s *Server, p []string, body []byte) reply {
+	msg, rep, valid := messageBody(body)
+	if !valid {
+		return rep
+	}
+	s.Workspace(p[0]).SetDataModelInvalid(p[1], msg)
+	return noContent()
+}
+
+func adminValid(s *Server, p []string, _ []byte) reply {
+	s.Workspace(p[0]).SetDataModelValid(p[1])
+	return noContent()
+}
+
+// adminSeedRecords serves PUT …/data-models/{id}/records with a JSON array of objects. Integral
+// numbers become int64, others float64.
+func adminSeedRecords(s *Server, p []string, body []byte) reply {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var rows []map[string]any
+	if err := dec.Decode(&rows); err != nil || rows == nil {
+		problem := "must be a JSON array of objects"
+		if err != nil {
+			problem += ": " + jsonProblem(err)
+		}
+		return badRequest("request body: " + problem)
+	}
+	for _, r := range rows {
+		for k, v := range r {
+			if n, isNumber := v.(json.Number); isNumber {
+				if i, err := n.Int64(); err == nil {
+					r[k] = i
+				} else if f, err := n.Float64(); err == nil {
+					r[k] = f
+				}
+			}
+		}
+	}
+	s.Workspace(p[0]).SeedRecords(p[1], rows)
+	return noContent()
+}
+
+func adminDeleteRecords(s *Server, p []string, _ []byte) reply {
+	s.Workspace(p[0]).SeedRecords(p[1], nil)
+	return noContent()
+}
+
+func adminFailNextRuns(s *Server, p []string, body []byte) reply {
+	var errs fieldErrors
+	o, valid := decodeObject(body, &errs)
+	var n *int64
+	var msg string
+	if valid {
+		n, msg = o.int64("n"), o.str("message")
+		if n == nil && len(errs) == 0 {
+			errs.add("n", "is required: how many attempts fail")
+		}
+	}
+	if len(errs) > 0 {
+		return badRequest(errs...)
+	}
+	if *n < 1 || *n > 1<<31-1 {
+		return badRequest(fmt.Sprintf("n: must be 1 or more, got %d", *n))
+	}
+	if err := s.Workspace(p[0]).FailNextRuns(p[1], int(*n), msg); err != nil {
+		return errReply(http.StatusNotFound, fmt.Sprintf("%s '%s' not found.", kindPipeline, p[1]))
+	}
+	return noContent()
+}
+
+func adminSetTransformations(s *Server, p []string, body []byte) reply {
+	var ids []string
+	if err := json.Unmarshal(body, &ids); err != nil || len(ids) == 0 {
+		return badRequest("request body: must be a non-empty JSON array of field transformation ids (DELETE accepts any id again)")
+	}
+	for _, id := range ids {
+		if !validSlug(id) {
+			return badRequest(fmt.Sprintf("request body: %q is not a valid field transformation id", truncate(id, 40)))
+		}
+	}
+	s.Workspace(p[0]).SetFieldTransformations(ids...)
+	return noContent()
+}
+
+func adminAnyTransformation(s *Server, p []string, _ []byte) reply {
+	s.Workspace(p[0]).SetFieldTransformations()
+	return noContent()
+}

@@ -1,0 +1,204 @@
+package warehousesynctest
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	ws "github.com/wsync-dev/warehousesync"
+)
+
+// admin sends a request to /_fake/… and returns the status and body.
+func admin(t *testing.T, srv *Server, method, path, body string) (int, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(method, srv.URL()+"/_fake/"+path, strings.NewReader(body))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return resp.StatusCode, b
+}
+
+func TestAdminClock(t *testing.T) {
+	t.Parallel()
+	srv := NewServer(t)
+	status, body := admin(t, srv, http.MethodGet, "clock", "")
+	require.Equal(t, http.StatusOK, status)
+	assert.JSONEq(t, `{"now":"2025-01-01T00:00:00.000Z","next_event":null,"mode":"manual"}`, string(body))
+
+	status, body = admin(t, srv, http.MethodPost, "clock/advance", `{"by":"90m"}`)
+	require.Equal(t, http.StatusOK, status, string(body))
+	var st clockState
+	require.NoError(t, json.Unmarshal(body, &st))
+	assert.Equal(t, DefaultStartTime().Add(90*time.Minute), st.Now.Time)
+	assert.Equal(t, DefaultStartTime().Add(90*time.Minute), srv.Now())
+
+	status, body = admin(t, srv, http.MethodPost, "clock/advance", `{"by":"2d"}`)
+	require.Equal(t, http.StatusOK, status, string(body))
+	assert.Equal(t, DefaultStartTime().Add(48*time.Hour+90*time.Minute), srv.Now())
+
+	status, body = admin(t, srv, http.MethodPost, "clock/advance", `{"to":"2025-02-01T00:00:00Z"}`)
+	require.Equal(t, http.StatusOK, status, string(body))
+	assert.Equal(t, time.Date(2025, 2, 1, 0, 0, 0, 0, time.UTC), srv.Now())
+
+	for _, bad := range []struct{ body, field string }{
+		{`{"to":"2025-01-15T00:00:00Z"}`, "backwards"},
+		{`{"by":"-1h"}`, "by"},
+		{`{"by":"soon"}`, "by"},
+		{`{"to":"2025-03-01T:12:00:00Z"}`, "to"},
+		{`{"by":"1h","to":"2026-01-01T00:00:00Z"}`, "exactly one"},
+		{`{}`, "exactly one"},
+		{`[`, "request body"},
+	} {
+		status, body := admin(t, srv, http.MethodPost, "clock/advance", bad.body)
+		require.Equal(t, http.StatusBadRequest, status, bad.body)
+		assert.Contains(t, decodeError(t, http.StatusBadRequest, body)[0], bad.field, bad.body)
+	}
+	assert.Equal(t, time.Date(2025, 2, 1, 0, 0, 0, 0, time.UTC), srv.Now(), "refused moves change nothing")
+
+	status, _ = admin(t, srv, http.MethodPost, "clock/run-until-idle", "")
+	assert.Equal(t, http.StatusOK, status)
+	status, _ = admin(t, srv, http.MethodDelete, "clock", "")
+	assert.Equal(t, http.StatusMethodNotAllowed, status)
+}
+
+func TestClockGoAPI(t *testing.T) {
+	t.Parallel()
+	t0 := time.Date(2023, 1, 31, 0, 0, 0, 0, time.UTC)
+	srv := NewServer(t, WithStartTime(t0))
+	assert.Equal(t, t0, srv.Now())
+	require.NoError(t, srv.Advance(time.Hour))
+	require.NoError(t, srv.AdvanceTo(t0.Add(2*time.Hour)))
+	assert.Equal(t, t0.Add(2*time.Hour), srv.Now())
+	assert.Error(t, srv.AdvanceTo(t0), "time never goes backwards")
+	assert.Error(t, srv.Advance(-time.Second))
+	assert.Equal(t, t0.Add(2*time.Hour), srv.Now())
+	require.NoError(t, srv.RunUntilIdle())
+	_, pending := srv.NextEvent()
+	assert.False(t, pending)
+}
+
+func TestRealTimeClockRefusesManualMoves(t *testing.T) {
+	t.Parallel()
+	srv := NewServer(t, WithRealTimeClock())
+	assert.ErrorIs(t, srv.Advance(time.Hour), errRealTime)
+	assert.ErrorIs(t, srv.RunUntilIdle(), errRealTime)
+	status, body := admin(t, srv, http.MethodGet, "clock", "")
+	require.Equal(t, http.StatusOK, status)
+	assert.Contains(t, string(body), `"mode":"real"`)
+	status, _ = admin(t, srv, http.MethodPost, "clock/advance", `{"by":"1h"}`)
+	assert.Equal(t, http.StatusBadRequest, status)
+	// The API works on the real clock too.
+	a := &api{t: t, srv: srv, ws: srv.WorkspaceID(), token: getToken(t, srv)}
+	a.must(http.StatusOK, http.MethodPost, "/connections", databricksBody("db"), nil)
+}
+
+func TestAdminFaultsAndFixtures(t *testing.T) {
+	t.Parallel()
+	srv, a := newAPI(t)
+	a.seedBasics()
+	a.must(http.StatusOK, http.MethodPost, "/inputs/data-pipelines", pipelineBody("p", "conn", "model"), nil)
+
+	status, body := admin(t, srv, http.MethodPost, "faults", `{"method":"GET","path":"/connections","status":429,"retry_after":"3s","rate_limit_scope":"app","times":1}`)
+	require.Equal(t, http.StatusNoContent, status, string(body))
+	status, body = admin(t, srv, http.MethodGet, "faults", "")
+	require.Equal(t, http.StatusOK, status)
+	assert.JSONEq(t, `[{"method":"GET","path":"/connections","status":429,"retry_after":"3s","rate_limit_scope":"app","times":1}]`, string(body))
+	resp := a.send(http.MethodGet, a.url("/connections"), nil, a.token)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusTooManyRequests, resp.StatusCode)
+	assert.Equal(t, "3", resp.Header.Get("Retry-After"))
+	assert.Equal(t, "app", resp.Header.Get("X-mp-rate-limit-exceeded"))
+
+	status, _ = admin(t, srv, http.MethodPost, "faults", `{"path":"/connections","status":503,"retry_after":2,"latency":"1ms"}`)
+	require.Equal(t, http.StatusNoContent, status)
+	status, _ = admin(t, srv, http.MethodDelete, "faults", "")
+	require.Equal(t, http.StatusNoContent, status)
+	assert.Empty(t, srv.Faults())
+	for _, bad := range []string{`{"path":"/x","status":418}`, `{"path":"/x","status":500,"latency":"soon"}`, `{"path":"/x","status":500,"colour":"red"}`} {
+		status, _ = admin(t, srv, http.MethodPost, "faults", bad)
+		assert.Equal(t, http.StatusBadRequest, status, bad)
+	}
+
+	ws1 := "workspaces/" + srv.WorkspaceID()
+	status, _ = admin(t, srv, http.MethodPost, ws1+"/connections/conn/unreachable", `{"message":"network down"}`)
+	require.Equal(t, http.StatusNoContent, status)
+	var conn ws.Connection
+	a.must(http.StatusOK, http.MethodGet, "/connections/conn", nil, &conn)
+	assert.Equal(t, ws.ConnectionFaulted, conn.Status)
+	assert.Equal(t, []ws.ErrorDetail{{Message: "network down"}}, conn.Errors)
+	status, _ = admin(t, srv, http.MethodDelete, ws1+"/connections/conn/unreachable", "")
+	require.Equal(t, http.StatusNoContent, status)
+	a.must(http.StatusOK, http.MethodPut, "/connections/conn", snowflakeBody("conn"), nil)
+
+	status, _ = admin(t, srv, http.MethodPost, ws1+"/data-models/model/invalid", "")
+	require.Equal(t, http.StatusNoContent, status)
+	var m ws.DataModel
+	a.must(http.StatusOK, http.MethodGet, "/data-models/model", nil, &m)
+	assert.Equal(t, ws.DataModelInvalid, m.Status)
+	status, _ = admin(t, srv, http.MethodDelete, ws1+"/data-models/model/invalid", "")
+	require.Equal(t, http.StatusNoContent, status)
+
+	status, body = admin(t, srv, http.MethodPut, ws1+"/data-models/model/records", `[{"updated_on":"2025-01-01T00:00:00Z","ms":1735689600000,"x":1.5}]`)
+	require.Equal(t, http.StatusNoContent, status, string(body))
+	srv.mu.Lock()
+	rows := srv.workspaces[srv.WorkspaceID()].sources["model"].rows
+	srv.mu.Unlock()
+	require.Len(t, rows, 1)
+	assert.Equal(t, int64(1735689600000), rows[0]["ms"], "integral numbers are int64")
+	assert.Equal(t, 1.5, rows[0]["x"])
+	status, _ = admin(t, srv, http.MethodPut, ws1+"/data-models/model/records", `{"not":"an array"}`)
+	assert.Equal(t, http.StatusBadRequest, status)
+	status, _ = admin(t, srv, http.MethodDelete, ws1+"/data-models/model/records", "")
+	assert.Equal(t, http.StatusNoContent, status)
+
+	status, _ = admin(t, srv, http.MethodPost, ws1+"/inputs/data-pipelines/p/fail-next-runs", `{"n":2,"message":"boom"}`)
+	assert.Equal(t, http.StatusNoContent, status)
+	status, _ = admin(t, srv, http.MethodPost, ws1+"/inputs/data-pipelines/ghost/fail-next-runs", `{"n":1}`)
+	assert.Equal(t, http.StatusNotFound, status)
+	status, _ = admin(t, srv, http.MethodPost, ws1+"/inputs/data-pipelines/p/fail-next-runs", `{"n":0}`)
+	assert.Equal(t, http.StatusBadRequest, status)
+	status, _ = admin(t, srv, http.MethodPost, ws1+"/inputs/data-pipelines/p/fail-next-runs", `{}`)
+	assert.Equal(t, http.StatusBadRequest, status)
+
+	status, _ = admin(t, srv, http.MethodPut, ws1+"/field-transformations", `["ft-1"]`)
+	require.Equal(t, http.StatusNoContent, status)
+	events := pipelineBody("e", "conn", "model")
+	events["pipeline_type"], events["field_transformation_id"], events["state"] = "events", "ft-2", "new"
+	st, _ := a.do(http.MethodPost, "/inputs/data-pipelines", events)
+	assert.Equal(t, http.StatusBadRequest, st)
+	status, _ = admin(t, srv, http.MethodDelete, ws1+"/field-transformations", "")
+	require.Equal(t, http.StatusNoContent, status)
+	a.must(http.StatusOK, http.MethodPost, "/inputs/data-pipelines", events, nil)
+
+	status, _ = admin(t, srv, http.MethodGet, "nowhere", "")
+	assert.Equal(t, http.StatusNotFound, status)
+}
+
+func TestAdminRequestsAndReset(t *testing.T) {
+	t.Parallel()
+	srv, a := newAPI(t)
+	a.seedBasics()
+	status, body := admin(t, srv, http.MethodGet, "requests", "")
+	require.Equal(t, http.StatusOK, status)
+	var reqs []Request
+	require.NoError(t, json.Unmarshal(body, &reqs))
+	require.Len(t, reqs, 3, "the token request and two creates; admin requests are not recorded")
+	assert.Equal(t, "/oauth/token", reqs[0].Path)
+	assert.NotContains(t, string(body), DefaultClientSecret)
+	assert.NotContains(t, string(body), "sf-secret-password")
+
+	status, _ = admin(t, srv, http.MethodPost, "reset", "")
+	require.Equal(t, http.StatusNoContent, status)
+	assert.Equal(t, "[]\n[]\n[]\n", a.snapshot(), "reset empties the store; the token stays valid")
+	assert.Len(t, srv.Requests(), 3, "the log restarted with the snapshot's three requests")
+}

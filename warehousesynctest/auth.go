@@ -1,0 +1,139 @@
+package warehousesynctest
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/json"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// tokenInfo is an issued access token.
+type tokenInfo struct {
+	clientID string
+	expires  time.Time
+}
+
+// tokenRequest is the body of POST /oauth/token, JSON or form-encoded.
+type tokenRequest struct {
+	ClientID     string `json:"client_id"`
+	ClientSecret string `json:"client_secret"`
+	Audience     string `json:"audience"`
+	GrantType    string `json:"grant_type"`
+}
+
+// tokenResponse is the token endpoint's answer.
+type tokenResponse struct {
+	AccessToken string `json:"access_token"`
+	ExpiresIn   int64  `json:"expires_in"`
+	TokenType   string `json:"token_type"`
+}
+
+// oauthError is the token endpoint's error body, in Auth0's style.
+type oauthError struct {
+	Error       string `json:"error"`
+	Description string `json:"error_description"`
+}
+
+func oauthReply(status int, code, description string) reply {
+	return reply{status: status, body: oauthError{Error: code, Description: description}}
+}
+
+// serveToken serves POST /oauth/token: the client-credentials grant with a JSON body (as mParticle
+// documents) or a form-encoded one, the credentials in the body or in HTTP Basic auth.
+func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
+	body, bodyErr := readBody(w, r, maxAPIBody)
+	s.mu.Lock()
+	now := s.clock.Now()
+	entry := s.logRequestLocked(r, "", body, now)
+	rep := s.issueTokenLocked(r, body, bodyErr, now)
+	entry.Status = rep.status
+	s.mu.Unlock()
+	w.Header().Set("Cache-Control", "no-store")
+	writeReply(w, rep)
+}
+
+func (s *Server) issueTokenLocked(r *http.Request, body []byte, bodyErr error, now time.Time) reply {
+	if r.Method != http.MethodPost {
+		return oauthReply(http.StatusMethodNotAllowed, "invalid_request", "the token endpoint accepts only POST")
+	}
+	if bodyErr != nil {
+		return oauthReply(http.StatusBadRequest, "invalid_request", bodyErr.Error())
+	}
+	req, err := parseTokenRequest(r, body)
+	if err != "" {
+		return oauthReply(http.StatusBadRequest, "invalid_request", err)
+	}
+	switch {
+	case req.GrantType == "":
+		return oauthReply(http.StatusBadRequest, "invalid_request", "Missing required parameter: grant_type")
+	case req.GrantType != "client_credentials":
+		return oauthReply(http.StatusBadRequest, "unsupported_grant_type",
+			"Unsupported grant type: "+req.GrantType+"; use client_credentials")
+	case req.Audience != "" && req.Audience != Audience:
+		return oauthReply(http.StatusForbidden, "access_denied", "Service not enabled within domain: "+req.Audience)
+	case !equalSecret(req.ClientID, s.cfg.clientID) || !equalSecret(req.ClientSecret, s.cfg.clientSecret):
+		return oauthReply(http.StatusUnauthorized, "access_denied", "Unauthorized")
+	}
+	token := rand.Text() + rand.Text()
+	for t, info := range s.tokens {
+		if !now.Before(info.expires) {
+			delete(s.tokens, t)
+		}
+	}
+	s.tokens[token] = tokenInfo{clientID: req.ClientID, expires: now.Add(s.cfg.tokenTTL)}
+	return ok(tokenResponse{AccessToken: token, ExpiresIn: int64(s.cfg.tokenTTL / time.Second), TokenType: "Bearer"})
+}
+
+// parseTokenRequest decodes a JSON or form-encoded token request; it returns a message on failure.
+func parseTokenRequest(r *http.Request, body []byte) (tokenRequest, string) {
+	var req tokenRequest
+	mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mediaType == "application/x-www-form-urlencoded" {
+		form, err := url.ParseQuery(string(body))
+		if err != nil {
+			return req, "malformed form body"
+		}
+		req = tokenRequest{ClientID: form.Get("client_id"), ClientSecret: form.Get("client_secret"),
+			Audience: form.Get("audience"), GrantType: form.Get("grant_type")}
+	} else if err := json.Unmarshal(body, &req); err != nil {
+		return req, "the body must be a JSON object with client_id, client_secret, audience and grant_type " +
+			"(or form-encoded): " + jsonProblem(err)
+	}
+	if id, secret, found := r.BasicAuth(); found && req.ClientID == "" && req.ClientSecret == "" {
+		req.ClientID, req.ClientSecret = unescapeBasic(id), unescapeBasic(secret)
+	}
+	return req, ""
+}
+
+// unescapeBasic undoes the URL-encoding RFC 6749 asks of Basic credentials.
+func unescapeBasic(s string) string {
+	if u, err := url.QueryUnescape(s); err == nil {
+		return u
+	}
+	return s
+}
+
+func equalSecret(got, want string) bool {
+	return subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
+}
+
+// authenticateLocked checks the request's bearer token against the clock; it returns the token's client
+// id, or a message for the 401.
+func (s *Server) authenticateLocked(r *http.Request, now time.Time) (string, string) {
+	scheme, token, found := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !found || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
+		return "", "Unauthorized: send Authorization: Bearer <access token> (get one from POST /oauth/token)."
+	}
+	info, known := s.tokens[strings.TrimSpace(token)]
+	switch {
+	case !known:
+		return "", "Unauthorized: the access token is not valid."
+	case !now.Before(info.expires):
+		return "", "Unauthorized: the access token has expired; request a new one."
+	}
+	return info.clientID, ""
+}

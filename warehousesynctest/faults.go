@@ -1,0 +1,170 @@
+package warehousesynctest
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Fault is an HTTP fault: matching API requests get Status instead of their normal answer, possibly
+// after Latency, or are applied and then answered with Status (ApplyThenFail).
+type Fault struct {
+	// Method is the HTTP method to match; "" matches every method.
+	Method string `json:"method,omitempty"`
+	// Path is the API path relative to the workspace root, such as "/connections" or
+	// "/inputs/data-pipelines/trigger"; a trailing "*" makes it a prefix ("/connections/*" or "/*").
+	Path string `json:"path"`
+	// Workspace limits the fault to one workspace; "" matches every workspace.
+	Workspace string `json:"workspace,omitempty"`
+	// Status is the answer: 429, 500, 502, 503 or 504. It may be 0 for a fault that only adds latency;
+	// with ApplyThenFail, 0 means 500.
+	Status int `json:"status,omitempty"`
+	// RetryAfter, when positive, is sent as the Retry-After header in whole seconds (rounded up).
+	RetryAfter time.Duration `json:"-"`
+	// RateLimitScope is the X-mp-rate-limit-exceeded header of a 429 (default "workspace"): one of org,
+	// account, app, feed, workspace, acceleration.
+	RateLimitScope string `json:"rate_limit_scope,omitempty"`
+	// Times is how many matching requests the fault affects; 0 means every one until ClearFaults.
+	Times int `json:"times,omitempty"`
+	// Latency delays the answer by real time (the fake's only real-time delay, for client timeout tests);
+	// the wait ends early when the client gives up.
+	Latency time.Duration `json:"-"`
+	// ApplyThenFail processes the request normally (the write happens) and then answers Status, so a
+	// client sees a failure for a change that was made.
+	ApplyThenFail bool `json:"apply_then_fail,omitempty"`
+}
+
+// faultState is an injected fault and how many more times it applies.
+type faultState struct {
+	Fault
+	left int // 0: unlimited
+}
+
+// rateLimitScopes are the values of X-mp-rate-limit-exceeded mParticle documents.
+var rateLimitScopes = map[string]bool{"org": true, "account": true, "app": true, "feed": true, "workspace": true, "acceleration": true}
+
+// check validates a fault before it is installed.
+func (f *Fault) check() error {
+	switch f.Status {
+	case 0:
+		if f.Latency <= 0 && !f.ApplyThenFail {
+			return fmt.Errorf("fault: status is required unless the fault only adds latency")
+		}
+	case http.StatusTooManyRequests, http.StatusInternalServerError, http.StatusBadGateway,
+		http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+	default:
+		return fmt.Errorf("fault: status must be one of 429, 500, 502, 503, 504, got %d", f.Status)
+	}
+	switch {
+	case !strings.HasPrefix(f.Path, "/"):
+		return fmt.Errorf("fault: path must start with / and be relative to the workspace root, got %q", f.Path)
+	case strings.Contains(strings.TrimSuffix(f.Path, "*"), "*"):
+		return fmt.Errorf("fault: path may contain * only at its end, got %q", f.Path)
+	case f.Times < 0:
+		return fmt.Errorf("fault: times must not be negative, got %d", f.Times)
+	case f.RetryAfter < 0 || f.Latency < 0:
+		return fmt.Errorf("fault: retry after and latency must not be negative")
+	case f.RateLimitScope != "" && !rateLimitScopes[f.RateLimitScope]:
+		return fmt.Errorf("fault: rate limit scope must be one of org, account, app, feed, workspace, acceleration, got %q", f.RateLimitScope)
+	case f.Workspace != "" && !validSlug(f.Workspace):
+		return fmt.Errorf("fault: workspace %q is not a valid workspace id", f.Workspace)
+	}
+	return nil
+}
+
+// matches reports whether the fault applies to a request.
+func (f *Fault) matches(method, wsID, path string) bool {
+	if f.Method != "" && !strings.EqualFold(f.Method, method) {
+		return false
+	}
+	if f.Workspace != "" && f.Workspace != wsID {
+		return false
+	}
+	if prefix, found := strings.CutSuffix(f.Path, "*"); found {
+		return strings.HasPrefix(path, prefix)
+	}
+	return path == f.Path
+}
+
+// reply is the fault's answer, in the documented error envelope.
+func (f *Fault) reply() reply {
+	status := f.Status
+	if status == 0 {
+		status = http.StatusInternalServerError
+	}
+	msg := fmt.Sprintf("Injected fault: %d %s.", status, http.StatusText(status))
+	if status == http.StatusTooManyRequests {
+		msg = "Too many requests: the rate limit of the " + f.scope() + " was exceeded."
+	}
+	return errReply(status, msg)
+}
+
+func (f *Fault) scope() string {
+	if f.RateLimitScope == "" {
+		return "workspace"
+	}
+	return f.RateLimitScope
+}
+
+// writeHeaders sets Retry-After and, on a 429, X-mp-rate-limit-exceeded.
+func (f *Fault) writeHeaders(w http.ResponseWriter) {
+	if f.RetryAfter > 0 {
+		secs := int64((f.RetryAfter + time.Second - 1) / time.Second)
+		w.Header().Set("Retry-After", strconv.FormatInt(secs, 10))
+	}
+	if f.Status == http.StatusTooManyRequests {
+		w.Header().Set("X-mp-rate-limit-exceeded", f.scope())
+	}
+}
+
+// InjectFault installs an HTTP fault; faults are tried in the order they were injected and the first
+// that matches applies. Requests without a valid token get their 401 and do not use up a fault.
+func (s *Server) InjectFault(f Fault) error {
+	if err := f.check(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = append(s.faults, &faultState{Fault: f, left: f.Times})
+	return nil
+}
+
+// ClearFaults removes every HTTP fault.
+func (s *Server) ClearFaults() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = nil
+}
+
+// Faults returns the installed HTTP faults, each with Times set to how many uses it has left (0:
+// unlimited).
+func (s *Server) Faults() []Fault {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Fault, len(s.faults))
+	for i, f := range s.faults {
+		out[i] = f.Fault
+		out[i].Times = f.left
+	}
+	return out
+}
+
+// takeFaultLocked returns the first fault matching the request and uses it up once.
+func (s *Server) takeFaultLocked(method, wsID, path string) *Fault {
+	for i, f := range s.faults {
+		if !f.matches(method, wsID, path) {
+			continue
+		}
+		taken := f.Fault
+		if f.left > 0 {
+			f.left--
+			if f.left == 0 {
+				s.faults = append(s.faults[:i:i], s.faults[i+1:]...)
+			}
+		}
+		return &taken
+	}
+	return nil
+}

@@ -1,0 +1,234 @@
+package warehousesynctest
+
+import (
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	ws "github.com/wsync-dev/warehousesync"
+)
+
+func TestInjectFaultTimes(t *testing.T) {
+	t.Parallel()
+	srv, a := newAPI(t)
+	require.NoError(t, srv.InjectFault(Fault{Method: http.MethodPost, Path: "/connections", Status: 503, Times: 2}))
+	for i := 0; i < 2; i++ {
+		status, body := a.do(http.MethodPost, "/connections", databricksBody("db"))
+		require.Equal(t, http.StatusServiceUnavailable, status)
+		decodeError(t, http.StatusServiceUnavailable, body)
+	}
+	assert.Equal(t, `[]`+"\n"+`[]`+"\n"+`[]`+"\n", a.snapshot(), "a faulted request does nothing")
+	a.must(http.StatusOK, http.MethodPost, "/connections", databricksBody("db"), nil)
+	assert.Empty(t, srv.Faults(), "a fault with Times is removed when used up")
+
+	var statuses []int
+	for _, r := range srv.Requests() {
+		if r.Method == http.MethodPost && r.Path == apiPrefix+srv.WorkspaceID()+"/connections" {
+			statuses = append(statuses, r.Status)
+		}
+	}
+	assert.Equal(t, []int{503, 503, 200}, statuses)
+}
+
+func TestInjectFaultRateLimitHeaders(t *testing.T) {
+	t.Parallel()
+	srv, a := newAPI(t)
+	require.NoError(t, srv.InjectFault(Fault{Path: "/*", Status: 429, RetryAfter: 1500 * time.Millisecond, RateLimitScope: "org", Times: 1}))
+	resp := a.send(http.MethodGet, a.url("/data-models"), nil, a.token)
+	resp.Body.Close()
+	require.Equal(t, http.StatusTooManyRequests, resp.StatusCode)
+	assert.Equal(t, "2", resp.Header.Get("Retry-After"), "Retry-After is whole seconds, rounded up")
+	assert.Equal(t, "org", resp.Header.Get("X-mp-rate-limit-exceeded"))
+
+	require.NoError(t, srv.InjectFault(Fault{Path: "/*", Status: 429, Times: 1}))
+	resp = a.send(http.MethodGet, a.url("/data-models"), nil, a.token)
+	resp.Body.Close()
+	assert.Equal(t, "workspace", resp.Header.Get("X-mp-rate-limit-exceeded"), "the default scope")
+	assert.Empty(t, resp.Header.Get("Retry-After"))
+}
+
+func TestInjectFaultMatching(t *testing.T) {
+	t.Parallel()
+	srv, a := newAPI(t)
+	a.must(http.StatusOK, http.MethodPost, "/connections", databricksBody("db"), nil)
+	require.NoError(t, srv.InjectFault(Fault{Method: "GET", Path: "/connections/*", Status: 502}))
+	require.NoError(t, srv.InjectFault(Fault{Path: "/data-models", Status: 504, Workspace: "other"}))
+
+	status, _ := a.do(http.MethodGet, "/connections/db", nil)
+	assert.Equal(t, http.StatusBadGateway, status, "prefix match")
+	status, _ = a.do(http.MethodGet, "/connections", nil)
+	assert.Equal(t, http.StatusOK, status, "the prefix /connections/ does not match /connections")
+	status, _ = a.do(http.MethodPut, "/connections/db", databricksBody("db"))
+	assert.Equal(t, http.StatusOK, status, "other methods are not affected")
+	status, _ = a.do(http.MethodGet, "/data-models", nil)
+	assert.Equal(t, http.StatusOK, status, "another workspace's fault")
+	status, _ = a.in("other").do(http.MethodGet, "/data-models", nil)
+	assert.Equal(t, http.StatusGatewayTimeout, status)
+
+	// Requests without a valid token get 401 and leave the fault untouched.
+	resp := a.send(http.MethodGet, a.url("/connections/db"), nil, "")
+	resp.Body.Close()
+	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+
+	srv.ClearFaults()
+	status, _ = a.do(http.MethodGet, "/connections/db", nil)
+	assert.Equal(t, http.StatusOK, status)
+}
+
+func TestInjectFaultApplyThenFail(t *testing.T) {
+	t.Parallel()
+	srv, a := newAPI(t)
+	require.NoError(t, srv.InjectFault(Fault{Method: "POST", Path: "/connections", ApplyThenFail: true, Times: 1}))
+	status, body := a.do(http.MethodPost, "/connections", databricksBody("db"))
+	require.Equal(t, http.StatusInternalServerError, status)
+	decodeError(t, http.StatusInternalServerError, body)
+	var got ws.Connection
+	a.must(http.StatusOK, http.MethodGet, "/connections/db", nil, &got)
+	assert.Equal(t, "db", got.ID, "the write happened although the client saw a 500")
+	status, _ = a.do(http.MethodPost, "/connections", databricksBody("db"))
+	assert.Equal(t, http.StatusBadRequest, status, "a blind retry meets the duplicate")
+
+	require.NoError(t, srv.InjectFault(Fault{Method: "DELETE", Path: "/connections/db", Status: 503, ApplyThenFail: true, Times: 1}))
+	status, _ = a.do(http.MethodDelete, "/connections/db", nil)
+	require.Equal(t, http.StatusServiceUnavailable, status)
+	status, _ = a.do(http.MethodGet, "/connections/db", nil)
+	assert.Equal(t, http.StatusNotFound, status)
+}
+
+func TestInjectFaultLatency(t *testing.T) {
+	t.Parallel()
+	srv, a := newAPI(t)
+	require.NoError(t, srv.InjectFault(Fault{Path: "/connections", Latency: time.Millisecond, Status: 503, Times: 1}))
+	status, _ := a.do(http.MethodGet, "/connections", nil)
+	assert.Equal(t, http.StatusServiceUnavailable, status, "latency, then the status")
+
+	// A client that gives up ends the wait; the fault was used once.
+	require.NoError(t, srv.InjectFault(Fault{Path: "/connections", Latency: time.Hour, Times: 1}))
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, a.url("/connections"), nil)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+a.token)
+	_, err = http.DefaultClient.Do(req)
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	status, _ = a.do(http.MethodGet, "/connections", nil)
+	assert.Equal(t, http.StatusOK, status)
+}
+
+func TestInjectFaultRejectsBadFaults(t *testing.T) {
+	t.Parallel()
+	srv := NewServer(t)
+	for _, f := range []Fault{
+		{Path: "/connections", Status: 404},
+		{Path: "/connections", Status: 400},
+		{Path: "connections", Status: 500},
+		{Path: "/con*ections", Status: 500},
+		{Path: "/connections"},
+		{Path: "/connections", Status: 500, Times: -1},
+		{Path: "/connections", Status: 429, RateLimitScope: "galaxy"},
+	} {
+		assert.Error(t, srv.InjectFault(f), "%+v", f)
+	}
+	assert.Empty(t, srv.Faults())
+}
+
+func TestConnectionUnreachable(t *testing.T) {
+	t.Parallel()
+	srv, a := newAPI(t)
+	srv.SetConnectionUnreachable("sf", "password rejected")
+	status, body := a.do(http.MethodPost, "/connections", snowflakeBody("sf"))
+	require.Equal(t, statusWarehouseUnreachable, status)
+	assert.Equal(t, []string{"password rejected"}, decodeError(t, statusWarehouseUnreachable, body))
+	assert.Equal(t, "[]\n[]\n[]\n", a.snapshot(), "nothing was created")
+
+	srv.SetConnectionReachable("sf")
+	a.must(http.StatusOK, http.MethodPost, "/connections", snowflakeBody("sf"), nil)
+	a.must(http.StatusOK, http.MethodPost, "/data-models", dataModelBody("model"), nil)
+	a.must(http.StatusOK, http.MethodPost, "/inputs/data-pipelines", pipelineBody("p", "sf", "model"), nil)
+
+	srv.SetConnectionUnreachable("sf", "")
+	var got ws.Connection
+	a.must(http.StatusOK, http.MethodGet, "/connections/sf", nil, &got)
+	assert.Equal(t, ws.ConnectionFaulted, got.Status)
+	require.Len(t, got.Errors, 1)
+	assert.Contains(t, got.Errors[0].Message, "Failed to connect")
+	var rep ws.Report
+	a.must(http.StatusOK, http.MethodGet, "/inputs/data-pipelines/p/report", nil, &rep)
+	assert.Equal(t, ws.ConnectionFaulted, rep.ConnectionStatus)
+	assert.Equal(t, got.Errors, rep.ConnectionErrors)
+
+	before := a.snapshot()
+	status, _ = a.do(http.MethodPut, "/connections/sf", snowflakeBody("sf"))
+	require.Equal(t, statusWarehouseUnreachable, status)
+	assert.Equal(t, before, a.snapshot())
+
+	srv.SetConnectionReachable("sf")
+	a.must(http.StatusOK, http.MethodGet, "/connections/sf", nil, &got)
+	assert.Equal(t, ws.ConnectionFaulted, got.Status, "the fault stays until the connection is updated")
+	var healed ws.Connection
+	a.must(http.StatusOK, http.MethodPut, "/connections/sf", snowflakeBody("sf"), &healed)
+	assert.Equal(t, ws.ConnectionHealthy, healed.Status)
+	assert.Empty(t, healed.Errors)
+}
+
+func TestDataModelInvalid(t *testing.T) {
+	t.Parallel()
+	srv, a := newAPI(t)
+	srv.SetDataModelInvalid("m", "column updated_on does not exist")
+	var got ws.DataModel
+	a.must(http.StatusOK, http.MethodPost, "/data-models", dataModelBody("m"), &got)
+	assert.Equal(t, ws.DataModelInvalid, got.Status)
+	assert.Equal(t, []ws.ErrorDetail{{Message: "column updated_on does not exist"}}, got.Errors)
+
+	var fixed ws.DataModel
+	a.must(http.StatusOK, http.MethodPut, "/data-models/m", dataModelBody("m"), &fixed)
+	assert.Equal(t, ws.DataModelValid, fixed.Status, "a PUT fixes the model")
+	assert.Empty(t, fixed.Errors)
+
+	srv.SetDataModelInvalid("m", "")
+	a.must(http.StatusOK, http.MethodGet, "/data-models/m", nil, &got)
+	assert.Equal(t, ws.DataModelInvalid, got.Status)
+	srv.SetDataModelValid("m")
+	a.must(http.StatusOK, http.MethodGet, "/data-models/m", nil, &got)
+	assert.Equal(t, ws.DataModelValid, got.Status)
+}
+
+func TestRunFailureFromStore(t *testing.T) {
+	t.Parallel()
+	srv, a := newAPI(t)
+	a.seedBasics()
+	a.must(http.StatusOK, http.MethodPost, "/inputs/data-pipelines", pipelineBody("p", "conn", "model"), nil)
+	env := storeEnv{srv}
+	p := &ws.Pipeline{ConnectionID: "conn", DataModelID: "model"}
+	run := func() []ws.ErrorDetail {
+		srv.mu.Lock()
+		defer srv.mu.Unlock()
+		return env.RunFailure(srv.WorkspaceID(), p)
+	}
+	assert.Empty(t, run())
+	srv.SetConnectionUnreachable("conn", "down")
+	srv.SetDataModelInvalid("model", "bad query")
+	assert.Equal(t, []ws.ErrorDetail{{Message: "down"}, {Message: "bad query"}}, run())
+	srv.SetConnectionReachable("conn")
+	srv.SetDataModelValid("model")
+	assert.Equal(t, []ws.ErrorDetail{{Message: "down"}}, run(), "a faulted connection fails runs until it is updated")
+	a.must(http.StatusOK, http.MethodPut, "/connections/conn", snowflakeBody("conn"), nil)
+	assert.Empty(t, run())
+
+	srv.mu.Lock()
+	assert.Nil(t, env.Source(srv.WorkspaceID(), "model"), "no records seeded")
+	srv.mu.Unlock()
+	srv.SeedRecords("model", []map[string]any{{"updated_on": "2025-01-01T00:00:00Z"}})
+	srv.mu.Lock()
+	assert.NotNil(t, env.Source(srv.WorkspaceID(), "model"))
+	assert.Len(t, srv.workspaces[srv.WorkspaceID()].sources["model"].rows, 1)
+	srv.mu.Unlock()
+	srv.SeedRecords("model", nil)
+	srv.mu.Lock()
+	assert.Nil(t, env.Source(srv.WorkspaceID(), "model"))
+	srv.mu.Unlock()
+}

@@ -1,0 +1,286 @@
+package warehousesynctest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+
+	ws "github.com/wsync-dev/warehousesync"
+)
+
+// Limits on request bodies: API requests are small; seeded records may be large.
+const (
+	maxAPIBody   = 1 << 20
+	maxAdminBody = 64 << 20
+)
+
+// errorBody is the documented error envelope: {"statusCode": 400, "errors": [{"message": "…"}]}.
+type errorBody struct {
+	StatusCode int              `json:"statusCode"`
+	Errors     []ws.ErrorDetail `json:"errors"`
+}
+
+// reply is what a handler answers; it is written after the server's mutex is released.
+type reply struct {
+	status int
+	body   any // nil: no body
+}
+
+func ok(body any) reply { return reply{status: http.StatusOK, body: body} }
+
+func noContent() reply { return reply{status: http.StatusNoContent} }
+
+// errReply is an error envelope with one entry per message.
+func errReply(status int, messages ...string) reply {
+	e := errorBody{StatusCode: status, Errors: make([]ws.ErrorDetail, len(messages))}
+	for i, m := range messages {
+		e.Errors[i] = ws.ErrorDetail{Message: m}
+	}
+	return reply{status: status, body: e}
+}
+
+func badRequest(messages ...string) reply { return errReply(http.StatusBadRequest, messages...) }
+
+func notFound(kind, id string) reply {
+	return errReply(http.StatusNotFound, fmt.Sprintf("%s '%s' not found.", kind, id))
+}
+
+func writeReply(w http.ResponseWriter, rep reply) {
+	if rep.body == nil {
+		w.WriteHeader(rep.status)
+		return
+	}
+	b, err := json.Marshal(rep.body)
+	if err != nil {
+		rep.status = http.StatusInternalServerError
+		b, _ = json.Marshal(errorBody{StatusCode: rep.status, Errors: []ws.ErrorDetail{{Message: "encoding the response: " + err.Error()}}})
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(rep.status)
+	_, _ = w.Write(append(b, '\n'))
+}
+
+// call is one API request as a handler sees it.
+type call struct {
+	wsID     string
+	ws       *workspace
+	params   []string // the {} segments of the route, in order
+	query    url.Values
+	body     []byte
+	clientID string // of the bearer token
+	now      time.Time
+}
+
+// handler serves one API operation with the server's mutex held.
+type handler func(s *Server, c *call) reply
+
+// route is a path under a workspace root, as segments where "{}" matches any one segment.
+type route struct {
+	segs    []string
+	methods map[string]handler
+}
+
+// apiRoutes is the table of the workspace API.
+func apiRoutes() []route {
+	r := func(path string, methods map[string]handler) route {
+		return route{segs: strings.Split(strings.Trim(path, "/"), "/"), methods: methods}
+	}
+	return []route{
+		r("connections", map[string]handler{http.MethodGet: listConnections, http.MethodPost: createConnection}),
+		r("connections/{}", map[string]handler{http.MethodGet: getConnection, http.MethodPut: updateConnection, http.MethodDelete: deleteConnection}),
+		r("data-models", map[string]handler{http.MethodGet: listDataModels, http.MethodPost: createDataModel}),
+		r("data-models/{}", map[string]handler{http.MethodGet: getDataModel, http.MethodPut: updateDataModel, http.MethodDelete: deleteDataModel}),
+		r("inputs/data-pipelines", map[string]handler{http.MethodGet: listPipelines, http.MethodPost: createPipeline}),
+		r("inputs/data-pipelines/trigger", map[string]handler{http.MethodPost: triggerPipeline}),
+		r("inputs/data-pipelines/{}", map[string]handler{http.MethodGet: getPipeline, http.MethodPut: updatePipeline, http.MethodDelete: deletePipeline}),
+		r("inputs/data-pipelines/{}/report", map[string]handler{http.MethodGet: getReport}),
+		r("inputs/data-pipelines/{}/runs", map[string]handler{http.MethodGet: listRuns}),
+		r("inputs/data-pipelines/{}/runs/{}", map[string]handler{http.MethodGet: getRun}),
+	}
+}
+
+// match finds the handler of method on path segs. When the path is known but not the method it returns
+// the allowed methods; when the path is unknown, neither.
+func match(routes []route, method string, segs []string) (handler, []string, []string) {
+	var allowed []string
+	for _, rt := range routes {
+		params, ok := matchSegs(rt.segs, segs)
+		if !ok {
+			continue
+		}
+		if h, found := rt.methods[method]; found {
+			return h, params, nil
+		}
+		for m := range rt.methods {
+			allowed = append(allowed, m)
+		}
+	}
+	sort.Strings(allowed)
+	return nil, nil, allowed
+}
+
+func matchSegs(pattern, segs []string) ([]string, bool) {
+	if len(pattern) != len(segs) {
+		return nil, false
+	}
+	var params []string
+	for i, p := range pattern {
+		switch {
+		case segs[i] == "":
+			return nil, false
+		case p == "{}":
+			params = append(params, segs[i])
+		case p != segs[i]:
+			return nil, false
+		}
+	}
+	return params, true
+}
+
+// serveHTTP dispatches to the token endpoint, the admin endpoints and the API.
+func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	switch p := r.URL.Path; {
+	case p == "/oauth/token":
+		s.serveToken(w, r)
+	case p == "/_fake" || strings.HasPrefix(p, "/_fake/"):
+		s.serveAdmin(w, r)
+	default:
+		s.serveAPI(w, r)
+	}
+}
+
+// readBody reads at most limit bytes of the request body.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return nil, fmt.Errorf("request body: larger than %d bytes", limit)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("request body: %w", err)
+	}
+	return b, nil
+}
+
+// serveAPI serves a workspace API request: log, authenticate, route, apply HTTP faults, then run the
+// handler with the mutex held and write its reply after releasing it.
+func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
+	body, bodyErr := readBody(w, r, maxAPIBody)
+	wsID, segs, isAPI := splitAPIPath(r.URL.Path)
+
+	s.mu.Lock()
+	now := s.clock.Now()
+	entry := s.logRequestLocked(r, wsID, body, now)
+	rep, fault, h, c := s.prepareLocked(r, bodyErr, wsID, segs, isAPI, now)
+	c.body = body
+	s.mu.Unlock()
+
+	if h == nil {
+		s.finish(w, entry, rep)
+		return
+	}
+	if fault != nil && fault.Latency > 0 {
+		if err := sleepCtx(r.Context(), fault.Latency); err != nil {
+			s.finish(nil, entry, reply{status: statusClientClosed})
+			return
+		}
+	}
+	if fault != nil && fault.Status != 0 && !fault.ApplyThenFail {
+		fault.writeHeaders(w)
+		s.finish(w, entry, fault.reply())
+		return
+	}
+
+	s.mu.Lock()
+	if err := s.syncLocked(); err != nil {
+		rep = errReply(http.StatusInternalServerError, err.Error())
+	} else {
+		c.ws = s.workspaceLocked(wsID)
+		c.now = s.clock.Now()
+		rep = h(s, c)
+		// What the request made due now happens now; a refusal shows on the next request.
+		_ = s.syncLocked()
+	}
+	s.wakeTimer()
+	s.mu.Unlock()
+	if fault != nil && fault.ApplyThenFail {
+		fault.writeHeaders(w)
+		rep = fault.reply()
+	}
+	s.finish(w, entry, rep)
+}
+
+// finish records the status of a logged request and writes the reply (unless w is nil).
+func (s *Server) finish(w http.ResponseWriter, entry *Request, rep reply) {
+	s.mu.Lock()
+	entry.Status = rep.status
+	s.mu.Unlock()
+	if w != nil {
+		writeReply(w, rep)
+	}
+}
+
+// statusClientClosed is logged for a request whose client went away during injected latency.
+const statusClientClosed = 499
+
+// prepareLocked authenticates and routes a request and picks the HTTP fault that applies. A nil
+// handler means rep is the final answer.
+func (s *Server) prepareLocked(r *http.Request, bodyErr error, wsID string, segs []string, isAPI bool,
+	now time.Time) (reply, *Fault, handler, *call) {
+	c := &call{wsID: wsID, query: r.URL.Query()}
+	if !isAPI {
+		return errReply(http.StatusNotFound, fmt.Sprintf("No route for %s %s.", r.Method, r.URL.Path)), nil, nil, c
+	}
+	if err := s.syncLocked(); err != nil {
+		return errReply(http.StatusInternalServerError, err.Error()), nil, nil, c
+	}
+	clientID, authErr := s.authenticateLocked(r, now)
+	if authErr != "" {
+		return errReply(http.StatusUnauthorized, authErr), nil, nil, c
+	}
+	h, params, allowed := match(s.routes, r.Method, segs)
+	if h == nil {
+		if len(allowed) > 0 {
+			return errReply(http.StatusMethodNotAllowed, fmt.Sprintf("Method %s is not allowed on %s; use %s.",
+				r.Method, r.URL.Path, strings.Join(allowed, ", "))), nil, nil, c
+		}
+		return errReply(http.StatusNotFound, fmt.Sprintf("No route for %s %s.", r.Method, r.URL.Path)), nil, nil, c
+	}
+	if bodyErr != nil {
+		return badRequest(bodyErr.Error()), nil, nil, c
+	}
+	fault := s.takeFaultLocked(r.Method, wsID, "/"+strings.Join(segs, "/"))
+	c.params, c.clientID = params, clientID
+	return reply{}, fault, h, c
+}
+
+// splitAPIPath splits /platform/v2/workspaces/{id}/a/b into the id and [a b].
+func splitAPIPath(p string) (string, []string, bool) {
+	rest, found := strings.CutPrefix(p, apiPrefix)
+	if !found {
+		return "", nil, false
+	}
+	wsID, tail, found := strings.Cut(rest, "/")
+	if !found || !validSlug(wsID) || tail == "" {
+		return "", nil, false
+	}
+	return wsID, strings.Split(tail, "/"), true
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

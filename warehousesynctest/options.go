@@ -1,0 +1,199 @@
+package warehousesynctest
+
+import (
+	"fmt"
+	"time"
+
+	ws "github.com/wsync-dev/warehousesync"
+	"github.com/wsync-dev/warehousesync/internal/engine"
+	"github.com/wsync-dev/warehousesync/internal/schedule"
+)
+
+// The defaults of a Server. They are part of the documented behaviour of the fake.
+const (
+	// DefaultWorkspace is the workspace id of Server.Client and of the Server's per-workspace methods.
+	DefaultWorkspace = "12345"
+	// DefaultClientID and DefaultClientSecret are the credentials the token endpoint accepts.
+	DefaultClientID     = "fake-client-id"
+	DefaultClientSecret = "fake-client-secret"
+	// DefaultTokenTTL is the lifetime of an access token (expires_in 28800), as mParticle documents.
+	DefaultTokenTTL = 8 * time.Hour
+	// DefaultMaxActivePipelines is mParticle's documented limit of active pipelines per workspace.
+	DefaultMaxActivePipelines = 5
+	// DefaultAddr is where the binary listens; NewServer and Start listen on 127.0.0.1:0.
+	DefaultAddr = "127.0.0.1:8080"
+	// Audience is the audience of mParticle's token requests; the fake accepts it or none.
+	Audience = "https://api.mparticle.com"
+)
+
+// DefaultStartTime is where a manual clock starts: 2025-01-01T00:00:00Z.
+func DefaultStartTime() time.Time { return time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC) }
+
+// Option configures a Server.
+type Option func(*config)
+
+// config is the settings of one Server, fixed at start.
+type config struct {
+	addr                string
+	workspace           string
+	clientID            string
+	clientSecret        string
+	start               time.Time
+	realTime            bool
+	autoAdvance         bool
+	maxActive           int
+	tokenTTL            time.Duration
+	transformations     []string // nil: any id is accepted
+	attemptDuration     time.Duration
+	retries             int // -1: default
+	retryDelay          time.Duration
+	recordLimit         map[ws.Frequency]int64
+	catchUpWindow       func(ws.Frequency, time.Time) time.Time
+	maxEventsPerAdvance int
+}
+
+func defaultConfig() config {
+	return config{
+		addr:         "127.0.0.1:0",
+		workspace:    DefaultWorkspace,
+		clientID:     DefaultClientID,
+		clientSecret: DefaultClientSecret,
+		start:        DefaultStartTime(),
+		maxActive:    DefaultMaxActivePipelines,
+		tokenTTL:     DefaultTokenTTL,
+		retries:      -1,
+	}
+}
+
+// check reports the first invalid setting.
+func (c *config) check() error {
+	switch {
+	case !validSlug(c.workspace):
+		return fmt.Errorf("workspace %q must be a slug of 1 to 128 letters, digits, _ or -", c.workspace)
+	case c.clientID == "" || c.clientSecret == "":
+		return fmt.Errorf("credentials: client id and secret must not be empty")
+	case c.maxActive < 0:
+		return fmt.Errorf("max active pipelines must not be negative, got %d", c.maxActive)
+	case c.tokenTTL < time.Second:
+		return fmt.Errorf("token ttl must be at least one second, got %s", c.tokenTTL)
+	case c.attemptDuration < 0 || c.retryDelay < 0:
+		return fmt.Errorf("attempt duration and retry delay must not be negative")
+	case c.maxEventsPerAdvance < 0:
+		return fmt.Errorf("max events per advance must not be negative, got %d", c.maxEventsPerAdvance)
+	}
+	for _, id := range c.transformations {
+		if !validSlug(id) {
+			return fmt.Errorf("field transformation id %q must be a slug", id)
+		}
+	}
+	return nil
+}
+
+// engineConfig is the engine's configuration at time start with env.
+func (c *config) engineConfig(start time.Time, env engine.Env) engine.Config {
+	ec := engine.Config{
+		Start:               start,
+		AttemptDuration:     c.attemptDuration,
+		RetryDelay:          c.retryDelay,
+		MaxEventsPerAdvance: c.maxEventsPerAdvance,
+		Env:                 env,
+	}
+	switch {
+	case c.retries == 0:
+		ec.Retries = engine.NoRetries
+	case c.retries > 0:
+		ec.Retries = c.retries
+	}
+	if len(c.recordLimit) > 0 {
+		ec.RecordLimit = make(map[ws.Frequency]int64, len(c.recordLimit))
+		for f, n := range c.recordLimit {
+			ec.RecordLimit[f] = n
+		}
+	}
+	if window := c.catchUpWindow; window != nil {
+		ec.CatchUpWindow = func(p schedule.Period, a time.Time) time.Time { return window(frequencyOf(p), a) }
+	}
+	return ec
+}
+
+func frequencyOf(p schedule.Period) ws.Frequency {
+	switch p {
+	case schedule.Hourly:
+		return ws.FrequencyHourly
+	case schedule.Daily:
+		return ws.FrequencyDaily
+	case schedule.Weekly:
+		return ws.FrequencyWeekly
+	}
+	return ws.FrequencyMonthly
+}
+
+// WithAddr makes Start and NewServer listen on addr (host:port; port 0 picks a free port). The default
+// is 127.0.0.1:0.
+func WithAddr(addr string) Option { return func(c *config) { c.addr = addr } }
+
+// WithWorkspace sets the default workspace id (default "12345"): the workspace of Client and of the
+// Server's per-workspace methods. Every other workspace id works too, each isolated from the others.
+func WithWorkspace(id string) Option { return func(c *config) { c.workspace = id } }
+
+// WithCredentials sets the client id and secret that the token endpoint accepts (default
+// "fake-client-id" / "fake-client-secret").
+func WithCredentials(clientID, clientSecret string) Option {
+	return func(c *config) { c.clientID, c.clientSecret = clientID, clientSecret }
+}
+
+// WithStartTime sets where the manual clock starts (default 2025-01-01T00:00:00Z). It is ignored with
+// WithRealTimeClock.
+func WithStartTime(t time.Time) Option { return func(c *config) { c.start = t.UTC() } }
+
+// WithRealTimeClock makes the server's clock follow the wall clock: runs progress on their own, driven
+// by one goroutine, and Advance, AdvanceTo and RunUntilIdle return an error.
+func WithRealTimeClock() Option { return func(c *config) { c.realTime = true } }
+
+// WithAutoAdvance makes a GET of a run or of a report, while the pipeline has an active run, first move
+// the manual clock to the engine's next event, so a client polling for a run's end sees every status and
+// finishes in milliseconds.
+func WithAutoAdvance() Option { return func(c *config) { c.autoAdvance = true } }
+
+// WithMaxActivePipelines sets how many pipelines may be active in one workspace (default 5; 0: no limit).
+func WithMaxActivePipelines(n int) Option { return func(c *config) { c.maxActive = n } }
+
+// WithTokenTTL sets the lifetime of access tokens on the server's clock (default 8 hours).
+func WithTokenTTL(d time.Duration) Option { return func(c *config) { c.tokenTTL = d } }
+
+// WithFieldTransformations registers the field transformation ids every workspace knows at start; a
+// pipeline naming another id is then a 400. Without it, any slug is accepted.
+func WithFieldTransformations(ids ...string) Option {
+	return func(c *config) { c.transformations = append([]string{}, ids...) }
+}
+
+// WithAttemptDuration sets how long one attempt of a run lasts in fake time (default 1 minute).
+func WithAttemptDuration(d time.Duration) Option { return func(c *config) { c.attemptDuration = d } }
+
+// WithRetries sets how many times a failed attempt is retried (default 2; 0: no retries).
+func WithRetries(n int) Option { return func(c *config) { c.retries = max(n, 0) } }
+
+// WithRetryDelay sets the wait between a failed attempt and its retry (default 5 minutes).
+func WithRetryDelay(d time.Duration) Option { return func(c *config) { c.retryDelay = d } }
+
+// WithRecordLimit sets the most records one run of a pipeline of frequency freq may sync; a run over it
+// fails. freq "" is the limit of once and on-demand runs. Default: no limit.
+func WithRecordLimit(freq ws.Frequency, n int64) Option {
+	return func(c *config) {
+		if c.recordLimit == nil {
+			c.recordLimit = map[ws.Frequency]int64{}
+		}
+		c.recordLimit[freq] = n
+	}
+}
+
+// WithCatchUpWindow replaces mParticle's catch-up window of a new pipeline (hourly 7 days, daily 6
+// months, weekly 3 years, monthly 5 years): window returns the earliest interval end that still gets a
+// run of its own when a pipeline of frequency f first becomes active at activated.
+func WithCatchUpWindow(window func(f ws.Frequency, activated time.Time) time.Time) Option {
+	return func(c *config) { c.catchUpWindow = window }
+}
+
+// WithMaxEventsPerAdvance caps the events one clock move may process (default 1,000,000); a larger move
+// is refused before anything changes.
+func WithMaxEventsPerAdvance(n int) Option { return func(c *config) { c.maxEventsPerAdvance = n } }

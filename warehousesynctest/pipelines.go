@@ -1,0 +1,255 @@
+package warehousesynctest
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	ws "github.com/wsync-dev/warehousesync"
+)
+
+var (
+	pipelineTypes  = []string{string(ws.PipelineUserAttributes), string(ws.PipelineEvents)}
+	pipelineStates = []string{string(ws.StateNew), string(ws.StateActive), string(ws.StatePaused)}
+	syncModeTypes  = []string{string(ws.SyncIncremental), string(ws.SyncFull)}
+	iteratorTypes  = []string{
+		string(ws.IteratorTimestamp), string(ws.IteratorDatetime), string(ws.IteratorDatetimeTZ),
+		string(ws.IteratorDate), string(ws.IteratorTimestampLTZ), string(ws.IteratorTimestampNTZ),
+		string(ws.IteratorTimestampTZ), string(ws.IteratorUnixTimeMillis), string(ws.IteratorUnixTimeSecs),
+	}
+	frequencies  = []string{string(ws.FrequencyHourly), string(ws.FrequencyDaily), string(ws.FrequencyWeekly), string(ws.FrequencyMonthly)}
+	environments = []string{string(ws.EnvironmentDevelopment), string(ws.EnvironmentProduction)}
+)
+
+func listPipelines(s *Server, c *call) reply {
+	out := []ws.Pipeline{}
+	for _, id := range sortedKeys(c.ws.pipelines) {
+		out = append(out, s.pipelineView(c.wsID, c.ws.pipelines[id]))
+	}
+	return ok(out)
+}
+
+func getPipeline(s *Server, c *call) reply {
+	p, found := c.ws.pipelines[c.params[0]]
+	if !found {
+		return notFound(kindPipeline, c.params[0])
+	}
+	return ok(s.pipelineView(c.wsID, p))
+}
+
+func createPipeline(s *Server, c *call) reply {
+	p, errs := s.parsePipeline(c, "", nil)
+	if len(errs) > 0 {
+		return badRequest(errs...)
+	}
+	if _, exists := c.ws.pipelines[p.ID]; exists {
+		return badRequest(fmt.Sprintf("%s '%s' already exists.", kindPipeline, p.ID))
+	}
+	p.CreatedOn, p.CreatedBy = ws.NewTimestamp(c.now), c.clientID
+	c.ws.pipelines[p.ID] = p
+	s.eng.PutPipeline(c.wsID, p)
+	return ok(s.pipelineView(c.wsID, p))
+}
+
+func updatePipeline(s *Server, c *call) reply {
+	id := c.params[0]
+	stored, found := c.ws.pipelines[id]
+	if !found {
+		return notFound(kindPipeline, id)
+	}
+	p, errs := s.parsePipeline(c, id, stored)
+	if len(errs) > 0 {
+		return badRequest(errs...)
+	}
+	p.CreatedOn, p.CreatedBy = stored.CreatedOn, stored.CreatedBy
+	p.LastModifiedOn, p.LastModifiedBy = ws.NewTimestamp(c.now), c.clientID
+	c.ws.pipelines[id] = p
+	s.eng.PutPipeline(c.wsID, p)
+	return ok(s.pipelineView(c.wsID, p))
+}
+
+func deletePipeline(s *Server, c *call) reply {
+	id := c.params[0]
+	if _, found := c.ws.pipelines[id]; !found {
+		return notFound(kindPipeline, id)
+	}
+	s.eng.DeletePipeline(c.wsID, id)
+	delete(c.ws.pipelines, id)
+	return noContent()
+}
+
+// pipelineView is a copy of p with the status and errors the engine reports.
+func (s *Server) pipelineView(wsID string, p *ws.Pipeline) ws.Pipeline {
+	out := *p
+	out.PartnerFeedID = copyInt64(p.PartnerFeedID)
+	out.DataPlanVersion = copyInt64(p.DataPlanVersion)
+	out.Status, out.Errors = s.pipelineStatusLocked(wsID, p.ID)
+	return out
+}
+
+// pipelineStatusLocked is the engine's status of a pipeline; idle when the engine has none to report.
+func (s *Server) pipelineStatusLocked(wsID, id string) (ws.PipelineStatus, []ws.ErrorDetail) {
+	status, errs := s.eng.Status(wsID, id)
+	if status == "" {
+		status = ws.PipelineIdle
+	}
+	return status, append([]ws.ErrorDetail(nil), errs...)
+}
+
+func copyInt64(p *int64) *int64 {
+	if p == nil {
+		return nil
+	}
+	v := *p
+	return &v
+}
+
+// parsePipeline validates a create (pathID "") or update body and builds the pipeline it describes.
+func (s *Server) parsePipeline(c *call, pathID string, stored *ws.Pipeline) (*ws.Pipeline, fieldErrors) {
+	var errs fieldErrors
+	o, valid := decodeObject(c.body, &errs)
+	if !valid {
+		return nil, errs
+	}
+	p := &ws.Pipeline{}
+	if pathID == "" {
+		p.ID = o.slug("id", true)
+	} else {
+		p.ID = checkPathID(o, pathID)
+	}
+	p.Name = o.required("name", "")
+	p.PipelineType = ws.PipelineType(o.oneOf("pipeline_type", true, pipelineTypes...))
+	p.ConnectionID = o.slug("connection_id", true)
+	if p.ConnectionID != "" && validSlug(p.ConnectionID) {
+		if _, found := c.ws.connections[p.ConnectionID]; !found {
+			errs.add("connection_id", "%s '%s' not found.", kindConnection, p.ConnectionID)
+		}
+	}
+	p.DataModelID = o.slug("data_model_id", true)
+	if p.DataModelID != "" && validSlug(p.DataModelID) {
+		if _, found := c.ws.models[p.DataModelID]; !found {
+			errs.add("data_model_id", "%s '%s' not found.", kindDataModel, p.DataModelID)
+		}
+	}
+	p.FieldTransformationID = o.slug("field_transformation_id", false)
+	checkFieldTransformation(c.ws, p, &errs)
+	p.PartnerFeedID = o.int64("partner_feed_id")
+	p.PartnerFeedKey = o.str("partner_feed_key")
+	p.State = ws.State(o.oneOf("state", true, pipelineStates...))
+	p.Environment = ws.Environment(o.oneOf("environment", true, environments...))
+	p.DataPlanID = o.str("data_plan_id")
+	p.DataPlanVersion = o.int64("data_plan_version")
+	if p.DataPlanVersion != nil && *p.DataPlanVersion < 1 {
+		errs.add("data_plan_version", "must be 1 or more, got %d", *p.DataPlanVersion)
+	}
+	parseSyncMode(o, p, stored)
+	parseSchedule(o, p)
+	if p.State == ws.StateActive && s.cfg.maxActive > 0 {
+		var active []string
+		for _, id := range sortedKeys(c.ws.pipelines) {
+			if id != p.ID && c.ws.pipelines[id].State == ws.StateActive {
+				active = append(active, id)
+			}
+		}
+		if len(active) >= s.cfg.maxActive {
+			errs.add("state", "at most %d pipelines may be active in a workspace (active: %s); pause or delete one first",
+				s.cfg.maxActive, strings.Join(active, ", "))
+		}
+	}
+	return p, errs
+}
+
+// checkFieldTransformation applies the pipeline type's rule and the workspace's registry.
+func checkFieldTransformation(w *workspace, p *ws.Pipeline, errs *fieldErrors) {
+	ft := p.FieldTransformationID
+	switch {
+	case p.PipelineType == ws.PipelineEvents && ft == "":
+		errs.add("field_transformation_id", "is required for events pipelines")
+	case p.PipelineType == ws.PipelineUserAttributes && ft != "":
+		errs.add("field_transformation_id", "must be left out for user_attributes pipelines: field transformations are not available for user data")
+	case ft != "" && validSlug(ft) && w.transformations != nil && !w.transformations[ft]:
+		errs.add("field_transformation_id", "Field transformation '%s' not found (known: %s).",
+			ft, orDefault(strings.Join(sortedKeys(w.transformations), ", "), "none"))
+	}
+}
+
+// parseSyncMode validates sync_mode into p; stored is the pipeline being updated, whose from is fixed.
+func parseSyncMode(o object, p *ws.Pipeline, stored *ws.Pipeline) {
+	sm, found := o.obj("sync_mode")
+	if !found {
+		if _, present := o.raw("sync_mode"); !present {
+			o.errs.add("sync_mode", "is required: an object with type (incremental or full)")
+		}
+		return
+	}
+	p.SyncMode.Type = ws.SyncModeType(sm.oneOf("type", true, syncModeTypes...))
+	incremental := p.SyncMode.Type == ws.SyncIncremental
+	p.SyncMode.IteratorField = sm.str("iterator_field")
+	if incremental && p.SyncMode.IteratorField == "" {
+		if _, isString := sm.strOK("iterator_field"); isString {
+			o.errs.add(sm.name("iterator_field"), "is required for incremental sync mode")
+		}
+	}
+	p.SyncMode.IteratorDataType = ws.IteratorDataType(sm.oneOf("iterator_data_type", incremental, iteratorTypes...))
+	from, until := sm.timestamp("from"), sm.timestamp("until")
+	p.SyncMode.From, p.SyncMode.Until = tsOrZero(from), tsOrZero(until)
+	if !from.IsZero() && !until.IsZero() && !from.Before(until) {
+		o.errs.add(sm.name("until"), "must be after sync_mode.from")
+	}
+	if stored != nil {
+		fromGiven := sm.str("from") != ""
+		if (!fromGiven || !from.IsZero()) && !from.Equal(stored.SyncMode.From.Time) {
+			o.errs.add(sm.name("from"), "cannot be changed after the pipeline is created (it is %s)",
+				orDefault(stored.SyncMode.From.String(), "unset"))
+		}
+	}
+}
+
+// parseSchedule validates schedule into p.
+func parseSchedule(o object, p *ws.Pipeline) {
+	sc, found := o.obj("schedule")
+	if !found {
+		if _, present := o.raw("schedule"); !present {
+			o.errs.add("schedule", "is required: an object with type (interval, once or on_demand)")
+		}
+		return
+	}
+	switch t, isString := sc.strOK("type"); {
+	case !isString:
+	case t == "":
+		o.errs.add(sc.name("type"), "is required; valid values: interval, once, on_demand")
+	case t == "on-demand" || t == string(ws.ScheduleOnDemand):
+		p.Schedule.Type = ws.ScheduleOnDemand
+	case t == string(ws.ScheduleInterval) || t == string(ws.ScheduleOnce):
+		p.Schedule.Type = ws.ScheduleType(t)
+	default:
+		o.errs.add(sc.name("type"), "%q is not a valid value; valid values: interval, once, on_demand", truncate(t, 40))
+	}
+	interval := p.Schedule.Type == ws.ScheduleInterval
+	p.Schedule.Frequency = ws.Frequency(sc.oneOf("frequency", interval, frequencies...))
+	start, end := sc.timestamp("start"), sc.timestamp("end")
+	if interval && sc.str("start") == "" {
+		if _, isString := sc.strOK("start"); isString {
+			o.errs.add(sc.name("start"), "is required for interval schedules")
+		}
+	}
+	if !start.IsZero() && !end.IsZero() && !start.Before(end) {
+		o.errs.add(sc.name("end"), "must be after schedule.start")
+	}
+	p.Schedule.Start, p.Schedule.End = tsOrZero(start), tsOrZero(end)
+	if d := sc.str("delay"); d != "" {
+		delay, err := ws.ParseDelay(d)
+		if err != nil {
+			o.errs.add(sc.name("delay"), "%s (it must match ^[0-9]+[smhdwy]$)", err.Error())
+		}
+		p.Schedule.Delay = delay
+	}
+}
+
+// tsOrZero is t as a Timestamp, the zero Timestamp (null) when t is zero.
+func tsOrZero(t time.Time) ws.Timestamp {
+	if t.IsZero() {
+		return ws.Timestamp{}
+	}
+	return ws.NewTimestamp(t)
+}

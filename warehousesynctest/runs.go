@@ -1,0 +1,178 @@
+package warehousesynctest
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	ws "github.com/wsync-dev/warehousesync"
+	"github.com/wsync-dev/warehousesync/internal/engine"
+)
+
+// Runs list paging, as the fake answers it.
+const (
+	defaultPageSize = 50
+	maxPageSize     = 1000
+)
+
+func triggerPipeline(s *Server, c *call) reply {
+	var errs fieldErrors
+	o, valid := decodeObject(c.body, &errs)
+	var id string
+	if valid {
+		id = o.slug("pipeline_id", true)
+	}
+	if len(errs) > 0 {
+		return badRequest(errs...)
+	}
+	if _, found := c.ws.pipelines[id]; !found {
+		return notFound(kindPipeline, id)
+	}
+	runID, err := s.eng.Trigger(c.wsID, id)
+	if err != nil {
+		return engineReply(err)
+	}
+	return ok(ws.TriggerResponse{PipelineRunID: runID, Status: ws.TriggerAttemptRequested})
+}
+
+// engineReply turns an engine refusal into its answer: 404 for an unknown pipeline, else 400.
+func engineReply(err error) reply {
+	var ee *engine.Error
+	if !errors.As(err, &ee) {
+		return errReply(http.StatusInternalServerError, err.Error())
+	}
+	if ee.Kind == engine.ErrNotFound {
+		return errReply(http.StatusNotFound, ee.Message)
+	}
+	return badRequest(ee.Message)
+}
+
+func getReport(s *Server, c *call) reply {
+	id := c.params[0]
+	p, found := c.ws.pipelines[id]
+	if !found {
+		return notFound(kindPipeline, id)
+	}
+	s.autoAdvanceLocked(c.wsID, id, 0)
+	rep := ws.Report{PipelineID: id, ConnectionStatus: ws.ConnectionHealthy, DataModelStatus: ws.DataModelValid}
+	rep.Status, rep.Errors = s.pipelineStatusLocked(c.wsID, id)
+	if conn, found := c.ws.connections[p.ConnectionID]; found {
+		rep.ConnectionStatus = conn.Status
+		rep.ConnectionErrors = append([]ws.ErrorDetail(nil), conn.Errors...)
+	}
+	if m, found := c.ws.models[p.DataModelID]; found {
+		rep.DataModelStatus = m.Status
+		rep.DataModelErrors = append([]ws.ErrorDetail(nil), m.Errors...)
+	}
+	latest, latestOK := s.eng.Report(c.wsID, id)
+	rep.LatestPipelineRun = latest
+	rep.LatestSuccessfulPipelineRunID = latestOK
+	return ok(rep)
+}
+
+func listRuns(s *Server, c *call) reply {
+	id := c.params[0]
+	if _, found := c.ws.pipelines[id]; !found {
+		return notFound(kindPipeline, id)
+	}
+	q, errs := parseRunQuery(c)
+	if len(errs) > 0 {
+		return badRequest(errs...)
+	}
+	page := s.eng.ListRuns(c.wsID, id, q)
+	if page.Items == nil {
+		page.Items = []ws.Run{}
+	}
+	return ok(page)
+}
+
+// parseRunQuery validates currentPage, pageSize, startDate and endDate.
+func parseRunQuery(c *call) (engine.RunQuery, fieldErrors) {
+	var errs fieldErrors
+	q := engine.RunQuery{Page: 1, PageSize: defaultPageSize}
+	intParam := func(name string, lo, hi int) int {
+		v := c.query.Get(name)
+		if v == "" {
+			return 0
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n < lo || n > hi {
+			errs.add(name, "%q must be an integer from %d to %d", truncate(v, 20), lo, hi)
+			return 0
+		}
+		return n
+	}
+	if n := intParam("currentPage", 1, 1<<31-1); n > 0 {
+		q.Page = n
+	}
+	if n := intParam("pageSize", 1, maxPageSize); n > 0 {
+		q.PageSize = n
+	}
+	dateParam := func(name string) *time.Time {
+		v := c.query.Get(name)
+		if v == "" {
+			return nil
+		}
+		t, err := parseRFC3339(v)
+		if err != nil {
+			errs.add(name, "%q is not an RFC 3339 timestamp (for example 2023-10-25T18:11:57Z)", truncate(v, 40))
+			return nil
+		}
+		return &t
+	}
+	q.From, q.To = dateParam("startDate"), dateParam("endDate")
+	if q.From != nil && q.To != nil && q.To.Before(*q.From) {
+		errs.add("endDate", "must not be before startDate")
+	}
+	return q, errs
+}
+
+func getRun(s *Server, c *call) reply {
+	id, rawRunID := c.params[0], c.params[1]
+	if _, found := c.ws.pipelines[id]; !found {
+		return notFound(kindPipeline, id)
+	}
+	runID, err := strconv.ParseInt(rawRunID, 10, 64)
+	if err != nil {
+		return badRequest(fmt.Sprintf("pipelineRunId: %q is not an integer", truncate(rawRunID, 40)))
+	}
+	s.autoAdvanceLocked(c.wsID, id, runID)
+	run, found := s.eng.Run(c.wsID, id, runID)
+	if !found {
+		return errReply(http.StatusNotFound, fmt.Sprintf("Pipeline run '%d' not found.", runID))
+	}
+	return ok(run)
+}
+
+// autoAdvanceLocked implements WithAutoAdvance: when the pipeline has an active run (and the run asked
+// for, if any, is not finished), the manual clock jumps to the engine's next event, once, so a polling
+// client sees the next status without anyone moving the clock.
+func (s *Server) autoAdvanceLocked(wsID, pipelineID string, runID int64) {
+	if !s.cfg.autoAdvance || s.cfg.realTime {
+		return
+	}
+	if status, _ := s.eng.Status(wsID, pipelineID); status != ws.PipelineRunning {
+		return
+	}
+	if runID != 0 {
+		if run, found := s.eng.Run(wsID, pipelineID, runID); !found || run.Status.Terminal() {
+			return
+		}
+	}
+	next, pending := s.eng.NextEvent()
+	if !pending {
+		return
+	}
+	next = maxTime(next, s.clock.Now())
+	// A refusal (the event cap) leaves everything as it was; the client then sees the current state.
+	_, _ = s.advanceToLocked(next)
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}

@@ -1,0 +1,157 @@
+package warehousesynctest
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/wsync-dev/warehousesync/internal/engine"
+)
+
+// apiPrefix is the path of every workspace's API root: apiPrefix + "{workspaceId}/...".
+const apiPrefix = "/platform/v2/workspaces/"
+
+// Server is a fake Warehouse Sync API: the workspace API, the OAuth token endpoint and the admin
+// endpoints under /_fake/, over an in-memory store and a run engine driven by the server's own clock.
+// Its methods are safe for concurrent use. Two Servers share nothing.
+type Server struct {
+	cfg    config
+	tb     testing.TB // nil for a Server made by Start
+	routes []route
+
+	mu         sync.Mutex // guards everything below, the engine included
+	clock      clock
+	eng        *engine.Engine
+	workspaces map[string]*workspace
+	tokens     map[string]tokenInfo
+	faults     []*faultState
+	requests   []*Request
+
+	http *http.Server
+	url  string
+	wake chan struct{} // wakes the real-time goroutine
+	done chan struct{} // closed when the server stops
+	wg   sync.WaitGroup
+	stop sync.Once
+}
+
+// NewServer starts a Server on a free loopback port for the test t, stops it when the test ends, and
+// fails the test if it cannot start.
+func NewServer(t testing.TB, opts ...Option) *Server {
+	t.Helper()
+	s, err := Start(opts...)
+	if err != nil {
+		t.Fatalf("warehousesynctest: %v", err)
+		return nil
+	}
+	s.tb = t
+	t.Cleanup(s.Close)
+	return s
+}
+
+// Start starts a Server for a program (the binary uses it): it listens on 127.0.0.1:0 unless WithAddr
+// says otherwise. Stop it with Close or Shutdown.
+func Start(opts ...Option) (*Server, error) {
+	cfg := defaultConfig()
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if err := cfg.check(); err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return nil, fmt.Errorf("listening on %s: %w", cfg.addr, err)
+	}
+	s := &Server{
+		cfg:        cfg,
+		routes:     apiRoutes(),
+		workspaces: map[string]*workspace{},
+		tokens:     map[string]tokenInfo{},
+		url:        "http://" + ln.Addr().String(),
+		wake:       make(chan struct{}, 1),
+		done:       make(chan struct{}),
+	}
+	if cfg.realTime {
+		s.clock = &realClock{}
+	} else {
+		s.clock = &manualClock{now: cfg.start}
+	}
+	s.eng = engine.New(cfg.engineConfig(s.clock.Now(), storeEnv{s}))
+	s.http = &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 30 * time.Second}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		// Serve returns http.ErrServerClosed after Close or Shutdown; nothing else stops it.
+		_ = s.http.Serve(ln)
+	}()
+	if cfg.realTime {
+		s.wg.Add(1)
+		go s.runRealTime()
+	}
+	return s, nil
+}
+
+// Handler returns the whole fake as an http.Handler: the API under /platform/v2/workspaces/{id}/, the
+// token endpoint POST /oauth/token and the admin endpoints under /_fake/. Use it to mount the fake in
+// another server; URL and TokenURL keep pointing at the Server's own listener.
+func (s *Server) Handler() http.Handler { return http.HandlerFunc(s.serveHTTP) }
+
+// URL is the API root, for example http://127.0.0.1:PORT: a client adds /platform/v2/workspaces/{id}.
+func (s *Server) URL() string { return s.url }
+
+// TokenURL is the OAuth token endpoint, URL() + "/oauth/token".
+func (s *Server) TokenURL() string { return s.url + "/oauth/token" }
+
+// WorkspaceID returns the default workspace id (DefaultWorkspace unless WithWorkspace).
+func (s *Server) WorkspaceID() string { return s.cfg.workspace }
+
+// Credentials returns the client id and secret the token endpoint accepts.
+func (s *Server) Credentials() (clientID, clientSecret string) {
+	return s.cfg.clientID, s.cfg.clientSecret
+}
+
+// Close stops the server at once: open connections are closed and the real-time goroutine ends. It is
+// safe to call more than once.
+func (s *Server) Close() {
+	_ = s.http.Close()
+	s.stopBackground()
+}
+
+// Shutdown stops the server gracefully: it stops accepting requests, waits for the ones in flight until
+// ctx ends, then stops the real-time goroutine.
+func (s *Server) Shutdown(ctx context.Context) error {
+	err := s.http.Shutdown(ctx)
+	if err != nil {
+		_ = s.http.Close()
+	}
+	s.stopBackground()
+	return err
+}
+
+// stopBackground ends the real-time goroutine and waits for it and for the serve goroutine.
+func (s *Server) stopBackground() {
+	s.stop.Do(func() { close(s.done) })
+	s.wg.Wait()
+}
+
+// Reset empties the server: every workspace's connections, data models, pipelines, runs, seeded
+// records, connection and data model faults, the HTTP faults and the request log. The clock keeps its
+// time, the options stay, and issued tokens stay valid.
+func (s *Server) Reset() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.resetLocked()
+}
+
+func (s *Server) resetLocked() {
+	s.workspaces = map[string]*workspace{}
+	s.faults = nil
+	s.requests = nil
+	s.eng = engine.New(s.cfg.engineConfig(s.clock.Now(), storeEnv{s}))
+	s.wakeTimer()
+}

@@ -1,0 +1,112 @@
+package warehousesynctest
+
+import (
+	"database/sql"
+	"maps"
+	"slices"
+
+	ws "github.com/wsync-dev/warehousesync"
+	"github.com/wsync-dev/warehousesync/internal/engine"
+)
+
+// workspace is the state of one workspace. It is guarded by the server's mutex.
+type workspace struct {
+	connections map[string]*ws.Connection // secrets in clear; Status and Errors kept here
+	models      map[string]*ws.DataModel  // Status and Errors kept here
+	pipelines   map[string]*ws.Pipeline   // Status and Errors come from the engine
+
+	unreachable     map[string]string // connection id → why its warehouse cannot be reached
+	invalid         map[string]string // data model id → why it is invalid, applied on create
+	sources         map[string]source // data model id → seeded records
+	transformations map[string]bool   // known field transformation ids; nil: any id
+}
+
+// source is what a test seeded for a data model: rows, or a database to run the model's query on.
+type source struct {
+	rows []map[string]any
+	db   *sql.DB
+}
+
+// workspaceLocked returns the workspace, creating it on first use.
+func (s *Server) workspaceLocked(id string) *workspace {
+	w, found := s.workspaces[id]
+	if !found {
+		w = &workspace{
+			connections: map[string]*ws.Connection{},
+			models:      map[string]*ws.DataModel{},
+			pipelines:   map[string]*ws.Pipeline{},
+			unreachable: map[string]string{},
+			invalid:     map[string]string{},
+			sources:     map[string]source{},
+		}
+		if s.cfg.transformations != nil {
+			w.transformations = map[string]bool{}
+			for _, t := range s.cfg.transformations {
+				w.transformations[t] = true
+			}
+		}
+		s.workspaces[id] = w
+	}
+	return w
+}
+
+// sortedKeys returns the keys of m in ascending order: every list the fake returns is sorted by id.
+func sortedKeys[V any](m map[string]V) []string {
+	return slices.Sorted(maps.Keys(m))
+}
+
+// pipelinesUsing returns the ids of the pipelines whose connection (or data model) is id, sorted.
+func (w *workspace) pipelinesUsing(connectionID, dataModelID string) []string {
+	var ids []string
+	for _, id := range sortedKeys(w.pipelines) {
+		p := w.pipelines[id]
+		if (connectionID != "" && p.ConnectionID == connectionID) || (dataModelID != "" && p.DataModelID == dataModelID) {
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}
+
+// storeEnv answers the engine's questions from the store. The engine calls it only from within calls
+// the server makes with its mutex held, so it reads the store without locking.
+type storeEnv struct{ s *Server }
+
+// RunFailure returns the errors of the pipeline's connection (faulted or unreachable) and data model
+// (invalid).
+func (e storeEnv) RunFailure(workspaceID string, p *ws.Pipeline) []ws.ErrorDetail {
+	w, found := e.s.workspaces[workspaceID]
+	if !found {
+		return nil
+	}
+	var errs []ws.ErrorDetail
+	if c, found := w.connections[p.ConnectionID]; found && c.Status == ws.ConnectionFaulted {
+		errs = append(errs, c.Errors...)
+	} else if msg, down := w.unreachable[p.ConnectionID]; down {
+		errs = append(errs, ws.ErrorDetail{Message: msg})
+	}
+	if m, found := w.models[p.DataModelID]; found && m.Status == ws.DataModelInvalid {
+		errs = append(errs, m.Errors...)
+	}
+	return errs
+}
+
+// Source returns the records seeded for a data model: its rows, or its query run on the test's database.
+func (e storeEnv) Source(workspaceID, dataModelID string) engine.Source {
+	w, found := e.s.workspaces[workspaceID]
+	if !found {
+		return nil
+	}
+	src, found := w.sources[dataModelID]
+	switch {
+	case !found:
+		return nil
+	case src.db != nil:
+		m, found := w.models[dataModelID]
+		if !found {
+			return nil
+		}
+		return engine.SQL(src.db, m.Config.SQLQuery)
+	default:
+		return engine.Rows(src.rows)
+	}
+}
