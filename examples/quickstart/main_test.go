@@ -32,7 +32,7 @@ func TestRunAgainstTheFake(t *testing.T) {
 
 	assert.True(t, strings.HasPrefix(lines[0], "Running against the embedded fake server"), "first line: %q", lines[0])
 	for _, want := range []string{
-		"created connection wsync-quickstart-fake-connection: Snowflake, healthy, password read back as \"************\"",
+		"created connection wsync-quickstart-fake-connection: Snowflake, healthy, password masked in the answer: true",
 		"run 1: success, 3 records synced, 0 failed, range (beginning) → 2025-03-03 09:00:00",
 		"triggered again while run 2 is active: errors.Is(err, warehousesync.ErrPipelineBusy) is true",
 		"400 Bad Request: Pipeline wsync-quickstart-fake-pipeline is already in progress.",

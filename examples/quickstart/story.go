@@ -113,8 +113,12 @@ func (s *story) createConnection(ctx context.Context) (*ws.Connection, error) {
 	if err != nil {
 		return nil, fmt.Errorf("creating connection %s: %w", id, err)
 	}
-	fmt.Fprintf(s.out, "created connection %s: %s, %s, password read back as %q\n",
-		conn.ID, conn.ServiceProvider, conn.Status, conn.Config.(*ws.SnowflakeConfig).Password)
+	masked := false
+	if cfg, ok := conn.Config.(*ws.SnowflakeConfig); ok {
+		masked = cfg.Password.IsMasked()
+	}
+	fmt.Fprintf(s.out, "created connection %s: %s, %s, password masked in the answer: %t\n",
+		conn.ID, conn.ServiceProvider, conn.Status, masked)
 	return conn, nil
 }
 
