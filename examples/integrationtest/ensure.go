@@ -58,7 +58,8 @@ var secrets = []string{"password", "service_account_key"}
 // or invalid data model (a PUT clears their faults, as mParticle documents), and, when the pipeline is
 // still faulted, triggers a run to re-attempt the sync and waits for it (opts go to Runs.Wait). Secrets
 // cannot be compared, since the API masks them: a changed password is applied only together with another
-// change of the connection. ctx bounds the whole call, the wait included.
+// change of the connection. ctx bounds the whole call, the wait included. On an error the Result still
+// says what was done before it.
 func EnsurePipeline(ctx context.Context, c *ws.Client, want Spec, opts ...ws.WaitOption) (*Result, error) {
 	res := &Result{}
 	if want.Pipeline.ConnectionID == "" {
