@@ -29,8 +29,10 @@ type errorBody struct {
 
 // reply is what a handler answers; it is written after the server's mutex is released.
 type reply struct {
-	status int
-	body   any // nil: no body
+	status      int
+	body        any    // encoded as JSON; nil: no body (unless raw is set)
+	raw         []byte // written as is with contentType, instead of body
+	contentType string
 }
 
 func ok(body any) reply { return reply{status: http.StatusOK, body: body} }
@@ -53,6 +55,12 @@ func notFound(kind, id string) reply {
 }
 
 func writeReply(w http.ResponseWriter, rep reply) {
+	if rep.raw != nil {
+		w.Header().Set("Content-Type", rep.contentType)
+		w.WriteHeader(rep.status)
+		_, _ = w.Write(rep.raw)
+		return
+	}
 	if rep.body == nil {
 		w.WriteHeader(rep.status)
 		return
