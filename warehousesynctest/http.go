@@ -95,6 +95,23 @@ type route struct {
 	methods map[string]handler
 }
 
+// tokenPath is the path of the OAuth token endpoint, which takes POST only.
+const tokenPath = "/oauth/token"
+
+// routeTable lists every API operation the fake serves as "METHOD /path", with {} for each path
+// parameter, sorted: the token endpoint and the workspace API. The admin routes under /_fake/ are not
+// part of the API. Tests compare it with the OpenAPI description.
+func routeTable() []string {
+	out := []string{http.MethodPost + " " + tokenPath}
+	for _, rt := range apiRoutes() {
+		for m := range rt.methods {
+			out = append(out, m+" "+apiPrefix+"{}/"+strings.Join(rt.segs, "/"))
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
 // apiRoutes is the table of the workspace API.
 func apiRoutes() []route {
 	r := func(path string, methods map[string]handler) route {
@@ -155,7 +172,7 @@ func matchSegs(pattern, segs []string) ([]string, bool) {
 // serveHTTP dispatches to the token endpoint, the admin endpoints and the API.
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	switch p := r.URL.Path; {
-	case p == "/oauth/token":
+	case p == tokenPath:
 		s.serveToken(w, r)
 	case p == "/_fake" || strings.HasPrefix(p, "/_fake/"):
 		s.serveAdmin(w, r)
