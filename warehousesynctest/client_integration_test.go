@@ -34,8 +34,7 @@ func snowflake(id string) *ws.Connection {
 func TestClientCRUDLifecycle(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	srv := NewServer(t)
-	c := srv.Client()
+	srv, c := newCheckedServer(t)
 
 	conn, err := c.Connections.Create(ctx, snowflake("sf"))
 	require.NoError(t, err)
@@ -97,8 +96,7 @@ func TestClientCRUDLifecycle(t *testing.T) {
 func TestClientErrors(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	srv := NewServer(t)
-	c := srv.Client()
+	srv, c := newCheckedServer(t)
 
 	srv.SetConnectionUnreachable("sf", "bad password")
 	_, err := c.Connections.Create(ctx, snowflake("sf"))
@@ -116,7 +114,7 @@ func TestClientErrors(t *testing.T) {
 	require.True(t, errors.As(err, &apiErr))
 	assert.Contains(t, apiErr.Messages[0], "config.region")
 
-	other := srv.Client(ws.WithClientCredentials("wrong", "creds"))
+	other := newCheckedClient(t, srv, ws.WithClientCredentials("wrong", "creds"))
 	_, err = other.Connections.List(ctx, nil)
 	require.Error(t, err)
 }
@@ -124,8 +122,7 @@ func TestClientErrors(t *testing.T) {
 func TestClientRetriesAgainstInjectedFaults(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	srv := NewServer(t)
-	c := srv.Client()
+	srv, c := newCheckedServer(t)
 
 	require.NoError(t, srv.InjectFault(Fault{Method: "GET", Path: "/connections", Status: 503, Times: 2}))
 	_, err := c.Connections.List(ctx, nil)
