@@ -40,6 +40,7 @@ type config struct {
 	clientSecret        string
 	start               time.Time
 	realTime            bool
+	wall                wallClock // of the real-time clock
 	autoAdvance         bool
 	maxActive           int
 	tokenTTL            time.Duration
@@ -62,6 +63,7 @@ func defaultConfig() config {
 		maxActive:    DefaultMaxActivePipelines,
 		tokenTTL:     DefaultTokenTTL,
 		retries:      -1,
+		wall:         systemClock{},
 	}
 }
 

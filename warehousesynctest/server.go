@@ -77,7 +77,7 @@ func Start(opts ...Option) (*Server, error) {
 		done:       make(chan struct{}),
 	}
 	if cfg.realTime {
-		s.clock = &realClock{}
+		s.clock = &realClock{wall: cfg.wall}
 	} else {
 		s.clock = &manualClock{now: cfg.start}
 	}
