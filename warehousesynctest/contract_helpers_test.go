@@ -21,12 +21,30 @@ func newCheckedServer(t *testing.T, opts ...Option) (*Server, *ws.Client) {
 }
 
 // newCheckedClient returns a client of srv's default workspace (srv.Client with opts) whose traffic is
-// checked against api/openapi.yaml on both sides: its transport checks every request it sends and every
-// response it gets (contract.NewRoundTripper), and it talks to srv through contract.Middleware on a
-// listener of its own, which checks them again as the server sees them. Every mismatch fails t, naming
-// the side, the method, the path and the schema error. Admin routes (/_fake/…) pass unchecked;
-// srv.URL() still reaches the fake directly, for raw HTTP tests that send bad requests on purpose.
+// checked against api/openapi.yaml on both sides (see checkedTransport).
 func newCheckedClient(t *testing.T, srv *Server, opts ...ws.Option) *ws.Client {
+	t.Helper()
+	base, hc := checkedTransport(t, srv)
+	all := append([]ws.Option{ws.WithBaseURL(base), ws.WithTokenURL(base + tokenPath), ws.WithHTTPClient(hc)}, opts...)
+	return srv.Client(all...)
+}
+
+// newCheckedAPI returns a plain-HTTP client of srv's default workspace, with a token, whose traffic is
+// checked against api/openapi.yaml on both sides (see checkedTransport), for tests that need the raw
+// bytes of an answer.
+func newCheckedAPI(t *testing.T, srv *Server) *api {
+	t.Helper()
+	base, hc := checkedTransport(t, srv)
+	return &api{t: t, srv: srv, ws: srv.WorkspaceID(), token: getToken(t, srv), base: base, hc: hc}
+}
+
+// checkedTransport serves srv through contract.Middleware on a listener of its own, whose URL it
+// returns, with an HTTP client whose transport is contract.NewRoundTripper: the client checks every
+// request it sends and every response it gets, and the middleware checks them again as the server sees
+// them. Every mismatch fails t, naming the side, the method, the path and the schema error. Admin routes
+// (/_fake/…) pass unchecked; srv.URL() still reaches the fake directly, for raw HTTP tests that send
+// bad requests on purpose.
+func checkedTransport(t *testing.T, srv *Server) (string, *http.Client) {
 	t.Helper()
 	doc, err := contract.Load()
 	require.NoError(t, err)
@@ -37,10 +55,5 @@ func newCheckedClient(t *testing.T, srv *Server, opts ...ws.Option) *ws.Client {
 	// Cleanups run last-in first-out: this one, which waits for the requests in flight and so for their
 	// reports, runs before the test ends and before srv closes.
 	t.Cleanup(checked.Close)
-	all := append([]ws.Option{
-		ws.WithBaseURL(checked.URL),
-		ws.WithTokenURL(checked.URL + tokenPath),
-		ws.WithHTTPClient(&http.Client{Transport: contract.NewRoundTripper(nil, doc, report("client"))}),
-	}, opts...)
-	return srv.Client(all...)
+	return checked.URL, &http.Client{Transport: contract.NewRoundTripper(nil, doc, report("client"))}
 }

@@ -93,3 +93,78 @@ func TestAutoAdvanceMovesToThePolledRunsNextStep(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, ws.PipelineRunning, other.Status, "events on the way were processed")
 }
+
+func TestRunsAllPagesThroughDateFilters(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	srv, c := newCheckedServer(t)
+	createBasics(t, c)
+	s := DefaultStartTime()
+	mustCreate(t, c, newPipeline("p", time.Time{}, hourly(s)))
+	// The initial interval [unbounded, S) runs at S, then one run per hour: logical dates S-1h … S+47h.
+	require.NoError(t, srv.Advance(48*time.Hour))
+
+	all := collectRuns(t, c, "p", &ws.ListRunsOptions{PageSize: 7})
+	require.Len(t, all, 49)
+	for i, r := range all {
+		assert.Equal(t, ws.NewTimestamp(s.Add(time.Duration(i-1)*time.Hour)), r.LogicalDate, "run %d", i)
+		assert.Equal(t, ws.RunScheduled, r.Type)
+		if i > 0 {
+			assert.Greater(t, r.ID, all[i-1].ID)
+			assert.Equal(t, all[i-1].RangeEnd, r.RangeStart, "ranges touch: no gap, no overlap")
+		}
+	}
+	assert.True(t, all[0].RangeStart.IsZero(), "the initial run syncs everything before S")
+
+	for _, tt := range []struct {
+		name       string
+		start, end time.Time
+		size       int
+		want       []int // indexes into all
+		requests   int
+	}{
+		{"both bounds inclusive", s.Add(5 * time.Hour), s.Add(20 * time.Hour), 5, span(6, 21), 4},
+		{"bounds between runs", s.Add(5*time.Hour + time.Second), s.Add(20*time.Hour - time.Second), 5, span(7, 20), 3},
+		{"start only", s.Add(40 * time.Hour), time.Time{}, 3, span(41, 48), 3},
+		{"end only", time.Time{}, s, 50, span(0, 1), 1},
+		{"bounds a millisecond off", s.Add(5*time.Hour + time.Millisecond), s.Add(20*time.Hour - time.Millisecond), 5, span(7, 20), 3},
+		{"one instant", s.Add(7 * time.Hour), s.Add(7 * time.Hour), 10, span(8, 8), 1},
+		{"nothing", s.Add(100 * time.Hour), time.Time{}, 10, nil, 1},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			before := countRequests(srv, "GET", "/inputs/data-pipelines/p/runs")
+			got := collectRuns(t, c, "p", &ws.ListRunsOptions{PageSize: tt.size, StartDate: tt.start, EndDate: tt.end})
+			var want []ws.Run
+			for _, i := range tt.want {
+				want = append(want, all[i])
+			}
+			assert.Equal(t, want, got)
+			assert.Equal(t, tt.requests, countRequests(srv, "GET", "/inputs/data-pipelines/p/runs")-before, "pages fetched")
+		})
+	}
+
+	page, err := c.Runs.List(ctx, "p", &ws.ListRunsOptions{CurrentPage: 2, PageSize: 5, StartDate: s.Add(5 * time.Hour), EndDate: s.Add(20 * time.Hour)})
+	require.NoError(t, err)
+	assert.Equal(t, ws.RunPage{Items: all[11:16], CurrentPage: 2, PageSize: 5, TotalPages: 4, TotalItems: 16,
+		HasPreviousPage: true, HasNextPage: true}, *page)
+}
+
+// span is the integers from lo to hi inclusive.
+func span(lo, hi int) []int {
+	var out []int
+	for i := lo; i <= hi; i++ {
+		out = append(out, i)
+	}
+	return out
+}
+
+// collectRuns reads every run Runs.All yields.
+func collectRuns(t *testing.T, c *ws.Client, id string, opts *ws.ListRunsOptions) []ws.Run {
+	t.Helper()
+	var out []ws.Run
+	for r, err := range c.Runs.All(context.Background(), id, opts) {
+		require.NoError(t, err)
+		out = append(out, *r)
+	}
+	return out
+}
