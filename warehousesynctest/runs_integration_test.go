@@ -2,6 +2,7 @@ package warehousesynctest
 
 import (
 	"context"
+	"net/http"
 	"testing"
 	"time"
 
@@ -167,4 +168,268 @@ func collectRuns(t *testing.T, c *ws.Client, id string, opts *ws.ListRunsOptions
 		out = append(out, *r)
 	}
 	return out
+}
+
+func TestRunsWaitWithAutoAdvance(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	srv, c := newCheckedServer(t, WithAutoAdvance())
+	createBasics(t, c)
+	mustCreate(t, c, newPipeline("p", time.Time{}, onDemand()))
+	t0 := srv.Now()
+	id := mustTrigger(t, c, "p")
+
+	// The run started when it was triggered; reads that are not polls show it running without moving the
+	// clock (queued is never seen: see the Fidelity notes).
+	p, err := c.Pipelines.Get(ctx, "p")
+	require.NoError(t, err)
+	assert.Equal(t, ws.PipelineRunning, p.Status)
+	page, err := c.Runs.List(ctx, "p", nil)
+	require.NoError(t, err)
+	require.Len(t, page.Items, 1)
+	assert.Equal(t, ws.RunRunning, page.Items[0].Status)
+	assert.Equal(t, ws.NewTimestamp(t0), page.Items[0].StartedOn)
+	assert.Equal(t, t0, srv.Now())
+
+	// With the default poll interval of 5 s, Wait returns after its first poll: no wall-clock wait.
+	run, err := c.Runs.Wait(ctx, "p", id)
+	require.NoError(t, err)
+	assert.Equal(t, ws.RunSuccess, run.Status)
+	assert.Equal(t, ws.NewTimestamp(t0.Add(time.Minute)), run.EndedOn)
+	assert.Equal(t, t0.Add(time.Minute), srv.Now(), "the clock moved to the run's end, no further")
+	assert.Equal(t, 1, countRequests(srv, "GET", "/inputs/data-pipelines/p/runs/1"))
+
+	// A run that fails once: each poll moves one step, so Wait sees retrying, running, success.
+	require.NoError(t, srv.FailNextRuns("p", 1, "warehouse busy"))
+	id = mustTrigger(t, c, "p")
+	var seen []ws.RunStatus
+	for {
+		r, err := c.Runs.Get(ctx, "p", id)
+		require.NoError(t, err)
+		seen = append(seen, r.Status)
+		if r.Status.Terminal() {
+			break
+		}
+	}
+	assert.Equal(t, []ws.RunStatus{ws.RunRetrying, ws.RunRunning, ws.RunSuccess}, seen)
+
+	require.NoError(t, srv.FailNextRuns("p", 1, "warehouse busy"))
+	id = mustTrigger(t, c, "p")
+	run, err = c.Runs.Wait(ctx, "p", id, ws.WithPollInterval(time.Millisecond))
+	require.NoError(t, err)
+	assert.Equal(t, ws.RunSuccess, run.Status)
+	assert.Empty(t, run.Errors, "a run that succeeds after a retry has no errors")
+	assert.Equal(t, 3, countRequests(srv, "GET", "/inputs/data-pipelines/p/runs/3"), "Wait polled retrying, running, success")
+
+	// The report polls the same way, one step of the run per poll, until the pipeline stops running.
+	require.NoError(t, srv.FailNextRuns("p", 3, "warehouse down"))
+	id = mustTrigger(t, c, "p")
+	var steps []string
+	for range 10 {
+		rep, err := c.Pipelines.Report(ctx, "p")
+		require.NoError(t, err)
+		require.NotNil(t, rep.LatestPipelineRun)
+		require.Equal(t, id, rep.LatestPipelineRun.ID)
+		steps = append(steps, string(rep.Status)+"/"+string(rep.LatestPipelineRun.Status))
+		if rep.Status != ws.PipelineRunning {
+			assert.Equal(t, []ws.ErrorDetail{{Message: "warehouse down"}}, rep.Errors)
+			break
+		}
+	}
+	assert.Equal(t, []string{"running/retrying", "running/running", "running/retrying", "running/running", "faulted/failed"}, steps,
+		"three attempts with two retry waits between them")
+}
+
+func TestTriggerOnABusyPipeline(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	srv, c := newCheckedServer(t)
+	createBasics(t, c)
+	mustCreate(t, c, newPipeline("manual", time.Time{}, onDemand()))
+	s := DefaultStartTime()
+	mustCreate(t, c, newPipeline("hourly", s, hourly(s)))
+
+	first := mustTrigger(t, c, "manual")
+	_, err := c.Pipelines.Trigger(ctx, "manual")
+	require.ErrorIs(t, err, ws.ErrPipelineBusy)
+	require.ErrorIs(t, err, ws.ErrBadRequest)
+	var apiErr *ws.APIError
+	require.ErrorAs(t, err, &apiErr)
+	assert.Equal(t, []string{"Pipeline manual is already in progress."}, apiErr.Messages)
+	assert.Equal(t, 2, countRequests(srv, "POST", "/inputs/data-pipelines/trigger"), "a 400 is not retried")
+
+	require.NoError(t, srv.Advance(time.Minute))
+	second := mustTrigger(t, c, "manual")
+	assert.Greater(t, second, first, "triggerable again once the run ended")
+
+	// A scheduled run makes the pipeline busy too.
+	require.NoError(t, srv.AdvanceTo(s.Add(time.Hour)))
+	_, err = c.Pipelines.Trigger(ctx, "hourly")
+	require.ErrorIs(t, err, ws.ErrPipelineBusy)
+	require.NoError(t, srv.Advance(time.Minute))
+	mustTrigger(t, c, "hourly")
+}
+
+func TestTriggerRefusesInactivePipelines(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	srv, c := newCheckedServer(t)
+	createBasics(t, c)
+	for _, state := range []ws.State{ws.StatePaused, ws.StateNew} {
+		p := newPipeline("p-"+string(state), time.Time{}, onDemand())
+		p.State = state
+		mustCreate(t, c, p)
+		_, err := c.Pipelines.Trigger(ctx, p.ID)
+		require.ErrorIs(t, err, ws.ErrBadRequest, state)
+		assert.NotErrorIs(t, err, ws.ErrPipelineBusy)
+		var apiErr *ws.APIError
+		require.ErrorAs(t, err, &apiErr)
+		assert.Equal(t, 400, apiErr.StatusCode)
+		assert.Equal(t, []string{"Pipeline " + p.ID + " is " + string(state) + "; only an active pipeline can be triggered."}, apiErr.Messages)
+		page, err := c.Runs.List(ctx, p.ID, nil)
+		require.NoError(t, err)
+		assert.Zero(t, page.TotalItems, "a refused trigger creates no run")
+	}
+	_, err := c.Pipelines.Trigger(ctx, "ghost")
+	require.ErrorIs(t, err, ws.ErrNotFound)
+	var apiErr *ws.APIError
+	require.ErrorAs(t, err, &apiErr)
+	assert.Equal(t, []string{"Pipeline 'ghost' not found."}, apiErr.Messages)
+	assert.Equal(t, 3, countRequests(srv, "POST", "/inputs/data-pipelines/trigger"))
+}
+
+func TestReportContents(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	srv, c := newCheckedServer(t)
+	createBasics(t, c)
+	s := DefaultStartTime()
+	mustCreate(t, c, newPipeline("p", s, hourly(s)))
+
+	rep, err := c.Pipelines.Report(ctx, "p")
+	require.NoError(t, err)
+	assert.Equal(t, ws.Report{PipelineID: "p", Status: ws.PipelineIdle, ConnectionStatus: ws.ConnectionHealthy,
+		DataModelStatus: ws.DataModelValid}, *rep, "no run yet")
+
+	require.NoError(t, srv.Advance(2*time.Hour+time.Minute)) // runs 1 and 2 succeed
+	require.NoError(t, srv.FailNextRuns("p", 3, "disk full"))
+	require.NoError(t, srv.Advance(time.Hour+13*time.Minute)) // run 3's three attempts fail: faulted
+	srv.SetDataModelInvalid("model", "column updated_on does not exist")
+	srv.SetConnectionUnreachable("conn", "password expired")
+
+	rep, err = c.Pipelines.Report(ctx, "p")
+	require.NoError(t, err)
+	assert.Equal(t, ws.PipelineFaulted, rep.Status)
+	assert.Equal(t, []ws.ErrorDetail{{Message: "disk full"}}, rep.Errors)
+	assert.Equal(t, ws.ConnectionFaulted, rep.ConnectionStatus)
+	assert.Equal(t, []ws.ErrorDetail{{Message: "password expired"}}, rep.ConnectionErrors)
+	assert.Equal(t, ws.DataModelInvalid, rep.DataModelStatus)
+	assert.Equal(t, []ws.ErrorDetail{{Message: "column updated_on does not exist"}}, rep.DataModelErrors)
+	require.NotNil(t, rep.LatestSuccessfulPipelineRunID)
+	assert.Equal(t, int64(2), *rep.LatestSuccessfulPipelineRunID)
+	require.NotNil(t, rep.LatestPipelineRun)
+	run3, err := c.Runs.Get(ctx, "p", 3)
+	require.NoError(t, err)
+	assert.Equal(t, *run3, *rep.LatestPipelineRun, "the latest run, as GET …/runs/3 shows it")
+	assert.Equal(t, ws.RunFailed, run3.Status)
+	assert.Equal(t, stamp(t, "2025-01-01T02:00:00Z"), run3.LogicalDate)
+	assert.Equal(t, stamp(t, "2025-01-01T03:13:00Z"), run3.EndedOn)
+
+	// A manual run is the latest when its logical date (the trigger instant) is the greatest.
+	_, err = c.Connections.Update(ctx, snowflake("conn")) // still unreachable: 505, stays faulted
+	require.ErrorIs(t, err, ws.ErrWarehouseUnreachable)
+	srv.SetConnectionReachable("conn")
+	srv.SetDataModelValid("model")
+	_, err = c.Connections.Update(ctx, snowflake("conn")) // clears the pipeline's fault
+	require.NoError(t, err)
+	id := mustTrigger(t, c, "p")
+	require.NoError(t, srv.Advance(time.Minute))
+	rep, err = c.Pipelines.Report(ctx, "p")
+	require.NoError(t, err)
+	assert.Equal(t, ws.PipelineIdle, rep.Status)
+	assert.Empty(t, rep.Errors)
+	assert.Equal(t, ws.ConnectionHealthy, rep.ConnectionStatus)
+	assert.Empty(t, rep.ConnectionErrors)
+	assert.Equal(t, ws.DataModelValid, rep.DataModelStatus)
+	require.NotNil(t, rep.LatestPipelineRun)
+	assert.Equal(t, id, rep.LatestPipelineRun.ID)
+	assert.Equal(t, ws.RunManual, rep.LatestPipelineRun.Type)
+	assert.Equal(t, id, *rep.LatestSuccessfulPipelineRunID)
+	assert.Equal(t, stamp(t, "2025-01-01T02:00:00Z"), rep.LatestPipelineRun.RangeStart, "the trigger syncs from LS")
+}
+
+func TestFailNextRunsFaultsThePipelineUntilAPutOrATrigger(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	srv, c := newCheckedServer(t)
+	createBasics(t, c)
+	s := DefaultStartTime()
+
+	// Over the Go API, on an hourly pipeline whose first run is due at 01:00; cleared by a PUT.
+	p := newPipeline("hourly", s, hourly(s))
+	mustCreate(t, c, p)
+	require.NoError(t, srv.FailNextRuns("hourly", 3, "disk full"))
+	require.NoError(t, srv.AdvanceTo(s.Add(time.Hour+13*time.Minute)))
+	got, err := c.Pipelines.Get(ctx, "hourly")
+	require.NoError(t, err)
+	assert.Equal(t, ws.PipelineFaulted, got.Status)
+	assert.Equal(t, []ws.ErrorDetail{{Message: "disk full"}}, got.Errors)
+	run, err := c.Runs.Get(ctx, "hourly", 1)
+	require.NoError(t, err)
+	assert.Equal(t, ws.RunFailed, run.Status)
+	assert.Equal(t, []ws.ErrorDetail{{Message: "disk full"}}, run.Errors)
+	assert.Zero(t, run.SuccessfulRecords)
+
+	require.NoError(t, srv.AdvanceTo(s.Add(5*time.Hour+30*time.Minute)))
+	page, err := c.Runs.List(ctx, "hourly", nil)
+	require.NoError(t, err)
+	assert.Equal(t, 1, page.TotalItems, "a faulted pipeline gets no scheduled runs")
+
+	_, err = c.Pipelines.Update(ctx, p)
+	require.NoError(t, err)
+	require.NoError(t, srv.AdvanceTo(s.Add(6*time.Hour+time.Minute)))
+	page, err = c.Runs.List(ctx, "hourly", nil)
+	require.NoError(t, err)
+	require.Len(t, page.Items, 2, "no catch-up: the next run is the next interval's")
+	assert.Equal(t, stamp(t, "2025-01-01T05:00:00Z"), page.Items[1].LogicalDate)
+	assert.Equal(t, ws.NewTimestamp(s), page.Items[1].RangeStart, "it reaches back to from: nothing succeeded yet")
+	assert.Equal(t, stamp(t, "2025-01-01T06:00:00Z"), page.Items[1].RangeEnd)
+	assert.Equal(t, ws.RunSuccess, page.Items[1].Status)
+	got, err = c.Pipelines.Get(ctx, "hourly")
+	require.NoError(t, err)
+	assert.Equal(t, ws.PipelineIdle, got.Status)
+
+	// Over HTTP, on an on-demand pipeline; cleared by a successful trigger.
+	mustCreate(t, c, newPipeline("manual", time.Time{}, onDemand()))
+	status, body := admin(t, srv, http.MethodPost, "workspaces/"+srv.WorkspaceID()+"/inputs/data-pipelines/manual/fail-next-runs",
+		`{"n":3,"message":"warehouse timed out"}`)
+	require.Equal(t, http.StatusNoContent, status, string(body))
+	failed := mustTrigger(t, c, "manual")
+	require.NoError(t, srv.Advance(13*time.Minute))
+	run, err = c.Runs.Get(ctx, "manual", failed)
+	require.NoError(t, err)
+	assert.Equal(t, ws.RunFailed, run.Status)
+	rep, err := c.Pipelines.Report(ctx, "manual")
+	require.NoError(t, err)
+	assert.Equal(t, ws.PipelineFaulted, rep.Status)
+	assert.Equal(t, []ws.ErrorDetail{{Message: "warehouse timed out"}}, rep.Errors)
+
+	recovered := mustTrigger(t, c, "manual")
+	got, err = c.Pipelines.Get(ctx, "manual")
+	require.NoError(t, err)
+	assert.Equal(t, ws.PipelineRunning, got.Status, "a faulted pipeline running a trigger is running")
+	require.NoError(t, srv.Advance(time.Minute))
+	run, err = c.Runs.Get(ctx, "manual", recovered)
+	require.NoError(t, err)
+	assert.Equal(t, ws.RunSuccess, run.Status)
+	assert.True(t, run.RangeStart.IsZero(), "no success before: the trigger syncs everything")
+	got, err = c.Pipelines.Get(ctx, "manual")
+	require.NoError(t, err)
+	assert.Equal(t, ws.PipelineIdle, got.Status, "the successful trigger cleared the fault")
+	assert.Empty(t, got.Errors)
+
+	status, _ = admin(t, srv, http.MethodPost, "workspaces/"+srv.WorkspaceID()+"/inputs/data-pipelines/ghost/fail-next-runs", `{"n":1}`)
+	assert.Equal(t, http.StatusNotFound, status)
+	status, _ = admin(t, srv, http.MethodPost, "workspaces/"+srv.WorkspaceID()+"/inputs/data-pipelines/manual/fail-next-runs", `{"n":0}`)
+	assert.Equal(t, http.StatusBadRequest, status)
 }
