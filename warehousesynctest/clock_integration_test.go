@@ -285,3 +285,23 @@ func TestRetentionOverTheAPI(t *testing.T) {
 	assert.Equal(t, ws.NewTimestamp(first.AddDate(0, 0, 1)), a.runsPage("p", "?pageSize=1").Items[0].LogicalDate,
 		"a day later, one more day has expired")
 }
+
+// TestSmallEventCapStillServesRequests is a regression test: with a cap below the estimate of one active
+// run, the advance to the current instant that every request makes was refused, the triggered run stayed
+// queued, and every request was answered 500.
+func TestSmallEventCapStillServesRequests(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	srv, c := newCheckedServer(t, WithMaxEventsPerAdvance(2))
+	createBasics(t, c)
+	mustCreate(t, c, newPipeline("p", time.Time{}, onDemand()))
+	id := mustTrigger(t, c, "p")
+	run, err := c.Runs.Get(ctx, "p", id)
+	require.NoError(t, err)
+	assert.Equal(t, ws.RunRunning, run.Status)
+
+	status, _, raw := httpAdvance(t, srv, `{"by":"1m"}`)
+	require.Equal(t, http.StatusBadRequest, status, "moving the clock is still capped")
+	assert.Contains(t, decodeError(t, http.StatusBadRequest, raw)[0], "more than the limit of 2")
+	assert.Equal(t, DefaultStartTime(), srv.Now())
+}
