@@ -95,21 +95,24 @@ func (s *Server) NextEvent() (time.Time, bool) {
 	return s.eng.NextEvent()
 }
 
-// RunUntilIdle moves the manual clock through every pending event until none is left, and returns an
-// error when the engine cannot get there (for example an interval schedule without an end never
-// becomes idle) or the clock is real-time.
+// RunUntilIdle moves the manual clock through every pending event until none is left, leaving it at the
+// last event's time. It returns an error when the clock is real-time, and when the engine cannot get
+// there: an active interval schedule without an end never becomes idle (nothing changes), and after
+// WithMaxEventsPerAdvance events it stops (the clock stays at the last event processed).
 func (s *Server) RunUntilIdle() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.cfg.realTime {
 		return errRealTime
 	}
-	if _, err := s.eng.RunUntilIdle(); err != nil {
-		return fmt.Errorf("clock: run until idle: %w", err)
-	}
+	_, err := s.eng.RunUntilIdle()
+	// The engine keeps the events it processed before stopping at the cap: the clock follows it.
 	mc := s.clock.(*manualClock)
 	if t := s.eng.Now(); t.After(mc.now) {
 		mc.now = t
+	}
+	if err != nil {
+		return fmt.Errorf("clock: run until idle: %w", err)
 	}
 	return nil
 }

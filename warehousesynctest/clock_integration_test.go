@@ -305,3 +305,34 @@ func TestSmallEventCapStillServesRequests(t *testing.T) {
 	assert.Contains(t, decodeError(t, http.StatusBadRequest, raw)[0], "more than the limit of 2")
 	assert.Equal(t, DefaultStartTime(), srv.Now())
 }
+
+// TestRunUntilIdleStoppedByTheCap is a regression test: when RunUntilIdle stopped at the event cap, the
+// engine kept the events it had processed but the clock stayed behind, so every later request was a
+// 500 ("cannot move the clock backwards").
+func TestRunUntilIdleStoppedByTheCap(t *testing.T) {
+	t.Parallel()
+	srv, c := newCheckedServer(t, WithMaxEventsPerAdvance(20))
+	createBasics(t, c)
+	s := DefaultStartTime()
+	sched := hourly(s)
+	sched.End = ws.NewTimestamp(s.Add(30 * time.Hour))
+	mustCreate(t, c, newPipeline("p", s, sched))
+
+	status, raw := admin(t, srv, http.MethodPost, "clock/run-until-idle", "")
+	require.Equal(t, http.StatusBadRequest, status)
+	assert.Contains(t, decodeError(t, http.StatusBadRequest, raw)[0], "still pending after 20 events")
+	assert.Equal(t, s.Add(7*time.Hour), srv.Now(), "the clock is at the last event processed")
+	page, err := c.Runs.List(t.Context(), "p", nil)
+	require.NoError(t, err)
+	assert.Equal(t, 7, page.TotalItems)
+
+	for i := 0; srv.RunUntilIdle() != nil; i++ {
+		require.Less(t, i, 10, "each call makes progress")
+	}
+	page, err = c.Runs.List(t.Context(), "p", nil)
+	require.NoError(t, err)
+	assert.Equal(t, 30, page.TotalItems, "in steps, every interval up to schedule.end")
+	_, pending := srv.NextEvent()
+	assert.False(t, pending)
+	assert.Equal(t, s.Add(30*time.Hour+time.Minute), srv.Now())
+}
