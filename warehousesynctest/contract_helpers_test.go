@@ -3,6 +3,7 @@ package warehousesynctest
 import (
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -10,6 +11,10 @@ import (
 	ws "github.com/wsync-dev/warehousesync"
 	"github.com/wsync-dev/warehousesync/internal/contract"
 )
+
+// loadDescription loads the OpenAPI description once for the whole package: the checkers only read it,
+// and loading it for every test was most of the package's test time under the race detector.
+var loadDescription = sync.OnceValues(contract.Load)
 
 // newCheckedServer starts a Server for t and returns it with a client (newCheckedClient) whose traffic
 // is held to the OpenAPI description: any mismatch fails t with the method, the path and the schema
@@ -46,7 +51,7 @@ func newCheckedAPI(t *testing.T, srv *Server) *api {
 // bad requests on purpose.
 func checkedTransport(t *testing.T, srv *Server) (string, *http.Client) {
 	t.Helper()
-	doc, err := contract.Load()
+	doc, err := loadDescription()
 	require.NoError(t, err)
 	report := func(side string) func(error) {
 		return func(err error) { t.Errorf("%s side: %v", side, err) }
