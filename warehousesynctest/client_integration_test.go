@@ -2,8 +2,10 @@ package warehousesynctest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -268,4 +270,40 @@ func mustLatestRun(t *testing.T, c *ws.Client, id string) int64 {
 	require.NoError(t, err)
 	require.NotNil(t, rep.LatestPipelineRun, id)
 	return rep.LatestPipelineRun.ID
+}
+
+// TestTokenRefusalsMatchTheDescription sends token requests through the checked transport: every
+// refusal the fake gives is one the description lists, in its body shape.
+func TestTokenRefusalsMatchTheDescription(t *testing.T) {
+	t.Parallel()
+	srv := NewServer(t)
+	base, hc := checkedTransport(t, srv)
+	id, secret := srv.Credentials()
+	for _, tt := range []struct {
+		name        string
+		contentType string
+		body        string
+		status      int
+		code        string
+	}{
+		{"json", "application/json", `{"client_id":"` + id + `","client_secret":"` + secret + `","audience":"https://api.mparticle.com","grant_type":"client_credentials"}`, http.StatusOK, ""},
+		{"form", "application/x-www-form-urlencoded", "client_id=" + id + "&client_secret=" + secret + "&audience=https%3A%2F%2Fapi.mparticle.com&grant_type=client_credentials", http.StatusOK, ""},
+		{"wrong secret", "application/json", `{"client_id":"` + id + `","client_secret":"nope","audience":"https://api.mparticle.com","grant_type":"client_credentials"}`, http.StatusUnauthorized, "access_denied"},
+		{"other audience", "application/json", `{"client_id":"` + id + `","client_secret":"` + secret + `","audience":"https://example.com","grant_type":"client_credentials"}`, http.StatusForbidden, "access_denied"},
+		{"other grant", "application/json", `{"client_id":"` + id + `","client_secret":"` + secret + `","audience":"https://api.mparticle.com","grant_type":"password"}`, http.StatusBadRequest, "unsupported_grant_type"},
+		{"no grant", "application/json", `{"client_id":"` + id + `","client_secret":"` + secret + `","audience":"https://api.mparticle.com"}`, http.StatusBadRequest, "invalid_request"},
+		{"not JSON", "application/json", `{`, http.StatusBadRequest, "invalid_request"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, err := hc.Post(base+tokenPath, tt.contentType, strings.NewReader(tt.body))
+			require.NoError(t, err)
+			defer resp.Body.Close()
+			require.Equal(t, tt.status, resp.StatusCode)
+			if tt.code != "" {
+				var e oauthError
+				require.NoError(t, json.NewDecoder(resp.Body).Decode(&e))
+				assert.Equal(t, tt.code, e.Error)
+			}
+		})
+	}
 }
