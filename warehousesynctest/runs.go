@@ -168,7 +168,7 @@ func (s *Server) autoAdvanceLocked(wsID, pipelineID string, runID int64) {
 			return
 		}
 		// A refusal (the event cap) leaves everything as it was; the client then sees the current state.
-		if _, err := s.advanceToLocked(maxTime(next, s.clock.Now())); err != nil {
+		if n, err := s.advanceToLocked(maxTime(next, s.clock.Now())); err != nil || n == 0 {
 			return
 		}
 	}
