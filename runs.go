@@ -65,8 +65,9 @@ type ListRunsOptions struct {
 	// PageSize is the number of runs per page (0: the server's default, 50).
 	PageSize int `url:"pageSize,omitempty"`
 	// StartDate and EndDate keep only runs whose logical date lies in [StartDate, EndDate]; zero: unbounded.
-	StartDate time.Time `url:"startDate,omitempty"`
-	EndDate   time.Time `url:"endDate,omitempty"`
+	// They are sent in RFC 3339 with their fraction of a second, so a bound between two seconds is kept.
+	StartDate time.Time `url:"startDate,omitempty" layout:"2006-01-02T15:04:05.999999999Z07:00"`
+	EndDate   time.Time `url:"endDate,omitempty" layout:"2006-01-02T15:04:05.999999999Z07:00"`
 }
 
 // RunsService reads the runs of pipelines (/inputs/data-pipelines/{id}/runs) and waits for them.

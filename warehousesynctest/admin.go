@@ -10,6 +10,7 @@ import (
 	"time"
 
 	ws "github.com/wsync-dev/warehousesync"
+	apidesc "github.com/wsync-dev/warehousesync/api"
 )
 
 // adminHandler serves one admin operation; it runs without the server's mutex and uses the Server's
@@ -22,6 +23,7 @@ func adminRoutes() []adminRoute {
 		return adminRoute{segs: strings.Split(strings.Trim(path, "/"), "/"), methods: methods}
 	}
 	return []adminRoute{
+		r("openapi.yaml", map[string]adminHandler{http.MethodGet: adminOpenAPI}),
 		r("clock", map[string]adminHandler{http.MethodGet: adminGetClock}),
 		r("clock/advance", map[string]adminHandler{http.MethodPost: adminAdvance}),
 		r("clock/run-until-idle", map[string]adminHandler{http.MethodPost: adminRunUntilIdle}),
@@ -78,6 +80,12 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeReply(w, errReply(http.StatusNotFound, fmt.Sprintf("No route for %s %s.", r.Method, r.URL.Path)))
+}
+
+// adminOpenAPI serves GET /_fake/openapi.yaml: the OpenAPI description of the API (package api), for
+// generating clients or validating traffic in other languages.
+func adminOpenAPI(_ *Server, _ []string, _ []byte) reply {
+	return reply{status: http.StatusOK, raw: apidesc.OpenAPI(), contentType: "application/yaml"}
 }
 
 // clockState is the answer of the clock endpoints.

@@ -8,10 +8,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	ws "github.com/wsync-dev/warehousesync"
+	apidesc "github.com/wsync-dev/warehousesync/api"
 )
 
 // admin sends a request to /_fake/… and returns the status and body.
@@ -201,4 +203,24 @@ func TestAdminRequestsAndReset(t *testing.T) {
 	require.Equal(t, http.StatusNoContent, status)
 	assert.Equal(t, "[]\n[]\n[]\n", a.snapshot(), "reset empties the store; the token stays valid")
 	assert.Len(t, srv.Requests(), 3, "the log restarted with the snapshot's three requests")
+}
+
+func TestAdminServesTheOpenAPIDescription(t *testing.T) {
+	t.Parallel()
+	srv := NewServer(t)
+	resp, err := http.Get(srv.URL() + "/_fake/openapi.yaml")
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.Equal(t, "application/yaml", resp.Header.Get("Content-Type"))
+	assert.Equal(t, apidesc.OpenAPI(), body, "the description of package api, byte for byte")
+	doc, err := openapi3.NewLoader().LoadFromData(body)
+	require.NoError(t, err, "a client in another language can load it")
+	assert.Equal(t, "3.0.3", doc.OpenAPI)
+
+	status, _ := admin(t, srv, http.MethodPost, "openapi.yaml", "")
+	assert.Equal(t, http.StatusMethodNotAllowed, status)
+	assert.Empty(t, srv.Requests(), "admin requests are not recorded")
 }

@@ -19,17 +19,41 @@ type manualClock struct{ now time.Time }
 func (c *manualClock) Now() time.Time { return c.now }
 
 // realClock follows the wall clock, never going backwards, in UTC with millisecond precision (the
-// precision of every timestamp the API writes). It holds the package's only call of time.Now.
-type realClock struct{ last time.Time }
+// precision of every timestamp the API writes).
+type realClock struct {
+	wall wallClock
+	last time.Time
+}
 
 func (c *realClock) Now() time.Time {
-	t := time.Now().UTC().Truncate(time.Millisecond)
+	t := c.wall.Now().UTC().Truncate(time.Millisecond)
 	if t.Before(c.last) {
 		return c.last
 	}
 	c.last = t
 	return t
 }
+
+// wallClock is what the real-time clock reads and its goroutine waits on: the system's clock, or a
+// test's (withWallClock), so that tests of real-time mode need not sleep.
+type wallClock interface {
+	Now() time.Time
+	// Until returns a channel that receives once the clock reaches t, and a function that releases it.
+	Until(t time.Time) (<-chan time.Time, func())
+}
+
+// systemClock is the system's wall clock. It holds the package's only reads of the system clock.
+type systemClock struct{}
+
+func (systemClock) Now() time.Time { return time.Now() }
+
+func (systemClock) Until(t time.Time) (<-chan time.Time, func()) {
+	timer := time.NewTimer(time.Until(t))
+	return timer.C, func() { timer.Stop() }
+}
+
+// withWallClock replaces the wall clock of WithRealTimeClock; for the package's tests.
+func withWallClock(w wallClock) Option { return func(c *config) { c.wall = w } }
 
 // errRealTime is returned by the clock controls of a real-time server.
 var errRealTime = errors.New("clock: the server uses the real-time clock; moving it needs the manual clock")
@@ -71,21 +95,24 @@ func (s *Server) NextEvent() (time.Time, bool) {
 	return s.eng.NextEvent()
 }
 
-// RunUntilIdle moves the manual clock through every pending event until none is left, and returns an
-// error when the engine cannot get there (for example an interval schedule without an end never
-// becomes idle) or the clock is real-time.
+// RunUntilIdle moves the manual clock through every pending event until none is left, leaving it at the
+// last event's time. It returns an error when the clock is real-time, and when the engine cannot get
+// there: an active interval schedule without an end never becomes idle (nothing changes), and after
+// WithMaxEventsPerAdvance events it stops (the clock stays at the last event processed).
 func (s *Server) RunUntilIdle() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.cfg.realTime {
 		return errRealTime
 	}
-	if _, err := s.eng.RunUntilIdle(); err != nil {
-		return fmt.Errorf("clock: run until idle: %w", err)
-	}
+	_, err := s.eng.RunUntilIdle()
+	// The engine keeps the events it processed before stopping at the cap: the clock follows it.
 	mc := s.clock.(*manualClock)
 	if t := s.eng.Now(); t.After(mc.now) {
 		mc.now = t
+	}
+	if err != nil {
+		return fmt.Errorf("clock: run until idle: %w", err)
 	}
 	return nil
 }
@@ -135,28 +162,30 @@ func (s *Server) wakeTimer() {
 // request changes it, and processes what fell due. It stops when done is closed.
 func (s *Server) runRealTime() {
 	defer s.wg.Done()
-	timer := time.NewTimer(time.Hour)
-	timer.Stop()
-	defer timer.Stop()
+	wall := s.clock.(*realClock).wall
 	for {
 		s.mu.Lock()
 		// An error shows up on the next request, which syncs again; until then the loop waits for one.
 		err := s.syncLocked()
 		next, ok := s.eng.NextEvent()
-		now := s.clock.Now()
 		s.mu.Unlock()
 		var fire <-chan time.Time
+		release := func() {}
 		if ok && err == nil {
-			timer.Reset(max(next.Sub(now), 0))
-			fire = timer.C
+			// The clock has millisecond precision: an event between two milliseconds is due at the second.
+			if due := next.Truncate(time.Millisecond); due.Before(next) {
+				next = due.Add(time.Millisecond)
+			}
+			fire, release = wall.Until(next)
 		}
 		select {
 		case <-s.done:
+			release()
 			return
 		case <-s.wake:
-			timer.Stop()
 		case <-fire:
 		}
+		release()
 	}
 }
 

@@ -27,8 +27,9 @@
 // the way (runs created, started, retried, finished) is processed before the call returns, and what a
 // request makes due at the current instant (a triggered run's start) happens before it is answered.
 // Tokens expire on this clock. WithRealTimeClock follows the wall clock instead, with one goroutine driving the
-// engine. WithAutoAdvance makes a GET of a run or report of a running pipeline jump the clock to the next
-// event, so that a client polling for a run's end sees every status and finishes in milliseconds.
+// engine. WithAutoAdvance makes a GET of a run or report of a running pipeline move the clock, event by
+// event, until what it shows changes, so that a client polling for a run's end (Runs.Wait) sees each next
+// status at once and finishes in milliseconds.
 //
 // # Faults
 //
@@ -44,7 +45,9 @@
 // Runs count the rows a test seeded with SeedRecords, or the rows its own database returns for the data
 // model's query (UseSQLSource). Workspace(id) gives the same methods for any workspace. Requests lists
 // what the server received, secrets masked; Reset empties everything but the clock. All of it is also
-// available over HTTP under /_fake/, without authentication (docs/fake.md lists every endpoint).
+// available over HTTP under /_fake/, without authentication (docs/fake.md lists every endpoint), and
+// GET /_fake/openapi.yaml serves the OpenAPI description of the API (package api) that the project's
+// contract tests hold both the fake and the client to (docs/contract.md).
 //
 // # Fidelity
 //
@@ -136,18 +139,115 @@
 //   - [doc] At most 5 active pipelines per workspace (WithMaxActivePipelines); [choice] creating or
 //     activating one more is a 400 on state naming the active ones; paused and new pipelines do not count.
 //
-// Trigger, report and runs (the run engine implements ../shared/docs/scheduler.md):
+// Trigger, report and runs (the run engine implements ../shared/docs/scheduler.md, whose rules are [doc]
+// readings of the reference; what scheduler.md leaves open is marked [choice]):
 //   - [doc] POST /inputs/data-pipelines/trigger {"pipeline_id"} answers {"pipeline_run_id", "status":
 //     "attempt_requested"}; a pipeline with an active run is 400 "Pipeline <id> is already in progress.".
-//     [choice] An unknown pipeline is 404; a pipeline that is not active is 400 naming its state.
+//     [choice] An unknown pipeline is 404; a pipeline that is not active is 400 "Pipeline <id> is
+//     paused; only an active pipeline can be triggered." (or new); a faulted pipeline can be triggered.
+//   - [doc] A trigger's range: full mode from F; incremental from max(F, LS), or on a full refresh
+//     (no successful run yet, or more than six calendar months after the previous trigger call) from F,
+//     else schedule.start for an on-demand pipeline, else null; range_end is min(U, now). [choice] The six
+//     months are calendar months, clamped (Aug 31 + 6 months is Feb 28); refused calls do not count as
+//     the previous trigger call. A range that would be empty or inverted (F or LS beyond U) is created
+//     with range_end equal to range_start and syncs nothing.
 //   - [doc] GET …/{id}/report; [choice] its connection and data model status and errors are the
-//     store's, its status, errors and runs the engine's.
+//     store's, its status, errors and runs the engine's. latest_pipeline_run is the run with the greatest
+//     logical_date (ties: greatest id); latest_successful_pipeline_run_id the successful run with the
+//     greatest range_end (ties: greatest id); both null without runs.
 //   - [doc] GET …/{id}/runs with currentPage, pageSize, startDate, endDate (inclusive bounds on
 //     logical_date) and the page envelope; [choice] currentPage ≥ 1, pageSize 1 to 1000 (default 50),
 //     dates in RFC 3339, endDate not before startDate: anything else is a 400 naming the parameter.
-//     Runs are in ascending logical_date, then id.
+//     Runs are in ascending logical_date, then id; total_pages is 0 when there are no runs; a page
+//     beyond the last is empty, with the totals. A page costs its size, not the pipeline's history.
 //   - [choice] GET …/{id}/runs/{runId}: a runId that is not an integer is a 400, an unknown one 404
 //     "Pipeline run '<id>' not found.".
+//   - [choice] Run ids are integers increasing from 1 across the whole server (all workspaces); Reset
+//     starts them at 1 again, as on a new server.
+//
+// Scheduling:
+//   - [doc] Interval schedules (hourly, daily, weekly, monthly) are anchored on schedule.start, with the
+//     initial interval [F or unbounded, S) when F is absent or before S; a run is created after its
+//     interval ends, plus delay; no interval ends after schedule.end; monthly boundaries are clamped to
+//     the month's length (Jan 31, Feb 28, Mar 31). Successful incremental runs never overlap and leave no
+//     gap: a run's range starts at LS, the greatest range_end of a successful run.
+//   - [doc] A new pipeline catches up the intervals already due (hourly 7 days, daily 6 months, weekly 3
+//     years, monthly 5 years: WithCatchUpWindow), one run after another, oldest first. [choice] Only its
+//     first activation catches up. A later activation (resume), a cleared fault (a PUT of the pipeline,
+//     its connection or its data model, or a successful run) and a change of schedule type, frequency,
+//     start or delay of a pipeline that has been active all skip the intervals due before that instant:
+//     the next run is for the first interval due at or after it, and its range reaches back to LS. A
+//     change of schedule.end or of the sync mode alone skips nothing. No logical_date is ever reused.
+//   - [doc] once: one run, when the pipeline becomes active (or at schedule.start if later), range
+//     [F or null, min(U, logical_date)). [choice] Its logical_date is the latest of schedule.start, the
+//     last activation and the last schedule change; after a successful trigger an incremental once run
+//     starts at LS, so nothing is synced twice. A change of schedule type re-arms it; a fault delays it
+//     until cleared.
+//   - [doc] on_demand: no scheduled runs; status idle with no runs after creation.
+//   - [doc] At most one active run (queued, running or retrying) per pipeline. Pipeline status:
+//     running if a run is active, else faulted, else stopped if paused, else idle. [choice] errors are
+//     set only with faulted (a faulted pipeline running a trigger is running, without errors).
+//   - [doc] Pause: the running attempt finishes; a queued or retry-waiting run becomes stopped; nothing
+//     new is scheduled. Delete: the active run is stopped, the pipeline and its runs are removed.
+//   - [doc] Equal-time events are processed in a fixed order (attempt completion, retry start, run
+//     creation, run start, then by workspace and pipeline id): the same script gives the same runs, ids
+//     and timestamps, byte for byte.
+//   - [doc] Runs whose logical_date is more than two years old are removed. [choice] Two years are 24
+//     calendar months before now; the active run stays until it ends; LS survives (ranges never widen
+//     because old runs are gone); catch-up runs older than two years are created and then removed.
+//
+// Runs:
+//   - [doc] queued → running → success | failed, retrying between attempts, stopped when cancelled.
+//     [choice] Each attempt lasts one minute of fake time (WithAttemptDuration); a failed attempt is
+//     retried twice (WithRetries), five minutes later (WithRetryDelay). The last failure makes the run
+//     failed and faults the pipeline with the same errors; while faulted, no scheduled runs are created.
+//   - [choice] queued is never seen through the fake: a run is created and started at the same instant,
+//     and every request (and every change made with the Go API) processes the events due at the current
+//     instant before it answers. A trigger's run is already running, with started_on the trigger
+//     instant, when the trigger is answered. (Making queued observable would need a run to wait for a
+//     start that is due now but has not happened, which contradicts "events due now have run".)
+//   - [choice] WithAutoAdvance: a GET of a run that has not ended, or of the report of a running
+//     pipeline, first moves the manual clock from event to event (processing other pipelines' events on
+//     the way) until the run's status, or the report's status and latest run, changes. One poll thus
+//     shows the next status of the run: for a run that succeeds at its first attempt the first poll
+//     shows success; a run that fails once shows retrying, running, success to three polls. Other reads
+//     (pipeline, runs list) never move the clock and show the run running.
+//   - [doc] A run fails when its connection is faulted or unreachable, its data model invalid, a test
+//     injected a failure, or its records exceed the limit. [choice] An attempt's outcome is decided when
+//     it completes, in that order: a pending FailNextRuns injection first (it counts attempts: each
+//     failed attempt uses one, so n = 3 fails a run with the default retries), then the connection and
+//     data model, then the records and the record limit (WithRecordLimit: an interval pipeline's runs,
+//     manual ones included, use its frequency's limit; once and on_demand runs the "" limit). While a run
+//     is retrying it shows the last attempt's errors; a run that succeeds after retries has none; a
+//     failed run has zero records. An attempt that fails with retries left while the pipeline is paused
+//     ends the run as stopped, without fault; its last attempt failing ends it as failed and faults.
+//   - [doc] successful_records counts the rows whose iterator value lies in [range_start, range_end);
+//     failed_records the rows whose iterator value is missing or cannot be parsed as iterator_data_type.
+//     [choice] Full-mode runs count the rows in [F, U) (every row without iterator_field). Timestamps parse from time.Time or strings in RFC
+//     3339 (without a zone: UTC) or "2006-01-02 15:04:05" with optional fraction and zone; date from
+//     "2006-01-02"; timestamp_unixtime_ms and timestamp_unixtime_s from any number or numeric string.
+//     The field is looked up exactly, else ignoring case. No rows seeded: 0 and 0.
+//   - [choice] UseSQLSource runs the data model's sql_query on the test's database at each run, as
+//     SELECT mp_model."<iterator_field>" FROM (<sql_query>) AS mp_model (the query must work as a
+//     subquery, as mParticle requires), and compares each value with the range in Go, parsed as above,
+//     instead of "WHERE <iterator> >= ? AND <iterator> < ?": SQLite keeps timestamps as text in any shape,
+//     and comparing text orders instants wrongly. A query error fails the run with the database's
+//     message.
+//
+// Clock control:
+//   - [doc] Advance, AdvanceTo, POST /_fake/clock/advance {"by"} or {"to"} process every event due on
+//     the way before they return; backwards is an error (400). GET /_fake/clock shows now and next_event.
+//   - [choice] An advance is refused before anything changes (400) when its estimated events exceed
+//     WithMaxEventsPerAdvance (default 1,000,000). The estimate is an upper bound computed from schedule
+//     arithmetic, per pipeline: the active run counts as failing every attempt, each interval falling due
+//     counts 3 events (at most one per attempt duration), each pending injected failure 2, and one more
+//     run may fail every attempt; it may refuse an advance that would in fact fit. Processing what is due
+//     at the current instant is never refused.
+//   - [choice] RunUntilIdle refuses, changing nothing, while an active interval pipeline has neither
+//     schedule.end nor (in incremental mode) sync_mode.until, unless it is faulted with no run in
+//     progress: it never goes idle; use Advance. Otherwise it
+//     stops after WithMaxEventsPerAdvance events with an error, keeping what it processed, with the clock
+//     at the last event; call it again to go on.
 //
 // Faults and inspection [choice]:
 //   - HTTP faults match a method ("" for any), a path relative to the workspace root (exact, or a prefix
@@ -157,8 +257,8 @@
 //   - Requests records API and token requests (at least the last 100,000), not /_fake/ ones, with the
 //     values of password, service_account_key and client_secret masked wherever they appear in the body,
 //     and without the Authorization header. Secrets never appear in responses, error messages or the log.
-//   - The real-time clock's goroutine keeps the engine up to the wall clock; every request also brings
-//     it up to date first. Its timestamps have millisecond precision.
-//   - Reset empties the store, the runs (a new engine), the faults, the seeded records and the request
-//     log; the clock, the options and issued tokens stay.
+//   - The real-time clock's goroutine keeps the engine up to the wall clock, waking at each event; every
+//     request also brings it up to date first. Its timestamps have millisecond precision.
+//   - Reset empties the store, the runs (a new engine: run ids start at 1 again), the faults, the seeded
+//     records and the request log; the clock, the options and issued tokens stay.
 package warehousesynctest

@@ -19,6 +19,8 @@ type api struct {
 	srv   *Server
 	ws    string
 	token string
+	base  string       // the API root; "" means srv.URL()
+	hc    *http.Client // nil means http.DefaultClient
 }
 
 // newAPI starts a server and returns a client of its default workspace with a valid token.
@@ -68,7 +70,11 @@ func mustJSON(t testing.TB, v any) []byte {
 
 // url is the full URL of a path relative to the workspace root.
 func (a *api) url(path string) string {
-	return a.srv.URL() + apiPrefix + a.ws + path
+	base := a.base
+	if base == "" {
+		base = a.srv.URL()
+	}
+	return base + apiPrefix + a.ws + path
 }
 
 // do sends a request to a path relative to the workspace root; body may be nil, a string (sent as is)
@@ -101,7 +107,11 @@ func (a *api) send(method, url string, body any, token string) *http.Response {
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	hc := a.hc
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	resp, err := hc.Do(req)
 	require.NoError(a.t, err)
 	return resp
 }

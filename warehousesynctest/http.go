@@ -29,8 +29,10 @@ type errorBody struct {
 
 // reply is what a handler answers; it is written after the server's mutex is released.
 type reply struct {
-	status int
-	body   any // nil: no body
+	status      int
+	body        any    // encoded as JSON; nil: no body (unless raw is set)
+	raw         []byte // written as is with contentType, instead of body
+	contentType string
 }
 
 func ok(body any) reply { return reply{status: http.StatusOK, body: body} }
@@ -53,6 +55,12 @@ func notFound(kind, id string) reply {
 }
 
 func writeReply(w http.ResponseWriter, rep reply) {
+	if rep.raw != nil {
+		w.Header().Set("Content-Type", rep.contentType)
+		w.WriteHeader(rep.status)
+		_, _ = w.Write(rep.raw)
+		return
+	}
 	if rep.body == nil {
 		w.WriteHeader(rep.status)
 		return
@@ -85,6 +93,23 @@ type handler func(s *Server, c *call) reply
 type route struct {
 	segs    []string
 	methods map[string]handler
+}
+
+// tokenPath is the path of the OAuth token endpoint, which takes POST only.
+const tokenPath = "/oauth/token"
+
+// routeTable lists every API operation the fake serves as "METHOD /path", with {} for each path
+// parameter, sorted: the token endpoint and the workspace API. The admin routes under /_fake/ are not
+// part of the API. Tests compare it with the OpenAPI description.
+func routeTable() []string {
+	out := []string{http.MethodPost + " " + tokenPath}
+	for _, rt := range apiRoutes() {
+		for m := range rt.methods {
+			out = append(out, m+" "+apiPrefix+"{}/"+strings.Join(rt.segs, "/"))
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // apiRoutes is the table of the workspace API.
@@ -147,7 +172,7 @@ func matchSegs(pattern, segs []string) ([]string, bool) {
 // serveHTTP dispatches to the token endpoint, the admin endpoints and the API.
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	switch p := r.URL.Path; {
-	case p == "/oauth/token":
+	case p == tokenPath:
 		s.serveToken(w, r)
 	case p == "/_fake" || strings.HasPrefix(p, "/_fake/"):
 		s.serveAdmin(w, r)

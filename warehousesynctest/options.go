@@ -40,6 +40,7 @@ type config struct {
 	clientSecret        string
 	start               time.Time
 	realTime            bool
+	wall                wallClock // of the real-time clock
 	autoAdvance         bool
 	maxActive           int
 	tokenTTL            time.Duration
@@ -62,6 +63,7 @@ func defaultConfig() config {
 		maxActive:    DefaultMaxActivePipelines,
 		tokenTTL:     DefaultTokenTTL,
 		retries:      -1,
+		wall:         systemClock{},
 	}
 }
 
@@ -151,8 +153,10 @@ func WithStartTime(t time.Time) Option { return func(c *config) { c.start = t.UT
 func WithRealTimeClock() Option { return func(c *config) { c.realTime = true } }
 
 // WithAutoAdvance makes a GET of a run or of a report, while the pipeline has an active run, first move
-// the manual clock to the engine's next event, so a client polling for a run's end sees every status and
-// finishes in milliseconds.
+// the manual clock from event to event until what the client polls changes (the run's status, or the
+// report's status and latest run), processing every other event on the way. A client polling for a run's
+// end, such as Runs.Wait, thus sees each next status at once and finishes in milliseconds. Other reads
+// (the pipeline, the runs list) never move the clock.
 func WithAutoAdvance() Option { return func(c *config) { c.autoAdvance = true } }
 
 // WithMaxActivePipelines sets how many pipelines may be active in one workspace (default 5; 0: no limit).

@@ -146,9 +146,11 @@ func getRun(s *Server, c *call) reply {
 	return ok(run)
 }
 
-// autoAdvanceLocked implements WithAutoAdvance: when the pipeline has an active run (and the run asked
-// for, if any, is not finished), the manual clock jumps to the engine's next event, once, so a polling
-// client sees the next status without anyone moving the clock.
+// autoAdvanceLocked implements WithAutoAdvance: while the pipeline has an active run (and the run asked
+// for, if any, has not ended), the manual clock moves from event to event until what the client polls
+// changes: the run's status (runID > 0), or the report's pipeline status and latest run. The events of
+// other pipelines due on the way are processed too. So each poll sees the next status of the polled run,
+// whatever else the fake is running, and nothing is skipped between two polls.
 func (s *Server) autoAdvanceLocked(wsID, pipelineID string, runID int64) {
 	if !s.cfg.autoAdvance || s.cfg.realTime {
 		return
@@ -156,18 +158,45 @@ func (s *Server) autoAdvanceLocked(wsID, pipelineID string, runID int64) {
 	if status, _ := s.eng.Status(wsID, pipelineID); status != ws.PipelineRunning {
 		return
 	}
-	if runID != 0 {
-		if run, found := s.eng.Run(wsID, pipelineID, runID); !found || run.Status.Terminal() {
+	seen := s.pollStateLocked(wsID, pipelineID, runID)
+	if runID != 0 && (!seen.runFound || seen.run.Terminal()) {
+		return
+	}
+	for s.pollStateLocked(wsID, pipelineID, runID) == seen {
+		next, pending := s.eng.NextEvent()
+		if !pending {
+			return
+		}
+		// A refusal (the event cap) leaves everything as it was; the client then sees the current state.
+		if n, err := s.advanceToLocked(maxTime(next, s.clock.Now())); err != nil || n == 0 {
 			return
 		}
 	}
-	next, pending := s.eng.NextEvent()
-	if !pending {
-		return
+}
+
+// pollState is what a polling client sees change: a run's status, or a pipeline's status and latest run.
+type pollState struct {
+	runFound  bool
+	run       ws.RunStatus // the polled run's status, when runFound
+	status    ws.PipelineStatus
+	latestID  int64
+	latestRun ws.RunStatus
+}
+
+// pollStateLocked is the state a GET of the run runID (or of the report, when runID is 0) shows.
+func (s *Server) pollStateLocked(wsID, pipelineID string, runID int64) pollState {
+	var st pollState
+	if runID != 0 {
+		if run, found := s.eng.Run(wsID, pipelineID, runID); found {
+			st.runFound, st.run = true, run.Status
+		}
+		return st
 	}
-	next = maxTime(next, s.clock.Now())
-	// A refusal (the event cap) leaves everything as it was; the client then sees the current state.
-	_, _ = s.advanceToLocked(next)
+	st.status, _ = s.eng.Status(wsID, pipelineID)
+	if latest, _ := s.eng.Report(wsID, pipelineID); latest != nil {
+		st.latestID, st.latestRun = latest.ID, latest.Status
+	}
+	return st
 }
 
 func maxTime(a, b time.Time) time.Time {

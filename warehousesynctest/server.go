@@ -77,7 +77,7 @@ func Start(opts ...Option) (*Server, error) {
 		done:       make(chan struct{}),
 	}
 	if cfg.realTime {
-		s.clock = &realClock{}
+		s.clock = &realClock{wall: cfg.wall}
 	} else {
 		s.clock = &manualClock{now: cfg.start}
 	}
@@ -105,7 +105,7 @@ func (s *Server) Handler() http.Handler { return http.HandlerFunc(s.serveHTTP) }
 func (s *Server) URL() string { return s.url }
 
 // TokenURL is the OAuth token endpoint, URL() + "/oauth/token".
-func (s *Server) TokenURL() string { return s.url + "/oauth/token" }
+func (s *Server) TokenURL() string { return s.url + tokenPath }
 
 // WorkspaceID returns the default workspace id (DefaultWorkspace unless WithWorkspace).
 func (s *Server) WorkspaceID() string { return s.cfg.workspace }

@@ -23,8 +23,9 @@ type workspace struct {
 
 // source is what a test seeded for a data model: rows, or a database to run the model's query on.
 type source struct {
-	rows []map[string]any
-	db   *sql.DB
+	rows   []map[string]any
+	counts engine.Source // over rows, made once so that every run shares its parsed iterator values
+	db     *sql.DB
 }
 
 // workspaceLocked returns the workspace, creating it on first use.
@@ -107,6 +108,6 @@ func (e storeEnv) Source(workspaceID, dataModelID string) engine.Source {
 		}
 		return engine.SQL(src.db, m.Config.SQLQuery)
 	default:
-		return engine.Rows(src.rows)
+		return src.counts
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"maps"
 
 	ws "github.com/wsync-dev/warehousesync"
+	"github.com/wsync-dev/warehousesync/internal/engine"
 )
 
 // defaultInvalidMessage is the error of an invalid data model when the test gave none.
@@ -119,6 +120,7 @@ func (w *Workspace) SeedRecords(modelID string, rows []map[string]any) {
 		for i, r := range rows {
 			src.rows[i] = maps.Clone(r)
 		}
+		src.counts = engine.Rows(src.rows)
 	}
 	w.do(func(st *workspace) {
 		if rows == nil {

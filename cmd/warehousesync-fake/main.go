@@ -9,7 +9,8 @@
 // On start it prints the API URL, the token URL, the workspace and the credentials. The client secret is
 // printed only when it is the fake's default throwaway secret; a secret given with -client-secret is
 // never printed. It stops cleanly on SIGINT or SIGTERM. The admin endpoints under /_fake/ control the
-// clock, faults and records; see docs/fake.md.
+// clock, faults and records; see docs/fake.md. GET /_fake/openapi.yaml serves the OpenAPI description
+// of the API, to generate a client or validate traffic in any language.
 package main
 
 import (
@@ -101,6 +102,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fmt.Fprintf(out, "Client ID:     %s\n", *clientID)
 	fmt.Fprintf(out, "Client secret: %s\n", shownSecret)
 	fmt.Fprintf(out, "Clock:         %s, now %s\n", *clockMode, srv.Now().Format(time.RFC3339))
+	fmt.Fprintf(out, "OpenAPI:       %s/_fake/openapi.yaml (the API's description, for clients in other languages)\n", srv.URL())
 	fmt.Fprintf(out, "Admin:         %s/_fake/ (clock, faults, requests, reset)\n", srv.URL())
 
 	<-ctx.Done()

@@ -62,6 +62,7 @@ func TestBinary(t *testing.T) {
 	assert.Equal(t, apiURL+"/oauth/token", tokenURL)
 	assert.Equal(t, "777", fields["Workspace"])
 	assert.Equal(t, "bin-id", fields["Client ID"])
+	assert.True(t, strings.HasPrefix(fields["OpenAPI"], apiURL+"/_fake/openapi.yaml"), printed.String())
 	assert.NotContains(t, printed.String(), "bin-secret", "a secret given by flag is never printed")
 
 	body, _ := json.Marshal(map[string]string{"client_id": "bin-id", "client_secret": "bin-secret",
@@ -91,6 +92,14 @@ func TestBinary(t *testing.T) {
 	require.NoError(t, err)
 	resp.Body.Close()
 	assert.Equal(t, http.StatusOK, resp.StatusCode, "admin endpoints need no token")
+
+	resp, err = http.Get(apiURL + "/_fake/openapi.yaml")
+	require.NoError(t, err)
+	yaml, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.Equal(t, "application/yaml", resp.Header.Get("Content-Type"))
+	assert.True(t, bytes.HasPrefix(yaml, []byte("openapi: 3.0.3\n")), "the start-up text's OpenAPI line points at the description")
 
 	require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
 	rest, _ := io.ReadAll(stdout)

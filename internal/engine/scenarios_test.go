@@ -447,6 +447,27 @@ func TestAdvanceRefusals(t *testing.T) {
 	assert.Zero(t, n)
 }
 
+// TestAdvanceToNowIgnoresTheCap is a regression test: the estimate counts an active run as failing every
+// attempt, so with a small cap even AdvanceTo(Now()) was refused, a triggered run stayed queued, and the
+// fake, which advances to now on every request, answered every request 500.
+func TestAdvanceToNowIgnoresTheCap(t *testing.T) {
+	t.Parallel()
+	e := New(Config{Start: at(t, "2023-02-01T00:00:00Z"), MaxEventsPerAdvance: 2})
+	e.PutPipeline(wsID, pipeline("p", incremental("", ""), ws.Schedule{Type: ws.ScheduleOnDemand}))
+	id, err := e.Trigger(wsID, "p")
+	require.NoError(t, err)
+	n, err := e.AdvanceTo(e.Now())
+	require.NoError(t, err)
+	assert.Equal(t, 1, n)
+	r, _ := e.Run(wsID, "p", id)
+	assert.Equal(t, ws.RunRunning, r.Status)
+
+	var ee *Error
+	_, err = e.AdvanceTo(e.Now().Add(time.Minute))
+	require.True(t, errors.As(err, &ee), "an advance past now is still capped")
+	assert.Equal(t, ErrTooMany, ee.Kind)
+}
+
 func TestListRunsPaging(t *testing.T) {
 	t.Parallel()
 	e := hourlyFromFeb1(t, Config{})
