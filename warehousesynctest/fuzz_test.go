@@ -371,3 +371,25 @@ func TestFuzzFoundClockPastYear9999(t *testing.T) {
 	assert.Equal(t, last, srv.Now(), "refusals move nothing")
 	require.NoError(t, srv.Advance(999*time.Millisecond), "the last instant itself is allowed")
 }
+
+// TestRequestLogMasksSecretKeysInAnyCase: the token endpoint decodes its JSON body as encoding/json
+// does, ignoring the case of keys, so {"Client_Secret": …} authenticates; the request log masked only
+// the lower-case key and showed that secret (found by TestSecretsNeverAppear in the root package).
+func TestRequestLogMasksSecretKeysInAnyCase(t *testing.T) {
+	t.Parallel()
+	srv := NewServer(t)
+	for _, key := range []string{"Client_Secret", "CLIENT_SECRET", "client_ſecret"} {
+		status, body := post(t, srv.TokenURL(), "application/json", []byte(`{"client_id":"`+DefaultClientID+
+			`","`+key+`":"`+DefaultClientSecret+`","grant_type":"client_credentials"}`))
+		require.Equal(t, http.StatusOK, status, "%s: %s", key, body)
+	}
+	for _, body := range []string{`{"config":{"Password":"pw-1","SERVICE_ACCOUNT_KEY":"key-1"}}`, `{"Password":"pw-2"`} {
+		a := &api{t: t, srv: srv, ws: srv.WorkspaceID(), token: getToken(t, srv)}
+		a.do(http.MethodPost, "/connections", body)
+	}
+	for _, r := range srv.Requests() {
+		for _, secret := range []string{DefaultClientSecret, "pw-1", "key-1", "pw-2"} {
+			assert.NotContains(t, r.Body, secret, "%s %s", r.Method, r.Path)
+		}
+	}
+}
