@@ -60,6 +60,14 @@ func FuzzParseTimestamp(f *testing.F) {
 			}
 			return
 		}
+		if ts.IsZero() {
+			// 0001-01-01T00:00:00Z is the zero time, which a Timestamp uses for null: it is written as
+			// "" and null, and both read back as the zero Timestamp.
+			if b, err := json.Marshal(ts); ts.String() != "" || err != nil || string(b) != "null" {
+				t.Fatalf("ParseTimestamp(%q) is the zero Timestamp but writes %q, %s, %v", s, ts.String(), b, err)
+			}
+			return
+		}
 		if ts.Location() != time.UTC {
 			t.Fatalf("ParseTimestamp(%q) is not in UTC: %v", s, ts.Location())
 		}
