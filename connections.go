@@ -5,8 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 )
 
 // Connection is where a warehouse is and how to log in to it.
@@ -108,6 +110,69 @@ func (c *RawConfig) MarshalJSON() ([]byte, error) {
 // String shows only the provider and the size, since an unknown config may hold secrets.
 func (c *RawConfig) String() string {
 	return fmt.Sprintf("RawConfig{Provider: %s, %d bytes}", c.Provider, len(c.JSON))
+}
+
+// LogValue makes slog show the connection with every secret of its config masked: a JSON handler
+// encodes structs with encoding/json, which would otherwise write passwords and keys as they are.
+func (c Connection) LogValue() slog.Value {
+	c.Config = maskedConfig(c.Config)
+	return slog.AnyValue(connectionWire(c))
+}
+
+// LogValue makes slog show the config with its password masked.
+func (c SnowflakeConfig) LogValue() slog.Value {
+	type plain SnowflakeConfig
+	c.Password = maskSecret(c.Password)
+	return slog.AnyValue(plain(c))
+}
+
+// LogValue makes slog show the config with its service-account key masked.
+func (c BigQueryConfig) LogValue() slog.Value {
+	type plain BigQueryConfig
+	c.ServiceAccountKey = maskSecret(c.ServiceAccountKey)
+	return slog.AnyValue(plain(c))
+}
+
+// LogValue makes slog show the config with its password masked.
+func (c RedshiftConfig) LogValue() slog.Value {
+	type plain RedshiftConfig
+	c.Password = maskSecret(c.Password)
+	return slog.AnyValue(plain(c))
+}
+
+// LogValue makes slog show only the provider and the size, as String does.
+func (c *RawConfig) LogValue() slog.Value { return slog.StringValue(c.String()) }
+
+// maskSecret returns MaskedSecret for a non-empty secret.
+func maskSecret(s Secret) Secret { return Secret(s.String()) }
+
+// maskedConfig returns a copy of cfg with every secret replaced by MaskedSecret, for logs.
+func maskedConfig(cfg ConnectionConfig) ConnectionConfig {
+	switch c := cfg.(type) {
+	case *SnowflakeConfig:
+		if c != nil {
+			m := *c
+			m.Password = maskSecret(m.Password)
+			return &m
+		}
+	case *BigQueryConfig:
+		if c != nil {
+			m := *c
+			m.ServiceAccountKey = maskSecret(m.ServiceAccountKey)
+			return &m
+		}
+	case *RedshiftConfig:
+		if c != nil {
+			m := *c
+			m.Password = maskSecret(m.Password)
+			return &m
+		}
+	case *RawConfig:
+		if c != nil {
+			return &RawConfig{Provider: c.Provider, JSON: json.RawMessage(strconv.Quote(c.String()))}
+		}
+	}
+	return cfg
 }
 
 // connectionWire is Connection with a raw config, for encoding and decoding.

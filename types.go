@@ -35,15 +35,21 @@ const timestampLayout = "2006-01-02T15:04:05.000Z07:00"
 // NewTimestamp returns t as a Timestamp in UTC.
 func NewTimestamp(t time.Time) Timestamp { return Timestamp{Time: t.UTC()} }
 
-// ParseTimestamp parses s in any of the shapes Timestamp accepts.
+// ParseTimestamp parses s in any of the shapes Timestamp accepts. The instant must lie in the years 0000
+// to 9999 in UTC, the range a Timestamp can be written in.
 func ParseTimestamp(s string) (Timestamp, error) {
-	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return Timestamp{Time: t.UTC()}, nil
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		t, err = time.Parse("2006-01-02T15:04:05.999999999", s)
 	}
-	if t, err := time.Parse("2006-01-02T15:04:05.999999999", s); err == nil {
-		return Timestamp{Time: t.UTC()}, nil
+	if err != nil {
+		return Timestamp{}, fmt.Errorf("timestamp %q is not RFC 3339 (for example 2023-10-24T19:59:30.828Z)", s)
 	}
-	return Timestamp{}, fmt.Errorf("timestamp %q is not RFC 3339 (for example 2023-10-24T19:59:30.828Z)", s)
+	t = t.UTC()
+	if y := t.Year(); y < 0 || y > 9999 {
+		return Timestamp{}, fmt.Errorf("timestamp %q is outside the years 0000 to 9999 in UTC", s)
+	}
+	return Timestamp{Time: t}, nil
 }
 
 // String formats t as the API does, or "" for the zero Timestamp.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -165,6 +166,9 @@ func parseAdvance(s string) (time.Duration, error) {
 			unit := 24 * time.Hour
 			if s[n-1] == 'w' {
 				unit *= 7
+			}
+			if k > int64(math.MaxInt64/unit) {
+				return 0, fmt.Errorf("%q is too long: at most %s (about 292 years)", s, time.Duration(math.MaxInt64).Truncate(time.Hour))
 			}
 			return time.Duration(k) * unit, nil
 		}

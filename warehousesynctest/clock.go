@@ -55,6 +55,10 @@ func (systemClock) Until(t time.Time) (<-chan time.Time, func()) {
 // withWallClock replaces the wall clock of WithRealTimeClock; for the package's tests.
 func withWallClock(w wallClock) Option { return func(c *config) { c.wall = w } }
 
+// lastInstant is the latest time the manual clock can show: the last instant of year 9999, the end of
+// the range RFC 3339 timestamps can be written in.
+func lastInstant() time.Time { return time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC) }
+
 // errRealTime is returned by the clock controls of a real-time server.
 var errRealTime = errors.New("clock: the server uses the real-time clock; moving it needs the manual clock")
 
@@ -125,6 +129,10 @@ func (s *Server) advanceToLocked(t time.Time) (int, error) {
 	}
 	mc := s.clock.(*manualClock)
 	t = t.UTC()
+	if last := lastInstant(); t.After(last) {
+		return 0, fmt.Errorf("clock: cannot move past %s: timestamps are written with four-digit years",
+			last.Format(time.RFC3339Nano))
+	}
 	if t.Before(mc.now) {
 		return 0, fmt.Errorf("clock: cannot move back from %s to %s: time never goes backwards",
 			mc.now.Format(time.RFC3339Nano), t.Format(time.RFC3339Nano))

@@ -204,13 +204,18 @@ func (o object) timestamp(field string) time.Time {
 	return t
 }
 
-// parseRFC3339 parses a timestamp with a date, a time and a zone, as RFC 3339 requires.
+// parseRFC3339 parses a timestamp with a date, a time and a zone, as RFC 3339 requires, within the
+// years 0000 to 9999 in UTC (the timestamps the fake writes back must be RFC 3339 too).
 func parseRFC3339(s string) (time.Time, error) {
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
 		return time.Time{}, err
 	}
-	return t.UTC(), nil
+	t = t.UTC()
+	if y := t.Year(); y < 0 || y > 9999 {
+		return time.Time{}, fmt.Errorf("timestamp %q is outside the years 0000 to 9999 in UTC", s)
+	}
+	return t, nil
 }
 
 func truncate(s string, n int) string {

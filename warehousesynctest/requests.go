@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strings"
 	"time"
 
 	ws "github.com/wsync-dev/warehousesync"
@@ -32,10 +33,21 @@ type Request struct {
 }
 
 // secretKeys are the body fields whose values never appear in the request log.
-var secretKeys = map[string]bool{"password": true, "service_account_key": true, "client_secret": true}
+var secretKeys = []string{"password", "service_account_key", "client_secret"}
+
+// isSecretKey reports whether a body field holds a secret. The match ignores case, as encoding/json
+// does when the token endpoint decodes {"Client_Secret": …} into client_secret.
+func isSecretKey(k string) bool {
+	for _, s := range secretKeys {
+		if strings.EqualFold(k, s) {
+			return true
+		}
+	}
+	return false
+}
 
 // secretPattern finds secret values in bodies that are not valid JSON.
-var secretPattern = regexp.MustCompile(`("(?:password|service_account_key|client_secret)"\s*:\s*)"(?:[^"\\]|\\.)*"?`)
+var secretPattern = regexp.MustCompile(`(?i)("(?:password|service_account_key|client_secret)"\s*:\s*)"(?:[^"\\]|\\.)*"?`)
 
 // maxRequestLog bounds the memory of the request log of a long-running server: Requests keeps at
 // least the last maxRequestLog requests.
@@ -93,7 +105,7 @@ func maskBody(contentType string, body []byte) string {
 		if form, err := url.ParseQuery(string(body)); err == nil {
 			changed := false
 			for k := range form {
-				if secretKeys[k] {
+				if isSecretKey(k) {
 					form[k] = []string{ws.MaskedSecret}
 					changed = true
 				}
@@ -124,7 +136,7 @@ func maskValue(v any) bool {
 	switch t := v.(type) {
 	case map[string]any:
 		for k, x := range t {
-			if secretKeys[k] {
+			if isSecretKey(k) {
 				if s, isString := x.(string); !isString || s != "" {
 					t[k] = ws.MaskedSecret
 					changed = true
