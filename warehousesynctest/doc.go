@@ -237,6 +237,8 @@
 // Clock control:
 //   - [doc] Advance, AdvanceTo, POST /_fake/clock/advance {"by"} or {"to"} process every event due on
 //     the way before they return; backwards is an error (400). GET /_fake/clock shows now and next_event.
+//   - [choice] The clock cannot pass the end of year 9999 (the last instant an RFC 3339 timestamp can
+//     show), and an advance "by" longer than a time.Duration holds (about 292 years) is a 400.
 //   - [choice] An advance is refused before anything changes (400) when its estimated events exceed
 //     WithMaxEventsPerAdvance (default 1,000,000). The estimate is an upper bound computed from schedule
 //     arithmetic, per pipeline: the active run counts as failing every attempt, each interval falling due
