@@ -2,12 +2,14 @@ package warehousesynctest
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"testing"
+	"time"
 )
 
 // BenchmarkPipelineCreateDelete measures one validated create and one delete of a pipeline over HTTP.
@@ -198,4 +200,74 @@ func baselineServer(b *testing.B, ops []benchOp) *httptest.Server {
 	}))
 	b.Cleanup(srv.Close)
 	return srv
+}
+
+// runHistory gives pipeline "p" of a new fake server a history of 100,002 runs within the retention
+// period: each hour one scheduled run and five manual ones (at :10 … :50), so the scheduled and manual
+// lists interleave, as in the engine's BenchmarkListRuns. The runs are triggered on the engine, under
+// the server's mutex, as the trigger handler does: over HTTP the setup alone would take a minute.
+func runHistory(b *testing.B) (*Server, *api) {
+	b.Helper()
+	srv, a := newAPI(b)
+	a.seedBasics()
+	a.must(http.StatusOK, http.MethodPost, "/inputs/data-pipelines", pipelineBody("p", "conn", "model"), nil)
+	srv.mu.Lock()
+	t := srv.clock.Now()
+	for range 16_667 {
+		for m := 10; m <= 50; m += 10 {
+			if _, err := srv.advanceToLocked(t.Add(time.Duration(m) * time.Minute)); err != nil {
+				srv.mu.Unlock()
+				b.Fatal(err)
+			}
+			if _, err := srv.eng.Trigger(a.ws, "p"); err != nil {
+				srv.mu.Unlock()
+				b.Fatal(err)
+			}
+		}
+		t = t.Add(time.Hour)
+	}
+	_, err := srv.advanceToLocked(t.Add(time.Minute))
+	n := srv.eng.RunCount(a.ws, "p")
+	srv.mu.Unlock()
+	if err != nil || n < 100_000 {
+		b.Fatalf("history has %d runs: %v", n, err)
+	}
+	a.token = getToken(b, srv) // the first one expired during the history
+	return srv, a
+}
+
+// BenchmarkListRunsHTTP gets page 1 and page 1,000 (50 runs each) of a 100,000-run history over HTTP,
+// without and with a date filter that keeps about 60% of it: the engine's page cost plus the query
+// parsing and the JSON encoding of the page. Target: the deep page within 2× of the first.
+func BenchmarkListRunsHTTP(b *testing.B) {
+	srv, a := runHistory(b)
+	start := DefaultStartTime()
+	filter := "&startDate=" + start.Add(2000*time.Hour).Format(time.RFC3339) +
+		"&endDate=" + start.Add(12000*time.Hour).Format(time.RFC3339)
+	hc := benchHTTPClient()
+	b.Cleanup(hc.CloseIdleConnections)
+	for _, bc := range []struct{ name, query string }{
+		{"page1", "?currentPage=1"},
+		{"page1000", "?currentPage=1000"},
+		{"page1_filtered", "?currentPage=1" + filter},
+		{"page1000_filtered", "?currentPage=1000" + filter},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			op := &benchOp{method: http.MethodGet, path: apiPrefix + a.ws + "/inputs/data-pipelines/p/runs" + bc.query}
+			status, answer := sendOp(hc, srv.URL(), op, "Bearer "+a.token)
+			var page struct {
+				Items []json.RawMessage `json:"items"`
+			}
+			if err := json.Unmarshal(answer, &page); status != http.StatusOK || err != nil || len(page.Items) != 50 {
+				b.Fatalf("%d %v: %.200s", status, err, answer)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for range b.N {
+				if status, answer := sendOp(hc, srv.URL(), op, "Bearer "+a.token); status != http.StatusOK {
+					b.Fatalf("%d %s", status, answer)
+				}
+			}
+		})
+	}
 }
