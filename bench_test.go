@@ -96,9 +96,12 @@ func (cannedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}, nil
 }
 
-// newTransportClient returns an HTTP client with a keep-alive transport of its own.
-func newTransportClient() *http.Client {
-	return &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+// newTransportClient returns an HTTP client with a keep-alive transport of its own, whose idle
+// connections close when the benchmark ends.
+func newTransportClient(b *testing.B) *http.Client {
+	hc := &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+	b.Cleanup(hc.CloseIdleConnections)
+	return hc
 }
 
 // fakeWithPipeline starts a fake server with pipeline "p" and returns it with a client and a token.
@@ -151,11 +154,11 @@ func BenchmarkClientOverhead(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		benchGetPair(b, ctx, newHandWritten(newTransportClient(), srv.URL, "w", benchToken), c)
+		benchGetPair(b, ctx, newHandWritten(newTransportClient(b), srv.URL, "w", benchToken), c)
 	})
 	b.Run("server=fake", func(b *testing.B) {
 		srv, c, token := fakeWithPipeline(b)
-		benchGetPair(b, ctx, newHandWritten(newTransportClient(), srv.URL(), srv.WorkspaceID(), token), c)
+		benchGetPair(b, ctx, newHandWritten(newTransportClient(b), srv.URL(), srv.WorkspaceID(), token), c)
 	})
 	b.Run("server=none", func(b *testing.B) {
 		hc := &http.Client{Transport: cannedTransport{}}

@@ -89,6 +89,7 @@ func throughputMix(b *testing.B, others int) (*Server, string, []benchOp) {
 		add(http.MethodGet, p, nil)
 	}
 	hc := benchHTTPClient()
+	defer hc.CloseIdleConnections()
 	for round := range 2 { // the first round of writes sets last_modified_on; the second records answers
 		for i := range ops {
 			status, answer := sendOp(hc, srv.URL(), &ops[i], "Bearer "+a.token)
