@@ -78,6 +78,7 @@ END {
 	client("plain server", "plain"); client("fake server", "fake"); client("no network", "none")
 	print "2. Fake throughput: 70% reads, 30% writes, 4 keep-alive clients per core (target: >= 0.5x baseline)"
 	throughput("fake", "fake"); throughput("fake, +1,000 pipelines", "fake1000")
+	throughput("fake, +1,000, real time", "fake1000rt")
 	print "3. Scheduler: 100 hourly pipelines for a year, 876,000 runs (target: < 5 s, < 512 B per retained run)"
 	year(1); year(2)
 	print "4. Runs list: page 1,000 vs page 1 of 100,000 runs, 50 per page (target: <= 2x)"
