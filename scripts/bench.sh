@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the benchmarks of docs/performance.md and prints their ratios against the targets of issue 7.
 #
-#   scripts/bench.sh                 # 5 runs of each benchmark, about 3 minutes on 2 cores
+#   scripts/bench.sh                 # 5 runs of each benchmark, about 2.5 minutes on 2 cores
 #   COUNT=10 scripts/bench.sh        # more runs, steadier medians
 #   BENCH_OUT=new.txt scripts/bench.sh
 #
@@ -15,7 +15,7 @@ count="${COUNT:-5}"
 out="${BENCH_OUT:-bench.out}"
 : >"$out"
 
-# Each round runs every benchmark once, so the two sides of a ratio run minutes apart at most and see
+# Each round runs every benchmark once, so the two sides of a ratio run seconds apart and see
 # the same machine load; -count would run all rounds of one side before the other.
 bench() {
 	go test -run '^$' -benchmem -count 1 "$@" >>"$out"
