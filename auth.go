@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -131,6 +132,15 @@ type tokens struct {
 
 	mu  sync.Mutex
 	cur oauth2.TokenSource
+
+	last atomic.Pointer[authHeader] // the header of the token returned last
+}
+
+// authHeader is the Authorization header value of one token, formatted once for all the requests
+// that send it.
+type authHeader struct {
+	tok   *oauth2.Token
+	value []string // len and cap 1: an append copies, so requests can share it
 }
 
 func newTokens(base oauth2.TokenSource, refreshable bool) *tokens {
@@ -149,6 +159,21 @@ func (t *tokens) token() (*oauth2.Token, error) {
 	return src.Token()
 }
 
+// header returns the Authorization header value of a valid token. oauth2's reuse source returns the
+// same *Token until it fetches a new one, so the value is formatted once per token.
+func (t *tokens) header() ([]string, error) {
+	tok, err := t.token()
+	if err != nil {
+		return nil, err
+	}
+	if h := t.last.Load(); h != nil && h.tok == tok {
+		return h.value, nil
+	}
+	h := &authHeader{tok: tok, value: []string{tok.Type() + " " + tok.AccessToken}}
+	t.last.Store(h)
+	return h.value, nil
+}
+
 // invalidate drops the cached token if it is still the rejected one, and reports whether a retry with
 // a new token makes sense.
 func (t *tokens) invalidate(rejected string) bool {
@@ -164,21 +189,28 @@ func (t *tokens) invalidate(rejected string) bool {
 	return true
 }
 
-// authorize sets the Authorization header of req to a current token. It replaces the header map
-// rather than writing into it, because retryablehttp's retries share it with earlier attempts.
-func (c *Client) authorize(req *http.Request) error {
+// authorize sets the Authorization header of req, which an earlier attempt has sent, to a current
+// token. It replaces the header map rather than writing into it, because retryablehttp's retries share
+// it with earlier attempts. It is the PrepareRetry of retryablehttp.
+func (c *Client) authorize(req *http.Request) error { return c.setAuthorization(req, true) }
+
+// setAuthorization sets the Authorization header of req to a current token. sent says whether req's
+// header map may be shared with an earlier attempt; a new request's map is its own and is written into.
+func (c *Client) setAuthorization(req *http.Request, sent bool) error {
 	if c.tokens == nil {
 		return nil
 	}
-	tok, err := c.tokens.token()
+	v, err := c.tokens.header()
 	if err != nil {
 		return err
 	}
-	h := req.Header.Clone()
-	if h == nil {
-		h = make(http.Header)
+	h := req.Header
+	if sent || h == nil {
+		if h = h.Clone(); h == nil {
+			h = make(http.Header)
+		}
 	}
-	h.Set("Authorization", tok.Type()+" "+tok.AccessToken)
+	h["Authorization"] = v
 	req.Header = h
 	return nil
 }

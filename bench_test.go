@@ -2,25 +2,200 @@ package warehousesync_test
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	ws "github.com/wsync-dev/warehousesync"
+	"github.com/wsync-dev/warehousesync/warehousesynctest"
 )
 
-// BenchmarkPipelinesGet measures one call through the whole request path (validation, request,
-// retry wrapper, token cache, decoding) against a loopback server.
-func BenchmarkPipelinesGet(b *testing.B) {
-	body := []byte(`{"id":"p","name":"p","pipeline_type":"user_attributes","state":"active","status":"idle",` +
-		`"sync_mode":{"type":"full"},"schedule":{"type":"on_demand"},"environment":"development",` +
-		`"created_on":"2023-10-25T15:21:55.899Z","last_modified_on":null}`)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+// benchPipelineJSON is the answer of the plain server: a pipeline as the API returns it.
+const benchPipelineJSON = `{"id":"p","name":"p","pipeline_type":"user_attributes","connection_id":"sf",` +
+	`"data_model_id":"m","state":"active","status":"idle","sync_mode":{"type":"full"},` +
+	`"schedule":{"type":"on_demand"},"environment":"development",` +
+	`"created_on":"2023-10-25T15:21:55.899Z","last_modified_on":null}`
+
+// benchToken is the bearer token of the plain server.
+const benchToken = "bench-token"
+
+// plainServer is the fairest baseline server: a handler that answers every request with the same
+// pipeline JSON, so the benchmarks below measure the callers, not the server.
+func plainServer(b *testing.B) *httptest.Server {
+	b.Helper()
+	body := []byte(benchPipelineJSON)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(body)
 	}))
-	defer srv.Close()
-	c, err := ws.NewClient("w", ws.WithBaseURL(srv.URL), ws.WithBearerToken("t"))
+	b.Cleanup(srv.Close)
+	return srv
+}
+
+// handWritten is what a user would write without the client: net/http and encoding/json, with the
+// Authorization header, decoding into the same type.
+type handWritten struct {
+	hc   *http.Client
+	url  string // of the pipeline
+	auth string // Authorization header value
+}
+
+func newHandWritten(hc *http.Client, baseURL, workspaceID, token string) *handWritten {
+	return &handWritten{
+		hc:   hc,
+		url:  baseURL + "/platform/v2/workspaces/" + workspaceID + "/inputs/data-pipelines/p",
+		auth: "Bearer " + token,
+	}
+}
+
+func (h *handWritten) get(ctx context.Context) (*ws.Pipeline, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, h.url, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", h.auth)
+	req.Header.Set("Accept", "application/json")
+	resp, err := h.hc.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("status %d", resp.StatusCode)
+	}
+	var p ws.Pipeline
+	if err := json.NewDecoder(resp.Body).Decode(&p); err != nil {
+		return nil, err
+	}
+	_, _ = io.Copy(io.Discard, resp.Body) // let the connection be reused
+	return &p, nil
+}
+
+// cannedTransport answers every request with the plain server's pipeline, without a network: with it
+// the benchmark measures nothing but the two callers' own work.
+type cannedTransport struct{}
+
+func (cannedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Body != nil {
+		_ = req.Body.Close()
+	}
+	return &http.Response{
+		Status:        "200 OK",
+		StatusCode:    http.StatusOK,
+		Proto:         "HTTP/1.1",
+		ProtoMajor:    1,
+		ProtoMinor:    1,
+		Header:        http.Header{"Content-Type": {"application/json"}},
+		Body:          io.NopCloser(strings.NewReader(benchPipelineJSON)),
+		ContentLength: int64(len(benchPipelineJSON)),
+		Request:       req,
+	}, nil
+}
+
+// newTransportClient returns an HTTP client with a keep-alive transport of its own, whose idle
+// connections close when the benchmark ends.
+func newTransportClient(b *testing.B) *http.Client {
+	hc := &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+	b.Cleanup(hc.CloseIdleConnections)
+	return hc
+}
+
+// fakeWithPipeline starts a fake server with pipeline "p" and returns it with a client and a token.
+func fakeWithPipeline(b *testing.B) (*warehousesynctest.Server, *ws.Client, string) {
+	b.Helper()
+	ctx := context.Background()
+	srv := warehousesynctest.NewServer(b)
+	c := srv.Client()
+	if _, err := c.Connections.Create(ctx, &ws.Connection{ID: "sf", Name: "SF", State: ws.StateActive,
+		Config: &ws.SnowflakeConfig{AccountIdentifier: "gd12345", Region: "us-central1.gcp", Warehouse: "wh",
+			Database: "db", Role: "role", User: "user", Password: "pw", StorageIntegration: "mp_us1_1_1_s3"}}); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := c.DataModels.Create(ctx, &ws.DataModel{ID: "m", Name: "M", State: ws.StateActive,
+		Type: ws.DataModelSQL, Config: ws.DataModelConfig{SQLQuery: "SELECT email, updated_on FROM t"}}); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := c.Pipelines.Create(ctx, &ws.Pipeline{ID: "p", Name: "P", PipelineType: ws.PipelineUserAttributes,
+		ConnectionID: "sf", DataModelID: "m", State: ws.StateActive, Environment: ws.EnvironmentDevelopment,
+		SyncMode: ws.SyncMode{Type: ws.SyncFull}, Schedule: ws.Schedule{Type: ws.ScheduleOnDemand}}); err != nil {
+		b.Fatal(err)
+	}
+	id, secret := srv.Credentials()
+	resp, err := http.Post(srv.TokenURL(), "application/json", strings.NewReader(
+		`{"client_id":"`+id+`","client_secret":"`+secret+`","grant_type":"client_credentials"}`))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&tok); err != nil || tok.AccessToken == "" {
+		b.Fatalf("token: %v", err)
+	}
+	return srv, c, tok.AccessToken
+}
+
+// BenchmarkClientOverhead compares Pipelines.Get with a hand-written net/http + encoding/json call to
+// the same server: a plain handler returning a fixed pipeline (the fair baseline, where the client's
+// own cost shows) and the fake server. Target: the client within 1.2× the time and 1.5× the
+// allocations of the hand-written call. A third pair sends both through a transport that answers
+// without a network, so only the callers' own work is left: no target, it shows what the client adds.
+// scripts/bench.sh prints the ratios.
+func BenchmarkClientOverhead(b *testing.B) {
+	ctx := context.Background()
+	b.Run("server=plain", func(b *testing.B) {
+		srv := plainServer(b)
+		c, err := ws.NewClient("w", ws.WithBaseURL(srv.URL), ws.WithBearerToken(benchToken))
+		if err != nil {
+			b.Fatal(err)
+		}
+		benchGetPair(b, ctx, newHandWritten(newTransportClient(b), srv.URL, "w", benchToken), c)
+	})
+	b.Run("server=fake", func(b *testing.B) {
+		srv, c, token := fakeWithPipeline(b)
+		benchGetPair(b, ctx, newHandWritten(newTransportClient(b), srv.URL(), srv.WorkspaceID(), token), c)
+	})
+	b.Run("server=none", func(b *testing.B) {
+		hc := &http.Client{Transport: cannedTransport{}}
+		const base = "http://api.invalid"
+		c, err := ws.NewClient("w", ws.WithBaseURL(base), ws.WithBearerToken(benchToken), ws.WithHTTPClient(hc))
+		if err != nil {
+			b.Fatal(err)
+		}
+		benchGetPair(b, ctx, newHandWritten(hc, base, "w", benchToken), c)
+	})
+}
+
+// benchGetPair runs the hand-written call and the client's call as two sub-benchmarks.
+func benchGetPair(b *testing.B, ctx context.Context, h *handWritten, c *ws.Client) {
+	b.Run("caller=nethttp", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := h.get(ctx); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("caller=client", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := c.Pipelines.Get(ctx, "p"); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkPipelinesGet measures one call through the whole request path (validation, request,
+// retry wrapper, token cache, decoding) against a loopback server, from parallel goroutines.
+func BenchmarkPipelinesGet(b *testing.B) {
+	srv := plainServer(b)
+	c, err := ws.NewClient("w", ws.WithBaseURL(srv.URL), ws.WithBearerToken(benchToken))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package warehousesync
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -57,6 +58,10 @@ type Client struct {
 	logger      *slog.Logger
 	userAgent   string
 	now         func() time.Time
+
+	// Header values every request shares (len and cap 1: an append copies).
+	jsonHeader []string // application/json
+	uaHeader   []string // userAgent
 }
 
 // service is what every service type is: a handle on the client.
@@ -228,6 +233,7 @@ func newClient(workspaceID string, s *settings) (*Client, error) {
 	if tail := strings.TrimSpace(s.userAgentTail); tail != "" {
 		c.userAgent += " " + tail
 	}
+	c.jsonHeader, c.uaHeader = []string{"application/json"}, []string{c.userAgent}
 
 	policy := s.retry.normalized()
 	c.rc = &retryablehttp.Client{
@@ -235,7 +241,7 @@ func newClient(workspaceID string, s *settings) (*Client, error) {
 		RetryWaitMin:   policy.MinWait,
 		RetryWaitMax:   policy.MaxWait,
 		RetryMax:       policy.MaxRetries,
-		RequestLogHook: beforeAttempt,
+		RequestLogHook: c.beforeAttempt,
 		CheckRetry:     c.checkRetry,
 		Backoff:        backoff,
 		ErrorHandler:   retryablehttp.PassthroughErrorHandler,
@@ -327,6 +333,9 @@ func (c *Client) BaseURL() string {
 // newRequest builds a request for path (relative to the workspace root, segments already escaped),
 // with opts encoded as the query string and body, when not nil, encoded as JSON.
 func (c *Client) newRequest(ctx context.Context, method, path string, opts, body any) (*retryablehttp.Request, error) {
+	if ctx == nil {
+		return nil, &ValidationError{Field: "ctx", Rule: "must not be nil"}
+	}
 	u := c.root + path
 	if opts != nil {
 		q, err := query.Values(opts)
@@ -345,15 +354,16 @@ func (c *Client) newRequest(ctx context.Context, method, path string, opts, body
 		}
 		raw = b
 	}
-	a := &attempt{method: method, path: "/" + path, idempotent: method != http.MethodPost}
-	req, err := retryablehttp.NewRequestWithContext(context.WithValue(ctx, attemptKey{}, a), method, u, raw)
+	a := &attempt{Context: ctx, method: method, path: path, idempotent: method != http.MethodPost}
+	req, err := retryablehttp.NewRequestWithContext(a, method, u, raw)
 	if err != nil {
 		return nil, fmt.Errorf("%s /%s: %w", method, path, err)
 	}
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", c.userAgent)
+	// The header map is the request's own; the value slices are shared and never written.
+	req.Header["Accept"] = c.jsonHeader
+	req.Header["User-Agent"] = c.uaHeader
 	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+		req.Header["Content-Type"] = c.jsonHeader
 	}
 	return req, nil
 }
@@ -386,32 +396,48 @@ func (c *Client) do(req *retryablehttp.Request, out any) error {
 	a := attemptFrom(req.Context())
 	resp, err := c.send(req, a)
 	if err != nil {
-		return fmt.Errorf("%s %s: %w", a.method, a.path, err)
+		return fmt.Errorf("%s %s: %w", a.method, a.apiPath(), err)
 	}
 	defer resp.Body.Close()
 	switch resp.StatusCode {
 	case http.StatusOK, http.StatusCreated, http.StatusAccepted, http.StatusNoContent:
 	default:
-		return newAPIError(resp, a.method, redactedURL(req.URL), a.path, c.now())
+		return newAPIError(resp, a.method, redactedURL(req.URL), a.apiPath(), c.now())
 	}
 	if out == nil || resp.StatusCode == http.StatusNoContent {
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorBody))
 		return nil
 	}
-	body, err := io.ReadAll(resp.Body)
+	body, err := readBody(resp)
 	if err != nil {
-		return fmt.Errorf("%s %s: reading response: %w", a.method, a.path, err)
+		return fmt.Errorf("%s %s: reading response: %w", a.method, a.apiPath(), err)
 	}
 	if err := json.Unmarshal(body, out); err != nil {
-		return fmt.Errorf("%s %s: decoding response: %w", a.method, a.path, err)
+		return fmt.Errorf("%s %s: decoding response: %w", a.method, a.apiPath(), err)
 	}
 	return nil
+}
+
+// maxPresized bounds the buffer allocated up front for a response body from its Content-Length.
+const maxPresized = 16 << 20
+
+// readBody reads resp's body to its end, into one buffer of the announced length when there is one.
+func readBody(resp *http.Response) ([]byte, error) {
+	n := resp.ContentLength
+	if n <= 0 || n > maxPresized {
+		return io.ReadAll(resp.Body)
+	}
+	// bytes.MinRead spare bytes let ReadFrom see the end of the body without growing the buffer.
+	buf := bytes.NewBuffer(make([]byte, 0, n+bytes.MinRead))
+	_, err := buf.ReadFrom(resp.Body)
+	return buf.Bytes(), err
 }
 
 // send runs retryablehttp's attempts, then once more with a new token if the API rejected the token.
 func (c *Client) send(req *retryablehttp.Request, a *attempt) (*http.Response, error) {
 	for try := 0; ; try++ {
-		if err := c.authorize(req.Request); err != nil {
+		// The first attempt's header map is new; after a 401 the earlier attempt shares it.
+		if err := c.setAuthorization(req.Request, try > 0); err != nil {
 			return nil, err
 		}
 		resp, err := c.rc.Do(req)

@@ -241,3 +241,35 @@ func TestNewClientFromEnv(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "w2", c.WorkspaceID())
 }
+
+// ctxKey is a context key of the tests.
+type ctxKey struct{}
+
+// TestRequestContext checks that the context of every request the transport sees carries the
+// caller's values and cancellation, and that a nil context is an error rather than a panic.
+func TestRequestContext(t *testing.T) {
+	t.Parallel()
+	var seen atomic.Value
+	hc := &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		v, _ := r.Context().Value(ctxKey{}).(string)
+		seen.Store(v)
+		return http.DefaultTransport.RoundTrip(r)
+	})}
+	c, mux := setup(t, ws.WithHTTPClient(hc))
+	mux.HandleFunc("/data-models", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, http.StatusOK, `[]`) })
+
+	_, err := c.DataModels.List(context.WithValue(context.Background(), ctxKey{}, "caller's value"))
+	require.NoError(t, err)
+	assert.Equal(t, "caller's value", seen.Load())
+
+	canceled, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err = c.DataModels.List(canceled)
+	require.ErrorIs(t, err, context.Canceled)
+
+	var nilCtx context.Context
+	_, err = c.DataModels.List(nilCtx)
+	var ve *ws.ValidationError
+	require.ErrorAs(t, err, &ve)
+	assert.Equal(t, "ctx", ve.Field)
+}

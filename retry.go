@@ -100,26 +100,42 @@ func backoff(minWait, maxWait time.Duration, attemptNum int, resp *http.Response
 type attemptKey struct{}
 
 // attempt follows one call through retryablehttp's attempts, for the retry decision and the log.
-// retryablehttp runs the hooks of one call sequentially on the caller's goroutine.
+// retryablehttp runs the hooks of one call sequentially on the caller's goroutine. It is the request's
+// context: the caller's context plus itself as the value of attemptKey (one allocation, not two).
 type attempt struct {
+	context.Context // the caller's
+
 	method     string
-	path       string // relative to the workspace root, without query
+	path       string // relative to the workspace root, without query and leading slash
 	idempotent bool
 	offset     int // attempts made before the current retryablehttp.Do (a retry after a 401)
 	n          int // 1-based number of the current attempt
 	start      time.Time
 }
 
+// Value returns a itself for attemptKey and otherwise asks the caller's context.
+func (a *attempt) Value(key any) any {
+	if _, ok := key.(attemptKey); ok {
+		return a
+	}
+	return a.Context.Value(key)
+}
+
+// apiPath is the request path relative to the workspace root, for example "/connections/sf".
+func (a *attempt) apiPath() string { return "/" + a.path }
+
 func attemptFrom(ctx context.Context) *attempt {
 	a, _ := ctx.Value(attemptKey{}).(*attempt)
 	return a
 }
 
-// beforeAttempt is the retryablehttp.RequestLogHook: it numbers and times each attempt.
-func beforeAttempt(_ retryablehttp.Logger, req *http.Request, i int) {
+// beforeAttempt is the retryablehttp.RequestLogHook: it numbers each attempt, and times it when c logs.
+func (c *Client) beforeAttempt(_ retryablehttp.Logger, req *http.Request, i int) {
 	if a := attemptFrom(req.Context()); a != nil {
 		a.n = a.offset + i + 1
-		a.start = time.Now()
+		if c.logger != nil {
+			a.start = time.Now()
+		}
 	}
 }
 
@@ -130,7 +146,7 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 	if c.logger != nil && a != nil {
 		attrs := []slog.Attr{
 			slog.String("method", a.method),
-			slog.String("path", a.path),
+			slog.String("path", a.apiPath()),
 			slog.Int("attempt", a.n),
 			slog.Duration("duration", time.Since(a.start)),
 		}
