@@ -320,6 +320,10 @@ func parseBaseURL(raw string) (*url.URL, error) {
 // WorkspaceID returns the workspace the client works in.
 func (c *Client) WorkspaceID() string { return c.workspaceID }
 
+// CloseIdleConnections closes the idle keep-alive connections of the client's HTTP transport (its own,
+// or the one given with WithHTTPClient), as http.Client.CloseIdleConnections does. The client stays usable.
+func (c *Client) CloseIdleConnections() { c.rc.HTTPClient.CloseIdleConnections() }
+
 // BaseURL returns the workspace root the client sends requests to, for example
 // "https://api.mparticle.com/platform/v2/workspaces/123/".
 func (c *Client) BaseURL() string {

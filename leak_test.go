@@ -111,11 +111,10 @@ func TestLeakShutdownEndsEverything(t *testing.T) {
 func TestLeakFinishedClientLeavesOnlyIdleConnections(t *testing.T) {
 	srv := warehousesynctest.NewServer(t, warehousesynctest.WithAutoAdvance())
 	ignore := goleak.IgnoreCurrent() // the server's own goroutines, which run until the test's cleanup
-	transport := http.DefaultTransport.(*http.Transport).Clone()
-	hc := &http.Client{Transport: transport}
-	leakWorkout(t, srv, srv.Client(ws.WithHTTPClient(hc)))
+	c := srv.Client()
+	leakWorkout(t, srv, c)
 
 	goleak.VerifyNone(t, append([]goleak.Option{ignore}, leakIdleConns...)...)
-	hc.CloseIdleConnections()
+	c.CloseIdleConnections()
 	goleak.VerifyNone(t, ignore)
 }

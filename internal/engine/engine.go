@@ -130,6 +130,7 @@ type Error struct {
 	Message string
 }
 
+// Error returns the message, which the fake sends to clients as it is.
 func (e *Error) Error() string { return e.Message }
 
 // ErrorKind classifies an engine Error.
