@@ -28,7 +28,7 @@ const (
 const tokenExpiryMargin = time.Minute
 
 // tokenTimeout bounds one token request. Token requests are shared by concurrent calls, so they do not
-// run under any one caller's context.
+// run under any one caller's context; a caller whose context ends stops waiting for one (tokens.header).
 const tokenTimeout = 30 * time.Second
 
 // maxTokenResponse bounds the body read from the token endpoint.
@@ -139,6 +139,7 @@ type tokens struct {
 // authHeader is the Authorization header value of one token, formatted once for all the requests
 // that send it.
 type authHeader struct {
+	src   oauth2.TokenSource // the cache (tokens.cur) the token came from
 	tok   *oauth2.Token
 	value []string // len and cap 1: an append copies, so requests can share it
 }
@@ -151,27 +152,55 @@ func newTokens(base oauth2.TokenSource, refreshable bool) *tokens {
 	}
 }
 
-// token returns a valid token, fetching one when the cached one is missing or about to expire.
-func (t *tokens) token() (*oauth2.Token, error) {
+// header returns the Authorization header value of a valid token. While the token returned last is
+// current, it is reused without asking the cache; otherwise the cache is asked, and when that means a
+// token request, the caller waits for it only as long as ctx lasts. oauth2's reuse source returns the
+// same *Token until it fetches a new one, so the value is formatted once per token.
+func (t *tokens) header(ctx context.Context) ([]string, error) {
 	t.mu.Lock()
 	src := t.cur
 	t.mu.Unlock()
-	return src.Token()
-}
-
-// header returns the Authorization header value of a valid token. oauth2's reuse source returns the
-// same *Token until it fetches a new one, so the value is formatted once per token.
-func (t *tokens) header() ([]string, error) {
-	tok, err := t.token()
+	h := t.last.Load()
+	if h.current(src, time.Now()) {
+		return h.value, nil
+	}
+	tok, err := fetchToken(ctx, src)
 	if err != nil {
 		return nil, err
 	}
-	if h := t.last.Load(); h != nil && h.tok == tok {
+	if h != nil && h.tok == tok {
 		return h.value, nil
 	}
-	h := &authHeader{tok: tok, value: []string{tok.Type() + " " + tok.AccessToken}}
+	h = &authHeader{src: src, tok: tok, value: []string{tok.Type() + " " + tok.AccessToken}}
 	t.last.Store(h)
 	return h.value, nil
+}
+
+// current reports whether h (which may be nil) came from src and its token is valid beyond the expiry
+// margin, as oauth2's reuse source decides.
+func (h *authHeader) current(src oauth2.TokenSource, now time.Time) bool {
+	return h != nil && h.src == src && h.tok.AccessToken != "" &&
+		(h.tok.Expiry.IsZero() || now.Add(tokenExpiryMargin).Before(h.tok.Expiry))
+}
+
+// fetchToken asks src for a token and waits for it until ctx ends. The request goes on without the
+// caller (it is shared with concurrent calls, and bounded by tokenTimeout), and fills src's cache.
+func fetchToken(ctx context.Context, src oauth2.TokenSource) (*oauth2.Token, error) {
+	type result struct {
+		tok *oauth2.Token
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		tok, err := src.Token()
+		done <- result{tok, err}
+	}()
+	select {
+	case r := <-done:
+		return r.tok, r.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 // invalidate drops the cached token if it is still the rejected one, and reports whether a retry with
@@ -200,7 +229,7 @@ func (c *Client) setAuthorization(req *http.Request, sent bool) error {
 	if c.tokens == nil {
 		return nil
 	}
-	v, err := c.tokens.header()
+	v, err := c.tokens.header(req.Context())
 	if err != nil {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -278,4 +279,54 @@ func TestTokenResponseWithoutToken(t *testing.T) {
 	_, err := c.Connections.List(context.Background(), nil)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "response has no access_token")
+}
+
+// blockingSource hands out one token, but only once the test releases it.
+type blockingSource struct {
+	started, release chan struct{}
+	calls            atomic.Int32
+}
+
+func (s *blockingSource) Token() (*oauth2.Token, error) {
+	if s.calls.Add(1) == 1 {
+		close(s.started)
+	}
+	<-s.release
+	return &oauth2.Token{AccessToken: "slow", Expiry: time.Now().Add(time.Hour)}, nil
+}
+
+func TestWaitingForATokenEndsWithTheContext(t *testing.T) {
+	t.Parallel()
+	src := &blockingSource{started: make(chan struct{}), release: make(chan struct{})}
+	c, mux := setup(t, ws.WithTokenSource(src))
+	mux.HandleFunc("/connections", func(w http.ResponseWriter, r *http.Request) {
+		assert.Equal(t, "Bearer slow", r.Header.Get("Authorization"))
+		writeJSON(w, http.StatusOK, `[]`)
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		<-src.started // the token fetch is under way
+		cancel()
+	}()
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.Connections.List(ctx, nil)
+		done <- err
+	}()
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(time.Minute): // a guard against hanging, not a speed assertion
+		t.Error("the call still waits for the token after its context ended")
+		close(src.release)
+		<-done
+		return
+	}
+	close(src.release) // only now does the fetch end
+	require.ErrorIs(t, err, context.Canceled)
+
+	// The fetch that went on without the caller filled the cache.
+	_, err = c.Connections.List(context.Background(), nil)
+	require.NoError(t, err)
+	assert.EqualValues(t, 1, src.calls.Load())
 }

@@ -223,3 +223,15 @@ func TestUndecodableResponse(t *testing.T) {
 	assert.Contains(t, err.Error(), "GET /connections/c: decoding response: ")
 	assert.Contains(t, err.Error(), `"yesterday"`)
 }
+
+func TestAPIErrorToleratesANumericCode(t *testing.T) {
+	t.Parallel()
+	// api-behaviour.md: clients tolerate extra fields such as code, whatever their JSON type.
+	c := failWith(t, http.StatusBadRequest, nil,
+		`{"statusCode":400,"errors":[{"code":1001,"message":"Pipeline p is already in progress."}]}`)
+	_, err := c.Pipelines.Trigger(context.Background(), "p")
+	var apiErr *ws.APIError
+	require.True(t, errors.As(err, &apiErr))
+	assert.Equal(t, []string{"Pipeline p is already in progress."}, apiErr.Messages)
+	assert.Equal(t, "POST /inputs/data-pipelines/trigger: 400 Bad Request: Pipeline p is already in progress.", err.Error())
+}

@@ -166,9 +166,14 @@ func (s *RunsService) Wait(ctx context.Context, pipelineID string, runID int64, 
 	if err := errors.Join(validateID("pipelineID", pipelineID), validateRunID(runID)); err != nil {
 		return nil, err
 	}
+	if ctx == nil { // checked by newRequest too, but Wait uses ctx before its first request
+		return nil, &ValidationError{Field: "ctx", Rule: "must not be nil"}
+	}
 	cfg := waitSettings{interval: DefaultPollInterval}
 	for _, opt := range opts {
-		opt(&cfg)
+		if opt != nil {
+			opt(&cfg)
+		}
 	}
 	var last *Run
 	var timer *time.Timer

@@ -338,3 +338,23 @@ func TestRunsWaitDoesNotPollAfterTheContextEnded(t *testing.T) {
 	assert.ErrorIs(t, err, context.Canceled)
 	assert.Zero(t, calls.Load())
 }
+
+func TestRunsWaitRejectsANilContextAndOption(t *testing.T) {
+	t.Parallel()
+	c, mux := setup(t)
+	mux.HandleFunc("/inputs/data-pipelines/p/runs/5", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, `{"id":5,"status":"success"}`)
+	})
+	// Like every other method: a *ValidationError naming ctx, not a panic.
+	var nilCtx context.Context
+	run, err := c.Runs.Wait(nilCtx, "p", 5)
+	assert.Nil(t, run)
+	var ve *ws.ValidationError
+	require.ErrorAs(t, err, &ve)
+	assert.Equal(t, "ctx", ve.Field)
+
+	// A nil option is skipped, as NewClient skips a nil Option.
+	run, err = c.Runs.Wait(context.Background(), "p", 5, nil)
+	require.NoError(t, err)
+	assert.Equal(t, ws.RunSuccess, run.Status)
+}

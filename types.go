@@ -20,6 +20,27 @@ type ErrorDetail struct {
 	Code string `json:"code,omitempty"`
 }
 
+// UnmarshalJSON decodes d, taking code as a string or as the text of any other JSON value (a number,
+// say): the API promises only message, and an unexpected code must not make a response undecodable.
+func (d *ErrorDetail) UnmarshalJSON(b []byte) error {
+	var aux struct {
+		Message string          `json:"message"`
+		Code    json.RawMessage `json:"code"`
+	}
+	if err := json.Unmarshal(b, &aux); err != nil {
+		return err
+	}
+	d.Message, d.Code = aux.Message, ""
+	switch code := bytes.TrimSpace(aux.Code); {
+	case len(code) == 0 || string(code) == "null":
+	case code[0] == '"':
+		return json.Unmarshal(code, &d.Code)
+	default:
+		d.Code = string(code)
+	}
+	return nil
+}
+
 // Timestamp is an instant as the API writes it. It decodes every shape seen in real responses:
 // RFC 3339 with a zone ("2023-10-24T19:59:30.828Z", "2023-10-24T21:59:30+02:00"), without a zone, which
 // means UTC ("2023-02-03T23:53:08.413"), with 0 to 9 fraction digits ("2022-12-09T22:00:06.98"), and null,

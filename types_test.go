@@ -225,3 +225,21 @@ func TestRunStatusTerminal(t *testing.T) {
 		assert.Equal(t, want, s.Terminal(), s)
 	}
 }
+
+func TestErrorDetailCodeOfAnyType(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]ErrorDetail{
+		`{"message":"m","code":"E1"}`: {Message: "m", Code: "E1"},
+		`{"message":"m","code":1001}`: {Message: "m", Code: "1001"},
+		`{"message":"m","code":null}`: {Message: "m"},
+		`{"message":"m"}`:             {Message: "m"},
+	} {
+		var got ErrorDetail
+		require.NoError(t, json.Unmarshal([]byte(in), &got), in)
+		assert.Equal(t, want, got, in)
+	}
+	// A faulted connection whose errors carry numeric codes still decodes.
+	var conn Connection
+	require.NoError(t, json.Unmarshal([]byte(`{"id":"c","status":"faulted","errors":[{"code":505,"message":"down"}]}`), &conn))
+	assert.Equal(t, []ErrorDetail{{Message: "down", Code: "505"}}, conn.Errors)
+}
