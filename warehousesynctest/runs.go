@@ -132,6 +132,10 @@ func getRun(s *Server, c *call) reply {
 	if err != nil {
 		return badRequest(fmt.Sprintf("pipelineRunId: %q is not an integer", truncate(rawRunID, 40)))
 	}
+	if runID < 1 {
+		// Run ids start at 1; and autoAdvanceLocked takes run id 0 for a report poll.
+		return errReply(http.StatusNotFound, fmt.Sprintf("Pipeline run '%d' not found.", runID))
+	}
 	s.autoAdvanceLocked(c.wsID, id, runID)
 	run, found := s.eng.Run(c.wsID, id, runID)
 	if !found {
