@@ -162,8 +162,8 @@
 //     beyond the last is empty, with the totals. A page costs its size, not the pipeline's history.
 //   - [choice] GET …/{id}/runs/{runId}: a runId that is not an integer is a 400, an unknown one 404
 //     "Pipeline run '<id>' not found.".
-//   - [choice] Run ids are integers increasing from 1 across the whole server (all workspaces); Reset
-//     starts them at 1 again, as on a new server.
+//   - [doc] Run ids are integers increasing across the whole server (all workspaces), [choice] from 1;
+//     Reset does not start them again, so an id kept from before a Reset never names another run.
 //
 // Scheduling:
 //   - [doc] Interval schedules (hourly, daily, weekly, monthly) are anchored on schedule.start, with the
@@ -261,6 +261,6 @@
 //     and without the Authorization header. Secrets never appear in responses, error messages or the log.
 //   - The real-time clock's goroutine keeps the engine up to the wall clock, waking at each event; every
 //     request also brings it up to date first. Its timestamps have millisecond precision.
-//   - Reset empties the store, the runs (a new engine: run ids start at 1 again), the faults, the seeded
+//   - Reset empties the store, the runs (run ids keep increasing), the faults, the seeded
 //     records and the request log; the clock, the options and issued tokens stay.
 package warehousesynctest

@@ -142,3 +142,28 @@ func TestRealTimeClockWakesForAnEventBetweenMilliseconds(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, ws.RunSuccess, run.Status)
 }
+
+// A Go-API change made after an event fell due on the wall clock, but before the goroutine got to it,
+// must not reach back in time: the engine first catches up with the clock, then the change applies.
+func TestRealTimeGoAPIChangeDoesNotRewriteThePast(t *testing.T) {
+	t.Parallel()
+	t0 := at(t, "2025-03-01T00:00:00Z")
+	wall := newTestWall(t0)
+	srv := NewServer(t, WithRealTimeClock(), withWallClock(wall), WithRetries(0))
+	c := newCheckedClient(t, srv)
+	createBasics(t, c)
+	mustCreate(t, c, newPipeline("p", time.Time{}, onDemand()))
+	mustTrigger(t, c, "p")
+	wall.waitFor(t, t0.Add(time.Minute)) // the attempt ends at 00:01
+
+	// The wall clock passes 00:01 but the goroutine has not woken yet (its timer has not fired).
+	wall.mu.Lock()
+	wall.now = t0.Add(2 * time.Minute)
+	wall.mu.Unlock()
+	require.NoError(t, srv.FailNextRuns("p", 1, "injected at 00:02"))
+
+	run, found := engineRun(srv, "p", 1)
+	require.True(t, found)
+	assert.Equal(t, ws.RunSuccess, run.Status, "the attempt ended at 00:01, before the failure was injected")
+	assert.Equal(t, ws.NewTimestamp(t0.Add(time.Minute)), run.EndedOn)
+}

@@ -11,12 +11,6 @@ import (
 	"github.com/wsync-dev/warehousesync/internal/engine"
 )
 
-// Runs list paging, as the fake answers it.
-const (
-	defaultPageSize = 50
-	maxPageSize     = 1000
-)
-
 func triggerPipeline(s *Server, c *call) reply {
 	var errs fieldErrors
 	o, valid := decodeObject(c.body, &errs)
@@ -91,7 +85,7 @@ func listRuns(s *Server, c *call) reply {
 // parseRunQuery validates currentPage, pageSize, startDate and endDate.
 func parseRunQuery(c *call) (engine.RunQuery, fieldErrors) {
 	var errs fieldErrors
-	q := engine.RunQuery{Page: 1, PageSize: defaultPageSize}
+	q := engine.RunQuery{Page: 1, PageSize: engine.DefaultPageSize}
 	intParam := func(name string, lo, hi int) int {
 		v := c.query.Get(name)
 		if v == "" {
@@ -107,7 +101,7 @@ func parseRunQuery(c *call) (engine.RunQuery, fieldErrors) {
 	if n := intParam("currentPage", 1, 1<<31-1); n > 0 {
 		q.Page = n
 	}
-	if n := intParam("pageSize", 1, maxPageSize); n > 0 {
+	if n := intParam("pageSize", 1, engine.MaxPageSize); n > 0 {
 		q.PageSize = n
 	}
 	dateParam := func(name string) *time.Time {
@@ -137,6 +131,10 @@ func getRun(s *Server, c *call) reply {
 	runID, err := strconv.ParseInt(rawRunID, 10, 64)
 	if err != nil {
 		return badRequest(fmt.Sprintf("pipelineRunId: %q is not an integer", truncate(rawRunID, 40)))
+	}
+	if runID < 1 {
+		// Run ids start at 1; and autoAdvanceLocked takes run id 0 for a report poll.
+		return errReply(http.StatusNotFound, fmt.Sprintf("Pipeline run '%d' not found.", runID))
 	}
 	s.autoAdvanceLocked(c.wsID, id, runID)
 	run, found := s.eng.Run(c.wsID, id, runID)

@@ -433,3 +433,20 @@ func TestFailNextRunsFaultsThePipelineUntilAPutOrATrigger(t *testing.T) {
 	status, _ = admin(t, srv, http.MethodPost, "workspaces/"+srv.WorkspaceID()+"/inputs/data-pipelines/manual/fail-next-runs", `{"n":0}`)
 	assert.Equal(t, http.StatusBadRequest, status)
 }
+
+// Run ids start at 1, so a GET of run 0 is a plain 404: it must not be taken for a report poll and move
+// the auto-advancing clock. (The client refuses run id 0, so this goes over plain HTTP.)
+func TestAutoAdvanceIgnoresRunZero(t *testing.T) {
+	t.Parallel()
+	srv, a := newAPI(t, WithAutoAdvance())
+	a.seedBasics()
+	// The initial interval is due at creation: the pipeline is running.
+	a.must(http.StatusOK, http.MethodPost, "/inputs/data-pipelines", pipelineBody("p", "conn", "model"), nil)
+	before := srv.Now()
+
+	a.must(http.StatusNotFound, http.MethodGet, "/inputs/data-pipelines/p/runs/0", nil, nil)
+	assert.Equal(t, before, srv.Now(), "the clock did not move")
+	var p ws.Pipeline
+	a.must(http.StatusOK, http.MethodGet, "/inputs/data-pipelines/p", nil, &p)
+	assert.Equal(t, ws.PipelineRunning, p.Status)
+}

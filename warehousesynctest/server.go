@@ -152,6 +152,6 @@ func (s *Server) resetLocked() {
 	s.workspaces = map[string]*workspace{}
 	s.faults = nil
 	s.requests = nil
-	s.eng = engine.New(s.cfg.engineConfig(s.clock.Now(), storeEnv{s}))
+	s.eng.Reset() // keeps the run id counter: run ids increase across the whole server
 	s.wakeTimer()
 }

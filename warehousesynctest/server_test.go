@@ -138,3 +138,19 @@ func TestHandlerServesEverything(t *testing.T) {
 	assert.Equal(t, http.StatusOK, rec.Code)
 	assert.Contains(t, rec.Body.String(), "2025-01-01T00:00:00.000Z")
 }
+
+// Run ids increase across the whole server (scheduler.md): Reset empties the runs but does not reuse
+// their ids, so a run id a test kept from before a Reset never names a different run.
+func TestResetKeepsRunIDsIncreasing(t *testing.T) {
+	t.Parallel()
+	srv := NewServer(t)
+	c := newCheckedClient(t, srv)
+	createBasics(t, c)
+	mustCreate(t, c, newPipeline("p", time.Time{}, onDemand()))
+	require.Equal(t, int64(1), mustTrigger(t, c, "p"))
+
+	srv.Reset()
+	createBasics(t, c)
+	mustCreate(t, c, newPipeline("p", time.Time{}, onDemand()))
+	assert.Equal(t, int64(2), mustTrigger(t, c, "p"))
+}

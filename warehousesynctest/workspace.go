@@ -25,10 +25,12 @@ func (s *Server) Workspace(id string) *Workspace { return &Workspace{s: s, id: i
 // ID returns the workspace id.
 func (w *Workspace) ID() string { return w.id }
 
-// do runs f on the workspace with the server's mutex held.
+// do runs f on the workspace with the server's mutex held. The engine first catches up with the clock,
+// as before a request, so that a change never reaches back to events that fell due before it.
 func (w *Workspace) do(f func(*workspace)) {
 	w.s.mu.Lock()
 	defer w.s.mu.Unlock()
+	_ = w.s.syncLocked() // a refusal shows on the next request
 	f(w.s.workspaceLocked(w.id))
 	_ = w.s.syncLocked() // a refusal shows on the next request
 	w.s.wakeTimer()

@@ -258,11 +258,14 @@ func (e *Engine) AdvanceTo(t time.Time) (int, error) {
 		return 0, nil
 	}
 	// An advance to Now only processes the events due at this instant, a handful per pipeline (an
-	// attempt's end, the next run's creation and start): the cap never refuses it.
-	if n := e.estimate(t); t.After(e.now) && n > e.maxEvents {
-		return 0, &Error{Kind: ErrTooMany, Message: fmt.Sprintf(
-			"advancing to %s could process up to %d events, more than the limit of %d; advance in smaller steps",
-			ws.NewTimestamp(t), n, e.maxEvents)}
+	// attempt's end, the next run's creation and start): the cap never refuses it, so the O(pipelines)
+	// estimate is skipped (the fake syncs to Now after every request that makes something due).
+	if t.After(e.now) {
+		if n := e.estimate(t); n > e.maxEvents {
+			return 0, &Error{Kind: ErrTooMany, Message: fmt.Sprintf(
+				"advancing to %s could process up to %d events, more than the limit of %d; advance in smaller steps",
+				ws.NewTimestamp(t), n, e.maxEvents)}
+		}
 	}
 	n := 0
 	for len(e.queue) > 0 && !e.queue[0].evAt.After(t) {
