@@ -68,7 +68,8 @@
 //   - [choice] Every API request without a valid, unexpired bearer token is a 401 in the error envelope,
 //     before routing (so unknown paths answer 401 too). Unknown paths are 404 and known paths with a
 //     wrong method are 405, both in the envelope. A body over 1 MiB is a 400.
-//   - [choice] Any workspace id that is a slug works; workspaces are isolated and created on first use.
+//   - [choice] Any workspace id that is a slug works; workspaces are isolated and created on first use;
+//     one that a request leaves empty (a read, a rejected write) is not kept.
 //
 // Resources:
 //   - [doc] Ids are slugs; [choice] anything else, empty, or over 128 characters is a 400 naming the

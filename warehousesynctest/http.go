@@ -227,9 +227,15 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	if err := s.syncLocked(); err != nil {
 		rep = errReply(http.StatusInternalServerError, err.Error())
 	} else {
+		_, existed := s.workspaces[wsID]
 		c.ws = s.workspaceLocked(wsID)
 		c.now = s.clock.Now()
 		rep = h(s, c)
+		if !existed && c.ws.empty() {
+			// A request that left a new workspace empty (a read, a rejected write) does not keep it, so
+			// clients inventing workspace ids cannot grow the server's memory.
+			delete(s.workspaces, wsID)
+		}
 		// What the request made due now happens now; a refusal shows on the next request.
 		_ = s.syncLocked()
 	}

@@ -1,6 +1,7 @@
 package warehousesynctest
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -153,4 +154,25 @@ func TestResetKeepsRunIDsIncreasing(t *testing.T) {
 	createBasics(t, c)
 	mustCreate(t, c, newPipeline("p", time.Time{}, onDemand()))
 	assert.Equal(t, int64(2), mustTrigger(t, c, "p"))
+}
+
+func TestOnlyWritesThatStoreSomethingKeepAWorkspace(t *testing.T) {
+	t.Parallel()
+	srv, a := newAPI(t)
+	workspaces := func() int {
+		srv.mu.Lock()
+		defer srv.mu.Unlock()
+		return len(srv.workspaces)
+	}
+	before := workspaces()
+	for i := range 20 {
+		a.in(fmt.Sprintf("invented-%d", i)).must(http.StatusOK, http.MethodGet, "/inputs/data-pipelines", nil, nil)
+	}
+	status, _ := a.in("rejected").do(http.MethodPost, "/connections", obj{"id": "x"})
+	require.Equal(t, http.StatusBadRequest, status)
+	assert.Equal(t, before, workspaces(), "reads and rejected writes in new workspaces keep nothing")
+
+	a.in("kept").must(http.StatusOK, http.MethodPost, "/connections", databricksBody("db"), nil)
+	assert.Equal(t, before+1, workspaces(), "a workspace with a connection is kept")
+	assert.Contains(t, a.in("kept").snapshot(), `"id":"db"`)
 }

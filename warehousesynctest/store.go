@@ -51,6 +51,12 @@ func (s *Server) workspaceLocked(id string) *workspace {
 	return w
 }
 
+// empty reports whether the workspace holds nothing a request or a test put there.
+func (w *workspace) empty() bool {
+	return len(w.connections) == 0 && len(w.models) == 0 && len(w.pipelines) == 0 &&
+		len(w.unreachable) == 0 && len(w.invalid) == 0 && len(w.sources) == 0
+}
+
 // sortedKeys returns the keys of m in ascending order: every list the fake returns is sorted by id.
 func sortedKeys[V any](m map[string]V) []string {
 	return slices.Sorted(maps.Keys(m))
