@@ -46,28 +46,40 @@ type clientCredentials struct {
 	now          func() time.Time
 }
 
-// tokenRequest is the documented body of a token request.
-type tokenRequest struct {
+// TokenRequest is the documented JSON body of a client-credentials token request (POST /oauth/token).
+// The client sends it for WithClientCredentials; the fake server (warehousesynctest) reads it.
+type TokenRequest struct {
 	ClientID     string `json:"client_id"`
-	ClientSecret string `json:"client_secret"`
+	ClientSecret Secret `json:"client_secret"` // prints masked
 	Audience     string `json:"audience"`
-	GrantType    string `json:"grant_type"`
+	GrantType    string `json:"grant_type"` // "client_credentials"
 }
 
-// tokenResponse is the body of a successful token response.
-type tokenResponse struct {
-	AccessToken string    `json:"access_token"`
-	TokenType   string    `json:"token_type"`
-	ExpiresIn   flexInt64 `json:"expires_in"`
+// TokenResponse is the body of a successful token response. ExpiresIn, in seconds, decodes from a
+// number or a string.
+type TokenResponse struct {
+	AccessToken string `json:"access_token"`
+	ExpiresIn   int64  `json:"expires_in"`
+	TokenType   string `json:"token_type"` // "Bearer"
+}
+
+// UnmarshalJSON decodes r, accepting expires_in as a number or a string.
+func (r *TokenResponse) UnmarshalJSON(b []byte) error {
+	type plain TokenResponse
+	aux := struct {
+		*plain
+		ExpiresIn *flexInt64 `json:"expires_in"`
+	}{plain: (*plain)(r), ExpiresIn: (*flexInt64)(&r.ExpiresIn)}
+	return json.Unmarshal(b, &aux)
 }
 
 // Token fetches a new access token.
 func (cc *clientCredentials) Token() (*oauth2.Token, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), tokenTimeout)
 	defer cancel()
-	body, err := json.Marshal(tokenRequest{
+	body, err := json.Marshal(TokenRequest{
 		ClientID:     cc.clientID,
-		ClientSecret: cc.clientSecret,
+		ClientSecret: Secret(cc.clientSecret),
 		Audience:     cc.audience,
 		GrantType:    "client_credentials",
 	})
@@ -92,7 +104,7 @@ func (cc *clientCredentials) Token() (*oauth2.Token, error) {
 		cc.redact(apiErr)
 		return nil, fmt.Errorf("fetching access token: %w", apiErr)
 	}
-	var tr tokenResponse
+	var tr TokenResponse
 	if err := json.NewDecoder(io.LimitReader(resp.Body, maxTokenResponse)).Decode(&tr); err != nil {
 		return nil, fmt.Errorf("fetching access token: decoding response: %w", err)
 	}
