@@ -1,6 +1,8 @@
 package warehousesynctest
 
 import (
+	"bytes"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -61,4 +63,49 @@ func checkedTransport(t *testing.T, srv *Server) (string, *http.Client) {
 	// reports, runs before the test ends and before srv closes.
 	t.Cleanup(checked.Close)
 	return checked.URL, &http.Client{Transport: contract.NewRoundTripper(nil, doc, report("client"))}
+}
+
+// inProcess sends one request straight to srv's handler, without a listener, and returns the status and
+// the body. A non-nil body is sent as application/json; a non-empty token as a bearer token.
+func inProcess(t testing.TB, srv *Server, method, target, token string, body []byte) (int, []byte) {
+	t.Helper()
+	req := describedRequest(t, method, target, token, body)
+	rec := httptest.NewRecorder()
+	srv.Handler().ServeHTTP(rec, req)
+	return rec.Code, rec.Body.Bytes()
+}
+
+// describedRequest builds the request inProcess sends, for checking against the description too.
+func describedRequest(t testing.TB, method, target, token string, body []byte) *http.Request {
+	t.Helper()
+	req := httptest.NewRequest(method, target, bytes.NewReader(body))
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	return req
+}
+
+// refusalMessages returns the messages of an error answer, in the API's envelope or the token endpoint's.
+func refusalMessages(body []byte) []string {
+	var e struct {
+		Errors []struct {
+			Message string `json:"message"`
+		} `json:"errors"`
+		Error       string `json:"error"`
+		Description string `json:"error_description"`
+	}
+	if json.Unmarshal(body, &e) != nil {
+		return []string{string(body)}
+	}
+	var msgs []string
+	for _, d := range e.Errors {
+		msgs = append(msgs, d.Message)
+	}
+	if e.Error != "" {
+		msgs = append(msgs, e.Error+": "+e.Description)
+	}
+	return msgs
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 
@@ -188,4 +189,19 @@ func basePath(servers openapi3.Servers) string {
 		}
 	}
 	return strings.TrimSuffix(u, "/")
+}
+
+// RequestValidator returns a function that checks one request against doc as the checkers do (its path,
+// method, parameters, security and body, which has been read into body), for tests that compare what
+// the description forbids with what a server refuses. The function returns nil for a request that
+// matches the description or lies outside the described API; it is safe for concurrent use.
+func RequestValidator(doc *openapi3.T) func(req *http.Request, body []byte) error {
+	v := newValidator(doc)
+	return func(req *http.Request, body []byte) error {
+		ex := v.checkRequest(req, body)
+		if ex == nil {
+			return nil
+		}
+		return ex.reqErr
+	}
 }

@@ -2,6 +2,9 @@ package contract_test
 
 import (
 	"context"
+	"encoding/json"
+	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -92,4 +95,59 @@ func TestRoutesCoverTheReference(t *testing.T) {
 	}
 	assert.Equal(t, want, got)
 	assert.Nil(t, contract.Routes(nil))
+}
+
+// TestEveryOperationIsDescribedAndExemplified checks what tools other than this module's need: a license,
+// a description on every operation, 415 on every write of the API, and an example, valid against its
+// schema, for every request body and every response that has a body, errors included, so a mock server
+// or a replaying tester has something to send for each.
+func TestEveryOperationIsDescribedAndExemplified(t *testing.T) {
+	t.Parallel()
+	doc := loadDoc(t)
+	require.NotNil(t, doc.Info.License)
+	assert.Equal(t, "Apache-2.0", doc.Info.License.Name)
+	examples := 0
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			name := method + " " + path
+			assert.NotEmpty(t, op.Description, "%s: a description", name)
+			if op.RequestBody != nil {
+				if op.OperationID != "getToken" {
+					assert.NotNil(t, op.Responses.Status(http.StatusUnsupportedMediaType), "%s: status 415", name)
+				}
+				media := op.RequestBody.Value.Content.Get("application/json")
+				require.NotNil(t, media, name)
+				assert.NotEmpty(t, media.Examples, "%s: request examples", name)
+				for exName, ex := range media.Examples {
+					body, err := json.Marshal(ex.Value.Value)
+					require.NoError(t, err)
+					assert.NoError(t, contract.ValidateExample(doc, method, path, 0, body), "%s: request example %s", name, exName)
+					examples++
+				}
+			}
+			for code, resp := range op.Responses.Map() {
+				media := resp.Value.Content.Get("application/json")
+				if media == nil {
+					continue
+				}
+				assert.NotEmpty(t, media.Examples, "%s: examples of response %s", name, code)
+				status, err := strconv.Atoi(strings.Replace(code, "XX", "00", 1))
+				require.NoError(t, err, code)
+				for exName, ex := range media.Examples {
+					body, err := json.Marshal(ex.Value.Value)
+					require.NoError(t, err)
+					assert.NoError(t, contract.ValidateExample(doc, method, path, status, body), "%s: response %s example %s", name, code, exName)
+					if status >= 400 && op.OperationID != "getToken" {
+						var e struct{ StatusCode int }
+						require.NoError(t, json.Unmarshal(body, &e))
+						if code != "5XX" {
+							assert.Equal(t, status, e.StatusCode, "%s: response %s example %s has its own status", name, code, exName)
+						}
+					}
+					examples++
+				}
+			}
+		}
+	}
+	t.Logf("%d examples checked", examples)
 }
