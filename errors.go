@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/wsync-dev/warehousesync/internal/wire"
 )
 
 // Sentinel errors. An *APIError matches them with errors.Is according to its status code, so callers
@@ -235,22 +237,16 @@ func (e *ValidationError) Error() string {
 	return fmt.Sprintf("%s %q %s", e.Field, e.Value, e.Rule)
 }
 
-// maxIDLength is the longest ID the client accepts.
-const maxIDLength = 128
-
 // validateID checks that id is a slug: 1 to 128 letters, digits, _ or -.
 func validateID(field, id string) error {
-	switch {
-	case id == "":
+	switch wire.CheckSlug(id) {
+	case wire.SlugEmpty:
 		return &ValidationError{Field: field, Rule: "must not be empty"}
-	case len(id) > maxIDLength:
-		return &ValidationError{Field: field, Value: id[:maxIDLength] + "…", Rule: "must be at most 128 characters"}
-	}
-	for i := 0; i < len(id); i++ {
-		c := id[i]
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-') {
-			return &ValidationError{Field: field, Value: id, Rule: "must contain only letters, digits, _ and -"}
-		}
+	case wire.SlugTooLong:
+		return &ValidationError{Field: field, Value: id[:wire.MaxIDLength] + "…",
+			Rule: "must be at most " + strconv.Itoa(wire.MaxIDLength) + " characters"}
+	case wire.SlugBadChars:
+		return &ValidationError{Field: field, Value: id, Rule: "must contain only letters, digits, _ and -"}
 	}
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/wsync-dev/warehousesync/internal/schedule"
+	"github.com/wsync-dev/warehousesync/internal/wire"
 )
 
 // ErrorDetail is one entry of an "errors" array: of an error response, or of a faulted connection,
@@ -67,8 +68,8 @@ func ParseTimestamp(s string) (Timestamp, error) {
 		return Timestamp{}, fmt.Errorf("timestamp %q is not RFC 3339 (for example 2023-10-24T19:59:30.828Z)", s)
 	}
 	t = t.UTC()
-	if y := t.Year(); y < 0 || y > 9999 {
-		return Timestamp{}, fmt.Errorf("timestamp %q is outside the years 0000 to 9999 in UTC", s)
+	if err := wire.CheckYears(s, t); err != nil {
+		return Timestamp{}, err
 	}
 	return Timestamp{Time: t}, nil
 }

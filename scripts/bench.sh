@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the benchmarks of docs/performance.md and prints their ratios against the targets of issue 7.
+# Runs the benchmarks of docs/performance.md and prints their ratios against the project's targets.
 #
 #   scripts/bench.sh                 # 5 runs of each benchmark, about 2.5 minutes on 2 cores
 #   COUNT=10 scripts/bench.sh        # more runs, steadier medians

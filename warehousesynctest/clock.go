@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/wsync-dev/warehousesync/internal/engine"
+	"github.com/wsync-dev/warehousesync/internal/wire"
 )
 
 // clock is the time of one server. Its methods are called with the server's mutex held.
@@ -57,7 +58,7 @@ func withWallClock(w wallClock) Option { return func(c *config) { c.wall = w } }
 
 // lastInstant is the latest time the manual clock can show: the last instant of year 9999, the end of
 // the range RFC 3339 timestamps can be written in.
-func lastInstant() time.Time { return time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC) }
+func lastInstant() time.Time { return wire.LastInstant() }
 
 // errRealTime is returned by the clock controls of a real-time server.
 var errRealTime = errors.New("clock: the server uses the real-time clock; moving it needs the manual clock")

@@ -4,12 +4,15 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
 
 	ws "github.com/wsync-dev/warehousesync"
+	"github.com/wsync-dev/warehousesync/internal/wire"
 )
 
 // The kinds of resources, as messages name them.
@@ -17,11 +20,6 @@ const (
 	kindConnection = "Connection"
 	kindDataModel  = "Data model"
 	kindPipeline   = "Pipeline"
-)
-
-var (
-	connectionStates = []string{string(ws.StateNew), string(ws.StateActive), string(ws.StateInactive)}
-	providers        = []string{string(ws.ProviderSnowflake), string(ws.ProviderBigQuery), string(ws.ProviderRedshift), string(ws.ProviderDatabricks)}
 )
 
 // defaultUnreachableMessage is the error of an unreachable connection when the test gave none.
@@ -33,9 +31,9 @@ const statusWarehouseUnreachable = 505
 
 func listConnections(s *Server, c *call) reply {
 	provider := c.query.Get("serviceProvider")
-	if provider != "" && !slices.Contains(providers, provider) {
+	if provider != "" && !wire.ServiceProvider.Has(provider) {
 		return badRequest(fmt.Sprintf("serviceProvider: %q is not a valid value; valid values: %s",
-			truncate(provider, 40), strings.Join(providers, ", ")))
+			truncate(provider, 40), strings.Join(wire.ServiceProvider.Values(), ", ")))
 	}
 	out := []ws.Connection{}
 	for _, id := range sortedKeys(c.ws.connections) {
@@ -134,8 +132,8 @@ func parseConnection(c *call, pathID string, stored *ws.Connection) (*ws.Connect
 		conn.ID = checkPathID(o, pathID)
 	}
 	conn.Name = o.required("name", "")
-	conn.State = ws.State(o.oneOf("state", true, connectionStates...))
-	conn.ServiceProvider = ws.ServiceProvider(o.oneOf("service_provider", true, providers...))
+	conn.State = ws.State(o.oneOf("state", true, wire.ConnectionState.Values()...))
+	conn.ServiceProvider = ws.ServiceProvider(o.oneOf("service_provider", true, wire.ServiceProvider.Values()...))
 	if stored != nil && conn.ServiceProvider != "" && conn.ServiceProvider != stored.ServiceProvider {
 		errs.add("service_provider", "cannot change from %s to %s; create a new connection instead",
 			stored.ServiceProvider, conn.ServiceProvider)
@@ -147,83 +145,73 @@ func parseConnection(c *call, pathID string, stored *ws.Connection) (*ws.Connect
 		}
 		return conn, errs
 	}
-	what := " for a " + string(conn.ServiceProvider) + " connection"
-	secret := func(field string, old ws.Secret) ws.Secret {
-		v := cfg.required(field, what)
-		if v == ws.MaskedSecret {
-			if old == "" {
-				errs.add(cfg.name(field), "is the mask %s; send the real secret", ws.MaskedSecret)
-			}
-			return old
+	provider, known := wire.LookupProvider(string(conn.ServiceProvider))
+	if !known {
+		return conn, errs // service_provider's error is recorded
+	}
+	var old map[string]string // the stored secrets, kept where the body sends the mask
+	if stored != nil && stored.ServiceProvider == conn.ServiceProvider {
+		old = configValues(stored.Config)
+	}
+	what := " for a " + provider.Name + " connection"
+	values := make(map[string]string, len(provider.Config))
+	for _, key := range provider.Config {
+		v := cfg.str(key.Name)
+		if key.Required {
+			v = cfg.required(key.Name, what)
 		}
-		return ws.Secret(v)
+		if key.Secret && v == ws.MaskedSecret {
+			if old[key.Name] == "" {
+				errs.add(cfg.name(key.Name), "is the mask %s; send the real secret", ws.MaskedSecret)
+			}
+			v = old[key.Name]
+		}
+		values[key.Name] = orDefault(v, key.Default)
 	}
 	switch conn.ServiceProvider {
 	case ws.ProviderSnowflake:
-		var old ws.SnowflakeConfig
-		if stored != nil {
-			if sc, isSF := stored.Config.(*ws.SnowflakeConfig); isSF {
-				old = *sc
-			}
-		}
-		sf := &ws.SnowflakeConfig{
-			AccountIdentifier:  cfg.required("account_identifier", what),
-			Region:             cfg.required("region", what),
-			Warehouse:          cfg.required("warehouse", what),
-			Database:           cfg.required("database", what),
-			Role:               cfg.required("role", what),
-			User:               cfg.required("user", what),
-			Password:           secret("password", old.Password),
-			StorageIntegration: cfg.required("storage_integration", what),
-			AWSIAMUserARN:      cfg.str("aws_iam_user_arn"),
-			AWSExternalID:      cfg.str("aws_external_id"),
-		}
 		arn, external := snowflakeAWS(c.wsID, conn.ID)
-		sf.AWSIAMUserARN = orDefault(sf.AWSIAMUserARN, arn)
-		sf.AWSExternalID = orDefault(sf.AWSExternalID, external)
-		conn.Config = sf
-	case ws.ProviderBigQuery:
-		var old ws.Secret
-		if stored != nil {
-			if bq, isBQ := stored.Config.(*ws.BigQueryConfig); isBQ {
-				old = bq.ServiceAccountKey
-			}
-		}
-		conn.Config = &ws.BigQueryConfig{
-			Region:            cfg.required("region", what),
-			ProjectID:         cfg.required("project_id", what),
-			DatasetID:         cfg.required("dataset_id", what),
-			ServiceAccountID:  cfg.required("service_account_id", what),
-			ServiceAccountKey: secret("service_account_key", old),
-		}
+		values["aws_iam_user_arn"] = orDefault(values["aws_iam_user_arn"], arn)
+		values["aws_external_id"] = orDefault(values["aws_external_id"], external)
 	case ws.ProviderRedshift:
-		var old ws.Secret
-		if stored != nil {
-			if rs, isRS := stored.Config.(*ws.RedshiftConfig); isRS {
-				old = rs.Password
+		if port := values["port"]; port != "" {
+			if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+				errs.add(cfg.name("port"), "%q is not a port number (1 to 65535)", truncate(port, 20))
 			}
-		}
-		rs := &ws.RedshiftConfig{
-			Database:      cfg.required("database", what),
-			Host:          cfg.required("host", what),
-			Port:          cfg.str("port"),
-			User:          cfg.required("user", what),
-			Password:      secret("password", old),
-			AWSIAMRoleARN: cfg.required("aws_iam_role_arn", what),
-		}
-		if rs.Port == "" {
-			rs.Port = "5439"
-		} else if n, err := strconv.Atoi(rs.Port); err != nil || n < 1 || n > 65535 {
-			errs.add(cfg.name("port"), "%q is not a port number (1 to 65535)", truncate(rs.Port, 20))
-		}
-		conn.Config = rs
-	case ws.ProviderDatabricks:
-		conn.Config = &ws.DatabricksConfig{
-			Provider: cfg.required("provider", what),
-			Schema:   cfg.required("schema", what),
 		}
 	}
+	config, err := typedConfig(conn.ServiceProvider, values)
+	if err != nil {
+		errs.add("config", "%s", err)
+	}
+	conn.Config = config
 	return conn, errs
+}
+
+// configValues returns the keys and values of a stored config, secrets included, as its JSON holds them.
+func configValues(cfg ws.ConnectionConfig) map[string]string {
+	values := map[string]string{}
+	if b, err := json.Marshal(cfg); err == nil {
+		_ = json.Unmarshal(b, &values) // every key of a known config is a string
+	}
+	return values
+}
+
+// typedConfig builds the client's config type of provider from its keys and values, by decoding them
+// as a response would be decoded, so the fake names no config type here.
+func typedConfig(provider ws.ServiceProvider, values map[string]string) (ws.ConnectionConfig, error) {
+	body, err := json.Marshal(struct {
+		ServiceProvider ws.ServiceProvider `json:"service_provider"`
+		Config          map[string]string  `json:"config"`
+	}{provider, values})
+	if err != nil {
+		return nil, err
+	}
+	var conn ws.Connection
+	if err := json.Unmarshal(body, &conn); err != nil {
+		return nil, err
+	}
+	return conn.Config, nil
 }
 
 // snowflakeAWS derives the AWS user ARN and external id of a Snowflake storage integration from the
@@ -235,35 +223,34 @@ func snowflakeAWS(workspaceID, connectionID string) (arn, externalID string) {
 	return arn, externalID
 }
 
-// maskedConnection returns a copy of conn as the API shows it: every secret masked.
+// maskedConnection returns a copy of conn as the API shows it: every secret of the provider's table
+// masked.
 func maskedConnection(conn *ws.Connection) ws.Connection {
 	out := *conn
 	out.Errors = append([]ws.ErrorDetail(nil), conn.Errors...)
-	switch cfg := conn.Config.(type) {
-	case *ws.SnowflakeConfig:
-		c := *cfg
-		c.Password = mask(c.Password)
-		out.Config = &c
-	case *ws.BigQueryConfig:
-		c := *cfg
-		c.ServiceAccountKey = mask(c.ServiceAccountKey)
-		out.Config = &c
-	case *ws.RedshiftConfig:
-		c := *cfg
-		c.Password = mask(c.Password)
-		out.Config = &c
-	case *ws.DatabricksConfig:
-		c := *cfg
-		out.Config = &c
-	}
+	out.Config = maskedConfig(conn.Config)
 	return out
 }
 
-func mask(s ws.Secret) ws.Secret {
-	if s == "" {
-		return ""
+// maskedConfig returns a copy of cfg, a pointer to a config struct, with each field whose JSON key the
+// provider's table marks secret set to the mask (an empty secret stays empty).
+func maskedConfig(cfg ws.ConnectionConfig) ws.ConnectionConfig {
+	v := reflect.ValueOf(cfg)
+	if v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.Struct {
+		return cfg
 	}
-	return ws.MaskedSecret
+	provider, _ := wire.LookupProvider(string(cfg.ServiceProvider()))
+	secrets := provider.SecretKeys()
+	c := reflect.New(v.Elem().Type()).Elem()
+	c.Set(v.Elem())
+	for i := range c.NumField() {
+		key, _, _ := strings.Cut(c.Type().Field(i).Tag.Get("json"), ",")
+		if f := c.Field(i); f.Kind() == reflect.String && f.Len() > 0 && slices.Contains(secrets, key) {
+			f.SetString(ws.MaskedSecret)
+		}
+	}
+	masked, _ := c.Addr().Interface().(ws.ConnectionConfig)
+	return masked
 }
 
 func orDefault(s, def string) string {

@@ -5,9 +5,8 @@ import (
 	"strings"
 
 	ws "github.com/wsync-dev/warehousesync"
+	"github.com/wsync-dev/warehousesync/internal/wire"
 )
-
-var dataModelStates = []string{string(ws.StateNew), string(ws.StateActive), string(ws.StateInactive)}
 
 func listDataModels(s *Server, c *call) reply {
 	out := []ws.DataModel{}
@@ -91,8 +90,8 @@ func parseDataModel(c *call, pathID string) (*ws.DataModel, fieldErrors) {
 		m.ID = checkPathID(o, pathID)
 	}
 	m.Name = o.required("name", "")
-	m.State = ws.State(o.oneOf("state", true, dataModelStates...))
-	m.Type = ws.DataModelType(o.oneOf("type", true, string(ws.DataModelSQL)))
+	m.State = ws.State(o.oneOf("state", true, wire.DataModelState.Values()...))
+	m.Type = ws.DataModelType(o.oneOf("type", true, wire.DataModelType.Values()...))
 	cfg, found := o.obj("config")
 	if !found {
 		if _, present := o.raw("config"); !present {

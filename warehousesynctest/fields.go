@@ -8,24 +8,12 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/wsync-dev/warehousesync/internal/wire"
 )
 
-// maxIDLength is the longest id the fake accepts.
-const maxIDLength = 128
-
-// validSlug reports whether s is a slug: 1 to 128 letters, digits, _ or -.
-func validSlug(s string) bool {
-	if s == "" || len(s) > maxIDLength {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
-			return false
-		}
-	}
-	return true
-}
+// validSlug reports whether s is a slug, by the API's one slug rule (wire.CheckSlug).
+func validSlug(s string) bool { return wire.ValidSlug(s) }
 
 // fieldErrors collects validation messages, each naming its field and the rule it breaks.
 type fieldErrors []string
@@ -144,10 +132,10 @@ func (o object) slug(field string, required bool) string {
 	s, isString := o.strOK(field)
 	switch {
 	case s == "" && required && isString:
-		o.errs.add(o.name(field), "is required: a slug of letters, digits, _ and - (at most %d characters)", maxIDLength)
+		o.errs.add(o.name(field), "is required: a slug of letters, digits, _ and - (at most %d characters)", wire.MaxIDLength)
 	case s != "" && !validSlug(s):
 		o.errs.add(o.name(field), "%q is not a valid slug: use only letters, digits, _ and -, at most %d characters",
-			truncate(s, 40), maxIDLength)
+			truncate(s, 40), wire.MaxIDLength)
 	}
 	return s
 }
@@ -212,8 +200,8 @@ func parseRFC3339(s string) (time.Time, error) {
 		return time.Time{}, err
 	}
 	t = t.UTC()
-	if y := t.Year(); y < 0 || y > 9999 {
-		return time.Time{}, fmt.Errorf("timestamp %q is outside the years 0000 to 9999 in UTC", s)
+	if err := wire.CheckYears(s, t); err != nil {
+		return time.Time{}, err
 	}
 	return t, nil
 }

@@ -6,19 +6,7 @@ import (
 	"time"
 
 	ws "github.com/wsync-dev/warehousesync"
-)
-
-var (
-	pipelineTypes  = []string{string(ws.PipelineUserAttributes), string(ws.PipelineEvents)}
-	pipelineStates = []string{string(ws.StateNew), string(ws.StateActive), string(ws.StatePaused)}
-	syncModeTypes  = []string{string(ws.SyncIncremental), string(ws.SyncFull)}
-	iteratorTypes  = []string{
-		string(ws.IteratorTimestamp), string(ws.IteratorDatetime), string(ws.IteratorDatetimeTZ),
-		string(ws.IteratorDate), string(ws.IteratorTimestampLTZ), string(ws.IteratorTimestampNTZ),
-		string(ws.IteratorTimestampTZ), string(ws.IteratorUnixTimeMillis), string(ws.IteratorUnixTimeSecs),
-	}
-	frequencies  = []string{string(ws.FrequencyHourly), string(ws.FrequencyDaily), string(ws.FrequencyWeekly), string(ws.FrequencyMonthly)}
-	environments = []string{string(ws.EnvironmentDevelopment), string(ws.EnvironmentProduction)}
+	"github.com/wsync-dev/warehousesync/internal/wire"
 )
 
 func listPipelines(s *Server, c *call) reply {
@@ -118,7 +106,7 @@ func (s *Server) parsePipeline(c *call, pathID string, stored *ws.Pipeline) (*ws
 		p.ID = checkPathID(o, pathID)
 	}
 	p.Name = o.required("name", "")
-	p.PipelineType = ws.PipelineType(o.oneOf("pipeline_type", true, pipelineTypes...))
+	p.PipelineType = ws.PipelineType(o.oneOf("pipeline_type", true, wire.PipelineType.Values()...))
 	p.ConnectionID = o.slug("connection_id", true)
 	if p.ConnectionID != "" && validSlug(p.ConnectionID) {
 		if _, found := c.ws.connections[p.ConnectionID]; !found {
@@ -135,8 +123,8 @@ func (s *Server) parsePipeline(c *call, pathID string, stored *ws.Pipeline) (*ws
 	checkFieldTransformation(c.ws, p, &errs)
 	p.PartnerFeedID = o.int64("partner_feed_id")
 	p.PartnerFeedKey = o.str("partner_feed_key")
-	p.State = ws.State(o.oneOf("state", true, pipelineStates...))
-	p.Environment = ws.Environment(o.oneOf("environment", true, environments...))
+	p.State = ws.State(o.oneOf("state", true, wire.PipelineState.Values()...))
+	p.Environment = ws.Environment(o.oneOf("environment", true, wire.Environment.Values()...))
 	p.DataPlanID = o.str("data_plan_id")
 	p.DataPlanVersion = o.int64("data_plan_version")
 	if p.DataPlanVersion != nil && *p.DataPlanVersion < 1 {
@@ -182,7 +170,7 @@ func parseSyncMode(o object, p *ws.Pipeline, stored *ws.Pipeline) {
 		}
 		return
 	}
-	p.SyncMode.Type = ws.SyncModeType(sm.oneOf("type", true, syncModeTypes...))
+	p.SyncMode.Type = ws.SyncModeType(sm.oneOf("type", true, wire.SyncModeType.Values()...))
 	incremental := p.SyncMode.Type == ws.SyncIncremental
 	p.SyncMode.IteratorField = sm.str("iterator_field")
 	if incremental && p.SyncMode.IteratorField == "" {
@@ -190,7 +178,7 @@ func parseSyncMode(o object, p *ws.Pipeline, stored *ws.Pipeline) {
 			o.errs.add(sm.name("iterator_field"), "is required for incremental sync mode")
 		}
 	}
-	p.SyncMode.IteratorDataType = ws.IteratorDataType(sm.oneOf("iterator_data_type", incremental, iteratorTypes...))
+	p.SyncMode.IteratorDataType = ws.IteratorDataType(sm.oneOf("iterator_data_type", incremental, wire.IteratorDataType.Values()...))
 	from, until := sm.timestamp("from"), sm.timestamp("until")
 	p.SyncMode.From, p.SyncMode.Until = tsOrZero(from), tsOrZero(until)
 	if !from.IsZero() && !until.IsZero() && !from.Before(until) {
@@ -217,16 +205,16 @@ func parseSchedule(o object, p *ws.Pipeline) {
 	switch t, isString := sc.strOK("type"); {
 	case !isString:
 	case t == "":
-		o.errs.add(sc.name("type"), "is required; valid values: interval, once, on_demand")
-	case t == "on-demand" || t == string(ws.ScheduleOnDemand):
+		o.errs.add(sc.name("type"), "is required; valid values: %s", strings.Join(wire.ScheduleType.Values(), ", "))
+	case t == wire.ScheduleOnDemandAlias || t == string(ws.ScheduleOnDemand):
 		p.Schedule.Type = ws.ScheduleOnDemand
 	case t == string(ws.ScheduleInterval) || t == string(ws.ScheduleOnce):
 		p.Schedule.Type = ws.ScheduleType(t)
 	default:
-		o.errs.add(sc.name("type"), "%q is not a valid value; valid values: interval, once, on_demand", truncate(t, 40))
+		o.errs.add(sc.name("type"), "%q is not a valid value; valid values: %s", truncate(t, 40), strings.Join(wire.ScheduleType.Values(), ", "))
 	}
 	interval := p.Schedule.Type == ws.ScheduleInterval
-	p.Schedule.Frequency = ws.Frequency(sc.oneOf("frequency", interval, frequencies...))
+	p.Schedule.Frequency = ws.Frequency(sc.oneOf("frequency", interval, wire.Frequency.Values()...))
 	start, end := sc.timestamp("start"), sc.timestamp("end")
 	if interval && sc.str("start") == "" {
 		if _, isString := sc.strOK("start"); isString {

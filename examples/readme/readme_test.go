@@ -13,10 +13,10 @@ import (
 	"github.com/wsync-dev/warehousesync/warehousesynctest"
 )
 
-// goBlocks returns the Go code blocks of the README.
-func goBlocks(t *testing.T) []string {
+// goBlocks returns the Go code blocks of a Markdown file of the module, such as "README.md".
+func goBlocks(t *testing.T, doc string) []string {
 	t.Helper()
-	readme, err := os.ReadFile("../../README.md")
+	readme, err := os.ReadFile("../../" + doc)
 	require.NoError(t, err)
 	var blocks []string
 	for _, m := range regexp.MustCompile("(?s)```go\n(.*?)```").FindAllStringSubmatch(string(readme), -1) {
@@ -25,28 +25,28 @@ func goBlocks(t *testing.T) []string {
 	return blocks
 }
 
-// block returns the README's Go block that starts with firstLine.
-func block(t *testing.T, firstLine string) string {
+// block returns the Go block of doc that starts with firstLine.
+func block(t *testing.T, doc, firstLine string) string {
 	t.Helper()
-	for _, b := range goBlocks(t) {
+	for _, b := range goBlocks(t, doc) {
 		if strings.HasPrefix(b, firstLine+"\n") {
 			return b
 		}
 	}
-	t.Fatalf("the README has no Go block starting with %q", firstLine)
+	t.Fatalf("%s has no Go block starting with %q", doc, firstLine)
 	return ""
 }
 
 func TestTheREADMEShowsThisCode(t *testing.T) {
 	main, err := os.ReadFile("main.go")
 	require.NoError(t, err)
-	assert.Equal(t, block(t, "package main"), string(main), "README quickstart and main.go differ")
+	assert.Equal(t, block(t, "README.md", "package main"), string(main), "README quickstart and main.go differ")
 
 	test, err := os.ReadFile("nightly_test.go")
 	require.NoError(t, err)
-	_, readmeTest, _ := strings.Cut(block(t, "package mysync_test"), "\n")
+	_, readmeTest, _ := strings.Cut(block(t, "docs/fake.md", "package mysync_test"), "\n")
 	_, fileTest, _ := strings.Cut(string(test), "\n")
-	assert.Equal(t, readmeTest, fileTest, "README test and nightly_test.go differ (after the package line)")
+	assert.Equal(t, readmeTest, fileTest, "docs/fake.md's test and nightly_test.go differ (after the package line)")
 }
 
 // TestTheQuickstartAgainstTheFake runs the README's program with the environment pointing it at a fake.

@@ -3,6 +3,8 @@ package engine
 import (
 	"math"
 	"time"
+
+	"github.com/wsync-dev/warehousesync/internal/wire"
 )
 
 // estimate is an upper bound of the events AdvanceTo(t) would process, in O(pipelines); see AdvanceTo.
@@ -27,12 +29,12 @@ func (e *Engine) estimate(t time.Time) int64 {
 
 // horizon bounds the schedule arithmetic of the estimate: the API's timestamps end with year 9999, and a
 // schedule that still runs there makes any advance that far exceed every cap anyway.
-var horizon = time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)
+func horizon() time.Time { return wire.LastInstant() }
 
 // runsDue is an upper bound of the scheduled runs p may create by t.
 func (e *Engine) runsDue(p *pipe, t time.Time) int64 {
-	if t.After(horizon) {
-		t = horizon
+	if h := horizon(); t.After(h) {
+		t = h
 	}
 	if !p.active() || (p.fault != nil && !p.hasActive) {
 		return 0

@@ -1,0 +1,109 @@
+package warehousesync_test
+
+import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// documentation returns the module's Markdown files and package doc.go files, by path.
+func documentation(t *testing.T) map[string]string {
+	t.Helper()
+	docs := map[string]string{}
+	err := filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
+		switch {
+		case err != nil:
+			return err
+		case d.IsDir() && path != "." && (strings.HasPrefix(d.Name(), ".") || d.Name() == "testdata"):
+			return filepath.SkipDir
+		case d.IsDir() || !(strings.HasSuffix(path, ".md") || d.Name() == "doc.go"):
+			return nil
+		}
+		b, err := os.ReadFile(path)
+		docs[filepath.ToSlash(path)] = string(b)
+		return err
+	})
+	require.NoError(t, err)
+	require.Contains(t, docs, "README.md")
+	require.Contains(t, docs, "docs/fidelity.md")
+	return docs
+}
+
+// TestDocumentationSpeaksOfTheModuleOnly checks that no document points to a file outside the module
+// or speaks of the project's tickets instead of the project.
+func TestDocumentationSpeaksOfTheModuleOnly(t *testing.T) {
+	t.Parallel()
+	outside := regexp.MustCompile(`\.\./` + `shared|/work/|\bapi-behaviour\.md|warehouse-sync-api-reference\.txt`)
+	tickets := regexp.MustCompile(`(?i)\bissues? #?[0-9]+|\bthe issue's\b`)
+	for path, text := range documentation(t) {
+		assert.Emptyf(t, outside.FindAllString(text, -1), "%s points outside the module", path)
+		assert.Emptyf(t, tickets.FindAllString(text, -1), "%s speaks of tickets", path)
+	}
+}
+
+// TestTheFidelityTableIsKeptOnce checks that the behaviours are listed in docs/fidelity.md only: the
+// package documentation links there instead of tagging behaviours itself, and the README does not
+// repeat docs/fake.md.
+func TestTheFidelityTableIsKeptOnce(t *testing.T) {
+	t.Parallel()
+	docs := documentation(t)
+	tag := regexp.MustCompile(`\[(doc|choice|v1|doc/choice)\]`)
+	for path, text := range docs {
+		if strings.HasSuffix(path, "doc.go") {
+			assert.Emptyf(t, tag.FindAllString(text, -1), "%s tags behaviours; they belong in docs/fidelity.md", path)
+		}
+	}
+	assert.Contains(t, docs["warehousesynctest/doc.go"], "docs/fidelity.md")
+	assert.Contains(t, docs["docs/fidelity.md"], "(scheduler.md)")
+	assert.Contains(t, docs, "docs/scheduler.md")
+
+	shared := longestSharedRun(docs["README.md"], docs["docs/fake.md"])
+	assert.Lessf(t, len(shared), 6, "README.md repeats docs/fake.md:\n%s", strings.Join(shared, "\n"))
+}
+
+// longestSharedRun returns the longest run of consecutive lines that a and b both hold, blank lines and
+// lines of punctuation only left out.
+func longestSharedRun(a, b string) []string {
+	meaningful := func(s string) []string {
+		var out []string
+		for _, l := range strings.Split(s, "\n") {
+			if l = strings.TrimSpace(l); strings.ContainsAny(l, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") {
+				out = append(out, l)
+			}
+		}
+		return out
+	}
+	la, lb := meaningful(a), meaningful(b)
+	prev := make([]int, len(lb)+1)
+	best, end := 0, 0
+	for i := 1; i <= len(la); i++ {
+		cur := make([]int, len(lb)+1)
+		for j := 1; j <= len(lb); j++ {
+			if la[i-1] == lb[j-1] {
+				cur[j] = prev[j-1] + 1
+				if cur[j] > best {
+					best, end = cur[j], i
+				}
+			}
+		}
+		prev = cur
+	}
+	return la[end-best : end]
+}
+
+// TestTheModuleHasALicence checks the licence pkg.go.dev needs to show the documentation, and that the
+// README names it.
+func TestTheModuleHasALicence(t *testing.T) {
+	t.Parallel()
+	licence, err := os.ReadFile("LICENSE")
+	require.NoError(t, err)
+	assert.Contains(t, string(licence), "Apache License\n                           Version 2.0, January 2004")
+	assert.Contains(t, string(licence), "END OF TERMS AND CONDITIONS")
+	assert.Contains(t, documentation(t)["README.md"], "Apache License 2.0: see [LICENSE](LICENSE)")
+}
