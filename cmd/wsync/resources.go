@@ -18,7 +18,7 @@ var kindNames = map[string]apply.Kind{
 	"connections": apply.KindConnection, "connection": apply.KindConnection, "conn": apply.KindConnection,
 	"models": apply.KindDataModel, "model": apply.KindDataModel, "data-models": apply.KindDataModel,
 	"data_models": apply.KindDataModel,
-	"pipelines": apply.KindPipeline, "pipeline": apply.KindPipeline,
+	"pipelines":   apply.KindPipeline, "pipeline": apply.KindPipeline,
 }
 
 func parseKind(s string) (apply.Kind, error) {

@@ -46,7 +46,7 @@ type app struct {
 	workspace string
 	noColor   bool
 
-	warned  map[string]bool // variables --fake replaced by placeholders
+	warned map[string]bool // variables --fake replaced by placeholders
 
 	srv     *warehousesynctest.Server // the fake, once started
 	ownsSrv bool

@@ -1,0 +1,311 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/wsync-dev/warehousesync/warehousesynctest"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata")
+
+// example is the README's apply file.
+const example = "../../examples/apply/"
+
+// result is what one invocation of wsync gave.
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+// harness runs the real command tree in-process against one fake.
+type harness struct {
+	t        *testing.T
+	srv      *warehousesynctest.Server
+	vars     map[string]string
+	stdin    string
+	terminal bool
+	mu       sync.Mutex
+	clock    time.Time
+}
+
+func newHarness(t *testing.T) *harness {
+	t.Helper()
+	return &harness{
+		t:     t,
+		srv:   warehousesynctest.NewServer(t, warehousesynctest.WithAutoAdvance()),
+		vars:  map[string]string{"SNOWFLAKE_PASSWORD": "sf-Secret-1", "REDSHIFT_PASSWORD": "rs-Secret-2"},
+		clock: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
+	}
+}
+
+// now is a wall clock that moves one second per reading, so elapsed times are deterministic.
+func (h *harness) now() time.Time {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.clock = h.clock.Add(time.Second)
+	return h.clock
+}
+
+func (h *harness) run(args ...string) result {
+	h.t.Helper()
+	var out, errOut bytes.Buffer
+	code := Main(context.Background(), append([]string{"--fake"}, args...), Env{
+		Stdin:  strings.NewReader(h.stdin),
+		Stdout: &out, Stderr: &errOut,
+		LookupEnv: func(k string) (string, bool) {
+			v, ok := h.vars[k]
+			return v, ok
+		},
+		StdinIsTerminal: h.terminal, StdoutIsTerminal: h.terminal,
+		Now:   h.now,
+		Sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() },
+		Fake:  h.srv,
+	})
+	res := result{code: code, stdout: out.String(), stderr: errOut.String()}
+	for _, secret := range []string{"sf-Secret-1", "rs-Secret-2"} {
+		assert.NotContains(h.t, res.stdout+res.stderr, secret, "a secret was printed")
+	}
+	return res
+}
+
+// must runs args and requires exit code want.
+func (h *harness) must(want int, args ...string) result {
+	h.t.Helper()
+	res := h.run(args...)
+	require.Equal(h.t, want, res.code, "wsync %s\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), res.stdout, res.stderr)
+	return res
+}
+
+// golden compares got with testdata/name, or rewrites it with -update.
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		require.NoError(t, os.WriteFile(path, []byte(got), 0o644))
+		return
+	}
+	want, err := os.ReadFile(path)
+	require.NoError(t, err, "run go test ./cmd/wsync -update to create it")
+	assert.Equal(t, string(want), got, "output differs from %s (go test ./cmd/wsync -update rewrites it)", path)
+}
+
+func TestListTable(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.must(exitOK, "apply", "-f", example)
+	golden(t, "list_pipelines.golden", h.must(exitOK, "list", "pipelines").stdout)
+	golden(t, "list_connections.golden", h.must(exitOK, "get", "connections").stdout)
+}
+
+func TestPlanEveryKindOfChange(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.must(exitOK, "apply", "-f", "testdata/seed.yaml")
+	res := h.must(exitChanges, "plan", "-f", "testdata/changed.yaml", "--prune")
+	golden(t, "plan_every_change.golden", res.stdout)
+
+	applied := h.must(exitOK, "apply", "-f", "testdata/changed.yaml", "--prune")
+	assert.Contains(t, applied.stdout, "Planned again on the fake: no changes")
+	assert.Equal(t, exitOK, h.must(exitOK, "plan", "-f", "testdata/changed.yaml", "--prune").code)
+}
+
+func TestPlanExitCodes(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.must(exitChanges, "plan", "-f", example)
+	h.must(exitOK, "apply", "-f", example)
+	res := h.must(exitOK, "plan", "-f", example)
+	assert.Equal(t, "No changes: workspace 12345 (fake) matches the files (4 resources).\n", res.stdout)
+	res = h.must(exitError, "plan", "-f", "testdata/missing.yaml")
+	assert.Contains(t, res.stderr, "testdata/missing.yaml")
+}
+
+func TestTriggerFailingRun(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.must(exitOK, "apply", "-f", example)
+	require.NoError(t, h.srv.FailNextRuns("users-hourly", 3, "warehouse query timed out"))
+	res := h.must(exitRunFail, "trigger", "users-hourly", "--wait")
+	golden(t, "trigger_failed.golden", res.stdout)
+}
+
+func TestTriggerProgressLineOnTerminal(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.must(exitOK, "apply", "-f", example)
+	require.NoError(t, h.srv.FailNextRuns("users-hourly", 1, "warehouse busy"))
+	h.terminal = true
+	h.vars["NO_COLOR"] = "1"
+	res := h.must(exitOK, "trigger", "users-hourly", "--wait")
+	golden(t, "trigger_terminal.golden", res.stdout)
+	assert.Contains(t, res.stdout, "\r\x1b[Krun 2 retrying  ", "the live line is redrawn in place")
+	assert.Contains(t, res.stdout, "  range 2025-01-01T00:00:00.000Z → ")
+	assert.NotContains(t, res.stdout, "\nrun 2 retrying", "on a terminal, statuses do not scroll")
+}
+
+func TestColourOnlyOnTerminal(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	assert.NotContains(t, h.must(exitChanges, "plan", "-f", example).stdout, "\x1b[")
+	h.terminal = true
+	assert.Contains(t, h.must(exitChanges, "plan", "-f", example).stdout, "\x1b[32m+\x1b[0m")
+	assert.NotContains(t, h.must(exitChanges, "--no-color", "plan", "-f", example).stdout, "\x1b[")
+}
+
+func TestApplyAsksOnTerminal(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.terminal, h.vars["NO_COLOR"] = true, "1"
+	h.stdin = "no\n"
+	res := h.must(exitError, "apply", "-f", example)
+	assert.Contains(t, res.stdout, "Apply these changes? Only 'yes' is accepted: Apply cancelled; nothing changed.")
+	h.terminal = false
+	h.must(exitChanges, "plan", "-f", example) // nothing was created
+	h.terminal, h.stdin = true, "yes\n"
+	assert.Contains(t, h.must(exitOK, "apply", "-f", example).stdout, "Apply complete: 4 created")
+}
+
+func TestExportRoundTripsIntoApply(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.must(exitOK, "apply", "-f", example)
+	h.vars["SNOWFLAKE_PROD_PASSWORD"] = "sf-Secret-1"
+	for _, format := range []string{"yaml", "json"} {
+		dir := t.TempDir()
+		for _, kind := range []string{"connections", "models", "pipelines"} {
+			out := h.must(exitOK, "get", kind, "-o", format).stdout
+			require.NoError(t, os.WriteFile(filepath.Join(dir, kind+"."+format), []byte(out), 0o644))
+		}
+		conns, err := os.ReadFile(filepath.Join(dir, "connections."+format))
+		require.NoError(t, err)
+		assert.Contains(t, string(conns), "${SNOWFLAKE_PROD_PASSWORD}", "a secret is exported as a reference")
+		assert.NotContains(t, string(conns), "created_on")
+		res := h.must(exitOK, "plan", "-f", dir, "--prune")
+		assert.Contains(t, res.stdout, "No changes", format)
+	}
+}
+
+func TestLiteralSecretIsRefused(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	file := filepath.Join(t.TempDir(), "literal.yaml")
+	body, err := os.ReadFile(filepath.Join(example, "warehouse.yaml"))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(file, bytes.ReplaceAll(body, []byte("${SNOWFLAKE_PASSWORD}"), []byte("sf-Secret-1")), 0o644))
+	res := h.must(exitError, "plan", "-f", file)
+	assert.Contains(t, res.stderr, file+": connection snowflake-prod: config.password: is a secret written in the file")
+	res = h.must(exitChanges, "plan", "-f", file, "--allow-literal-secrets")
+	assert.Contains(t, res.stdout, "config.password = (sensitive)")
+}
+
+func TestUnsetVariableWithoutFake(t *testing.T) {
+	t.Parallel()
+	var out, errOut bytes.Buffer
+	code := Main(context.Background(), []string{"plan", "-f", example}, Env{Stdout: &out, Stderr: &errOut,
+		LookupEnv: func(string) (string, bool) { return "", false }})
+	assert.Equal(t, exitError, code)
+	assert.Contains(t, errOut.String(), "config.password: environment variable SNOWFLAKE_PASSWORD is not set")
+
+	code = Main(context.Background(), []string{"list", "pipelines"}, Env{Stdout: &out, Stderr: &errOut,
+		LookupEnv: func(string) (string, bool) { return "", false }})
+	assert.Equal(t, exitError, code)
+	assert.Contains(t, errOut.String(), "MPARTICLE_WORKSPACE_ID (or --workspace), MPARTICLE_CLIENT_ID, MPARTICLE_CLIENT_SECRET")
+}
+
+func TestRefusalNamesFileResourceAndField(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.must(exitOK, "apply", "-f", example)
+	file := filepath.Join(t.TempDir(), "bad.yaml")
+	require.NoError(t, os.WriteFile(file, []byte(`pipelines:
+  - id: users-hourly
+    connection_id: nowhere
+    data_model_id: customers
+    sync_mode: {type: full, from: "2024-06-01T00:00:00Z"}
+`), 0o644))
+	res := h.must(exitError, "plan", "-f", file)
+	assert.Contains(t, res.stderr, file+": pipeline users-hourly: connection_id: names connection nowhere, which is neither declared nor in the workspace")
+	assert.Contains(t, res.stderr, file+": pipeline users-hourly: sync_mode.from: cannot change after creation")
+}
+
+func TestRunsAndReport(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.must(exitOK, "apply", "-f", example)
+	h.must(exitOK, "trigger", "users-hourly", "--wait")
+	res := h.must(exitOK, "runs", "users-hourly", "--status", "success")
+	assert.Contains(t, res.stdout, "manual  success")
+	res = h.must(exitOK, "runs", "users-hourly", "--since", "2030-01-01")
+	assert.Equal(t, 1, strings.Count(res.stdout, "\n"), "only the header: %s", res.stdout)
+	res = h.must(exitOK, "report", "users-hourly")
+	assert.Contains(t, res.stdout, "latest run")
+	h.must(exitOK, "runs", "watch", "users-hourly", "--until-idle")
+	h.must(exitOK, "delete", "pipelines", "users-hourly")
+	h.must(exitError, "report", "users-hourly")
+}
+
+func TestCompletion(t *testing.T) {
+	t.Parallel()
+	for _, shell := range []string{"bash", "zsh", "fish"} {
+		var out bytes.Buffer
+		code := Main(context.Background(), []string{"completion", shell}, Env{Stdout: &out, Stderr: &out})
+		assert.Equal(t, exitOK, code, shell)
+		assert.Contains(t, out.String(), "wsync", shell)
+	}
+}
+
+func TestEveryCommandHasAnExample(t *testing.T) {
+	t.Parallel()
+	a := &app{}
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		if c.Name() != "help" {
+			assert.NotEmpty(t, c.Example, "wsync %s has no example", c.CommandPath())
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(a.rootCmd())
+}
+
+// TestClientHasNoCLIDependencies: the client, the fake and the apply package must not pull in what
+// only the CLI needs.
+func TestClientHasNoCLIDependencies(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs go list")
+	}
+	t.Parallel()
+	out, err := exec.Command("go", "list", "-deps",
+		"github.com/wsync-dev/warehousesync",
+		"github.com/wsync-dev/warehousesync/warehousesynctest",
+		"github.com/wsync-dev/warehousesync/apply").CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	for _, dep := range []string{"github.com/spf13/cobra", "sigs.k8s.io/yaml", "golang.org/x/term"} {
+		assert.NotContains(t, string(out), dep)
+	}
+	assert.Contains(t, string(out), "github.com/wsync-dev/warehousesync/internal/engine", "go list listed the packages")
+}
+
+// BenchmarkStartup measures wsync's start-up: the command tree built and --help printed.
+func BenchmarkStartup(b *testing.B) {
+	for b.Loop() {
+		var out bytes.Buffer
+		if code := Main(context.Background(), []string{"--help"}, Env{Stdout: &out, Stderr: &out}); code != 0 {
+			b.Fatal(out.String())
+		}
+	}
+}
