@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strings"
 
 	ws "github.com/wsync-dev/warehousesync"
 )
@@ -205,6 +206,8 @@ func check(d *Desired) error {
 				l.add(Ref{kind, `""`}, "id", "is required")
 			case !idPattern.MatchString(id):
 				l.add(Ref{kind, fmt.Sprintf("%q", id)}, "id", "must be 1 to 128 letters, digits, _ or -")
+			case seen[ref] && len(d.again[ref]) > 0 && d.again[ref][0] != d.Sources[ref]:
+				l.add(ref, "id", "is declared twice (again in %s)", strings.Join(d.again[ref], ", "))
 			case seen[ref]:
 				l.add(ref, "id", "is declared twice")
 			}

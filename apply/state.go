@@ -44,6 +44,9 @@ type Desired struct {
 	// Sources maps a resource to the file (or other origin) that declares it, for error messages; it
 	// may be nil or incomplete.
 	Sources map[Ref]string
+
+	// again records the further sources of resources declared more than once, for Merge's callers.
+	again map[Ref][]string
 }
 
 // Merge adds the resources of s, declared in source, to d.
@@ -68,8 +71,17 @@ func (d *Desired) Merge(s *State, source string) {
 // note records source for r unless r already has one (a duplicate keeps the first, and the check for
 // duplicates names both).
 func (d *Desired) note(r Ref, source string) {
-	if _, seen := d.Sources[r]; !seen && source != "" {
-		d.Sources[r] = source
+	if _, seen := d.Sources[r]; !seen {
+		if source != "" {
+			d.Sources[r] = source
+		}
+		return
+	}
+	if d.again == nil {
+		d.again = map[Ref][]string{}
+	}
+	if len(d.again[r]) < 10 {
+		d.again[r] = append(d.again[r], source)
 	}
 }
 

@@ -159,7 +159,69 @@ func (a *app) parse(name string, raw []byte, opts loadOptions) (*apply.State, er
 	if err := strict.Decode(&s); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
+	if err := checkUnknown(name, top, &s); err != nil {
+		return nil, err
+	}
 	return &s, nil
+}
+
+// checkUnknown refuses a field the types do not have (a typo such as "sheduel"), comparing what the
+// file says with what the decoded resources encode back to.
+func checkUnknown(name string, top map[string]any, s *apply.State) error {
+	decoded := map[string][]any{}
+	for _, c := range s.Connections {
+		decoded["connections"] = append(decoded["connections"], c)
+	}
+	for _, m := range s.DataModels {
+		decoded["data_models"] = append(decoded["data_models"], m)
+	}
+	for _, p := range s.Pipelines {
+		decoded["pipelines"] = append(decoded["pipelines"], p)
+	}
+	for _, key := range sortedKeys(top) {
+		list, _ := top[key].([]any)
+		for i, item := range list {
+			in, _ := item.(map[string]any)
+			if i >= len(decoded[key]) || in == nil {
+				continue
+			}
+			b, err := json.Marshal(decoded[key][i])
+			if err != nil {
+				return err
+			}
+			var out map[string]any
+			if err := json.Unmarshal(b, &out); err != nil {
+				return err
+			}
+			id, _ := in["id"].(string)
+			if path := unknownField("", in, out); path != "" {
+				return fmt.Errorf("%s: %s %s: %s: unknown field", name, fileKinds[key], orIndex(id, i), path)
+			}
+		}
+	}
+	return nil
+}
+
+// unknownField returns the first field of in, with a value, that out does not have.
+func unknownField(prefix string, in, out map[string]any) string {
+	for _, k := range sortedKeys(in) {
+		v := in[k]
+		if v == nil || v == "" {
+			continue
+		}
+		o, present := out[k]
+		if !present {
+			return prefix + k
+		}
+		if sub, isMap := v.(map[string]any); isMap {
+			if osub, isMap := o.(map[string]any); isMap {
+				if p := unknownField(prefix+k+".", sub, osub); p != "" {
+					return p
+				}
+			}
+		}
+	}
+	return ""
 }
 
 func orIndex(id string, i int) string {

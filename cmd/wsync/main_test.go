@@ -309,3 +309,49 @@ func BenchmarkStartup(b *testing.B) {
 		}
 	}
 }
+
+// TestReadmeShowsTheExampleFile: the README's "Warehouse Sync as code" section shows examples/apply/
+// as it is, and its commands work.
+func TestReadmeShowsTheExampleFile(t *testing.T) {
+	t.Parallel()
+	readme, err := os.ReadFile("../../README.md")
+	require.NoError(t, err)
+	_, section, found := strings.Cut(string(readme), "## Warehouse Sync as code")
+	require.True(t, found)
+	_, block, found := strings.Cut(section, "```yaml\n")
+	require.True(t, found)
+	block, _, _ = strings.Cut(block, "```")
+	file, err := os.ReadFile(filepath.Join(example, "warehouse.yaml"))
+	require.NoError(t, err)
+	_, body, _ := strings.Cut(string(file), "\nconnections:")
+	assert.Equal(t, "connections:"+body, block)
+	assert.Contains(t, section, "go run ./cmd/wsync --fake plan -f examples/apply/")
+	assert.Contains(t, section, "go run ./cmd/wsync --fake apply -f examples/apply/")
+
+	h := newHarness(t)
+	delete(h.vars, "SNOWFLAKE_PASSWORD") // a newcomer has not set it
+	h.must(exitChanges, "plan", "-f", example)
+	res := h.must(exitOK, "apply", "-f", example)
+	assert.Contains(t, res.stdout, "Apply complete: 4 created")
+	assert.Contains(t, res.stderr, "SNOWFLAKE_PASSWORD is not set; --fake uses a placeholder")
+}
+
+func TestFileMistakesAreNamed(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		require.NoError(t, os.WriteFile(p, []byte(body), 0o644))
+		return p
+	}
+	typo := write("typo.yaml", "pipelines:\n  - id: p\n    connection_id: c\n    data_model_id: m\n    schedule: {type: interval, frequncy: daily}\n")
+	assert.Contains(t, h.must(exitError, "plan", "-f", typo).stderr, typo+": pipeline p: schedule.frequncy: unknown field")
+	top := write("top.yaml", "connection: []\n")
+	assert.Contains(t, h.must(exitError, "plan", "-f", top).stderr, `unknown key "connection"`)
+
+	a := write("a.yaml", "data_models:\n  - {id: m, name: M, state: active, type: sql, config: {sql_query: SELECT 1}}\n")
+	b := write("b.yaml", "data_models:\n  - {id: m, name: M2, state: active, type: sql, config: {sql_query: SELECT 2}}\n")
+	res := h.must(exitError, "plan", "-f", a, "-f", b)
+	assert.Contains(t, res.stderr, a+": data_model m: id: is declared twice (again in "+b+")")
+}
