@@ -421,3 +421,11 @@ func ids(ctx context.Context, c *ws.Client) (map[string]bool, error) {
 	}
 	return out, nil
 }
+
+func TestConnectionWithoutProviderIsRefused(t *testing.T) {
+	t.Parallel()
+	conn := &ws.Connection{ID: "x", Name: "x", State: ws.StateActive, Config: &ws.RawConfig{JSON: []byte(`{"password":"p"}`)}}
+	_, err := apply.Compare(desired(apply.State{Connections: []*ws.Connection{conn}}), &apply.State{}, apply.Options{})
+	require.ErrorIs(t, err, apply.ErrInvalid)
+	assert.Contains(t, err.Error(), "test.yaml: connection x: service_provider: is required with a config")
+}

@@ -221,6 +221,9 @@ func check(d *Desired) error {
 	ids, nils = collect(d.Pipelines)
 	checkIDs(KindPipeline, ids, nils)
 	for _, c := range d.Connections {
+		if c != nil && c.Config != nil && providerOf(c) == "" {
+			l.add(Ref{KindConnection, c.ID}, "service_provider", "is required with a config: Snowflake, BigQuery, Redshift or Databricks")
+		}
 		if c == nil || c.Config == nil || c.ServiceProvider == "" {
 			continue
 		}

@@ -18,9 +18,6 @@ const (
 	KindPipeline   Kind = "pipeline"
 )
 
-// kinds lists the kinds in dependency order.
-var kinds = [...]Kind{KindConnection, KindDataModel, KindPipeline}
-
 // Ref names one resource.
 type Ref struct {
 	Kind Kind

@@ -17,6 +17,8 @@ type Env struct {
 	// StdinIsTerminal and StdoutIsTerminal say whether to ask before changing and whether to draw a
 	// live status line and colours.
 	StdinIsTerminal, StdoutIsTerminal bool
+	// Width is the terminal's width in columns, to keep the live status line on one line (0: unknown).
+	Width int
 	// Now is the wall clock, for elapsed times (time.Now when nil).
 	Now func() time.Time
 	// Sleep waits d or until ctx ends, between two polls (a timer when nil).

@@ -37,6 +37,7 @@ type harness struct {
 	vars     map[string]string
 	stdin    string
 	terminal bool
+	width    int
 	mu       sync.Mutex
 	clock    time.Time
 }
@@ -69,7 +70,7 @@ func (h *harness) run(args ...string) result {
 			v, ok := h.vars[k]
 			return v, ok
 		},
-		StdinIsTerminal: h.terminal, StdoutIsTerminal: h.terminal,
+		StdinIsTerminal: h.terminal, StdoutIsTerminal: h.terminal, Width: h.width,
 		Now:   h.now,
 		Sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() },
 		Fake:  h.srv,
@@ -154,6 +155,22 @@ func TestTriggerProgressLineOnTerminal(t *testing.T) {
 	assert.Contains(t, res.stdout, "\r\x1b[Krun 2 retrying  ", "the live line is redrawn in place")
 	assert.Contains(t, res.stdout, "  range 2025-01-01T00:00:00.000Z → ")
 	assert.NotContains(t, res.stdout, "\nrun 2 retrying", "on a terminal, statuses do not scroll")
+}
+
+func TestProgressLineFitsTheTerminal(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.must(exitOK, "apply", "-f", example)
+	h.terminal, h.width = true, 40
+	res := h.must(exitOK, "trigger", "users-hourly", "--wait")
+	before, _, _ := strings.Cut(res.stdout, "Run 2 of")
+	draws := strings.Split(before, "\r\x1b[K")
+	require.Greater(t, len(draws), 2, "%q", res.stdout)
+	for _, d := range draws[1:] {
+		plain := strings.NewReplacer("\x1b[32m", "", "\x1b[33m", "", "\x1b[0m", "").Replace(d)
+		assert.Less(t, len([]rune(plain)), 40, "%q", plain)
+	}
+	assert.Contains(t, res.stdout, "\x1b[32msuccess\x1b[0m", "coloured on a terminal")
 }
 
 func TestColourOnlyOnTerminal(t *testing.T) {

@@ -106,7 +106,8 @@ func (a *app) waitRun(ctx context.Context, out io.Writer, c *ws.Client, pipeline
 			return nil, fmt.Errorf("reading run %d of pipeline %s: %w", id, pipeline, err)
 		}
 		elapsed := a.env.now().Sub(started).Round(time.Second)
-		pr.update(fmt.Sprintf("run %d %s  %s  range %s", id, a.statusColour(run.Status), elapsed, runRange(run)), string(run.Status))
+		line := fit(fmt.Sprintf("run %d %s  %s  range %s", id, run.Status, elapsed, runRange(run)), a.env.Width)
+		pr.update(strings.Replace(line, string(run.Status), a.statusColour(run.Status), 1), string(run.Status))
 		if run.Status.Terminal() {
 			return run, nil
 		}
@@ -114,6 +115,15 @@ func (a *app) waitRun(ctx context.Context, out io.Writer, c *ws.Client, pipeline
 			return nil, fmt.Errorf("waiting for run %d of pipeline %s (last status %s): %w", id, pipeline, run.Status, err)
 		}
 	}
+}
+
+// fit shortens line to less than width columns (0: no limit), since a line that wraps cannot be redrawn
+// in place.
+func fit(line string, width int) string {
+	if r := []rune(line); width > 1 && len(r) >= width {
+		return string(r[:width-2]) + "…"
+	}
+	return line
 }
 
 func (a *app) statusColour(s ws.RunStatus) string {
