@@ -68,7 +68,7 @@ func (a *app) load(paths []string, opts loadOptions) (*apply.Desired, error) {
 		for _, e := range entries {
 			switch filepath.Ext(e.Name()) {
 			case ".yaml", ".yml", ".json":
-				if !e.IsDir() {
+				if !e.IsDir() && !strings.HasSuffix(e.Name(), ".schema.json") {
 					found = append(found, filepath.Join(p, e.Name()))
 				}
 			}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"flag"
 	"os"
 	"os/exec"
@@ -371,4 +372,31 @@ func TestFileMistakesAreNamed(t *testing.T) {
 	b := write("b.yaml", "data_models:\n  - {id: m, name: M2, state: active, type: sql, config: {sql_query: SELECT 2}}\n")
 	res := h.must(exitError, "plan", "-f", a, "-f", b)
 	assert.Contains(t, res.stderr, a+": data_model m: id: is declared twice (again in "+b+")")
+}
+
+// TestSchemaIsUpToDate: examples/apply/wsync.schema.json is what wsync schema prints (-update rewrites
+// it), it describes every field the example file uses, and -f DIR skips it.
+func TestSchemaIsUpToDate(t *testing.T) {
+	t.Parallel()
+	var out bytes.Buffer
+	require.Equal(t, exitOK, Main(context.Background(), []string{"schema"}, Env{Stdout: &out, Stderr: &out}))
+	path := filepath.Join(example, "wsync.schema.json")
+	if *update {
+		require.NoError(t, os.WriteFile(path, out.Bytes(), 0o644))
+	}
+	committed, err := os.ReadFile(path)
+	require.NoError(t, err)
+	assert.Equal(t, string(committed), out.String(), "go test ./cmd/wsync -update rewrites %s", path)
+
+	var schema map[string]any
+	require.NoError(t, json.Unmarshal(out.Bytes(), &schema))
+	defs := schema["$defs"].(map[string]any)
+	props := func(def string) map[string]any {
+		return defs[def].(map[string]any)["properties"].(map[string]any)
+	}
+	assert.Contains(t, props("Pipeline"), "sync_mode")
+	assert.NotContains(t, props("Pipeline"), "status", "read-only fields are not part of an apply file")
+	assert.Contains(t, props("Schedule")["delay"], "pattern")
+	assert.Contains(t, props("SnowflakeConfig"), "password")
+	assert.Equal(t, []any{"incremental", "full"}, props("SyncMode")["type"].(map[string]any)["enum"])
 }
