@@ -268,6 +268,7 @@ func TestRunsAndReport(t *testing.T) {
 	assert.Contains(t, res.stdout, "manual  success")
 	res = h.must(exitOK, "runs", "users-hourly", "--since", "2030-01-01")
 	assert.Equal(t, 1, strings.Count(res.stdout, "\n"), "only the header: %s", res.stdout)
+	assert.Contains(t, h.must(exitError, "runs", "users-hourly", "--status", "done").stderr, `--status "done": use queued`)
 	res = h.must(exitOK, "report", "users-hourly")
 	assert.Contains(t, res.stdout, "latest run")
 	h.must(exitOK, "runs", "watch", "users-hourly", "--until-idle")

@@ -14,7 +14,7 @@ import (
 	ws "github.com/wsync-dev/warehousesync"
 )
 
-// maxRuns bounds what runs prints unless --limit says otherwise.
+// defaultRunLimit bounds what runs prints unless --limit says otherwise.
 const defaultRunLimit = 1000
 
 // pollInterval is how often trigger --wait and runs watch poll a real workspace; the fake answers at
@@ -168,13 +168,21 @@ func (a *app) runsCmd() *cobra.Command {
 		Short: "List the runs of a pipeline",
 		Long: `runs lists a pipeline's runs in ascending logical date. --since and --until bound the logical
 date (RFC 3339, or a date such as 2025-01-31), --status keeps runs of one status (queued, running,
-retrying, success, failed, stopped), --limit caps how many are read.`,
+retrying, success, failed, stopped), --limit caps how many are printed.`,
 		Example: `  wsync runs users-hourly --since 2025-01-01 --status failed
   wsync runs users-hourly -o json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkFormat(format); err != nil {
 				return err
+			}
+			switch ws.RunStatus(status) {
+			case "", ws.RunQueued, ws.RunRunning, ws.RunRetrying, ws.RunSuccess, ws.RunFailed, ws.RunStopped:
+			default:
+				return fmt.Errorf("--status %q: use queued, running, retrying, success, failed or stopped", status)
+			}
+			if limit < 1 {
+				return fmt.Errorf("--limit %d: must be at least 1", limit)
 			}
 			opts := &ws.ListRunsOptions{PageSize: 100}
 			var err error
