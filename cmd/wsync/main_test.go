@@ -401,3 +401,12 @@ func TestSchemaIsUpToDate(t *testing.T) {
 	assert.Contains(t, props("SnowflakeConfig"), "password")
 	assert.Equal(t, []any{"incremental", "full"}, props("SyncMode")["type"].(map[string]any)["enum"])
 }
+
+func TestTriggerServerErrorSaysTheRunMayHaveStarted(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.must(exitOK, "apply", "-f", example)
+	require.NoError(t, h.srv.InjectFault(warehousesynctest.Fault{Method: "POST", Path: "/inputs/data-pipelines/trigger", Status: 500, Times: 1}))
+	res := h.must(exitError, "trigger", "users-hourly")
+	assert.Contains(t, res.stderr, "The run may have started: check with wsync runs users-hourly")
+}

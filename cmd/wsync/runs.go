@@ -31,7 +31,7 @@ func (a *app) pollInterval(flag time.Duration) time.Duration {
 
 func (a *app) triggerCmd() *cobra.Command {
 	var wait bool
-	var interval time.Duration
+	var interval, timeout time.Duration
 	cmd := &cobra.Command{
 		Use:   "trigger PIPELINE",
 		Short: "Start a run of a pipeline now",
@@ -50,12 +50,20 @@ Exit codes: 0 triggered (with --wait: the run succeeded), 3 the run failed or wa
 			}
 			out := cmd.OutOrStdout()
 			tr, err := c.Pipelines.Trigger(ctx, args[0])
+			if errors.Is(err, ws.ErrServer) {
+				return fmt.Errorf("%w\nThe run may have started: check with wsync runs %s before triggering again", err, args[0])
+			}
 			if err != nil {
 				return err
 			}
 			fmt.Fprintf(out, "Triggered run %d of pipeline %s.\n", tr.PipelineRunID, args[0])
 			if !wait {
 				return nil
+			}
+			if timeout > 0 {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, timeout)
+				defer cancel()
 			}
 			run, err := a.waitRun(ctx, out, c, args[0], tr.PipelineRunID, a.pollInterval(interval))
 			if err != nil {
@@ -66,6 +74,7 @@ Exit codes: 0 triggered (with --wait: the run succeeded), 3 the run failed or wa
 	}
 	cmd.Flags().BoolVar(&wait, "wait", false, "wait for the run to end and print its result")
 	cmd.Flags().DurationVar(&interval, "interval", 0, "poll interval with --wait (default 5s; 10ms with --fake)")
+	cmd.Flags().DurationVar(&timeout, "timeout", 0, "with --wait, give up after this long (exit code 1; the run goes on)")
 	return cmd
 }
 
