@@ -91,3 +91,15 @@ func TestPlan300Requests(t *testing.T) {
 		t.Fatalf("a plan made %d requests, want 3", len(api))
 	}
 }
+
+// BenchmarkCompare300 is the comparison alone of 300 unchanged resources, without requests.
+func BenchmarkCompare300(b *testing.B) {
+	d := desired(state300())
+	actual := state300()
+	for b.Loop() {
+		p, err := apply.Compare(d, &actual, apply.Options{})
+		if err != nil || p.HasChanges() {
+			b.Fatal(err)
+		}
+	}
+}
