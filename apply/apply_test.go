@@ -1,0 +1,404 @@
+package apply_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"pgregory.net/rapid"
+
+	ws "github.com/wsync-dev/warehousesync"
+	"github.com/wsync-dev/warehousesync/apply"
+	"github.com/wsync-dev/warehousesync/warehousesynctest"
+)
+
+func start() time.Time { return time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC) }
+
+func snowflake(id, password string) *ws.Connection {
+	return &ws.Connection{ID: id, Name: "Snowflake " + id, State: ws.StateActive,
+		Config: &ws.SnowflakeConfig{AccountIdentifier: "gd12345", Region: "us-east-1", Warehouse: "wh",
+			Database: "db", Role: "role", User: "user", Password: ws.Secret(password), StorageIntegration: "si"}}
+}
+
+func redshift(id string) *ws.Connection {
+	return &ws.Connection{ID: id, Name: "Redshift " + id, State: ws.StateActive,
+		Config: &ws.RedshiftConfig{Database: "db", Host: "h.example.com", User: "u", Password: "pw", AWSIAMRoleARN: "arn:aws:iam::1:role/r"}}
+}
+
+func model(id, query string) *ws.DataModel {
+	return &ws.DataModel{ID: id, Name: "Model " + id, State: ws.StateActive, Type: ws.DataModelSQL,
+		Config: ws.DataModelConfig{SQLQuery: query}}
+}
+
+func pipeline(id, conn, mdl string, freq ws.Frequency) *ws.Pipeline {
+	return &ws.Pipeline{ID: id, Name: "Pipeline " + id, PipelineType: ws.PipelineUserAttributes,
+		ConnectionID: conn, DataModelID: mdl, State: ws.StateActive, Environment: ws.EnvironmentDevelopment,
+		SyncMode: ws.SyncMode{Type: ws.SyncIncremental, IteratorField: "updated_at", IteratorDataType: ws.IteratorTimestamp,
+			From: ws.NewTimestamp(start())},
+		Schedule: ws.Schedule{Type: ws.ScheduleInterval, Frequency: freq, Start: ws.NewTimestamp(start())}}
+}
+
+func desired(s apply.State) *apply.Desired {
+	d := &apply.Desired{}
+	d.Merge(&s, "test.yaml")
+	return d
+}
+
+func refs(p *apply.Plan) []string {
+	var out []string
+	for _, c := range p.Changes {
+		out = append(out, string(c.Action)+" "+c.Ref.String())
+	}
+	return out
+}
+
+func fake(t *testing.T) (*warehousesynctest.Server, *ws.Client) {
+	srv := warehousesynctest.NewServer(t, warehousesynctest.WithStartTime(start()), warehousesynctest.WithMaxActivePipelines(0))
+	return srv, srv.Client()
+}
+
+func TestPlanCreatesInDependencyOrderAndConverges(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	_, c := fake(t)
+	d := desired(apply.State{
+		Pipelines:   []*ws.Pipeline{pipeline("p2", "sf", "m", ws.FrequencyDaily), pipeline("p1", "sf", "m", ws.FrequencyHourly)},
+		DataModels:  []*ws.DataModel{model("m", "SELECT 1")},
+		Connections: []*ws.Connection{snowflake("sf", "pw")},
+	})
+	p, err := apply.MakePlan(ctx, c, d, apply.Options{})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"create connection sf", "create data_model m", "create pipeline p1", "create pipeline p2"}, refs(p))
+	assert.Equal(t, "test.yaml", p.Changes[0].Source)
+	for _, f := range p.Changes[0].Fields {
+		if f.Path == "config.password" {
+			assert.True(t, f.Sensitive)
+			assert.Empty(t, f.New)
+		}
+		assert.NotContains(t, f.New, "pw")
+	}
+	res, err := apply.Apply(ctx, c, p, nil)
+	require.NoError(t, err)
+	assert.Len(t, res.Done, 4)
+
+	again, err := apply.MakePlan(ctx, c, d, apply.Options{})
+	require.NoError(t, err)
+	assert.False(t, again.HasChanges(), "%v", refs(again))
+	assert.Len(t, again.Unchanged, 4)
+}
+
+func TestServerFilledFieldsAreNotDrift(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	_, c := fake(t)
+	d := desired(apply.State{Connections: []*ws.Connection{snowflake("sf", "pw"), redshift("rs")}})
+	p, err := apply.MakePlan(ctx, c, d, apply.Options{})
+	require.NoError(t, err)
+	_, err = apply.Apply(ctx, c, p, nil)
+	require.NoError(t, err)
+	got, err := c.Connections.Get(ctx, "rs")
+	require.NoError(t, err)
+	require.Equal(t, "5439", got.Config.(*ws.RedshiftConfig).Port, "the fake fills the default port")
+	sf, err := c.Connections.Get(ctx, "sf")
+	require.NoError(t, err)
+	require.NotEmpty(t, sf.Config.(*ws.SnowflakeConfig).AWSIAMUserARN)
+
+	again, err := apply.MakePlan(ctx, c, d, apply.Options{})
+	require.NoError(t, err)
+	assert.False(t, again.HasChanges(), "%v", refs(again))
+}
+
+func TestUpdateShowsFieldDiffAndKeepsUndeclaredFields(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	_, c := fake(t)
+	base := apply.State{Connections: []*ws.Connection{snowflake("sf", "pw")}, DataModels: []*ws.DataModel{model("m", "SELECT 1")},
+		Pipelines: []*ws.Pipeline{pipeline("p", "sf", "m", ws.FrequencyDaily)}}
+	p, err := apply.MakePlan(ctx, c, desired(base), apply.Options{})
+	require.NoError(t, err)
+	_, err = apply.Apply(ctx, c, p, nil)
+	require.NoError(t, err)
+
+	changed := pipeline("p", "sf", "m", ws.FrequencyHourly)
+	changed.State = "" // not declared: stays active
+	conn := snowflake("sf", "")
+	conn.Name = "renamed"
+	p, err = apply.MakePlan(ctx, c, desired(apply.State{Connections: []*ws.Connection{conn}, Pipelines: []*ws.Pipeline{changed}}), apply.Options{})
+	require.NoError(t, err)
+	require.Equal(t, []string{"update connection sf", "update pipeline p"}, refs(p))
+	assert.Equal(t, []apply.FieldDiff{{Path: "name", Old: `"Snowflake sf"`, New: `"renamed"`}}, p.Changes[0].Fields,
+		"a secret left out is unchanged and not listed")
+	assert.Equal(t, []apply.FieldDiff{{Path: "schedule.frequency", Old: `"daily"`, New: `"hourly"`}}, p.Changes[1].Fields)
+	_, err = apply.Apply(ctx, c, p, nil)
+	require.NoError(t, err)
+	got, err := c.Pipelines.Get(ctx, "p")
+	require.NoError(t, err)
+	assert.Equal(t, ws.StateActive, got.State)
+	assert.Equal(t, ws.FrequencyHourly, got.Schedule.Frequency)
+}
+
+func TestSecretsPolicy(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	_, c := fake(t)
+	d := desired(apply.State{Connections: []*ws.Connection{snowflake("sf", "pw")}})
+	p, err := apply.MakePlan(ctx, c, d, apply.Options{})
+	require.NoError(t, err)
+	_, err = apply.Apply(ctx, c, p, nil)
+	require.NoError(t, err)
+
+	p, err = apply.MakePlan(ctx, c, d, apply.Options{})
+	require.NoError(t, err)
+	assert.False(t, p.HasChanges(), "a matching connection is not updated for its secret")
+
+	p, err = apply.MakePlan(ctx, c, d, apply.Options{SendSecrets: true})
+	require.NoError(t, err)
+	require.Equal(t, []string{"update connection sf"}, refs(p))
+	assert.Equal(t, []apply.FieldDiff{{Path: "config.password", Sensitive: true}}, p.Changes[0].Fields)
+
+	_, err = apply.MakePlan(ctx, c, desired(apply.State{Connections: []*ws.Connection{snowflake("new", ws.MaskedSecret)}}), apply.Options{})
+	require.ErrorIs(t, err, apply.ErrInvalid)
+	assert.Contains(t, err.Error(), "test.yaml: connection new: config.password: is declared unchanged")
+}
+
+func TestRefusals(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	srv, c := fake(t)
+	base := apply.State{Connections: []*ws.Connection{snowflake("sf", "pw")}, DataModels: []*ws.DataModel{model("m", "SELECT 1")},
+		Pipelines: []*ws.Pipeline{pipeline("p", "sf", "m", ws.FrequencyDaily)}}
+	p, err := apply.MakePlan(ctx, c, desired(base), apply.Options{})
+	require.NoError(t, err)
+	_, err = apply.Apply(ctx, c, p, nil)
+	require.NoError(t, err)
+
+	n := len(srv.Requests())
+	_, err = apply.MakePlan(ctx, c, desired(apply.State{DataModels: []*ws.DataModel{model("m", "a"), model("m", "b")},
+		Pipelines: []*ws.Pipeline{{ID: "bad id"}}}), apply.Options{})
+	require.ErrorIs(t, err, apply.ErrInvalid)
+	assert.Contains(t, err.Error(), "test.yaml: data_model m: id: is declared twice")
+	assert.Contains(t, err.Error(), `pipeline "bad id": id: must be`)
+	assert.Equal(t, n, len(srv.Requests()), "refused before any request")
+
+	moved := pipeline("p", "sf", "m", ws.FrequencyDaily)
+	moved.SyncMode.From = ws.NewTimestamp(start().Add(time.Hour))
+	dangling := pipeline("q", "nowhere", "m", ws.FrequencyDaily)
+	bq := &ws.Connection{ID: "sf", Name: "x", State: ws.StateActive, Config: &ws.BigQueryConfig{Region: "r", ProjectID: "p", DatasetID: "d", ServiceAccountID: "s", ServiceAccountKey: "k"}}
+	_, err = apply.MakePlan(ctx, c, desired(apply.State{Connections: []*ws.Connection{bq}, Pipelines: []*ws.Pipeline{moved, dangling}}), apply.Options{})
+	require.ErrorIs(t, err, apply.ErrInvalid)
+	for _, want := range []string{
+		"test.yaml: pipeline p: sync_mode.from: cannot change after creation",
+		"test.yaml: pipeline q: connection_id: names connection nowhere, which is neither declared nor in the workspace",
+		"test.yaml: connection sf: service_provider: cannot change from Snowflake to BigQuery",
+	} {
+		assert.Contains(t, err.Error(), want)
+	}
+	for _, r := range srv.Requests()[n:] {
+		assert.Equal(t, "GET", r.Method, "nothing written: %s %s", r.Method, r.Path)
+	}
+
+	// With prune, a declared pipeline cannot lean on an undeclared (to be deleted) connection.
+	_, err = apply.MakePlan(ctx, c, desired(apply.State{DataModels: []*ws.DataModel{model("m", "SELECT 1")},
+		Pipelines: []*ws.Pipeline{pipeline("p", "sf", "m", ws.FrequencyDaily)}}), apply.Options{Prune: true})
+	require.ErrorIs(t, err, apply.ErrInvalid)
+	assert.Contains(t, err.Error(), "would be pruned")
+}
+
+func TestPruneDeletesInReverseOrder(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	_, c := fake(t)
+	base := apply.State{Connections: []*ws.Connection{snowflake("sf", "pw"), redshift("rs")}, DataModels: []*ws.DataModel{model("m", "SELECT 1"), model("n", "SELECT 2")},
+		Pipelines: []*ws.Pipeline{pipeline("p", "sf", "m", ws.FrequencyDaily), pipeline("q", "rs", "n", ws.FrequencyDaily)}}
+	p, err := apply.MakePlan(ctx, c, desired(base), apply.Options{})
+	require.NoError(t, err)
+	_, err = apply.Apply(ctx, c, p, nil)
+	require.NoError(t, err)
+
+	keep := desired(apply.State{Connections: []*ws.Connection{snowflake("sf", "pw")}, DataModels: []*ws.DataModel{model("m", "SELECT 1")},
+		Pipelines: []*ws.Pipeline{pipeline("p", "sf", "m", ws.FrequencyDaily)}})
+	p, err = apply.MakePlan(ctx, c, keep, apply.Options{})
+	require.NoError(t, err)
+	assert.False(t, p.HasChanges(), "no deletes without prune")
+	p, err = apply.MakePlan(ctx, c, keep, apply.Options{Prune: true})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"delete pipeline q", "delete data_model n", "delete connection rs"}, refs(p))
+	_, err = apply.Apply(ctx, c, p, nil)
+	require.NoError(t, err)
+	conns, err := c.Connections.List(ctx, nil)
+	require.NoError(t, err)
+	assert.Len(t, conns, 1)
+}
+
+func TestApplyStopsAtFailureAndSecondApplyConverges(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	srv, c := fake(t)
+	d := desired(apply.State{Connections: []*ws.Connection{snowflake("sf", "pw")}, DataModels: []*ws.DataModel{model("m", "SELECT 1")},
+		Pipelines: []*ws.Pipeline{pipeline("p", "sf", "m", ws.FrequencyDaily)}})
+	require.NoError(t, srv.InjectFault(warehousesynctest.Fault{Method: "POST", Path: "/data-models", Status: 500, Times: 1}))
+	p, err := apply.MakePlan(ctx, c, d, apply.Options{})
+	require.NoError(t, err)
+	var reported []string
+	res, err := apply.Apply(ctx, c, p, func(ch apply.Change, err error) { reported = append(reported, fmt.Sprint(ch.Ref, err == nil)) })
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "creating data_model m")
+	assert.Contains(t, err.Error(), "(1 done, 2 not done)")
+	assert.Equal(t, []string{"connection sf true", "data_model m false"}, reported)
+	require.Len(t, res.Done, 1)
+	assert.Equal(t, apply.Ref{Kind: apply.KindDataModel, ID: "m"}, res.Failed.Ref)
+	require.Len(t, res.NotDone, 1)
+
+	p, err = apply.MakePlan(ctx, c, d, apply.Options{})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"create data_model m", "create pipeline p"}, refs(p))
+	_, err = apply.Apply(ctx, c, p, nil)
+	require.NoError(t, err)
+	p, err = apply.MakePlan(ctx, c, d, apply.Options{})
+	require.NoError(t, err)
+	assert.False(t, p.HasChanges())
+}
+
+func TestCreateWithLostAnswerIsConfirmed(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	srv, c := fake(t)
+	require.NoError(t, srv.InjectFault(warehousesynctest.Fault{Method: "POST", Path: "/data-models", Status: 500, ApplyThenFail: true, Times: 1}))
+	p, err := apply.MakePlan(ctx, c, desired(apply.State{DataModels: []*ws.DataModel{model("m", "SELECT 1")}}), apply.Options{})
+	require.NoError(t, err)
+	res, err := apply.Apply(ctx, c, p, nil)
+	require.NoError(t, err)
+	require.Len(t, res.Done, 1)
+	assert.True(t, res.Done[0].Confirmed)
+}
+
+func TestPlanRequestCount(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	srv, c := fake(t)
+	d := desired(apply.State{Connections: []*ws.Connection{snowflake("sf", "pw")}, DataModels: []*ws.DataModel{model("m", "SELECT 1")},
+		Pipelines: []*ws.Pipeline{pipeline("p", "sf", "m", ws.FrequencyDaily)}})
+	p, err := apply.MakePlan(ctx, c, d, apply.Options{})
+	require.NoError(t, err)
+	_, err = apply.Apply(ctx, c, p, nil)
+	require.NoError(t, err)
+	n := len(srv.Requests())
+	_, err = apply.MakePlan(ctx, c, d, apply.Options{})
+	require.NoError(t, err)
+	var api []string
+	for _, r := range srv.Requests()[n:] {
+		if r.Path != "/oauth/token" {
+			api = append(api, r.Method+" "+r.Path[strings.LastIndex(r.Path, "12345/")+6:])
+		}
+	}
+	assert.Equal(t, []string{"GET connections", "GET data-models", "GET inputs/data-pipelines"}, api)
+}
+
+// TestApplyConvergesProperty: for random starting workspaces and random desired states, one apply
+// reaches the desired state (a second plan is empty), and without prune nothing is deleted.
+func TestApplyConvergesProperty(t *testing.T) {
+	srv := warehousesynctest.NewServer(t, warehousesynctest.WithStartTime(start()), warehousesynctest.WithMaxActivePipelines(0))
+	c := srv.Client()
+	ctx := context.Background()
+	rapid.Check(t, func(rt *rapid.T) {
+		srv.Reset()
+		startState := genState(rt, "start")
+		p, err := apply.MakePlan(ctx, c, desired(startState), apply.Options{})
+		if err != nil {
+			rt.Fatalf("seeding plan: %v", err)
+		}
+		if _, err := apply.Apply(ctx, c, p, nil); err != nil {
+			rt.Fatalf("seeding: %v", err)
+		}
+		before, err := ids(ctx, c)
+		if err != nil {
+			rt.Fatal(err)
+		}
+		want := genState(rt, "want")
+		prune := rapid.Bool().Draw(rt, "prune")
+		d := desired(want)
+		p, err = apply.MakePlan(ctx, c, d, apply.Options{Prune: prune})
+		if errors.Is(err, apply.ErrInvalid) {
+			return // a refused state (a reference pruning would break): nothing to apply
+		}
+		if err != nil {
+			rt.Fatalf("plan: %v", err)
+		}
+		if !prune && p.Count(apply.ActionDelete) > 0 {
+			rt.Fatalf("a plan without prune deletes: %v", refs(p))
+		}
+		if _, err := apply.Apply(ctx, c, p, nil); err != nil {
+			rt.Fatalf("apply: %v (plan %v)", err, refs(p))
+		}
+		after, err := ids(ctx, c)
+		if err != nil {
+			rt.Fatal(err)
+		}
+		if !prune {
+			for id := range before {
+				if !after[id] {
+					rt.Fatalf("%s was deleted without prune", id)
+				}
+			}
+		}
+		again, err := apply.MakePlan(ctx, c, d, apply.Options{Prune: prune})
+		if err != nil {
+			rt.Fatalf("second plan: %v", err)
+		}
+		if again.HasChanges() {
+			rt.Fatalf("a second plan is not empty: %v %+v", refs(again), again.Changes)
+		}
+	})
+}
+
+// genState draws a consistent state over small id pools, so that states overlap.
+func genState(t *rapid.T, label string) apply.State {
+	var s apply.State
+	connIDs := rapid.SliceOfDistinct(rapid.SampledFrom([]string{"c1", "c2", "c3"}), rapid.ID[string]).Draw(t, label+"-conns")
+	for _, id := range connIDs {
+		var c *ws.Connection
+		if rapid.Bool().Draw(t, label+"-redshift-"+id) {
+			c = redshift(id)
+		} else {
+			c = snowflake(id, "pw")
+		}
+		c.Name = rapid.SampledFrom([]string{"a", "b"}).Draw(t, label+"-cname-"+id)
+		c.State = rapid.SampledFrom([]ws.State{ws.StateActive, ws.StateInactive}).Draw(t, label+"-cstate-"+id)
+		s.Connections = append(s.Connections, c)
+	}
+	modelIDs := rapid.SliceOfDistinct(rapid.SampledFrom([]string{"m1", "m2", "m3"}), rapid.ID[string]).Draw(t, label+"-models")
+	for _, id := range modelIDs {
+		s.DataModels = append(s.DataModels, model(id, rapid.SampledFrom([]string{"SELECT 1", "SELECT 2"}).Draw(t, label+"-sql-"+id)))
+	}
+	if len(connIDs) == 0 || len(modelIDs) == 0 {
+		return s
+	}
+	pipeIDs := rapid.SliceOfDistinct(rapid.SampledFrom([]string{"p1", "p2", "p3", "p4"}), rapid.ID[string]).Draw(t, label+"-pipes")
+	for _, id := range pipeIDs {
+		p := pipeline(id, rapid.SampledFrom(connIDs).Draw(t, label+"-pc-"+id), rapid.SampledFrom(modelIDs).Draw(t, label+"-pm-"+id),
+			rapid.SampledFrom([]ws.Frequency{ws.FrequencyDaily, ws.FrequencyHourly}).Draw(t, label+"-freq-"+id))
+		p.State = rapid.SampledFrom([]ws.State{ws.StateActive, ws.StatePaused}).Draw(t, label+"-pstate-"+id)
+		p.SyncMode.From = ws.Timestamp{} // not declared, so a changed from is never refused
+		s.Pipelines = append(s.Pipelines, p)
+	}
+	return s
+}
+
+// ids returns "kind id" of every resource of the workspace: what a prune of an empty desired state
+// would delete, so that the test needs no list call of its own.
+func ids(ctx context.Context, c *ws.Client) (map[string]bool, error) {
+	p, err := apply.MakePlan(ctx, c, &apply.Desired{}, apply.Options{Prune: true})
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]bool{}
+	for _, ch := range p.Changes {
+		out[ch.Ref.String()] = true
+	}
+	return out, nil
+}

@@ -1,0 +1,243 @@
+package apply
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	ws "github.com/wsync-dev/warehousesync"
+)
+
+// readOnly are the top-level fields the API fills; they are never compared or sent back.
+var readOnly = []string{"status", "errors", "created_on", "created_by", "last_modified_on", "last_modified_by"}
+
+// secretKeys are the config fields that hold secrets.
+var secretKeys = []string{"password", "service_account_key"}
+
+// FieldDiff is one field of a change, as a dotted JSON path with its old and new values as JSON text.
+type FieldDiff struct {
+	Path string
+	// Old is the stored value ("" when the field is new); New the declared one ("" on a delete).
+	Old, New string
+	// Sensitive marks a secret: Old and New are empty, and the declared value will be sent.
+	Sensitive bool
+}
+
+// secretField is a secret of a connection config: its path and a pointer to its value.
+type secretField struct {
+	path string
+	val  *ws.Secret
+}
+
+// secretsOf returns the secrets of c's config.
+func secretsOf(c *ws.Connection) []secretField {
+	if c == nil {
+		return nil
+	}
+	switch cfg := c.Config.(type) {
+	case *ws.SnowflakeConfig:
+		return []secretField{{"config.password", &cfg.Password}}
+	case *ws.RedshiftConfig:
+		return []secretField{{"config.password", &cfg.Password}}
+	case *ws.BigQueryConfig:
+		return []secretField{{"config.service_account_key", &cfg.ServiceAccountKey}}
+	}
+	return nil
+}
+
+// declaredSecrets returns the paths of the secrets c declares with a value (not left out or masked).
+func declaredSecrets(c *ws.Connection) []string {
+	var out []string
+	for _, s := range secretsOf(c) {
+		if *s.val != "" && !s.val.IsMasked() {
+			out = append(out, s.path)
+		}
+	}
+	return out
+}
+
+// toMap encodes v as the client does and decodes it as a generic JSON object, numbers kept as text.
+func toMap(v any) (map[string]any, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var m map[string]any
+	if err := dec.Decode(&m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// declared returns what v declares: its JSON without read-only fields, secrets and empty values.
+func declared(v any) (map[string]any, error) {
+	m, err := toMap(v)
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range readOnly {
+		delete(m, k)
+	}
+	if cfg, isMap := m["config"].(map[string]any); isMap {
+		for _, k := range secretKeys {
+			delete(cfg, k)
+		}
+	}
+	pruneEmpty(m)
+	return m, nil
+}
+
+// pruneEmpty deletes the members of m that are null, "", 0, false or empty objects and arrays.
+func pruneEmpty(m map[string]any) {
+	for k, v := range m {
+		if sub, isMap := v.(map[string]any); isMap {
+			pruneEmpty(sub)
+		}
+		if isEmpty(v) {
+			delete(m, k)
+		}
+	}
+}
+
+func isEmpty(v any) bool {
+	switch x := v.(type) {
+	case nil:
+		return true
+	case string:
+		return x == ""
+	case bool:
+		return !x
+	case json.Number:
+		return x == "0"
+	case map[string]any:
+		return len(x) == 0
+	case []any:
+		return len(x) == 0
+	}
+	return false
+}
+
+// diffDeclared compares the declared fields want with got and returns the differing paths, sorted.
+func diffDeclared(prefix string, want, got map[string]any, out *[]FieldDiff) {
+	for _, k := range slices.Sorted(maps.Keys(want)) {
+		wv, gv := want[k], got[k]
+		wm, wIsMap := wv.(map[string]any)
+		gm, gIsMap := gv.(map[string]any)
+		if wIsMap && gIsMap {
+			diffDeclared(prefix+k+".", wm, gm, out)
+			continue
+		}
+		if w, g := jsonText(wv), jsonText(gv); w != g {
+			if gv == nil {
+				g = ""
+			}
+			*out = append(*out, FieldDiff{Path: prefix + k, Old: g, New: w})
+		}
+	}
+}
+
+// flatten lists the declared fields of m as additions, sorted by path.
+func flatten(prefix string, m map[string]any, out *[]FieldDiff) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		if sub, isMap := m[k].(map[string]any); isMap {
+			flatten(prefix+k+".", sub, out)
+			continue
+		}
+		*out = append(*out, FieldDiff{Path: prefix + k, New: jsonText(m[k])})
+	}
+}
+
+// jsonText is v as compact JSON.
+func jsonText(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(b)
+}
+
+// overlay copies the members of src into dst, recursing into objects present in both.
+func overlay(dst, src map[string]any) {
+	for k, v := range src {
+		if sm, isMap := v.(map[string]any); isMap {
+			if dm, isMap := dst[k].(map[string]any); isMap {
+				overlay(dm, sm)
+				continue
+			}
+		}
+		dst[k] = v
+	}
+}
+
+// updateBody builds what an update sends: the stored resource (without read-only fields) with the
+// declared fields laid over it, and for a connection the declared secrets (the mask for the others,
+// which keeps the stored values). want and got have the same type.
+func updateBody(want, got any) (any, error) {
+	base, err := toMap(got)
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range readOnly {
+		delete(base, k)
+	}
+	decl, err := declared(want)
+	if err != nil {
+		return nil, err
+	}
+	overlay(base, decl)
+	b, err := json.Marshal(base)
+	if err != nil {
+		return nil, err
+	}
+	switch w := want.(type) {
+	case *ws.Connection:
+		body := &ws.Connection{}
+		if err := json.Unmarshal(b, body); err != nil {
+			return nil, err
+		}
+		wantSecrets := map[string]ws.Secret{}
+		for _, s := range secretsOf(w) {
+			wantSecrets[s.path] = *s.val
+		}
+		for _, s := range secretsOf(body) {
+			if v := wantSecrets[s.path]; v != "" {
+				*s.val = v
+			} else {
+				*s.val = ws.MaskedSecret
+			}
+		}
+		return body, nil
+	case *ws.DataModel:
+		body := &ws.DataModel{}
+		return body, json.Unmarshal(b, body)
+	default:
+		body := &ws.Pipeline{}
+		return body, json.Unmarshal(b, body)
+	}
+}
+
+// providerOf is the provider a connection declares, from ServiceProvider or else its config.
+func providerOf(c *ws.Connection) ws.ServiceProvider {
+	if c.ServiceProvider != "" {
+		return c.ServiceProvider
+	}
+	if c.Config != nil {
+		return c.Config.ServiceProvider()
+	}
+	return ""
+}
+
+// isSecretPath reports whether a dotted path names a secret.
+func isSecretPath(p string) bool {
+	for _, k := range secretKeys {
+		if p == "config."+k || strings.HasSuffix(p, "."+k) {
+			return true
+		}
+	}
+	return false
+}

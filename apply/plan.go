@@ -1,0 +1,317 @@
+package apply
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	ws "github.com/wsync-dev/warehousesync"
+)
+
+// Action is what a plan does to a resource.
+type Action string
+
+// The actions.
+const (
+	ActionCreate Action = "create"
+	ActionUpdate Action = "update"
+	ActionDelete Action = "delete"
+)
+
+// Change is one step of a plan.
+type Change struct {
+	Ref    Ref
+	Action Action
+	// Source is the file that declares the resource ("" for a delete, or when unknown).
+	Source string
+	// Fields are the declared fields of a create, the differing fields of an update (secrets that will
+	// be sent among them, as Sensitive) and nothing for a delete.
+	Fields []FieldDiff
+	// body is what is sent: the resource to create, or the whole resource to update.
+	body any
+}
+
+// Plan is what Apply will do, in execution order.
+type Plan struct {
+	Changes []Change
+	// Unchanged lists the declared resources that need nothing, in dependency order.
+	Unchanged []Ref
+}
+
+// HasChanges reports whether the plan changes anything.
+func (p *Plan) HasChanges() bool { return len(p.Changes) > 0 }
+
+// Count returns how many changes of action a the plan holds.
+func (p *Plan) Count(a Action) int {
+	n := 0
+	for _, c := range p.Changes {
+		if c.Action == a {
+			n++
+		}
+	}
+	return n
+}
+
+// Options change how a plan is made.
+type Options struct {
+	// Prune deletes every resource of the workspace that the desired state does not declare.
+	Prune bool
+	// SendSecrets updates every existing connection that declares a secret value, so the secret is sent
+	// even when nothing else changed (to rotate a password).
+	SendSecrets bool
+}
+
+// MakePlan reads the workspace of c (one list request per kind) and compares it with d. It returns an
+// error joining every *Error when d is refused; nothing has been changed then.
+func MakePlan(ctx context.Context, c *ws.Client, d *Desired, opts Options) (*Plan, error) {
+	if err := check(d); err != nil {
+		return nil, err
+	}
+	actual, err := readState(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	return Compare(d, actual, opts)
+}
+
+// Compare makes the plan that takes the workspace holding actual to d, without any request.
+func Compare(d *Desired, actual *State, opts Options) (*Plan, error) {
+	if err := check(d); err != nil {
+		return nil, err
+	}
+	if err := checkAgainst(d, actual, opts); err != nil {
+		return nil, err
+	}
+	p := &Plan{}
+	var deletes []Change
+	err := errors.Join(
+		planKind(p, &deletes, KindConnection, d.Connections, actual.Connections, d.Sources, opts),
+		planKind(p, &deletes, KindDataModel, d.DataModels, actual.DataModels, d.Sources, opts),
+		planKind(p, &deletes, KindPipeline, d.Pipelines, actual.Pipelines, d.Sources, opts),
+	)
+	if err != nil {
+		return nil, err
+	}
+	slices.Reverse(deletes) // pipelines first
+	p.Changes = append(p.Changes, deletes...)
+	return p, nil
+}
+
+// planKind adds the creates and updates of one kind to p, and its deletes to deletes (in reverse id
+// order, so that reversing all deletes yields dependency order and ascending ids).
+func planKind[T any](p *Plan, deletes *[]Change, kind Kind, want, got []*T, sources map[Ref]string, opts Options) error {
+	stored := map[string]*T{}
+	for _, g := range got {
+		stored[idOf(g)] = g
+	}
+	sorted := slices.Clone(want)
+	slices.SortFunc(sorted, func(a, b *T) int { return cmp.Compare(idOf(a), idOf(b)) })
+	declaredIDs := map[string]bool{}
+	for _, w := range sorted {
+		id := idOf(w)
+		declaredIDs[id] = true
+		ref := Ref{kind, id}
+		ch, err := planOne(ref, w, stored[id], opts)
+		if err != nil {
+			return fmt.Errorf("%s: %w", ref, err)
+		}
+		if ch == nil {
+			p.Unchanged = append(p.Unchanged, ref)
+			continue
+		}
+		ch.Source = sources[ref]
+		p.Changes = append(p.Changes, *ch)
+	}
+	if !opts.Prune {
+		return nil
+	}
+	ids := make([]string, 0, len(got))
+	for _, g := range got {
+		if id := idOf(g); !declaredIDs[id] {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	slices.Reverse(ids)
+	for _, id := range ids {
+		*deletes = append(*deletes, Change{Ref: Ref{kind, id}, Action: ActionDelete})
+	}
+	return nil
+}
+
+// planOne compares one declared resource with the stored one (nil when there is none); nil means no
+// change.
+func planOne[T any](ref Ref, want, got *T, opts Options) (*Change, error) {
+	decl, err := declared(want)
+	if err != nil {
+		return nil, err
+	}
+	conn, isConn := any(want).(*ws.Connection)
+	var secrets []FieldDiff
+	if isConn {
+		for _, path := range declaredSecrets(conn) {
+			secrets = append(secrets, FieldDiff{Path: path, Sensitive: true})
+		}
+	}
+	if got == nil {
+		var fields []FieldDiff
+		flatten("", decl, &fields)
+		fields = sortFields(append(fields, secrets...))
+		return &Change{Ref: ref, Action: ActionCreate, Fields: fields, body: want}, nil
+	}
+	stored, err := declared(got)
+	if err != nil {
+		return nil, err
+	}
+	var fields []FieldDiff
+	diffDeclared("", decl, stored, &fields)
+	if len(fields) == 0 && !(opts.SendSecrets && len(secrets) > 0) {
+		return nil, nil
+	}
+	body, err := updateBody(want, got)
+	if err != nil {
+		return nil, err
+	}
+	return &Change{Ref: ref, Action: ActionUpdate, Fields: sortFields(append(fields, secrets...)), body: body}, nil
+}
+
+func sortFields(f []FieldDiff) []FieldDiff {
+	slices.SortFunc(f, func(a, b FieldDiff) int { return cmp.Compare(a.Path, b.Path) })
+	return f
+}
+
+// idPattern is the rule the API has for ids.
+var idPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
+
+// check refuses what can be seen without the workspace: missing, invalid and duplicate ids, and
+// pipelines without a connection or data model.
+func check(d *Desired) error {
+	if d == nil {
+		return errors.New("apply: the desired state is nil")
+	}
+	l := &errorList{sources: d.Sources}
+	seen := map[Ref]bool{}
+	checkIDs := func(kind Kind, ids []string, nils int) {
+		if nils > 0 {
+			l.add(Ref{kind, "(nil)"}, "", "%d nil entries", nils)
+		}
+		for _, id := range ids {
+			ref := Ref{kind, id}
+			switch {
+			case id == "":
+				l.add(Ref{kind, `""`}, "id", "is required")
+			case !idPattern.MatchString(id):
+				l.add(Ref{kind, fmt.Sprintf("%q", id)}, "id", "must be 1 to 128 letters, digits, _ or -")
+			case seen[ref] && len(d.again[ref]) > 0 && d.again[ref][0] != d.Sources[ref]:
+				l.add(ref, "id", "is declared twice (again in %s)", strings.Join(d.again[ref], ", "))
+			case seen[ref]:
+				l.add(ref, "id", "is declared twice")
+			}
+			seen[ref] = true
+		}
+	}
+	ids, nils := collect(d.Connections)
+	checkIDs(KindConnection, ids, nils)
+	ids, nils = collect(d.DataModels)
+	checkIDs(KindDataModel, ids, nils)
+	ids, nils = collect(d.Pipelines)
+	checkIDs(KindPipeline, ids, nils)
+	for _, c := range d.Connections {
+		if c != nil && c.Config != nil && providerOf(c) == "" {
+			l.add(Ref{KindConnection, c.ID}, "service_provider", "is required with a config: Snowflake, BigQuery, Redshift or Databricks")
+		}
+		if c == nil || c.Config == nil || c.ServiceProvider == "" {
+			continue
+		}
+		if p := c.Config.ServiceProvider(); p != c.ServiceProvider {
+			l.add(Ref{KindConnection, c.ID}, "service_provider", "is %s but the config is a %s config", c.ServiceProvider, p)
+		}
+	}
+	for _, p := range d.Pipelines {
+		if p == nil {
+			continue
+		}
+		if p.ConnectionID == "" {
+			l.add(Ref{KindPipeline, p.ID}, "connection_id", "is required")
+		}
+		if p.DataModelID == "" {
+			l.add(Ref{KindPipeline, p.ID}, "data_model_id", "is required")
+		}
+	}
+	return l.err()
+}
+
+func collect[T any](rs []*T) (ids []string, nils int) {
+	for _, r := range rs {
+		if r == nil {
+			nils++
+			continue
+		}
+		ids = append(ids, idOf(r))
+	}
+	return ids, nils
+}
+
+// checkAgainst refuses what needs the workspace to see: dangling references, changes the API does not
+// allow, and unchanged secrets of new connections.
+func checkAgainst(d *Desired, actual *State, opts Options) error {
+	l := &errorList{sources: d.Sources}
+	storedConns := map[string]*ws.Connection{}
+	for _, c := range actual.Connections {
+		storedConns[c.ID] = c
+	}
+	storedPipes := map[string]*ws.Pipeline{}
+	for _, p := range actual.Pipelines {
+		storedPipes[p.ID] = p
+	}
+	storedModels := map[string]bool{}
+	for _, m := range actual.DataModels {
+		storedModels[m.ID] = true
+	}
+	wantConns, wantModels := map[string]bool{}, map[string]bool{}
+	for _, c := range d.Connections {
+		wantConns[c.ID] = true
+		ref := Ref{KindConnection, c.ID}
+		old, exists := storedConns[c.ID]
+		if !exists {
+			for _, s := range secretsOf(c) {
+				if s.val.IsMasked() {
+					l.add(ref, s.path, "is declared unchanged (%s) but the connection does not exist yet; give the secret, for example ${ENV_VAR}", ws.MaskedSecret)
+				}
+			}
+			continue
+		}
+		if want, have := providerOf(c), providerOf(old); want != "" && want != have {
+			l.add(ref, "service_provider", "cannot change from %s to %s; declare a new connection instead", have, want)
+		}
+	}
+	for _, m := range d.DataModels {
+		wantModels[m.ID] = true
+	}
+	for _, p := range d.Pipelines {
+		ref := Ref{KindPipeline, p.ID}
+		switch {
+		case wantConns[p.ConnectionID]:
+		case storedConns[p.ConnectionID] != nil && opts.Prune:
+			l.add(ref, "connection_id", "names connection %s, which is not declared and would be pruned", p.ConnectionID)
+		case storedConns[p.ConnectionID] == nil:
+			l.add(ref, "connection_id", "names connection %s, which is neither declared nor in the workspace", p.ConnectionID)
+		}
+		switch {
+		case wantModels[p.DataModelID]:
+		case storedModels[p.DataModelID] && opts.Prune:
+			l.add(ref, "data_model_id", "names data model %s, which is not declared and would be pruned", p.DataModelID)
+		case !storedModels[p.DataModelID]:
+			l.add(ref, "data_model_id", "names data model %s, which is neither declared nor in the workspace", p.DataModelID)
+		}
+		if old := storedPipes[p.ID]; old != nil && !p.SyncMode.From.IsZero() && p.SyncMode.From.String() != old.SyncMode.From.String() {
+			l.add(ref, "sync_mode.from", "cannot change after creation (stored %q, declared %q); delete the pipeline to recreate it",
+				old.SyncMode.From.String(), p.SyncMode.From.String())
+		}
+	}
+	return l.err()
+}

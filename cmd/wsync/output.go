@@ -1,0 +1,205 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"sigs.k8s.io/yaml"
+
+	ws "github.com/wsync-dev/warehousesync"
+	"github.com/wsync-dev/warehousesync/apply"
+)
+
+// readOnlyFields are what the API fills; an export leaves them out, so it is an apply file.
+var readOnlyFields = []string{"status", "errors", "created_on", "created_by", "last_modified_on", "last_modified_by"}
+
+// exportState turns resources read from the workspace into an apply file: read-only fields left out,
+// every secret replaced by a ${VAR} reference named after the connection and the field.
+func exportState(s *apply.State) (map[string]any, error) {
+	out := map[string]any{}
+	add := func(key string, items []any) error {
+		if len(items) == 0 {
+			return nil
+		}
+		list := make([]any, 0, len(items))
+		for _, it := range items {
+			b, err := json.Marshal(it)
+			if err != nil {
+				return err
+			}
+			var m map[string]any
+			dec := json.NewDecoder(bytes.NewReader(b))
+			dec.UseNumber()
+			if err := dec.Decode(&m); err != nil {
+				return err
+			}
+			for _, k := range readOnlyFields {
+				delete(m, k)
+			}
+			if cfg, isMap := m["config"].(map[string]any); isMap && key == "connections" {
+				id, _ := m["id"].(string)
+				for _, f := range secretFields {
+					if _, has := cfg[f]; has {
+						cfg[f] = "${" + envName(id, f) + "}"
+					}
+				}
+			}
+			list = append(list, m)
+		}
+		out[key] = list
+		return nil
+	}
+	var conns, models, pipes []any
+	for _, c := range s.Connections {
+		conns = append(conns, c)
+	}
+	for _, m := range s.DataModels {
+		models = append(models, m)
+	}
+	for _, p := range s.Pipelines {
+		pipes = append(pipes, p)
+	}
+	for _, e := range []struct {
+		key   string
+		items []any
+	}{{"connections", conns}, {"data_models", models}, {"pipelines", pipes}} {
+		if err := add(e.key, e.items); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// envName is the variable an export names for a secret: SNOWFLAKE_PROD_PASSWORD for the password of
+// connection snowflake-prod.
+func envName(id, field string) string {
+	var b strings.Builder
+	for _, r := range strings.ToUpper(id + "_" + field) {
+		if r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
+			b.WriteRune(r)
+		} else {
+			b.WriteByte('_')
+		}
+	}
+	name := b.String()
+	if name[0] >= '0' && name[0] <= '9' {
+		name = "WSYNC_" + name
+	}
+	return name
+}
+
+// writeData writes v as indented JSON or as YAML.
+func writeData(w io.Writer, format string, v any) error {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	if format == "json" {
+		_, err := w.Write(buf.Bytes())
+		return err
+	}
+	y, err := yaml.JSONToYAML(buf.Bytes())
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(y)
+	return err
+}
+
+// checkFormat validates -o.
+func checkFormat(f string) error {
+	switch f {
+	case "table", "json", "yaml":
+		return nil
+	}
+	return fmt.Errorf("-o %q: use table, json or yaml", f)
+}
+
+// table writes rows under a header, aligned.
+func table(w io.Writer, header []string, rows [][]string) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, strings.Join(header, "\t"))
+	for _, r := range rows {
+		fmt.Fprintln(tw, strings.Join(r, "\t"))
+	}
+	return tw.Flush()
+}
+
+// stateTable writes the resources of s, one table per kind present.
+func stateTable(w io.Writer, s *apply.State, only apply.Kind) error {
+	var blocks []func() error
+	if only == apply.KindConnection {
+		blocks = append(blocks, func() error {
+			rows := make([][]string, 0, len(s.Connections))
+			for _, c := range s.Connections {
+				rows = append(rows, []string{c.ID, c.Name, string(providerName(c)), string(c.State), dash(string(c.Status))})
+			}
+			return table(w, []string{"ID", "NAME", "PROVIDER", "STATE", "STATUS"}, rows)
+		})
+	}
+	if only == apply.KindDataModel {
+		blocks = append(blocks, func() error {
+			rows := make([][]string, 0, len(s.DataModels))
+			for _, m := range s.DataModels {
+				rows = append(rows, []string{m.ID, m.Name, string(m.State), dash(string(m.Status)), oneLine(m.Config.SQLQuery, 40)})
+			}
+			return table(w, []string{"ID", "NAME", "STATE", "STATUS", "QUERY"}, rows)
+		})
+	}
+	if only == apply.KindPipeline {
+		blocks = append(blocks, func() error {
+			rows := make([][]string, 0, len(s.Pipelines))
+			for _, p := range s.Pipelines {
+				rows = append(rows, []string{p.ID, p.Name, p.ConnectionID, p.DataModelID, string(p.State), dash(string(p.Status)), schedule(p.Schedule)})
+			}
+			return table(w, []string{"ID", "NAME", "CONNECTION", "DATA MODEL", "STATE", "STATUS", "SCHEDULE"}, rows)
+		})
+	}
+	for _, b := range blocks {
+		if err := b(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func providerName(c *ws.Connection) ws.ServiceProvider {
+	if c.ServiceProvider != "" || c.Config == nil {
+		return c.ServiceProvider
+	}
+	return c.Config.ServiceProvider()
+}
+
+func schedule(s ws.Schedule) string {
+	out := string(s.Type)
+	if s.Frequency != "" {
+		out += " " + string(s.Frequency)
+	}
+	if !s.Delay.IsZero() {
+		out += " +" + s.Delay.String()
+	}
+	return out
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// oneLine shortens s to n runes on one line.
+func oneLine(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
+}

@@ -1,0 +1,161 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	ws "github.com/wsync-dev/warehousesync"
+	"github.com/wsync-dev/warehousesync/apply"
+)
+
+// kindNames are the names a kind can be given by on the command line.
+var kindNames = map[string]apply.Kind{
+	"connections": apply.KindConnection, "connection": apply.KindConnection, "conn": apply.KindConnection,
+	"models": apply.KindDataModel, "model": apply.KindDataModel, "data-models": apply.KindDataModel,
+	"data_models": apply.KindDataModel,
+	"pipelines":   apply.KindPipeline, "pipeline": apply.KindPipeline,
+}
+
+func parseKind(s string) (apply.Kind, error) {
+	k, known := kindNames[strings.ToLower(s)]
+	if !known {
+		return "", fmt.Errorf("unknown kind %q: use connections, models or pipelines", s)
+	}
+	return k, nil
+}
+
+// fetch reads the resources of kind: all of them, or the one id.
+func fetch(ctx context.Context, c *ws.Client, kind apply.Kind, id string) (*apply.State, error) {
+	s := &apply.State{}
+	var err error
+	switch kind {
+	case apply.KindConnection:
+		if id != "" {
+			var one *ws.Connection
+			one, err = c.Connections.Get(ctx, id)
+			s.Connections = []*ws.Connection{one}
+		} else {
+			s.Connections, err = c.Connections.List(ctx, nil)
+		}
+	case apply.KindDataModel:
+		if id != "" {
+			var one *ws.DataModel
+			one, err = c.DataModels.Get(ctx, id)
+			s.DataModels = []*ws.DataModel{one}
+		} else {
+			s.DataModels, err = listDataModels(ctx, c)
+		}
+	default:
+		if id != "" {
+			var one *ws.Pipeline
+			one, err = c.Pipelines.Get(ctx, id)
+			s.Pipelines = []*ws.Pipeline{one}
+		} else {
+			s.Pipelines, err = listPipelines(ctx, c)
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func (a *app) getCmd(name string) *cobra.Command {
+	var format string
+	cmd := &cobra.Command{
+		Use:       name + " connections|models|pipelines [ID]",
+		Short:     "Show connections, data models or pipelines (get and list are the same command)",
+		ValidArgs: []string{"connections", "models", "pipelines"},
+		Long: `Shows the resources of one kind, or one resource by id. -o json and -o yaml print an apply
+file (read-only fields left out, secrets as ${ENV_VAR} references), so an export can be applied
+again: wsync get connections -o yaml > connections.yaml`,
+		Example: fmt.Sprintf(`  wsync --fake --fake-seed examples/apply/ %[1]s pipelines
+  wsync %[1]s connections snowflake-prod -o yaml
+  wsync %[1]s models -o json > models.json`, name),
+		Args: cobra.RangeArgs(1, 2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkFormat(format); err != nil {
+				return err
+			}
+			kind, err := parseKind(args[0])
+			if err != nil {
+				return err
+			}
+			id := ""
+			if len(args) == 2 {
+				id = args[1]
+			}
+			c, err := a.client(cmd.Context())
+			if err != nil {
+				return err
+			}
+			s, err := fetch(cmd.Context(), c, kind, id)
+			if err != nil {
+				return err
+			}
+			if format == "table" {
+				return stateTable(cmd.OutOrStdout(), s, kind)
+			}
+			exp, err := exportState(s)
+			if err != nil {
+				return err
+			}
+			return writeData(cmd.OutOrStdout(), format, exp)
+		},
+	}
+	cmd.Flags().StringVarP(&format, "output", "o", "table", "table, json or yaml")
+	return cmd
+}
+
+func (a *app) deleteCmd() *cobra.Command {
+	var yes bool
+	cmd := &cobra.Command{
+		Use:       "delete connections|models|pipelines ID",
+		Short:     "Delete a connection, data model or pipeline",
+		ValidArgs: []string{"connections", "models", "pipelines"},
+		Long: `Deletes one resource. On a terminal it asks first, unless --yes. A connection or data model that
+a pipeline uses cannot be deleted: delete the pipeline first.`,
+		Example: `  wsync delete pipelines users-hourly --yes`,
+		Args:    cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			kind, err := parseKind(args[0])
+			if err != nil {
+				return err
+			}
+			ref := apply.Ref{Kind: kind, ID: args[1]}
+			out := cmd.OutOrStdout()
+			if !yes && a.env.StdinIsTerminal && a.env.StdoutIsTerminal {
+				fmt.Fprintf(out, "Delete %s? Only 'yes' is accepted: ", ref)
+				line, _ := bufio.NewReader(io.LimitReader(cmd.InOrStdin(), 1024)).ReadString('\n')
+				if strings.TrimSpace(line) != "yes" {
+					fmt.Fprintln(out, "Delete cancelled.")
+					return &exitCode{code: exitError}
+				}
+			}
+			c, err := a.client(cmd.Context())
+			if err != nil {
+				return err
+			}
+			switch kind {
+			case apply.KindConnection:
+				err = c.Connections.Delete(cmd.Context(), ref.ID)
+			case apply.KindDataModel:
+				err = c.DataModels.Delete(cmd.Context(), ref.ID)
+			default:
+				err = c.Pipelines.Delete(cmd.Context(), ref.ID)
+			}
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(out, "Deleted %s.\n", ref)
+			return nil
+		},
+	}
+	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation")
+	return cmd
+}

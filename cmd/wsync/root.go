@@ -1,0 +1,232 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	ws "github.com/wsync-dev/warehousesync"
+	"github.com/wsync-dev/warehousesync/apply"
+	"github.com/wsync-dev/warehousesync/warehousesynctest"
+)
+
+// The exit codes.
+const (
+	exitOK      = 0
+	exitError   = 1
+	exitChanges = 2 // plan: there are changes
+	exitRunFail = 3 // trigger --wait, runs watch: the run failed or was stopped
+)
+
+// exitCode is an error that ends wsync with a code; err may be nil (the output said everything).
+type exitCode struct {
+	code int
+	err  error
+}
+
+func (e *exitCode) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit code %d", e.code)
+	}
+	return e.err.Error()
+}
+
+func (e *exitCode) Unwrap() error { return e.err }
+
+// app is one invocation of wsync: its environment, global flags and the fake it started.
+type app struct {
+	env       Env
+	fake      bool
+	fakeSeed  []string
+	workspace string
+	noColor   bool
+
+	warned map[string]bool // variables --fake replaced by placeholders
+
+	srv     *warehousesynctest.Server // the fake, once started
+	ownsSrv bool
+}
+
+// Main runs wsync with args (without the program name) and returns the exit code.
+func Main(ctx context.Context, args []string, env Env) int {
+	a := &app{env: env, warned: map[string]bool{}}
+	defer a.close()
+	root := a.rootCmd()
+	root.SetArgs(args)
+	root.SetIn(orEmpty(env.Stdin))
+	root.SetOut(env.Stdout)
+	root.SetErr(env.Stderr)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return exitOK
+	}
+	var ec *exitCode
+	if errors.As(err, &ec) {
+		if ec.err != nil {
+			fmt.Fprintln(env.Stderr, "Error:", ec.err)
+		}
+		return ec.code
+	}
+	fmt.Fprintln(env.Stderr, "Error:", err)
+	return exitError
+}
+
+func orEmpty(r io.Reader) io.Reader {
+	if r == nil {
+		return strings.NewReader("")
+	}
+	return r
+}
+
+func (a *app) close() {
+	if a.ownsSrv && a.srv != nil {
+		a.srv.Close()
+	}
+}
+
+func (a *app) rootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "wsync",
+		Short: "Manage mParticle Warehouse Sync as code",
+		Long: `wsync plans and applies Warehouse Sync connections, data models and pipelines from YAML
+files, lists, exports and deletes them, and triggers and watches pipeline runs.
+
+Credentials come from MPARTICLE_WORKSPACE_ID, MPARTICLE_CLIENT_ID and MPARTICLE_CLIENT_SECRET
+(MPARTICLE_API_URL and MPARTICLE_TOKEN_URL change the addresses). With --fake every command runs
+against an in-process fake server that starts empty, needing no credentials.`,
+		Example: `  # Preview and apply the example file against the in-process fake
+  wsync --fake plan -f examples/apply/
+  wsync --fake apply -f examples/apply/
+
+  # Against a real workspace
+  export MPARTICLE_WORKSPACE_ID=12345 MPARTICLE_CLIENT_ID=… MPARTICLE_CLIENT_SECRET=…
+  wsync list pipelines`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		CompletionOptions: cobra.CompletionOptions{
+			DisableDefaultCmd: true,
+		},
+	}
+	pf := root.PersistentFlags()
+	pf.BoolVar(&a.fake, "fake", false, "run against an in-process fake server (starts empty; no credentials)")
+	pf.StringArrayVar(&a.fakeSeed, "fake-seed", nil, "with --fake, first apply this file or directory to the fake (repeatable)")
+	pf.StringVar(&a.workspace, "workspace", "", "workspace id (default: $MPARTICLE_WORKSPACE_ID, or 12345 with --fake)")
+	pf.BoolVar(&a.noColor, "no-color", false, "never colour the output (NO_COLOR in the environment does the same)")
+	root.AddCommand(a.planCmd(), a.applyCmd(), a.getCmd("get"), a.getCmd("list"), a.deleteCmd(),
+		a.triggerCmd(), a.runsCmd(), a.reportCmd(), a.schemaCmd(), a.completionCmd())
+	return root
+}
+
+// client returns a client for the chosen workspace: of the fake with --fake, else from the environment.
+func (a *app) client(ctx context.Context) (*ws.Client, error) {
+	if a.fake {
+		return a.fakeClient(ctx)
+	}
+	if len(a.fakeSeed) > 0 {
+		return nil, errors.New("--fake-seed needs --fake")
+	}
+	workspace := a.workspace
+	if workspace == "" {
+		workspace = a.env.getenv(ws.EnvWorkspaceID)
+	}
+	id, secret := a.env.getenv(ws.EnvClientID), a.env.getenv(ws.EnvClientSecret)
+	var missing []string
+	if workspace == "" {
+		missing = append(missing, ws.EnvWorkspaceID+" (or --workspace)")
+	}
+	if id == "" {
+		missing = append(missing, ws.EnvClientID)
+	}
+	if secret == "" {
+		missing = append(missing, ws.EnvClientSecret)
+	}
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("set %s, or use --fake to try wsync against an in-process fake", strings.Join(missing, ", "))
+	}
+	opts := []ws.Option{ws.WithClientCredentials(id, secret), ws.WithUserAgent("wsync")}
+	if v := a.env.getenv(ws.EnvAPIURL); v != "" {
+		opts = append(opts, ws.WithBaseURL(v))
+	}
+	if v := a.env.getenv(ws.EnvTokenURL); v != "" {
+		opts = append(opts, ws.WithTokenURL(v))
+	}
+	return ws.NewClient(workspace, opts...)
+}
+
+// fakeClient starts the fake (once), seeds it and returns a client for it.
+func (a *app) fakeClient(ctx context.Context) (*ws.Client, error) {
+	if a.srv == nil {
+		if a.env.Fake != nil {
+			a.srv = a.env.Fake
+		} else {
+			srv, err := warehousesynctest.Start(warehousesynctest.WithAutoAdvance())
+			if err != nil {
+				return nil, fmt.Errorf("starting the fake: %w", err)
+			}
+			a.srv, a.ownsSrv = srv, true
+		}
+	}
+	workspace := a.workspace
+	if workspace == "" {
+		workspace = a.srv.WorkspaceID()
+	}
+	id, secret := a.srv.Credentials()
+	c, err := ws.NewClient(workspace,
+		ws.WithBaseURL(a.srv.URL()), ws.WithTokenURL(a.srv.TokenURL()), ws.WithClientCredentials(id, secret),
+		ws.WithRetryPolicy(ws.RetryPolicy{MaxRetries: 3, MinWait: time.Millisecond, MaxWait: 10 * time.Millisecond}))
+	if err != nil {
+		return nil, err
+	}
+	if len(a.fakeSeed) > 0 {
+		seed := a.fakeSeed
+		a.fakeSeed = nil // once
+		d, err := a.load(seed, loadOptions{allowLiteral: true})
+		if err != nil {
+			return nil, fmt.Errorf("--fake-seed: %w", err)
+		}
+		p, err := apply.MakePlan(ctx, c, d, apply.Options{})
+		if err != nil {
+			return nil, fmt.Errorf("--fake-seed: %w", err)
+		}
+		if _, err := apply.Apply(ctx, c, p, nil); err != nil {
+			return nil, fmt.Errorf("--fake-seed: %w", err)
+		}
+	}
+	return c, nil
+}
+
+// workspaceName is the workspace the commands act on, for headings.
+func (a *app) workspaceName() string {
+	switch {
+	case a.workspace != "":
+		return a.workspace
+	case a.fake && a.srv != nil:
+		return a.srv.WorkspaceID() + " (fake)"
+	default:
+		return a.env.getenv(ws.EnvWorkspaceID)
+	}
+}
+
+// colour wraps s in an ANSI colour on a terminal, unless colours are off.
+func (a *app) colour(code, s string) string {
+	if !a.env.StdoutIsTerminal || a.noColor {
+		return s
+	}
+	if _, set := a.env.LookupEnv("NO_COLOR"); a.env.LookupEnv != nil && set {
+		return s
+	}
+	return "\x1b[" + code + "m" + s + "\x1b[0m"
+}
+
+// The colours.
+const (
+	green  = "32"
+	yellow = "33"
+	red    = "31"
+	bold   = "1"
+)

@@ -1,0 +1,393 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	ws "github.com/wsync-dev/warehousesync"
+)
+
+// defaultRunLimit bounds what runs prints unless --limit says otherwise.
+const defaultRunLimit = 1000
+
+// pollInterval is how often trigger --wait and runs watch poll a real workspace; the fake answers at
+// once (its clock moves on each poll), so there it is short.
+func (a *app) pollInterval(flag time.Duration) time.Duration {
+	if flag > 0 {
+		return flag
+	}
+	if a.fake {
+		return 10 * time.Millisecond
+	}
+	return ws.DefaultPollInterval
+}
+
+func (a *app) triggerCmd() *cobra.Command {
+	var wait bool
+	var interval, timeout time.Duration
+	cmd := &cobra.Command{
+		Use:   "trigger PIPELINE",
+		Short: "Start a run of a pipeline now",
+		Long: `trigger starts a run. With --wait it polls the run until it ends: on a terminal a live line shows
+the status, the elapsed time and the run's range; then it prints the result with the record counts.
+
+Exit codes: 0 triggered (with --wait: the run succeeded), 3 the run failed or was stopped, 1 error.`,
+		Example: `  wsync --fake --fake-seed examples/apply/ trigger users-hourly --wait
+  wsync trigger users-hourly`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			c, err := a.client(ctx)
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			tr, err := c.Pipelines.Trigger(ctx, args[0])
+			if errors.Is(err, ws.ErrServer) {
+				return fmt.Errorf("%w\nThe run may have started: check with wsync runs %s before triggering again", err, args[0])
+			}
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(out, "Triggered run %d of pipeline %s.\n", tr.PipelineRunID, args[0])
+			if !wait {
+				return nil
+			}
+			if timeout > 0 {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, timeout)
+				defer cancel()
+			}
+			run, err := a.waitRun(ctx, out, c, args[0], tr.PipelineRunID, a.pollInterval(interval))
+			if err != nil {
+				return err
+			}
+			return a.printResult(out, run)
+		},
+	}
+	cmd.Flags().BoolVar(&wait, "wait", false, "wait for the run to end and print its result")
+	cmd.Flags().DurationVar(&interval, "interval", 0, "poll interval with --wait (default 5s; 10ms with --fake)")
+	cmd.Flags().DurationVar(&timeout, "timeout", 0, "with --wait, give up after this long (exit code 1; the run goes on)")
+	return cmd
+}
+
+// progress draws a live status line on a terminal; elsewhere it prints each new status on its own line.
+type progress struct {
+	w        io.Writer
+	terminal bool
+	last     string
+	drawn    bool
+}
+
+func (p *progress) update(line, status string) {
+	if p.terminal {
+		fmt.Fprint(p.w, "\r\x1b[K"+line)
+		p.drawn = true
+		return
+	}
+	if status != p.last {
+		fmt.Fprintln(p.w, line)
+	}
+	p.last = status
+}
+
+func (p *progress) end() {
+	if p.terminal && p.drawn {
+		fmt.Fprint(p.w, "\r\x1b[K")
+	}
+}
+
+// waitRun polls the run until it is terminal, drawing the progress line.
+func (a *app) waitRun(ctx context.Context, out io.Writer, c *ws.Client, pipeline string, id int64, interval time.Duration) (*ws.Run, error) {
+	started := a.env.now()
+	pr := &progress{w: out, terminal: a.env.StdoutIsTerminal}
+	defer pr.end()
+	for {
+		run, err := c.Runs.Get(ctx, pipeline, id)
+		if err != nil {
+			return nil, fmt.Errorf("reading run %d of pipeline %s: %w", id, pipeline, err)
+		}
+		elapsed := a.env.now().Sub(started).Round(time.Second)
+		line := fit(fmt.Sprintf("run %d %s  %s  range %s", id, run.Status, elapsed, runRange(run)), a.env.Width)
+		pr.update(strings.Replace(line, string(run.Status), a.statusColour(run.Status), 1), string(run.Status))
+		if run.Status.Terminal() {
+			return run, nil
+		}
+		if err := a.env.sleep(ctx, interval); err != nil {
+			return nil, fmt.Errorf("waiting for run %d of pipeline %s (last status %s): %w", id, pipeline, run.Status, err)
+		}
+	}
+}
+
+// fit shortens line to less than width columns (0: no limit), since a line that wraps cannot be redrawn
+// in place.
+func fit(line string, width int) string {
+	if r := []rune(line); width > 1 && len(r) >= width {
+		return string(r[:width-2]) + "…"
+	}
+	return line
+}
+
+func (a *app) statusColour(s ws.RunStatus) string {
+	switch s {
+	case ws.RunSuccess:
+		return a.colour(green, string(s))
+	case ws.RunFailed, ws.RunStopped:
+		return a.colour(red, string(s))
+	default:
+		return a.colour(yellow, string(s))
+	}
+}
+
+// runRange shows [start, end) of a run; an open start is "…".
+func runRange(r *ws.Run) string {
+	start := r.RangeStart.String()
+	if start == "" {
+		start = "…"
+	}
+	return start + " → " + dash(r.RangeEnd.String())
+}
+
+// printResult prints the end of a run; a run that did not succeed is exit code 3.
+func (a *app) printResult(out io.Writer, run *ws.Run) error {
+	fmt.Fprintf(out, "Run %d of pipeline %s: %s\n", run.ID, run.PipelineID, a.statusColour(run.Status))
+	fmt.Fprintf(out, "  range    %s\n", runRange(run))
+	fmt.Fprintf(out, "  records  %d synced, %d failed\n", run.SuccessfulRecords, run.FailedRecords)
+	for _, e := range run.Errors {
+		fmt.Fprintf(out, "  error    %s\n", e.Message)
+	}
+	if run.Status != ws.RunSuccess {
+		return &exitCode{code: exitRunFail}
+	}
+	return nil
+}
+
+func (a *app) runsCmd() *cobra.Command {
+	var since, until, status, format string
+	var limit int
+	cmd := &cobra.Command{
+		Use:   "runs PIPELINE",
+		Short: "List the runs of a pipeline",
+		Long: `runs lists a pipeline's runs in ascending logical date. --since and --until bound the logical
+date (RFC 3339, or a date such as 2025-01-31), --status keeps runs of one status (queued, running,
+retrying, success, failed, stopped), --limit caps how many are printed.`,
+		Example: `  wsync runs users-hourly --since 2025-01-01 --status failed
+  wsync runs users-hourly -o json`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkFormat(format); err != nil {
+				return err
+			}
+			switch ws.RunStatus(status) {
+			case "", ws.RunQueued, ws.RunRunning, ws.RunRetrying, ws.RunSuccess, ws.RunFailed, ws.RunStopped:
+			default:
+				return fmt.Errorf("--status %q: use queued, running, retrying, success, failed or stopped", status)
+			}
+			if limit < 1 {
+				return fmt.Errorf("--limit %d: must be at least 1", limit)
+			}
+			opts := &ws.ListRunsOptions{PageSize: 100}
+			var err error
+			if opts.StartDate, err = parseTime("--since", since); err != nil {
+				return err
+			}
+			if opts.EndDate, err = parseTime("--until", until); err != nil {
+				return err
+			}
+			c, err := a.client(cmd.Context())
+			if err != nil {
+				return err
+			}
+			var runs []*ws.Run
+			for run, err := range c.Runs.All(cmd.Context(), args[0], opts) {
+				if err != nil {
+					return err
+				}
+				if status != "" && string(run.Status) != status {
+					continue
+				}
+				if len(runs) >= limit {
+					break
+				}
+				runs = append(runs, run)
+			}
+			out := cmd.OutOrStdout()
+			if format != "table" {
+				return writeData(out, format, map[string]any{"runs": runs})
+			}
+			rows := make([][]string, 0, len(runs))
+			for _, r := range runs {
+				rows = append(rows, []string{strconv.FormatInt(r.ID, 10), string(r.Type), string(r.Status), r.LogicalDate.String(),
+					runRange(r), strconv.FormatInt(r.SuccessfulRecords, 10), strconv.FormatInt(r.FailedRecords, 10)})
+			}
+			return table(out, []string{"ID", "TYPE", "STATUS", "LOGICAL DATE", "RANGE", "SYNCED", "FAILED"}, rows)
+		},
+	}
+	cmd.Flags().StringVar(&since, "since", "", "first logical date")
+	cmd.Flags().StringVar(&until, "until", "", "last logical date")
+	cmd.Flags().StringVar(&status, "status", "", "only runs of this status")
+	cmd.Flags().IntVar(&limit, "limit", defaultRunLimit, "most runs to print")
+	cmd.Flags().StringVarP(&format, "output", "o", "table", "table, json or yaml")
+	cmd.AddCommand(a.watchCmd())
+	return cmd
+}
+
+func parseTime(flag, s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.Parse("2006-01-02", s); err == nil {
+		return t, nil
+	}
+	ts, err := ws.ParseTimestamp(s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%s: %w", flag, err)
+	}
+	return time.Parse(time.RFC3339Nano, ts.String())
+}
+
+func (a *app) watchCmd() *cobra.Command {
+	var untilIdle bool
+	var interval time.Duration
+	cmd := &cobra.Command{
+		Use:   "watch PIPELINE",
+		Short: "Follow a pipeline's latest run as it changes",
+		Long: `watch polls the pipeline's report and prints a line each time its latest run or that run's
+status changes, until interrupted (Ctrl-C), or with --until-idle until the latest run has ended
+(exit code 3 when it failed or was stopped).`,
+		Example: `  wsync runs watch users-hourly
+  wsync runs watch users-hourly --until-idle`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			c, err := a.client(ctx)
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			last := ""
+			for {
+				rep, err := c.Pipelines.Report(ctx, args[0])
+				if err != nil {
+					if ctx.Err() != nil {
+						return nil
+					}
+					return err
+				}
+				run := rep.LatestPipelineRun
+				if run == nil {
+					if last == "" {
+						fmt.Fprintf(out, "pipeline %s: %s, no runs yet\n", args[0], rep.Status)
+						last = "none"
+					}
+				} else if key := fmt.Sprint(run.ID, run.Status); key != last {
+					last = key
+					fmt.Fprintf(out, "%s  run %d %s %s  range %s  %d synced, %d failed\n", run.LogicalDate, run.ID, run.Type,
+						a.statusColour(run.Status), runRange(run), run.SuccessfulRecords, run.FailedRecords)
+				}
+				if untilIdle && (run == nil || run.Status.Terminal()) && rep.Status != ws.PipelineRunning {
+					if run != nil && run.Status != ws.RunSuccess {
+						return &exitCode{code: exitRunFail}
+					}
+					return nil
+				}
+				if err := a.env.sleep(ctx, a.pollInterval(interval)); err != nil {
+					return nil // interrupted
+				}
+			}
+		},
+	}
+	cmd.Flags().BoolVar(&untilIdle, "until-idle", false, "stop when the latest run has ended")
+	cmd.Flags().DurationVar(&interval, "interval", 0, "poll interval (default 5s; 10ms with --fake)")
+	return cmd
+}
+
+func (a *app) reportCmd() *cobra.Command {
+	var format string
+	cmd := &cobra.Command{
+		Use:   "report PIPELINE",
+		Short: "Show a pipeline's status report",
+		Long: `report shows the pipeline's status, the status of its connection and data model, their errors,
+and its latest run.`,
+		Example: `  wsync report users-hourly
+  wsync report users-hourly -o yaml`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkFormat(format); err != nil {
+				return err
+			}
+			c, err := a.client(cmd.Context())
+			if err != nil {
+				return err
+			}
+			rep, err := c.Pipelines.Report(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			if format != "table" {
+				return writeData(out, format, rep)
+			}
+			rows := [][]string{
+				{"pipeline", rep.PipelineID + "  " + string(rep.Status) + errs(rep.Errors)},
+				{"connection", string(rep.ConnectionStatus) + errs(rep.ConnectionErrors)},
+				{"data model", string(rep.DataModelStatus) + errs(rep.DataModelErrors)},
+			}
+			if id := rep.LatestSuccessfulPipelineRunID; id != nil {
+				rows = append(rows, []string{"last success", "run " + strconv.FormatInt(*id, 10)})
+			}
+			if r := rep.LatestPipelineRun; r != nil {
+				rows = append(rows, []string{"latest run", fmt.Sprintf("%d %s %s, range %s, %d synced, %d failed%s",
+					r.ID, r.Type, a.statusColour(r.Status), runRange(r), r.SuccessfulRecords, r.FailedRecords, errs(r.Errors))})
+			} else {
+				rows = append(rows, []string{"latest run", "none"})
+			}
+			return table(out, []string{"REPORT", ""}, rows)
+		},
+	}
+	cmd.Flags().StringVarP(&format, "output", "o", "table", "table, json or yaml")
+	return cmd
+}
+
+// errs appends error messages to a status.
+func errs(es []ws.ErrorDetail) string {
+	if len(es) == 0 {
+		return ""
+	}
+	ms := make([]string, len(es))
+	for i, e := range es {
+		ms[i] = e.Message
+	}
+	return " (" + strings.Join(ms, "; ") + ")"
+}
+
+func (a *app) completionCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:       "completion bash|zsh|fish",
+		Short:     "Print a shell completion script",
+		ValidArgs: []string{"bash", "zsh", "fish"},
+		Example: `  source <(wsync completion bash)
+  wsync completion zsh > "${fpath[1]}/_wsync"
+  wsync completion fish > ~/.config/fish/completions/wsync.fish`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			root, out := cmd.Root(), cmd.OutOrStdout()
+			switch args[0] {
+			case "bash":
+				return root.GenBashCompletionV2(out, true)
+			case "zsh":
+				return root.GenZshCompletion(out)
+			case "fish":
+				return root.GenFishCompletion(out, true)
+			}
+			return errors.New("completion: use bash, zsh or fish")
+		},
+	}
+}
