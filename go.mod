@@ -1,6 +1,6 @@
 module github.com/wsync-dev/warehousesync
 
-go 1.26.0
+go 1.24.0
 
 require (
 	github.com/getkin/kin-openapi v0.133.0
@@ -11,7 +11,7 @@ require (
 	github.com/stretchr/testify v1.12.1
 	go.uber.org/goleak v1.3.0
 	golang.org/x/oauth2 v0.30.0
-	golang.org/x/term v0.48.0
+	golang.org/x/term v0.38.0
 	modernc.org/sqlite v1.38.2
 	pgregory.net/rapid v1.3.0
 	sigs.k8s.io/yaml v1.6.0
@@ -39,7 +39,7 @@ require (
 	go.yaml.in/yaml/v2 v2.4.2 // indirect
 	go.yaml.in/yaml/v3 v3.0.5 // indirect
 	golang.org/x/exp v0.0.0-20250620022241-b7579e27df2b // indirect
-	golang.org/x/sys v0.50.0 // indirect
+	golang.org/x/sys v0.39.0 // indirect
 	gopkg.in/yaml.v3 v3.0.1 // indirect
 	modernc.org/libc v1.66.7 // indirect
 	modernc.org/mathutil v1.7.1 // indirect
