@@ -53,7 +53,7 @@ func (s *DataModelsService) Create(ctx context.Context, model *DataModel) (*Data
 	if err := validateBody("model", model); err != nil {
 		return nil, err
 	}
-	return call[DataModel](ctx, s.client, http.MethodPost, "data-models", nil, model)
+	return call[DataModel](ctx, s.client, http.MethodPost, "data-models", nil, model.request())
 }
 
 // Update replaces the data model model.ID with model (PUT) and returns the stored data model.
@@ -61,7 +61,7 @@ func (s *DataModelsService) Update(ctx context.Context, model *DataModel) (*Data
 	if err := validateBody("model", model); err != nil {
 		return nil, err
 	}
-	return call[DataModel](ctx, s.client, http.MethodPut, "data-models/"+url.PathEscape(model.ID), nil, model)
+	return call[DataModel](ctx, s.client, http.MethodPut, "data-models/"+url.PathEscape(model.ID), nil, model.request())
 }
 
 // Delete deletes the data model modelID. A data model that a pipeline uses cannot be deleted.

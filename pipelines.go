@@ -134,7 +134,7 @@ func (s *PipelinesService) Create(ctx context.Context, p *Pipeline) (*Pipeline, 
 	if err := validateBody("pipeline", p); err != nil {
 		return nil, err
 	}
-	return call[Pipeline](ctx, s.client, http.MethodPost, "inputs/data-pipelines", nil, p)
+	return call[Pipeline](ctx, s.client, http.MethodPost, "inputs/data-pipelines", nil, p.request())
 }
 
 // Update replaces the pipeline p.ID with p (PUT) and returns the stored pipeline. SyncMode.From cannot
@@ -143,7 +143,7 @@ func (s *PipelinesService) Update(ctx context.Context, p *Pipeline) (*Pipeline, 
 	if err := validateBody("pipeline", p); err != nil {
 		return nil, err
 	}
-	return call[Pipeline](ctx, s.client, http.MethodPut, pipelinePath(p.ID), nil, p)
+	return call[Pipeline](ctx, s.client, http.MethodPut, pipelinePath(p.ID), nil, p.request())
 }
 
 // Delete deletes the pipeline pipelineID.

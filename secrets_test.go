@@ -372,7 +372,7 @@ func TestSecretsConnectionLogging(t *testing.T) {
 				assert.NotContains(t, out.String(), secret, "%s handler, connection %s", name, conn.ID)
 			}
 		}
-		body, err := json.Marshal(conn)
+		body, err := json.Marshal(ws.RequestJSON(conn))
 		require.NoError(t, err)
 		assert.NotContains(t, string(body), ws.MaskedSecret, "%s: the API gets the real secret", conn.ID)
 	}

@@ -161,9 +161,10 @@ func (d *Delay) UnmarshalText(b []byte) error {
 // back unchanged in an update, it means "keep the stored secret".
 const MaskedSecret = "************"
 
-// Secret is a credential inside a connection config. It is sent to the API as it is, but it prints as
-// MaskedSecret with fmt and slog, so logging a Connection never reveals it. Convert it with string(s)
-// when the real value is needed.
+// Secret is a credential inside a connection config. It prints as MaskedSecret with fmt and slog and is
+// encoded as MaskedSecret by json.Marshal, so no output path of any value that holds one (a Connection,
+// a slice or map of them, a struct of the caller's) reveals it. Only the client's own request encoding
+// sends the real value to the API. Convert it with string(s) when the real value is needed.
 type Secret string
 
 // String returns MaskedSecret for any non-empty secret, so %v and %s never print the value.
@@ -179,6 +180,9 @@ func (s Secret) GoString() string { return strconv.Quote(s.String()) }
 
 // LogValue makes slog print MaskedSecret.
 func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
+
+// MarshalJSON encodes s as MaskedSecret (or "" when s is empty), never as its value.
+func (s Secret) MarshalJSON() ([]byte, error) { return json.Marshal(s.String()) }
 
 // IsMasked reports whether s is the mask the API returns instead of the stored value.
 func (s Secret) IsMasked() bool { return s == MaskedSecret }

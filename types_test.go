@@ -205,6 +205,9 @@ func TestSecretNeverPrints(t *testing.T) {
 	}
 	b, err := json.Marshal(cfg)
 	require.NoError(t, err)
+	assert.Contains(t, string(b), `"password":"************"`, "json.Marshal masks")
+	b, err = json.Marshal(revealedConfig(cfg))
+	require.NoError(t, err)
 	assert.Contains(t, string(b), `"password":"hunter2"`, "the API gets the real value")
 	assert.True(t, Secret(MaskedSecret).IsMasked())
 	assert.Equal(t, "", Secret("").String())
