@@ -58,6 +58,7 @@ type Client struct {
 	logger      *slog.Logger
 	userAgent   string
 	now         func() time.Time
+	poll        pollSettings
 
 	// Header values every request shares (len and cap 1: an append copies).
 	jsonHeader []string // application/json
@@ -83,6 +84,7 @@ type settings struct {
 	retry         RetryPolicy
 	logger        *slog.Logger
 	userAgentTail string
+	poll          pollSettings // WithPollInterval, WithPollWait (wait.go)
 }
 
 // authKind says which of the auth options was applied last.
@@ -228,7 +230,7 @@ func newClient(workspaceID string, s *settings) (*Client, error) {
 	// The workspace root as an escaped string: request paths are appended to it as they are.
 	rootURL := strings.TrimRight(root.String(), "/") + "/platform/v2/workspaces/" + url.PathEscape(workspaceID) + "/"
 
-	c := &Client{workspaceID: workspaceID, root: rootURL, logger: s.logger, now: time.Now}
+	c := &Client{workspaceID: workspaceID, root: rootURL, logger: s.logger, now: time.Now, poll: s.poll}
 	c.userAgent = "warehousesync-go/" + Version
 	if tail := strings.TrimSpace(s.userAgentTail); tail != "" {
 		c.userAgent += " " + tail

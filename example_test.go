@@ -223,7 +223,7 @@ func ExamplePipelinesService_Trigger() {
 		log.Fatal(err)
 	}
 	run, err := c.Runs.Wait(ctx, "tickets-pipeline", tr.PipelineRunID,
-		warehousesync.WithPollInterval(time.Millisecond)) // default: every 5 s
+		warehousesync.PollEvery(time.Millisecond)) // default: every 5 s
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -273,7 +273,7 @@ func ExampleRunsService_Wait() {
 
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute) // bounds the wait
 	defer cancel()
-	run, err := c.Runs.Wait(ctx, "tickets-pipeline", 7, warehousesync.WithPollInterval(time.Millisecond))
+	run, err := c.Runs.Wait(ctx, "tickets-pipeline", 7, warehousesync.PollEvery(time.Millisecond))
 	if err != nil {
 		log.Fatal(err)
 	}

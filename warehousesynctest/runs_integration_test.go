@@ -215,7 +215,7 @@ func TestRunsWaitWithAutoAdvance(t *testing.T) {
 
 	require.NoError(t, srv.FailNextRuns("p", 1, "warehouse busy"))
 	id = mustTrigger(t, c, "p")
-	run, err = c.Runs.Wait(ctx, "p", id, ws.WithPollInterval(time.Millisecond))
+	run, err = c.Runs.Wait(ctx, "p", id, ws.PollEvery(time.Millisecond))
 	require.NoError(t, err)
 	assert.Equal(t, ws.RunSuccess, run.Status)
 	assert.Empty(t, run.Errors, "a run that succeeds after a retry has no errors")
