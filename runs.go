@@ -49,13 +49,13 @@ func (r *Run) UnmarshalJSON(b []byte) error {
 
 // RunPage is one page of a pipeline's runs, in ascending logical date, then id.
 type RunPage struct {
-	Items           []Run `json:"items"`
-	CurrentPage     int   `json:"current_page"`
-	PageSize        int   `json:"page_size"`
-	TotalPages      int   `json:"total_pages"`
-	TotalItems      int   `json:"total_items"`
-	HasPreviousPage bool  `json:"has_previous_page"`
-	HasNextPage     bool  `json:"has_next_page"`
+	Items           []*Run `json:"items"`
+	CurrentPage     int    `json:"current_page"`
+	PageSize        int    `json:"page_size"`
+	TotalPages      int    `json:"total_pages"`
+	TotalItems      int    `json:"total_items"`
+	HasPreviousPage bool   `json:"has_previous_page"`
+	HasNextPage     bool   `json:"has_next_page"`
 }
 
 // ListRunsOptions selects a page of runs. The zero value asks for the first page of the default size.
@@ -124,8 +124,11 @@ func (s *RunsService) All(ctx context.Context, pipelineID string, opts *ListRuns
 			if current <= seen {
 				return // the same page again (or an earlier one): stop rather than loop
 			}
-			for i := range page.Items {
-				if !yield(&page.Items[i], nil) {
+			for _, run := range page.Items {
+				if run == nil {
+					continue // a null item: nothing to yield
+				}
+				if !yield(run, nil) {
 					return
 				}
 			}

@@ -56,7 +56,7 @@ func TestRunsList(t *testing.T) {
 	})
 	require.NoError(t, err)
 	assert.Equal(t, &ws.RunPage{
-		Items:       []ws.Run{referenceRun(t, 251), referenceRun(t, 252)},
+		Items:       []*ws.Run{ptr(referenceRun(t, 251)), ptr(referenceRun(t, 252))},
 		CurrentPage: 1, PageSize: 50, TotalPages: 1, TotalItems: 1,
 	}, page)
 }
@@ -358,3 +358,6 @@ func TestRunsWaitRejectsANilContextAndOption(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, ws.RunSuccess, run.Status)
 }
+
+// ptr returns a pointer to a copy of v.
+func ptr[T any](v T) *T { return &v }

@@ -500,7 +500,9 @@ func TestListRunsPaging(t *testing.T) {
 			require.Equal(t, 30, p.TotalItems)
 			require.Equal(t, (30+size-1)/size, p.TotalPages)
 			require.Equal(t, page > 1, p.HasPreviousPage)
-			got = append(got, p.Items...)
+			for _, r := range p.Items {
+				got = append(got, *r)
+			}
 			if !p.HasNextPage {
 				break
 			}
