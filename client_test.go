@@ -78,7 +78,7 @@ func TestLastAuthOptionWins(t *testing.T) {
 		assert.Equal(t, "Bearer second", r.Header.Get("Authorization"))
 		writeJSON(w, http.StatusOK, `[]`)
 	})
-	_, err := c.DataModels.List(context.Background())
+	_, err := c.DataModels.List(context.Background(), nil)
 	require.NoError(t, err)
 }
 
@@ -93,7 +93,7 @@ func TestUserAgent(t *testing.T) {
 			assert.Equal(t, want, r.Header.Get("User-Agent"))
 			writeJSON(w, http.StatusOK, `[]`)
 		})
-		_, err := c.DataModels.List(context.Background())
+		_, err := c.DataModels.List(context.Background(), nil)
 		require.NoError(t, err)
 	}
 }
@@ -107,7 +107,7 @@ func TestWithHTTPClient(t *testing.T) {
 	})}
 	c, mux := setup(t, ws.WithHTTPClient(hc))
 	mux.HandleFunc("/data-models", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, http.StatusOK, `[]`) })
-	_, err := c.DataModels.List(context.Background())
+	_, err := c.DataModels.List(context.Background(), nil)
 	require.NoError(t, err)
 	assert.EqualValues(t, 1, seen.Load())
 }
@@ -213,7 +213,7 @@ func TestNewClientFromEnv(t *testing.T) {
 	c, err := ws.NewClientFromEnv()
 	require.NoError(t, err)
 	assert.Equal(t, "env-ws", c.WorkspaceID())
-	_, err = c.DataModels.List(context.Background())
+	_, err = c.DataModels.List(context.Background(), nil)
 	require.NoError(t, err)
 	assert.Equal(t, "/from-env/platform/v2/workspaces/env-ws/data-models", sawPath)
 	require.Len(t, tokens.bodies, 1)
@@ -258,17 +258,17 @@ func TestRequestContext(t *testing.T) {
 	c, mux := setup(t, ws.WithHTTPClient(hc))
 	mux.HandleFunc("/data-models", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, http.StatusOK, `[]`) })
 
-	_, err := c.DataModels.List(context.WithValue(context.Background(), ctxKey{}, "caller's value"))
+	_, err := c.DataModels.List(context.WithValue(context.Background(), ctxKey{}, "caller's value"), nil)
 	require.NoError(t, err)
 	assert.Equal(t, "caller's value", seen.Load())
 
 	canceled, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err = c.DataModels.List(canceled)
+	_, err = c.DataModels.List(canceled, nil)
 	require.ErrorIs(t, err, context.Canceled)
 
 	var nilCtx context.Context
-	_, err = c.DataModels.List(nilCtx)
+	_, err = c.DataModels.List(nilCtx, nil)
 	var ve *ws.ValidationError
 	require.ErrorAs(t, err, &ve)
 	assert.Equal(t, "ctx", ve.Field)

@@ -30,9 +30,13 @@ type DataModelConfig struct {
 // DataModelsService manages the workspace's data models (/data-models).
 type DataModelsService service
 
-// List returns the workspace's data models.
-func (s *DataModelsService) List(ctx context.Context) ([]*DataModel, error) {
-	models, err := call[[]*DataModel](ctx, s.client, http.MethodGet, "data-models", nil, nil)
+// ListDataModelsOptions filters DataModels.List. The API has no filter for data models yet: the type
+// exists so that one can be added without changing List's signature.
+type ListDataModelsOptions struct{}
+
+// List returns the workspace's data models; opts may be nil.
+func (s *DataModelsService) List(ctx context.Context, opts *ListDataModelsOptions) ([]*DataModel, error) {
+	models, err := call[[]*DataModel](ctx, s.client, http.MethodGet, "data-models", opts, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -23,7 +23,7 @@ func TestDataModelsList(t *testing.T) {
 		testNoBody(t, r)
 		writeJSON(w, http.StatusOK, reference(t, "datamodels-list-response"))
 	})
-	models, err := c.DataModels.List(context.Background())
+	models, err := c.DataModels.List(context.Background(), nil)
 	require.NoError(t, err)
 	at := ts(t, "2023-10-24T21:05:19.281Z")
 	assert.Equal(t, []*ws.DataModel{{

@@ -60,7 +60,7 @@ func leakWorkout(t *testing.T, srv *warehousesynctest.Server, c *ws.Client) {
 		Latency: time.Minute, Times: 1}))
 	short, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
 	defer cancel()
-	_, err = c.DataModels.List(short)
+	_, err = c.DataModels.List(short, nil)
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 }
 

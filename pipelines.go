@@ -112,9 +112,13 @@ func (r *Report) UnmarshalJSON(b []byte) error {
 // status reports.
 type PipelinesService service
 
-// List returns the workspace's pipelines.
-func (s *PipelinesService) List(ctx context.Context) ([]*Pipeline, error) {
-	pipelines, err := call[[]*Pipeline](ctx, s.client, http.MethodGet, "inputs/data-pipelines", nil, nil)
+// ListPipelinesOptions filters Pipelines.List. The API has no filter for pipelines yet: the type exists
+// so that one can be added without changing List's signature.
+type ListPipelinesOptions struct{}
+
+// List returns the workspace's pipelines; opts may be nil.
+func (s *PipelinesService) List(ctx context.Context, opts *ListPipelinesOptions) ([]*Pipeline, error) {
+	pipelines, err := call[[]*Pipeline](ctx, s.client, http.MethodGet, "inputs/data-pipelines", opts, nil)
 	if err != nil {
 		return nil, err
 	}

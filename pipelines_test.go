@@ -49,7 +49,7 @@ func TestPipelinesList(t *testing.T) {
 		testNoBody(t, r)
 		writeJSON(w, http.StatusOK, reference(t, "pipelines-list-response"))
 	})
-	got, err := c.Pipelines.List(context.Background())
+	got, err := c.Pipelines.List(context.Background(), nil)
 	require.NoError(t, err)
 	assert.Equal(t, []*ws.Pipeline{listedPipeline(t, "1"), listedPipeline(t, "2")}, got)
 }

@@ -1,0 +1,34 @@
+package warehousesync_test
+
+import (
+	"context"
+	"net/http"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	ws "github.com/wsync-dev/warehousesync"
+)
+
+// TestListsTakeOptions checks that the lists without a filter yet take an options pointer, nil or not,
+// and send no query for it.
+func TestListsTakeOptions(t *testing.T) {
+	t.Parallel()
+	c, mux := setup(t)
+	for _, path := range []string{"/data-models", "/inputs/data-pipelines"} {
+		mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
+			testQuery(t, r, nil)
+			writeJSON(w, http.StatusOK, `[{"id":"x"}]`)
+		})
+	}
+	ctx := context.Background()
+	models, err := c.DataModels.List(ctx, &ws.ListDataModelsOptions{})
+	require.NoError(t, err)
+	assert.Len(t, models, 1)
+	pipes, err := c.Pipelines.List(ctx, &ws.ListPipelinesOptions{})
+	require.NoError(t, err)
+	assert.Len(t, pipes, 1)
+	_, err = c.Pipelines.List(ctx, nil)
+	require.NoError(t, err)
+}
