@@ -20,7 +20,8 @@ func TestNewClientDefaults(t *testing.T) {
 	c, err := ws.NewClient("12345", ws.WithBearerToken("t"))
 	require.NoError(t, err)
 	assert.Equal(t, "12345", c.WorkspaceID())
-	assert.Equal(t, "https://api.mparticle.com/platform/v2/workspaces/12345/", c.BaseURL())
+	assert.Equal(t, "https://api.mparticle.com/platform/v2/workspaces/12345/", c.WorkspaceURL())
+	assert.Equal(t, ws.DefaultBaseURL, c.BaseURL())
 	assert.NotNil(t, c.Connections)
 	assert.NotNil(t, c.DataModels)
 	assert.NotNil(t, c.Pipelines)
@@ -38,7 +39,7 @@ func TestNewClientBaseURL(t *testing.T) {
 	} {
 		c, err := ws.NewClient("w", ws.WithBearerToken("t"), ws.WithBaseURL(base))
 		require.NoError(t, err, base)
-		assert.Equal(t, want, c.BaseURL(), base)
+		assert.Equal(t, want, c.WorkspaceURL(), base)
 	}
 }
 
@@ -223,7 +224,7 @@ func TestNewClientFromEnv(t *testing.T) {
 	// Options override the environment.
 	c, err = ws.NewClientFromEnv(ws.WithBaseURL("https://override.example.com"))
 	require.NoError(t, err)
-	assert.Equal(t, "https://override.example.com/platform/v2/workspaces/env-ws/", c.BaseURL())
+	assert.Equal(t, "https://override.example.com/platform/v2/workspaces/env-ws/", c.WorkspaceURL())
 
 	// Missing variables are named.
 	for _, name := range []string{ws.EnvClientSecret, ws.EnvClientID, ws.EnvWorkspaceID} {

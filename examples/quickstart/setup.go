@@ -126,7 +126,7 @@ func newRealStory(out io.Writer, env func(string) string) (*story, func(), error
 	}
 	prefix := realPrefix + hex.EncodeToString(random) + "-"
 	fmt.Fprintf(out, "Running against the real API at %s; every resource id starts with %s and is deleted at the end\n",
-		c.BaseURL(), prefix)
+		c.WorkspaceURL(), prefix)
 	s := &story{
 		out:    out,
 		c:      c,
