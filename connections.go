@@ -31,6 +31,30 @@ type Connection struct {
 	LastModifiedBy  string           `json:"last_modified_by,omitempty"` // read-only
 }
 
+// Snowflake returns c's config as a *SnowflakeConfig, and whether it is one.
+func (c *Connection) Snowflake() (*SnowflakeConfig, bool) { return configAs[*SnowflakeConfig](c) }
+
+// BigQuery returns c's config as a *BigQueryConfig, and whether it is one.
+func (c *Connection) BigQuery() (*BigQueryConfig, bool) { return configAs[*BigQueryConfig](c) }
+
+// Redshift returns c's config as a *RedshiftConfig, and whether it is one.
+func (c *Connection) Redshift() (*RedshiftConfig, bool) { return configAs[*RedshiftConfig](c) }
+
+// Databricks returns c's config as a *DatabricksConfig, and whether it is one.
+func (c *Connection) Databricks() (*DatabricksConfig, bool) { return configAs[*DatabricksConfig](c) }
+
+// configAs returns c's config as a T when it is a non-nil T.
+func configAs[T interface {
+	*SnowflakeConfig | *BigQueryConfig | *RedshiftConfig | *DatabricksConfig
+	ConnectionConfig
+}](c *Connection) (T, bool) {
+	if c == nil {
+		return nil, false
+	}
+	cfg, ok := c.Config.(T)
+	return cfg, ok && cfg != nil
+}
+
 // ConnectionConfig is the warehouse-specific part of a Connection.
 type ConnectionConfig interface {
 	// ServiceProvider is the warehouse this config is for.

@@ -135,7 +135,7 @@ func (s *PipelinesService) Get(ctx context.Context, pipelineID string) (*Pipelin
 
 // Create creates p (POST) and returns the stored pipeline. Its connection and data model must exist.
 func (s *PipelinesService) Create(ctx context.Context, p *Pipeline) (*Pipeline, error) {
-	if err := validateBody("pipeline", p); err != nil {
+	if err := validatePipeline(p); err != nil {
 		return nil, err
 	}
 	return call[Pipeline](ctx, s.client, http.MethodPost, "inputs/data-pipelines", nil, p.request())
@@ -144,7 +144,7 @@ func (s *PipelinesService) Create(ctx context.Context, p *Pipeline) (*Pipeline, 
 // Update replaces the pipeline p.ID with p (PUT) and returns the stored pipeline. SyncMode.From cannot
 // change. An update clears a fault of the pipeline.
 func (s *PipelinesService) Update(ctx context.Context, p *Pipeline) (*Pipeline, error) {
-	if err := validateBody("pipeline", p); err != nil {
+	if err := validatePipeline(p); err != nil {
 		return nil, err
 	}
 	return call[Pipeline](ctx, s.client, http.MethodPut, pipelinePath(p.ID), nil, p.request())
@@ -185,6 +185,15 @@ type triggerRequest struct {
 
 // pipelinePath is the path of one pipeline; id must be valid.
 func pipelinePath(id string) string { return "inputs/data-pipelines/" + url.PathEscape(id) }
+
+// validatePipeline checks a pipeline about to be sent: not nil, a valid ID, and a valid delay (one built
+// with a constructor such as Minutes may be negative or too long).
+func validatePipeline(p *Pipeline) error {
+	if err := validateBody("pipeline", p); err != nil {
+		return err
+	}
+	return p.Schedule.Delay.validate("pipeline.Schedule.Delay")
+}
 
 // identity returns p's ID and whether p is not nil, for validateBody.
 func (p *Pipeline) identity() (string, bool) {
