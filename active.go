@@ -82,20 +82,28 @@ func (s *PipelinesService) WaitIdle(ctx context.Context, pipelineID string, opts
 	var last *Report
 	for {
 		if ctx.Err() != nil {
-			return last, waitFailed(what, nil, ctx.Err())
+			return last, waitFailed(what, reportStatus(last), ctx.Err())
 		}
 		rep, err := s.Report(ctx, pipelineID)
 		if err != nil {
 			if ctx.Err() != nil {
 				err = ctx.Err()
 			}
-			return last, waitFailed(what, nil, err)
+			return last, waitFailed(what, reportStatus(last), err)
 		}
 		if last = rep; rep.Status != PipelineRunning {
 			return rep, nil
 		}
 		if err := poll.pause(ctx); err != nil {
-			return last, waitFailed(what, nil, err)
+			return last, waitFailed(what, reportStatus(last), err)
 		}
 	}
+}
+
+// reportStatus is last's status, or "" for nil.
+func reportStatus(last *Report) string {
+	if last == nil {
+		return ""
+	}
+	return string(last.Status)
 }

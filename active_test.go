@@ -153,7 +153,7 @@ func TestPipelinesWaitIdle(t *testing.T) {
 	})
 	rep, err = c.Pipelines.WaitIdle(context.Background(), "p", ws.PollEvery(time.Second))
 	require.ErrorIs(t, err, ws.ErrNoProgress)
-	assert.Contains(t, err.Error(), "waiting for pipeline p to be idle")
+	assert.Contains(t, err.Error(), "waiting for pipeline p to be idle (last status running)")
 	require.NotNil(t, rep)
 	assert.Equal(t, ws.PipelineRunning, rep.Status)
 

@@ -1,7 +1,7 @@
 package warehousesync
 
-// RequestJSON encodes v as the client sends it in a create or update: through the request form of a
-// *Connection, *DataModel or *Pipeline, with secrets in clear; any other value as json.Marshal does.
+// RequestJSON returns what the client encodes for v in a create or update: the request form of a
+// *Connection, *DataModel or *Pipeline (parameters only, secrets in clear); any other value as it is.
 func RequestJSON(v any) any {
 	switch v := v.(type) {
 	case *Connection:

@@ -159,12 +159,12 @@ func (s *RunsService) Wait(ctx context.Context, pipelineID string, runID int64, 
 	var last *Run
 	for {
 		if ctx.Err() != nil {
-			return last, waitFailed(what, last, ctx.Err())
+			return last, waitFailed(what, runStatus(last), ctx.Err())
 		}
 		run, err := s.Get(ctx, pipelineID, runID)
 		if err != nil {
 			if ctx.Err() != nil {
-				return last, waitFailed(what, last, ctx.Err())
+				return last, waitFailed(what, runStatus(last), ctx.Err())
 			}
 			return last, fmt.Errorf("waiting for %s: %w", what, err)
 		}
@@ -172,9 +172,17 @@ func (s *RunsService) Wait(ctx context.Context, pipelineID string, runID int64, 
 			return run, nil
 		}
 		if err := poll.pause(ctx); err != nil {
-			return last, waitFailed(what, last, err)
+			return last, waitFailed(what, runStatus(last), err)
 		}
 	}
+}
+
+// runStatus is last's status, or "" for nil.
+func runStatus(last *Run) string {
+	if last == nil {
+		return ""
+	}
+	return string(last.Status)
 }
 
 // query returns the options as sent: nil for nil options, dates in UTC.

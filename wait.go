@@ -109,10 +109,10 @@ func (p *poller) stop() {
 }
 
 // waitFailed is the error of a wait that ended before its goal: err is ctx's error, a read's error or
-// the pause function's.
-func waitFailed(what string, last *Run, err error) error {
-	if last == nil {
+// the pause function's; status is the last status read ("" when none was).
+func waitFailed(what, status string, err error) error {
+	if status == "" {
 		return fmt.Errorf("waiting for %s: %w", what, err)
 	}
-	return fmt.Errorf("waiting for %s (last status %s): %w", what, last.Status, err)
+	return fmt.Errorf("waiting for %s (last status %s): %w", what, status, err)
 }
