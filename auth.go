@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"golang.org/x/oauth2"
+
+	"github.com/wsync-dev/warehousesync/internal/oauthwire"
 )
 
 // The defaults of the client-credentials flow.
@@ -46,42 +48,15 @@ type clientCredentials struct {
 	now          func() time.Time
 }
 
-// TokenRequest is the documented JSON body of a client-credentials token request (POST /oauth/token).
-// The client sends it for WithClientCredentials; the fake server (warehousesynctest) reads it.
-type TokenRequest struct {
-	ClientID     string `json:"client_id"`
-	ClientSecret Secret `json:"client_secret"` // prints masked
-	Audience     string `json:"audience"`
-	GrantType    string `json:"grant_type"` // "client_credentials"
-}
-
-// TokenResponse is the body of a successful token response. ExpiresIn, in seconds, decodes from a
-// number or a string.
-type TokenResponse struct {
-	AccessToken string `json:"access_token"`
-	ExpiresIn   int64  `json:"expires_in"`
-	TokenType   string `json:"token_type"` // "Bearer"
-}
-
-// UnmarshalJSON decodes r, accepting expires_in as a number or a string.
-func (r *TokenResponse) UnmarshalJSON(b []byte) error {
-	type plain TokenResponse
-	aux := struct {
-		*plain
-		ExpiresIn *flexInt64 `json:"expires_in"`
-	}{plain: (*plain)(r), ExpiresIn: (*flexInt64)(&r.ExpiresIn)}
-	return json.Unmarshal(b, &aux)
-}
-
 // Token fetches a new access token.
 func (cc *clientCredentials) Token() (*oauth2.Token, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), tokenTimeout)
 	defer cancel()
-	body, err := json.Marshal(TokenRequest{
+	body, err := json.Marshal(oauthwire.TokenRequest{
 		ClientID:     cc.clientID,
-		ClientSecret: Secret(cc.clientSecret),
+		ClientSecret: cc.clientSecret,
 		Audience:     cc.audience,
-		GrantType:    "client_credentials",
+		GrantType:    oauthwire.GrantClientCredentials,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("fetching access token: %w", err)
@@ -104,7 +79,7 @@ func (cc *clientCredentials) Token() (*oauth2.Token, error) {
 		cc.redact(apiErr)
 		return nil, fmt.Errorf("fetching access token: %w", apiErr)
 	}
-	var tr TokenResponse
+	var tr oauthwire.TokenResponse
 	if err := json.NewDecoder(io.LimitReader(resp.Body, maxTokenResponse)).Decode(&tr); err != nil {
 		return nil, fmt.Errorf("fetching access token: decoding response: %w", err)
 	}

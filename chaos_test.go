@@ -553,7 +553,7 @@ func (w *chaosWorker) opModelList() chaosOp {
 	op := chaosOp{name: "list data models", method: http.MethodGet, path: "/data-models",
 		natural: http.StatusOK, repeat: http.StatusOK}
 	op.do = func(ctx context.Context) error {
-		got, err := w.c.DataModels.List(ctx)
+		got, err := w.c.DataModels.List(ctx, nil)
 		if err == nil {
 			names := map[string]string{}
 			for _, m := range got {
@@ -680,7 +680,7 @@ func (w *chaosWorker) opPipeList() chaosOp {
 	op := chaosOp{name: "list pipelines", method: http.MethodGet, path: "/inputs/data-pipelines",
 		natural: http.StatusOK, repeat: http.StatusOK}
 	op.do = func(ctx context.Context) error {
-		got, err := w.c.Pipelines.List(ctx)
+		got, err := w.c.Pipelines.List(ctx, nil)
 		if err == nil {
 			names := map[string]string{}
 			for _, p := range got {
@@ -859,14 +859,14 @@ func (w *chaosWorker) checkFinal() {
 		gotConns[c.ID] = c.Name
 	}
 	assert.Equal(t, w.m.conns, gotConns, "connections")
-	models, err := w.c.DataModels.List(ctx)
+	models, err := w.c.DataModels.List(ctx, nil)
 	require.NoError(t, err)
 	gotModels := map[string]string{}
 	for _, m := range models {
 		gotModels[m.ID] = m.Name
 	}
 	assert.Equal(t, w.m.models, gotModels, "data models")
-	pipes, err := w.c.Pipelines.List(ctx)
+	pipes, err := w.c.Pipelines.List(ctx, nil)
 	require.NoError(t, err)
 	require.Len(t, pipes, len(w.m.pipes), "pipelines")
 	seen := map[int64]string{}

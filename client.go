@@ -53,11 +53,13 @@ type Client struct {
 	common      service // the one value all services point into
 	workspaceID string
 	root        string // escaped; ends in /platform/v2/workspaces/{id}/
+	baseURL     string // WithBaseURL's value, without user info and trailing slash
 	rc          *retryablehttp.Client
 	tokens      *tokens // nil: no Authorization header
 	logger      *slog.Logger
 	userAgent   string
 	now         func() time.Time
+	poll        pollSettings
 
 	// Header values every request shares (len and cap 1: an append copies).
 	jsonHeader []string // application/json
@@ -83,6 +85,7 @@ type settings struct {
 	retry         RetryPolicy
 	logger        *slog.Logger
 	userAgentTail string
+	poll          pollSettings // WithPollInterval, WithPollWait (wait.go)
 }
 
 // authKind says which of the auth options was applied last.
@@ -228,7 +231,7 @@ func newClient(workspaceID string, s *settings) (*Client, error) {
 	// The workspace root as an escaped string: request paths are appended to it as they are.
 	rootURL := strings.TrimRight(root.String(), "/") + "/platform/v2/workspaces/" + url.PathEscape(workspaceID) + "/"
 
-	c := &Client{workspaceID: workspaceID, root: rootURL, logger: s.logger, now: time.Now}
+	c := &Client{workspaceID: workspaceID, root: rootURL, baseURL: redactedURL(root), logger: s.logger, now: time.Now, poll: s.poll}
 	c.userAgent = "warehousesync-go/" + Version
 	if tail := strings.TrimSpace(s.userAgentTail); tail != "" {
 		c.userAgent += " " + tail
@@ -324,9 +327,13 @@ func (c *Client) WorkspaceID() string { return c.workspaceID }
 // or the one given with WithHTTPClient), as http.Client.CloseIdleConnections does. The client stays usable.
 func (c *Client) CloseIdleConnections() { c.rc.HTTPClient.CloseIdleConnections() }
 
-// BaseURL returns the workspace root the client sends requests to, for example
+// BaseURL returns the API's address as WithBaseURL gave it (DefaultBaseURL by default), without user
+// info or a trailing slash, for example "https://proxy.example.com/mparticle".
+func (c *Client) BaseURL() string { return c.baseURL }
+
+// WorkspaceURL returns the workspace root the client sends requests to, for example
 // "https://api.mparticle.com/platform/v2/workspaces/123/".
-func (c *Client) BaseURL() string {
+func (c *Client) WorkspaceURL() string {
 	u, err := url.Parse(c.root)
 	if err != nil {
 		return ""

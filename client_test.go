@@ -20,7 +20,8 @@ func TestNewClientDefaults(t *testing.T) {
 	c, err := ws.NewClient("12345", ws.WithBearerToken("t"))
 	require.NoError(t, err)
 	assert.Equal(t, "12345", c.WorkspaceID())
-	assert.Equal(t, "https://api.mparticle.com/platform/v2/workspaces/12345/", c.BaseURL())
+	assert.Equal(t, "https://api.mparticle.com/platform/v2/workspaces/12345/", c.WorkspaceURL())
+	assert.Equal(t, ws.DefaultBaseURL, c.BaseURL())
 	assert.NotNil(t, c.Connections)
 	assert.NotNil(t, c.DataModels)
 	assert.NotNil(t, c.Pipelines)
@@ -38,7 +39,7 @@ func TestNewClientBaseURL(t *testing.T) {
 	} {
 		c, err := ws.NewClient("w", ws.WithBearerToken("t"), ws.WithBaseURL(base))
 		require.NoError(t, err, base)
-		assert.Equal(t, want, c.BaseURL(), base)
+		assert.Equal(t, want, c.WorkspaceURL(), base)
 	}
 }
 
@@ -78,7 +79,7 @@ func TestLastAuthOptionWins(t *testing.T) {
 		assert.Equal(t, "Bearer second", r.Header.Get("Authorization"))
 		writeJSON(w, http.StatusOK, `[]`)
 	})
-	_, err := c.DataModels.List(context.Background())
+	_, err := c.DataModels.List(context.Background(), nil)
 	require.NoError(t, err)
 }
 
@@ -93,7 +94,7 @@ func TestUserAgent(t *testing.T) {
 			assert.Equal(t, want, r.Header.Get("User-Agent"))
 			writeJSON(w, http.StatusOK, `[]`)
 		})
-		_, err := c.DataModels.List(context.Background())
+		_, err := c.DataModels.List(context.Background(), nil)
 		require.NoError(t, err)
 	}
 }
@@ -107,7 +108,7 @@ func TestWithHTTPClient(t *testing.T) {
 	})}
 	c, mux := setup(t, ws.WithHTTPClient(hc))
 	mux.HandleFunc("/data-models", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, http.StatusOK, `[]`) })
-	_, err := c.DataModels.List(context.Background())
+	_, err := c.DataModels.List(context.Background(), nil)
 	require.NoError(t, err)
 	assert.EqualValues(t, 1, seen.Load())
 }
@@ -213,7 +214,7 @@ func TestNewClientFromEnv(t *testing.T) {
 	c, err := ws.NewClientFromEnv()
 	require.NoError(t, err)
 	assert.Equal(t, "env-ws", c.WorkspaceID())
-	_, err = c.DataModels.List(context.Background())
+	_, err = c.DataModels.List(context.Background(), nil)
 	require.NoError(t, err)
 	assert.Equal(t, "/from-env/platform/v2/workspaces/env-ws/data-models", sawPath)
 	require.Len(t, tokens.bodies, 1)
@@ -223,7 +224,7 @@ func TestNewClientFromEnv(t *testing.T) {
 	// Options override the environment.
 	c, err = ws.NewClientFromEnv(ws.WithBaseURL("https://override.example.com"))
 	require.NoError(t, err)
-	assert.Equal(t, "https://override.example.com/platform/v2/workspaces/env-ws/", c.BaseURL())
+	assert.Equal(t, "https://override.example.com/platform/v2/workspaces/env-ws/", c.WorkspaceURL())
 
 	// Missing variables are named.
 	for _, name := range []string{ws.EnvClientSecret, ws.EnvClientID, ws.EnvWorkspaceID} {
@@ -258,17 +259,17 @@ func TestRequestContext(t *testing.T) {
 	c, mux := setup(t, ws.WithHTTPClient(hc))
 	mux.HandleFunc("/data-models", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, http.StatusOK, `[]`) })
 
-	_, err := c.DataModels.List(context.WithValue(context.Background(), ctxKey{}, "caller's value"))
+	_, err := c.DataModels.List(context.WithValue(context.Background(), ctxKey{}, "caller's value"), nil)
 	require.NoError(t, err)
 	assert.Equal(t, "caller's value", seen.Load())
 
 	canceled, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err = c.DataModels.List(canceled)
+	_, err = c.DataModels.List(canceled, nil)
 	require.ErrorIs(t, err, context.Canceled)
 
 	var nilCtx context.Context
-	_, err = c.DataModels.List(nilCtx)
+	_, err = c.DataModels.List(nilCtx, nil)
 	var ve *ws.ValidationError
 	require.ErrorAs(t, err, &ve)
 	assert.Equal(t, "ctx", ve.Field)

@@ -8,10 +8,11 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strconv"
+	"strings"
 )
 
-// Connection is where a warehouse is and how to log in to it.
+// Connection is where a warehouse is and how to log in to it. It prints (fmt, slog, json.Marshal) with
+// every secret masked.
 //
 // Config holds the warehouse-specific settings: a *SnowflakeConfig, *BigQueryConfig, *RedshiftConfig or
 // *DatabricksConfig, or a *RawConfig for a provider this version does not know. When ServiceProvider is
@@ -28,6 +29,30 @@ type Connection struct {
 	CreatedBy       string           `json:"created_by,omitempty"`       // read-only
 	LastModifiedOn  Timestamp        `json:"last_modified_on"`           // read-only; null until the first update
 	LastModifiedBy  string           `json:"last_modified_by,omitempty"` // read-only
+}
+
+// Snowflake returns c's config as a *SnowflakeConfig, and whether it is one.
+func (c *Connection) Snowflake() (*SnowflakeConfig, bool) { return configAs[*SnowflakeConfig](c) }
+
+// BigQuery returns c's config as a *BigQueryConfig, and whether it is one.
+func (c *Connection) BigQuery() (*BigQueryConfig, bool) { return configAs[*BigQueryConfig](c) }
+
+// Redshift returns c's config as a *RedshiftConfig, and whether it is one.
+func (c *Connection) Redshift() (*RedshiftConfig, bool) { return configAs[*RedshiftConfig](c) }
+
+// Databricks returns c's config as a *DatabricksConfig, and whether it is one.
+func (c *Connection) Databricks() (*DatabricksConfig, bool) { return configAs[*DatabricksConfig](c) }
+
+// configAs returns c's config as a T when it is a non-nil T.
+func configAs[T interface {
+	*SnowflakeConfig | *BigQueryConfig | *RedshiftConfig | *DatabricksConfig
+	ConnectionConfig
+}](c *Connection) (T, bool) {
+	if c == nil {
+		return nil, false
+	}
+	cfg, ok := c.Config.(T)
+	return cfg, ok && cfg != nil
 }
 
 // ConnectionConfig is the warehouse-specific part of a Connection.
@@ -90,7 +115,9 @@ type DatabricksConfig struct {
 func (*DatabricksConfig) ServiceProvider() ServiceProvider { return ProviderDatabricks }
 
 // RawConfig keeps the config of a provider this version does not know, byte for byte, so a connection
-// read from a newer API can be written back unchanged.
+// read from a newer API can be written back unchanged. The client cannot know which of its fields are
+// secrets: it treats every key containing password, secret, key, token or credential (in any case) as
+// one, and masks its value in JSON output.
 type RawConfig struct {
 	Provider ServiceProvider
 	JSON     json.RawMessage
@@ -99,86 +126,114 @@ type RawConfig struct {
 // ServiceProvider returns the provider the config came with.
 func (c *RawConfig) ServiceProvider() ServiceProvider { return c.Provider }
 
-// MarshalJSON writes the kept bytes (null when there are none).
+// MarshalJSON writes the kept bytes (null when there are none) with the value of every key that names a
+// secret (see RawConfig) replaced by MaskedSecret, so that json.Marshal never reveals one. Bytes that do
+// not parse as JSON are written as String's summary. The client itself sends the kept bytes unchanged.
 func (c *RawConfig) MarshalJSON() ([]byte, error) {
 	if len(c.JSON) == 0 {
 		return []byte("null"), nil
 	}
-	return c.JSON, nil
+	var v any
+	dec := json.NewDecoder(bytes.NewReader(c.JSON))
+	dec.UseNumber()
+	if err := dec.Decode(&v); err != nil || dec.More() {
+		return json.Marshal(c.String())
+	}
+	if !maskSecretKeys(v) {
+		return c.JSON, nil
+	}
+	return json.Marshal(v)
 }
+
+// maskSecretKeys replaces, in a decoded JSON value, the value of every key that names a secret by
+// MaskedSecret, and reports whether it replaced any.
+func maskSecretKeys(v any) bool {
+	masked := false
+	switch v := v.(type) {
+	case map[string]any:
+		for k, e := range v {
+			if e != nil && isSecretKey(k) {
+				v[k], masked = MaskedSecret, true
+			} else if maskSecretKeys(e) {
+				masked = true
+			}
+		}
+	case []any:
+		for _, e := range v {
+			if maskSecretKeys(e) {
+				masked = true
+			}
+		}
+	}
+	return masked
+}
+
+// isSecretKey reports whether a config key names a secret: one that contains password, secret, key,
+// token or credential, in any case.
+func isSecretKey(k string) bool {
+	k = strings.ToLower(k)
+	for _, word := range [...]string{"password", "secret", "key", "token", "credential"} {
+		if strings.Contains(k, word) {
+			return true
+		}
+	}
+	return false
+}
+
+// LogValue makes slog show only the provider and the size, as String does.
+func (c *RawConfig) LogValue() slog.Value { return slog.StringValue(c.String()) }
 
 // String shows only the provider and the size, since an unknown config may hold secrets.
 func (c *RawConfig) String() string {
 	return fmt.Sprintf("RawConfig{Provider: %s, %d bytes}", c.Provider, len(c.JSON))
 }
 
-// LogValue makes slog show the connection with every secret of its config masked: a JSON handler
-// encodes structs with encoding/json, which would otherwise write passwords and keys as they are.
-func (c Connection) LogValue() slog.Value {
-	c.Config = maskedConfig(c.Config)
-	return slog.AnyValue(connectionWire(c))
-}
+// String prints c with its config's fields and every secret masked, so that fmt and slog's text handler
+// show a connection (also inside slices and maps, where fmt would otherwise print a pointer).
+func (c Connection) String() string { return fmt.Sprintf("%+v", connectionWire(c)) }
 
-// LogValue makes slog show the config with its password masked.
-func (c SnowflakeConfig) LogValue() slog.Value {
-	type plain SnowflakeConfig
-	c.Password = maskSecret(c.Password)
-	return slog.AnyValue(plain(c))
-}
-
-// LogValue makes slog show the config with its service-account key masked.
-func (c BigQueryConfig) LogValue() slog.Value {
-	type plain BigQueryConfig
-	c.ServiceAccountKey = maskSecret(c.ServiceAccountKey)
-	return slog.AnyValue(plain(c))
-}
-
-// LogValue makes slog show the config with its password masked.
-func (c RedshiftConfig) LogValue() slog.Value {
-	type plain RedshiftConfig
-	c.Password = maskSecret(c.Password)
-	return slog.AnyValue(plain(c))
-}
-
-// LogValue makes slog show only the provider and the size, as String does.
-func (c *RawConfig) LogValue() slog.Value { return slog.StringValue(c.String()) }
-
-// maskSecret returns MaskedSecret for a non-empty secret.
-func maskSecret(s Secret) Secret { return Secret(s.String()) }
-
-// maskedConfig returns a copy of cfg with every secret replaced by MaskedSecret, for logs.
-func maskedConfig(cfg ConnectionConfig) ConnectionConfig {
-	switch c := cfg.(type) {
-	case *SnowflakeConfig:
-		if c != nil {
-			m := *c
-			m.Password = maskSecret(m.Password)
-			return &m
-		}
-	case *BigQueryConfig:
-		if c != nil {
-			m := *c
-			m.ServiceAccountKey = maskSecret(m.ServiceAccountKey)
-			return &m
-		}
-	case *RedshiftConfig:
-		if c != nil {
-			m := *c
-			m.Password = maskSecret(m.Password)
-			return &m
-		}
-	case *RawConfig:
-		if c != nil {
-			return &RawConfig{Provider: c.Provider, JSON: json.RawMessage(strconv.Quote(c.String()))}
-		}
+// String prints the config's fields, the password masked.
+func (c *SnowflakeConfig) String() string {
+	if c == nil {
+		return "<nil>"
 	}
-	return cfg
+	type plain SnowflakeConfig
+	return fmt.Sprintf("SnowflakeConfig%+v", plain(*c))
+}
+
+// String prints the config's fields, the service-account key masked.
+func (c *BigQueryConfig) String() string {
+	if c == nil {
+		return "<nil>"
+	}
+	type plain BigQueryConfig
+	return fmt.Sprintf("BigQueryConfig%+v", plain(*c))
+}
+
+// String prints the config's fields, the password masked.
+func (c *RedshiftConfig) String() string {
+	if c == nil {
+		return "<nil>"
+	}
+	type plain RedshiftConfig
+	return fmt.Sprintf("RedshiftConfig%+v", plain(*c))
+}
+
+// String prints the config's fields.
+func (c *DatabricksConfig) String() string {
+	if c == nil {
+		return "<nil>"
+	}
+	type plain DatabricksConfig
+	return fmt.Sprintf("DatabricksConfig%+v", plain(*c))
 }
 
 // connectionWire is Connection with a raw config, for encoding and decoding.
 type connectionWire Connection
 
-// MarshalJSON encodes c, filling service_provider from the config type when it is empty.
+// MarshalJSON encodes c, filling service_provider from the config type when it is empty. Every secret
+// is written as MaskedSecret (see Secret): the JSON of a Connection is safe to log or print. The client
+// sends the real secrets, and only the fields the API takes, through its own request encoding.
 func (c Connection) MarshalJSON() ([]byte, error) {
 	w := connectionWire(c)
 	if w.ServiceProvider == "" && w.Config != nil {
@@ -254,20 +309,20 @@ func (s *ConnectionsService) Get(ctx context.Context, connectionID string) (*Con
 // is taken from the type of conn.Config. ErrWarehouseUnreachable (a 505) means that the warehouse
 // could not be reached with the given settings.
 func (s *ConnectionsService) Create(ctx context.Context, conn *Connection) (*Connection, error) {
-	if err := validateBody("connection", conn); err != nil {
+	if err := validateConnection(conn); err != nil {
 		return nil, err
 	}
-	return call[Connection](ctx, s.client, http.MethodPost, "connections", nil, conn)
+	return call[Connection](ctx, s.client, http.MethodPost, "connections", nil, conn.request())
 }
 
 // Update replaces the connection conn.ID with conn (PUT) and returns the stored connection. A secret
 // sent back as MaskedSecret keeps the stored secret, so a connection read with Get can be changed and
 // written back. An update clears a fault of the connection.
 func (s *ConnectionsService) Update(ctx context.Context, conn *Connection) (*Connection, error) {
-	if err := validateBody("connection", conn); err != nil {
+	if err := validateConnection(conn); err != nil {
 		return nil, err
 	}
-	return call[Connection](ctx, s.client, http.MethodPut, "connections/"+url.PathEscape(conn.ID), nil, conn)
+	return call[Connection](ctx, s.client, http.MethodPut, "connections/"+url.PathEscape(conn.ID), nil, conn.request())
 }
 
 // Delete deletes the connection connectionID. A connection that a pipeline uses cannot be deleted.
@@ -276,6 +331,23 @@ func (s *ConnectionsService) Delete(ctx context.Context, connectionID string) er
 		return err
 	}
 	return s.client.delete(ctx, "connections/"+url.PathEscape(connectionID))
+}
+
+// validateConnection checks a connection about to be sent: not nil, a valid ID, and a ServiceProvider
+// that, when set, is the provider of the config's type (the API would otherwise answer with errors
+// about the fields of the provider named, which the config does not have).
+func validateConnection(conn *Connection) error {
+	if err := validateBody("connection", conn); err != nil {
+		return err
+	}
+	if conn.ServiceProvider == "" || conn.Config == nil {
+		return nil
+	}
+	if want := conn.Config.ServiceProvider(); want != "" && want != conn.ServiceProvider {
+		return &ValidationError{Field: "connection.ServiceProvider", Value: string(conn.ServiceProvider),
+			Rule: fmt.Sprintf("does not match the config, a %T for %s (set %s or leave it empty)", conn.Config, want, want)}
+	}
+	return nil
 }
 
 // identity returns c's ID and whether c is not nil, for validateBody.

@@ -277,3 +277,26 @@ func TestConnectionsDelete(t *testing.T) {
 	})
 	require.NoError(t, c.Connections.Delete(context.Background(), "example-connection"))
 }
+
+// TestConnectionProviderMustMatchConfig checks that a ServiceProvider that names another warehouse than
+// the config's type is refused before any request, naming the field and the provider it must be.
+func TestConnectionProviderMustMatchConfig(t *testing.T) {
+	t.Parallel()
+	c, mux := setup(t)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		t.Errorf("unexpected request %s %s", r.Method, r.URL.Path)
+	})
+	conn := &ws.Connection{ID: "sf", Name: "sf", State: ws.StateActive, ServiceProvider: ws.ProviderBigQuery,
+		Config: &ws.SnowflakeConfig{AccountIdentifier: "a"}}
+	for name, send := range map[string]func() error{
+		"create": func() error { _, err := c.Connections.Create(context.Background(), conn); return err },
+		"update": func() error { _, err := c.Connections.Update(context.Background(), conn); return err },
+	} {
+		err := send()
+		var verr *ws.ValidationError
+		require.ErrorAs(t, err, &verr, name)
+		assert.Equal(t, "connection.ServiceProvider", verr.Field, name)
+		assert.Equal(t, "BigQuery", verr.Value, name)
+		assert.Contains(t, err.Error(), "*warehousesync.SnowflakeConfig for Snowflake", name)
+	}
+}

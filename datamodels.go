@@ -30,9 +30,13 @@ type DataModelConfig struct {
 // DataModelsService manages the workspace's data models (/data-models).
 type DataModelsService service
 
-// List returns the workspace's data models.
-func (s *DataModelsService) List(ctx context.Context) ([]*DataModel, error) {
-	models, err := call[[]*DataModel](ctx, s.client, http.MethodGet, "data-models", nil, nil)
+// ListDataModelsOptions filters DataModels.List. The API has no filter for data models yet: the type
+// exists so that one can be added without changing List's signature.
+type ListDataModelsOptions struct{}
+
+// List returns the workspace's data models; opts may be nil.
+func (s *DataModelsService) List(ctx context.Context, opts *ListDataModelsOptions) ([]*DataModel, error) {
+	models, err := call[[]*DataModel](ctx, s.client, http.MethodGet, "data-models", opts, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -53,7 +57,7 @@ func (s *DataModelsService) Create(ctx context.Context, model *DataModel) (*Data
 	if err := validateBody("model", model); err != nil {
 		return nil, err
 	}
-	return call[DataModel](ctx, s.client, http.MethodPost, "data-models", nil, model)
+	return call[DataModel](ctx, s.client, http.MethodPost, "data-models", nil, model.request())
 }
 
 // Update replaces the data model model.ID with model (PUT) and returns the stored data model.
@@ -61,7 +65,7 @@ func (s *DataModelsService) Update(ctx context.Context, model *DataModel) (*Data
 	if err := validateBody("model", model); err != nil {
 		return nil, err
 	}
-	return call[DataModel](ctx, s.client, http.MethodPut, "data-models/"+url.PathEscape(model.ID), nil, model)
+	return call[DataModel](ctx, s.client, http.MethodPut, "data-models/"+url.PathEscape(model.ID), nil, model.request())
 }
 
 // Delete deletes the data model modelID. A data model that a pipeline uses cannot be deleted.

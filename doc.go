@@ -64,7 +64,8 @@
 // *RedshiftConfig or *DatabricksConfig (a *RawConfig for a warehouse this version does not know, kept
 // byte for byte); ServiceProvider is filled from it. Timestamp accepts every timestamp shape the API
 // sends, Delay parses schedule delays such as "15m" or "5d", and numbers that the API sends as strings
-// or integers decode either way. Secrets in configs have the type Secret, which never prints its value;
+// or integers decode either way. Secrets in configs have the type Secret, which never prints its value
+// (fmt, slog, and json.Marshal of any value holding one: only the client's own requests carry it);
 // the API returns them as MaskedSecret, and sending MaskedSecret back in an update keeps the stored value.
 //
 // # Observability

@@ -139,7 +139,7 @@ func TestAPIErrorOtherEnvelopes(t *testing.T) {
 		`[1,2]`:         {"[1,2]"},
 	} {
 		c := failWith(t, http.StatusInternalServerError, nil, body)
-		_, err := c.DataModels.List(context.Background())
+		_, err := c.DataModels.List(context.Background(), nil)
 		var apiErr *ws.APIError
 		require.True(t, errors.As(err, &apiErr))
 		assert.Equal(t, want, apiErr.Messages, "body %q", body)
@@ -149,7 +149,7 @@ func TestAPIErrorOtherEnvelopes(t *testing.T) {
 func TestAPIErrorBodyIsBounded(t *testing.T) {
 	t.Parallel()
 	c := failWith(t, http.StatusBadRequest, nil, strings.Repeat("x", 1<<20))
-	_, err := c.DataModels.List(context.Background())
+	_, err := c.DataModels.List(context.Background(), nil)
 	var apiErr *ws.APIError
 	require.True(t, errors.As(err, &apiErr))
 	assert.Len(t, apiErr.Body, 64<<10)

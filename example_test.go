@@ -177,10 +177,6 @@ func ExamplePipelinesService_Create() {
 	defer srv.Close()
 	c := newExampleClient(srv)
 
-	delay, err := warehousesync.ParseDelay("15m")
-	if err != nil {
-		log.Fatal(err)
-	}
 	p, err := c.Pipelines.Create(context.Background(), &warehousesync.Pipeline{
 		ID:           "tickets-pipeline",
 		Name:         "Tickets pipeline",
@@ -196,7 +192,7 @@ func ExamplePipelinesService_Create() {
 		Schedule: warehousesync.Schedule{
 			Type:      warehousesync.ScheduleInterval,
 			Frequency: warehousesync.FrequencyHourly,
-			Delay:     delay,
+			Delay:     warehousesync.Minutes(15), // or ParseDelay("15m")
 			Start:     warehousesync.NewTimestamp(time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)),
 		},
 		Environment: warehousesync.EnvironmentDevelopment,
@@ -223,7 +219,7 @@ func ExamplePipelinesService_Trigger() {
 		log.Fatal(err)
 	}
 	run, err := c.Runs.Wait(ctx, "tickets-pipeline", tr.PipelineRunID,
-		warehousesync.WithPollInterval(time.Millisecond)) // default: every 5 s
+		warehousesync.PollEvery(time.Millisecond)) // default: every 5 s
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -273,7 +269,7 @@ func ExampleRunsService_Wait() {
 
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute) // bounds the wait
 	defer cancel()
-	run, err := c.Runs.Wait(ctx, "tickets-pipeline", 7, warehousesync.WithPollInterval(time.Millisecond))
+	run, err := c.Runs.Wait(ctx, "tickets-pipeline", 7, warehousesync.PollEvery(time.Millisecond))
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -271,7 +271,7 @@ func FuzzAPIErrors(f *testing.F) {
 			"GET /connections/c":  func() error { _, err := c.Connections.Get(ctx, "c"); return err },
 			"GET /connections":    func() error { _, err := c.Connections.List(ctx, nil); return err },
 			"GET /data-models/m":  func() error { _, err := c.DataModels.Get(ctx, "m"); return err },
-			"GET pipelines":       func() error { _, err := c.Pipelines.List(ctx); return err },
+			"GET pipelines":       func() error { _, err := c.Pipelines.List(ctx, nil); return err },
 			"GET pipeline":        func() error { _, err := c.Pipelines.Get(ctx, "p"); return err },
 			"GET report":          func() error { _, err := c.Pipelines.Report(ctx, "p"); return err },
 			"GET runs":            func() error { _, err := c.Runs.List(ctx, "p", nil); return err },

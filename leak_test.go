@@ -47,7 +47,7 @@ func leakWorkout(t *testing.T, srv *warehousesynctest.Server, c *ws.Client) {
 
 	tr, err := c.Pipelines.Trigger(ctx, "leak-pipe")
 	require.NoError(t, err)
-	run, err := c.Runs.Wait(ctx, "leak-pipe", tr.PipelineRunID, ws.WithPollInterval(time.Millisecond))
+	run, err := c.Runs.Wait(ctx, "leak-pipe", tr.PipelineRunID, ws.PollEvery(time.Millisecond))
 	require.NoError(t, err)
 	assert.Equal(t, ws.RunSuccess, run.Status)
 
@@ -60,7 +60,7 @@ func leakWorkout(t *testing.T, srv *warehousesynctest.Server, c *ws.Client) {
 		Latency: time.Minute, Times: 1}))
 	short, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
 	defer cancel()
-	_, err = c.DataModels.List(short)
+	_, err = c.DataModels.List(short, nil)
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 }
 

@@ -279,11 +279,11 @@ func (lw *loadWorker) listEverything(ctx context.Context) {
 	if lw.ok(err, "list connections") {
 		assert.Contains(t, loadNames(conns, func(c *ws.Connection) (string, string) { return c.ID, c.Name }), o.conn+"="+o.connName)
 	}
-	models, err := lw.c.DataModels.List(ctx)
+	models, err := lw.c.DataModels.List(ctx, nil)
 	if lw.ok(err, "list data models") {
 		assert.Contains(t, loadNames(models, func(m *ws.DataModel) (string, string) { return m.ID, m.Name }), o.model+"="+o.modelName)
 	}
-	pipes, err := lw.c.Pipelines.List(ctx)
+	pipes, err := lw.c.Pipelines.List(ctx, nil)
 	if lw.ok(err, "list pipelines") {
 		names := loadNames(pipes, func(p *ws.Pipeline) (string, string) { return p.ID, p.Name })
 		if o.pipeExists {
@@ -314,9 +314,9 @@ func loadCheckInvariants(t *testing.T, c *ws.Client, srv *warehousesynctest.Serv
 	now := srv.Now()
 	conns, err := c.Connections.List(ctx, nil)
 	require.NoError(t, err)
-	models, err := c.DataModels.List(ctx)
+	models, err := c.DataModels.List(ctx, nil)
 	require.NoError(t, err)
-	pipes, err := c.Pipelines.List(ctx)
+	pipes, err := c.Pipelines.List(ctx, nil)
 	require.NoError(t, err)
 	connNames := loadNames(conns, func(c *ws.Connection) (string, string) { return c.ID, c.Name })
 	modelNames := loadNames(models, func(m *ws.DataModel) (string, string) { return m.ID, m.Name })

@@ -112,9 +112,13 @@ func (r *Report) UnmarshalJSON(b []byte) error {
 // status reports.
 type PipelinesService service
 
-// List returns the workspace's pipelines.
-func (s *PipelinesService) List(ctx context.Context) ([]*Pipeline, error) {
-	pipelines, err := call[[]*Pipeline](ctx, s.client, http.MethodGet, "inputs/data-pipelines", nil, nil)
+// ListPipelinesOptions filters Pipelines.List. The API has no filter for pipelines yet: the type exists
+// so that one can be added without changing List's signature.
+type ListPipelinesOptions struct{}
+
+// List returns the workspace's pipelines; opts may be nil.
+func (s *PipelinesService) List(ctx context.Context, opts *ListPipelinesOptions) ([]*Pipeline, error) {
+	pipelines, err := call[[]*Pipeline](ctx, s.client, http.MethodGet, "inputs/data-pipelines", opts, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -131,19 +135,19 @@ func (s *PipelinesService) Get(ctx context.Context, pipelineID string) (*Pipelin
 
 // Create creates p (POST) and returns the stored pipeline. Its connection and data model must exist.
 func (s *PipelinesService) Create(ctx context.Context, p *Pipeline) (*Pipeline, error) {
-	if err := validateBody("pipeline", p); err != nil {
+	if err := validatePipeline(p); err != nil {
 		return nil, err
 	}
-	return call[Pipeline](ctx, s.client, http.MethodPost, "inputs/data-pipelines", nil, p)
+	return call[Pipeline](ctx, s.client, http.MethodPost, "inputs/data-pipelines", nil, p.request())
 }
 
 // Update replaces the pipeline p.ID with p (PUT) and returns the stored pipeline. SyncMode.From cannot
 // change. An update clears a fault of the pipeline.
 func (s *PipelinesService) Update(ctx context.Context, p *Pipeline) (*Pipeline, error) {
-	if err := validateBody("pipeline", p); err != nil {
+	if err := validatePipeline(p); err != nil {
 		return nil, err
 	}
-	return call[Pipeline](ctx, s.client, http.MethodPut, pipelinePath(p.ID), nil, p)
+	return call[Pipeline](ctx, s.client, http.MethodPut, pipelinePath(p.ID), nil, p.request())
 }
 
 // Delete deletes the pipeline pipelineID.
@@ -181,6 +185,15 @@ type triggerRequest struct {
 
 // pipelinePath is the path of one pipeline; id must be valid.
 func pipelinePath(id string) string { return "inputs/data-pipelines/" + url.PathEscape(id) }
+
+// validatePipeline checks a pipeline about to be sent: not nil, a valid ID, and a valid delay (one built
+// with a constructor such as Minutes may be negative or too long).
+func validatePipeline(p *Pipeline) error {
+	if err := validateBody("pipeline", p); err != nil {
+		return err
+	}
+	return p.Schedule.Delay.validate("pipeline.Schedule.Delay")
+}
 
 // identity returns p's ID and whether p is not nil, for validateBody.
 func (p *Pipeline) identity() (string, bool) {

@@ -38,6 +38,15 @@ var referenceQuirks = map[string][]string{
 		"config.account_identifier (only in second)",
 		"config.source_account_id (only in first)",
 	},
+	// The BigQuery entry of the list example shows a service-account key in clear; json.Marshal of a
+	// Connection writes every secret masked.
+	"connections-list-response": {"2.config.service_account_key"},
+	// These request examples carry the read-only "errors" array, which is not among the documented
+	// parameters: the client does not send it.
+	"datamodels-create-request": {"errors (only in first)"},
+	"datamodels-update-request": {"errors (only in first)"},
+	"pipelines-create-request":  {"errors (only in first)"},
+	"pipelines-update-request":  {"errors (only in first)"},
 }
 
 // referenceDecodeErrors lists the files that must not decode, and the text the error must contain.
@@ -80,7 +89,7 @@ func referenceTarget(name string) any {
 }
 
 // TestReferenceExamplesRoundTrip decodes every example body of the API reference into our types,
-// encodes it again and checks that nothing was lost: the two documents must be equal up to null vs
+// encodes it again (a request as the client sends it) and checks that nothing was lost: the two documents must be equal up to null vs
 // absent and the spelling of timestamps, except for the quirks listed above.
 func TestReferenceExamplesRoundTrip(t *testing.T) {
 	t.Parallel()
@@ -105,7 +114,13 @@ func TestReferenceExamplesRoundTrip(t *testing.T) {
 			require.NoError(t, err)
 			assertTypedConfigs(t, target)
 
-			encoded, err := json.Marshal(target)
+			// A request example is encoded as the client sends it (secrets in clear, parameters only), a
+			// response as json.Marshal writes it (secrets masked, as the API's responses have them).
+			body := target
+			if strings.Contains(name, "-request") {
+				body = ws.RequestJSON(target)
+			}
+			encoded, err := json.Marshal(body)
 			require.NoError(t, err)
 			assert.Equal(t, referenceQuirks[name], jsonDiff(t, string(original), string(encoded)),
 				"re-encoded: %s", encoded)

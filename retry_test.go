@@ -112,7 +112,7 @@ func TestExhaustedRetriesKeepTheLastResponse(t *testing.T) {
 		httpmock.NewStringResponder(http.StatusServiceUnavailable, `{"errors":[{"message":"first"}]}`).
 			Then(httpmock.NewStringResponder(http.StatusBadGateway, "<html>proxy</html>")).
 			Then(httpmock.NewStringResponder(http.StatusGatewayTimeout, `{"errors":[{"message":"last"}]}`)))
-	_, err := c.DataModels.List(context.Background())
+	_, err := c.DataModels.List(context.Background(), nil)
 	var apiErr *APIError
 	require.True(t, errors.As(err, &apiErr), "%v", err)
 	assert.Equal(t, http.StatusGatewayTimeout, apiErr.StatusCode)
@@ -125,7 +125,7 @@ func TestNoRetriesWhenMaxRetriesIsZero(t *testing.T) {
 	c := mockClient(t, WithRetryPolicy(RetryPolicy{}))
 	httpmock.RegisterResponder(http.MethodGet, mockRoot+"/data-models",
 		httpmock.NewStringResponder(http.StatusServiceUnavailable, ``))
-	_, err := c.DataModels.List(context.Background())
+	_, err := c.DataModels.List(context.Background(), nil)
 	require.ErrorIs(t, err, ErrServer)
 	assert.Equal(t, 1, calls(http.MethodGet, mockRoot+"/data-models"))
 }
@@ -216,7 +216,7 @@ func TestEveryAttemptGetsACurrentToken(t *testing.T) {
 		}
 		return httpmock.NewStringResponse(http.StatusOK, `[]`), nil
 	})
-	_, err := c.DataModels.List(context.Background())
+	_, err := c.DataModels.List(context.Background(), nil)
 	require.NoError(t, err)
 	assert.Equal(t, []string{"Bearer src-1", "Bearer src-2"}, auths)
 }

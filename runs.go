@@ -49,13 +49,13 @@ func (r *Run) UnmarshalJSON(b []byte) error {
 
 // RunPage is one page of a pipeline's runs, in ascending logical date, then id.
 type RunPage struct {
-	Items           []Run `json:"items"`
-	CurrentPage     int   `json:"current_page"`
-	PageSize        int   `json:"page_size"`
-	TotalPages      int   `json:"total_pages"`
-	TotalItems      int   `json:"total_items"`
-	HasPreviousPage bool  `json:"has_previous_page"`
-	HasNextPage     bool  `json:"has_next_page"`
+	Items           []*Run `json:"items"`
+	CurrentPage     int    `json:"current_page"`
+	PageSize        int    `json:"page_size"`
+	TotalPages      int    `json:"total_pages"`
+	TotalItems      int    `json:"total_items"`
+	HasPreviousPage bool   `json:"has_previous_page"`
+	HasNextPage     bool   `json:"has_next_page"`
 }
 
 // ListRunsOptions selects a page of runs. The zero value asks for the first page of the default size.
@@ -124,8 +124,11 @@ func (s *RunsService) All(ctx context.Context, pipelineID string, opts *ListRuns
 			if current <= seen {
 				return // the same page again (or an earlier one): stop rather than loop
 			}
-			for i := range page.Items {
-				if !yield(&page.Items[i], nil) {
+			for _, run := range page.Items {
+				if run == nil {
+					continue // a null item: nothing to yield
+				}
+				if !yield(run, nil) {
 					return
 				}
 			}
@@ -137,31 +140,12 @@ func (s *RunsService) All(ctx context.Context, pipelineID string, opts *ListRuns
 	}
 }
 
-// DefaultPollInterval is how often Runs.Wait asks for the run's status unless WithPollInterval says
-// otherwise.
-const DefaultPollInterval = 5 * time.Second
-
-// WaitOption configures Runs.Wait.
-type WaitOption func(*waitSettings)
-
-type waitSettings struct {
-	interval time.Duration
-}
-
-// WithPollInterval sets how long Runs.Wait waits between two reads of the run (default
-// DefaultPollInterval; values of 0 or less keep the default).
-func WithPollInterval(d time.Duration) WaitOption {
-	return func(w *waitSettings) {
-		if d > 0 {
-			w.interval = d
-		}
-	}
-}
-
 // Wait polls the run runID of the pipeline pipelineID until its status is terminal (RunSuccess,
-// RunFailed or RunStopped) and returns it; a failed run is not an error, check Status and Errors. Wait
-// is bounded by ctx: when ctx ends first, it returns the last run it read (nil if none) and an error
-// wrapping ctx.Err(). An error of a read ends the wait too (transient errors are already retried).
+// RunFailed or RunStopped) and returns it; a failed run is not an error, check Status and Errors. It
+// reads the run every poll interval (PollEvery, else WithPollInterval, else DefaultPollInterval),
+// pausing with the client's WithPollWait function when there is one. Wait is bounded by ctx: when ctx
+// ends first, it returns the last run it read (nil if none) and an error wrapping ctx.Err(). An error
+// of a read or of the pause function ends the wait too, wrapped (transient errors are already retried).
 func (s *RunsService) Wait(ctx context.Context, pipelineID string, runID int64, opts ...WaitOption) (*Run, error) {
 	if err := errors.Join(validateID("pipelineID", pipelineID), validateRunID(runID)); err != nil {
 		return nil, err
@@ -169,48 +153,36 @@ func (s *RunsService) Wait(ctx context.Context, pipelineID string, runID int64, 
 	if ctx == nil { // checked by newRequest too, but Wait uses ctx before its first request
 		return nil, &ValidationError{Field: "ctx", Rule: "must not be nil"}
 	}
-	cfg := waitSettings{interval: DefaultPollInterval}
-	for _, opt := range opts {
-		if opt != nil {
-			opt(&cfg)
-		}
-	}
+	what := fmt.Sprintf("run %d of pipeline %s", runID, pipelineID)
+	poll := s.client.newPoller(opts)
+	defer poll.stop()
 	var last *Run
-	var timer *time.Timer
 	for {
 		if ctx.Err() != nil {
-			return last, waitError(pipelineID, runID, last, ctx.Err())
+			return last, waitFailed(what, runStatus(last), ctx.Err())
 		}
 		run, err := s.Get(ctx, pipelineID, runID)
 		if err != nil {
 			if ctx.Err() != nil {
-				return last, waitError(pipelineID, runID, last, ctx.Err())
+				return last, waitFailed(what, runStatus(last), ctx.Err())
 			}
-			return last, fmt.Errorf("waiting for run %d of pipeline %s: %w", runID, pipelineID, err)
+			return last, fmt.Errorf("waiting for %s: %w", what, err)
 		}
 		if last = run; run.Status.Terminal() {
 			return run, nil
 		}
-		if timer == nil {
-			timer = time.NewTimer(cfg.interval)
-			defer timer.Stop()
-		} else {
-			timer.Reset(cfg.interval)
-		}
-		select {
-		case <-ctx.Done():
-			return last, waitError(pipelineID, runID, last, ctx.Err())
-		case <-timer.C:
+		if err := poll.pause(ctx); err != nil {
+			return last, waitFailed(what, runStatus(last), err)
 		}
 	}
 }
 
-// waitError is the error of a Wait that ctx ended.
-func waitError(pipelineID string, runID int64, last *Run, err error) error {
+// runStatus is last's status, or "" for nil.
+func runStatus(last *Run) string {
 	if last == nil {
-		return fmt.Errorf("waiting for run %d of pipeline %s: %w", runID, pipelineID, err)
+		return ""
 	}
-	return fmt.Errorf("waiting for run %d of pipeline %s (last status %s): %w", runID, pipelineID, last.Status, err)
+	return string(last.Status)
 }
 
 // query returns the options as sent: nil for nil options, dates in UTC.

@@ -56,7 +56,7 @@ func TestRunsList(t *testing.T) {
 	})
 	require.NoError(t, err)
 	assert.Equal(t, &ws.RunPage{
-		Items:       []ws.Run{referenceRun(t, 251), referenceRun(t, 252)},
+		Items:       []*ws.Run{ptr(referenceRun(t, 251)), ptr(referenceRun(t, 252))},
 		CurrentPage: 1, PageSize: 50, TotalPages: 1, TotalItems: 1,
 	}, page)
 }
@@ -282,7 +282,7 @@ func TestRunsWait(t *testing.T) {
 			c, mux := setup(t)
 			h, calls := statusSequence(t, ws.RunQueued, ws.RunRunning, ws.RunRetrying, final, ws.RunRunning)
 			mux.Handle("/inputs/data-pipelines/p/runs/13325", h)
-			run, err := c.Runs.Wait(context.Background(), "p", 13325, ws.WithPollInterval(time.Millisecond))
+			run, err := c.Runs.Wait(context.Background(), "p", 13325, ws.PollEvery(time.Millisecond))
 			require.NoError(t, err)
 			assert.Equal(t, final, run.Status)
 			assert.EqualValues(t, 4, calls.Load(), "stops at the first terminal status")
@@ -302,7 +302,7 @@ func TestRunsWaitEndsWithTheContext(t *testing.T) {
 		}
 		writeJSON(w, http.StatusOK, `{"id":5,"pipeline_id":"p","status":"running"}`)
 	})
-	run, err := c.Runs.Wait(ctx, "p", 5, ws.WithPollInterval(time.Millisecond))
+	run, err := c.Runs.Wait(ctx, "p", 5, ws.PollEvery(time.Millisecond))
 	require.ErrorIs(t, err, context.Canceled)
 	require.NotNil(t, run, "the last run read is returned")
 	assert.Equal(t, ws.RunRunning, run.Status)
@@ -315,7 +315,7 @@ func TestRunsWaitReturnsAnErrorOfARead(t *testing.T) {
 	mux.HandleFunc("/inputs/data-pipelines/p/runs/5", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, `{"errors":[{"message":"Run 5 not found."}]}`)
 	})
-	run, err := c.Runs.Wait(context.Background(), "p", 5, ws.WithPollInterval(time.Hour))
+	run, err := c.Runs.Wait(context.Background(), "p", 5, ws.PollEvery(time.Hour))
 	assert.Nil(t, run)
 	require.ErrorIs(t, err, ws.ErrNotFound)
 	var apiErr *ws.APIError
@@ -358,3 +358,6 @@ func TestRunsWaitRejectsANilContextAndOption(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, ws.RunSuccess, run.Status)
 }
+
+// ptr returns a pointer to a copy of v.
+func ptr[T any](v T) *T { return &v }

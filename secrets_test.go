@@ -218,7 +218,7 @@ func TestSecretsNeverAppear(t *testing.T) {
 	_, err = c.Pipelines.Report(ctx, "p")
 	r.must(err, "report")
 	require.NoError(t, srv.Advance(time.Hour))
-	_, err = c.Runs.Wait(ctx, "p", tr.PipelineRunID, ws.WithPollInterval(time.Millisecond))
+	_, err = c.Runs.Wait(ctx, "p", tr.PipelineRunID, ws.PollEvery(time.Millisecond))
 	r.must(err, "wait")
 	_, err = c.Runs.Get(ctx, "p", 999)
 	r.fail(err, ws.ErrNotFound, "missing run")
@@ -372,7 +372,7 @@ func TestSecretsConnectionLogging(t *testing.T) {
 				assert.NotContains(t, out.String(), secret, "%s handler, connection %s", name, conn.ID)
 			}
 		}
-		body, err := json.Marshal(conn)
+		body, err := json.Marshal(ws.RequestJSON(conn))
 		require.NoError(t, err)
 		assert.NotContains(t, string(body), ws.MaskedSecret, "%s: the API gets the real secret", conn.ID)
 	}

@@ -47,6 +47,11 @@ func (d *ErrorDetail) UnmarshalJSON(b []byte) error {
 // means UTC ("2023-02-03T23:53:08.413"), with 0 to 9 fraction digits ("2022-12-09T22:00:06.98"), and null,
 // which leaves the zero Timestamp. It encodes as RFC 3339 in UTC with milliseconds, and the zero Timestamp
 // as null.
+//
+// Every method of time.Time works on a Timestamp and takes a time.Time: run.EndedOn.After(deadline),
+// run.StartedOn.IsZero(). Between two Timestamps, == compares instants, since every Timestamp the package
+// makes (NewTimestamp, ParseTimestamp, decoding) is in UTC without a monotonic clock reading; the time
+// methods need the field: run.EndedOn.Sub(run.StartedOn.Time).
 type Timestamp struct {
 	time.Time
 }
@@ -113,8 +118,9 @@ func (t *Timestamp) UnmarshalJSON(b []byte) error {
 }
 
 // Delay is a schedule delay: a whole number followed by a unit, s (seconds), m (minutes), h (hours),
-// d (days of 24 hours), w (weeks) or y (years of 12 calendar months), as in "15m" or "5d". The zero
-// Delay means no delay and is left out of requests.
+// d (days of 24 hours), w (weeks) or y (years of 12 calendar months), as in "15m" or "5d". Build one
+// with Minutes(15), Days(5) and the like, or parse one with ParseDelay. The zero Delay means no delay
+// and is left out of requests.
 type Delay struct {
 	d schedule.Delay
 }
@@ -127,6 +133,38 @@ func ParseDelay(s string) (Delay, error) {
 		return Delay{}, err
 	}
 	return Delay{d: d}, nil
+}
+
+// Seconds returns a delay of n seconds ("30s"). The constructors of Delay never fail, so they fit in a
+// struct literal; a negative delay or one longer than 100 years is refused by Pipelines.Create and
+// Pipelines.Update with a *ValidationError before any request.
+func Seconds(n int64) Delay { return Delay{d: schedule.Delay{N: n, Unit: schedule.Second}} }
+
+// Minutes returns a delay of n minutes ("15m"); see Seconds.
+func Minutes(n int64) Delay { return Delay{d: schedule.Delay{N: n, Unit: schedule.Minute}} }
+
+// Hours returns a delay of n hours ("2h"); see Seconds.
+func Hours(n int64) Delay { return Delay{d: schedule.Delay{N: n, Unit: schedule.Hour}} }
+
+// Days returns a delay of n days of 24 hours ("5d"); see Seconds.
+func Days(n int64) Delay { return Delay{d: schedule.Delay{N: n, Unit: schedule.Day}} }
+
+// Weeks returns a delay of n weeks ("1w"); see Seconds.
+func Weeks(n int64) Delay { return Delay{d: schedule.Delay{N: n, Unit: schedule.Week}} }
+
+// Years returns a delay of n years of 12 calendar months ("1y"); see Seconds.
+func Years(n int64) Delay { return Delay{d: schedule.Delay{N: n, Unit: schedule.Year}} }
+
+// validate checks a delay built with a constructor against the rule ParseDelay applies.
+func (d Delay) validate(field string) error {
+	if d.IsZero() {
+		return nil
+	}
+	if _, err := schedule.ParseDelay(d.String()); err != nil {
+		return &ValidationError{Field: field, Value: d.String(),
+			Rule: "must be a whole number, not negative, of s, m, h, d, w or y, at most 100 years"}
+	}
+	return nil
 }
 
 // IsZero reports whether d is unset.
@@ -162,9 +200,10 @@ func (d *Delay) UnmarshalText(b []byte) error {
 // back unchanged in an update, it means "keep the stored secret".
 const MaskedSecret = "************"
 
-// Secret is a credential inside a connection config. It is sent to the API as it is, but it prints as
-// MaskedSecret with fmt and slog, so logging a Connection never reveals it. Convert it with string(s)
-// when the real value is needed.
+// Secret is a credential inside a connection config. It prints as MaskedSecret with fmt and slog and is
+// encoded as MaskedSecret by json.Marshal, so no output path of any value that holds one (a Connection,
+// a slice or map of them, a struct of the caller's) reveals it. Only the client's own request encoding
+// sends the real value to the API. Convert it with string(s) when the real value is needed.
 type Secret string
 
 // String returns MaskedSecret for any non-empty secret, so %v and %s never print the value.
@@ -180,6 +219,9 @@ func (s Secret) GoString() string { return strconv.Quote(s.String()) }
 
 // LogValue makes slog print MaskedSecret.
 func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
+
+// MarshalJSON encodes s as MaskedSecret (or "" when s is empty), never as its value.
+func (s Secret) MarshalJSON() ([]byte, error) { return json.Marshal(s.String()) }
 
 // IsMasked reports whether s is the mask the API returns instead of the stored value.
 func (s Secret) IsMasked() bool { return s == MaskedSecret }

@@ -1,108 +1,148 @@
-package warehousesync
+package warehousesync_test
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
-	"reflect"
-	"strings"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/wsync-dev/warehousesync/internal/wire"
+	ws "github.com/wsync-dev/warehousesync"
 )
 
-// strs converts typed enum constants to their wire strings.
-func strs[T ~string](values ...T) []string {
-	out := make([]string, len(values))
-	for i, v := range values {
-		out[i] = string(v)
-	}
-	return out
+// referenceRequest is the reference's example request name without the read-only "errors" array some
+// examples carry: the body the client must send for it.
+func referenceRequest(t *testing.T, name string) string {
+	t.Helper()
+	var doc map[string]any
+	require.NoError(t, json.Unmarshal([]byte(reference(t, name)), &doc))
+	delete(doc, "errors")
+	b, err := json.Marshal(doc)
+	require.NoError(t, err)
+	return string(b)
 }
 
-// TestEnumConstantsMatchTheWireTables checks that the typed constants of this package are exactly the
-// values of the shared tables that the fake validates requests with, in the same order.
-func TestEnumConstantsMatchTheWireTables(t *testing.T) {
+// wireSecrets are the distinctive secrets of TestSecretsMaskedInEveryShape.
+var wireSecrets = []string{secretsSnowflake, secretsBigQueryCore, secretsRedshift, secretsClientSecret}
+
+// TestSecretsMaskedInEveryShape logs and marshals every shape a connection or config can take inside a
+// user's values: slog's JSON handler hands nested values to encoding/json, and its text handler to fmt.
+func TestSecretsMaskedInEveryShape(t *testing.T) {
 	t.Parallel()
-	constants := map[wire.Enum][]string{
-		wire.ConnectionState:  strs(StateNew, StateActive, StateInactive),
-		wire.ConnectionStatus: strs(ConnectionHealthy, ConnectionFaulted),
-		wire.DataModelState:   strs(StateNew, StateActive, StateInactive),
-		wire.DataModelStatus:  strs(DataModelValid, DataModelInvalid),
-		wire.DataModelType:    strs(DataModelSQL),
-		wire.PipelineState:    strs(StateNew, StateActive, StatePaused),
-		wire.PipelineStatus:   strs(PipelineIdle, PipelineRunning, PipelineFaulted, PipelineStopped),
-		wire.PipelineType:     strs(PipelineUserAttributes, PipelineEvents),
-		wire.ServiceProvider:  strs(ProviderSnowflake, ProviderBigQuery, ProviderRedshift, ProviderDatabricks),
-		wire.SyncModeType:     strs(SyncIncremental, SyncFull),
-		wire.IteratorDataType: strs(IteratorTimestamp, IteratorDatetime, IteratorDatetimeTZ, IteratorDate,
-			IteratorTimestampLTZ, IteratorTimestampNTZ, IteratorTimestampTZ, IteratorUnixTimeMillis, IteratorUnixTimeSecs),
-		wire.ScheduleType:  strs(ScheduleInterval, ScheduleOnce, ScheduleOnDemand),
-		wire.Frequency:     strs(FrequencyHourly, FrequencyDaily, FrequencyWeekly, FrequencyMonthly),
-		wire.Environment:   strs(EnvironmentDevelopment, EnvironmentProduction),
-		wire.RunType:       strs(RunScheduled, RunManual),
-		wire.RunStatus:     strs(RunQueued, RunRunning, RunRetrying, RunSuccess, RunFailed, RunStopped),
-		wire.TriggerStatus: strs(TriggerAttemptRequested),
+	sf := chaosConnection("sf", "Snowflake", 0)
+	sf.Config.(*ws.SnowflakeConfig).Password = secretsSnowflake
+	bq := chaosConnection("bq", "BigQuery", 1)
+	bq.Config.(*ws.BigQueryConfig).ServiceAccountKey = secretsBigQueryKey
+	rs := chaosConnection("rs", "Redshift", 2)
+	rs.Config.(*ws.RedshiftConfig).Password = secretsRedshift
+	raw := &ws.Connection{ID: "pg", ServiceProvider: "Postgres", Config: &ws.RawConfig{Provider: "Postgres",
+		JSON: json.RawMessage(`{"host":"h","auth":{"Client_Secret":"` + secretsClientSecret + `"},"password":"` + secretsRedshift + `"}`)}}
+	type holder struct {
+		Conn *ws.Connection
+		SF   ws.SnowflakeConfig
+		BQ   *ws.BigQueryConfig
 	}
-	for _, e := range wire.Enums() {
-		want, found := constants[e]
-		if assert.Truef(t, found, "no constants listed for table %s", e) {
-			assert.Equalf(t, want, e.Values(), "table %s", e)
-		}
+	shapes := map[string]any{
+		"[]*Connection":          []*ws.Connection{sf, bq, rs, raw},
+		"[]Connection":           []ws.Connection{*sf, *bq, *rs, *raw},
+		"map[string]*Connection": map[string]*ws.Connection{"sf": sf, "bq": bq, "rs": rs, "pg": raw},
+		"struct":                 holder{Conn: sf, SF: *sf.Config.(*ws.SnowflakeConfig), BQ: bq.Config.(*ws.BigQueryConfig)},
+		"*struct":                &holder{Conn: rs, SF: *sf.Config.(*ws.SnowflakeConfig)},
+		"[]ConnectionConfig":     []ws.ConnectionConfig{sf.Config, bq.Config, rs.Config, raw.Config},
+		"map[string]any":         map[string]any{"deep": []any{map[string]any{"c": sf}}},
 	}
-	assert.Len(t, constants, len(wire.Enums()))
-
-	var st ScheduleType
-	require.NoError(t, st.UnmarshalText([]byte(wire.ScheduleOnDemandAlias)))
-	assert.Equal(t, ScheduleOnDemand, st, "the alias of the table decodes as on_demand")
-}
-
-// TestConfigTypesMatchTheProviderTable checks that each provider of the shared table decodes to a config
-// type of this package whose JSON keys are the table's keys, and whose Secret fields are exactly the
-// keys the table marks secret, so a provider added to one and not the other is caught.
-func TestConfigTypesMatchTheProviderTable(t *testing.T) {
-	t.Parallel()
-	for _, p := range wire.Providers() {
-		var conn Connection
-		require.NoError(t, json.Unmarshal([]byte(`{"service_provider":"`+p.Name+`","config":{}}`), &conn))
-		require.NotNil(t, conn.Config, p.Name)
-		_, raw := conn.Config.(*RawConfig)
-		require.Falsef(t, raw, "%s decodes to no config type of this package", p.Name)
-		assert.Equal(t, ServiceProvider(p.Name), conn.Config.ServiceProvider())
-
-		typ := reflect.TypeOf(conn.Config).Elem()
-		var keys, secrets []string
-		for i := range typ.NumField() {
-			key, _, _ := strings.Cut(typ.Field(i).Tag.Get("json"), ",")
-			keys = append(keys, key)
-			if typ.Field(i).Type == reflect.TypeOf(Secret("")) {
-				secrets = append(secrets, key)
+	for name, v := range shapes {
+		for handler, h := range map[string]func(io.Writer) slog.Handler{
+			"json": func(w io.Writer) slog.Handler { return slog.NewJSONHandler(w, nil) },
+			"text": func(w io.Writer) slog.Handler { return slog.NewTextHandler(w, nil) },
+		} {
+			var out bytes.Buffer
+			slog.New(h(&out)).Info("shape", "v", v)
+			for _, secret := range wireSecrets {
+				assert.NotContains(t, out.String(), secret, "%s handler, %s", handler, name)
 			}
 		}
-		var tableKeys []string
-		for _, k := range p.Config {
-			tableKeys = append(tableKeys, k.Name)
+		b, err := json.Marshal(v)
+		require.NoError(t, err, name)
+		text := fmt.Sprintf("%v %+v %#v", v, v, v)
+		for _, secret := range wireSecrets {
+			assert.NotContains(t, string(b), secret, "json.Marshal of %s", name)
+			assert.NotContains(t, text, secret, "fmt of %s", name)
 		}
-		assert.Equalf(t, tableKeys, keys, "%s config keys", p.Name)
-		assert.Equalf(t, p.SecretKeys(), secrets, "%s secret keys", p.Name)
+	}
+	// What is masked is only the secret: the rest of an unknown config stays readable.
+	b, err := json.Marshal(raw)
+	require.NoError(t, err)
+	assert.Contains(t, string(b), `"host":"h"`)
+	assert.Contains(t, string(b), `"password":"`+ws.MaskedSecret+`"`)
+}
+
+// TestConnectionPrintsItsConfig checks that fmt shows the config's fields, not a pointer, also for a
+// connection inside a slice.
+func TestConnectionPrintsItsConfig(t *testing.T) {
+	t.Parallel()
+	sf := chaosConnection("sf", "Snowflake", 0)
+	sf.Config.(*ws.SnowflakeConfig).Password = secretsSnowflake
+	for _, text := range []string{fmt.Sprint(*sf), fmt.Sprintf("%v", sf), fmt.Sprintf("%+v", []*ws.Connection{sf})} {
+		assert.Contains(t, text, "AccountIdentifier:gd12345", text)
+		assert.Contains(t, text, "Password:"+ws.MaskedSecret, text)
+		assert.NotContains(t, text, "0xc", text)
+		assert.NotContains(t, text, secretsSnowflake)
 	}
 }
 
-// TestIDAndTimestampRulesAreTheWireRules checks that the client refuses exactly the ids and years the
-// shared rules refuse.
-func TestIDAndTimestampRulesAreTheWireRules(t *testing.T) {
+// TestRequestsSendSecretsAndOnlyParameters checks the body of every create and update: the secrets in
+// clear, and no read-only field (status, errors, created_*, last_modified_*), even null.
+func TestRequestsSendSecretsAndOnlyParameters(t *testing.T) {
 	t.Parallel()
-	long := strings.Repeat("a", wire.MaxIDLength)
-	for _, id := range []string{"", "a", "a-b_C9", long, long + "a", "a/b", "ü", "a b"} {
-		assert.Equalf(t, wire.ValidSlug(id), validateID("id", id) == nil, "id %q", id)
+	c, mux := setup(t)
+	bodies := make(chan map[string]any, 8)
+	answer := func(w http.ResponseWriter, r *http.Request) {
+		var doc map[string]any
+		assert.NoError(t, json.NewDecoder(r.Body).Decode(&doc))
+		bodies <- doc
+		writeJSON(w, http.StatusOK, `{"id":"x"}`)
 	}
-	for _, s := range []string{"0000-01-01T00:00:00Z", "9999-12-31T23:59:59.999999999Z", "9999-12-31T23:59:59.999-01:00",
-		"0000-01-01T00:30:00+01:00"} {
-		_, err := ParseTimestamp(s)
-		parsed, perr := time.Parse(time.RFC3339Nano, s)
-		require.NoError(t, perr)
-		assert.Equalf(t, wire.InYears(parsed), err == nil, "timestamp %s", s)
+	mux.HandleFunc("/connections", answer)
+	mux.HandleFunc("/connections/sf", answer)
+	mux.HandleFunc("/data-models", answer)
+	mux.HandleFunc("/data-models/string", answer)
+	mux.HandleFunc("/inputs/data-pipelines", answer)
+	mux.HandleFunc("/inputs/data-pipelines/example-pipeline-1", answer)
+
+	ctx := context.Background()
+	sf := chaosConnection("sf", "Snowflake", 0)
+	sf.Config.(*ws.SnowflakeConfig).Password = secretsSnowflake
+	sf.Status, sf.CreatedBy, sf.Errors = ws.ConnectionHealthy, "someone", []ws.ErrorDetail{{Message: "m"}}
+	model := referenceModelResponse(t)
+	model.Status = ws.DataModelValid
+	var p ws.Pipeline
+	require.NoError(t, json.Unmarshal([]byte(reference(t, "pipelines-get-response")), &p))
+	p.Status = ws.PipelineIdle
+
+	readOnly := []string{"status", "errors", "created_on", "created_by", "last_modified_on", "last_modified_by"}
+	for name, send := range map[string]func() error{
+		"connection create": func() error { _, err := c.Connections.Create(ctx, sf); return err },
+		"connection update": func() error { _, err := c.Connections.Update(ctx, sf); return err },
+		"model create":      func() error { _, err := c.DataModels.Create(ctx, model); return err },
+		"model update":      func() error { _, err := c.DataModels.Update(ctx, model); return err },
+		"pipeline create":   func() error { _, err := c.Pipelines.Create(ctx, &p); return err },
+		"pipeline update":   func() error { _, err := c.Pipelines.Update(ctx, &p); return err },
+	} {
+		require.NoError(t, send(), name)
+		doc := <-bodies
+		for _, key := range readOnly {
+			assert.NotContains(t, doc, key, "%s sends the read-only %s", name, key)
+		}
+		assert.Contains(t, doc, "id", name)
+		if cfg, isConn := doc["config"].(map[string]any); isConn && doc["service_provider"] != nil {
+			assert.Equal(t, secretsSnowflake, cfg["password"], "%s sends the real password", name)
+		}
 	}
 }

@@ -15,11 +15,11 @@ func readState(ctx context.Context, c *ws.Client) (*State, error) {
 	if err != nil {
 		return nil, wrap("listing connections", err)
 	}
-	models, err := c.DataModels.List(ctx)
+	models, err := c.DataModels.List(ctx, nil)
 	if err != nil {
 		return nil, wrap("listing data models", err)
 	}
-	pipes, err := c.Pipelines.List(ctx)
+	pipes, err := c.Pipelines.List(ctx, nil)
 	if err != nil {
 		return nil, wrap("listing pipelines", err)
 	}

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	ws "github.com/wsync-dev/warehousesync"
+	"github.com/wsync-dev/warehousesync/internal/oauthwire"
 )
 
 // tokenInfo is an issued access token.
@@ -62,7 +62,7 @@ func (s *Server) issueTokenLocked(r *http.Request, body []byte, bodyErr error, n
 			"Unsupported grant type: "+req.GrantType+"; use client_credentials")
 	case req.Audience != "" && req.Audience != Audience:
 		return oauthReply(http.StatusForbidden, "access_denied", "Service not enabled within domain: "+req.Audience)
-	case !equalSecret(req.ClientID, s.cfg.clientID) || !equalSecret(string(req.ClientSecret), s.cfg.clientSecret):
+	case !equalSecret(req.ClientID, s.cfg.clientID) || !equalSecret(req.ClientSecret, s.cfg.clientSecret):
 		return oauthReply(http.StatusUnauthorized, "access_denied", "Unauthorized")
 	}
 	token := rand.Text() + rand.Text()
@@ -72,26 +72,26 @@ func (s *Server) issueTokenLocked(r *http.Request, body []byte, bodyErr error, n
 		}
 	}
 	s.tokens[token] = tokenInfo{clientID: req.ClientID, expires: now.Add(s.cfg.tokenTTL)}
-	return ok(ws.TokenResponse{AccessToken: token, ExpiresIn: int64(s.cfg.tokenTTL / time.Second), TokenType: "Bearer"})
+	return ok(oauthwire.TokenResponse{AccessToken: token, ExpiresIn: int64(s.cfg.tokenTTL / time.Second), TokenType: "Bearer"})
 }
 
 // parseTokenRequest decodes a JSON or form-encoded token request; it returns a message on failure.
-func parseTokenRequest(r *http.Request, body []byte) (ws.TokenRequest, string) {
-	var req ws.TokenRequest
+func parseTokenRequest(r *http.Request, body []byte) (oauthwire.TokenRequest, string) {
+	var req oauthwire.TokenRequest
 	mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if mediaType == "application/x-www-form-urlencoded" {
 		form, err := url.ParseQuery(string(body))
 		if err != nil {
 			return req, "malformed form body"
 		}
-		req = ws.TokenRequest{ClientID: form.Get("client_id"), ClientSecret: ws.Secret(form.Get("client_secret")),
+		req = oauthwire.TokenRequest{ClientID: form.Get("client_id"), ClientSecret: form.Get("client_secret"),
 			Audience: form.Get("audience"), GrantType: form.Get("grant_type")}
 	} else if err := json.Unmarshal(body, &req); err != nil {
 		return req, "the body must be a JSON object with client_id, client_secret, audience and grant_type " +
 			"(or form-encoded): " + jsonProblem(err)
 	}
 	if id, secret, found := r.BasicAuth(); found && req.ClientID == "" && req.ClientSecret == "" {
-		req.ClientID, req.ClientSecret = unescapeBasic(id), ws.Secret(unescapeBasic(secret))
+		req.ClientID, req.ClientSecret = unescapeBasic(id), unescapeBasic(secret)
 	}
 	return req, ""
 }

@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	ws "github.com/wsync-dev/warehousesync"
+	"github.com/wsync-dev/warehousesync/internal/oauthwire"
 )
 
 func TestTokenEndpoint(t *testing.T) {
@@ -27,7 +27,7 @@ func TestTokenEndpoint(t *testing.T) {
 
 	status, body := jsonBody(good)
 	require.Equal(t, http.StatusOK, status, string(body))
-	var tr ws.TokenResponse
+	var tr oauthwire.TokenResponse
 	require.NoError(t, json.Unmarshal(body, &tr))
 	assert.Equal(t, int64(3600), tr.ExpiresIn)
 	assert.Equal(t, "Bearer", tr.TokenType)
@@ -35,7 +35,7 @@ func TestTokenEndpoint(t *testing.T) {
 
 	status, body = form(url.Values{"client_id": {"my-id"}, "client_secret": {"my-secret"}, "grant_type": {"client_credentials"}})
 	require.Equal(t, http.StatusOK, status, "form-encoded requests work too: %s", body)
-	var tr2 ws.TokenResponse
+	var tr2 oauthwire.TokenResponse
 	require.NoError(t, json.Unmarshal(body, &tr2))
 	assert.NotEqual(t, tr.AccessToken, tr2.AccessToken, "tokens are random")
 

@@ -65,7 +65,7 @@ func TestClientCRUDLifecycle(t *testing.T) {
 	model.Config.SQLQuery = "SELECT email, updated_on FROM u"
 	_, err = c.DataModels.Update(ctx, model)
 	require.NoError(t, err)
-	models, err := c.DataModels.List(ctx)
+	models, err := c.DataModels.List(ctx, nil)
 	require.NoError(t, err)
 	require.Len(t, models, 1)
 
@@ -77,7 +77,7 @@ func TestClientCRUDLifecycle(t *testing.T) {
 	p.Name = "P2"
 	_, err = c.Pipelines.Update(ctx, p)
 	require.NoError(t, err)
-	pipes, err := c.Pipelines.List(ctx)
+	pipes, err := c.Pipelines.List(ctx, nil)
 	require.NoError(t, err)
 	require.Len(t, pipes, 1)
 	assert.Equal(t, "P2", pipes[0].Name)
@@ -238,7 +238,7 @@ func TestClientEveryResourceShape(t *testing.T) {
 			assert.Equal(t, ws.RunFailed, run.Status)
 		}
 	}
-	all, err := c.Pipelines.List(ctx)
+	all, err := c.Pipelines.List(ctx, nil)
 	require.NoError(t, err)
 	assert.Len(t, all, 3)
 

@@ -188,11 +188,20 @@ func parseConnection(c *call, pathID string, stored *ws.Connection) (*ws.Connect
 	return conn, errs
 }
 
-// configValues returns the keys and values of a stored config, secrets included, as its JSON holds them.
+// configValues returns the keys and values of a stored config, secrets included. It reads the struct's
+// fields by their JSON keys rather than marshalling it, since a Secret marshals as the mask.
 func configValues(cfg ws.ConnectionConfig) map[string]string {
 	values := map[string]string{}
-	if b, err := json.Marshal(cfg); err == nil {
-		_ = json.Unmarshal(b, &values) // every key of a known config is a string
+	v := reflect.ValueOf(cfg)
+	if v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.Struct {
+		return values
+	}
+	e := v.Elem()
+	for i := range e.NumField() {
+		key, _, _ := strings.Cut(e.Type().Field(i).Tag.Get("json"), ",")
+		if f := e.Field(i); f.Kind() == reflect.String && key != "" && key != "-" {
+			values[key] = f.String()
+		}
 	}
 	return values
 }

@@ -11,7 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	ws "github.com/wsync-dev/warehousesync"
+	"github.com/wsync-dev/warehousesync/internal/oauthwire"
 )
 
 // api is a tiny plain-HTTP client of one workspace of a fake server, for tests that must not depend on
@@ -47,7 +47,7 @@ func getToken(t testing.TB, srv *Server) string {
 		"client_id": id, "client_secret": secret, "audience": Audience, "grant_type": "client_credentials",
 	}))
 	require.Equal(t, http.StatusOK, status, string(body))
-	var tr ws.TokenResponse
+	var tr oauthwire.TokenResponse
 	require.NoError(t, json.Unmarshal(body, &tr))
 	require.NotEmpty(t, tr.AccessToken)
 	return tr.AccessToken

@@ -3,6 +3,7 @@ package warehousesynctest
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/wsync-dev/warehousesync/internal/oauthwire"
 	"maps"
 	"net/http"
 	"regexp"
@@ -306,7 +307,7 @@ func getTokenInProcess(t *testing.T, srv *Server) string {
 	status, b := inProcess(t, srv, http.MethodPost, tokenPath, "", mustJSON(t, obj{
 		"client_id": id, "client_secret": secret, "audience": Audience, "grant_type": "client_credentials"}))
 	require.Equal(t, http.StatusOK, status, string(b))
-	var tr ws.TokenResponse
+	var tr oauthwire.TokenResponse
 	require.NoError(t, json.Unmarshal(b, &tr))
 	return tr.AccessToken
 }

@@ -77,7 +77,7 @@ func listRuns(s *Server, c *call) reply {
 	}
 	page := s.eng.ListRuns(c.wsID, id, q)
 	if page.Items == nil {
-		page.Items = []ws.Run{}
+		page.Items = []*ws.Run{}
 	}
 	return ok(page)
 }

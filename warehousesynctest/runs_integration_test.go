@@ -146,7 +146,11 @@ func TestRunsAllPagesThroughDateFilters(t *testing.T) {
 
 	page, err := c.Runs.List(ctx, "p", &ws.ListRunsOptions{CurrentPage: 2, PageSize: 5, StartDate: s.Add(5 * time.Hour), EndDate: s.Add(20 * time.Hour)})
 	require.NoError(t, err)
-	assert.Equal(t, ws.RunPage{Items: all[11:16], CurrentPage: 2, PageSize: 5, TotalPages: 4, TotalItems: 16,
+	want := make([]*ws.Run, 0, 5)
+	for i := range all[11:16] {
+		want = append(want, &all[11+i])
+	}
+	assert.Equal(t, ws.RunPage{Items: want, CurrentPage: 2, PageSize: 5, TotalPages: 4, TotalItems: 16,
 		HasPreviousPage: true, HasNextPage: true}, *page)
 }
 
@@ -215,7 +219,7 @@ func TestRunsWaitWithAutoAdvance(t *testing.T) {
 
 	require.NoError(t, srv.FailNextRuns("p", 1, "warehouse busy"))
 	id = mustTrigger(t, c, "p")
-	run, err = c.Runs.Wait(ctx, "p", id, ws.WithPollInterval(time.Millisecond))
+	run, err = c.Runs.Wait(ctx, "p", id, ws.PollEvery(time.Millisecond))
 	require.NoError(t, err)
 	assert.Equal(t, ws.RunSuccess, run.Status)
 	assert.Empty(t, run.Errors, "a run that succeeds after a retry has no errors")

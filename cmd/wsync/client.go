@@ -10,9 +10,9 @@ import (
 // such a change touches these lines only.
 
 func listDataModels(ctx context.Context, c *ws.Client) ([]*ws.DataModel, error) {
-	return c.DataModels.List(ctx)
+	return c.DataModels.List(ctx, nil)
 }
 
 func listPipelines(ctx context.Context, c *ws.Client) ([]*ws.Pipeline, error) {
-	return c.Pipelines.List(ctx)
+	return c.Pipelines.List(ctx, nil)
 }

@@ -17,7 +17,7 @@ import (
 func start() time.Time { return time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC) }
 
 // poll keeps Runs.Wait quick; WithAutoAdvance makes one poll enough in practice.
-var poll = ws.WithPollInterval(time.Millisecond)
+var poll = ws.PollEvery(time.Millisecond)
 
 // spec is a daily incremental pipeline from the fake clock's start, over a Snowflake connection.
 func spec() Spec {

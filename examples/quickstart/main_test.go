@@ -116,12 +116,12 @@ func remaining(t *testing.T, c *ws.Client) []string {
 	for _, x := range conns {
 		ids = append(ids, x.ID)
 	}
-	models, err := c.DataModels.List(ctx)
+	models, err := c.DataModels.List(ctx, nil)
 	require.NoError(t, err)
 	for _, x := range models {
 		ids = append(ids, x.ID)
 	}
-	pipelines, err := c.Pipelines.List(ctx)
+	pipelines, err := c.Pipelines.List(ctx, nil)
 	require.NoError(t, err)
 	for _, x := range pipelines {
 		ids = append(ids, x.ID)

@@ -89,7 +89,7 @@ func fakeStory(out io.Writer, srv *warehousesynctest.Server) *story {
 		c:      srv.Client(), // NewClient with the fake's URL, token URL and credentials
 		fake:   srv,
 		prefix: fakePrefix,
-		wait:   []ws.WaitOption{ws.WithPollInterval(fakePoll)},
+		wait:   []ws.WaitOption{ws.PollEvery(fakePoll)},
 		conn: &ws.SnowflakeConfig{
 			AccountIdentifier: "gd12345", Region: "us-central1.gcp", Warehouse: "compute_wh",
 			Database: "analytics", Role: "mparticle_role", User: "mparticle_user",
@@ -126,7 +126,7 @@ func newRealStory(out io.Writer, env func(string) string) (*story, func(), error
 	}
 	prefix := realPrefix + hex.EncodeToString(random) + "-"
 	fmt.Fprintf(out, "Running against the real API at %s; every resource id starts with %s and is deleted at the end\n",
-		c.BaseURL(), prefix)
+		c.WorkspaceURL(), prefix)
 	s := &story{
 		out:    out,
 		c:      c,

@@ -28,7 +28,7 @@ func TestNightlySync(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if conn.Config.(*warehousesync.SnowflakeConfig).Password != warehousesync.MaskedSecret {
+	if sf, _ := conn.Snowflake(); sf.Password != warehousesync.MaskedSecret {
 		t.Fatal("secrets are masked on every read")
 	}
 	if _, err := c.DataModels.Create(ctx, &warehousesync.DataModel{

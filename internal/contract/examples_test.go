@@ -322,8 +322,8 @@ func TestWireTypesMatchTheDescription(t *testing.T) {
 			DataModelStatus: ws.DataModelInvalid, DataModelErrors: []ws.ErrorDetail{{Message: "bad"}},
 			LatestSuccessfulPipelineRunID: ws.Int64(2), LatestPipelineRun: &queued}},
 		{"run", "GET", run, &done},
-		{"page", "GET", runs, &ws.RunPage{Items: []ws.Run{queued, done}, CurrentPage: 1, PageSize: 50, TotalPages: 1, TotalItems: 2}},
-		{"empty page", "GET", runs, &ws.RunPage{Items: []ws.Run{}, CurrentPage: 1, PageSize: 50}},
+		{"page", "GET", runs, &ws.RunPage{Items: []*ws.Run{&queued, &done}, CurrentPage: 1, PageSize: 50, TotalPages: 1, TotalItems: 2}},
+		{"empty page", "GET", runs, &ws.RunPage{Items: []*ws.Run{}, CurrentPage: 1, PageSize: 50}},
 	}
 	for _, tt := range responses {
 		body, err := json.Marshal(tt.v)

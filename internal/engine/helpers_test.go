@@ -85,7 +85,9 @@ func allRuns(t tb, e *Engine, id string) []ws.Run {
 	var out []ws.Run
 	for page := 1; ; page++ {
 		p := e.ListRuns(wsID, id, RunQuery{Page: page, PageSize: MaxPageSize})
-		out = append(out, p.Items...)
+		for _, r := range p.Items {
+			out = append(out, *r)
+		}
 		if !p.HasNextPage {
 			return out
 		}

@@ -184,7 +184,7 @@ func (e *Engine) ListRuns(workspace, id string, q RunQuery) ws.RunPage {
 		size = DefaultPageSize
 	}
 	size = min(size, MaxPageSize)
-	out := ws.RunPage{Items: []ws.Run{}, CurrentPage: page, PageSize: size, HasPreviousPage: page > 1}
+	out := ws.RunPage{Items: []*ws.Run{}, CurrentPage: page, PageSize: size, HasPreviousPage: page > 1}
 	p := e.pipes[key{workspace, id}]
 	if p == nil {
 		return out
@@ -210,15 +210,19 @@ func (e *Engine) ListRuns(workspace, id string, q RunQuery) ws.RunPage {
 	i := splitAt(a, b, offset)
 	j := offset - i
 	n := min(size, total-offset)
-	out.Items = make([]ws.Run, 0, n)
+	runs := make([]ws.Run, 0, n) // one allocation for the page's runs, then one for the pointers
 	for range n {
 		if j >= len(b) || (i < len(a) && before(&a[i], &b[j])) {
-			out.Items = append(out.Items, p.run(&a[i], false))
+			runs = append(runs, p.run(&a[i], false))
 			i++
 		} else {
-			out.Items = append(out.Items, p.run(&b[j], true))
+			runs = append(runs, p.run(&b[j], true))
 			j++
 		}
+	}
+	out.Items = make([]*ws.Run, len(runs))
+	for k := range runs {
+		out.Items[k] = &runs[k]
 	}
 	return out
 }

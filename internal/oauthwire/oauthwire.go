@@ -1,0 +1,98 @@
+// Package oauthwire holds the JSON bodies of the client-credentials token endpoint (POST /oauth/token),
+// shared by the client, which sends a TokenRequest, and the fake server, which reads it and answers with
+// a TokenResponse. They are internal: users of the module never build token requests themselves.
+package oauthwire
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+)
+
+// GrantClientCredentials is the only grant type the endpoint serves.
+const GrantClientCredentials = "client_credentials"
+
+// mask is what a non-empty client secret prints as (the module's MaskedSecret).
+const mask = "************"
+
+// TokenRequest is the documented JSON body of a client-credentials token request. ClientSecret is sent
+// as it is (the endpoint needs it), but the request prints with it masked in fmt and slog output.
+type TokenRequest struct {
+	ClientID     string `json:"client_id"`
+	ClientSecret string `json:"client_secret"`
+	Audience     string `json:"audience"`
+	GrantType    string `json:"grant_type"` // GrantClientCredentials
+}
+
+// masked returns r with its secret replaced by the mask.
+func (r TokenRequest) masked() map[string]string {
+	secret := ""
+	if r.ClientSecret != "" {
+		secret = mask
+	}
+	return map[string]string{"client_id": r.ClientID, "client_secret": secret, "audience": r.Audience, "grant_type": r.GrantType}
+}
+
+// String prints r with its client secret masked.
+func (r TokenRequest) String() string {
+	m := r.masked()
+	return fmt.Sprintf("{ClientID:%s ClientSecret:%s Audience:%s GrantType:%s}", m["client_id"], m["client_secret"], m["audience"], m["grant_type"])
+}
+
+// GoString prints r with its client secret masked, for %#v.
+func (r TokenRequest) GoString() string { return "oauthwire.TokenRequest" + r.String() }
+
+// LogValue makes slog print r with its client secret masked.
+func (r TokenRequest) LogValue() slog.Value {
+	m := r.masked()
+	return slog.GroupValue(slog.String("client_id", m["client_id"]), slog.String("client_secret", m["client_secret"]),
+		slog.String("audience", m["audience"]), slog.String("grant_type", m["grant_type"]))
+}
+
+// TokenResponse is the body of a successful token response. ExpiresIn, in seconds, decodes from a
+// number or a string holding one.
+type TokenResponse struct {
+	AccessToken string `json:"access_token"`
+	ExpiresIn   int64  `json:"expires_in"`
+	TokenType   string `json:"token_type"` // "Bearer"
+}
+
+// UnmarshalJSON decodes r, accepting expires_in as a number, a string holding an integer, or null.
+func (r *TokenResponse) UnmarshalJSON(b []byte) error {
+	type plain TokenResponse
+	aux := struct {
+		*plain
+		ExpiresIn json.RawMessage `json:"expires_in"`
+	}{plain: (*plain)(r)}
+	if err := json.Unmarshal(b, &aux); err != nil {
+		return err
+	}
+	r.ExpiresIn = 0
+	raw := bytes.TrimSpace(aux.ExpiresIn)
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil
+	}
+	if raw[0] == '"' {
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return err
+		}
+		raw = []byte(strings.TrimSpace(s))
+		if len(raw) == 0 {
+			return nil
+		}
+	}
+	n, err := strconv.ParseInt(string(raw), 10, 64)
+	if err != nil {
+		f, ferr := strconv.ParseFloat(string(raw), 64)
+		if ferr != nil || f != float64(int64(f)) {
+			return fmt.Errorf("expires_in %.40q is not an integer", raw)
+		}
+		n = int64(f)
+	}
+	r.ExpiresIn = n
+	return nil
+}
