@@ -148,11 +148,17 @@ func (s *Server) advanceToLocked(t time.Time) (int, error) {
 // syncLocked processes the events due by now: with the real-time clock, everything up to the wall
 // clock; with the manual clock, what a change just made due at the current instant (a triggered run
 // starts at once). It runs before and after every request and every change made through the Go API.
-func (s *Server) syncLocked() error {
-	if _, err := s.eng.AdvanceTo(s.clock.Now()); err != nil {
-		return fmt.Errorf("clock: the engine cannot catch up with the clock: %w", err)
+// It is never refused: the event cap guards advances that someone asks for, not catching up with the
+// wall clock, which processes only what is due (in bounded chunks, so that no single engine call runs
+// away) and never fails.
+func (s *Server) syncLocked() {
+	now := s.clock.Now()
+	for {
+		// Only a move backwards is refused, and neither clock goes backwards.
+		if _, done, err := s.eng.AdvanceAtMost(now, 0); done || err != nil {
+			return
+		}
 	}
-	return nil
 }
 
 // wakeTimer tells the real-time goroutine that the next event may have changed.
@@ -167,19 +173,27 @@ func (s *Server) wakeTimer() {
 }
 
 // runRealTime is the real-time clock's goroutine: it sleeps until the engine's next event, or until a
-// request changes it, and processes what fell due. It stops when done is closed.
+// request changes it, and processes what fell due, one chunk of at most WithMaxEventsPerAdvance events
+// per hold of the mutex, so that requests are served between chunks. It stops when done is closed.
 func (s *Server) runRealTime() {
 	defer s.wg.Done()
 	wall := s.clock.(*realClock).wall
 	for {
 		s.mu.Lock()
-		// An error shows up on the next request, which syncs again; until then the loop waits for one.
-		err := s.syncLocked()
+		_, caughtUp, err := s.eng.AdvanceAtMost(s.clock.Now(), 0)
 		next, ok := s.eng.NextEvent()
 		s.mu.Unlock()
+		if err == nil && !caughtUp {
+			select {
+			case <-s.done:
+				return
+			default:
+				continue // the next chunk, after the requests waiting for the mutex
+			}
+		}
 		var fire <-chan time.Time
 		release := func() {}
-		if ok && err == nil {
+		if ok {
 			// The clock has millisecond precision: an event between two milliseconds is due at the second.
 			if due := next.Truncate(time.Millisecond); due.Before(next) {
 				next = due.Add(time.Millisecond)

@@ -30,9 +30,9 @@ func (w *Workspace) ID() string { return w.id }
 func (w *Workspace) do(f func(*workspace)) {
 	w.s.mu.Lock()
 	defer w.s.mu.Unlock()
-	_ = w.s.syncLocked() // a refusal shows on the next request
+	w.s.syncLocked()
 	f(w.s.workspaceLocked(w.id))
-	_ = w.s.syncLocked() // a refusal shows on the next request
+	w.s.syncLocked()
 	w.s.wakeTimer()
 }
 

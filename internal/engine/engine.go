@@ -65,6 +65,7 @@ import (
 	"container/heap"
 	"fmt"
 	"maps"
+	"math"
 	"time"
 
 	ws "github.com/wsync-dev/warehousesync"
@@ -257,13 +258,13 @@ func (e *Engine) AdvanceTo(t time.Time) (int, error) {
 		}
 		return 0, nil
 	}
-	// An advance to Now only processes the events due at this instant, a handful per pipeline (an
-	// attempt's end, the next run's creation and start): the cap never refuses it, so the O(pipelines)
-	// estimate is skipped (the fake syncs to Now after every request that makes something due).
-	if t.After(e.now) {
+	// An advance to the next event's instant (Now included) only processes the events due at that
+	// instant, at most three per pipeline (an attempt's end, the next run's creation and start): the cap
+	// never refuses it, so the estimate is skipped and an advance in steps is always possible.
+	if t.After(e.queue[0].evAt) {
 		if n := e.estimate(t); n > e.maxEvents {
 			return 0, &Error{Kind: ErrTooMany, Message: fmt.Sprintf(
-				"advancing to %s could process up to %d events, more than the limit of %d; advance in smaller steps",
+				"advancing to %s could process up to %d events, more than the limit of %d; advance in smaller steps (an advance to the next event is always allowed)",
 				ws.NewTimestamp(t), n, e.maxEvents)}
 		}
 	}
@@ -305,6 +306,35 @@ func (e *Engine) RunUntilIdle() (int, error) {
 	}
 	e.trimAll()
 	return n, nil
+}
+
+// AdvanceAtMost processes at most limit events due at or before t, in order, and reports whether it got
+// to t: once no event due by t is left, the time is set to t and done is true; otherwise the time stays
+// at the last event processed. It refuses only a t before Now (ErrBackwards): it makes no estimate, so a
+// caller that must keep up with a clock (the fake's real-time driver) calls it in chunks, each bounded.
+// A limit below 1 means Config.MaxEventsPerAdvance.
+func (e *Engine) AdvanceAtMost(t time.Time, limit int) (n int, done bool, err error) {
+	t = t.UTC()
+	if t.Before(e.now) {
+		return 0, false, &Error{Kind: ErrBackwards, Message: fmt.Sprintf(
+			"cannot move the clock backwards from %s to %s", ws.NewTimestamp(e.now), ws.NewTimestamp(t))}
+	}
+	if limit < 1 {
+		limit = int(min(e.maxEvents, math.MaxInt32))
+	}
+	for len(e.queue) > 0 && !e.queue[0].evAt.After(t) {
+		if n == limit {
+			e.trimAll()
+			return n, false, nil
+		}
+		e.step()
+		n++
+	}
+	if n > 0 || t.After(e.now) {
+		e.now = t
+		e.trimAll()
+	}
+	return n, true, nil
 }
 
 // step processes the earliest pending event. The pipeline stays in the queue while its event is
