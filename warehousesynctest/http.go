@@ -229,7 +229,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	c.ws = s.workspaceLocked(wsID)
 	c.now = s.clock.Now()
 	rep = h(s, c)
-	if !existed && c.ws.empty() {
+	if !existed && c.ws.empty() && !s.eng.HasPipelines(wsID) {
 		// A request that left a new workspace empty (a read, a rejected write) does not keep it, so
 		// clients inventing workspace ids cannot grow the server's memory.
 		delete(s.workspaces, wsID)

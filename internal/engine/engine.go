@@ -63,7 +63,9 @@ package engine
 
 import (
 	"container/heap"
+	"errors"
 	"fmt"
+	"iter"
 	"maps"
 	"math"
 	"time"
@@ -108,7 +110,9 @@ const (
 	DefaultMaxEventsPerAdvance = 1_000_000
 )
 
-// Env is what the engine asks the fake's store while runs execute.
+// Env is what the engine asks the fake's store while runs execute. The engine calls it only from within
+// its own methods (AdvanceTo, AdvanceAtMost, RunUntilIdle), on the caller's goroutine, so an Env may read
+// state guarded by the lock under which its caller calls the engine.
 type Env interface {
 	// RunFailure returns why a run of the pipeline fails now because of its connection (faulted or
 	// unreachable) or its data model (invalid); nil when both are healthy.
@@ -125,26 +129,46 @@ type Source interface {
 	Count(sm ws.SyncMode, start, end time.Time) (successful, failed int64, err error)
 }
 
-// Error is a refusal of Trigger, AdvanceTo or RunUntilIdle; Kind says which rule refused it.
-type Error struct {
-	Kind    ErrorKind
-	Message string
+// The engine's refusals. Every error the engine returns wraps exactly one of them, for errors.Is; the
+// fake's HTTP layer words them for clients.
+var (
+	// ErrNotFound: no such pipeline in the workspace.
+	ErrNotFound = errors.New("no such pipeline")
+	// ErrBusy: Trigger found a run in progress.
+	ErrBusy = errors.New("the pipeline has a run in progress")
+	// ErrNotActive: Trigger found a pipeline whose state is not active (see StateError).
+	ErrNotActive = errors.New("the pipeline is not active")
+	// ErrExists: CreatePipeline found a pipeline with the same id.
+	ErrExists = errors.New("a pipeline with this id exists")
+	// ErrBackwards: an advance to a time before Now.
+	ErrBackwards = errors.New("time never goes backwards")
+	// ErrTooMany: an advance that would process more events than Config.MaxEventsPerAdvance.
+	ErrTooMany = errors.New("too many events for one advance")
+)
+
+// StateError is Trigger's ErrNotActive refusal; it names the pipeline's state.
+type StateError struct {
+	State ws.State
 }
 
-// Error returns the message, which the fake sends to clients as it is.
-func (e *Error) Error() string { return e.Message }
+// Error says which state refused the trigger.
+func (e *StateError) Error() string { return fmt.Sprintf("the pipeline is %s, not active", e.State) }
 
-// ErrorKind classifies an engine Error.
-type ErrorKind int
+// Unwrap returns ErrNotActive.
+func (e *StateError) Unwrap() error { return ErrNotActive }
 
-// The error kinds.
-const (
-	ErrNotFound  ErrorKind = iota + 1 // no such pipeline
-	ErrBusy                           // trigger: a run is active ("Pipeline <id> is already in progress.")
-	ErrNotActive                      // trigger: the pipeline's state is not active
-	ErrBackwards                      // advance: the target is before now
-	ErrTooMany                        // advance: more events than MaxEventsPerAdvance
-)
+// refusal is an error that explains a sentinel with the numbers of one call.
+type refusal struct {
+	kind error
+	msg  string
+}
+
+func (r *refusal) Error() string { return r.msg }
+func (r *refusal) Unwrap() error { return r.kind }
+
+func refuse(kind error, format string, args ...any) error {
+	return &refusal{kind: kind, msg: fmt.Sprintf(format, args...)}
+}
 
 // RunQuery selects a page of runs.
 type RunQuery struct {
@@ -173,7 +197,7 @@ type Engine struct {
 	env       Env
 
 	nextID int64
-	pipes  map[key]*pipe
+	pipes  map[string]map[string]*pipe // by workspace, then pipeline id
 	queue  eventQueue
 }
 
@@ -188,7 +212,7 @@ func New(cfg Config) *Engine {
 		maxEvents: int64(cfg.MaxEventsPerAdvance),
 		env:       cfg.Env,
 		nextID:    1,
-		pipes:     make(map[key]*pipe),
+		pipes:     make(map[string]map[string]*pipe),
 	}
 	if e.attempt <= 0 {
 		e.attempt = DefaultAttemptDuration
@@ -212,13 +236,29 @@ func New(cfg Config) *Engine {
 	return e
 }
 
+// find returns the pipeline, or nil.
+func (e *Engine) find(workspace, id string) *pipe { return e.pipes[workspace][id] }
+
+// each yields every pipeline, in no particular order.
+func (e *Engine) each() iter.Seq[*pipe] {
+	return func(yield func(*pipe) bool) {
+		for _, w := range e.pipes {
+			for _, p := range w {
+				if !yield(p) {
+					return
+				}
+			}
+		}
+	}
+}
+
 // Now is the engine's current time.
 func (e *Engine) Now() time.Time { return e.now }
 
 // Reset forgets every pipeline, run and pending event. The clock and the run id counter are kept, so
 // run ids are never reused within one engine.
 func (e *Engine) Reset() {
-	e.pipes = make(map[key]*pipe)
+	e.pipes = make(map[string]map[string]*pipe)
 	e.queue = nil
 }
 
@@ -246,8 +286,7 @@ func (e *Engine) NextEvent() (time.Time, bool) {
 func (e *Engine) AdvanceTo(t time.Time) (int, error) {
 	t = t.UTC()
 	if t.Before(e.now) {
-		return 0, &Error{Kind: ErrBackwards, Message: fmt.Sprintf(
-			"cannot move the clock backwards from %s to %s", ws.NewTimestamp(e.now), ws.NewTimestamp(t))}
+		return 0, e.backwards(t)
 	}
 	if len(e.queue) == 0 || e.queue[0].evAt.After(t) {
 		// Nothing falls due, so nothing can exceed the cap: skip the O(pipelines) estimate, and the
@@ -263,9 +302,9 @@ func (e *Engine) AdvanceTo(t time.Time) (int, error) {
 	// never refuses it, so the estimate is skipped and an advance in steps is always possible.
 	if t.After(e.queue[0].evAt) {
 		if n := e.estimate(t); n > e.maxEvents {
-			return 0, &Error{Kind: ErrTooMany, Message: fmt.Sprintf(
+			return 0, refuse(ErrTooMany,
 				"advancing to %s could process up to %d events, more than the limit of %d; advance in smaller steps (an advance to the next event is always allowed)",
-				ws.NewTimestamp(t), n, e.maxEvents)}
+				ws.NewTimestamp(t), n, e.maxEvents)
 		}
 	}
 	n := 0
@@ -285,21 +324,20 @@ func (e *Engine) AdvanceTo(t time.Time) (int, error) {
 // MaxEventsPerAdvance events with ErrTooMany, keeping what it processed.
 func (e *Engine) RunUntilIdle() (int, error) {
 	var endless *pipe
-	for _, p := range e.pipes {
+	for p := range e.each() {
 		if p.endless() && (endless == nil || p.key.less(endless.key)) {
 			endless = p // the first in (workspace, id) order, so the message is deterministic
 		}
 	}
 	if endless != nil {
-		return 0, &Error{Kind: ErrTooMany, Message: fmt.Sprintf(
-			"pipeline %s has an interval schedule without end and never goes idle; use AdvanceTo", endless.key.id)}
+		return 0, refuse(ErrTooMany,
+			"pipeline %s has an interval schedule without end and never goes idle; use AdvanceTo", endless.key.id)
 	}
 	n := 0
 	for len(e.queue) > 0 {
 		if int64(n) >= e.maxEvents {
 			e.trimAll()
-			return n, &Error{Kind: ErrTooMany, Message: fmt.Sprintf(
-				"events are still pending after %d events, the limit of one advance", n)}
+			return n, refuse(ErrTooMany, "events are still pending after %d events, the limit of one advance", n)
 		}
 		e.step()
 		n++
@@ -316,8 +354,7 @@ func (e *Engine) RunUntilIdle() (int, error) {
 func (e *Engine) AdvanceAtMost(t time.Time, limit int) (n int, done bool, err error) {
 	t = t.UTC()
 	if t.Before(e.now) {
-		return 0, false, &Error{Kind: ErrBackwards, Message: fmt.Sprintf(
-			"cannot move the clock backwards from %s to %s", ws.NewTimestamp(e.now), ws.NewTimestamp(t))}
+		return 0, false, e.backwards(t)
 	}
 	if limit < 1 {
 		limit = int(min(e.maxEvents, math.MaxInt32))
@@ -337,6 +374,10 @@ func (e *Engine) AdvanceAtMost(t time.Time, limit int) (n int, done bool, err er
 	return n, true, nil
 }
 
+func (e *Engine) backwards(t time.Time) error {
+	return refuse(ErrBackwards, "cannot move the clock backwards from %s to %s", ws.NewTimestamp(e.now), ws.NewTimestamp(t))
+}
+
 // step processes the earliest pending event. The pipeline stays in the queue while its event is
 // handled: a handler that sets its next event moves it with one heap fix instead of a pop and a push.
 func (e *Engine) step() {
@@ -352,7 +393,7 @@ func (e *Engine) step() {
 // trimAll applies retention to every pipeline.
 func (e *Engine) trimAll() {
 	cut := e.retentionCut()
-	for _, p := range e.pipes {
+	for p := range e.each() {
 		p.trim(cut)
 	}
 }

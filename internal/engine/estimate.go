@@ -12,7 +12,7 @@ import (
 func (e *Engine) estimate(t time.Time) int64 {
 	perFailedRun := int64(2*(e.retries+1) + 1)
 	var total int64
-	for _, p := range e.pipes {
+	for p := range e.each() {
 		if p.heapIdx < 0 || p.evAt.After(t) {
 			continue // nothing happens to p by t: pipelines do not affect each other during an advance
 		}
