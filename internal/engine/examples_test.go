@@ -11,7 +11,7 @@ import (
 	ws "github.com/wsync-dev/warehousesync"
 )
 
-// TestWorkedExamples checks every row of scheduler.md's worked-examples table (reference examples 1–4,
+// TestWorkedExamples checks the runs of the API reference's schedule examples 1–4 (with
 // pipelines created active at 2023-01-31T00:00:00Z): each run appears exactly at its creation time,
 // running, with the stated logical date and range, and succeeds one attempt later.
 func TestWorkedExamples(t *testing.T) {

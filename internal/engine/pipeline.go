@@ -145,7 +145,7 @@ func scheduleMoved(a, b ws.Schedule) bool {
 }
 
 // CreatePipeline stores a new pipeline (the engine keeps a copy); it refuses an id the workspace has
-// (ErrExists). A pipeline created active catches up (rule 3).
+// (ErrExists). A pipeline created active catches up (rule 3 of the package doc).
 func (e *Engine) CreatePipeline(workspace string, pl *ws.Pipeline) error {
 	if e.find(workspace, pl.ID) != nil {
 		return ErrExists
@@ -395,7 +395,7 @@ func (p *pipe) manualRangeStart(t time.Time) time.Time {
 	return p.from
 }
 
-// scheduledRangeStart is range_start of a scheduled run (rule 5); zero: null.
+// scheduledRangeStart is range_start of a scheduled run (rule 2 of the package doc); zero: null.
 func (p *pipe) scheduledRangeStart() time.Time {
 	if p.full() || !p.hasLS {
 		return p.from
