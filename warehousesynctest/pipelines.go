@@ -159,9 +159,9 @@ func (s *Server) parsePipeline(c *call, pathID string, stored *ws.Pipeline) (*ws
 	parseSchedule(o, p)
 	if p.State == ws.StateActive && s.cfg.maxActive > 0 {
 		var active []string
-		for _, other := range s.eng.Pipelines(c.wsID) {
-			if other.ID != p.ID && other.State == ws.StateActive {
-				active = append(active, other.ID)
+		for _, id := range s.eng.ActivePipelines(c.wsID) {
+			if id != p.ID {
+				active = append(active, id)
 			}
 		}
 		if len(active) >= s.cfg.maxActive {

@@ -4,12 +4,13 @@
 // docs/fidelity.md; this documentation explains how it computes them.
 //
 // The engine is not safe for concurrent use: the fake server calls it with its own mutex held. The read
-// methods (Now, NextEvent, Pipeline, Pipelines, PipelinesUsing, HasPipelines, Status, Run, ListRuns,
-// Report, ActiveRunCount, RunCount) change nothing and may share a read lock; every other method needs
-// the lock exclusively. It never reads the wall clock and starts no goroutine; time moves only through
-// AdvanceTo, AdvanceAtMost and RunUntilIdle. One Engine serves all the workspaces of a fake server: it
-// keeps their pipelines (the only copy the fake has), keyed by workspace and id, and run ids increase
-// across the engine from 1. Refusals are the sentinel errors below (errors.Is); the fake words them.
+// methods (Now, NextEvent, Pipeline, Pipelines, PipelinesUsing, ActivePipelines, HasPipelines, Status,
+// Run, ListRuns, Report, ActiveRunCount, RunCount) change nothing and may share a read lock; every other
+// method needs the lock exclusively. It never reads the wall clock and starts no goroutine; time moves
+// only through AdvanceTo, AdvanceAtMost and RunUntilIdle. One Engine serves all the workspaces of a fake
+// server: it keeps their pipelines (the only copy the fake has), keyed by workspace and id, and run ids
+// increase across the engine from 1. Refusals are the sentinel errors below (errors.Is); the fake words
+// them.
 //
 // # Schedule arithmetic
 //

@@ -236,6 +236,18 @@ func (e *Engine) PipelinesUsing(workspace, connectionID, dataModelID string) []s
 	return ids
 }
 
+// ActivePipelines returns the ids of the workspace's pipelines whose state is active, sorted.
+func (e *Engine) ActivePipelines(workspace string) []string {
+	var ids []string
+	for id, p := range e.pipes[workspace] {
+		if p.active() {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	return ids
+}
+
 // HasPipelines reports whether the workspace has a pipeline.
 func (e *Engine) HasPipelines(workspace string) bool { return len(e.pipes[workspace]) > 0 }
 
