@@ -111,7 +111,7 @@ func (s *Server) clockStateLocked() clockState {
 func adminGetClock(s *Server, _ []string, _ []byte) reply {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	_ = s.syncLocked()
+	s.syncLocked()
 	return ok(s.clockStateLocked())
 }
 

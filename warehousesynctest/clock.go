@@ -5,19 +5,26 @@ import (
 	"fmt"
 	"time"
 
+	ws "github.com/wsync-dev/warehousesync"
 	"github.com/wsync-dev/warehousesync/internal/engine"
 	"github.com/wsync-dev/warehousesync/internal/wire"
 )
 
-// clock is the time of one server. Its methods are called with the server's mutex held.
-type clock interface {
-	Now() time.Time
+// clock is the time of one server. With the manual clock it is the engine's time, which only the
+// engine's advances move: there is no second copy to keep in step. With the real-time clock it is the
+// wall clock, which the engine catches up with. Its methods are called with the server's mutex held.
+type clock struct {
+	eng  *engine.Engine
+	real *realClock // nil with the manual clock
 }
 
-// manualClock moves only when the server tells it to.
-type manualClock struct{ now time.Time }
-
-func (c *manualClock) Now() time.Time { return c.now }
+// Now is the server's current time.
+func (c *clock) Now() time.Time {
+	if c.real != nil {
+		return c.real.Now()
+	}
+	return c.eng.Now()
+}
 
 // realClock follows the wall clock, never going backwards, in UTC with millisecond precision (the
 // precision of every timestamp the API writes).
@@ -110,13 +117,8 @@ func (s *Server) RunUntilIdle() error {
 	if s.cfg.realTime {
 		return errRealTime
 	}
-	_, err := s.eng.RunUntilIdle()
-	// The engine keeps the events it processed before stopping at the cap: the clock follows it.
-	mc := s.clock.(*manualClock)
-	if t := s.eng.Now(); t.After(mc.now) {
-		mc.now = t
-	}
-	if err != nil {
+	// The engine keeps the events it processed before stopping at the cap; the clock is the engine's.
+	if _, err := s.eng.RunUntilIdle(); err != nil {
 		return fmt.Errorf("clock: run until idle: %w", err)
 	}
 	return nil
@@ -128,32 +130,34 @@ func (s *Server) advanceToLocked(t time.Time) (int, error) {
 	if s.cfg.realTime {
 		return 0, errRealTime
 	}
-	mc := s.clock.(*manualClock)
 	t = t.UTC()
 	if last := lastInstant(); t.After(last) {
 		return 0, fmt.Errorf("clock: cannot move past %s: timestamps are written with four-digit years",
 			last.Format(time.RFC3339Nano))
 	}
-	if t.Before(mc.now) {
-		return 0, fmt.Errorf("clock: cannot move back from %s to %s: time never goes backwards",
-			mc.now.Format(time.RFC3339Nano), t.Format(time.RFC3339Nano))
-	}
+	// The engine refuses a move backwards (engine.ErrBackwards) and one over the event cap
+	// (engine.ErrTooMany); either changes nothing.
 	n, err := s.eng.AdvanceTo(t)
 	if err != nil {
 		return 0, fmt.Errorf("clock: advance to %s: %w", t.Format(time.RFC3339Nano), err)
 	}
-	mc.now = t
 	return n, nil
 }
 
 // syncLocked processes the events due by now: with the real-time clock, everything up to the wall
 // clock; with the manual clock, what a change just made due at the current instant (a triggered run
 // starts at once). It runs before and after every request and every change made through the Go API.
-func (s *Server) syncLocked() error {
-	if _, err := s.eng.AdvanceTo(s.clock.Now()); err != nil {
-		return fmt.Errorf("clock: the engine cannot catch up with the clock: %w", err)
+// It is never refused: the event cap guards advances that someone asks for, not catching up with the
+// wall clock, which processes only what is due (in bounded chunks, so that no single engine call runs
+// away) and never fails.
+func (s *Server) syncLocked() {
+	now := s.clock.Now()
+	for {
+		// Only a move backwards is refused, and neither clock goes backwards.
+		if _, done, err := s.eng.AdvanceAtMost(now, 0); done || err != nil {
+			return
+		}
 	}
-	return nil
 }
 
 // wakeTimer tells the real-time goroutine that the next event may have changed.
@@ -168,19 +172,27 @@ func (s *Server) wakeTimer() {
 }
 
 // runRealTime is the real-time clock's goroutine: it sleeps until the engine's next event, or until a
-// request changes it, and processes what fell due. It stops when done is closed.
+// request changes it, and processes what fell due, one chunk of at most WithMaxEventsPerAdvance events
+// per hold of the mutex, so that requests are served between chunks. It stops when done is closed.
 func (s *Server) runRealTime() {
 	defer s.wg.Done()
-	wall := s.clock.(*realClock).wall
+	wall := s.clock.real.wall
 	for {
 		s.mu.Lock()
-		// An error shows up on the next request, which syncs again; until then the loop waits for one.
-		err := s.syncLocked()
+		_, caughtUp, err := s.eng.AdvanceAtMost(s.clock.Now(), 0)
 		next, ok := s.eng.NextEvent()
 		s.mu.Unlock()
+		if err == nil && !caughtUp {
+			select {
+			case <-s.done:
+				return
+			default:
+				continue // the next chunk, after the requests waiting for the mutex
+			}
+		}
 		var fire <-chan time.Time
 		release := func() {}
-		if ok && err == nil {
+		if ok {
 			// The clock has millisecond precision: an event between two milliseconds is due at the second.
 			if due := next.Truncate(time.Millisecond); due.Before(next) {
 				next = due.Add(time.Millisecond)
@@ -198,11 +210,62 @@ func (s *Server) runRealTime() {
 	}
 }
 
-// engineErrorKind returns the kind of an engine refusal wrapped in err, or 0.
-func engineErrorKind(err error) engine.ErrorKind {
-	var ee *engine.Error
-	if errors.As(err, &ee) {
-		return ee.Kind
+// autoAdvanceLocked implements WithAutoAdvance: while the pipeline has an active run (and the run asked
+// for, if any, has not ended), the manual clock moves from event to event until what the client polls
+// changes: the run's status (runID > 0), or the report's pipeline status and latest run. The events of
+// other pipelines due on the way are processed too. So each poll sees the next status of the polled run,
+// whatever else the fake is running, and nothing is skipped between two polls.
+func (s *Server) autoAdvanceLocked(wsID, pipelineID string, runID int64) {
+	if !s.cfg.autoAdvance || s.cfg.realTime {
+		return
 	}
-	return 0
+	if status, _ := s.eng.Status(wsID, pipelineID); status != ws.PipelineRunning {
+		return
+	}
+	seen := s.pollStateLocked(wsID, pipelineID, runID)
+	if runID != 0 && (!seen.runFound || seen.run.Terminal()) {
+		return
+	}
+	for s.pollStateLocked(wsID, pipelineID, runID) == seen {
+		next, pending := s.eng.NextEvent()
+		if !pending {
+			return
+		}
+		// A refusal (the event cap) leaves everything as it was; the client then sees the current state.
+		if n, err := s.advanceToLocked(maxTime(next, s.clock.Now())); err != nil || n == 0 {
+			return
+		}
+	}
+}
+
+// pollState is what a polling client sees change: a run's status, or a pipeline's status and latest run.
+type pollState struct {
+	runFound  bool
+	run       ws.RunStatus // the polled run's status, when runFound
+	status    ws.PipelineStatus
+	latestID  int64
+	latestRun ws.RunStatus
+}
+
+// pollStateLocked is the state a GET of the run runID (or of the report, when runID is 0) shows.
+func (s *Server) pollStateLocked(wsID, pipelineID string, runID int64) pollState {
+	var st pollState
+	if runID != 0 {
+		if run, found := s.eng.Run(wsID, pipelineID, runID); found {
+			st.runFound, st.run = true, run.Status
+		}
+		return st
+	}
+	st.status, _ = s.eng.Status(wsID, pipelineID)
+	if latest, _ := s.eng.Report(wsID, pipelineID); latest != nil {
+		st.latestID, st.latestRun = latest.ID, latest.Status
+	}
+	return st
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }

@@ -300,7 +300,9 @@ func TestSmallEventCapStillServesRequests(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, ws.RunRunning, run.Status)
 
-	status, _, raw := httpAdvance(t, srv, `{"by":"1m"}`)
+	// The attempt ends at +1m, an advance there is always allowed; by 10m the worst case (a failed
+	// attempt, its retry at +6m, its end at +7m) is 3 events.
+	status, _, raw := httpAdvance(t, srv, `{"by":"10m"}`)
 	require.Equal(t, http.StatusBadRequest, status, "moving the clock is still capped")
 	assert.Contains(t, decodeError(t, http.StatusBadRequest, raw)[0], "more than the limit of 2")
 	assert.Equal(t, DefaultStartTime(), srv.Now())
@@ -335,4 +337,62 @@ func TestRunUntilIdleStoppedByTheCap(t *testing.T) {
 	_, pending := srv.NextEvent()
 	assert.False(t, pending)
 	assert.Equal(t, s.Add(30*time.Hour+time.Minute), srv.Now())
+}
+
+// sixTriggered creates six active on-demand pipelines and triggers each; it returns the run ids.
+func sixTriggered(t *testing.T, c *ws.Client) map[string]int64 {
+	t.Helper()
+	createBasics(t, c)
+	ids := map[string]int64{}
+	for i := range 6 {
+		id := fmt.Sprintf("p%d", i)
+		mustCreate(t, c, newPipeline(id, time.Time{}, onDemand()))
+		ids[id] = mustTrigger(t, c, id)
+	}
+	return ids
+}
+
+// TestEventCapNeverFreezesTheManualClock is a regression test: with six runs in progress and a cap of
+// 20 events, the estimate (every run failing every attempt: 42 events) refused Advance(1m) and
+// AdvanceTo(next event) alike, so the clock could not move at all.
+func TestEventCapNeverFreezesTheManualClock(t *testing.T) {
+	t.Parallel()
+	srv, c := newCheckedServer(t, WithMaxEventsPerAdvance(20), WithMaxActivePipelines(0))
+	runs := sixTriggered(t, c)
+	next, pending := srv.NextEvent()
+	require.True(t, pending)
+	require.NoError(t, srv.AdvanceTo(next), "the next event is always reachable")
+	for id, runID := range runs {
+		run, err := c.Runs.Get(t.Context(), id, runID)
+		require.NoError(t, err)
+		assert.Equal(t, ws.RunSuccess, run.Status, id)
+	}
+	for id := range runs {
+		mustTrigger(t, c, id)
+	}
+	require.NoError(t, srv.Advance(time.Minute+time.Second), "six attempt completions fit in the cap")
+	assert.Equal(t, next.Add(time.Minute+time.Second), srv.Now())
+}
+
+// TestEventCapNeverStopsTheRealTimeClock is a regression test: with six runs in progress and a cap of
+// 20 events, once the wall clock passed the attempts' end every request was answered 500 ("could
+// process up to 42 events") for good. The real-time driver now catches up in bounded chunks.
+func TestEventCapNeverStopsTheRealTimeClock(t *testing.T) {
+	t.Parallel()
+	t0 := at(t, "2025-03-01T00:00:00Z")
+	wall := newTestWall(t0)
+	srv := NewServer(t, WithRealTimeClock(), withWallClock(wall), WithMaxEventsPerAdvance(20),
+		WithMaxActivePipelines(0))
+	c := newCheckedClient(t, srv)
+	runs := sixTriggered(t, c)
+	// An hour on, an advance would be refused (in the worst case each run has 5 events by then: 30),
+	// but catching up with the wall clock only processes what is due, in chunks of at most 20.
+	wall.set(t0.Add(time.Hour))
+	for id, runID := range runs {
+		run, err := c.Runs.Get(t.Context(), id, runID)
+		require.NoError(t, err, "every request is served")
+		assert.Equal(t, ws.RunSuccess, run.Status, id)
+		assert.Equal(t, ws.NewTimestamp(t0.Add(time.Minute)), run.EndedOn, id)
+	}
+	assert.Equal(t, t0.Add(time.Hour), srv.Now())
 }

@@ -86,7 +86,7 @@ func updateConnection(s *Server, c *call) reply {
 	conn.CreatedOn, conn.CreatedBy = stored.CreatedOn, stored.CreatedBy
 	conn.LastModifiedOn, conn.LastModifiedBy = ws.NewTimestamp(c.now), c.clientID
 	c.ws.connections[id] = conn
-	for _, p := range c.ws.pipelinesUsing(id, "") {
+	for _, p := range s.eng.PipelinesUsing(c.wsID, id, "") {
 		s.eng.ClearFault(c.wsID, p)
 	}
 	return ok(maskedConnection(conn))
@@ -97,7 +97,7 @@ func deleteConnection(s *Server, c *call) reply {
 	if _, found := c.ws.connections[id]; !found {
 		return notFound(kindConnection, id)
 	}
-	if users := c.ws.pipelinesUsing(id, ""); len(users) > 0 {
+	if users := s.eng.PipelinesUsing(c.wsID, id, ""); len(users) > 0 {
 		return badRequest(fmt.Sprintf("%s '%s' is used by pipelines %s; delete them or point them at another connection first.",
 			kindConnection, id, strings.Join(users, ", ")))
 	}

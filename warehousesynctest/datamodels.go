@@ -57,7 +57,7 @@ func updateDataModel(s *Server, c *call) reply {
 	m.CreatedOn, m.CreatedBy = stored.CreatedOn, stored.CreatedBy
 	m.LastModifiedOn, m.LastModifiedBy = ws.NewTimestamp(c.now), c.clientID
 	c.ws.models[id] = m
-	for _, p := range c.ws.pipelinesUsing("", id) {
+	for _, p := range s.eng.PipelinesUsing(c.wsID, "", id) {
 		s.eng.ClearFault(c.wsID, p)
 	}
 	return ok(copyDataModel(m))
@@ -68,7 +68,7 @@ func deleteDataModel(s *Server, c *call) reply {
 	if _, found := c.ws.models[id]; !found {
 		return notFound(kindDataModel, id)
 	}
-	if users := c.ws.pipelinesUsing("", id); len(users) > 0 {
+	if users := s.eng.PipelinesUsing(c.wsID, "", id); len(users) > 0 {
 		return badRequest(fmt.Sprintf("%s '%s' is used by pipelines %s; delete them or point them at another data model first.",
 			kindDataModel, id, strings.Join(users, ", ")))
 	}

@@ -108,7 +108,7 @@ func fuzzSeedState(t *testing.T, srv *Server, token string) {
 	w := srv.workspaceLocked(srv.WorkspaceID())
 	_, hasConn := w.connections["conn"]
 	_, hasModel := w.models["model"]
-	_, hasPipe := w.pipelines["p1"]
+	_, hasPipe := srv.eng.Pipeline(srv.WorkspaceID(), "p1")
 	srv.mu.Unlock()
 	send := func(path string, body obj) {
 		req := httptest.NewRequest(http.MethodPost, apiPrefix+srv.WorkspaceID()+path, bytes.NewReader(mustJSON(t, body)))
@@ -197,8 +197,8 @@ func fuzzSnapshot(srv *Server) (string, bool) {
 	}
 	for _, id := range sortedKeys(srv.workspaces) {
 		w := srv.workspaces[id]
-		if len(w.connections)+len(w.models)+len(w.pipelines)+len(w.unreachable)+len(w.invalid)+len(w.sources) == 0 &&
-			w.transformations == nil {
+		if len(w.connections)+len(w.models)+len(w.unreachable)+len(w.invalid)+len(w.sources) == 0 &&
+			!srv.eng.HasPipelines(id) && w.transformations == nil {
 			continue // created by a request that only looked: the same as no workspace
 		}
 		allow5xx = allow5xx || len(w.unreachable) > 0
@@ -209,11 +209,9 @@ func fuzzSnapshot(srv *Server) (string, bool) {
 		put("invalid", w.invalid)
 		put("sources", slices.Sorted(maps.Keys(w.sources)))
 		put("transformations", w.transformations)
-		for _, pid := range sortedKeys(w.pipelines) {
-			put("pipeline", w.pipelines[pid])
-			status, errs := srv.eng.Status(id, pid)
-			put("status", fmt.Sprint(status, errs))
-			put("runs", srv.eng.ListRuns(id, pid, engine.RunQuery{PageSize: engine.MaxPageSize}))
+		for _, p := range srv.eng.Pipelines(id) {
+			put("pipeline", p) // its status and errors included
+			put("runs", srv.eng.ListRuns(id, p.ID, engine.RunQuery{PageSize: engine.MaxPageSize}))
 		}
 	}
 	return b.String(), allow5xx

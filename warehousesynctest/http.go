@@ -224,21 +224,17 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	}
 
 	s.mu.Lock()
-	if err := s.syncLocked(); err != nil {
-		rep = errReply(http.StatusInternalServerError, err.Error())
-	} else {
-		_, existed := s.workspaces[wsID]
-		c.ws = s.workspaceLocked(wsID)
-		c.now = s.clock.Now()
-		rep = h(s, c)
-		if !existed && c.ws.empty() {
-			// A request that left a new workspace empty (a read, a rejected write) does not keep it, so
-			// clients inventing workspace ids cannot grow the server's memory.
-			delete(s.workspaces, wsID)
-		}
-		// What the request made due now happens now; a refusal shows on the next request.
-		_ = s.syncLocked()
+	s.syncLocked()
+	_, existed := s.workspaces[wsID]
+	c.ws = s.workspaceLocked(wsID)
+	c.now = s.clock.Now()
+	rep = h(s, c)
+	if !existed && c.ws.empty() && !s.eng.HasPipelines(wsID) {
+		// A request that left a new workspace empty (a read, a rejected write) does not keep it, so
+		// clients inventing workspace ids cannot grow the server's memory.
+		delete(s.workspaces, wsID)
 	}
+	s.syncLocked() // what the request made due now happens now
 	s.wakeTimer()
 	s.mu.Unlock()
 	if fault != nil && fault.ApplyThenFail {
@@ -269,9 +265,7 @@ func (s *Server) prepareLocked(r *http.Request, bodyErr error, wsID string, segs
 	if !isAPI {
 		return errReply(http.StatusNotFound, fmt.Sprintf("No route for %s %s.", r.Method, r.URL.Path)), nil, nil, c
 	}
-	if err := s.syncLocked(); err != nil {
-		return errReply(http.StatusInternalServerError, err.Error()), nil, nil, c
-	}
+	s.syncLocked()
 	clientID, authErr := s.authenticateLocked(r, now)
 	if authErr != "" {
 		return errReply(http.StatusUnauthorized, authErr), nil, nil, c

@@ -1,7 +1,6 @@
 package warehousesynctest
 
 import (
-	"fmt"
 	"strings"
 	"time"
 
@@ -10,19 +9,15 @@ import (
 )
 
 func listPipelines(s *Server, c *call) reply {
-	out := []ws.Pipeline{}
-	for _, id := range sortedKeys(c.ws.pipelines) {
-		out = append(out, s.pipelineView(c.wsID, c.ws.pipelines[id]))
-	}
-	return ok(out)
+	return ok(s.eng.Pipelines(c.wsID))
 }
 
 func getPipeline(s *Server, c *call) reply {
-	p, found := c.ws.pipelines[c.params[0]]
+	p, found := s.eng.Pipeline(c.wsID, c.params[0])
 	if !found {
 		return notFound(kindPipeline, c.params[0])
 	}
-	return ok(s.pipelineView(c.wsID, p))
+	return ok(p)
 }
 
 func createPipeline(s *Server, c *call) reply {
@@ -30,66 +25,84 @@ func createPipeline(s *Server, c *call) reply {
 	if len(errs) > 0 {
 		return badRequest(errs...)
 	}
-	if _, exists := c.ws.pipelines[p.ID]; exists {
-		return badRequest(fmt.Sprintf("%s '%s' already exists.", kindPipeline, p.ID))
-	}
 	p.CreatedOn, p.CreatedBy = ws.NewTimestamp(c.now), c.clientID
-	c.ws.pipelines[p.ID] = p
-	s.eng.PutPipeline(c.wsID, p)
-	return ok(s.pipelineView(c.wsID, p))
+	if err := s.eng.CreatePipeline(c.wsID, p); err != nil {
+		return engineReply(err, p.ID)
+	}
+	return s.pipelineReply(c.wsID, p.ID)
 }
 
 func updatePipeline(s *Server, c *call) reply {
 	id := c.params[0]
-	stored, found := c.ws.pipelines[id]
+	stored, found := s.eng.Pipeline(c.wsID, id)
 	if !found {
 		return notFound(kindPipeline, id)
 	}
-	p, errs := s.parsePipeline(c, id, stored)
+	p, errs := s.parsePipeline(c, id, &stored)
 	if len(errs) > 0 {
 		return badRequest(errs...)
 	}
 	p.CreatedOn, p.CreatedBy = stored.CreatedOn, stored.CreatedBy
 	p.LastModifiedOn, p.LastModifiedBy = ws.NewTimestamp(c.now), c.clientID
-	c.ws.pipelines[id] = p
-	s.eng.PutPipeline(c.wsID, p)
-	return ok(s.pipelineView(c.wsID, p))
+	if err := s.eng.UpdatePipeline(c.wsID, p); err != nil {
+		return engineReply(err, id)
+	}
+	return s.pipelineReply(c.wsID, id)
 }
 
 func deletePipeline(s *Server, c *call) reply {
 	id := c.params[0]
-	if _, found := c.ws.pipelines[id]; !found {
-		return notFound(kindPipeline, id)
+	if err := s.eng.DeletePipeline(c.wsID, id); err != nil {
+		return engineReply(err, id)
 	}
-	s.eng.DeletePipeline(c.wsID, id)
-	delete(c.ws.pipelines, id)
 	return noContent()
 }
 
-// pipelineView is a copy of p with the status and errors the engine reports.
-func (s *Server) pipelineView(wsID string, p *ws.Pipeline) ws.Pipeline {
-	out := *p
-	out.PartnerFeedID = copyInt64(p.PartnerFeedID)
-	out.DataPlanVersion = copyInt64(p.DataPlanVersion)
-	out.Status, out.Errors = s.pipelineStatusLocked(wsID, p.ID)
-	return out
+// pipelineReply answers with the pipeline as the engine stores it, status and errors included.
+func (s *Server) pipelineReply(wsID, id string) reply {
+	p, found := s.eng.Pipeline(wsID, id)
+	if !found {
+		return notFound(kindPipeline, id)
+	}
+	return ok(p)
 }
 
-// pipelineStatusLocked is the engine's status of a pipeline; idle when the engine has none to report.
-func (s *Server) pipelineStatusLocked(wsID, id string) (ws.PipelineStatus, []ws.ErrorDetail) {
-	status, errs := s.eng.Status(wsID, id)
-	if status == "" {
-		status = ws.PipelineIdle
+func triggerPipeline(s *Server, c *call) reply {
+	var errs fieldErrors
+	o, valid := decodeObject(c.body, &errs)
+	var id string
+	if valid {
+		id = o.slug("pipeline_id", true)
 	}
-	return status, append([]ws.ErrorDetail(nil), errs...)
+	if len(errs) > 0 {
+		return badRequest(errs...)
+	}
+	runID, err := s.eng.Trigger(c.wsID, id)
+	if err != nil {
+		return engineReply(err, id)
+	}
+	return ok(ws.TriggerResponse{PipelineRunID: runID, Status: ws.TriggerAttemptRequested})
 }
 
-func copyInt64(p *int64) *int64 {
-	if p == nil {
-		return nil
+func getReport(s *Server, c *call) reply {
+	id := c.params[0]
+	if _, found := s.eng.Pipeline(c.wsID, id); !found {
+		return notFound(kindPipeline, id)
 	}
-	v := *p
-	return &v
+	s.autoAdvanceLocked(c.wsID, id, 0)
+	p, _ := s.eng.Pipeline(c.wsID, id) // the clock may have moved: read what the client sees now
+	rep := ws.Report{PipelineID: id, Status: p.Status, Errors: p.Errors,
+		ConnectionStatus: ws.ConnectionHealthy, DataModelStatus: ws.DataModelValid}
+	if conn, found := c.ws.connections[p.ConnectionID]; found {
+		rep.ConnectionStatus = conn.Status
+		rep.ConnectionErrors = append([]ws.ErrorDetail(nil), conn.Errors...)
+	}
+	if m, found := c.ws.models[p.DataModelID]; found {
+		rep.DataModelStatus = m.Status
+		rep.DataModelErrors = append([]ws.ErrorDetail(nil), m.Errors...)
+	}
+	rep.LatestPipelineRun, rep.LatestSuccessfulPipelineRunID = s.eng.Report(c.wsID, id)
+	return ok(rep)
 }
 
 // parsePipeline validates a create (pathID "") or update body and builds the pipeline it describes.
@@ -134,8 +147,8 @@ func (s *Server) parsePipeline(c *call, pathID string, stored *ws.Pipeline) (*ws
 	parseSchedule(o, p)
 	if p.State == ws.StateActive && s.cfg.maxActive > 0 {
 		var active []string
-		for _, id := range sortedKeys(c.ws.pipelines) {
-			if id != p.ID && c.ws.pipelines[id].State == ws.StateActive {
+		for _, id := range s.eng.ActivePipelines(c.wsID) {
+			if id != p.ID {
 				active = append(active, id)
 			}
 		}

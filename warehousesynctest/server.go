@@ -76,12 +76,13 @@ func Start(opts ...Option) (*Server, error) {
 		wake:       make(chan struct{}, 1),
 		done:       make(chan struct{}),
 	}
+	start := cfg.start
 	if cfg.realTime {
-		s.clock = &realClock{wall: cfg.wall}
-	} else {
-		s.clock = &manualClock{now: cfg.start}
+		s.clock.real = &realClock{wall: cfg.wall}
+		start = s.clock.real.Now()
 	}
-	s.eng = engine.New(cfg.engineConfig(s.clock.Now(), storeEnv{s}))
+	s.eng = engine.New(cfg.engineConfig(start, storeEnv{s}))
+	s.clock.eng = s.eng
 	s.http = &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 30 * time.Second}
 	s.wg.Add(1)
 	go func() {

@@ -12,8 +12,7 @@ import (
 // workspace is the state of one workspace. It is guarded by the server's mutex.
 type workspace struct {
 	connections map[string]*ws.Connection // secrets in clear; Status and Errors kept here
-	models      map[string]*ws.DataModel  // Status and Errors kept here
-	pipelines   map[string]*ws.Pipeline   // Status and Errors come from the engine
+	models      map[string]*ws.DataModel  // Status and Errors kept here; the engine keeps the pipelines
 
 	unreachable     map[string]string // connection id → why its warehouse cannot be reached
 	invalid         map[string]string // data model id → why it is invalid, applied on create
@@ -35,7 +34,6 @@ func (s *Server) workspaceLocked(id string) *workspace {
 		w = &workspace{
 			connections: map[string]*ws.Connection{},
 			models:      map[string]*ws.DataModel{},
-			pipelines:   map[string]*ws.Pipeline{},
 			unreachable: map[string]string{},
 			invalid:     map[string]string{},
 			sources:     map[string]source{},
@@ -51,9 +49,10 @@ func (s *Server) workspaceLocked(id string) *workspace {
 	return w
 }
 
-// empty reports whether the workspace holds nothing a request or a test put there.
+// empty reports whether the workspace holds nothing a request or a test put there, pipelines aside
+// (the engine keeps those).
 func (w *workspace) empty() bool {
-	return len(w.connections) == 0 && len(w.models) == 0 && len(w.pipelines) == 0 &&
+	return len(w.connections) == 0 && len(w.models) == 0 &&
 		len(w.unreachable) == 0 && len(w.invalid) == 0 && len(w.sources) == 0
 }
 
@@ -62,20 +61,9 @@ func sortedKeys[V any](m map[string]V) []string {
 	return slices.Sorted(maps.Keys(m))
 }
 
-// pipelinesUsing returns the ids of the pipelines whose connection (or data model) is id, sorted.
-func (w *workspace) pipelinesUsing(connectionID, dataModelID string) []string {
-	var ids []string
-	for _, id := range sortedKeys(w.pipelines) {
-		p := w.pipelines[id]
-		if (connectionID != "" && p.ConnectionID == connectionID) || (dataModelID != "" && p.DataModelID == dataModelID) {
-			ids = append(ids, id)
-		}
-	}
-	return ids
-}
-
-// storeEnv answers the engine's questions from the store. The engine calls it only from within calls
-// the server makes with its mutex held, so it reads the store without locking.
+// storeEnv answers the engine's questions from the store. The engine calls an Env only from within its
+// own methods, on the caller's goroutine (engine.Env says so), and the server calls the engine only with
+// its mutex held: so storeEnv runs under that mutex and reads the store without locking.
 type storeEnv struct{ s *Server }
 
 // RunFailure returns the errors of the pipeline's connection (faulted or unreachable) and data model

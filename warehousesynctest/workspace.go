@@ -30,9 +30,9 @@ func (w *Workspace) ID() string { return w.id }
 func (w *Workspace) do(f func(*workspace)) {
 	w.s.mu.Lock()
 	defer w.s.mu.Unlock()
-	_ = w.s.syncLocked() // a refusal shows on the next request
+	w.s.syncLocked()
 	f(w.s.workspaceLocked(w.id))
-	_ = w.s.syncLocked() // a refusal shows on the next request
+	w.s.syncLocked()
 	w.s.wakeTimer()
 }
 
@@ -102,12 +102,10 @@ func (w *Workspace) FailNextRuns(pipelineID string, n int, message string) error
 		return fmt.Errorf("fail next runs: n must be 1 or more, got %d", n)
 	}
 	var err error
-	w.do(func(st *workspace) {
-		if _, found := st.pipelines[pipelineID]; !found {
+	w.do(func(*workspace) {
+		if w.s.eng.FailNextRuns(w.id, pipelineID, n, orDefault(message, "Injected failure.")) != nil {
 			err = fmt.Errorf("fail next runs: pipeline %q not found in workspace %q", pipelineID, w.id)
-			return
 		}
-		w.s.eng.FailNextRuns(w.id, pipelineID, n, orDefault(message, "Injected failure."))
 	})
 	return err
 }

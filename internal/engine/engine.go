@@ -1,12 +1,39 @@
 // Package engine is the fake server's scheduler and run engine: a deterministic discrete-event simulation
-// of Warehouse Sync pipeline runs, driven by an explicit clock. It implements ../shared/docs/scheduler.md.
+// of Warehouse Sync pipeline runs, driven by an explicit clock. The behaviours it implements, and which of
+// them are choices where mParticle's documentation is silent, are listed in the module's
+// docs/fidelity.md; this documentation explains how it computes them.
 //
 // The engine is not safe for concurrent use: the fake server calls it with its own mutex held. The read
-// methods (Now, NextEvent, Status, Run, ListRuns, Report, ActiveRunCount, RunCount) change nothing and
-// may share a read lock; every other method needs the lock exclusively. It never reads the wall clock
-// and starts no goroutine; time moves only through AdvanceTo and RunUntilIdle. One Engine serves all the
-// workspaces of a fake server: pipelines are keyed by (workspace, id) and run ids increase across the
-// engine from 1.
+// methods (Now, NextEvent, Pipeline, Pipelines, PipelinesUsing, ActivePipelines, HasPipelines, Status,
+// Run, ListRuns, Report, ActiveRunCount, RunCount) change nothing and may share a read lock; every other
+// method needs the lock exclusively. It never reads the wall clock and starts no goroutine; time moves
+// only through AdvanceTo, AdvanceAtMost and RunUntilIdle. One Engine serves all the workspaces of a fake
+// server: it keeps their pipelines (the only copy the fake has), keyed by workspace and id, and run ids
+// increase across the engine from 1. Refusals are the sentinel errors below (errors.Is); the fake words
+// them.
+//
+// # Schedule arithmetic
+//
+// All times are UTC. For an interval schedule with start S, period P (hourly, daily, weekly, or one
+// calendar month) and delay D, the boundaries are B_k = S + k·P for k ≥ −1, monthly ones computed from S
+// each time with the day clamped to the month's length. Interval k is [B_k, B_{k+1}); its run has
+// logical_date B_k and is due at R_k = B_{k+1} + D. An interval counts only if it ends by the schedule's
+// end and its data range is not empty. LS is the greatest range_end of the pipeline's successful runs.
+//
+//  1. The initial interval k = −1, [from or unbounded, S), exists when sync_mode.from is absent or before
+//     S; otherwise the first interval is k = 0.
+//  2. A run's range ends at min(B_{k+1}, until) and starts at from in full mode or while LS is unset,
+//     else at max(from, LS): no instant is skipped and none synced twice by successful runs.
+//  3. When a pipeline first becomes active, the intervals already due run one after another, oldest
+//     first, as far back as the catch-up window of its period (Config.CatchUpWindow).
+//  4. A later activation, a cleared fault and a change of the schedule's type, frequency, start or delay
+//     skip what fell due before that instant: the next run is for the first interval due at or after it.
+//  5. A pipeline has at most one active run; the next scheduled run is created when due, but never before
+//     the previous run ends or the pipeline became active, and never while it is faulted or not active.
+//
+// Each of these is O(1) in the pipeline's history: nextInterval computes the next k from the last
+// scheduled logical date, the catch-up and skip limits and LS by index arithmetic, never by walking
+// intervals one by one.
 //
 // # Events
 //
@@ -14,7 +41,19 @@
 // from schedule arithmetic, never by materialising future intervals), or the next step of its active run
 // (start, attempt completion, retry start). Events due at the same instant are processed in the order
 // attempt completion, retry start, run creation, run start; then by workspace and pipeline id (with one
-// event per pipeline, scheduler.md's last key, the run id, is never needed).
+// event per pipeline, no further key is needed). A run is created queued and started by a run-start
+// event at the same instant; each attempt lasts Config.AttemptDuration, a failed one is retried after
+// Config.RetryDelay up to Config.Retries times, and the last failure faults the pipeline.
+//
+// # The event cap
+//
+// AdvanceTo refuses (ErrTooMany) an advance whose estimated number of events exceeds
+// Config.MaxEventsPerAdvance, so that a mistaken advance of centuries fails at once instead of running
+// away. The estimate is an upper bound computed in O(pipelines) (see AdvanceTo), counting only events
+// that can fall due by the target. An advance to the next event's instant is never refused, so an
+// advance in steps always gets through, and AdvanceAtMost, which processes a bounded chunk of events
+// without estimating, lets a caller catch up with a clock that has really moved (the fake's real-time
+// driver).
 //
 // # Storage
 //
@@ -22,49 +61,17 @@
 // unlike nanoseconds; the API shows milliseconds). A pipeline keeps two lists, scheduled and manual runs,
 // each sorted both by (logical_date, id) and by id, so that creating a run is an append, finding one by id
 // a binary search, and a page of ListRuns costs the page size plus logarithmic searches, whatever the
-// history. Retention trims the fronts of the lists whenever the clock moves or a run is created.
-//
-// # Choices where scheduler.md is silent
-//
-//   - Every run is created queued and started by a run-start event at the same instant (started_on is the
-//     creation instant). A scheduled run is created and started within one AdvanceTo, so its queued state
-//     is never seen; a run created by Trigger stays queued, with a null started_on, until the clock is
-//     next advanced (AdvanceTo(Now()) is enough). Pausing a queued run stops it (ended_on set, started_on
-//     null). The first run of a newly active pipeline is likewise created by the next advance.
-//   - A pipeline's first activation catches up (rule 3). A later activation (resume), a cleared fault
-//     (PutPipeline, ClearFault or a successful run) and a change of schedule type, frequency, start or
-//     delay of a pipeline that has been active all skip the intervals due before that instant: the next
-//     run is for the first interval due at or after it, and its range reaches back to LS. A change of
-//     schedule end or of the sync mode alone skips nothing.
-//   - once: the run's logical_date is the latest of schedule.start, the last activation and the last
-//     schedule change; its range follows rule 5 (after a successful trigger an incremental once run starts
-//     at LS, so nothing is synced twice). A change of schedule type re-arms it; a fault delays it until
-//     cleared.
-//   - An attempt's outcome is decided when it completes: a pending FailNextRuns injection first (each
-//     failed attempt uses one), then Env.RunFailure, then the record count and the record limit. While a
-//     run is retrying it shows the last attempt's errors; a run that succeeds after retries has none; a
-//     failed run has zero records. An attempt that fails with retries left while the pipeline is paused
-//     ends the run as stopped, without fault; its last attempt failing ends it as failed and faults.
-//   - Records: incremental runs count rows in [range_start, range_end); full runs count rows in [from,
-//     until) ("all rows for full within F/U"). The record limit of an interval pipeline's runs, manual
-//     ones included, is its frequency's; once and on_demand pipelines use the "" key.
-//   - Trigger: refused calls do not count as "the previous trigger call" of the six-month rule, which
-//     applies when the trigger instant is after the previous one plus six calendar months (clamped). A
-//     range that would be empty or inverted (until or from beyond now) is created with range_end equal to
-//     range_start and syncs nothing. A refused trigger names the state: "Pipeline <id> is paused; only an
-//     active pipeline can be triggered."
-//   - Status returns errors only with the faulted status (a faulted pipeline running a trigger is running).
-//   - Report's latest successful run is the one with the greatest range_end, ties to the greatest id.
-//   - Retention removes runs whose logical_date is before now minus 24 calendar months, except the active
-//     run, which stays until it ends. LS survives retention: ranges never widen because old runs are gone.
-//     Catch-up runs of weekly and monthly pipelines older than two years are created and then removed.
-//   - ListRuns: total_pages is 0 when there are no runs; a page beyond the last is empty with the totals.
+// history. Retention (runs more than 24 calendar months old, except the active run) trims the fronts of
+// the lists whenever the clock moves or a run is created; LS survives it.
 package engine
 
 import (
 	"container/heap"
+	"errors"
 	"fmt"
+	"iter"
 	"maps"
+	"math"
 	"time"
 
 	ws "github.com/wsync-dev/warehousesync"
@@ -107,7 +114,9 @@ const (
 	DefaultMaxEventsPerAdvance = 1_000_000
 )
 
-// Env is what the engine asks the fake's store while runs execute.
+// Env is what the engine asks the fake's store while runs execute. The engine calls it only from within
+// its own methods (AdvanceTo, AdvanceAtMost, RunUntilIdle), on the caller's goroutine, so an Env may read
+// state guarded by the lock under which its caller calls the engine.
 type Env interface {
 	// RunFailure returns why a run of the pipeline fails now because of its connection (faulted or
 	// unreachable) or its data model (invalid); nil when both are healthy.
@@ -124,26 +133,46 @@ type Source interface {
 	Count(sm ws.SyncMode, start, end time.Time) (successful, failed int64, err error)
 }
 
-// Error is a refusal of Trigger, AdvanceTo or RunUntilIdle; Kind says which rule refused it.
-type Error struct {
-	Kind    ErrorKind
-	Message string
+// The engine's refusals. Every error the engine returns wraps exactly one of them, for errors.Is; the
+// fake's HTTP layer words them for clients.
+var (
+	// ErrNotFound: no such pipeline in the workspace.
+	ErrNotFound = errors.New("no such pipeline")
+	// ErrBusy: Trigger found a run in progress.
+	ErrBusy = errors.New("the pipeline has a run in progress")
+	// ErrNotActive: Trigger found a pipeline whose state is not active (see StateError).
+	ErrNotActive = errors.New("the pipeline is not active")
+	// ErrExists: CreatePipeline found a pipeline with the same id.
+	ErrExists = errors.New("a pipeline with this id exists")
+	// ErrBackwards: an advance to a time before Now.
+	ErrBackwards = errors.New("time never goes backwards")
+	// ErrTooMany: an advance that would process more events than Config.MaxEventsPerAdvance.
+	ErrTooMany = errors.New("too many events for one advance")
+)
+
+// StateError is Trigger's ErrNotActive refusal; it names the pipeline's state.
+type StateError struct {
+	State ws.State
 }
 
-// Error returns the message, which the fake sends to clients as it is.
-func (e *Error) Error() string { return e.Message }
+// Error says which state refused the trigger.
+func (e *StateError) Error() string { return fmt.Sprintf("the pipeline is %s, not active", e.State) }
 
-// ErrorKind classifies an engine Error.
-type ErrorKind int
+// Unwrap returns ErrNotActive.
+func (e *StateError) Unwrap() error { return ErrNotActive }
 
-// The error kinds.
-const (
-	ErrNotFound  ErrorKind = iota + 1 // no such pipeline
-	ErrBusy                           // trigger: a run is active ("Pipeline <id> is already in progress.")
-	ErrNotActive                      // trigger: the pipeline's state is not active
-	ErrBackwards                      // advance: the target is before now
-	ErrTooMany                        // advance: more events than MaxEventsPerAdvance
-)
+// refusal is an error that explains a sentinel with the numbers of one call.
+type refusal struct {
+	kind error
+	msg  string
+}
+
+func (r *refusal) Error() string { return r.msg }
+func (r *refusal) Unwrap() error { return r.kind }
+
+func refuse(kind error, format string, args ...any) error {
+	return &refusal{kind: kind, msg: fmt.Sprintf(format, args...)}
+}
 
 // RunQuery selects a page of runs.
 type RunQuery struct {
@@ -172,7 +201,7 @@ type Engine struct {
 	env       Env
 
 	nextID int64
-	pipes  map[key]*pipe
+	pipes  map[string]map[string]*pipe // by workspace, then pipeline id
 	queue  eventQueue
 }
 
@@ -187,7 +216,7 @@ func New(cfg Config) *Engine {
 		maxEvents: int64(cfg.MaxEventsPerAdvance),
 		env:       cfg.Env,
 		nextID:    1,
-		pipes:     make(map[key]*pipe),
+		pipes:     make(map[string]map[string]*pipe),
 	}
 	if e.attempt <= 0 {
 		e.attempt = DefaultAttemptDuration
@@ -211,13 +240,29 @@ func New(cfg Config) *Engine {
 	return e
 }
 
+// find returns the pipeline, or nil.
+func (e *Engine) find(workspace, id string) *pipe { return e.pipes[workspace][id] }
+
+// each yields every pipeline, in no particular order.
+func (e *Engine) each() iter.Seq[*pipe] {
+	return func(yield func(*pipe) bool) {
+		for _, w := range e.pipes {
+			for _, p := range w {
+				if !yield(p) {
+					return
+				}
+			}
+		}
+	}
+}
+
 // Now is the engine's current time.
 func (e *Engine) Now() time.Time { return e.now }
 
 // Reset forgets every pipeline, run and pending event. The clock and the run id counter are kept, so
 // run ids are never reused within one engine.
 func (e *Engine) Reset() {
-	e.pipes = make(map[key]*pipe)
+	e.pipes = make(map[string]map[string]*pipe)
 	e.queue = nil
 }
 
@@ -232,21 +277,25 @@ func (e *Engine) NextEvent() (time.Time, bool) {
 // AdvanceTo processes every event due at or before t, in order, with the engine's time set to each
 // event's time, then sets the time to t. It returns the number of events processed.
 //
-// It refuses (ErrBackwards) a t before Now, and (ErrTooMany) an advance past Now whose estimated number of
-// events exceeds Config.MaxEventsPerAdvance; a refused advance changes nothing. AdvanceTo(Now()), which
-// processes only what is due at this instant, is never refused. The estimate is an upper bound
-// computed in O(pipelines) from schedule arithmetic: per pipeline, the active run counts as a run that
-// fails every attempt (2·(Retries+1)+1 events: start, attempt completions, retry starts); each interval
-// of an active pipeline that falls due by t (at most one per AttemptDuration) counts 3 events (creation,
-// start, completion); each pending FailNextRuns injection adds 2 (a failed attempt and its retry); and one
-// more run may fail every attempt. Manual runs cannot be created during an advance. An advance before
-// the next event processes nothing and costs O(1) (plus the retention trim when the time moves); it is
-// never refused.
+// It refuses (ErrBackwards) a t before Now, and (ErrTooMany) an advance past the next event whose
+// estimated number of events exceeds Config.MaxEventsPerAdvance; a refused advance changes nothing. An
+// advance to the next event's instant (Now included), which processes only what is due at one instant,
+// is never refused, nor is one before the next event, which processes nothing and costs O(1) (plus the
+// retention trim when the time moves).
+//
+// The estimate is an upper bound computed in O(pipelines) from schedule arithmetic, counting only what
+// can fall due by t. A pipeline whose pending event is after t counts nothing. Otherwise its active run
+// counts its remaining steps that fall by t if every attempt fails (attempt completions AttemptDuration
+// after a start, retry starts RetryDelay after a failure); each interval that falls due by t (at most one
+// per AttemptDuration) counts 3 events (creation, start, completion); each pending FailNextRuns
+// injection adds 2 (a failed attempt and its retry); and one more run may fail every attempt. The sum is
+// capped by time as well: a pipeline's attempt completions are AttemptDuration apart, with at most two
+// other events around each. Manual runs cannot be created during an advance, and pipelines do not
+// affect each other's events.
 func (e *Engine) AdvanceTo(t time.Time) (int, error) {
 	t = t.UTC()
 	if t.Before(e.now) {
-		return 0, &Error{Kind: ErrBackwards, Message: fmt.Sprintf(
-			"cannot move the clock backwards from %s to %s", ws.NewTimestamp(e.now), ws.NewTimestamp(t))}
+		return 0, e.backwards(t)
 	}
 	if len(e.queue) == 0 || e.queue[0].evAt.After(t) {
 		// Nothing falls due, so nothing can exceed the cap: skip the O(pipelines) estimate, and the
@@ -257,14 +306,14 @@ func (e *Engine) AdvanceTo(t time.Time) (int, error) {
 		}
 		return 0, nil
 	}
-	// An advance to Now only processes the events due at this instant, a handful per pipeline (an
-	// attempt's end, the next run's creation and start): the cap never refuses it, so the O(pipelines)
-	// estimate is skipped (the fake syncs to Now after every request that makes something due).
-	if t.After(e.now) {
+	// An advance to the next event's instant (Now included) only processes the events due at that
+	// instant, at most three per pipeline (an attempt's end, the next run's creation and start): the cap
+	// never refuses it, so the estimate is skipped and an advance in steps is always possible.
+	if t.After(e.queue[0].evAt) {
 		if n := e.estimate(t); n > e.maxEvents {
-			return 0, &Error{Kind: ErrTooMany, Message: fmt.Sprintf(
-				"advancing to %s could process up to %d events, more than the limit of %d; advance in smaller steps",
-				ws.NewTimestamp(t), n, e.maxEvents)}
+			return 0, refuse(ErrTooMany,
+				"advancing to %s could process up to %d events, more than the limit of %d; advance in smaller steps (an advance to the next event is always allowed)",
+				ws.NewTimestamp(t), n, e.maxEvents)
 		}
 	}
 	n := 0
@@ -284,27 +333,58 @@ func (e *Engine) AdvanceTo(t time.Time) (int, error) {
 // MaxEventsPerAdvance events with ErrTooMany, keeping what it processed.
 func (e *Engine) RunUntilIdle() (int, error) {
 	var endless *pipe
-	for _, p := range e.pipes {
+	for p := range e.each() {
 		if p.endless() && (endless == nil || p.key.less(endless.key)) {
 			endless = p // the first in (workspace, id) order, so the message is deterministic
 		}
 	}
 	if endless != nil {
-		return 0, &Error{Kind: ErrTooMany, Message: fmt.Sprintf(
-			"pipeline %s has an interval schedule without end and never goes idle; use AdvanceTo", endless.key.id)}
+		return 0, refuse(ErrTooMany,
+			"pipeline %s has an interval schedule without end and never goes idle; use AdvanceTo", endless.key.id)
 	}
 	n := 0
 	for len(e.queue) > 0 {
 		if int64(n) >= e.maxEvents {
 			e.trimAll()
-			return n, &Error{Kind: ErrTooMany, Message: fmt.Sprintf(
-				"events are still pending after %d events, the limit of one advance", n)}
+			return n, refuse(ErrTooMany, "events are still pending after %d events, the limit of one advance", n)
 		}
 		e.step()
 		n++
 	}
 	e.trimAll()
 	return n, nil
+}
+
+// AdvanceAtMost processes at most limit events due at or before t, in order, and reports whether it got
+// to t: once no event due by t is left, the time is set to t and done is true; otherwise the time stays
+// at the last event processed. It refuses only a t before Now (ErrBackwards): it makes no estimate, so a
+// caller that must keep up with a clock (the fake's real-time driver) calls it in chunks, each bounded.
+// A limit below 1 means Config.MaxEventsPerAdvance.
+func (e *Engine) AdvanceAtMost(t time.Time, limit int) (n int, done bool, err error) {
+	t = t.UTC()
+	if t.Before(e.now) {
+		return 0, false, e.backwards(t)
+	}
+	if limit < 1 {
+		limit = int(min(e.maxEvents, math.MaxInt32))
+	}
+	for len(e.queue) > 0 && !e.queue[0].evAt.After(t) {
+		if n == limit {
+			e.trimAll()
+			return n, false, nil
+		}
+		e.step()
+		n++
+	}
+	if n > 0 || t.After(e.now) {
+		e.now = t
+		e.trimAll()
+	}
+	return n, true, nil
+}
+
+func (e *Engine) backwards(t time.Time) error {
+	return refuse(ErrBackwards, "cannot move the clock backwards from %s to %s", ws.NewTimestamp(e.now), ws.NewTimestamp(t))
 }
 
 // step processes the earliest pending event. The pipeline stays in the queue while its event is
@@ -322,7 +402,7 @@ func (e *Engine) step() {
 // trimAll applies retention to every pipeline.
 func (e *Engine) trimAll() {
 	cut := e.retentionCut()
-	for _, p := range e.pipes {
+	for p := range e.each() {
 		p.trim(cut)
 	}
 }

@@ -8,23 +8,61 @@ import (
 )
 
 // estimate is an upper bound of the events AdvanceTo(t) would process, in O(pipelines); see AdvanceTo.
+// It counts only events that can be due by t: a pipeline whose pending event is later counts nothing,
+// the active run counts the steps of its worst case (every attempt fails) that fall by t, and the runs
+// to come are bounded both by the schedule and by the time they take.
 func (e *Engine) estimate(t time.Time) int64 {
 	perFailedRun := int64(2*(e.retries+1) + 1)
 	var total int64
-	for _, p := range e.pipes {
-		var n int64
-		if p.hasActive {
-			n = perFailedRun
+	for p := range e.each() {
+		if p.heapIdx < 0 || p.evAt.After(t) {
+			continue // nothing happens to p by t: pipelines do not affect each other during an advance
 		}
+		n := e.activeEvents(p, t)
 		if runs := e.runsDue(p, t); runs > 0 {
 			runs = min(runs, satAdd(int64(t.Sub(e.now)/e.attempt), 1)) // each run lasts an attempt at least
 			n = satAdd(n, satMul(runs, 3))
 			n = satAdd(n, satMul(min(int64(p.failNext), satMul(runs, int64(e.retries))), 2))
 			n = satAdd(n, perFailedRun)
 		}
-		total = satAdd(total, n)
+		total = satAdd(total, min(n, e.timeBound(p, t)))
 	}
 	return total
+}
+
+// activeEvents is how many events of p's active run can fall due by t: the run's remaining steps when
+// every attempt fails, up to t.
+func (e *Engine) activeEvents(p *pipe, t time.Time) int64 {
+	if !p.hasActive {
+		return 0
+	}
+	at, kind, attempt := p.evAt, p.evKind, p.attempt
+	var n int64
+	for !at.After(t) && n <= e.maxEvents { // past the cap the count no longer matters
+		n++
+		switch kind {
+		case evStart, evRetry:
+			attempt++
+			at, kind = at.Add(e.attempt), evComplete
+		case evComplete:
+			if attempt > e.retries {
+				return n // the last attempt: the run ends
+			}
+			at, kind = at.Add(e.retryWait), evRetry
+		default:
+			return n
+		}
+	}
+	return n
+}
+
+// timeBound bounds the events of one pipeline from its pending event to t by the time they take. Its
+// attempt completions are at least AttemptDuration apart, so there are at most c = (t−evAt)/attempt + 1
+// of them; before the first, between two and after the last there are at most two other events (a run's
+// creation and start, or a retry start): 3c + 2 in all.
+func (e *Engine) timeBound(p *pipe, t time.Time) int64 {
+	c := satAdd(int64(t.Sub(p.evAt)/e.attempt), 1)
+	return satAdd(satMul(c, 3), 2)
 }
 
 // horizon bounds the schedule arithmetic of the estimate: the API's timestamps end with year 9999, and a

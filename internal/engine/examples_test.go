@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"errors"
 	"maps"
 	"slices"
 	"testing"
@@ -12,7 +11,7 @@ import (
 	ws "github.com/wsync-dev/warehousesync"
 )
 
-// TestWorkedExamples checks every row of scheduler.md's worked-examples table (reference examples 1–4,
+// TestWorkedExamples checks the runs of the API reference's schedule examples 1–4 (with
 // pipelines created active at 2023-01-31T00:00:00Z): each run appears exactly at its creation time,
 // running, with the stated logical date and range, and succeeds one attempt later.
 func TestWorkedExamples(t *testing.T) {
@@ -185,25 +184,19 @@ func TestExample5FirstRunFailed(t *testing.T) {
 func TestTriggerRefusals(t *testing.T) {
 	t.Parallel()
 	e := example5(t)
-	var ee *Error
 
 	_, err := e.Trigger(wsID, "nope")
-	require.True(t, errors.As(err, &ee))
-	assert.Equal(t, ErrNotFound, ee.Kind)
+	require.ErrorIs(t, err, ErrNotFound)
 	_, err = e.Trigger("other-workspace", "p")
-	require.True(t, errors.As(err, &ee), "pipelines are per workspace")
-	assert.Equal(t, ErrNotFound, ee.Kind)
+	require.ErrorIs(t, err, ErrNotFound, "pipelines are per workspace")
 
 	id, err := e.Trigger(wsID, "p")
 	require.NoError(t, err)
 	_, err = e.Trigger(wsID, "p")
-	require.True(t, errors.As(err, &ee))
-	assert.Equal(t, ErrBusy, ee.Kind)
-	assert.Equal(t, "Pipeline p is already in progress.", ee.Error())
+	require.ErrorIs(t, err, ErrBusy)
 	advanceBy(t, e, 30*time.Second)
 	_, err = e.Trigger(wsID, "p")
-	require.True(t, errors.As(err, &ee), "still running")
-	assert.Equal(t, ErrBusy, ee.Kind)
+	require.ErrorIs(t, err, ErrBusy, "still running")
 	advanceBy(t, e, 30*time.Second)
 	r, _ := e.Run(wsID, "p", id)
 	require.Equal(t, ws.RunSuccess, r.Status)
@@ -213,9 +206,11 @@ func TestTriggerRefusals(t *testing.T) {
 		pl.State = state
 		e.PutPipeline(wsID, pl)
 		_, err = e.Trigger(wsID, "p")
-		require.True(t, errors.As(err, &ee))
-		assert.Equal(t, ErrNotActive, ee.Kind)
-		assert.Contains(t, ee.Error(), string(state))
+		require.ErrorIs(t, err, ErrNotActive)
+		var se *StateError
+		require.ErrorAs(t, err, &se)
+		assert.Equal(t, state, se.State)
+		assert.Contains(t, err.Error(), string(state))
 	}
 	assert.Equal(t, 1, e.RunCount(wsID, "p"), "refused triggers create no run")
 }

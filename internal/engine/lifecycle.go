@@ -30,7 +30,7 @@ func (e *Engine) reschedule(p *pipe) {
 	}
 }
 
-// nextInterval is the interval of the next scheduled run of an interval pipeline (rules 1–5): the
+// nextInterval is the interval of the next scheduled run of an interval pipeline (the rules of the package doc): the
 // smallest k whose logical date is after every earlier scheduled run's, that ends within the catch-up
 // window of the first activation, falls due at or after the last resume, cleared fault or schedule move,
 // has a non-empty data range and ends by schedule.end. It is O(1) in the pipeline's history.

@@ -1,7 +1,7 @@
 package engine
 
 import (
-	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -110,6 +110,7 @@ type pipe struct {
 func (p *pipe) set(pl *ws.Pipeline) {
 	p.p = *pl
 	p.p.Status, p.p.Errors = "", nil
+	p.p.PartnerFeedID, p.p.DataPlanVersion = copyInt64(pl.PartnerFeedID), copyInt64(pl.DataPlanVersion)
 	p.plan = parsePlan(pl.Schedule)
 	p.from, p.until = pl.SyncMode.From.UTC(), pl.SyncMode.Until.UTC() // a zero time stays zero
 }
@@ -143,15 +144,38 @@ func scheduleMoved(a, b ws.Schedule) bool {
 		a.Delay.String() != b.Delay.String()
 }
 
-// PutPipeline records a created or updated pipeline (the engine copies it). An update clears a fault,
-// applies state changes (pause, resume) and schedule changes as scheduler.md says.
+// CreatePipeline stores a new pipeline (the engine keeps a copy); it refuses an id the workspace has
+// (ErrExists). A pipeline created active catches up (rule 3 of the package doc).
+func (e *Engine) CreatePipeline(workspace string, pl *ws.Pipeline) error {
+	if e.find(workspace, pl.ID) != nil {
+		return ErrExists
+	}
+	e.PutPipeline(workspace, pl)
+	return nil
+}
+
+// UpdatePipeline replaces a pipeline (the engine keeps a copy); it refuses an unknown id (ErrNotFound).
+// An update clears a fault and applies state changes (pause, resume) and schedule changes.
+func (e *Engine) UpdatePipeline(workspace string, pl *ws.Pipeline) error {
+	if e.find(workspace, pl.ID) == nil {
+		return ErrNotFound
+	}
+	e.PutPipeline(workspace, pl)
+	return nil
+}
+
+// PutPipeline creates or updates a pipeline: CreatePipeline and UpdatePipeline without their refusals.
 func (e *Engine) PutPipeline(workspace string, pl *ws.Pipeline) {
-	k := key{workspace, pl.ID}
-	p := e.pipes[k]
+	p := e.find(workspace, pl.ID)
 	if p == nil {
-		p = &pipe{key: k, heapIdx: -1}
+		p = &pipe{key: key{workspace, pl.ID}, heapIdx: -1}
 		p.set(pl)
-		e.pipes[k] = p
+		w := e.pipes[workspace]
+		if w == nil {
+			w = make(map[string]*pipe)
+			e.pipes[workspace] = w
+		}
+		w[pl.ID] = p
 		if p.active() {
 			e.activate(p)
 		}
@@ -177,6 +201,71 @@ func (e *Engine) PutPipeline(workspace string, pl *ws.Pipeline) {
 		e.pause(p)
 	}
 	e.reschedule(p)
+}
+
+// Pipeline returns a copy of the pipeline as last stored, with the status and errors the engine
+// reports (see Status).
+func (e *Engine) Pipeline(workspace, id string) (ws.Pipeline, bool) {
+	p := e.find(workspace, id)
+	if p == nil {
+		return ws.Pipeline{}, false
+	}
+	return p.view(), true
+}
+
+// Pipelines returns copies of the workspace's pipelines, sorted by id, as Pipeline does.
+func (e *Engine) Pipelines(workspace string) []ws.Pipeline {
+	w := e.pipes[workspace]
+	out := make([]ws.Pipeline, 0, len(w))
+	for _, id := range slices.Sorted(maps.Keys(w)) {
+		out = append(out, w[id].view())
+	}
+	return out
+}
+
+// PipelinesUsing returns the ids of the workspace's pipelines whose connection is connectionID or whose
+// data model is dataModelID (an empty id matches nothing), sorted.
+func (e *Engine) PipelinesUsing(workspace, connectionID, dataModelID string) []string {
+	var ids []string
+	for id, p := range e.pipes[workspace] {
+		if (connectionID != "" && p.p.ConnectionID == connectionID) || (dataModelID != "" && p.p.DataModelID == dataModelID) {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// ActivePipelines returns the ids of the workspace's pipelines whose state is active, sorted.
+func (e *Engine) ActivePipelines(workspace string) []string {
+	var ids []string
+	for id, p := range e.pipes[workspace] {
+		if p.active() {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// HasPipelines reports whether the workspace has a pipeline.
+func (e *Engine) HasPipelines(workspace string) bool { return len(e.pipes[workspace]) > 0 }
+
+// view is the pipeline as the API shows it: a deep copy with the engine's status and errors.
+func (p *pipe) view() ws.Pipeline {
+	out := p.p
+	out.PartnerFeedID = copyInt64(p.p.PartnerFeedID)
+	out.DataPlanVersion = copyInt64(p.p.DataPlanVersion)
+	out.Status, out.Errors = p.status()
+	return out
+}
+
+func copyInt64(v *int64) *int64 {
+	if v == nil {
+		return nil
+	}
+	c := *v
+	return &c
 }
 
 // activate records that p became active now: the first time it catches up, later it does not.
@@ -206,19 +295,26 @@ func (e *Engine) pause(p *pipe) {
 	}
 }
 
-// DeletePipeline stops the pipeline's active run and forgets the pipeline and its runs.
-func (e *Engine) DeletePipeline(workspace, id string) {
-	k := key{workspace, id}
-	if p := e.pipes[k]; p != nil {
-		e.unschedule(p)
-		delete(e.pipes, k)
+// DeletePipeline stops the pipeline's active run and forgets the pipeline and its runs; it refuses an
+// unknown id (ErrNotFound).
+func (e *Engine) DeletePipeline(workspace, id string) error {
+	p := e.find(workspace, id)
+	if p == nil {
+		return ErrNotFound
 	}
+	e.unschedule(p)
+	w := e.pipes[workspace]
+	delete(w, id)
+	if len(w) == 0 {
+		delete(e.pipes, workspace) // a workspace without pipelines keeps nothing
+	}
+	return nil
 }
 
 // ClearFault clears a pipeline's fault, as a PUT of its connection or data model does. The pipeline then
 // runs on its next scheduled interval.
 func (e *Engine) ClearFault(workspace, id string) {
-	p := e.pipes[key{workspace, id}]
+	p := e.find(workspace, id)
 	if p == nil || p.fault == nil {
 		return
 	}
@@ -230,10 +326,16 @@ func (e *Engine) ClearFault(workspace, id string) {
 // Status is the pipeline's current status and errors: running if a run is active, else faulted (with
 // the errors of the run that faulted it), else stopped if paused, else idle. An unknown pipeline gives "".
 func (e *Engine) Status(workspace, id string) (ws.PipelineStatus, []ws.ErrorDetail) {
-	p := e.pipes[key{workspace, id}]
-	switch {
-	case p == nil:
+	p := e.find(workspace, id)
+	if p == nil {
 		return "", nil
+	}
+	return p.status()
+}
+
+// status is Status of p; the errors are a copy.
+func (p *pipe) status() (ws.PipelineStatus, []ws.ErrorDetail) {
+	switch {
 	case p.hasActive:
 		return ws.PipelineRunning, nil
 	case p.fault != nil:
@@ -245,35 +347,36 @@ func (e *Engine) Status(workspace, id string) (ws.PipelineStatus, []ws.ErrorDeta
 }
 
 // FailNextRuns makes the next n attempts of the pipeline's runs fail with message (n <= 0 cancels).
-// Each failed attempt uses one; an attempt with retries left is retried as usual.
-func (e *Engine) FailNextRuns(workspace, id string, n int, message string) {
-	p := e.pipes[key{workspace, id}]
+// Each failed attempt uses one; an attempt with retries left is retried as usual. It refuses an unknown
+// pipeline (ErrNotFound).
+func (e *Engine) FailNextRuns(workspace, id string, n int, message string) error {
+	p := e.find(workspace, id)
 	if p == nil {
-		return
+		return ErrNotFound
 	}
 	p.failNext, p.failMsg = max(n, 0), message
 	if p.failMsg == "" {
 		p.failMsg = "injected failure"
 	}
+	return nil
 }
 
 // Trigger creates a manual run now and returns its id. The run is queued until the clock next advances
 // (AdvanceTo(Now()) starts it). It refuses an unknown pipeline (ErrNotFound), one with an active run
-// (ErrBusy, "Pipeline <id> is already in progress.") and one whose state is not active (ErrNotActive).
+// (ErrBusy) and one whose state is not active (a *StateError, which is ErrNotActive).
 func (e *Engine) Trigger(workspace, id string) (int64, error) {
-	p := e.pipes[key{workspace, id}]
+	p := e.find(workspace, id)
 	switch {
 	case p == nil:
-		return 0, &Error{Kind: ErrNotFound, Message: fmt.Sprintf("Pipeline '%s' not found.", id)}
+		return 0, ErrNotFound
 	case p.hasActive:
-		return 0, &Error{Kind: ErrBusy, Message: fmt.Sprintf("Pipeline %s is already in progress.", id)}
+		return 0, ErrBusy
 	case !p.active():
 		state := p.p.State
 		if state == "" {
 			state = ws.StateNew
 		}
-		return 0, &Error{Kind: ErrNotActive, Message: fmt.Sprintf(
-			"Pipeline %s is %s; only an active pipeline can be triggered.", id, state)}
+		return 0, &StateError{State: state}
 	}
 	t := e.now
 	start := p.manualRangeStart(t)
@@ -304,7 +407,7 @@ func (p *pipe) manualRangeStart(t time.Time) time.Time {
 	return p.from
 }
 
-// scheduledRangeStart is range_start of a scheduled run (rule 5); zero: null.
+// scheduledRangeStart is range_start of a scheduled run (rule 2 of the package doc); zero: null.
 func (p *pipe) scheduledRangeStart() time.Time {
 	if p.full() || !p.hasLS {
 		return p.from

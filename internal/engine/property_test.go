@@ -111,12 +111,11 @@ func (w *propWorld) do(t require.TestingT, a action) {
 	case "trigger":
 		busy := e.ActiveRunCount(wsID, id) > 0
 		_, err := e.Trigger(wsID, id)
-		var ee *Error
 		switch {
 		case busy:
-			require.True(t, errors.As(err, &ee) && ee.Kind == ErrBusy, "busy trigger: %v", err)
+			require.True(t, errors.Is(err, ErrBusy), "busy trigger: %v", err)
 		case w.defs[id].State != ws.StateActive:
-			require.True(t, errors.As(err, &ee) && ee.Kind == ErrNotActive, "inactive trigger: %v", err)
+			require.True(t, errors.Is(err, ErrNotActive), "inactive trigger: %v", err)
 		default:
 			require.NoError(t, err)
 		}

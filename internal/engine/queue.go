@@ -29,8 +29,8 @@ func (q eventQueue) Less(i, j int) bool {
 	if a.evKind != b.evKind {
 		return a.evKind < b.evKind
 	}
-	// A pipeline has one pending event, so (workspace, id) settles every tie; scheduler.md's last key,
-	// the run id, is never needed.
+	// A pipeline has one pending event, so (workspace, id) settles every tie; the run id is
+	// never needed.
 	return a.key.less(b.key)
 }
 

@@ -153,7 +153,7 @@ func (p *pipe) run(r *runRec, manual bool) ws.Run {
 
 // Run returns one run of the pipeline.
 func (e *Engine) Run(workspace, id string, runID int64) (ws.Run, bool) {
-	p := e.pipes[key{workspace, id}]
+	p := e.find(workspace, id)
 	if p == nil {
 		return ws.Run{}, false
 	}
@@ -185,7 +185,7 @@ func (e *Engine) ListRuns(workspace, id string, q RunQuery) ws.RunPage {
 	}
 	size = min(size, MaxPageSize)
 	out := ws.RunPage{Items: []*ws.Run{}, CurrentPage: page, PageSize: size, HasPreviousPage: page > 1}
-	p := e.pipes[key{workspace, id}]
+	p := e.find(workspace, id)
 	if p == nil {
 		return out
 	}
@@ -250,7 +250,7 @@ func splitAt(a, b runList, k int) int {
 // Report returns the pipeline's latest run (greatest logical_date, then id) and the id of its
 // successful run with the greatest range_end (ties: the greatest id); nil when there is none.
 func (e *Engine) Report(workspace, id string) (latest *ws.Run, latestSuccessful *int64) {
-	p := e.pipes[key{workspace, id}]
+	p := e.find(workspace, id)
 	if p == nil {
 		return nil, nil
 	}
@@ -297,7 +297,7 @@ func (p *pipe) latestSuccessful() (int64, bool) {
 // ActiveRunCount counts the pipeline's runs whose status is queued, running or retrying, by scanning
 // them all; tests use it to check that a pipeline never has two active runs.
 func (e *Engine) ActiveRunCount(workspace, id string) int {
-	p := e.pipes[key{workspace, id}]
+	p := e.find(workspace, id)
 	if p == nil {
 		return 0
 	}
@@ -314,7 +314,7 @@ func (e *Engine) ActiveRunCount(workspace, id string) int {
 
 // RunCount is the number of retained runs of the pipeline.
 func (e *Engine) RunCount(workspace, id string) int {
-	p := e.pipes[key{workspace, id}]
+	p := e.find(workspace, id)
 	if p == nil {
 		return 0
 	}

@@ -266,20 +266,34 @@ var identifier = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 // modernc.org/sqlite writes by default), and comparing text across those shapes, or with a bound in any
 // one shape, orders instants wrongly. NULL and unparsable values count as failed; a query error fails the
 // run with the database's message.
+//
+// A query that takes longer than SQLTimeout fails the run.
 func SQL(db *sql.DB, query string) Source {
-	return &sqlSource{db: db, query: query}
+	return &sqlSource{db: db, query: query, timeout: SQLTimeout}
 }
 
+// SQLTimeout bounds each query of a SQL source. The engine runs with the fake server's mutex held, so a
+// test database that hangs (a lock held by the test, a runaway query) would otherwise stall every
+// request of the server for good; with the bound the stall ends and the run fails, naming the limit.
+const SQLTimeout = 10 * time.Second
+
 type sqlSource struct {
-	db    *sql.DB
-	query string
+	db      *sql.DB
+	query   string
+	timeout time.Duration
 }
 
 // errIteratorField is returned (wrapped) for an iterator field that is not a plain identifier.
 var errIteratorField = errors.New("must be a plain SQL identifier: letters, digits and _, not starting with a digit")
 
 func (s *sqlSource) Count(sm ws.SyncMode, start, end time.Time) (successful, failed int64, err error) {
-	ctx := context.Background()
+	ctx, cancel := context.WithTimeout(context.Background(), s.timeout)
+	defer cancel()
+	defer func() {
+		if errors.Is(err, context.DeadlineExceeded) {
+			err = fmt.Errorf("the query took longer than %s: %w", s.timeout, err)
+		}
+	}()
 	if sm.IteratorField == "" {
 		err = s.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM ("+s.query+") AS mp_model").Scan(&successful)
 		if err != nil {

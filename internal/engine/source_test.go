@@ -1,7 +1,9 @@
 package engine
 
 import (
+	"context"
 	"database/sql"
+	"database/sql/driver"
 	"encoding/json"
 	"errors"
 	"testing"
@@ -186,4 +188,36 @@ func TestSQLSourceInRuns(t *testing.T) {
 	require.Equal(t, ws.RunFailed, r.Status)
 	require.Len(t, r.Errors, 1)
 	assert.Contains(t, r.Errors[0].Message, "no_such_table")
+}
+
+// hangingConnector opens connections whose queries never answer: they wait for the caller's context.
+type hangingConnector struct{}
+
+func (hangingConnector) Connect(context.Context) (driver.Conn, error) { return hangingConn{}, nil }
+func (hangingConnector) Driver() driver.Driver                        { return nil }
+
+type hangingConn struct{}
+
+func (hangingConn) Prepare(string) (driver.Stmt, error) { return nil, errors.New("not supported") }
+func (hangingConn) Close() error                        { return nil }
+func (hangingConn) Begin() (driver.Tx, error)           { return nil, errors.New("not supported") }
+
+func (hangingConn) QueryContext(ctx context.Context, _ string, _ []driver.NamedValue) (driver.Rows, error) {
+	<-ctx.Done()
+	return nil, ctx.Err()
+}
+
+// TestSQLSourceQueryIsBounded is a regression test: the query ran without a deadline while the fake
+// server's mutex was held, so a test database that never answered stalled the whole server for good.
+func TestSQLSourceQueryIsBounded(t *testing.T) {
+	t.Parallel()
+	db := sql.OpenDB(hangingConnector{})
+	t.Cleanup(func() { _ = db.Close() })
+	for _, sm := range []ws.SyncMode{{}, {IteratorField: "id", IteratorDataType: ws.IteratorTimestamp}} {
+		src := &sqlSource{db: db, query: "SELECT 1", timeout: time.Millisecond}
+		_, _, err := src.Count(sm, time.Time{}, time.Time{})
+		require.ErrorIs(t, err, context.DeadlineExceeded, "iterator field %q", sm.IteratorField)
+		assert.Contains(t, err.Error(), "the query took longer than 1ms")
+	}
+	assert.Equal(t, SQLTimeout, SQL(db, "SELECT 1").(*sqlSource).timeout)
 }
