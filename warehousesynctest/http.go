@@ -1,11 +1,12 @@
 package warehousesynctest
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
+	"mime"
 	"net/http"
 	"net/url"
 	"sort"
@@ -18,6 +19,7 @@ import (
 // Limits on request bodies: API requests are small; seeded records may be large.
 const (
 	maxAPIBody   = 1 << 20
+	maxTokenBody = 64 << 10
 	maxAdminBody = 64 << 20
 )
 
@@ -33,6 +35,7 @@ type reply struct {
 	body        any    // encoded as JSON; nil: no body (unless raw is set)
 	raw         []byte // written as is with contentType, instead of body
 	contentType string
+	allow       []string // the Allow header of a 405
 }
 
 func ok(body any) reply { return reply{status: http.StatusOK, body: body} }
@@ -54,7 +57,38 @@ func notFound(kind, id string) reply {
 	return errReply(http.StatusNotFound, fmt.Sprintf("%s '%s' not found.", kind, id))
 }
 
+// methodNotAllowed is a 405 naming the allowed methods, in the message and in the Allow header RFC 9110
+// requires.
+func methodNotAllowed(r *http.Request, allowed []string) reply {
+	rep := errReply(http.StatusMethodNotAllowed, fmt.Sprintf("Method %s is not allowed on %s; use %s.",
+		r.Method, r.URL.Path, strings.Join(allowed, ", ")))
+	rep.allow = allowed
+	return rep
+}
+
+// writesBody reports whether requests of method carry a body that must be JSON.
+func writesBody(method string) bool {
+	return method == http.MethodPost || method == http.MethodPut || method == http.MethodPatch
+}
+
+// contentTypeProblem returns why the request's Content-Type is not application/json, or "".
+func contentTypeProblem(r *http.Request) string {
+	ct := r.Header.Get("Content-Type")
+	if mediaType, _, err := mime.ParseMediaType(ct); err == nil && mediaType == "application/json" {
+		return ""
+	}
+	got := "no Content-Type"
+	if ct != "" {
+		got = fmt.Sprintf("Content-Type %q", truncate(ct, 60))
+	}
+	return fmt.Sprintf("Unsupported Media Type: send the body as JSON with Content-Type: application/json (got %s).", got)
+}
+
+// writeReply writes rep; JSON is written without HTML escaping, so that a message reads <access token>.
 func writeReply(w http.ResponseWriter, rep reply) {
+	if len(rep.allow) > 0 {
+		w.Header().Set("Allow", strings.Join(rep.allow, ", "))
+	}
 	if rep.raw != nil {
 		w.Header().Set("Content-Type", rep.contentType)
 		w.WriteHeader(rep.status)
@@ -65,14 +99,25 @@ func writeReply(w http.ResponseWriter, rep reply) {
 		w.WriteHeader(rep.status)
 		return
 	}
-	b, err := json.Marshal(rep.body)
+	b, err := encodeJSON(rep.body)
 	if err != nil {
 		rep.status = http.StatusInternalServerError
-		b, _ = json.Marshal(errorBody{StatusCode: rep.status, Errors: []ws.ErrorDetail{{Message: "encoding the response: " + err.Error()}}})
+		b, _ = encodeJSON(errorBody{StatusCode: rep.status, Errors: []ws.ErrorDetail{{Message: "encoding the response: " + err.Error()}}})
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(rep.status)
-	_, _ = w.Write(append(b, '\n'))
+	_, _ = w.Write(b)
+}
+
+// encodeJSON encodes v followed by a newline, without escaping <, > and &.
+func encodeJSON(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
 }
 
 // call is one API request as a handler sees it.
@@ -181,9 +226,15 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// readBody reads at most limit bytes of the request body.
+// readBody reads at most limit bytes of the request body, in one allocation when the request says its
+// length.
 func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
-	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	var buf bytes.Buffer
+	if n := r.ContentLength; n > 0 && n <= limit {
+		buf.Grow(int(n) + bytes.MinRead)
+	}
+	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, limit))
+	b := buf.Bytes()
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
 		return nil, fmt.Errorf("request body: larger than %d bytes", limit)
@@ -202,8 +253,12 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 
 	s.mu.Lock()
 	now := s.clock.Now()
-	entry := s.logRequestLocked(r, wsID, body, now)
 	rep, fault, h, c := s.prepareLocked(r, bodyErr, wsID, segs, isAPI, now)
+	logged := body
+	if h == nil && rep.status == http.StatusUnauthorized {
+		logged = nil // the body of a request without a valid token is not kept, nor parsed: only its size
+	}
+	entry := s.logRequestLocked(r, wsID, logged, len(body), now)
 	c.body = body
 	s.mu.Unlock()
 
@@ -279,10 +334,14 @@ func (s *Server) prepareLocked(r *http.Request, bodyErr error, wsID string, segs
 	h, params, allowed := match(s.routes, r.Method, segs)
 	if h == nil {
 		if len(allowed) > 0 {
-			return errReply(http.StatusMethodNotAllowed, fmt.Sprintf("Method %s is not allowed on %s; use %s.",
-				r.Method, r.URL.Path, strings.Join(allowed, ", "))), nil, nil, c
+			return methodNotAllowed(r, allowed), nil, nil, c
 		}
 		return errReply(http.StatusNotFound, fmt.Sprintf("No route for %s %s.", r.Method, r.URL.Path)), nil, nil, c
+	}
+	if writesBody(r.Method) {
+		if problem := contentTypeProblem(r); problem != "" {
+			return errReply(http.StatusUnsupportedMediaType, problem), nil, nil, c
+		}
 	}
 	if bodyErr != nil {
 		return badRequest(bodyErr.Error()), nil, nil, c

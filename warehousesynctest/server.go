@@ -29,7 +29,7 @@ type Server struct {
 	workspaces map[string]*workspace
 	tokens     map[string]tokenInfo
 	faults     []*faultState
-	requests   []*Request
+	log        requestLog
 
 	http *http.Server
 	url  string
@@ -151,7 +151,7 @@ func (s *Server) Reset() {
 func (s *Server) resetLocked() {
 	s.workspaces = map[string]*workspace{}
 	s.faults = nil
-	s.requests = nil
+	s.log.reset()
 	s.eng.Reset() // keeps the run id counter: run ids increase across the whole server
 	s.wakeTimer()
 }

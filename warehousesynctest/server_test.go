@@ -81,7 +81,7 @@ func TestRequestsLogMasksSecrets(t *testing.T) {
 	assert.Equal(t, "12345", reqs[1].Workspace)
 	assert.Equal(t, DefaultStartTime(), reqs[1].Time)
 	assert.Equal(t, http.StatusBadRequest, reqs[3].Status)
-	assert.Contains(t, reqs[4].Body, "client_secret="+url.QueryEscape("************"))
+	assert.Contains(t, reqs[4].Body, "client_secret=************")
 	assert.Equal(t, url.Values{"serviceProvider": {"BigQuery"}}, reqs[5].Query)
 }
 
