@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/wsync-dev/warehousesync/internal/engine"
 )
@@ -19,9 +19,10 @@ const apiPrefix = "/platform/v2/workspaces/"
 // endpoints under /_fake/, over an in-memory store and a run engine driven by the server's own clock.
 // Its methods are safe for concurrent use. Two Servers share nothing.
 type Server struct {
-	cfg    config
-	tb     testing.TB // nil for a Server made by Start
-	routes []route
+	cfg         config
+	tb          testing.TB // nil for a Server made by Start
+	routes      []route
+	adminRoutes []adminRoute
 
 	mu         sync.Mutex // guards everything below, the engine included
 	clock      clock
@@ -68,13 +69,14 @@ func Start(opts ...Option) (*Server, error) {
 		return nil, fmt.Errorf("listening on %s: %w", cfg.addr, err)
 	}
 	s := &Server{
-		cfg:        cfg,
-		routes:     apiRoutes(),
-		workspaces: map[string]*workspace{},
-		tokens:     map[string]tokenInfo{},
-		url:        "http://" + ln.Addr().String(),
-		wake:       make(chan struct{}, 1),
-		done:       make(chan struct{}),
+		cfg:         cfg,
+		routes:      apiRoutes(),
+		adminRoutes: adminRoutes(),
+		workspaces:  map[string]*workspace{},
+		tokens:      map[string]tokenInfo{},
+		url:         "http://" + ln.Addr().String(),
+		wake:        make(chan struct{}, 1),
+		done:        make(chan struct{}),
 	}
 	if cfg.realTime {
 		s.clock = &realClock{wall: cfg.wall}
@@ -82,7 +84,15 @@ func Start(opts ...Option) (*Server, error) {
 		s.clock = &manualClock{now: cfg.start}
 	}
 	s.eng = engine.New(cfg.engineConfig(s.clock.Now(), storeEnv{s}))
-	s.http = &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 30 * time.Second}
+	lim := cfg.httpLimits
+	s.http = &http.Server{
+		Handler:           s.guardHost(s.Handler(), isLoopback(ln.Addr())),
+		ReadHeaderTimeout: lim.ReadHeaderTimeout,
+		ReadTimeout:       lim.ReadTimeout,
+		WriteTimeout:      lim.WriteTimeout,
+		IdleTimeout:       lim.IdleTimeout,
+		MaxHeaderBytes:    lim.MaxHeaderBytes,
+	}
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
@@ -94,6 +104,55 @@ func Start(opts ...Option) (*Server, error) {
 		go s.runRealTime()
 	}
 	return s, nil
+}
+
+// isLoopback reports whether a listener's address is a loopback IP.
+func isLoopback(a net.Addr) bool {
+	tcp, isTCP := a.(*net.TCPAddr)
+	return isTCP && tcp.IP.IsLoopback()
+}
+
+// guardHost refuses, when the server listens on loopback, requests whose Host is neither localhost nor a
+// loopback IP: a web page that rebinds its own name to 127.0.0.1 must not reach the fake.
+func (s *Server) guardHost(h http.Handler, loopback bool) http.Handler {
+	if !loopback {
+		return h
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !isLocalHost(r.Host) {
+			writeReply(w, errReply(http.StatusForbidden, fmt.Sprintf("Forbidden: Host %q is not this server's "+
+				"address. The fake listens on loopback and answers only requests for localhost or a loopback IP, "+
+				"so that web pages cannot reach it by DNS rebinding.", truncate(r.Host, 80))))
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// isLocalHost reports whether a Host header names localhost or a loopback IP, with or without a port.
+func isLocalHost(hostport string) bool {
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// adminTokenProblem returns why an admin request is refused for want of the admin token, or "".
+func (s *Server) adminTokenProblem(r *http.Request) string {
+	if s.cfg.adminToken == "" {
+		return ""
+	}
+	scheme, token, found := strings.Cut(r.Header.Get("Authorization"), " ")
+	if found && strings.EqualFold(scheme, "Bearer") && equalSecret(strings.TrimSpace(token), s.cfg.adminToken) {
+		return ""
+	}
+	return "Unauthorized: the admin endpoints need Authorization: Bearer <admin token>, the token the server was started with."
 }
 
 // Handler returns the whole fake as an http.Handler: the API under /platform/v2/workspaces/{id}/, the
