@@ -303,13 +303,14 @@ type faultJSON struct {
 	Times          int             `json:"times,omitempty"`
 	Latency        string          `json:"latency,omitempty"`
 	ApplyThenFail  bool            `json:"apply_then_fail,omitempty"`
+	Optional       bool            `json:"optional,omitempty"`
 }
 
 func adminListFaults(s *Server, _ *adminCall) reply {
 	out := []faultJSON{}
 	for _, f := range s.Faults() {
 		fj := faultJSON{Method: f.Method, Path: f.Path, Workspace: f.Workspace, Status: f.Status,
-			RateLimitScope: f.RateLimitScope, Times: f.Times, ApplyThenFail: f.ApplyThenFail}
+			RateLimitScope: f.RateLimitScope, Times: f.Times, ApplyThenFail: f.ApplyThenFail, Optional: f.Optional}
 		if f.RetryAfter > 0 {
 			fj.RetryAfter = json.RawMessage(strconv.Quote(f.RetryAfter.String()))
 		}
@@ -328,10 +329,10 @@ func adminInjectFault(s *Server, c *adminCall) reply {
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&fj); err != nil {
 		return badRequest("request body: " + jsonProblem(err) + " (fields: method, path, workspace, status, " +
-			"retry_after, rate_limit_scope, times, latency, apply_then_fail)")
+			"retry_after, rate_limit_scope, times, latency, apply_then_fail, optional)")
 	}
 	f := Fault{Method: fj.Method, Path: fj.Path, Workspace: fj.Workspace, Status: fj.Status,
-		RateLimitScope: fj.RateLimitScope, Times: fj.Times, ApplyThenFail: fj.ApplyThenFail}
+		RateLimitScope: fj.RateLimitScope, Times: fj.Times, ApplyThenFail: fj.ApplyThenFail, Optional: fj.Optional}
 	if len(fj.RetryAfter) > 0 {
 		var secs float64
 		var text string

@@ -34,12 +34,17 @@ type Fault struct {
 	// ApplyThenFail processes the request normally (the write happens) and then answers Status, so a
 	// client sees a failure for a change that was made.
 	ApplyThenFail bool `json:"apply_then_fail,omitempty"`
+	// Optional lets the fault never fire: without it, a Server made by NewServer fails its test when the
+	// test ends with the fault installed and never used, since a fault that matched nothing usually
+	// means a test that tested nothing.
+	Optional bool `json:"optional,omitempty"`
 }
 
 // faultState is an injected fault and how many more times it applies.
 type faultState struct {
 	Fault
-	left int // 0: unlimited
+	left  int // 0: unlimited
+	fired int // how many requests it applied to
 }
 
 // rateLimitScopes are the values of X-mp-rate-limit-exceeded mParticle documents.
@@ -56,6 +61,11 @@ func (f *Fault) check() error {
 		http.StatusServiceUnavailable, http.StatusGatewayTimeout:
 	default:
 		return fmt.Errorf("fault: status must be one of 429, 500, 502, 503, 504, got %d", f.Status)
+	}
+	if rest, full := strings.CutPrefix(f.Path, apiPrefix); full {
+		wsID, tail, _ := strings.Cut(rest, "/")
+		return fmt.Errorf("fault: path %q is a full URL path; paths are relative to the workspace root: use "+
+			"Fault{Path: %q, Workspace: %q}", f.Path, "/"+tail, wsID)
 	}
 	switch {
 	case !strings.HasPrefix(f.Path, "/"):
@@ -158,6 +168,7 @@ func (s *Server) takeFaultLocked(method, wsID, path string) *Fault {
 			continue
 		}
 		taken := f.Fault
+		f.fired++
 		if f.left > 0 {
 			f.left--
 			if f.left == 0 {
@@ -167,4 +178,33 @@ func (s *Server) takeFaultLocked(method, wsID, path string) *Fault {
 		return &taken
 	}
 	return nil
+}
+
+// unfiredFaultsLocked describes the installed faults that never fired and are not Optional.
+func (s *Server) unfiredFaultsLocked() []string {
+	var out []string
+	for _, f := range s.faults {
+		if f.fired == 0 && !f.Optional {
+			out = append(out, f.describe())
+		}
+	}
+	return out
+}
+
+// describe writes the fault as a Go literal of its set fields, as a test would have written it.
+func (f *Fault) describe() string {
+	parts := []string{}
+	add := func(cond bool, format string, v any) {
+		if cond {
+			parts = append(parts, fmt.Sprintf(format, v))
+		}
+	}
+	add(f.Method != "", "Method: %q", f.Method)
+	add(true, "Path: %q", f.Path)
+	add(f.Workspace != "", "Workspace: %q", f.Workspace)
+	add(f.Status != 0, "Status: %d", f.Status)
+	add(f.Times != 0, "Times: %d", f.Times)
+	add(f.Latency != 0, "Latency: %s", f.Latency)
+	add(f.ApplyThenFail, "ApplyThenFail: %t", f.ApplyThenFail)
+	return "Fault{" + strings.Join(parts, ", ") + "}"
 }

@@ -41,7 +41,8 @@ type Server struct {
 }
 
 // NewServer starts a Server on a free loopback port for the test t, stops it when the test ends, and
-// fails the test if it cannot start.
+// fails the test if it cannot start, or if it ends with an injected Fault that never fired (unless the
+// fault is Optional).
 func NewServer(t testing.TB, opts ...Option) *Server {
 	t.Helper()
 	s, err := Start(opts...)
@@ -50,7 +51,15 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 		return nil
 	}
 	s.tb = t
-	t.Cleanup(s.Close)
+	t.Cleanup(func() {
+		s.mu.Lock()
+		unfired := s.unfiredFaultsLocked()
+		s.mu.Unlock()
+		for _, f := range unfired {
+			t.Errorf("warehousesynctest: the fault %s never fired: no request matched it (set Optional to allow that)", f)
+		}
+		s.Close()
+	})
 	return s
 }
 
