@@ -243,3 +243,17 @@ func TestServersHaveTimeouts(t *testing.T) {
 	_, err = Start(WithHTTPLimits(HTTPLimits{ReadTimeout: -time.Second}))
 	assert.ErrorContains(t, err, "timeout must be positive")
 }
+
+// TestUnescapedPlusInADateHints: startDate=…+01:00 sent unescaped arrives with a space; the error says
+// to send %2B.
+func TestUnescapedPlusInADateHints(t *testing.T) {
+	t.Parallel()
+	_, a := newAPI(t)
+	a.seedBasics()
+	a.must(http.StatusOK, http.MethodPost, "/inputs/data-pipelines", pipelineBody("p", "conn", "model"), nil)
+	status, body := a.do(http.MethodGet, "/inputs/data-pipelines/p/runs?startDate=2025-01-01T00:00:00+01:00", nil)
+	require.Equal(t, http.StatusBadRequest, status, string(body))
+	assert.Contains(t, decodeError(t, http.StatusBadRequest, body)[0], "%2B")
+	status, body = a.do(http.MethodGet, "/inputs/data-pipelines/p/runs?startDate=2025-01-01T00:00:00%2B01:00", nil)
+	assert.Equal(t, http.StatusOK, status, string(body))
+}
