@@ -244,7 +244,7 @@ func TestFaultWithFullPathIsRefused(t *testing.T) {
 	assert.Contains(t, err.Error(), `use Fault{Path: "/connections", Workspace: "12345"}`)
 	status, b := admin(t, srv, http.MethodPost, "faults", `{"path":"/platform/v2/workspaces/12345/connections/*","status":503}`)
 	assert.Equal(t, http.StatusBadRequest, status)
-	assert.Contains(t, string(b), `Path: \"/connections/*\"`)
+	assert.Contains(t, decodeError(t, http.StatusBadRequest, b)[0], `send "path": "/connections/*", "workspace": "12345"`)
 	assert.Empty(t, srv.Faults())
 }
 
