@@ -175,11 +175,11 @@ func (s *Server) runRealTime() {
 		s.mu.Lock()
 		// An error shows up on the next request, which syncs again; until then the loop waits for one.
 		err := s.syncLocked()
-		next, ok := s.eng.NextEvent()
+		next, pending := s.eng.NextEvent()
 		s.mu.Unlock()
 		var fire <-chan time.Time
 		release := func() {}
-		if ok && err == nil {
+		if pending && err == nil {
 			// The clock has millisecond precision: an event between two milliseconds is due at the second.
 			if due := next.Truncate(time.Millisecond); due.Before(next) {
 				next = due.Add(time.Millisecond)

@@ -1,6 +1,7 @@
 package warehousesynctest
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -55,7 +56,7 @@ func (f *Fault) check() error {
 	switch f.Status {
 	case 0:
 		if f.Latency <= 0 && !f.ApplyThenFail {
-			return fmt.Errorf("fault: status is required unless the fault only adds latency")
+			return errors.New("fault: status is required unless the fault only adds latency")
 		}
 	case http.StatusTooManyRequests, http.StatusInternalServerError, http.StatusBadGateway,
 		http.StatusServiceUnavailable, http.StatusGatewayTimeout:
@@ -75,7 +76,7 @@ func (f *Fault) check() error {
 	case f.Times < 0:
 		return fmt.Errorf("fault: times must not be negative, got %d", f.Times)
 	case f.RetryAfter < 0 || f.Latency < 0:
-		return fmt.Errorf("fault: retry after and latency must not be negative")
+		return errors.New("fault: retry after and latency must not be negative")
 	case f.RateLimitScope != "" && !rateLimitScopes[f.RateLimitScope]:
 		return fmt.Errorf("fault: rate limit scope must be one of org, account, app, feed, workspace, acceleration, got %q", f.RateLimitScope)
 	case f.Workspace != "" && !validSlug(f.Workspace):

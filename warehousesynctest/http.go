@@ -181,8 +181,8 @@ func apiRoutes() []route {
 func match(routes []route, method string, segs []string) (handler, []string, []string) {
 	var allowed []string
 	for _, rt := range routes {
-		params, ok := matchSegs(rt.segs, segs)
-		if !ok {
+		params, matched := matchSegs(rt.segs, segs)
+		if !matched {
 			continue
 		}
 		if h, found := rt.methods[method]; found {

@@ -1,6 +1,7 @@
 package warehousesynctest
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -96,13 +97,13 @@ func (c *config) check() error {
 	case !validSlug(c.workspace):
 		return fmt.Errorf("workspace %q must be a slug of 1 to 128 letters, digits, _ or -", c.workspace)
 	case c.clientID == "" || c.clientSecret == "":
-		return fmt.Errorf("credentials: client id and secret must not be empty")
+		return errors.New("credentials: client id and secret must not be empty")
 	case c.maxActive < 0:
 		return fmt.Errorf("max active pipelines must not be negative, got %d", c.maxActive)
 	case c.tokenTTL < time.Second:
 		return fmt.Errorf("token ttl must be at least one second, got %s", c.tokenTTL)
 	case c.attemptDuration < 0 || c.retryDelay < 0:
-		return fmt.Errorf("attempt duration and retry delay must not be negative")
+		return errors.New("attempt duration and retry delay must not be negative")
 	case c.maxEventsPerAdvance < 0:
 		return fmt.Errorf("max events per advance must not be negative, got %d", c.maxEventsPerAdvance)
 	case c.httpLimits.ReadHeaderTimeout <= 0 || c.httpLimits.ReadTimeout <= 0 || c.httpLimits.WriteTimeout <= 0 ||

@@ -179,7 +179,7 @@ func (st *settings) options(secret string) ([]warehousesynctest.Option, error) {
 	switch st.clock {
 	case "real":
 		if st.start != "" || st.autoAdvance {
-			return nil, fmt.Errorf("-start and -auto-advance need -clock manual")
+			return nil, errors.New("-start and -auto-advance need -clock manual")
 		}
 		opts = append(opts, warehousesynctest.WithRealTimeClock())
 	case "manual":
