@@ -250,17 +250,25 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, erro
 // serveAPI serves a workspace API request: log, authenticate, route, apply HTTP faults, then run the
 // handler with the mutex held and write its reply after releasing it.
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
-	body, bodyErr := readBody(w, r, maxAPIBody)
 	wsID, segs, isAPI := splitAPIPath(r.URL.Path)
+	// The body of a request without a valid token is not read, parsed or kept: traffic from anyone who
+	// can reach the server costs it neither memory nor CPU.
+	var body []byte
+	var bodyErr error
+	authenticated := s.authenticated(r)
+	if authenticated {
+		body, bodyErr = readBody(w, r, maxAPIBody)
+	}
 
 	s.mu.Lock()
 	now := s.clock.Now()
 	rep, fault, h, c := s.prepareLocked(r, bodyErr, wsID, segs, isAPI, now)
-	logged := body
-	if h == nil && rep.status == http.StatusUnauthorized {
-		logged = nil // the body of a request without a valid token is not kept, nor parsed: only its size
+	var entry *Request
+	if authenticated {
+		entry = s.logRequestLocked(r, wsID, body, len(body), now)
+	} else {
+		entry = s.logRequestLocked(r, wsID, nil, int(r.ContentLength), now)
 	}
-	entry := s.logRequestLocked(r, wsID, logged, len(body), now)
 	c.body = body
 	s.mu.Unlock()
 
@@ -303,6 +311,14 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		rep = fault.reply()
 	}
 	s.finish(w, entry, rep)
+}
+
+// authenticated reports whether the request has a valid bearer token now.
+func (s *Server) authenticated(r *http.Request) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, problem := s.authenticateLocked(r, s.clock.Now())
+	return problem == ""
 }
 
 // finish records the status of a logged request and writes the reply (unless w is nil).

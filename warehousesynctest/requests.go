@@ -32,7 +32,7 @@ type Request struct {
 	// whatever the Content-Type said: a body that parses as JSON is masked as JSON (at any depth, keys in
 	// any case and after unescaping), one that parses as a form as a form. On the routes that carry
 	// secrets (connections and the token endpoint) a body that is neither is replaced by a note saying
-	// so, as is the body of an API request without a valid token (which is not parsed at all). After
+	// so, as is the body of an API request without a valid token (which is not even read). After
 	// masking, a body is cut to its first 4 KiB (MaxLoggedBody), and the cut is marked.
 	Body string `json:"body,omitempty"`
 	// Status is the status code the server answered; 0 while the request is in flight, and 499 when the
@@ -159,7 +159,8 @@ func cloneValues(v url.Values) url.Values {
 }
 
 // logRequestLocked appends r to the request log and returns the entry, whose Status the caller sets.
-// body is what to show of a body of size bytes: nil when it is not shown.
+// body is what to show of a body of size bytes; nil when it was not read (size is then the announced
+// Content-Length, -1 when unknown, 0 for none).
 func (s *Server) logRequestLocked(r *http.Request, wsID string, body []byte, size int, now time.Time) *Request {
 	entry := &Request{
 		Method:    r.Method,
@@ -168,8 +169,11 @@ func (s *Server) logRequestLocked(r *http.Request, wsID string, body []byte, siz
 		Body:      truncateBody(maskBody(body, carriesSecrets(r.URL.Path)), size),
 		Time:      now,
 	}
-	if body == nil && size > 0 {
-		entry.Body = fmt.Sprintf("[body not shown: %d bytes of a request without a valid token]", size)
+	switch {
+	case body == nil && size > 0:
+		entry.Body = fmt.Sprintf("[body not read: %d bytes announced by a request without a valid token]", size)
+	case body == nil && size < 0:
+		entry.Body = "[body not read: a request without a valid token]"
 	}
 	if q := r.URL.Query(); len(q) > 0 {
 		entry.Query = q
