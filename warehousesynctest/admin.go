@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -31,11 +30,9 @@ type adminCall struct {
 
 // adminRoutes is the table of the endpoints under /_fake/ (no authentication unless WithAdminToken),
 // with what each does, for the index at GET /_fake/.
-func adminRoutes() []adminRoute {
-	r := func(path string, methods map[string]adminHandler, about string) adminRoute {
-		return adminRoute{path: path, segs: strings.Split(strings.Trim(path, "/"), "/"), methods: methods, about: about}
-	}
-	return []adminRoute{
+func adminRoutes() []route[adminHandler] {
+	r := newRoute[adminHandler]
+	return []route[adminHandler]{
 		r("", map[string]adminHandler{http.MethodGet: adminIndex}, "this index"),
 		r("openapi.yaml", map[string]adminHandler{http.MethodGet: adminOpenAPI}, "the OpenAPI description of the API"),
 		r("clock", map[string]adminHandler{http.MethodGet: adminGetClock}, "the clock: now, the next event, the mode"),
@@ -52,14 +49,6 @@ func adminRoutes() []adminRoute {
 	}
 }
 
-// adminRoute is a path under /_fake/.
-type adminRoute struct {
-	path    string
-	segs    []string
-	methods map[string]adminHandler
-	about   string
-}
-
 // serveAdmin serves /_fake/…; these requests are not recorded in Requests. Writes (POST, PUT) need
 // Content-Type application/json, so that a web page cannot send them without a CORS preflight (which
 // the fake never grants).
@@ -69,53 +58,29 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	segs := strings.Split(strings.TrimPrefix(strings.TrimPrefix(r.URL.Path, "/_fake"), "/"), "/")
-	var allowed []string
-	for _, rt := range s.adminRoutes {
-		params, found := matchAdminSegs(rt.segs, segs)
-		if !found {
-			continue
-		}
-		h, found := rt.methods[r.Method]
-		if !found {
-			for m := range rt.methods {
-				allowed = append(allowed, m)
-			}
-			continue
-		}
-		if writesBody(r.Method) {
-			if problem := contentTypeProblem(r); problem != "" {
-				writeReply(w, errReply(http.StatusUnsupportedMediaType, problem))
-				return
-			}
-		}
-		body, err := readBody(w, r, maxAdminBody)
-		if err != nil {
-			writeReply(w, badRequest(err.Error()))
+	h, params, final := lookup(s.adminRoutes, r, segs, "; GET /_fake/ lists the admin endpoints.")
+	if final != nil {
+		writeReply(w, *final)
+		return
+	}
+	if writesBody(r.Method) {
+		if problem := contentTypeProblem(r); problem != "" {
+			writeReply(w, errReply(http.StatusUnsupportedMediaType, problem))
 			return
 		}
-		for _, p := range params {
-			if !validSlug(p) {
-				writeReply(w, badRequest(fmt.Sprintf("path: %q is not a valid id", truncate(p, 40))))
-				return
-			}
+	}
+	body, err := readBody(w, r, maxAdminBody)
+	if err != nil {
+		writeReply(w, badRequest(err.Error()))
+		return
+	}
+	for _, p := range params {
+		if !validSlug(p) {
+			writeReply(w, badRequest(fmt.Sprintf("path: %q is not a valid id", truncate(p, 40))))
+			return
 		}
-		writeReply(w, h(s, &adminCall{params: params, body: body, query: r.URL.Query()}))
-		return
 	}
-	if len(allowed) > 0 {
-		sort.Strings(allowed)
-		writeReply(w, methodNotAllowed(r, allowed))
-		return
-	}
-	writeReply(w, errReply(http.StatusNotFound, fmt.Sprintf("No route for %s %s; GET /_fake/ lists the admin endpoints.", r.Method, r.URL.Path)))
-}
-
-// matchAdminSegs is matchSegs, where the index route [""] matches /_fake and /_fake/.
-func matchAdminSegs(pattern, segs []string) ([]string, bool) {
-	if len(pattern) == 1 && pattern[0] == "" {
-		return nil, len(segs) == 1 && segs[0] == ""
-	}
-	return matchSegs(pattern, segs)
+	writeReply(w, h(s, &adminCall{params: params, body: body, query: r.URL.Query()}))
 }
 
 // adminIndexEntry is one endpoint of the index.

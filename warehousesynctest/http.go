@@ -134,10 +134,45 @@ type call struct {
 // handler serves one API operation with the server's mutex held.
 type handler func(s *Server, c *call) reply
 
-// route is a path under a workspace root, as segments where "{}" matches any one segment.
-type route struct {
+// route is a path (under a workspace root, or under /_fake/) as segments where "{}" matches any one
+// segment, with the handler of each method it takes: the API's handler or the admin's adminHandler.
+type route[H any] struct {
+	path    string
 	segs    []string
-	methods map[string]handler
+	methods map[string]H
+	about   string // what the route does, for the admin index
+}
+
+// newRoute makes a route of path ("" is the root of its table).
+func newRoute[H any](path string, methods map[string]H, about string) route[H] {
+	return route[H]{path: path, segs: strings.Split(strings.Trim(path, "/"), "/"), methods: methods, about: about}
+}
+
+// lookup finds the handler of r's method on path segs. When none matches it returns the final answer:
+// a 405 naming the allowed methods (also in Allow) when the path is known, a 404 otherwise, whose
+// message ends with hint. Every route table, API and admin, answers these the same way.
+func lookup[H any](routes []route[H], r *http.Request, segs []string, hint string) (H, []string, *reply) {
+	var allowed []string
+	for _, rt := range routes {
+		params, matched := matchSegs(rt.segs, segs)
+		if !matched {
+			continue
+		}
+		if h, found := rt.methods[r.Method]; found {
+			return h, params, nil
+		}
+		for m := range rt.methods {
+			allowed = append(allowed, m)
+		}
+	}
+	var none H
+	if len(allowed) > 0 {
+		sort.Strings(allowed)
+		rep := methodNotAllowed(r, allowed)
+		return none, nil, &rep
+	}
+	rep := errReply(http.StatusNotFound, fmt.Sprintf("No route for %s %s%s", r.Method, r.URL.Path, hint))
+	return none, nil, &rep
 }
 
 // tokenPath is the path of the OAuth token endpoint, which takes POST only.
@@ -158,11 +193,9 @@ func routeTable() []string {
 }
 
 // apiRoutes is the table of the workspace API.
-func apiRoutes() []route {
-	r := func(path string, methods map[string]handler) route {
-		return route{segs: strings.Split(strings.Trim(path, "/"), "/"), methods: methods}
-	}
-	return []route{
+func apiRoutes() []route[handler] {
+	r := func(path string, methods map[string]handler) route[handler] { return newRoute(path, methods, "") }
+	return []route[handler]{
 		r("connections", map[string]handler{http.MethodGet: listConnections, http.MethodPost: createConnection}),
 		r("connections/{}", map[string]handler{http.MethodGet: getConnection, http.MethodPut: updateConnection, http.MethodDelete: deleteConnection}),
 		r("data-models", map[string]handler{http.MethodGet: listDataModels, http.MethodPost: createDataModel}),
@@ -176,27 +209,12 @@ func apiRoutes() []route {
 	}
 }
 
-// match finds the handler of method on path segs. When the path is known but not the method it returns
-// the allowed methods; when the path is unknown, neither.
-func match(routes []route, method string, segs []string) (handler, []string, []string) {
-	var allowed []string
-	for _, rt := range routes {
-		params, matched := matchSegs(rt.segs, segs)
-		if !matched {
-			continue
-		}
-		if h, found := rt.methods[method]; found {
-			return h, params, nil
-		}
-		for m := range rt.methods {
-			allowed = append(allowed, m)
-		}
-	}
-	sort.Strings(allowed)
-	return nil, nil, allowed
-}
-
+// matchSegs matches path segments against a pattern and returns the {} segments; the pattern [""] (a
+// table's root) matches only the root.
 func matchSegs(pattern, segs []string) ([]string, bool) {
+	if len(pattern) == 1 && pattern[0] == "" {
+		return nil, len(segs) == 1 && segs[0] == ""
+	}
 	if len(pattern) != len(segs) {
 		return nil, false
 	}
@@ -262,20 +280,21 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 
 	s.mu.Lock()
 	now := s.clock.Now()
-	rep, fault, h, c := s.prepareLocked(r, bodyErr, wsID, segs, isAPI, now)
+	d := s.prepareLocked(r, bodyErr, wsID, segs, isAPI, now)
 	var entry *Request
 	if authenticated {
 		entry = s.logRequestLocked(r, wsID, body, len(body), now)
 	} else {
 		entry = s.logRequestLocked(r, wsID, nil, int(r.ContentLength), now)
 	}
-	c.body = body
 	s.mu.Unlock()
 
-	if h == nil {
-		s.finish(w, entry, rep)
+	if d.final != nil {
+		s.finish(w, entry, *d.final)
 		return
 	}
+	c, fault := d.call, d.fault
+	c.body = body
 	if fault != nil && fault.Latency > 0 {
 		if err := sleepCtx(r.Context(), fault.Latency); err != nil {
 			s.finish(nil, entry, reply{status: statusClientClosed})
@@ -288,6 +307,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	var rep reply
 	s.mu.Lock()
 	if err := s.syncLocked(); err != nil {
 		rep = errReply(http.StatusInternalServerError, err.Error())
@@ -295,7 +315,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		_, existed := s.workspaces[wsID]
 		c.ws = s.workspaceLocked(wsID)
 		c.now = s.clock.Now()
-		rep = h(s, c)
+		rep = d.h(s, c)
 		if !existed && c.ws.empty() {
 			// A request that left a new workspace empty (a read, a rejected write) does not keep it, so
 			// clients inventing workspace ids cannot grow the server's memory.
@@ -334,39 +354,48 @@ func (s *Server) finish(w http.ResponseWriter, entry *Request, rep reply) {
 // statusClientClosed is logged for a request whose client went away during injected latency.
 const statusClientClosed = 499
 
-// prepareLocked authenticates and routes a request and picks the HTTP fault that applies. A nil
-// handler means rep is the final answer.
+// dispatch is what prepareLocked decided for a request: a final answer, or a handler to run with its
+// call, after the HTTP fault that applies (if any).
+type dispatch struct {
+	final *reply // set: the answer; nothing runs
+	h     handler
+	call  *call
+	fault *Fault
+}
+
+// answer is a final dispatch.
+func answer(rep reply) dispatch { return dispatch{final: &rep} }
+
+// prepareLocked authenticates and routes a request and picks the HTTP fault that applies.
 func (s *Server) prepareLocked(r *http.Request, bodyErr error, wsID string, segs []string, isAPI bool,
-	now time.Time) (reply, *Fault, handler, *call) {
-	c := &call{wsID: wsID, query: r.URL.Query()}
+	now time.Time) dispatch {
 	if !isAPI {
-		return errReply(http.StatusNotFound, fmt.Sprintf("No route for %s %s.", r.Method, r.URL.Path)), nil, nil, c
+		return answer(errReply(http.StatusNotFound, fmt.Sprintf("No route for %s %s.", r.Method, r.URL.Path)))
 	}
 	if err := s.syncLocked(); err != nil {
-		return errReply(http.StatusInternalServerError, err.Error()), nil, nil, c
+		return answer(errReply(http.StatusInternalServerError, err.Error()))
 	}
 	clientID, authErr := s.authenticateLocked(r, now)
 	if authErr != "" {
-		return errReply(http.StatusUnauthorized, authErr), nil, nil, c
+		return answer(errReply(http.StatusUnauthorized, authErr))
 	}
-	h, params, allowed := match(s.routes, r.Method, segs)
-	if h == nil {
-		if len(allowed) > 0 {
-			return methodNotAllowed(r, allowed), nil, nil, c
-		}
-		return errReply(http.StatusNotFound, fmt.Sprintf("No route for %s %s.", r.Method, r.URL.Path)), nil, nil, c
+	h, params, final := lookup(s.routes, r, segs, ".")
+	if final != nil {
+		return dispatch{final: final}
 	}
 	if writesBody(r.Method) {
 		if problem := contentTypeProblem(r); problem != "" {
-			return errReply(http.StatusUnsupportedMediaType, problem), nil, nil, c
+			return answer(errReply(http.StatusUnsupportedMediaType, problem))
 		}
 	}
 	if bodyErr != nil {
-		return badRequest(bodyErr.Error()), nil, nil, c
+		return answer(badRequest(bodyErr.Error()))
 	}
-	fault := s.takeFaultLocked(r.Method, wsID, "/"+strings.Join(segs, "/"))
-	c.params, c.clientID = params, clientID
-	return reply{}, fault, h, c
+	return dispatch{
+		h:     h,
+		call:  &call{wsID: wsID, query: r.URL.Query(), params: params, clientID: clientID},
+		fault: s.takeFaultLocked(r.Method, wsID, "/"+strings.Join(segs, "/")),
+	}
 }
 
 // splitAPIPath splits /platform/v2/workspaces/{id}/a/b into the id and [a b].

@@ -21,8 +21,8 @@ const apiPrefix = "/platform/v2/workspaces/"
 type Server struct {
 	cfg         config
 	tb          testing.TB // nil for a Server made by Start
-	routes      []route
-	adminRoutes []adminRoute
+	routes      []route[handler]
+	adminRoutes []route[adminHandler]
 
 	mu         sync.Mutex // guards everything below, the engine included
 	clock      clock
