@@ -136,6 +136,10 @@ func (s *Server) InjectFault(f Fault) error {
 	if err := f.check(); err != nil {
 		return err
 	}
+	if limit := s.cfg.httpLimits.WriteTimeout; f.Latency >= limit {
+		return fmt.Errorf("fault: latency %s must be shorter than the server's write timeout %s (WithHTTPLimits), "+
+			"which would cut the answer first", f.Latency, limit)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.faults = append(s.faults, &faultState{Fault: f, left: f.Times})
