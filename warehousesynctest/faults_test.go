@@ -290,4 +290,3 @@ func TestUnfiredFaultFailsTheTest(t *testing.T) {
 	rec.end()
 	assert.Empty(t, rec.errors, "a cleared fault is not checked")
 }
-
