@@ -166,7 +166,8 @@ func (s *Server) adminTokenProblem(r *http.Request) string {
 
 // Handler returns the whole fake as an http.Handler: the API under /platform/v2/workspaces/{id}/, the
 // token endpoint POST /oauth/token and the admin endpoints under /_fake/. Use it to mount the fake in
-// another server; URL and TokenURL keep pointing at the Server's own listener.
+// another server; URL and TokenURL keep pointing at the Server's own listener. The Host check and the
+// timeouts of the Server's own listener (WithAddr, WithHTTPLimits) are then that server's to set.
 func (s *Server) Handler() http.Handler { return http.HandlerFunc(s.serveHTTP) }
 
 // URL is the API root, for example http://127.0.0.1:PORT: a client adds /platform/v2/workspaces/{id}.
