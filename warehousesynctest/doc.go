@@ -257,9 +257,11 @@
 //     ending in *), and optionally a workspace; the first matching fault applies and uses up one of its
 //     Times. Requests without a valid token get their 401 first and do not use up faults. Latency is the
 //     fake's only real-time delay (for client timeout tests) and ends when the client gives up.
-//   - Requests records API and token requests (at least the last 100,000), not /_fake/ ones, with the
-//     values of password, service_account_key and client_secret masked wherever they appear in the body,
-//     and without the Authorization header. Secrets never appear in responses, error messages or the log.
+//   - Requests records API and token requests (the newest within MaxRequestLogEntries and
+//     MaxRequestLogBytes, bodies cut at MaxLoggedBody), not /_fake/ ones, with the values of password,
+//     service_account_key and client_secret masked wherever they appear in the body, whatever its
+//     Content-Type, and without the Authorization header. Secrets never appear in responses, error
+//     messages or the log.
 //   - The real-time clock's goroutine keeps the engine up to the wall clock, waking at each event; every
 //     request also brings it up to date first. Its timestamps have millisecond precision.
 //   - Reset empties the store, the runs (run ids keep increasing), the faults, the seeded
