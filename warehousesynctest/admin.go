@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -16,76 +19,108 @@ import (
 
 // adminHandler serves one admin operation; it runs without the server's mutex and uses the Server's
 // public methods.
-type adminHandler func(s *Server, params []string, body []byte) reply
+type adminHandler func(s *Server, c *adminCall) reply
 
-// adminRoutes is the table of the endpoints under /_fake/ (no authentication).
-func adminRoutes() []adminRoute {
-	r := func(path string, methods map[string]adminHandler) adminRoute {
-		return adminRoute{segs: strings.Split(strings.Trim(path, "/"), "/"), methods: methods}
-	}
-	return []adminRoute{
-		r("openapi.yaml", map[string]adminHandler{http.MethodGet: adminOpenAPI}),
-		r("clock", map[string]adminHandler{http.MethodGet: adminGetClock}),
-		r("clock/advance", map[string]adminHandler{http.MethodPost: adminAdvance}),
-		r("clock/run-until-idle", map[string]adminHandler{http.MethodPost: adminRunUntilIdle}),
-		r("reset", map[string]adminHandler{http.MethodPost: adminReset}),
-		r("requests", map[string]adminHandler{http.MethodGet: adminRequests}),
-		r("faults", map[string]adminHandler{http.MethodGet: adminListFaults, http.MethodPost: adminInjectFault, http.MethodDelete: adminClearFaults}),
-		r("workspaces/{}/connections/{}/unreachable", map[string]adminHandler{http.MethodPost: adminUnreachable, http.MethodDelete: adminReachable}),
-		r("workspaces/{}/data-models/{}/invalid", map[string]adminHandler{http.MethodPost: adminInvalid, http.MethodDelete: adminValid}),
-		r("workspaces/{}/data-models/{}/records", map[string]adminHandler{http.MethodPut: adminSeedRecords, http.MethodDelete: adminDeleteRecords}),
-		r("workspaces/{}/inputs/data-pipelines/{}/fail-next-runs", map[string]adminHandler{http.MethodPost: adminFailNextRuns}),
-		r("workspaces/{}/field-transformations", map[string]adminHandler{http.MethodPut: adminSetTransformations, http.MethodDelete: adminAnyTransformation}),
+// adminCall is one admin request as a handler sees it.
+type adminCall struct {
+	params []string // the {} segments of the route, in order
+	body   []byte
+	query  url.Values
+}
+
+// adminRoutes is the table of the endpoints under /_fake/ (no authentication unless WithAdminToken),
+// with what each does, for the index at GET /_fake/.
+func adminRoutes() []route[adminHandler] {
+	r := newRoute[adminHandler]
+	return []route[adminHandler]{
+		r("", map[string]adminHandler{http.MethodGet: adminIndex}, "this index"),
+		r("openapi.yaml", map[string]adminHandler{http.MethodGet: adminOpenAPI}, "the OpenAPI description of the API"),
+		r("clock", map[string]adminHandler{http.MethodGet: adminGetClock}, "the clock: now, the next event, the mode"),
+		r("clock/advance", map[string]adminHandler{http.MethodPost: adminAdvance}, `move the manual clock: {"by": "90m"} or {"to": "<RFC 3339>"}`),
+		r("clock/run-until-idle", map[string]adminHandler{http.MethodPost: adminRunUntilIdle}, "process events until none is pending"),
+		r("reset", map[string]adminHandler{http.MethodPost: adminReset}, "empty everything but the clock, the options and the tokens"),
+		r("requests", map[string]adminHandler{http.MethodGet: adminRequests}, "the requests received, secrets masked; ?after=<seq>&limit=<n> pages"),
+		r("faults", map[string]adminHandler{http.MethodGet: adminListFaults, http.MethodPost: adminInjectFault, http.MethodDelete: adminClearFaults}, "list, inject or clear HTTP faults"),
+		r("workspaces/{}/connections/{}/unreachable", map[string]adminHandler{http.MethodPost: adminUnreachable, http.MethodDelete: adminReachable}, "make a warehouse unreachable, or reachable again"),
+		r("workspaces/{}/data-models/{}/invalid", map[string]adminHandler{http.MethodPost: adminInvalid, http.MethodDelete: adminValid}, "make a data model invalid, or valid again"),
+		r("workspaces/{}/data-models/{}/records", map[string]adminHandler{http.MethodPut: adminSeedRecords, http.MethodDelete: adminDeleteRecords}, "seed the rows runs count, or remove them"),
+		r("workspaces/{}/inputs/data-pipelines/{}/fail-next-runs", map[string]adminHandler{http.MethodPost: adminFailNextRuns}, `fail the next attempts: {"n": 3, "message": "…"}`),
+		r("workspaces/{}/field-transformations", map[string]adminHandler{http.MethodPut: adminSetTransformations, http.MethodDelete: adminAnyTransformation}, "the known field transformation ids, or any"),
 	}
 }
 
-// adminRoute is a path under /_fake/.
-type adminRoute struct {
-	segs    []string
-	methods map[string]adminHandler
-}
-
-// serveAdmin serves /_fake/…; these requests are not recorded in Requests.
+// serveAdmin serves /_fake/…; these requests are not recorded in Requests. Writes (POST, PUT) need
+// Content-Type application/json, so that a web page cannot send them without a CORS preflight (which
+// the fake never grants).
 func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
-	segs := strings.Split(strings.TrimPrefix(r.URL.Path, "/_fake/"), "/")
-	var allowed []string
-	for _, rt := range adminRoutes() {
-		params, found := matchSegs(rt.segs, segs)
-		if !found {
-			continue
-		}
-		h, found := rt.methods[r.Method]
-		if !found {
-			for m := range rt.methods {
-				allowed = append(allowed, m)
-			}
-			continue
-		}
-		body, err := readBody(w, r, maxAdminBody)
-		if err != nil {
-			writeReply(w, badRequest(err.Error()))
+	if problem := s.adminTokenProblem(r); problem != "" {
+		writeReply(w, errReply(http.StatusUnauthorized, problem))
+		return
+	}
+	segs := strings.Split(strings.TrimPrefix(strings.TrimPrefix(r.URL.Path, "/_fake"), "/"), "/")
+	h, params, final := lookup(s.adminRoutes, r, segs, "; GET /_fake/ lists the admin endpoints.")
+	if final != nil {
+		writeReply(w, *final)
+		return
+	}
+	if writesBody(r.Method) {
+		if problem := contentTypeProblem(r); problem != "" {
+			writeReply(w, errReply(http.StatusUnsupportedMediaType, problem))
 			return
 		}
-		for _, p := range params {
-			if !validSlug(p) {
-				writeReply(w, badRequest(fmt.Sprintf("path: %q is not a valid id", truncate(p, 40))))
-				return
-			}
+	}
+	body, err := readBody(w, r, maxAdminBody)
+	if err != nil {
+		writeReply(w, badRequest(err.Error()))
+		return
+	}
+	for _, p := range params {
+		if !validSlug(p) {
+			writeReply(w, badRequest(fmt.Sprintf("path: %q is not a valid id", truncate(p, 40))))
+			return
 		}
-		writeReply(w, h(s, params, body))
-		return
 	}
-	if len(allowed) > 0 {
-		writeReply(w, errReply(http.StatusMethodNotAllowed, fmt.Sprintf("Method %s is not allowed on %s; use %s.",
-			r.Method, r.URL.Path, strings.Join(allowed, ", "))))
-		return
+	writeReply(w, h(s, &adminCall{params: params, body: body, query: r.URL.Query()}))
+}
+
+// adminIndexEntry is one endpoint of the index.
+type adminIndexEntry struct {
+	Methods []string `json:"methods"`
+	Path    string   `json:"path"`
+	About   string   `json:"about"`
+}
+
+// indexPage is the answer of GET / and GET /_fake/.
+type indexPage struct {
+	About     string            `json:"about"`
+	API       string            `json:"api"`
+	TokenURL  string            `json:"token_url"`
+	OpenAPI   string            `json:"openapi"`
+	Docs      string            `json:"docs"`
+	Endpoints []adminIndexEntry `json:"admin_endpoints"`
+}
+
+// adminIndex serves GET /_fake/ (and GET /): the API root, the token endpoint and the admin
+// endpoints, each with what it does.
+func adminIndex(s *Server, _ *adminCall) reply {
+	idx := indexPage{
+		About:    "A fake of the mParticle Warehouse Sync API v2, with admin endpoints to control its clock, faults and records.",
+		API:      s.URL() + apiPrefix + s.cfg.workspace,
+		TokenURL: s.TokenURL(),
+		OpenAPI:  s.URL() + "/_fake/openapi.yaml",
+		Docs:     "https://pkg.go.dev/github.com/wsync-dev/warehousesync/warehousesynctest",
 	}
-	writeReply(w, errReply(http.StatusNotFound, fmt.Sprintf("No route for %s %s.", r.Method, r.URL.Path)))
+	for _, rt := range s.adminRoutes {
+		methods := slices.Sorted(maps.Keys(rt.methods))
+		idx.Endpoints = append(idx.Endpoints, adminIndexEntry{Methods: methods,
+			Path: "/_fake/" + strings.ReplaceAll(rt.path, "{}", "{id}"), About: rt.about})
+	}
+	return ok(idx)
 }
 
 // adminOpenAPI serves GET /_fake/openapi.yaml: the OpenAPI description of the API (package api), for
 // generating clients or validating traffic in other languages.
-func adminOpenAPI(_ *Server, _ []string, _ []byte) reply {
+func adminOpenAPI(_ *Server, _ *adminCall) reply {
 	return reply{status: http.StatusOK, raw: apidesc.OpenAPI(), contentType: "application/yaml"}
 }
 
@@ -108,7 +143,7 @@ func (s *Server) clockStateLocked() clockState {
 	return st
 }
 
-func adminGetClock(s *Server, _ []string, _ []byte) reply {
+func adminGetClock(s *Server, _ *adminCall) reply {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.syncLocked()
@@ -116,7 +151,8 @@ func adminGetClock(s *Server, _ []string, _ []byte) reply {
 }
 
 // adminAdvance serves POST /_fake/clock/advance with {"by": "90m"} or {"to": "<RFC 3339>"}.
-func adminAdvance(s *Server, _ []string, body []byte) reply {
+func adminAdvance(s *Server, c *adminCall) reply {
+	body := c.body
 	var errs fieldErrors
 	o, valid := decodeObject(body, &errs)
 	if !valid {
@@ -183,7 +219,7 @@ func parseAdvance(s string) (time.Duration, error) {
 	return d, nil
 }
 
-func adminRunUntilIdle(s *Server, _ []string, _ []byte) reply {
+func adminRunUntilIdle(s *Server, _ *adminCall) reply {
 	if err := s.RunUntilIdle(); err != nil {
 		return badRequest(err.Error())
 	}
@@ -192,12 +228,34 @@ func adminRunUntilIdle(s *Server, _ []string, _ []byte) reply {
 	return ok(s.clockStateLocked())
 }
 
-func adminReset(s *Server, _ []string, _ []byte) reply {
+func adminReset(s *Server, _ *adminCall) reply {
 	s.Reset()
 	return noContent()
 }
 
-func adminRequests(s *Server, _ []string, _ []byte) reply { return ok(s.Requests()) }
+// adminRequests serves GET /_fake/requests[?after=<seq>][&limit=<n>]: the logged requests with Seq
+// greater than after (default 0), oldest first, at most limit of them (default: all).
+func adminRequests(s *Server, c *adminCall) reply {
+	param := func(name string) (int64, bool) {
+		v := c.query.Get(name)
+		if v == "" {
+			return 0, true
+		}
+		n, err := strconv.ParseInt(v, 10, 64)
+		return n, err == nil && n >= 0
+	}
+	after, validAfter := param("after")
+	limit, validLimit := param("limit")
+	switch {
+	case !validAfter:
+		return badRequest(fmt.Sprintf("after: %q must be a sequence number, 0 or more", truncate(c.query.Get("after"), 40)))
+	case !validLimit:
+		return badRequest(fmt.Sprintf("limit: %q must be a number, 0 or more (0: all)", truncate(c.query.Get("limit"), 40)))
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return ok(s.requestsLocked(after, int(min(limit, math.MaxInt32))))
+}
 
 // faultJSON is a Fault over HTTP: durations as Go duration strings ("2s", "150ms").
 type faultJSON struct {
@@ -210,13 +268,14 @@ type faultJSON struct {
 	Times          int             `json:"times,omitempty"`
 	Latency        string          `json:"latency,omitempty"`
 	ApplyThenFail  bool            `json:"apply_then_fail,omitempty"`
+	Optional       bool            `json:"optional,omitempty"`
 }
 
-func adminListFaults(s *Server, _ []string, _ []byte) reply {
+func adminListFaults(s *Server, _ *adminCall) reply {
 	out := []faultJSON{}
 	for _, f := range s.Faults() {
 		fj := faultJSON{Method: f.Method, Path: f.Path, Workspace: f.Workspace, Status: f.Status,
-			RateLimitScope: f.RateLimitScope, Times: f.Times, ApplyThenFail: f.ApplyThenFail}
+			RateLimitScope: f.RateLimitScope, Times: f.Times, ApplyThenFail: f.ApplyThenFail, Optional: f.Optional}
 		if f.RetryAfter > 0 {
 			fj.RetryAfter = json.RawMessage(strconv.Quote(f.RetryAfter.String()))
 		}
@@ -228,16 +287,22 @@ func adminListFaults(s *Server, _ []string, _ []byte) reply {
 	return ok(out)
 }
 
-func adminInjectFault(s *Server, _ []string, body []byte) reply {
+func adminInjectFault(s *Server, c *adminCall) reply {
+	body := c.body
 	var fj faultJSON
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&fj); err != nil {
 		return badRequest("request body: " + jsonProblem(err) + " (fields: method, path, workspace, status, " +
-			"retry_after, rate_limit_scope, times, latency, apply_then_fail)")
+			"retry_after, rate_limit_scope, times, latency, apply_then_fail, optional)")
+	}
+	if rest, full := strings.CutPrefix(fj.Path, apiPrefix); full {
+		wsID, tail, _ := strings.Cut(rest, "/")
+		return badRequest(fmt.Sprintf(`path: %q is a full URL path; paths are relative to the workspace root: `+
+			`send "path": %q, "workspace": %q`, truncate(fj.Path, 200), "/"+tail, wsID))
 	}
 	f := Fault{Method: fj.Method, Path: fj.Path, Workspace: fj.Workspace, Status: fj.Status,
-		RateLimitScope: fj.RateLimitScope, Times: fj.Times, ApplyThenFail: fj.ApplyThenFail}
+		RateLimitScope: fj.RateLimitScope, Times: fj.Times, ApplyThenFail: fj.ApplyThenFail, Optional: fj.Optional}
 	if len(fj.RetryAfter) > 0 {
 		var secs float64
 		var text string
@@ -267,7 +332,7 @@ func adminInjectFault(s *Server, _ []string, body []byte) reply {
 	return noContent()
 }
 
-func adminClearFaults(s *Server, _ []string, _ []byte) reply {
+func adminClearFaults(s *Server, _ *adminCall) reply {
 	s.ClearFaults()
 	return noContent()
 }
@@ -289,7 +354,9 @@ func messageBody(body []byte) (string, reply, bool) {
 	return msg, reply{}, true
 }
 
-func adminUnreachable(s *Server, p []string, body []byte) reply {
+func adminUnreachable(s *Server, c *adminCall) reply {
+	p := c.params
+	body := c.body
 	msg, rep, valid := messageBody(body)
 	if !valid {
 		return rep
@@ -298,12 +365,15 @@ func adminUnreachable(s *Server, p []string, body []byte) reply {
 	return noContent()
 }
 
-func adminReachable(s *Server, p []string, _ []byte) reply {
+func adminReachable(s *Server, c *adminCall) reply {
+	p := c.params
 	s.Workspace(p[0]).SetConnectionReachable(p[1])
 	return noContent()
 }
 
-func adminInvalid(s *Server, p []string, body []byte) reply {
+func adminInvalid(s *Server, c *adminCall) reply {
+	p := c.params
+	body := c.body
 	msg, rep, valid := messageBody(body)
 	if !valid {
 		return rep
@@ -312,14 +382,17 @@ func adminInvalid(s *Server, p []string, body []byte) reply {
 	return noContent()
 }
 
-func adminValid(s *Server, p []string, _ []byte) reply {
+func adminValid(s *Server, c *adminCall) reply {
+	p := c.params
 	s.Workspace(p[0]).SetDataModelValid(p[1])
 	return noContent()
 }
 
 // adminSeedRecords serves PUT …/data-models/{id}/records with a JSON array of objects. Integral
 // numbers become int64, others float64.
-func adminSeedRecords(s *Server, p []string, body []byte) reply {
+func adminSeedRecords(s *Server, c *adminCall) reply {
+	p := c.params
+	body := c.body
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	var rows []map[string]any
@@ -345,12 +418,15 @@ func adminSeedRecords(s *Server, p []string, body []byte) reply {
 	return noContent()
 }
 
-func adminDeleteRecords(s *Server, p []string, _ []byte) reply {
+func adminDeleteRecords(s *Server, c *adminCall) reply {
+	p := c.params
 	s.Workspace(p[0]).SeedRecords(p[1], nil)
 	return noContent()
 }
 
-func adminFailNextRuns(s *Server, p []string, body []byte) reply {
+func adminFailNextRuns(s *Server, c *adminCall) reply {
+	p := c.params
+	body := c.body
 	var errs fieldErrors
 	o, valid := decodeObject(body, &errs)
 	var n *int64
@@ -373,7 +449,9 @@ func adminFailNextRuns(s *Server, p []string, body []byte) reply {
 	return noContent()
 }
 
-func adminSetTransformations(s *Server, p []string, body []byte) reply {
+func adminSetTransformations(s *Server, c *adminCall) reply {
+	p := c.params
+	body := c.body
 	var ids []string
 	if err := json.Unmarshal(body, &ids); err != nil || len(ids) == 0 {
 		return badRequest("request body: must be a non-empty JSON array of field transformation ids (DELETE accepts any id again)")
@@ -387,7 +465,8 @@ func adminSetTransformations(s *Server, p []string, body []byte) reply {
 	return noContent()
 }
 
-func adminAnyTransformation(s *Server, p []string, _ []byte) reply {
+func adminAnyTransformation(s *Server, c *adminCall) reply {
+	p := c.params
 	s.Workspace(p[0]).SetFieldTransformations()
 	return noContent()
 }

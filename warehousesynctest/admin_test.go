@@ -2,8 +2,11 @@ package warehousesynctest
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -223,4 +226,167 @@ func TestAdminServesTheOpenAPIDescription(t *testing.T) {
 	status, _ := admin(t, srv, http.MethodPost, "openapi.yaml", "")
 	assert.Equal(t, http.StatusMethodNotAllowed, status)
 	assert.Empty(t, srv.Requests(), "admin requests are not recorded")
+}
+
+// TestAdminWritesNeedJSON: a web page can send a POST with text/plain (or no Content-Type) without a
+// CORS preflight; the admin endpoints refuse it, and nothing changes.
+func TestAdminWritesNeedJSON(t *testing.T) {
+	t.Parallel()
+	srv := NewServer(t)
+	for _, c := range []struct{ path, ct, body string }{
+		{"/_fake/reset", "text/plain", ""},
+		{"/_fake/reset", "", ""},
+		{"/_fake/clock/advance", "text/plain", `{"by":"1h"}`},
+		{"/_fake/faults", "application/x-www-form-urlencoded", `{"path":"/*","status":503}`},
+		{"/_fake/workspaces/12345/data-models/m/records", "multipart/form-data; boundary=x", `[]`},
+	} {
+		method := http.MethodPost
+		if strings.HasSuffix(c.path, "/records") {
+			method = http.MethodPut
+		}
+		status, _, b := raw(t, method, srv.URL()+c.path, c.ct, "", c.body)
+		assert.Equal(t, http.StatusUnsupportedMediaType, status, "%s %q: %s", c.path, c.ct, b)
+		decodeError(t, http.StatusUnsupportedMediaType, b)
+	}
+	assert.Equal(t, DefaultStartTime(), srv.Now(), "the clock did not move")
+	assert.Empty(t, srv.Faults())
+	status, _, b := raw(t, http.MethodPost, srv.URL()+"/_fake/clock/advance", "application/json", "", `{"by":"1h"}`)
+	assert.Equal(t, http.StatusOK, status, string(b))
+}
+
+// TestHostIsCheckedOnLoopback: a request whose Host is another name (a DNS-rebinding page) is refused
+// on every path; localhost and loopback IPs are served.
+func TestHostIsCheckedOnLoopback(t *testing.T) {
+	t.Parallel()
+	srv := NewServer(t)
+	_, port, err := net.SplitHostPort(strings.TrimPrefix(srv.URL(), "http://"))
+	require.NoError(t, err)
+	get := func(host, path string) (int, []byte) {
+		req, err := http.NewRequest(http.MethodGet, srv.URL()+path, nil)
+		require.NoError(t, err)
+		req.Host = host
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, b
+	}
+	for _, host := range []string{"rebind.attacker.example:" + port, "rebind.attacker.example", "127.0.0.1.attacker.example:" + port} {
+		for _, path := range []string{"/_fake/requests", "/_fake/clock", apiPrefix + "12345/connections", "/"} {
+			status, b := get(host, path)
+			assert.Equal(t, http.StatusForbidden, status, "%s %s", host, path)
+			assert.Contains(t, decodeError(t, http.StatusForbidden, b)[0], "DNS rebinding")
+		}
+	}
+	for _, host := range []string{"127.0.0.1:" + port, "localhost:" + port, "LOCALHOST", "[::1]:" + port, "127.0.0.2:" + port} {
+		status, b := get(host, "/_fake/clock")
+		assert.Equal(t, http.StatusOK, status, "%s: %s", host, b)
+	}
+	// Handler, mounted in another server, leaves the Host to that server.
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest(http.MethodGet, "/_fake/clock", nil)
+	req.Host = "fake.internal.example"
+	srv.Handler().ServeHTTP(rec, req)
+	assert.Equal(t, http.StatusOK, rec.Code)
+}
+
+// TestAdminToken: with WithAdminToken the admin endpoints need it; the API does not.
+func TestAdminToken(t *testing.T) {
+	t.Parallel()
+	srv := NewServer(t, WithAdminToken("admin-secret"))
+	status, _, b := raw(t, http.MethodPost, srv.URL()+"/_fake/reset", "application/json", "", "")
+	assert.Equal(t, http.StatusUnauthorized, status)
+	assert.NotContains(t, string(b), "admin-secret")
+	status, _, _ = raw(t, http.MethodGet, srv.URL()+"/_fake/requests", "", "wrong", "")
+	assert.Equal(t, http.StatusUnauthorized, status)
+	status, _, _ = raw(t, http.MethodPost, srv.URL()+"/_fake/reset", "application/json", "admin-secret", "")
+	assert.Equal(t, http.StatusNoContent, status)
+	getToken(t, srv) // the token endpoint needs no admin token
+}
+
+// TestAdminMethodNotAllowedHasAllow: a 405 names the allowed methods in its Allow header.
+func TestAdminMethodNotAllowedHasAllow(t *testing.T) {
+	t.Parallel()
+	srv := NewServer(t)
+	for path, allow := range map[string]string{"/_fake/clock": "GET", "/_fake/faults": "DELETE, GET, POST",
+		"/_fake/workspaces/1/connections/c/unreachable": "DELETE, POST"} {
+		status, h, _ := raw(t, http.MethodPatch, srv.URL()+path, "application/json", "", "{}")
+		assert.Equal(t, http.StatusMethodNotAllowed, status, path)
+		assert.Equal(t, allow, h.Get("Allow"), path)
+	}
+	status, h, _ := raw(t, http.MethodGet, srv.TokenURL(), "", "", "")
+	assert.Equal(t, http.StatusMethodNotAllowed, status)
+	assert.Equal(t, "POST", h.Get("Allow"))
+}
+
+// TestAdminUndoOnUnknownWorkspaceCreatesNothing: DELETE …/unreachable (and the other undos) on a
+// workspace that does not exist leave it not existing.
+func TestAdminUndoOnUnknownWorkspaceCreatesNothing(t *testing.T) {
+	t.Parallel()
+	srv := NewServer(t)
+	for _, path := range []string{"workspaces/nobody/connections/c/unreachable", "workspaces/nobody2/data-models/m/invalid",
+		"workspaces/nobody3/data-models/m/records"} {
+		status, b := admin(t, srv, http.MethodDelete, path, "")
+		require.Equal(t, http.StatusNoContent, status, string(b))
+	}
+	srv.mu.Lock()
+	n := len(srv.workspaces)
+	srv.mu.Unlock()
+	assert.Zero(t, n, "no workspace was created")
+	status, b := admin(t, srv, http.MethodPost, "workspaces/somebody/connections/c/unreachable", "")
+	require.Equal(t, http.StatusNoContent, status, string(b))
+	status, b = admin(t, srv, http.MethodPut, "workspaces/other/field-transformations", `["t"]`)
+	require.Equal(t, http.StatusNoContent, status, string(b))
+	srv.mu.Lock()
+	n = len(srv.workspaces)
+	srv.mu.Unlock()
+	assert.Equal(t, 2, n, "a fault or a setting keeps its workspace")
+}
+
+// TestIndex: GET / and GET /_fake/ list the admin endpoints and link the API root and the OpenAPI
+// description.
+func TestIndex(t *testing.T) {
+	t.Parallel()
+	srv := NewServer(t)
+	for _, path := range []string{"/", "/_fake/", "/_fake"} {
+		status, _, b := raw(t, http.MethodGet, srv.URL()+path, "", "", "")
+		require.Equal(t, http.StatusOK, status, path)
+		var idx indexPage
+		require.NoError(t, json.Unmarshal(b, &idx), string(b))
+		assert.Equal(t, srv.URL()+"/_fake/openapi.yaml", idx.OpenAPI)
+		assert.Equal(t, srv.URL()+apiPrefix+"12345", idx.API)
+		assert.Equal(t, srv.TokenURL(), idx.TokenURL)
+		require.Len(t, idx.Endpoints, len(adminRoutes()))
+		assert.Contains(t, string(b), `"path":"/_fake/workspaces/{id}/connections/{id}/unreachable"`)
+		assert.Contains(t, string(b), `"path":"/_fake/clock/advance"`)
+	}
+}
+
+// TestAdminRequestsPages: GET /_fake/requests?after=&limit= pages by sequence number.
+func TestAdminRequestsPages(t *testing.T) {
+	t.Parallel()
+	srv, a := newAPI(t) // the token request is the first
+	for range 4 {
+		a.do(http.MethodGet, "/connections", nil)
+	}
+	page := func(query string) []Request {
+		status, b := admin(t, srv, http.MethodGet, "requests"+query, "")
+		require.Equal(t, http.StatusOK, status, string(b))
+		var out []Request
+		require.NoError(t, json.Unmarshal(b, &out))
+		return out
+	}
+	all := page("")
+	require.Len(t, all, 5)
+	assert.Equal(t, int64(1), all[0].Seq)
+	two := page("?limit=2")
+	require.Len(t, two, 2)
+	next := page(fmt.Sprintf("?after=%d&limit=2", two[1].Seq))
+	require.Len(t, next, 2)
+	assert.Equal(t, int64(3), next[0].Seq)
+	assert.Empty(t, page("?after=5"))
+	for _, bad := range []string{"?limit=-1", "?after=x"} {
+		status, _ := admin(t, srv, http.MethodGet, "requests"+bad, "")
+		assert.Equal(t, http.StatusBadRequest, status, bad)
+	}
 }

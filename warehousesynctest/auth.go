@@ -1,12 +1,14 @@
 package warehousesynctest
 
 import (
+	"bytes"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/json"
 	"mime"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -32,10 +34,10 @@ func oauthReply(status int, code, description string) reply {
 // serveToken serves POST /oauth/token: the client-credentials grant with a JSON body (as mParticle
 // documents) or a form-encoded one, the credentials in the body or in HTTP Basic auth.
 func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
-	body, bodyErr := readBody(w, r, maxAPIBody)
+	body, bodyErr := readBody(w, r, maxTokenBody)
 	s.mu.Lock()
 	now := s.clock.Now()
-	entry := s.logRequestLocked(r, "", body, now)
+	entry := s.logRequestLocked(r, "", body, len(body), now)
 	rep := s.issueTokenLocked(r, body, bodyErr, now)
 	entry.Status = rep.status
 	s.mu.Unlock()
@@ -45,14 +47,16 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) issueTokenLocked(r *http.Request, body []byte, bodyErr error, now time.Time) reply {
 	if r.Method != http.MethodPost {
-		return oauthReply(http.StatusMethodNotAllowed, "invalid_request", "the token endpoint accepts only POST")
+		rep := oauthReply(http.StatusMethodNotAllowed, "invalid_request", "the token endpoint accepts only POST")
+		rep.allow = []string{http.MethodPost}
+		return rep
 	}
 	if bodyErr != nil {
 		return oauthReply(http.StatusBadRequest, "invalid_request", bodyErr.Error())
 	}
-	req, err := parseTokenRequest(r, body)
+	req, status, err := parseTokenRequest(r, body)
 	if err != "" {
-		return oauthReply(http.StatusBadRequest, "invalid_request", err)
+		return oauthReply(status, "invalid_request", err)
 	}
 	switch {
 	case req.GrantType == "":
@@ -75,25 +79,52 @@ func (s *Server) issueTokenLocked(r *http.Request, body []byte, bodyErr error, n
 	return ok(oauthwire.TokenResponse{AccessToken: token, ExpiresIn: int64(s.cfg.tokenTTL / time.Second), TokenType: "Bearer"})
 }
 
-// parseTokenRequest decodes a JSON or form-encoded token request; it returns a message on failure.
-func parseTokenRequest(r *http.Request, body []byte) (oauthwire.TokenRequest, string) {
+// Media types of token requests: JSON as mParticle documents, the form OAuth 2.0 specifies.
+const (
+	mediaJSON = "application/json"
+	mediaForm = "application/x-www-form-urlencoded"
+)
+
+// parseTokenRequest decodes a JSON or form-encoded token request, as its Content-Type says; on failure it
+// returns the status (400, or 415 for another media type) and a message that says what is wrong.
+func parseTokenRequest(r *http.Request, body []byte) (oauthwire.TokenRequest, int, string) {
 	var req oauthwire.TokenRequest
-	mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if mediaType == "application/x-www-form-urlencoded" {
+	ct := r.Header.Get("Content-Type")
+	mediaType, _, _ := mime.ParseMediaType(ct)
+	looksJSON := json.Valid(body) && len(bytes.TrimSpace(body)) > 0 && bytes.TrimSpace(body)[0] == '{'
+	switch {
+	case mediaType == mediaForm && looksJSON:
+		return req, http.StatusBadRequest, "the body is JSON but Content-Type is " + mediaForm +
+			" (what curl -d sends by default): send Content-Type: " + mediaJSON
+	case mediaType == mediaForm:
 		form, err := url.ParseQuery(string(body))
 		if err != nil {
-			return req, "malformed form body"
+			return req, http.StatusBadRequest, "malformed form body: separate fields with & (not ;) and " +
+				"percent-encode values"
 		}
 		req = oauthwire.TokenRequest{ClientID: form.Get("client_id"), ClientSecret: form.Get("client_secret"),
 			Audience: form.Get("audience"), GrantType: form.Get("grant_type")}
-	} else if err := json.Unmarshal(body, &req); err != nil {
-		return req, "the body must be a JSON object with client_id, client_secret, audience and grant_type " +
-			"(or form-encoded): " + jsonProblem(err)
+	case mediaType == mediaJSON:
+		if err := json.Unmarshal(body, &req); err != nil {
+			return req, http.StatusBadRequest, "the body must be a JSON object with client_id, client_secret, " +
+				"audience and grant_type: " + jsonProblem(err)
+		}
+	default:
+		got := "no Content-Type"
+		if ct != "" {
+			got = "Content-Type " + strconv.Quote(truncate(ct, 60))
+		}
+		hint := ""
+		if looksJSON {
+			hint = " (the body is JSON: add Content-Type: " + mediaJSON + ")"
+		}
+		return req, http.StatusUnsupportedMediaType, "the token endpoint takes Content-Type " + mediaJSON +
+			" or " + mediaForm + ", got " + got + hint
 	}
 	if id, secret, found := r.BasicAuth(); found && req.ClientID == "" && req.ClientSecret == "" {
 		req.ClientID, req.ClientSecret = unescapeBasic(id), unescapeBasic(secret)
 	}
-	return req, ""
+	return req, 0, ""
 }
 
 // unescapeBasic undoes the URL-encoding RFC 6749 asks of Basic credentials.

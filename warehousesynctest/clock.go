@@ -180,7 +180,7 @@ func (s *Server) runRealTime() {
 	for {
 		s.mu.Lock()
 		_, caughtUp, err := s.eng.AdvanceAtMost(s.clock.Now(), 0)
-		next, ok := s.eng.NextEvent()
+		next, pending := s.eng.NextEvent()
 		s.mu.Unlock()
 		if err == nil && !caughtUp {
 			select {
@@ -192,7 +192,7 @@ func (s *Server) runRealTime() {
 		}
 		var fire <-chan time.Time
 		release := func() {}
-		if ok {
+		if pending {
 			// The clock has millisecond precision: an event between two milliseconds is due at the second.
 			if due := next.Truncate(time.Millisecond); due.Before(next) {
 				next = due.Add(time.Millisecond)

@@ -1,6 +1,7 @@
 package warehousesynctest
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -29,17 +30,23 @@ type Fault struct {
 	// Times is how many matching requests the fault affects; 0 means every one until ClearFaults.
 	Times int `json:"times,omitempty"`
 	// Latency delays the answer by real time (the fake's only real-time delay, for client timeout tests);
-	// the wait ends early when the client gives up.
+	// the wait ends early when the client gives up. A latency longer than the server's write timeout
+	// (WithHTTPLimits, 2 minutes by default) ends with the connection cut instead of the answer.
 	Latency time.Duration `json:"-"`
 	// ApplyThenFail processes the request normally (the write happens) and then answers Status, so a
 	// client sees a failure for a change that was made.
 	ApplyThenFail bool `json:"apply_then_fail,omitempty"`
+	// Optional lets the fault never fire: without it, a Server made by NewServer fails its test when the
+	// test ends with the fault installed and never used, since a fault that matched nothing usually
+	// means a test that tested nothing.
+	Optional bool `json:"optional,omitempty"`
 }
 
 // faultState is an injected fault and how many more times it applies.
 type faultState struct {
 	Fault
-	left int // 0: unlimited
+	left  int // 0: unlimited
+	fired int // how many requests it applied to
 }
 
 // rateLimitScopes are the values of X-mp-rate-limit-exceeded mParticle documents.
@@ -50,12 +57,17 @@ func (f *Fault) check() error {
 	switch f.Status {
 	case 0:
 		if f.Latency <= 0 && !f.ApplyThenFail {
-			return fmt.Errorf("fault: status is required unless the fault only adds latency")
+			return errors.New("fault: status is required unless the fault only adds latency")
 		}
 	case http.StatusTooManyRequests, http.StatusInternalServerError, http.StatusBadGateway,
 		http.StatusServiceUnavailable, http.StatusGatewayTimeout:
 	default:
 		return fmt.Errorf("fault: status must be one of 429, 500, 502, 503, 504, got %d", f.Status)
+	}
+	if rest, full := strings.CutPrefix(f.Path, apiPrefix); full {
+		wsID, tail, _ := strings.Cut(rest, "/")
+		return fmt.Errorf("fault: path %q is a full URL path; paths are relative to the workspace root: use "+
+			"Fault{Path: %q, Workspace: %q}", f.Path, "/"+tail, wsID)
 	}
 	switch {
 	case !strings.HasPrefix(f.Path, "/"):
@@ -65,7 +77,7 @@ func (f *Fault) check() error {
 	case f.Times < 0:
 		return fmt.Errorf("fault: times must not be negative, got %d", f.Times)
 	case f.RetryAfter < 0 || f.Latency < 0:
-		return fmt.Errorf("fault: retry after and latency must not be negative")
+		return errors.New("fault: retry after and latency must not be negative")
 	case f.RateLimitScope != "" && !rateLimitScopes[f.RateLimitScope]:
 		return fmt.Errorf("fault: rate limit scope must be one of org, account, app, feed, workspace, acceleration, got %q", f.RateLimitScope)
 	case f.Workspace != "" && !validSlug(f.Workspace):
@@ -158,6 +170,7 @@ func (s *Server) takeFaultLocked(method, wsID, path string) *Fault {
 			continue
 		}
 		taken := f.Fault
+		f.fired++
 		if f.left > 0 {
 			f.left--
 			if f.left == 0 {
@@ -167,4 +180,33 @@ func (s *Server) takeFaultLocked(method, wsID, path string) *Fault {
 		return &taken
 	}
 	return nil
+}
+
+// unfiredFaultsLocked describes the installed faults that never fired and are not Optional.
+func (s *Server) unfiredFaultsLocked() []string {
+	var out []string
+	for _, f := range s.faults {
+		if f.fired == 0 && !f.Optional {
+			out = append(out, f.describe())
+		}
+	}
+	return out
+}
+
+// describe writes the fault as a Go literal of its set fields, as a test would have written it.
+func (f *Fault) describe() string {
+	parts := []string{}
+	add := func(cond bool, format string, v any) {
+		if cond {
+			parts = append(parts, fmt.Sprintf(format, v))
+		}
+	}
+	add(f.Method != "", "Method: %q", f.Method)
+	add(true, "Path: %q", f.Path)
+	add(f.Workspace != "", "Workspace: %q", f.Workspace)
+	add(f.Status != 0, "Status: %d", f.Status)
+	add(f.Times != 0, "Times: %d", f.Times)
+	add(f.Latency != 0, "Latency: %s", f.Latency)
+	add(f.ApplyThenFail, "ApplyThenFail: %t", f.ApplyThenFail)
+	return "Fault{" + strings.Join(parts, ", ") + "}"
 }

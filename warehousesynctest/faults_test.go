@@ -2,6 +2,7 @@ package warehousesynctest
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"testing"
 	"time"
@@ -231,4 +232,61 @@ func TestRunFailureFromStore(t *testing.T) {
 	srv.mu.Lock()
 	assert.Nil(t, env.Source(srv.WorkspaceID(), "model"))
 	srv.mu.Unlock()
+}
+
+// TestFaultWithFullPathIsRefused: a full URL path would never match; InjectFault and the admin endpoint
+// refuse it with the form that works.
+func TestFaultWithFullPathIsRefused(t *testing.T) {
+	t.Parallel()
+	srv := NewServer(t)
+	err := srv.InjectFault(Fault{Path: "/platform/v2/workspaces/12345/connections", Status: 503})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `use Fault{Path: "/connections", Workspace: "12345"}`)
+	status, b := admin(t, srv, http.MethodPost, "faults", `{"path":"/platform/v2/workspaces/12345/connections/*","status":503}`)
+	assert.Equal(t, http.StatusBadRequest, status)
+	assert.Contains(t, decodeError(t, http.StatusBadRequest, b)[0], `send "path": "/connections/*", "workspace": "12345"`)
+	assert.Empty(t, srv.Faults())
+}
+
+// recordingTB is a testing.TB whose cleanups and errors a test can inspect.
+type recordingTB struct {
+	testing.TB
+	cleanups []func()
+	errors   []string
+}
+
+func (r *recordingTB) Helper()          {}
+func (r *recordingTB) Cleanup(f func()) { r.cleanups = append(r.cleanups, f) }
+func (r *recordingTB) Errorf(format string, args ...any) {
+	r.errors = append(r.errors, fmt.Sprintf(format, args...))
+}
+
+func (r *recordingTB) end() {
+	for i := len(r.cleanups) - 1; i >= 0; i-- {
+		r.cleanups[i]()
+	}
+}
+
+// TestUnfiredFaultFailsTheTest: a test that ends with a fault that matched nothing fails, naming the
+// fault; an Optional fault, a fault that fired and a cleared one do not.
+func TestUnfiredFaultFailsTheTest(t *testing.T) {
+	t.Parallel()
+	rec := &recordingTB{TB: t}
+	srv := NewServer(rec)
+	require.NoError(t, srv.InjectFault(Fault{Method: "POST", Path: "/connectons", Status: 503}))
+	require.NoError(t, srv.InjectFault(Fault{Path: "/data-models", Status: 503, Optional: true}))
+	require.NoError(t, srv.InjectFault(Fault{Path: "/inputs/*", Status: 500}))
+	status, _, _ := raw(t, http.MethodGet, srv.URL()+apiPrefix+"12345/inputs/data-pipelines", "", getToken(t, srv), "")
+	require.Equal(t, http.StatusInternalServerError, status, "the /inputs/* fault fired")
+	rec.end()
+	require.Len(t, rec.errors, 1, "%q", rec.errors)
+	assert.Contains(t, rec.errors[0], `Fault{Method: "POST", Path: "/connectons", Status: 503}`)
+	assert.Contains(t, rec.errors[0], "never fired")
+
+	rec = &recordingTB{TB: t}
+	srv = NewServer(rec)
+	require.NoError(t, srv.InjectFault(Fault{Path: "/x", Status: 503}))
+	srv.ClearFaults()
+	rec.end()
+	assert.Empty(t, rec.errors, "a cleared fault is not checked")
 }

@@ -113,6 +113,7 @@ func fuzzSeedState(t *testing.T, srv *Server, token string) {
 	send := func(path string, body obj) {
 		req := httptest.NewRequest(http.MethodPost, apiPrefix+srv.WorkspaceID()+path, bytes.NewReader(mustJSON(t, body)))
 		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Content-Type", "application/json")
 		rec := httptest.NewRecorder()
 		srv.Handler().ServeHTTP(rec, req)
 		if rec.Code != http.StatusOK {

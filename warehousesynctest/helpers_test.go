@@ -230,3 +230,22 @@ func (a *api) seedBasics() {
 	a.must(http.StatusOK, http.MethodPost, "/connections", snowflakeBody("conn"), nil)
 	a.must(http.StatusOK, http.MethodPost, "/data-models", dataModelBody("model"), nil)
 }
+
+// raw sends a request with exactly the given Content-Type ("" for none) and bearer token ("" for none).
+func raw(t testing.TB, method, url, contentType, token, body string) (int, http.Header, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	require.NoError(t, err)
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return resp.StatusCode, resp.Header, b
+}

@@ -1,11 +1,12 @@
 package warehousesynctest
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
+	"mime"
 	"net/http"
 	"net/url"
 	"sort"
@@ -18,6 +19,7 @@ import (
 // Limits on request bodies: API requests are small; seeded records may be large.
 const (
 	maxAPIBody   = 1 << 20
+	maxTokenBody = 64 << 10
 	maxAdminBody = 64 << 20
 )
 
@@ -33,6 +35,7 @@ type reply struct {
 	body        any    // encoded as JSON; nil: no body (unless raw is set)
 	raw         []byte // written as is with contentType, instead of body
 	contentType string
+	allow       []string // the Allow header of a 405
 }
 
 func ok(body any) reply { return reply{status: http.StatusOK, body: body} }
@@ -54,7 +57,38 @@ func notFound(kind, id string) reply {
 	return errReply(http.StatusNotFound, fmt.Sprintf("%s '%s' not found.", kind, id))
 }
 
+// methodNotAllowed is a 405 naming the allowed methods, in the message and in the Allow header RFC 9110
+// requires.
+func methodNotAllowed(r *http.Request, allowed []string) reply {
+	rep := errReply(http.StatusMethodNotAllowed, fmt.Sprintf("Method %s is not allowed on %s; use %s.",
+		r.Method, r.URL.Path, strings.Join(allowed, ", ")))
+	rep.allow = allowed
+	return rep
+}
+
+// writesBody reports whether requests of method carry a body that must be JSON.
+func writesBody(method string) bool {
+	return method == http.MethodPost || method == http.MethodPut || method == http.MethodPatch
+}
+
+// contentTypeProblem returns why the request's Content-Type is not application/json, or "".
+func contentTypeProblem(r *http.Request) string {
+	ct := r.Header.Get("Content-Type")
+	if mediaType, _, err := mime.ParseMediaType(ct); err == nil && mediaType == "application/json" {
+		return ""
+	}
+	got := "no Content-Type"
+	if ct != "" {
+		got = fmt.Sprintf("Content-Type %q", truncate(ct, 60))
+	}
+	return fmt.Sprintf("Unsupported Media Type: send the body as JSON with Content-Type: application/json (got %s).", got)
+}
+
+// writeReply writes rep; JSON is written without HTML escaping, so that a message reads <access token>.
 func writeReply(w http.ResponseWriter, rep reply) {
+	if len(rep.allow) > 0 {
+		w.Header().Set("Allow", strings.Join(rep.allow, ", "))
+	}
 	if rep.raw != nil {
 		w.Header().Set("Content-Type", rep.contentType)
 		w.WriteHeader(rep.status)
@@ -65,14 +99,25 @@ func writeReply(w http.ResponseWriter, rep reply) {
 		w.WriteHeader(rep.status)
 		return
 	}
-	b, err := json.Marshal(rep.body)
+	b, err := encodeJSON(rep.body)
 	if err != nil {
 		rep.status = http.StatusInternalServerError
-		b, _ = json.Marshal(errorBody{StatusCode: rep.status, Errors: []ws.ErrorDetail{{Message: "encoding the response: " + err.Error()}}})
+		b, _ = encodeJSON(errorBody{StatusCode: rep.status, Errors: []ws.ErrorDetail{{Message: "encoding the response: " + err.Error()}}})
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(rep.status)
-	_, _ = w.Write(append(b, '\n'))
+	_, _ = w.Write(b)
+}
+
+// encodeJSON encodes v followed by a newline, without escaping <, > and &.
+func encodeJSON(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
 }
 
 // call is one API request as a handler sees it.
@@ -89,10 +134,45 @@ type call struct {
 // handler serves one API operation with the server's mutex held.
 type handler func(s *Server, c *call) reply
 
-// route is a path under a workspace root, as segments where "{}" matches any one segment.
-type route struct {
+// route is a path (under a workspace root, or under /_fake/) as segments where "{}" matches any one
+// segment, with the handler of each method it takes: the API's handler or the admin's adminHandler.
+type route[H any] struct {
+	path    string
 	segs    []string
-	methods map[string]handler
+	methods map[string]H
+	about   string // what the route does, for the admin index
+}
+
+// newRoute makes a route of path ("" is the root of its table).
+func newRoute[H any](path string, methods map[string]H, about string) route[H] {
+	return route[H]{path: path, segs: strings.Split(strings.Trim(path, "/"), "/"), methods: methods, about: about}
+}
+
+// lookup finds the handler of r's method on path segs. When none matches it returns the final answer:
+// a 405 naming the allowed methods (also in Allow) when the path is known, a 404 otherwise, whose
+// message ends with hint. Every route table, API and admin, answers these the same way.
+func lookup[H any](routes []route[H], r *http.Request, segs []string, hint string) (H, []string, *reply) {
+	var allowed []string
+	for _, rt := range routes {
+		params, matched := matchSegs(rt.segs, segs)
+		if !matched {
+			continue
+		}
+		if h, found := rt.methods[r.Method]; found {
+			return h, params, nil
+		}
+		for m := range rt.methods {
+			allowed = append(allowed, m)
+		}
+	}
+	var none H
+	if len(allowed) > 0 {
+		sort.Strings(allowed)
+		rep := methodNotAllowed(r, allowed)
+		return none, nil, &rep
+	}
+	rep := errReply(http.StatusNotFound, fmt.Sprintf("No route for %s %s%s", r.Method, r.URL.Path, hint))
+	return none, nil, &rep
 }
 
 // tokenPath is the path of the OAuth token endpoint, which takes POST only.
@@ -113,11 +193,9 @@ func routeTable() []string {
 }
 
 // apiRoutes is the table of the workspace API.
-func apiRoutes() []route {
-	r := func(path string, methods map[string]handler) route {
-		return route{segs: strings.Split(strings.Trim(path, "/"), "/"), methods: methods}
-	}
-	return []route{
+func apiRoutes() []route[handler] {
+	r := func(path string, methods map[string]handler) route[handler] { return newRoute(path, methods, "") }
+	return []route[handler]{
 		r("connections", map[string]handler{http.MethodGet: listConnections, http.MethodPost: createConnection}),
 		r("connections/{}", map[string]handler{http.MethodGet: getConnection, http.MethodPut: updateConnection, http.MethodDelete: deleteConnection}),
 		r("data-models", map[string]handler{http.MethodGet: listDataModels, http.MethodPost: createDataModel}),
@@ -131,27 +209,12 @@ func apiRoutes() []route {
 	}
 }
 
-// match finds the handler of method on path segs. When the path is known but not the method it returns
-// the allowed methods; when the path is unknown, neither.
-func match(routes []route, method string, segs []string) (handler, []string, []string) {
-	var allowed []string
-	for _, rt := range routes {
-		params, ok := matchSegs(rt.segs, segs)
-		if !ok {
-			continue
-		}
-		if h, found := rt.methods[method]; found {
-			return h, params, nil
-		}
-		for m := range rt.methods {
-			allowed = append(allowed, m)
-		}
-	}
-	sort.Strings(allowed)
-	return nil, nil, allowed
-}
-
+// matchSegs matches path segments against a pattern and returns the {} segments; the pattern [""] (a
+// table's root) matches only the root.
 func matchSegs(pattern, segs []string) ([]string, bool) {
+	if len(pattern) == 1 && pattern[0] == "" {
+		return nil, len(segs) == 1 && segs[0] == ""
+	}
 	if len(pattern) != len(segs) {
 		return nil, false
 	}
@@ -172,6 +235,8 @@ func matchSegs(pattern, segs []string) ([]string, bool) {
 // serveHTTP dispatches to the token endpoint, the admin endpoints and the API.
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	switch p := r.URL.Path; {
+	case p == "/" && r.Method == http.MethodGet:
+		writeReply(w, adminIndex(s, nil))
 	case p == tokenPath:
 		s.serveToken(w, r)
 	case p == "/_fake" || strings.HasPrefix(p, "/_fake/"):
@@ -181,9 +246,15 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// readBody reads at most limit bytes of the request body.
+// readBody reads at most limit bytes of the request body, in one allocation when the request says its
+// length.
 func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
-	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	var buf bytes.Buffer
+	if n := r.ContentLength; n > 0 && n <= limit {
+		buf.Grow(int(n) + bytes.MinRead)
+	}
+	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, limit))
+	b := buf.Bytes()
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
 		return nil, fmt.Errorf("request body: larger than %d bytes", limit)
@@ -197,20 +268,33 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, erro
 // serveAPI serves a workspace API request: log, authenticate, route, apply HTTP faults, then run the
 // handler with the mutex held and write its reply after releasing it.
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
-	body, bodyErr := readBody(w, r, maxAPIBody)
 	wsID, segs, isAPI := splitAPIPath(r.URL.Path)
+	// The body of a request without a valid token is not read, parsed or kept: traffic from anyone who
+	// can reach the server costs it neither memory nor CPU.
+	var body []byte
+	var bodyErr error
+	authenticated := s.authenticated(r)
+	if authenticated {
+		body, bodyErr = readBody(w, r, maxAPIBody)
+	}
 
 	s.mu.Lock()
 	now := s.clock.Now()
-	entry := s.logRequestLocked(r, wsID, body, now)
-	rep, fault, h, c := s.prepareLocked(r, bodyErr, wsID, segs, isAPI, now)
-	c.body = body
+	d := s.prepareLocked(r, bodyErr, wsID, segs, isAPI, now)
+	var entry *Request
+	if authenticated {
+		entry = s.logRequestLocked(r, wsID, body, len(body), now)
+	} else {
+		entry = s.logRequestLocked(r, wsID, nil, int(r.ContentLength), now)
+	}
 	s.mu.Unlock()
 
-	if h == nil {
-		s.finish(w, entry, rep)
+	if d.final != nil {
+		s.finish(w, entry, *d.final)
 		return
 	}
+	c, fault := d.call, d.fault
+	c.body = body
 	if fault != nil && fault.Latency > 0 {
 		if err := sleepCtx(r.Context(), fault.Latency); err != nil {
 			s.finish(nil, entry, reply{status: statusClientClosed})
@@ -223,12 +307,13 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	var rep reply
 	s.mu.Lock()
 	s.syncLocked()
 	_, existed := s.workspaces[wsID]
 	c.ws = s.workspaceLocked(wsID)
 	c.now = s.clock.Now()
-	rep = h(s, c)
+	rep = d.h(s, c)
 	if !existed && c.ws.empty() && !s.eng.HasPipelines(wsID) {
 		// A request that left a new workspace empty (a read, a rejected write) does not keep it, so
 		// clients inventing workspace ids cannot grow the server's memory.
@@ -244,6 +329,14 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	s.finish(w, entry, rep)
 }
 
+// authenticated reports whether the request has a valid bearer token now.
+func (s *Server) authenticated(r *http.Request) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, problem := s.authenticateLocked(r, s.clock.Now())
+	return problem == ""
+}
+
 // finish records the status of a logged request and writes the reply (unless w is nil).
 func (s *Server) finish(w http.ResponseWriter, entry *Request, rep reply) {
 	s.mu.Lock()
@@ -257,33 +350,47 @@ func (s *Server) finish(w http.ResponseWriter, entry *Request, rep reply) {
 // statusClientClosed is logged for a request whose client went away during injected latency.
 const statusClientClosed = 499
 
-// prepareLocked authenticates and routes a request and picks the HTTP fault that applies. A nil
-// handler means rep is the final answer.
+// dispatch is what prepareLocked decided for a request: a final answer, or a handler to run with its
+// call, after the HTTP fault that applies (if any).
+type dispatch struct {
+	final *reply // set: the answer; nothing runs
+	h     handler
+	call  *call
+	fault *Fault
+}
+
+// answer is a final dispatch.
+func answer(rep reply) dispatch { return dispatch{final: &rep} }
+
+// prepareLocked authenticates and routes a request and picks the HTTP fault that applies. None of it
+// reads the engine: the engine catches up with the clock once, just before the handler runs (after a
+// fault's latency), and processes what the handler made due right after it.
 func (s *Server) prepareLocked(r *http.Request, bodyErr error, wsID string, segs []string, isAPI bool,
-	now time.Time) (reply, *Fault, handler, *call) {
-	c := &call{wsID: wsID, query: r.URL.Query()}
+	now time.Time) dispatch {
 	if !isAPI {
-		return errReply(http.StatusNotFound, fmt.Sprintf("No route for %s %s.", r.Method, r.URL.Path)), nil, nil, c
+		return answer(errReply(http.StatusNotFound, fmt.Sprintf("No route for %s %s.", r.Method, r.URL.Path)))
 	}
-	s.syncLocked()
 	clientID, authErr := s.authenticateLocked(r, now)
 	if authErr != "" {
-		return errReply(http.StatusUnauthorized, authErr), nil, nil, c
+		return answer(errReply(http.StatusUnauthorized, authErr))
 	}
-	h, params, allowed := match(s.routes, r.Method, segs)
-	if h == nil {
-		if len(allowed) > 0 {
-			return errReply(http.StatusMethodNotAllowed, fmt.Sprintf("Method %s is not allowed on %s; use %s.",
-				r.Method, r.URL.Path, strings.Join(allowed, ", "))), nil, nil, c
+	h, params, final := lookup(s.routes, r, segs, ".")
+	if final != nil {
+		return dispatch{final: final}
+	}
+	if writesBody(r.Method) {
+		if problem := contentTypeProblem(r); problem != "" {
+			return answer(errReply(http.StatusUnsupportedMediaType, problem))
 		}
-		return errReply(http.StatusNotFound, fmt.Sprintf("No route for %s %s.", r.Method, r.URL.Path)), nil, nil, c
 	}
 	if bodyErr != nil {
-		return badRequest(bodyErr.Error()), nil, nil, c
+		return answer(badRequest(bodyErr.Error()))
 	}
-	fault := s.takeFaultLocked(r.Method, wsID, "/"+strings.Join(segs, "/"))
-	c.params, c.clientID = params, clientID
-	return reply{}, fault, h, c
+	return dispatch{
+		h:     h,
+		call:  &call{wsID: wsID, query: r.URL.Query(), params: params, clientID: clientID},
+		fault: s.takeFaultLocked(r.Method, wsID, "/"+strings.Join(segs, "/")),
+	}
 }
 
 // splitAPIPath splits /platform/v2/workspaces/{id}/a/b into the id and [a b].

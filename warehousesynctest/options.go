@@ -1,6 +1,7 @@
 package warehousesynctest
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -51,6 +52,28 @@ type config struct {
 	recordLimit         map[ws.Frequency]int64
 	catchUpWindow       func(ws.Frequency, time.Time) time.Time
 	maxEventsPerAdvance int
+	httpLimits          HTTPLimits
+	adminToken          string // "": the admin endpoints need no token
+}
+
+// HTTPLimits are the timeouts and the header size limit of the HTTP server that NewServer and Start
+// start (see net/http.Server for what each means). They bound what a slow or idle client can hold: a
+// body sent a byte at a time is cut after ReadTimeout, an idle keep-alive connection is closed after
+// IdleTimeout. WriteTimeout also bounds a Fault's Latency.
+type HTTPLimits struct {
+	ReadHeaderTimeout time.Duration
+	ReadTimeout       time.Duration
+	WriteTimeout      time.Duration
+	IdleTimeout       time.Duration
+	MaxHeaderBytes    int
+}
+
+// DefaultHTTPLimits returns the limits of a Server without WithHTTPLimits: 10 s to read the headers,
+// 1 minute to read a whole request, 2 minutes to write the answer, idle connections closed after
+// 2 minutes, and 64 KiB of headers.
+func DefaultHTTPLimits() HTTPLimits {
+	return HTTPLimits{ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: 2 * time.Minute,
+		IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
 }
 
 func defaultConfig() config {
@@ -64,6 +87,7 @@ func defaultConfig() config {
 		tokenTTL:     DefaultTokenTTL,
 		retries:      -1,
 		wall:         systemClock{},
+		httpLimits:   DefaultHTTPLimits(),
 	}
 }
 
@@ -73,15 +97,20 @@ func (c *config) check() error {
 	case !validSlug(c.workspace):
 		return fmt.Errorf("workspace %q must be a slug of 1 to 128 letters, digits, _ or -", c.workspace)
 	case c.clientID == "" || c.clientSecret == "":
-		return fmt.Errorf("credentials: client id and secret must not be empty")
+		return errors.New("credentials: client id and secret must not be empty")
 	case c.maxActive < 0:
 		return fmt.Errorf("max active pipelines must not be negative, got %d", c.maxActive)
 	case c.tokenTTL < time.Second:
 		return fmt.Errorf("token ttl must be at least one second, got %s", c.tokenTTL)
 	case c.attemptDuration < 0 || c.retryDelay < 0:
-		return fmt.Errorf("attempt duration and retry delay must not be negative")
+		return errors.New("attempt duration and retry delay must not be negative")
 	case c.maxEventsPerAdvance < 0:
 		return fmt.Errorf("max events per advance must not be negative, got %d", c.maxEventsPerAdvance)
+	case c.httpLimits.ReadHeaderTimeout <= 0 || c.httpLimits.ReadTimeout <= 0 || c.httpLimits.WriteTimeout <= 0 ||
+		c.httpLimits.IdleTimeout <= 0:
+		return fmt.Errorf("http limits: every timeout must be positive, got %+v", c.httpLimits)
+	case c.httpLimits.MaxHeaderBytes < 1<<10:
+		return fmt.Errorf("http limits: max header bytes must be at least 1024, got %d", c.httpLimits.MaxHeaderBytes)
 	}
 	for _, id := range c.transformations {
 		if !validSlug(id) {
@@ -131,7 +160,9 @@ func frequencyOf(p schedule.Period) ws.Frequency {
 }
 
 // WithAddr makes Start and NewServer listen on addr (host:port; port 0 picks a free port). The default
-// is 127.0.0.1:0.
+// is 127.0.0.1:0. On a loopback address the server answers only requests whose Host is localhost or a
+// loopback IP (403 otherwise), so that a web page cannot reach it through DNS rebinding; on any other
+// address anyone who can reach it can drive it: give it WithAdminToken.
 func WithAddr(addr string) Option { return func(c *config) { c.addr = addr } }
 
 // WithWorkspace sets the default workspace id (default "12345"): the workspace of Client and of the
@@ -201,3 +232,27 @@ func WithCatchUpWindow(window func(f ws.Frequency, activated time.Time) time.Tim
 // WithMaxEventsPerAdvance caps the events one clock move may process (default 1,000,000); a larger move
 // is refused before anything changes.
 func WithMaxEventsPerAdvance(n int) Option { return func(c *config) { c.maxEventsPerAdvance = n } }
+
+// WithHTTPLimits replaces the timeouts and the header size limit of the server's HTTP server; a zero
+// field keeps its default (DefaultHTTPLimits).
+func WithHTTPLimits(l HTTPLimits) Option {
+	return func(c *config) {
+		d := &c.httpLimits
+		for _, f := range []struct {
+			dst *time.Duration
+			v   time.Duration
+		}{{&d.ReadHeaderTimeout, l.ReadHeaderTimeout}, {&d.ReadTimeout, l.ReadTimeout},
+			{&d.WriteTimeout, l.WriteTimeout}, {&d.IdleTimeout, l.IdleTimeout}} {
+			if f.v != 0 {
+				*f.dst = f.v
+			}
+		}
+		if l.MaxHeaderBytes != 0 {
+			d.MaxHeaderBytes = l.MaxHeaderBytes
+		}
+	}
+}
+
+// WithAdminToken makes the admin endpoints under /_fake/ require the header Authorization: Bearer
+// token (401 otherwise). The binary requires one when it listens on an address other than loopback.
+func WithAdminToken(token string) Option { return func(c *config) { c.adminToken = token } }

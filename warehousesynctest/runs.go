@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	ws "github.com/wsync-dev/warehousesync"
@@ -55,7 +56,11 @@ func parseRunQuery(c *call) (engine.RunQuery, fieldErrors) {
 		}
 		t, err := parseRFC3339(v)
 		if err != nil {
-			errs.add(name, "%q is not an RFC 3339 timestamp (for example 2023-10-25T18:11:57Z)", truncate(v, 40))
+			hint := ""
+			if strings.Contains(v, " ") {
+				hint = "; a + in a query string must be sent as %2B (an unescaped + reads as a space)"
+			}
+			errs.add(name, "%q is not an RFC 3339 timestamp (for example 2023-10-25T18:11:57Z)%s", truncate(v, 40), hint)
 			return nil
 		}
 		return &t

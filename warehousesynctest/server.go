@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/wsync-dev/warehousesync/internal/engine"
 )
@@ -19,9 +19,10 @@ const apiPrefix = "/platform/v2/workspaces/"
 // endpoints under /_fake/, over an in-memory store and a run engine driven by the server's own clock.
 // Its methods are safe for concurrent use. Two Servers share nothing.
 type Server struct {
-	cfg    config
-	tb     testing.TB // nil for a Server made by Start
-	routes []route
+	cfg         config
+	tb          testing.TB // nil for a Server made by Start
+	routes      []route[handler]
+	adminRoutes []route[adminHandler]
 
 	mu         sync.Mutex // guards everything below, the engine included
 	clock      clock
@@ -29,7 +30,7 @@ type Server struct {
 	workspaces map[string]*workspace
 	tokens     map[string]tokenInfo
 	faults     []*faultState
-	requests   []*Request
+	log        requestLog
 
 	http *http.Server
 	url  string
@@ -40,7 +41,8 @@ type Server struct {
 }
 
 // NewServer starts a Server on a free loopback port for the test t, stops it when the test ends, and
-// fails the test if it cannot start.
+// fails the test if it cannot start, or if it ends with an injected Fault that never fired (unless the
+// fault is Optional).
 func NewServer(t testing.TB, opts ...Option) *Server {
 	t.Helper()
 	s, err := Start(opts...)
@@ -49,7 +51,15 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 		return nil
 	}
 	s.tb = t
-	t.Cleanup(s.Close)
+	t.Cleanup(func() {
+		s.mu.Lock()
+		unfired := s.unfiredFaultsLocked()
+		s.mu.Unlock()
+		for _, f := range unfired {
+			t.Errorf("warehousesynctest: the fault %s never fired: no request matched it (set Optional to allow that)", f)
+		}
+		s.Close()
+	})
 	return s
 }
 
@@ -68,13 +78,14 @@ func Start(opts ...Option) (*Server, error) {
 		return nil, fmt.Errorf("listening on %s: %w", cfg.addr, err)
 	}
 	s := &Server{
-		cfg:        cfg,
-		routes:     apiRoutes(),
-		workspaces: map[string]*workspace{},
-		tokens:     map[string]tokenInfo{},
-		url:        "http://" + ln.Addr().String(),
-		wake:       make(chan struct{}, 1),
-		done:       make(chan struct{}),
+		cfg:         cfg,
+		routes:      apiRoutes(),
+		adminRoutes: adminRoutes(),
+		workspaces:  map[string]*workspace{},
+		tokens:      map[string]tokenInfo{},
+		url:         "http://" + ln.Addr().String(),
+		wake:        make(chan struct{}, 1),
+		done:        make(chan struct{}),
 	}
 	start := cfg.start
 	if cfg.realTime {
@@ -83,7 +94,15 @@ func Start(opts ...Option) (*Server, error) {
 	}
 	s.eng = engine.New(cfg.engineConfig(start, storeEnv{s}))
 	s.clock.eng = s.eng
-	s.http = &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 30 * time.Second}
+	lim := cfg.httpLimits
+	s.http = &http.Server{
+		Handler:           s.guardHost(s.Handler(), isLoopback(ln.Addr())),
+		ReadHeaderTimeout: lim.ReadHeaderTimeout,
+		ReadTimeout:       lim.ReadTimeout,
+		WriteTimeout:      lim.WriteTimeout,
+		IdleTimeout:       lim.IdleTimeout,
+		MaxHeaderBytes:    lim.MaxHeaderBytes,
+	}
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
@@ -97,9 +116,59 @@ func Start(opts ...Option) (*Server, error) {
 	return s, nil
 }
 
+// isLoopback reports whether a listener's address is a loopback IP.
+func isLoopback(a net.Addr) bool {
+	tcp, isTCP := a.(*net.TCPAddr)
+	return isTCP && tcp.IP.IsLoopback()
+}
+
+// guardHost refuses, when the server listens on loopback, requests whose Host is neither localhost nor a
+// loopback IP: a web page that rebinds its own name to 127.0.0.1 must not reach the fake.
+func (s *Server) guardHost(h http.Handler, loopback bool) http.Handler {
+	if !loopback {
+		return h
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !isLocalHost(r.Host) {
+			writeReply(w, errReply(http.StatusForbidden, fmt.Sprintf("Forbidden: Host %q is not this server's "+
+				"address. The fake listens on loopback and answers only requests for localhost or a loopback IP, "+
+				"so that web pages cannot reach it by DNS rebinding.", truncate(r.Host, 80))))
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// isLocalHost reports whether a Host header names localhost or a loopback IP, with or without a port.
+func isLocalHost(hostport string) bool {
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// adminTokenProblem returns why an admin request is refused for want of the admin token, or "".
+func (s *Server) adminTokenProblem(r *http.Request) string {
+	if s.cfg.adminToken == "" {
+		return ""
+	}
+	scheme, token, found := strings.Cut(r.Header.Get("Authorization"), " ")
+	if found && strings.EqualFold(scheme, "Bearer") && equalSecret(strings.TrimSpace(token), s.cfg.adminToken) {
+		return ""
+	}
+	return "Unauthorized: the admin endpoints need Authorization: Bearer <admin token>, the token the server was started with."
+}
+
 // Handler returns the whole fake as an http.Handler: the API under /platform/v2/workspaces/{id}/, the
 // token endpoint POST /oauth/token and the admin endpoints under /_fake/. Use it to mount the fake in
-// another server; URL and TokenURL keep pointing at the Server's own listener.
+// another server; URL and TokenURL keep pointing at the Server's own listener. The Host check and the
+// timeouts of the Server's own listener (WithAddr, WithHTTPLimits) are then that server's to set.
 func (s *Server) Handler() http.Handler { return http.HandlerFunc(s.serveHTTP) }
 
 // URL is the API root, for example http://127.0.0.1:PORT: a client adds /platform/v2/workspaces/{id}.
@@ -152,7 +221,7 @@ func (s *Server) Reset() {
 func (s *Server) resetLocked() {
 	s.workspaces = map[string]*workspace{}
 	s.faults = nil
-	s.requests = nil
+	s.log.reset()
 	s.eng.Reset() // keeps the run id counter: run ids increase across the whole server
 	s.wakeTimer()
 }

@@ -2,6 +2,8 @@ package warehousesynctest
 
 import (
 	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -29,12 +31,16 @@ func TestUnknownPathsAndMethods(t *testing.T) {
 		{http.MethodPut, "/inputs/data-pipelines/p/report", http.StatusMethodNotAllowed, "GET"},
 		{http.MethodPost, "/inputs/data-pipelines/p/runs/1", http.StatusMethodNotAllowed, "GET"},
 	} {
-		status, raw := a.do(c.method, c.path, nil)
-		require.Equal(t, c.status, status, "%s %s", c.method, c.path)
+		resp := a.send(c.method, a.url(c.path), nil, a.token)
+		raw, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		resp.Body.Close()
+		require.Equal(t, c.status, resp.StatusCode, "%s %s", c.method, c.path)
 		msg := decodeError(t, c.status, raw)[0]
 		assert.Contains(t, msg, c.allow, "%s %s", c.method, c.path)
+		assert.Equal(t, c.allow, resp.Header.Get("Allow"), "%s %s: a 405 names the allowed methods in Allow", c.method, c.path)
 	}
-	for _, p := range []string{"/", "/platform/v2/workspaces/", "/platform/v2/workspaces/12345", "/platform/v1/workspaces/12345/connections"} {
+	for _, p := range []string{"/nothing-here", "/platform/v2/workspaces/", "/platform/v2/workspaces/12345", "/platform/v1/workspaces/12345/connections"} {
 		resp := a.send(http.MethodGet, a.srv.URL()+p, nil, a.token)
 		resp.Body.Close()
 		assert.Equal(t, http.StatusNotFound, resp.StatusCode, p)
@@ -81,7 +87,7 @@ func TestRequestsLogMasksSecrets(t *testing.T) {
 	assert.Equal(t, "12345", reqs[1].Workspace)
 	assert.Equal(t, DefaultStartTime(), reqs[1].Time)
 	assert.Equal(t, http.StatusBadRequest, reqs[3].Status)
-	assert.Contains(t, reqs[4].Body, "client_secret="+url.QueryEscape("************"))
+	assert.Contains(t, reqs[4].Body, "client_secret=************")
 	assert.Equal(t, url.Values{"serviceProvider": {"BigQuery"}}, reqs[5].Query)
 }
 
@@ -175,4 +181,79 @@ func TestOnlyWritesThatStoreSomethingKeepAWorkspace(t *testing.T) {
 	a.in("kept").must(http.StatusOK, http.MethodPost, "/connections", databricksBody("db"), nil)
 	assert.Equal(t, before+1, workspaces(), "a workspace with a connection is kept")
 	assert.Contains(t, a.in("kept").snapshot(), `"id":"db"`)
+}
+
+// TestSlowClientsAreCut: a body that never completes and an idle keep-alive connection are cut by the
+// server's timeouts (tiny ones here, set by option); a huge header is refused. Nothing sleeps: the test
+// reads until the server closes the connection, with a deadline only against a hang.
+func TestSlowClientsAreCut(t *testing.T) {
+	t.Parallel()
+	srv := NewServer(t, WithHTTPLimits(HTTPLimits{ReadTimeout: 50 * time.Millisecond, IdleTimeout: 50 * time.Millisecond,
+		MaxHeaderBytes: 4 << 10}))
+	addr := strings.TrimPrefix(srv.URL(), "http://")
+	dial := func() net.Conn {
+		conn, err := net.Dial("tcp", addr)
+		require.NoError(t, err)
+		t.Cleanup(func() { conn.Close() })
+		require.NoError(t, conn.SetDeadline(time.Now().Add(time.Minute))) // only against a hang
+		return conn
+	}
+
+	slow := dial()
+	_, err := io.WriteString(slow, "POST "+apiPrefix+"12345/connections HTTP/1.1\r\nHost: "+addr+
+		"\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"id\":")
+	require.NoError(t, err)
+	answer, err := io.ReadAll(slow) // returns when the server closes the connection
+	require.NoError(t, err, "the server cut the connection rather than the test's deadline")
+	assert.NotContains(t, string(answer), "200 OK")
+
+	idle := dial()
+	_, err = io.WriteString(idle, "GET /_fake/clock HTTP/1.1\r\nHost: "+addr+"\r\n\r\n")
+	require.NoError(t, err)
+	answer, err = io.ReadAll(idle) // the answer, then the idle connection is closed
+	require.NoError(t, err)
+	assert.True(t, strings.HasPrefix(string(answer), "HTTP/1.1 200 OK"), string(answer))
+
+	big := dial()
+	_, err = io.WriteString(big, "GET /_fake/clock HTTP/1.1\r\nHost: "+addr+"\r\nX-Big: "+strings.Repeat("x", 16<<10)+"\r\n\r\n")
+	require.NoError(t, err)
+	answer, _ = io.ReadAll(big)
+	assert.True(t, strings.HasPrefix(string(answer), "HTTP/1.1 431"), string(answer))
+}
+
+// TestServersHaveTimeouts: every server the package starts has read, write and idle timeouts and a
+// header limit, the defaults unless an option says otherwise.
+func TestServersHaveTimeouts(t *testing.T) {
+	t.Parallel()
+	srv := NewServer(t)
+	d := DefaultHTTPLimits()
+	assert.Equal(t, d.ReadHeaderTimeout, srv.http.ReadHeaderTimeout)
+	assert.Equal(t, d.ReadTimeout, srv.http.ReadTimeout)
+	assert.Equal(t, d.WriteTimeout, srv.http.WriteTimeout)
+	assert.Equal(t, d.IdleTimeout, srv.http.IdleTimeout)
+	assert.Equal(t, d.MaxHeaderBytes, srv.http.MaxHeaderBytes)
+	for _, v := range []time.Duration{d.ReadHeaderTimeout, d.ReadTimeout, d.WriteTimeout, d.IdleTimeout} {
+		assert.Positive(t, v)
+	}
+	started, err := Start(WithHTTPLimits(HTTPLimits{WriteTimeout: time.Hour}))
+	require.NoError(t, err)
+	defer started.Close()
+	assert.Equal(t, time.Hour, started.http.WriteTimeout)
+	assert.Equal(t, d.ReadTimeout, started.http.ReadTimeout, "a zero field keeps its default")
+	_, err = Start(WithHTTPLimits(HTTPLimits{ReadTimeout: -time.Second}))
+	assert.ErrorContains(t, err, "timeout must be positive")
+}
+
+// TestUnescapedPlusInADateHints: startDate=…+01:00 sent unescaped arrives with a space; the error says
+// to send %2B.
+func TestUnescapedPlusInADateHints(t *testing.T) {
+	t.Parallel()
+	_, a := newAPI(t)
+	a.seedBasics()
+	a.must(http.StatusOK, http.MethodPost, "/inputs/data-pipelines", pipelineBody("p", "conn", "model"), nil)
+	status, body := a.do(http.MethodGet, "/inputs/data-pipelines/p/runs?startDate=2025-01-01T00:00:00+01:00", nil)
+	require.Equal(t, http.StatusBadRequest, status, string(body))
+	assert.Contains(t, decodeError(t, http.StatusBadRequest, body)[0], "%2B")
+	status, body = a.do(http.MethodGet, "/inputs/data-pipelines/p/runs?startDate=2025-01-01T00:00:00%2B01:00", nil)
+	assert.Equal(t, http.StatusOK, status, string(body))
 }

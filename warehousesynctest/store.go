@@ -56,6 +56,20 @@ func (w *workspace) empty() bool {
 		len(w.unreachable) == 0 && len(w.invalid) == 0 && len(w.sources) == 0
 }
 
+// pristineLocked reports whether w holds nothing a new workspace would not: no resources, no faults, no
+// records, and the field transformations the server starts every workspace with.
+func (s *Server) pristineLocked(w *workspace) bool {
+	if !w.empty() || (w.transformations == nil) != (s.cfg.transformations == nil) {
+		return false
+	}
+	for _, t := range s.cfg.transformations {
+		if !w.transformations[t] {
+			return false
+		}
+	}
+	return len(w.transformations) == len(s.cfg.transformations) || w.transformations == nil
+}
+
 // sortedKeys returns the keys of m in ascending order: every list the fake returns is sorted by id.
 func sortedKeys[V any](m map[string]V) []string {
 	return slices.Sorted(maps.Keys(m))
