@@ -57,23 +57,34 @@ const (
 // requestOverhead is what an entry costs besides its strings, for the byte bound.
 const requestOverhead = 256
 
-// secretKeys are the body fields whose values never appear in the request log.
-var secretKeys = []string{"password", "service_account_key", "client_secret"}
+// masker masks the secret fields of logged bodies. The field names come from the wire rules (every
+// provider's secret config keys and the token endpoint's client_secret), read once per server.
+type masker struct {
+	keys []string
+	// pattern finds secret values in bodies of routes without secrets that are neither JSON nor a form,
+	// as a last guard.
+	pattern *regexp.Regexp
+}
+
+func newMasker(keys []string) masker {
+	quoted := make([]string, len(keys))
+	for i, k := range keys {
+		quoted[i] = regexp.QuoteMeta(k)
+	}
+	return masker{keys: keys, pattern: regexp.MustCompile(
+		`(?i)("(?:` + strings.Join(quoted, "|") + `)"\s*:\s*)"(?:[^"\\]|\\.)*"?`)}
+}
 
 // isSecretKey reports whether a body field holds a secret. The match ignores case, as encoding/json
 // does when the token endpoint decodes {"Client_Secret": …} into client_secret.
-func isSecretKey(k string) bool {
-	for _, s := range secretKeys {
+func (m masker) isSecretKey(k string) bool {
+	for _, s := range m.keys {
 		if strings.EqualFold(k, s) {
 			return true
 		}
 	}
 	return false
 }
-
-// secretPattern finds secret values in bodies of routes without secrets that are neither JSON nor a
-// form, as a last guard.
-var secretPattern = regexp.MustCompile(`(?i)("(?:password|service_account_key|client_secret)"\s*:\s*)"(?:[^"\\]|\\.)*"?`)
 
 // requestLog is the bounded request log; it is guarded by the server's mutex.
 type requestLog struct {
@@ -166,7 +177,7 @@ func (s *Server) logRequestLocked(r *http.Request, wsID string, body []byte, siz
 		Method:    r.Method,
 		Path:      r.URL.Path,
 		Workspace: wsID,
-		Body:      truncateBody(maskBody(body, carriesSecrets(r.URL.Path)), size),
+		Body:      truncateBody(s.masker.body(body, carriesSecrets(r.URL.Path)), size),
 		Time:      now,
 	}
 	switch {
@@ -205,31 +216,31 @@ func truncateBody(b string, size int) string {
 	return b[:cut] + fmt.Sprintf("… [truncated: %d bytes in all]", size) // a new string: b is not kept
 }
 
-// maskBody returns body with every secret value replaced by the mask, whatever its Content-Type said: a
+// body returns body with every secret value replaced by the mask, whatever its Content-Type said: a
 // body that parses as JSON is masked as JSON, one that parses as a form is masked as a form. A body
 // that is neither is not shown when secret is set (the route carries secrets), and is masked by pattern
 // otherwise.
-func maskBody(body []byte, secret bool) string {
+func (m masker) body(body []byte, secret bool) string {
 	if len(body) == 0 {
 		return ""
 	}
-	if masked, container, isJSON := maskJSON(body); isJSON && (container || !secret) {
+	if masked, container, isJSON := m.json(body); isJSON && (container || !secret) {
 		return masked
 	}
-	if masked, isForm := maskForm(string(body)); isForm {
+	if masked, isForm := m.form(string(body)); isForm {
 		return masked
 	}
 	if secret {
 		// Also a JSON string or number: a route that carries secrets only takes objects.
 		return fmt.Sprintf("[body not shown: %d bytes that are neither JSON nor a form, on a route that carries secrets]", len(body))
 	}
-	return secretPattern.ReplaceAllString(string(body), `${1}"`+ws.MaskedSecret+`"`)
+	return m.pattern.ReplaceAllString(string(body), `${1}"`+ws.MaskedSecret+`"`)
 }
 
-// maskJSON masks a body that is one JSON value; it reports whether the body is JSON and whether it is
+// json masks a body that is one JSON value; it reports whether the body is JSON and whether it is
 // an object or array. The keys are compared after decoding, so escapes such as "p\u0061ssword" are
 // masked too.
-func maskJSON(body []byte) (masked string, container, isJSON bool) {
+func (m masker) json(body []byte) (masked string, container, isJSON bool) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	var v any
@@ -243,7 +254,7 @@ func maskJSON(body []byte) (masked string, container, isJSON bool) {
 	case map[string]any, []any:
 		container = true
 	}
-	if !maskValue(v) {
+	if !m.value(v) {
 		return string(body), container, true
 	}
 	var out bytes.Buffer
@@ -255,24 +266,24 @@ func maskJSON(body []byte) (masked string, container, isJSON bool) {
 	return strings.TrimSuffix(out.String(), "\n"), container, true
 }
 
-// maskValue masks secret fields anywhere in a decoded JSON value and reports whether it changed any.
-func maskValue(v any) bool {
+// value masks secret fields anywhere in a decoded JSON value and reports whether it changed any.
+func (m masker) value(v any) bool {
 	changed := false
 	switch t := v.(type) {
 	case map[string]any:
 		for k, x := range t {
-			if isSecretKey(k) {
+			if m.isSecretKey(k) {
 				if s, isString := x.(string); !isString || s != "" {
 					t[k] = ws.MaskedSecret
 					changed = true
 				}
 				continue
 			}
-			changed = maskValue(x) || changed
+			changed = m.value(x) || changed
 		}
 	case []any:
 		for _, x := range t {
-			changed = maskValue(x) || changed
+			changed = m.value(x) || changed
 		}
 	}
 	return changed
@@ -280,9 +291,9 @@ func maskValue(v any) bool {
 
 // namesSecret reports whether a form value mentions a secret field, such as a JSON document sent as
 // one form field: its value is masked whole.
-func namesSecret(v string) bool {
+func (m masker) namesSecret(v string) bool {
 	lower := strings.ToLower(v)
-	for _, s := range secretKeys {
+	for _, s := range m.keys {
 		if strings.Contains(lower, s) {
 			return true
 		}
@@ -293,9 +304,9 @@ func namesSecret(v string) bool {
 // formKey is what a form field name looks like: a body whose keys are not such names is not a form.
 var formKey = regexp.MustCompile(`^[A-Za-z0-9_.\-\[\]]+$`)
 
-// maskForm masks a body that parses as a form (fields separated by & or ;, names of letters, digits
+// form masks a body that parses as a form (fields separated by & or ;, names of letters, digits
 // and _.-[]); it reports false when the body is not such a form.
-func maskForm(body string) (string, bool) {
+func (m masker) form(body string) (string, bool) {
 	var out strings.Builder
 	for len(body) > 0 {
 		i := strings.IndexAny(body, "&;")
@@ -315,7 +326,7 @@ func maskForm(body string) (string, bool) {
 			if err != nil {
 				return "", false
 			}
-			if rawValue != "" && (isSecretKey(key) || namesSecret(value)) {
+			if rawValue != "" && (m.isSecretKey(key) || m.namesSecret(value)) {
 				pair = rawKey + "=" + ws.MaskedSecret
 			}
 		}

@@ -3,7 +3,6 @@ package warehousesynctest
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/wsync-dev/warehousesync/internal/oauthwire"
 	"maps"
 	"net/http"
 	"regexp"
@@ -17,6 +16,7 @@ import (
 
 	ws "github.com/wsync-dev/warehousesync"
 	"github.com/wsync-dev/warehousesync/internal/contract"
+	"github.com/wsync-dev/warehousesync/internal/oauthwire"
 )
 
 // pathParam is a named path parameter of the description, such as {connectionId}.

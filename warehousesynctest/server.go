@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/wsync-dev/warehousesync/internal/engine"
+	"github.com/wsync-dev/warehousesync/internal/wire"
 )
 
 // apiPrefix is the path of every workspace's API root: apiPrefix + "{workspaceId}/...".
@@ -23,6 +24,7 @@ type Server struct {
 	tb          testing.TB // nil for a Server made by Start
 	routes      []route[handler]
 	adminRoutes []route[adminHandler]
+	masker      masker // of the request log
 
 	mu         sync.Mutex // guards everything below, the engine included
 	clock      clock
@@ -81,6 +83,7 @@ func Start(opts ...Option) (*Server, error) {
 		cfg:         cfg,
 		routes:      apiRoutes(),
 		adminRoutes: adminRoutes(),
+		masker:      newMasker(wire.SecretKeys()),
 		workspaces:  map[string]*workspace{},
 		tokens:      map[string]tokenInfo{},
 		url:         "http://" + ln.Addr().String(),
