@@ -100,8 +100,7 @@ func (cc *clientCredentials) Token() (*oauth2.Token, error) {
 	defer resp.Body.Close()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		u := redactedURL(req.URL)
-		apiErr := newAPIError(resp, http.MethodPost, u, u, cc.now())
-		cc.redact(apiErr)
+		apiErr := newAPIError(resp, http.MethodPost, u, u, cc.now(), cc.clientSecret)
 		return nil, fmt.Errorf("fetching access token: %w", apiErr)
 	}
 	var tr TokenResponse
@@ -116,17 +115,6 @@ func (cc *clientCredentials) Token() (*oauth2.Token, error) {
 		tok.Expiry = cc.now().Add(time.Duration(tr.ExpiresIn) * time.Second)
 	}
 	return tok, nil
-}
-
-// redact removes the client secret from an error, should a token endpoint ever echo it.
-func (cc *clientCredentials) redact(e *APIError) {
-	if cc.clientSecret == "" {
-		return
-	}
-	e.Body = bytes.ReplaceAll(e.Body, []byte(cc.clientSecret), []byte(MaskedSecret))
-	for i, m := range e.Messages {
-		e.Messages[i] = strings.ReplaceAll(m, cc.clientSecret, MaskedSecret)
-	}
 }
 
 // opaqueSource hides the concrete type of a caller's token source, so that oauth2's

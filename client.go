@@ -147,7 +147,8 @@ func WithHTTPClient(hc *http.Client) Option {
 	return func(s *settings) { s.httpClient = hc }
 }
 
-// WithRetryPolicy replaces DefaultRetryPolicy. RetryPolicy{} (MaxRetries 0) turns retries off.
+// WithRetryPolicy replaces DefaultRetryPolicy; zero fields of p take their defaults, and
+// RetryPolicy{Disabled: true} turns retries off. NewClient refuses an invalid policy.
 func WithRetryPolicy(p RetryPolicy) Option {
 	return func(s *settings) { s.retry = p }
 }
@@ -235,6 +236,9 @@ func newClient(workspaceID string, s *settings) (*Client, error) {
 	}
 	c.jsonHeader, c.uaHeader = []string{"application/json"}, []string{c.userAgent}
 
+	if err := s.retry.validate(); err != nil {
+		return nil, err
+	}
 	policy := s.retry.normalized()
 	c.rc = &retryablehttp.Client{
 		HTTPClient:     s.httpClient,
@@ -406,7 +410,7 @@ func (c *Client) do(req *retryablehttp.Request, out any) error {
 	switch resp.StatusCode {
 	case http.StatusOK, http.StatusCreated, http.StatusAccepted, http.StatusNoContent:
 	default:
-		return newAPIError(resp, a.method, redactedURL(req.URL), a.apiPath(), c.now())
+		return newAPIError(resp, a.method, redactedURL(req.URL), a.apiPath(), c.now(), "")
 	}
 	if out == nil || resp.StatusCode == http.StatusNoContent {
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorBody))

@@ -42,6 +42,10 @@ const maxErrorBody = 64 << 10
 // maxMessage bounds a message taken from a body that is not JSON (an HTML error page, say).
 const maxMessage = 1 << 10
 
+// warehouseUnreachableText is the reason phrase of the API's 505, which means that the warehouse could
+// not be reached (not that the HTTP version is unsupported).
+const warehouseUnreachableText = "Warehouse Unreachable"
+
 // busyMessage is the text of the 400 that a trigger gets while a run is in progress.
 const busyMessage = "is already in progress"
 
@@ -150,12 +154,15 @@ func (env *errorEnvelope) messages() []string {
 }
 
 // newAPIError reads (a bounded part of) resp's body and decodes it into an *APIError. method, urlText
-// and path describe the request; the body is left for the caller to close.
-func newAPIError(resp *http.Response, method, urlText, path string, now time.Time) *APIError {
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+// and path describe the request; the body is left for the caller to close. A non-empty secret is
+// removed from everything the error keeps (status line, body, messages) before anything is cut, so no
+// part of it survives a cut either; the body is read a little beyond the cut for that.
+func newAPIError(resp *http.Response, method, urlText, path string, now time.Time, secret string) *APIError {
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, int64(maxErrorBody+12*len(secret))))
+	body = cutRedacted(redactSecret(body, secret), maxErrorBody, secret)
 	e := &APIError{
 		StatusCode:     resp.StatusCode,
-		Status:         statusLine(resp),
+		Status:         string(redactSecret([]byte(statusLine(resp)), secret)),
 		Method:         method,
 		URL:            urlText,
 		Path:           path,
@@ -170,18 +177,27 @@ func newAPIError(resp *http.Response, method, urlText, path string, now time.Tim
 		e.Messages = env.messages()
 	} else if text := strings.TrimSpace(string(body)); text != "" {
 		if len(text) > maxMessage {
-			text = strings.ToValidUTF8(text[:maxMessage], "") + "…"
+			text = strings.ToValidUTF8(string(cutRedacted([]byte(text), maxMessage, secret)), "") + "…"
 		}
 		e.Messages = []string{text}
+	}
+	if secret != "" {
+		for i, m := range e.Messages {
+			e.Messages[i] = strings.ReplaceAll(m, secret, MaskedSecret)
+		}
 	}
 	return e
 }
 
 // statusLine returns "400 Bad Request" whatever the server put after the code, falling back to Go's
-// text for the code when the server sent none.
+// text for the code when the server sent none. A 505 with HTTP's standard text reads
+// "505 Warehouse Unreachable", the API's meaning of that code.
 func statusLine(resp *http.Response) string {
 	code := strconv.Itoa(resp.StatusCode)
 	text := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(resp.Status), code))
+	if resp.StatusCode == http.StatusHTTPVersionNotSupported && (text == "" || text == http.StatusText(resp.StatusCode)) {
+		text = warehouseUnreachableText // the API's meaning of 505, not HTTP's
+	}
 	if text == "" {
 		text = http.StatusText(resp.StatusCode)
 	}

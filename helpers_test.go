@@ -46,7 +46,7 @@ func setup(t *testing.T, opts ...ws.Option) (*ws.Client, *http.ServeMux) {
 	all := append([]ws.Option{
 		ws.WithBaseURL(srv.URL + apiPrefix),
 		ws.WithBearerToken(testToken),
-		ws.WithRetryPolicy(ws.RetryPolicy{}),
+		ws.WithRetryPolicy(ws.RetryPolicy{Disabled: true}),
 	}, opts...)
 	c, err := ws.NewClient(testWorkspace, all...)
 	require.NoError(t, err)

@@ -121,8 +121,8 @@ func TestExhaustedRetriesKeepTheLastResponse(t *testing.T) {
 	assert.NotContains(t, err.Error(), "giving up")
 }
 
-func TestNoRetriesWhenMaxRetriesIsZero(t *testing.T) {
-	c := mockClient(t, WithRetryPolicy(RetryPolicy{}))
+func TestNoRetriesWhenDisabled(t *testing.T) {
+	c := mockClient(t, WithRetryPolicy(RetryPolicy{Disabled: true}))
 	httpmock.RegisterResponder(http.MethodGet, mockRoot+"/data-models",
 		httpmock.NewStringResponder(http.StatusServiceUnavailable, ``))
 	_, err := c.DataModels.List(context.Background())
@@ -326,8 +326,53 @@ func TestShouldRetry(t *testing.T) {
 
 func TestRetryPolicyNormalized(t *testing.T) {
 	t.Parallel()
-	assert.Equal(t, RetryPolicy{MaxRetries: 0, MinWait: 500 * time.Millisecond, MaxWait: 30 * time.Second}, RetryPolicy{}.normalized())
-	assert.Equal(t, RetryPolicy{MaxRetries: 0, MinWait: time.Second, MaxWait: 30 * time.Second}, RetryPolicy{MaxRetries: -1, MinWait: time.Second}.normalized())
-	assert.Equal(t, RetryPolicy{MaxRetries: 1, MinWait: time.Minute, MaxWait: time.Minute}, RetryPolicy{MaxRetries: 1, MinWait: time.Minute, MaxWait: time.Second}.normalized())
-	assert.Equal(t, RetryPolicy{MaxRetries: 4, MinWait: 500 * time.Millisecond, MaxWait: 30 * time.Second}, DefaultRetryPolicy())
+	def := DefaultRetryPolicy()
+	assert.Equal(t, RetryPolicy{MaxRetries: 4, MinWait: 500 * time.Millisecond, MaxWait: 30 * time.Second}, def)
+	assert.Equal(t, def, RetryPolicy{}.normalized(), "the zero value is the default policy")
+	assert.Equal(t, RetryPolicy{MaxRetries: 4, MinWait: 100 * time.Millisecond, MaxWait: 100 * time.Millisecond},
+		RetryPolicy{MaxWait: 100 * time.Millisecond}.normalized(), "a small MaxWait lowers the default MinWait")
+	assert.Equal(t, RetryPolicy{MaxRetries: 4, MinWait: 500 * time.Millisecond, MaxWait: 5 * time.Second},
+		RetryPolicy{MaxWait: 5 * time.Second}.normalized(), "setting only MaxWait keeps retries on")
+	assert.Equal(t, RetryPolicy{MaxRetries: 1, MinWait: time.Second, MaxWait: 30 * time.Second},
+		RetryPolicy{MaxRetries: 1, MinWait: time.Second}.normalized())
+	assert.Equal(t, 0, RetryPolicy{Disabled: true}.normalized().MaxRetries)
+}
+
+func TestRetryPolicyValidate(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		p    RetryPolicy
+		want string
+	}{
+		{RetryPolicy{MaxRetries: -1}, `RetryPolicy.MaxRetries "-1" must not be negative (use Disabled to turn retries off)`},
+		{RetryPolicy{MinWait: -time.Second}, `RetryPolicy.MinWait "-1s" must not be negative`},
+		{RetryPolicy{MaxWait: -time.Second}, `RetryPolicy.MaxWait "-1s" must not be negative`},
+		{RetryPolicy{MinWait: 3 * time.Second, MaxWait: 100 * time.Millisecond}, `RetryPolicy.MinWait "3s" must not exceed MaxWait 100ms`},
+		{RetryPolicy{MinWait: 40 * time.Second}, `RetryPolicy.MinWait "40s" must not exceed MaxWait 30s (the default; set MaxWait too)`},
+		{RetryPolicy{Disabled: true, MaxRetries: 2}, `RetryPolicy must set no other field when Disabled is true`},
+	} {
+		_, err := NewClient("ws", WithBearerToken("t"), WithRetryPolicy(tc.p))
+		var ve *ValidationError
+		require.ErrorAs(t, err, &ve, "%+v", tc.p)
+		assert.Equal(t, tc.want, err.Error())
+	}
+	for _, p := range []RetryPolicy{{}, {Disabled: true}, {MaxWait: time.Millisecond}, {MinWait: time.Minute, MaxWait: time.Minute}} {
+		_, err := NewClient("ws", WithBearerToken("t"), WithRetryPolicy(p))
+		assert.NoError(t, err, "%+v", p)
+	}
+}
+
+// MaxWait caps every wait: the computed back-off with its jitter, and a longer Retry-After.
+func TestRetryPolicyMaxWaitCapsEveryWait(t *testing.T) {
+	t.Parallel()
+	for _, p := range []RetryPolicy{{MaxWait: 100 * time.Millisecond}, {MinWait: 80 * time.Millisecond, MaxWait: 100 * time.Millisecond}} {
+		n := p.normalized()
+		for attempt := range 10 {
+			for range 20 {
+				assert.LessOrEqual(t, backoff(n.MinWait, n.MaxWait, attempt, nil), p.MaxWait, "%+v attempt %d", p, attempt)
+			}
+		}
+		resp := &http.Response{Header: http.Header{"Retry-After": {"40"}}}
+		assert.Equal(t, p.MaxWait, backoff(n.MinWait, n.MaxWait, 0, resp))
+	}
 }
