@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -58,6 +59,7 @@ type Client struct {
 	logger      *slog.Logger
 	userAgent   string
 	now         func() time.Time
+	maxBody     int64 // the limit of a successful response's body
 
 	// Header values every request shares (len and cap 1: an append copies).
 	jsonHeader []string // application/json
@@ -83,6 +85,10 @@ type settings struct {
 	retry         RetryPolicy
 	logger        *slog.Logger
 	userAgentTail string
+
+	maxResponseBody int64
+	attemptTimeout  time.Duration
+	timeoutSet      bool // WithAttemptTimeout was given
 }
 
 // authKind says which of the auth options was applied last.
@@ -142,7 +148,9 @@ func WithTokenSource(ts oauth2.TokenSource) Option {
 }
 
 // WithHTTPClient sets the HTTP client that sends every request, including token requests: use it for
-// custom transports (tracing, proxies, TLS). Retries happen above it. The client is used, not copied.
+// custom transports (tracing, proxies, TLS). Retries happen above it. The client's Transport, Jar and
+// CheckRedirect are used as they are; its Timeout is replaced by the attempt timeout (see
+// WithAttemptTimeout) unless that option is absent and the Timeout is set.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(s *settings) { s.httpClient = hc }
 }
@@ -151,6 +159,32 @@ func WithHTTPClient(hc *http.Client) Option {
 // RetryPolicy{Disabled: true} turns retries off. NewClient refuses an invalid policy.
 func WithRetryPolicy(p RetryPolicy) Option {
 	return func(s *settings) { s.retry = p }
+}
+
+// DefaultMaxResponseBody is the largest successful response body a Client reads unless
+// WithMaxResponseBody says otherwise: 32 MiB, far more than any answer of the API (lists of runs are
+// paged).
+const DefaultMaxResponseBody = 32 << 20
+
+// WithMaxResponseBody sets the largest successful response body the client reads, in bytes (default
+// DefaultMaxResponseBody). A longer body fails the call with an error matching ErrResponseTooLarge, after
+// reading at most n+1 bytes of it. n must be positive.
+func WithMaxResponseBody(n int64) Option {
+	return func(s *settings) { s.maxResponseBody = n }
+}
+
+// DefaultAttemptTimeout bounds each attempt of a request (sending it and reading the whole answer)
+// unless WithAttemptTimeout says otherwise, so that a silent server cannot hold a call whose context
+// has no deadline.
+const DefaultAttemptTimeout = time.Minute
+
+// WithAttemptTimeout bounds each attempt of every request, including token requests, to d: sending
+// the request and reading its whole answer (default DefaultAttemptTimeout). An attempt that times out
+// is retried like a network error. 0 turns the bound off, leaving the context (and the Timeout of a
+// client given with WithHTTPClient) as the only bound; d must not be negative. Without this option, the
+// nonzero Timeout of a client given with WithHTTPClient is kept.
+func WithAttemptTimeout(d time.Duration) Option {
+	return func(s *settings) { s.attemptTimeout, s.timeoutSet = d, true }
 }
 
 // WithLogger logs every attempt of every request at debug level: method, path, status or error,
@@ -170,10 +204,12 @@ func WithUserAgent(ua string) Option {
 // WithBearerToken or WithTokenSource; it makes no request itself.
 func NewClient(workspaceID string, opts ...Option) (*Client, error) {
 	s := settings{
-		baseURL:  DefaultBaseURL,
-		tokenURL: DefaultTokenURL,
-		audience: DefaultAudience,
-		retry:    DefaultRetryPolicy(),
+		baseURL:         DefaultBaseURL,
+		tokenURL:        DefaultTokenURL,
+		audience:        DefaultAudience,
+		retry:           DefaultRetryPolicy(),
+		maxResponseBody: DefaultMaxResponseBody,
+		attemptTimeout:  DefaultAttemptTimeout,
 	}
 	for _, opt := range opts {
 		if opt != nil {
@@ -239,6 +275,13 @@ func newClient(workspaceID string, s *settings) (*Client, error) {
 	if err := s.retry.validate(); err != nil {
 		return nil, err
 	}
+	if s.maxResponseBody <= 0 {
+		return nil, &ValidationError{Field: "WithMaxResponseBody", Value: strconv.FormatInt(s.maxResponseBody, 10), Rule: "must be positive"}
+	}
+	if s.attemptTimeout < 0 {
+		return nil, &ValidationError{Field: "WithAttemptTimeout", Value: s.attemptTimeout.String(), Rule: "must not be negative"}
+	}
+	c.maxBody = s.maxResponseBody
 	policy := s.retry.normalized()
 	c.rc = &retryablehttp.Client{
 		HTTPClient:     s.httpClient,
@@ -253,6 +296,12 @@ func newClient(workspaceID string, s *settings) (*Client, error) {
 	}
 	if c.rc.HTTPClient == nil {
 		c.rc.HTTPClient = retryablehttp.NewClient().HTTPClient // a pooled client of its own
+	} else {
+		hc := *c.rc.HTTPClient // a copy, so the attempt timeout does not change the caller's client
+		c.rc.HTTPClient = &hc
+	}
+	if s.timeoutSet || c.rc.HTTPClient.Timeout == 0 {
+		c.rc.HTTPClient.Timeout = s.attemptTimeout
 	}
 	if s.logger != nil {
 		c.rc.Logger = retryLogger{s.logger}
@@ -416,7 +465,7 @@ func (c *Client) do(req *retryablehttp.Request, out any) error {
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorBody))
 		return nil
 	}
-	body, err := readBody(resp)
+	body, err := readBody(resp, c.maxBody)
 	if err != nil {
 		return fmt.Errorf("%s %s: reading response: %w", a.method, a.apiPath(), err)
 	}
@@ -429,16 +478,31 @@ func (c *Client) do(req *retryablehttp.Request, out any) error {
 // maxPresized bounds the buffer allocated up front for a response body from its Content-Length.
 const maxPresized = 16 << 20
 
-// readBody reads resp's body to its end, into one buffer of the announced length when there is one.
-func readBody(resp *http.Response) ([]byte, error) {
-	n := resp.ContentLength
-	if n <= 0 || n > maxPresized {
-		return io.ReadAll(resp.Body)
+// readBody reads resp's body to its end, into one buffer of the announced length when there is one. A
+// body longer than limit is an error matching ErrResponseTooLarge; at most limit+1 bytes are read.
+func readBody(resp *http.Response, limit int64) ([]byte, error) {
+	tooLarge := func() error {
+		return fmt.Errorf("%w: the body exceeds the limit of %d bytes (WithMaxResponseBody changes it)", ErrResponseTooLarge, limit)
 	}
-	// bytes.MinRead spare bytes let ReadFrom see the end of the body without growing the buffer.
-	buf := bytes.NewBuffer(make([]byte, 0, n+bytes.MinRead))
-	_, err := buf.ReadFrom(resp.Body)
-	return buf.Bytes(), err
+	n := resp.ContentLength
+	if n > limit {
+		return nil, tooLarge()
+	}
+	r := io.LimitReader(resp.Body, limit+1)
+	var b []byte
+	var err error
+	if n <= 0 || n > maxPresized {
+		b, err = io.ReadAll(r)
+	} else {
+		// bytes.MinRead spare bytes let ReadFrom see the end of the body without growing the buffer.
+		buf := bytes.NewBuffer(make([]byte, 0, n+bytes.MinRead))
+		_, err = buf.ReadFrom(r)
+		b = buf.Bytes()
+	}
+	if err == nil && int64(len(b)) > limit {
+		return nil, tooLarge()
+	}
+	return b, err
 }
 
 // send runs retryablehttp's attempts, then once more with a new token if the API rejected the token.

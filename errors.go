@@ -34,6 +34,9 @@ var (
 	// ErrPipelineBusy matches the 400 that Pipelines.Trigger gets while the pipeline already has a run
 	// in progress ("Pipeline <id> is already in progress.").
 	ErrPipelineBusy = errors.New("pipeline is already in progress")
+	// ErrResponseTooLarge matches a successful answer whose body exceeds the client's limit (see
+	// WithMaxResponseBody); the call fails without reading the rest.
+	ErrResponseTooLarge = errors.New("response body too large")
 )
 
 // maxErrorBody bounds how much of an error response is read and kept in APIError.Body.
