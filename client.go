@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -307,7 +308,7 @@ func newClient(workspaceID string, s *settings) (*Client, error) {
 		c.rc.Logger = retryLogger{s.logger}
 	}
 
-	if c.tokens, err = s.tokenCache(c.rc.HTTPClient, c.userAgent); err != nil {
+	if c.tokens, err = s.tokenCache(c.rc.HTTPClient, policy, c.userAgent); err != nil {
 		return nil, err
 	}
 
@@ -320,7 +321,7 @@ func newClient(workspaceID string, s *settings) (*Client, error) {
 }
 
 // tokenCache builds the token cache of the chosen auth option.
-func (s *settings) tokenCache(hc *http.Client, userAgent string) (*tokens, error) {
+func (s *settings) tokenCache(hc *http.Client, policy RetryPolicy, userAgent string) (*tokens, error) {
 	switch s.auth {
 	case authClientCredentials:
 		if s.clientID == "" {
@@ -333,7 +334,15 @@ func (s *settings) tokenCache(hc *http.Client, userAgent string) (*tokens, error
 			return nil, fmt.Errorf("token URL: %w", err)
 		}
 		return newTokens(&clientCredentials{
-			httpClient:   hc,
+			rc: &retryablehttp.Client{
+				HTTPClient:   hc,
+				RetryWaitMin: policy.MinWait,
+				RetryWaitMax: policy.MaxWait,
+				RetryMax:     policy.MaxRetries,
+				CheckRetry:   checkTokenRetry,
+				Backoff:      backoff,
+				ErrorHandler: retryablehttp.PassthroughErrorHandler,
+			},
 			tokenURL:     s.tokenURL,
 			audience:     s.audience,
 			clientID:     s.clientID,
@@ -505,13 +514,20 @@ func readBody(resp *http.Response, limit int64) ([]byte, error) {
 	return b, err
 }
 
-// send runs retryablehttp's attempts, then once more with a new token if the API rejected the token.
+// send runs retryablehttp's attempts. When the API rejects the token (401), it drops that token from
+// the cache and resends with the next one: a newer token that another call cached meanwhile, or else a
+// fresh one. The call stops at the first 401 for a token fetched after one of its own rejections
+// (fetching again would not help), at a token it already saw rejected, and after maxAuthResends
+// resends. So a newer token that was already stale when another call cached it (a server clock ahead
+// of the client's, say) costs one more resend, not the call.
 func (c *Client) send(req *retryablehttp.Request, a *attempt) (*http.Response, error) {
-	for try := 0; ; try++ {
-		// The first attempt's header map is new; after a 401 the earlier attempt shares it.
-		if err := c.setAuthorization(req.Request, try > 0); err != nil {
-			return nil, err
-		}
+	// The first attempt's header map is the request's own.
+	if err := c.setAuthorization(req.Request, false); err != nil {
+		return nil, err
+	}
+	var rejected []string
+	refreshed := false // the token sent last was fetched after this call's rejection of its predecessor
+	for {
 		resp, err := c.rc.Do(req)
 		if err != nil {
 			if resp != nil {
@@ -519,12 +535,23 @@ func (c *Client) send(req *retryablehttp.Request, a *attempt) (*http.Response, e
 			}
 			return nil, err
 		}
-		if resp.StatusCode != http.StatusUnauthorized || try > 0 || c.tokens == nil ||
-			!c.tokens.invalidate(rejectedToken(resp)) {
+		if resp.StatusCode != http.StatusUnauthorized || c.tokens == nil || !c.tokens.refreshable ||
+			refreshed || len(rejected) == maxAuthResends {
 			return resp, nil
+		}
+		sent := sentAuthorization(resp)
+		refreshed = c.tokens.invalidate(sent)
+		rejected = append(rejected, sent)
+		next, err := c.tokens.header(req.Context())
+		if err == nil && slices.Contains(rejected, next.value[0]) {
+			return resp, nil // the source has no other token
 		}
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorBody))
 		resp.Body.Close()
+		if err != nil {
+			return nil, err
+		}
+		setHeader(req.Request, "Authorization", next.value) // the earlier attempt shares the map
 		a.offset = a.n
 	}
 }

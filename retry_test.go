@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -192,8 +193,7 @@ func TestRetryResendsTheBody(t *testing.T) {
 	assert.Contains(t, bodies[0], `"sql_query":"SELECT 1"`)
 }
 
-// expiringSource hands out src-1, src-2, … each valid for 30 s, which is inside the client's
-// one-minute expiry margin: every Token call of the cache fetches a new one.
+// expiringSource hands out src-1, src-2, … each valid for 30 s, which the cache replaces after 22.5 s.
 type expiringSource struct {
 	mu sync.Mutex
 	n  int
@@ -208,10 +208,13 @@ func (s *expiringSource) Token() (*oauth2.Token, error) {
 
 func TestEveryAttemptGetsACurrentToken(t *testing.T) {
 	c := mockClient(t, WithTokenSource(&expiringSource{}))
+	var ahead atomic.Int64 // how far the cache's clock is ahead of the wall clock
+	c.tokens.now = func() time.Time { return time.Now().Add(time.Duration(ahead.Load())) }
 	var auths []string
 	httpmock.RegisterResponder(http.MethodGet, mockRoot+"/data-models", func(r *http.Request) (*http.Response, error) {
 		auths = append(auths, r.Header.Get("Authorization"))
 		if len(auths) == 1 {
+			ahead.Store(int64(25 * time.Second)) // src-1 is now due for its refresh
 			return httpmock.NewStringResponse(http.StatusServiceUnavailable, ``), nil
 		}
 		return httpmock.NewStringResponse(http.StatusOK, `[]`), nil
