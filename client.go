@@ -481,6 +481,11 @@ func (c *Client) do(req *retryablehttp.Request, out any) error {
 	if err := json.Unmarshal(body, out); err != nil {
 		return fmt.Errorf("%s %s: decoding response: %w", a.method, a.apiPath(), err)
 	}
+	if v, ok := out.(checkedResponse); ok {
+		if err := v.checkResponse(); err != nil {
+			return fmt.Errorf("%s %s: %w: %w", a.method, a.apiPath(), ErrIncompleteResponse, err)
+		}
+	}
 	return nil
 }
 

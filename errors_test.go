@@ -235,3 +235,14 @@ func TestAPIErrorToleratesANumericCode(t *testing.T) {
 	assert.Equal(t, []string{"Pipeline p is already in progress."}, apiErr.Messages)
 	assert.Equal(t, "POST /inputs/data-pipelines/trigger: 400 Bad Request: Pipeline p is already in progress.", err.Error())
 }
+
+// The API's 505 means that the warehouse could not be reached: the error says that, not HTTP's
+// "HTTP Version Not Supported".
+func TestWarehouseUnreachableStatusText(t *testing.T) {
+	t.Parallel()
+	c := failWith(t, http.StatusHTTPVersionNotSupported, http.Header{"Content-Type": {"application/json"}},
+		`{"statusCode":505,"errors":[{"message":"password expired"}]}`)
+	_, err := c.Connections.Get(context.Background(), "sf")
+	require.ErrorIs(t, err, ws.ErrWarehouseUnreachable)
+	assert.EqualError(t, err, "GET /connections/sf: 505 Warehouse Unreachable: password expired")
+}
