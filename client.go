@@ -82,6 +82,7 @@ type settings struct {
 	bearerToken   string
 	tokenSource   oauth2.TokenSource
 	auth          authKind
+	authOptions   []string // the names of the auth options given, in order, without repeats
 	httpClient    *http.Client
 	retry         RetryPolicy
 	logger        *slog.Logger
@@ -90,6 +91,14 @@ type settings struct {
 	maxResponseBody int64
 	attemptTimeout  time.Duration
 	timeoutSet      bool // WithAttemptTimeout was given
+}
+
+// setAuth records that the auth option name chose k.
+func (s *settings) setAuth(k authKind, name string) {
+	s.auth = k
+	if !slices.Contains(s.authOptions, name) {
+		s.authOptions = append(s.authOptions, name)
+	}
 }
 
 // authKind says which of the auth options was applied last.
@@ -117,7 +126,7 @@ func WithBaseURL(baseURL string) Option {
 func WithClientCredentials(clientID, clientSecret string) Option {
 	return func(s *settings) {
 		s.clientID, s.clientSecret = clientID, clientSecret
-		s.auth = authClientCredentials
+		s.setAuth(authClientCredentials, "WithClientCredentials")
 	}
 }
 
@@ -135,7 +144,7 @@ func WithAudience(audience string) Option {
 func WithBearerToken(token string) Option {
 	return func(s *settings) {
 		s.bearerToken = token
-		s.auth = authBearer
+		s.setAuth(authBearer, "WithBearerToken")
 	}
 }
 
@@ -144,7 +153,7 @@ func WithBearerToken(token string) Option {
 func WithTokenSource(ts oauth2.TokenSource) Option {
 	return func(s *settings) {
 		s.tokenSource = ts
-		s.auth = authTokenSource
+		s.setAuth(authTokenSource, "WithTokenSource")
 	}
 }
 
@@ -201,8 +210,9 @@ func WithUserAgent(ua string) Option {
 	return func(s *settings) { s.userAgentTail = ua }
 }
 
-// NewClient returns a client for the workspace workspaceID. It needs one of WithClientCredentials,
-// WithBearerToken or WithTokenSource; it makes no request itself.
+// NewClient returns a client for the workspace workspaceID. It needs exactly one of
+// WithClientCredentials, WithBearerToken or WithTokenSource (giving two of them is an error that names
+// both; giving the same one twice keeps the last); it makes no request itself.
 func NewClient(workspaceID string, opts ...Option) (*Client, error) {
 	s := settings{
 		baseURL:         DefaultBaseURL,
@@ -223,7 +233,7 @@ func NewClient(workspaceID string, opts ...Option) (*Client, error) {
 // NewClientFromEnv returns a client configured by the environment: MPARTICLE_WORKSPACE_ID,
 // MPARTICLE_CLIENT_ID and MPARTICLE_CLIENT_SECRET (required; the two credentials are not needed when
 // opts set another way to authenticate), and MPARTICLE_API_URL and MPARTICLE_TOKEN_URL (optional).
-// Options given here override the environment. A missing variable is an error that names it.
+// Options given here override the environment. Missing variables are an error that names all of them.
 func NewClientFromEnv(opts ...Option) (*Client, error) {
 	var given settings
 	for _, opt := range opts {
@@ -232,8 +242,9 @@ func NewClientFromEnv(opts ...Option) (*Client, error) {
 		}
 	}
 	workspaceID := os.Getenv(EnvWorkspaceID)
+	var missing []string
 	if workspaceID == "" {
-		return nil, fmt.Errorf("environment variable %s is not set", EnvWorkspaceID)
+		missing = append(missing, EnvWorkspaceID)
 	}
 	var env []Option
 	if v := os.Getenv(EnvAPIURL); v != "" {
@@ -245,12 +256,19 @@ func NewClientFromEnv(opts ...Option) (*Client, error) {
 	if given.auth == authNone {
 		id, secret := os.Getenv(EnvClientID), os.Getenv(EnvClientSecret)
 		if id == "" {
-			return nil, fmt.Errorf("environment variable %s is not set", EnvClientID)
+			missing = append(missing, EnvClientID)
 		}
 		if secret == "" {
-			return nil, fmt.Errorf("environment variable %s is not set", EnvClientSecret)
+			missing = append(missing, EnvClientSecret)
 		}
 		env = append(env, WithClientCredentials(id, secret))
+	}
+	switch len(missing) {
+	case 0:
+	case 1:
+		return nil, fmt.Errorf("environment variable %s is not set", missing[0])
+	default:
+		return nil, fmt.Errorf("environment variables %s are not set", strings.Join(missing, ", "))
 	}
 	return NewClient(workspaceID, append(env, opts...)...) // opts come last, so they override env
 }
@@ -258,6 +276,10 @@ func NewClientFromEnv(opts ...Option) (*Client, error) {
 func newClient(workspaceID string, s *settings) (*Client, error) {
 	if err := validateID("workspaceID", workspaceID); err != nil {
 		return nil, err
+	}
+	if len(s.authOptions) > 1 {
+		return nil, fmt.Errorf("%s conflict: each sets how the client authenticates; give only one",
+			strings.Join(s.authOptions, " and "))
 	}
 	root, err := parseBaseURL(s.baseURL)
 	if err != nil {
