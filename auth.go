@@ -276,7 +276,7 @@ func checkTokenRetry(ctx context.Context, resp *http.Response, err error) (bool,
 	if ctx.Err() != nil {
 		return false, ctx.Err()
 	}
-	return shouldRetry(true, resp, err), nil
+	return shouldRetry(retryIdempotent, resp, err), nil
 }
 
 // sentAuthorization returns the Authorization header that resp's request carried.

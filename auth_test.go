@@ -103,10 +103,8 @@ func (a *apiRecorder) seen() []string {
 // API calls.
 func credentialsClient(t *testing.T, tokens *tokenServer, opts ...ws.Option) (*ws.Client, *apiRecorder) {
 	api := &apiRecorder{}
-	c, mux := setup(t, append([]ws.Option{
-		ws.WithClientCredentials(testClientID, testClientSecret),
-		ws.WithTokenURL(tokens.url),
-	}, opts...)...)
+	c, mux := setupAuth(t, ws.WithClientCredentials(testClientID, testClientSecret),
+		append([]ws.Option{ws.WithTokenURL(tokens.url)}, opts...)...)
 	mux.Handle("/connections", api)
 	return c, api
 }
@@ -238,7 +236,7 @@ func (s *countingSource) Token() (*oauth2.Token, error) {
 func TestTokenSource(t *testing.T) {
 	t.Parallel()
 	src := &countingSource{}
-	c, mux := setup(t, ws.WithTokenSource(src))
+	c, mux := setupAuth(t, ws.WithTokenSource(src))
 	api := &apiRecorder{reject: func(tok string) bool { return tok == "src-1" }}
 	mux.Handle("/connections", api)
 	for range 2 {
@@ -282,7 +280,7 @@ func TestTokenResponseWithoutToken(t *testing.T) {
 		writeJSON(w, http.StatusOK, `{"token_type":"Bearer"}`)
 	}))
 	t.Cleanup(srv.Close)
-	c, _ := setup(t, ws.WithClientCredentials(testClientID, testClientSecret), ws.WithTokenURL(srv.URL))
+	c, _ := setupAuth(t, ws.WithClientCredentials(testClientID, testClientSecret), ws.WithTokenURL(srv.URL))
 	_, err := c.Connections.List(context.Background(), nil)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "response has no access_token")
@@ -305,7 +303,7 @@ func (s *blockingSource) Token() (*oauth2.Token, error) {
 func TestWaitingForATokenEndsWithTheContext(t *testing.T) {
 	t.Parallel()
 	src := &blockingSource{started: make(chan struct{}), release: make(chan struct{})}
-	c, mux := setup(t, ws.WithTokenSource(src))
+	c, mux := setupAuth(t, ws.WithTokenSource(src))
 	mux.HandleFunc("/connections", func(w http.ResponseWriter, r *http.Request) {
 		assert.Equal(t, "Bearer slow", r.Header.Get("Authorization"))
 		writeJSON(w, http.StatusOK, `[]`)

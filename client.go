@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -383,7 +382,7 @@ func (s *settings) tokenCache(hc *http.Client, policy RetryPolicy, userAgent str
 		}
 		return newTokens(opaqueSource{s.tokenSource}, true), nil
 	}
-	return nil, errors.New("no credentials: use WithClientCredentials, WithBearerToken or WithTokenSource")
+	return nil, ErrNoCredentials
 }
 
 // parseBaseURL checks that raw is an absolute http(s) URL without query or fragment.
@@ -442,7 +441,10 @@ func (c *Client) newRequest(ctx context.Context, method, path string, opts, body
 		}
 		raw = b
 	}
-	a := &attempt{Context: ctx, method: method, path: path, idempotent: method != http.MethodPost}
+	a := &attempt{Context: ctx, method: method, path: path}
+	if method == http.MethodPost {
+		a.kind = retryUnsafe // create marks its requests retryReconciled
+	}
 	req, err := retryablehttp.NewRequestWithContext(a, method, u, raw)
 	if err != nil {
 		return nil, fmt.Errorf("%s /%s: %w", method, path, err)
@@ -478,27 +480,42 @@ func (c *Client) delete(ctx context.Context, path string) error {
 	return c.do(req, nil)
 }
 
-// do sends req with retries, refreshes the token and resends once after a 401, turns a response
-// outside 2xx into an *APIError, and decodes a successful body into out (when out is not nil).
+// do sends req with retries and token refreshes (send), turns a response outside 2xx into an
+// *APIError (marked ErrOutcomeUnknown when an attempt may have taken effect), reads a successful body
+// up to the client's limit, decodes it into out (when out is not nil) and checks it, and records the
+// response for a context made by WithResponse. It is the one request path of every call.
 func (c *Client) do(req *retryablehttp.Request, out any) error {
 	a := attemptFrom(req.Context())
+	rec := responseRecorder(a)
+	if rec != nil {
+		*rec = Response{}
+	}
 	resp, err := c.send(req, a)
 	if err != nil {
-		return fmt.Errorf("%s %s: %w", a.method, a.apiPath(), err)
+		return a.outcome(fmt.Errorf("%s %s: %w", a.method, a.apiPath(), err))
 	}
 	defer resp.Body.Close()
+	if rec != nil {
+		rec.StatusCode, rec.Header = resp.StatusCode, resp.Header
+	}
 	switch resp.StatusCode {
 	case http.StatusOK, http.StatusCreated, http.StatusAccepted, http.StatusNoContent:
 	default:
-		return newAPIError(resp, a.method, redactedURL(req.URL), a.apiPath(), c.now(), "")
+		return a.outcome(newAPIError(resp, a.method, redactedURL(req.URL), a.apiPath(), c.now(), ""))
 	}
-	if out == nil || resp.StatusCode == http.StatusNoContent {
+	if (out == nil && rec == nil) || resp.StatusCode == http.StatusNoContent {
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorBody))
 		return nil
 	}
 	body, err := readBody(resp, c.maxBody)
 	if err != nil {
 		return fmt.Errorf("%s %s: reading response: %w", a.method, a.apiPath(), err)
+	}
+	if rec != nil {
+		rec.Body = body
+	}
+	if out == nil {
+		return nil
 	}
 	if err := json.Unmarshal(body, out); err != nil {
 		return fmt.Errorf("%s %s: decoding response: %w", a.method, a.apiPath(), err)

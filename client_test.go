@@ -71,17 +71,6 @@ func TestNewClientErrors(t *testing.T) {
 	}
 }
 
-func TestLastAuthOptionWins(t *testing.T) {
-	t.Parallel()
-	c, mux := setup(t, ws.WithClientCredentials("id", "secret"), ws.WithBearerToken("second"))
-	mux.HandleFunc("/data-models", func(w http.ResponseWriter, r *http.Request) {
-		assert.Equal(t, "Bearer second", r.Header.Get("Authorization"))
-		writeJSON(w, http.StatusOK, `[]`)
-	})
-	_, err := c.DataModels.List(context.Background())
-	require.NoError(t, err)
-}
-
 func TestUserAgent(t *testing.T) {
 	t.Parallel()
 	for suffix, want := range map[string]string{

@@ -96,10 +96,24 @@ func (p RetryPolicy) normalized() RetryPolicy {
 	return p
 }
 
-// shouldRetry is the retry decision for one attempt. idempotent is false for POST.
-func shouldRetry(idempotent bool, resp *http.Response, err error) bool {
+// retryKind says which failures of a request may be retried.
+type retryKind int
+
+const (
+	// retryIdempotent: GET, PUT, DELETE and token requests, which may be sent again whatever happened.
+	retryIdempotent retryKind = iota
+	// retryReconciled: a Create, whose retry after a lost answer is reconciled (see create); it is
+	// retried like an idempotent request, and the client remembers that an attempt may have applied.
+	retryReconciled
+	// retryUnsafe: any other POST, Pipelines.Trigger among them, which is retried only when it surely
+	// had no effect.
+	retryUnsafe
+)
+
+// shouldRetry is the retry decision for one attempt of a request of kind k.
+func shouldRetry(k retryKind, resp *http.Response, err error) bool {
 	if err != nil {
-		if !idempotent {
+		if k == retryUnsafe {
 			return errors.Is(err, syscall.ECONNREFUSED)
 		}
 		// retryablehttp's default rules skip errors that cannot heal: bad scheme, bad header,
@@ -108,12 +122,22 @@ func shouldRetry(idempotent bool, resp *http.Response, err error) bool {
 		return retry
 	}
 	switch resp.StatusCode {
-	case http.StatusTooManyRequests, http.StatusServiceUnavailable:
+	case http.StatusTooManyRequests:
 		return true
-	case http.StatusInternalServerError, http.StatusBadGateway, http.StatusGatewayTimeout:
-		return idempotent
+	case http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return k != retryUnsafe
 	}
 	return false
+}
+
+// mayHaveApplied reports whether an attempt that ended with resp or err may have taken effect without
+// the client learning so: a network error after the request may have been sent, or a 5xx other than
+// the API's 505 (which refuses the request). A 429 and a refused connection are surely not applied.
+func mayHaveApplied(resp *http.Response, err error) bool {
+	if err != nil {
+		return !errors.Is(err, syscall.ECONNREFUSED)
+	}
+	return resp.StatusCode >= 500 && resp.StatusCode != http.StatusHTTPVersionNotSupported
 }
 
 // backoff is the retryablehttp.Backoff of every Client: Retry-After when the response has one,
@@ -144,12 +168,13 @@ type attemptKey struct{}
 type attempt struct {
 	context.Context // the caller's
 
-	method     string
-	path       string // relative to the workspace root, without query and leading slash
-	idempotent bool
-	offset     int // attempts made before the current retryablehttp.Do (a retry after a 401)
-	n          int // 1-based number of the current attempt
-	start      time.Time
+	method    string
+	path      string // relative to the workspace root, without query and leading slash
+	kind      retryKind
+	uncertain bool // a non-idempotent attempt may have taken effect without the client learning so
+	offset    int  // attempts made before the current retryablehttp.Do (a retry after a 401)
+	n         int  // 1-based number of the current attempt
+	start     time.Time
 }
 
 // Value returns a itself for attemptKey and otherwise asks the caller's context.
@@ -196,10 +221,16 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 		}
 		c.logger.LogAttrs(ctx, slog.LevelDebug, "warehousesync request", attrs...)
 	}
+	if a != nil && a.kind != retryIdempotent && mayHaveApplied(resp, err) {
+		a.uncertain = true
+	}
 	if ctx.Err() != nil {
 		return false, ctx.Err()
 	}
-	return shouldRetry(a == nil || a.idempotent, resp, err), nil
+	if a == nil {
+		return shouldRetry(retryIdempotent, resp, err), nil
+	}
+	return shouldRetry(a.kind, resp, err), nil
 }
 
 // retryLogger routes retryablehttp's own messages to a *slog.Logger at debug level.
@@ -209,3 +240,12 @@ func (r retryLogger) Error(msg string, kv ...any) { r.l.Debug("retryablehttp: "+
 func (r retryLogger) Info(msg string, kv ...any)  { r.l.Debug("retryablehttp: "+msg, kv...) }
 func (r retryLogger) Debug(msg string, kv ...any) { r.l.Debug("retryablehttp: "+msg, kv...) }
 func (r retryLogger) Warn(msg string, kv ...any)  { r.l.Debug("retryablehttp: "+msg, kv...) }
+
+// outcome returns err, the failure of the call a follows, marked as ErrOutcomeUnknown when one of its
+// attempts may have taken effect.
+func (a *attempt) outcome(err error) error {
+	if a.uncertain {
+		return &outcomeUnknownError{err: err}
+	}
+	return err
+}

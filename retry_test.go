@@ -31,11 +31,15 @@ var fastRetries = RetryPolicy{MaxRetries: 2, MinWait: time.Millisecond, MaxWait:
 // mockClient returns a client whose HTTP client is served by httpmock.
 func mockClient(t *testing.T, opts ...Option) *Client {
 	t.Helper()
-	c, err := NewClient("ws", append([]Option{
-		WithBaseURL("https://api.example.com/prefix/"),
-		WithBearerToken("tok"),
-		WithRetryPolicy(fastRetries),
-	}, opts...)...)
+	var given settings
+	for _, opt := range opts {
+		opt(&given)
+	}
+	all := []Option{WithBaseURL("https://api.example.com/prefix/"), WithRetryPolicy(fastRetries)}
+	if given.auth == authNone {
+		all = append(all, WithBearerToken("tok"))
+	}
+	c, err := NewClient("ws", append(all, opts...)...)
 	require.NoError(t, err)
 	httpmock.ActivateNonDefault(c.rc.HTTPClient)
 	t.Cleanup(httpmock.DeactivateAndReset)
@@ -61,7 +65,7 @@ func TestRetry503Then200(t *testing.T) {
 
 func TestRetryByMethodAndStatus(t *testing.T) {
 	retriedIdempotent := map[int]bool{429: true, 500: true, 502: true, 503: true, 504: true}
-	retriedPOST := map[int]bool{429: true, 503: true}
+	retriedTrigger := map[int]bool{429: true} // a trigger that may have started a run is never resent
 	for _, status := range []int{400, 401, 403, 404, 409, 429, 500, 501, 502, 503, 504, 505} {
 		for _, tc := range []struct {
 			method, url string
@@ -82,11 +86,11 @@ func TestRetryByMethodAndStatus(t *testing.T) {
 			{http.MethodPost, mockRoot + "/inputs/data-pipelines/trigger", func(c *Client) error {
 				_, err := c.Pipelines.Trigger(context.Background(), "p")
 				return err
-			}, retriedPOST[status]},
+			}, retriedTrigger[status]},
 			{http.MethodPost, mockRoot + "/inputs/data-pipelines", func(c *Client) error {
 				_, err := c.Pipelines.Create(context.Background(), &Pipeline{ID: "p"})
 				return err
-			}, retriedPOST[status]},
+			}, retriedIdempotent[status]}, // a retried create is reconciled
 		} {
 			t.Run(fmt.Sprintf("%s %s %d", tc.method, tc.url[len(mockRoot):], status), func(t *testing.T) {
 				c := mockClient(t)
@@ -146,12 +150,16 @@ func TestRetryNetworkErrors(t *testing.T) {
 			_, err := c.Connections.Get(context.Background(), "c")
 			return err
 		}, true},
-		{"POST reset", http.MethodPost, mockRoot + "/connections", reset, func(c *Client) error {
+		{"create reset", http.MethodPost, mockRoot + "/connections", reset, func(c *Client) error {
 			_, err := c.Connections.Create(context.Background(), &Connection{ID: "c"})
 			return err
+		}, true}, // a retried create is reconciled
+		{"trigger reset", http.MethodPost, mockRoot + "/inputs/data-pipelines/trigger", reset, func(c *Client) error {
+			_, err := c.Pipelines.Trigger(context.Background(), "p")
+			return err
 		}, false},
-		{"POST refused", http.MethodPost, mockRoot + "/connections", refused, func(c *Client) error {
-			_, err := c.Connections.Create(context.Background(), &Connection{ID: "c"})
+		{"trigger refused", http.MethodPost, mockRoot + "/inputs/data-pipelines/trigger", refused, func(c *Client) error {
+			_, err := c.Pipelines.Trigger(context.Background(), "p")
 			return err
 		}, true},
 	} {
@@ -300,30 +308,43 @@ func TestShouldRetry(t *testing.T) {
 	t.Parallel()
 	status := func(code int) *http.Response { return &http.Response{StatusCode: code} }
 	refused := fmt.Errorf("dial: %w", syscall.ECONNREFUSED)
+	reset := errors.New("connection reset")
+	const (
+		idem = retryIdempotent
+		rec  = retryReconciled
+		uns  = retryUnsafe
+	)
 	for _, tc := range []struct {
-		idempotent bool
-		resp       *http.Response
-		err        error
-		want       bool
+		kind    retryKind
+		resp    *http.Response
+		err     error
+		want    bool
+		applied bool // mayHaveApplied
 	}{
-		{true, status(200), nil, false},
-		{true, status(400), nil, false},
-		{true, status(401), nil, false},
-		{true, status(404), nil, false},
-		{true, status(429), nil, true},
-		{true, status(500), nil, true},
-		{true, status(501), nil, false},
-		{true, status(505), nil, false},
-		{false, status(429), nil, true},
-		{false, status(500), nil, false},
-		{false, status(502), nil, false},
-		{false, status(503), nil, true},
-		{false, status(504), nil, false},
-		{true, nil, errors.New("connection reset"), true},
-		{false, nil, errors.New("connection reset"), false},
-		{false, nil, refused, true},
+		{idem, status(200), nil, false, false},
+		{idem, status(400), nil, false, false},
+		{idem, status(401), nil, false, false},
+		{idem, status(404), nil, false, false},
+		{idem, status(429), nil, true, false},
+		{idem, status(500), nil, true, true},
+		{idem, status(501), nil, false, true},
+		{idem, status(505), nil, false, false},
+		{rec, status(429), nil, true, false},
+		{rec, status(500), nil, true, true},
+		{rec, status(503), nil, true, true},
+		{rec, status(505), nil, false, false},
+		{rec, nil, reset, true, true},
+		{uns, status(429), nil, true, false},
+		{uns, status(500), nil, false, true},
+		{uns, status(502), nil, false, true},
+		{uns, status(503), nil, false, true}, // a 503 may come after the trigger started a run
+		{uns, status(504), nil, false, true},
+		{idem, nil, reset, true, true},
+		{uns, nil, reset, false, true},
+		{uns, nil, refused, true, false},
 	} {
-		assert.Equal(t, tc.want, shouldRetry(tc.idempotent, tc.resp, tc.err), "idempotent=%t %v %v", tc.idempotent, tc.resp, tc.err)
+		assert.Equal(t, tc.want, shouldRetry(tc.kind, tc.resp, tc.err), "kind=%d %v %v", tc.kind, tc.resp, tc.err)
+		assert.Equal(t, tc.applied, mayHaveApplied(tc.resp, tc.err), "%v %v", tc.resp, tc.err)
 	}
 }
 
