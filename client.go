@@ -120,8 +120,10 @@ func WithBaseURL(baseURL string) Option {
 }
 
 // WithClientCredentials authenticates with OAuth client credentials: the client fetches a token from
-// the token URL, caches it until a minute before it expires, shares one refresh among concurrent calls,
-// and fetches a new one once when the API answers 401.
+// the token URL (retrying it like a GET), caches it until a minute before it expires (a short-lived
+// token until three quarters of its life; a lifetime above a day counts as a day), shares one refresh
+// among concurrent calls, and after a 401 resends with a newer token, fetching a fresh one at most once
+// per call.
 func WithClientCredentials(clientID, clientSecret string) Option {
 	return func(s *settings) {
 		s.clientID, s.clientSecret = clientID, clientSecret
@@ -147,8 +149,8 @@ func WithBearerToken(token string) Option {
 	}
 }
 
-// WithTokenSource authenticates with tokens from ts. The client caches them until a minute before they
-// expire and asks ts again once when the API answers 401.
+// WithTokenSource authenticates with tokens from ts. The client caches them as it does for
+// WithClientCredentials and asks ts again, at most once per call, when the API answers 401.
 func WithTokenSource(ts oauth2.TokenSource) Option {
 	return func(s *settings) {
 		s.tokenSource = ts
