@@ -2,7 +2,9 @@ package warehousesync_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -51,4 +53,29 @@ func TestWithResponseRecordsTheResponse(t *testing.T) {
 	require.NoError(t, c.DataModels.Delete(ctx, "d"))
 	assert.Equal(t, http.StatusNoContent, resp.StatusCode)
 	assert.Empty(t, resp.Body)
+}
+
+// WithResponse shows the HTTP response behind a call: here the request id and the rate-limit headers
+// of a successful Get.
+func ExampleWithResponse() {
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Request-Id", "req-42")
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"id":"sf","name":"Snowflake"}`))
+	}))
+	defer api.Close()
+	c, err := ws.NewClient("12345", ws.WithBaseURL(api.URL), ws.WithBearerToken("token"))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+
+	var resp ws.Response
+	conn, err := c.Connections.Get(ws.WithResponse(context.Background(), &resp), "sf")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(conn.Name, resp.StatusCode, resp.Header.Get("X-Request-Id"), string(resp.Body))
+	// Output: Snowflake 200 req-42 {"id":"sf","name":"Snowflake"}
 }
