@@ -11,10 +11,17 @@ import (
 // and the secret written with JSON escapes (`\u0074op`, `\/`, surrogate pairs), in whole or in part.
 // b is not modified.
 func redactSecret(b []byte, secret string) []byte {
+	// Twice: once reading \\ as an escaped backslash, as JSON does, and once as a backslash that
+	// may start the escape that follows, as a reader of the raw text might.
+	return redactView(redactView(b, secret, true), secret, false)
+}
+
+// redactView is one pass of redactSecret; pairs says whether \\ is read as one escape.
+func redactView(b []byte, secret string, pairs bool) []byte {
 	if secret == "" || len(b) == 0 {
 		return b
 	}
-	dec, from := decodedView(b)
+	dec, from := decodedView(b, pairs)
 	if !bytes.Contains(dec, []byte(secret)) {
 		return b
 	}
@@ -35,12 +42,16 @@ func redactSecret(b []byte, secret string) []byte {
 }
 
 // decodedView returns b with every JSON escape replaced by what it stands for, and for every byte of
-// that view the offset in b where it starts (plus len(b) at the end).
-func decodedView(b []byte) (dec []byte, from []int) {
+// that view the offset in b where it starts (plus len(b) at the end). pairs says whether \\ is read
+// as an escaped backslash; otherwise a backslash before another escape is kept as it is.
+func decodedView(b []byte, pairs bool) (dec []byte, from []int) {
 	dec = make([]byte, 0, len(b))
 	from = make([]int, 0, len(b)+1)
 	for i := 0; i < len(b); {
 		r, n := decodeEscape(b[i:])
+		if !pairs && r == '\\' {
+			n = 0
+		}
 		if n == 0 {
 			dec = append(dec, b[i])
 			from = append(from, i)
@@ -118,10 +129,13 @@ func cutRedacted(b []byte, limit int, secret string) []byte {
 	}
 	// An escaped start of the secret takes at most 12 bytes per byte of the secret.
 	tail := max(0, len(b)-12*len(secret))
-	dec, from := decodedView(b[tail:])
-	for k := min(len(secret)-1, len(dec)); k > 0; k-- {
-		if bytes.HasSuffix(dec, []byte(secret[:k])) {
-			return b[:tail+from[len(dec)-k]]
+	for _, pairs := range []bool{true, false} {
+		dec, from := decodedView(b[tail:], pairs)
+		for k := min(len(secret)-1, len(dec)); k > 0; k-- {
+			if bytes.HasSuffix(dec, []byte(secret[:k])) {
+				b = b[:tail+from[len(dec)-k]]
+				break
+			}
 		}
 	}
 	return b
