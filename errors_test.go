@@ -159,19 +159,21 @@ func TestAPIErrorBodyIsBounded(t *testing.T) {
 
 func TestAPIErrorRateLimit(t *testing.T) {
 	t.Parallel()
+	// The date is made when the subtest runs, not when the table is built: parallel subtests start only
+	// after the package's sequential tests, seconds later on a busy machine.
 	for name, tc := range map[string]struct {
-		retryAfter string
+		retryAfter func() string
 		min, max   time.Duration
 	}{
-		"seconds":   {"7", 7 * time.Second, 7 * time.Second},
-		"HTTP date": {time.Now().Add(90 * time.Second).UTC().Format(http.TimeFormat), 80 * time.Second, 90 * time.Second},
-		"past date": {"Mon, 02 Jan 2006 15:04:05 GMT", 0, 0},
-		"garbage":   {"soon", 0, 0},
+		"seconds":   {func() string { return "7" }, 7 * time.Second, 7 * time.Second},
+		"HTTP date": {func() string { return time.Now().Add(90 * time.Second).UTC().Format(http.TimeFormat) }, 80 * time.Second, 90 * time.Second},
+		"past date": {func() string { return "Mon, 02 Jan 2006 15:04:05 GMT" }, 0, 0},
+		"garbage":   {func() string { return "soon" }, 0, 0},
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			c := failWith(t, http.StatusTooManyRequests, http.Header{
-				"Retry-After":              {tc.retryAfter},
+				"Retry-After":              {tc.retryAfter()},
 				"X-Mp-Rate-Limit-Exceeded": {"workspace"},
 			}, `{"errors":[{"message":"rate limit exceeded"}]}`)
 			_, err := c.Connections.List(context.Background(), nil)
