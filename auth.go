@@ -1,18 +1,16 @@
 package warehousesync
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
+	"github.com/hashicorp/go-retryablehttp"
 	"golang.org/x/oauth2"
 
 	"github.com/wsync-dev/warehousesync/internal/oauthwire"
@@ -26,12 +24,21 @@ const (
 	DefaultAudience = "https://api.mparticle.com"
 )
 
-// tokenExpiryMargin is how long before its expiry a cached token is replaced.
+// tokenExpiryMargin is how long before its expiry a cached token is replaced; a token that lives less
+// than four margins is replaced after three quarters of its life instead.
 const tokenExpiryMargin = time.Minute
 
-// tokenTimeout bounds one token request. Token requests are shared by concurrent calls, so they do not
-// run under any one caller's context; a caller whose context ends stops waiting for one (tokens.header).
-const tokenTimeout = 30 * time.Second
+// maxTokenLifetime caps the lifetime a token endpoint announces with expires_in: a longer one (or one so
+// large that it would overflow into the past) is refreshed after a day.
+const maxTokenLifetime = 24 * time.Hour
+
+// tokenTimeout bounds one token fetch, its retries included. Token requests are shared by concurrent
+// calls, so they do not run under any one caller's context; a caller whose context ends stops waiting
+// for one (tokens.header). Each attempt is bounded by the attempt timeout too.
+const tokenTimeout = 2 * time.Minute
+
+// maxAuthResends bounds how often one call resends its request with another token after 401s.
+const maxAuthResends = 3
 
 // maxTokenResponse bounds the body read from the token endpoint.
 const maxTokenResponse = 1 << 20
@@ -39,7 +46,7 @@ const maxTokenResponse = 1 << 20
 // clientCredentials is an oauth2.TokenSource for mParticle's client-credentials flow, which takes a
 // JSON body (not the form body of RFC 6749). Every Token call makes one request; the caller caches.
 type clientCredentials struct {
-	httpClient   *http.Client
+	rc           *retryablehttp.Client // retries like an idempotent API call
 	tokenURL     string
 	audience     string
 	clientID     string
@@ -61,22 +68,21 @@ func (cc *clientCredentials) Token() (*oauth2.Token, error) {
 	if err != nil {
 		return nil, fmt.Errorf("fetching access token: %w", err)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, cc.tokenURL, bytes.NewReader(body))
+	req, err := retryablehttp.NewRequestWithContext(ctx, http.MethodPost, cc.tokenURL, body)
 	if err != nil {
 		return nil, fmt.Errorf("fetching access token: %w", err)
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", cc.userAgent)
-	resp, err := cc.httpClient.Do(req)
+	resp, err := cc.rc.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("fetching access token: %w", err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		u := redactedURL(req.URL)
-		apiErr := newAPIError(resp, http.MethodPost, u, u, cc.now())
-		cc.redact(apiErr)
+		apiErr := newAPIError(resp, http.MethodPost, u, u, cc.now(), cc.clientSecret)
 		return nil, fmt.Errorf("fetching access token: %w", apiErr)
 	}
 	var tr oauthwire.TokenResponse
@@ -88,121 +94,118 @@ func (cc *clientCredentials) Token() (*oauth2.Token, error) {
 	}
 	tok := &oauth2.Token{AccessToken: tr.AccessToken, TokenType: tr.TokenType}
 	if tr.ExpiresIn > 0 {
-		tok.Expiry = cc.now().Add(time.Duration(tr.ExpiresIn) * time.Second)
+		lifetime := maxTokenLifetime
+		if tr.ExpiresIn < int64(maxTokenLifetime/time.Second) {
+			lifetime = time.Duration(tr.ExpiresIn) * time.Second
+		}
+		tok.Expiry = cc.now().Add(lifetime)
 	}
 	return tok, nil
 }
 
-// redact removes the client secret from an error, should a token endpoint ever echo it.
-func (cc *clientCredentials) redact(e *APIError) {
-	if cc.clientSecret == "" {
-		return
-	}
-	e.Body = bytes.ReplaceAll(e.Body, []byte(cc.clientSecret), []byte(MaskedSecret))
-	for i, m := range e.Messages {
-		e.Messages[i] = strings.ReplaceAll(m, cc.clientSecret, MaskedSecret)
-	}
-}
-
-// opaqueSource hides the concrete type of a caller's token source, so that oauth2's
-// ReuseTokenSourceWithExpiry wraps it instead of adopting (and modifying) it.
+// opaqueSource hides the concrete type of a caller's token source from the cache.
 type opaqueSource struct{ src oauth2.TokenSource }
 
 func (o opaqueSource) Token() (*oauth2.Token, error) { return o.src.Token() }
 
-// tokens caches the tokens of a base source. Concurrent calls share one refresh (oauth2's reuse source
-// holds a lock while it fetches). After a 401 the cache is replaced, once per rejected token, so the
-// next call fetches a fresh token.
+// tokens caches the tokens of a base source. Concurrent calls share one token request. After a 401 the
+// rejected token is dropped (unless a newer one has replaced it already), so the next call fetches a
+// fresh token.
 type tokens struct {
 	base        oauth2.TokenSource
 	refreshable bool // false for a static token: a refresh would return the same token
+	now         func() time.Time
 
-	mu  sync.Mutex
-	cur oauth2.TokenSource
-
-	last atomic.Pointer[authHeader] // the header of the token returned last
+	mu    sync.Mutex
+	cur   *authHeader // the cached token; nil when there is none
+	fetch *tokenFetch // the token request in flight; nil when there is none
 }
 
 // authHeader is the Authorization header value of one token, formatted once for all the requests
 // that send it.
 type authHeader struct {
-	src   oauth2.TokenSource // the cache (tokens.cur) the token came from
-	tok   *oauth2.Token
-	value []string // len and cap 1: an append copies, so requests can share it
+	value     []string  // len and cap 1: an append copies, so requests can share it
+	refreshAt time.Time // when the cache replaces the token; zero: never (it has no expiry)
+}
+
+// tokenFetch is one token request that concurrent calls wait for.
+type tokenFetch struct {
+	done chan struct{} // closed when h or err is set
+	h    *authHeader
+	err  error
 }
 
 func newTokens(base oauth2.TokenSource, refreshable bool) *tokens {
-	return &tokens{
-		base:        base,
-		refreshable: refreshable,
-		cur:         oauth2.ReuseTokenSourceWithExpiry(nil, base, tokenExpiryMargin),
-	}
+	return &tokens{base: base, refreshable: refreshable, now: time.Now}
 }
 
-// header returns the Authorization header value of a valid token. While the token returned last is
-// current, it is reused without asking the cache; otherwise the cache is asked, and when that means a
-// token request, the caller waits for it only as long as ctx lasts. oauth2's reuse source returns the
-// same *Token until it fetches a new one, so the value is formatted once per token.
-func (t *tokens) header(ctx context.Context) ([]string, error) {
+// newAuthHeader formats tok, fetched at now. It is replaced tokenExpiryMargin before its expiry, or
+// after three quarters of its life when that is shorter, so a short-lived token still serves calls.
+func newAuthHeader(tok *oauth2.Token, now time.Time) *authHeader {
+	h := &authHeader{value: []string{tok.Type() + " " + tok.AccessToken}}
+	if !tok.Expiry.IsZero() {
+		life := tok.Expiry.Sub(now)
+		h.refreshAt = tok.Expiry.Add(-min(tokenExpiryMargin, max(life, 0)/4))
+	}
+	return h
+}
+
+// header returns the Authorization header of a current token: the cached one, or else one fetched
+// now. A fetch is shared by concurrent calls and goes on without a caller whose ctx ends (it fills the
+// cache, bounded by tokenTimeout); the caller waits only as long as ctx lasts. A freshly fetched token
+// is returned even when its life is already short.
+func (t *tokens) header(ctx context.Context) (*authHeader, error) {
 	t.mu.Lock()
-	src := t.cur
+	if h := t.cur; h != nil && (h.refreshAt.IsZero() || t.now().Before(h.refreshAt)) {
+		t.mu.Unlock()
+		return h, nil
+	}
+	f := t.fetch
+	if f == nil {
+		f = &tokenFetch{done: make(chan struct{})}
+		t.fetch = f
+		go t.run(f)
+	}
 	t.mu.Unlock()
-	h := t.last.Load()
-	if h.current(src, time.Now()) {
-		return h.value, nil
-	}
-	tok, err := fetchToken(ctx, src)
-	if err != nil {
-		return nil, err
-	}
-	if h != nil && h.tok == tok {
-		return h.value, nil
-	}
-	h = &authHeader{src: src, tok: tok, value: []string{tok.Type() + " " + tok.AccessToken}}
-	t.last.Store(h)
-	return h.value, nil
-}
-
-// current reports whether h (which may be nil) came from src and its token is valid beyond the expiry
-// margin, as oauth2's reuse source decides.
-func (h *authHeader) current(src oauth2.TokenSource, now time.Time) bool {
-	return h != nil && h.src == src && h.tok.AccessToken != "" &&
-		(h.tok.Expiry.IsZero() || now.Add(tokenExpiryMargin).Before(h.tok.Expiry))
-}
-
-// fetchToken asks src for a token and waits for it until ctx ends. The request goes on without the
-// caller (it is shared with concurrent calls, and bounded by tokenTimeout), and fills src's cache.
-func fetchToken(ctx context.Context, src oauth2.TokenSource) (*oauth2.Token, error) {
-	type result struct {
-		tok *oauth2.Token
-		err error
-	}
-	done := make(chan result, 1)
-	go func() {
-		tok, err := src.Token()
-		done <- result{tok, err}
-	}()
 	select {
-	case r := <-done:
-		return r.tok, r.err
+	case <-f.done:
+		return f.h, f.err
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
 }
 
-// invalidate drops the cached token if it is still the rejected one, and reports whether a retry with
-// a new token makes sense.
-func (t *tokens) invalidate(rejected string) bool {
-	if !t.refreshable {
-		return false
+// run makes the token request f and caches its token.
+func (t *tokens) run(f *tokenFetch) {
+	tok, err := t.base.Token()
+	switch {
+	case err != nil:
+		f.err = err
+	case tok == nil || tok.AccessToken == "":
+		f.err = errors.New("the token source returned no access token")
+	default:
+		f.h = newAuthHeader(tok, t.now())
 	}
 	t.mu.Lock()
-	defer t.mu.Unlock()
-	if cur, err := t.cur.Token(); err == nil && cur.AccessToken != rejected {
-		return true // another call already refreshed
+	if f.h != nil {
+		t.cur = f.h
 	}
-	t.cur = oauth2.ReuseTokenSourceWithExpiry(nil, t.base, tokenExpiryMargin)
-	return true
+	t.fetch = nil
+	t.mu.Unlock()
+	close(f.done)
+}
+
+// invalidate drops the cached token if it is the rejected one (an Authorization header value), and
+// reports whether it did: then the next header is a fresh token. A newer token, which another call
+// fetched meanwhile, stays.
+func (t *tokens) invalidate(rejected string) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.cur != nil && t.cur.value[0] == rejected {
+		t.cur = nil
+		return true
+	}
+	return t.cur == nil
 }
 
 // authorize sets the Authorization header of req, which an earlier attempt has sent, to a current
@@ -216,29 +219,45 @@ func (c *Client) setAuthorization(req *http.Request, sent bool) error {
 	if c.tokens == nil {
 		return nil
 	}
-	v, err := c.tokens.header(req.Context())
+	h, err := c.tokens.header(req.Context())
 	if err != nil {
 		return err
 	}
-	h := req.Header
-	if sent || h == nil {
-		if h = h.Clone(); h == nil {
-			h = make(http.Header)
+	if sent {
+		setHeader(req, "Authorization", h.value)
+	} else {
+		if req.Header == nil {
+			req.Header = make(http.Header)
 		}
+		req.Header["Authorization"] = h.value
 	}
-	h["Authorization"] = v
-	req.Header = h
 	return nil
 }
 
-// rejectedToken returns the access token that resp's request carried.
-func rejectedToken(resp *http.Response) string {
+// setHeader sets a header of req, which an earlier attempt has sent, in a copy of its header map:
+// retryablehttp's attempts share the map.
+func setHeader(req *http.Request, key string, v []string) {
+	h := req.Header.Clone()
+	if h == nil {
+		h = make(http.Header)
+	}
+	h[key] = v
+	req.Header = h
+}
+
+// checkTokenRetry is the retryablehttp.CheckRetry of token requests: they are retried like an
+// idempotent API call (a second token does no harm).
+func checkTokenRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	if ctx.Err() != nil {
+		return false, ctx.Err()
+	}
+	return shouldRetry(retryIdempotent, resp, err), nil
+}
+
+// sentAuthorization returns the Authorization header that resp's request carried.
+func sentAuthorization(resp *http.Response) string {
 	if resp.Request == nil {
 		return ""
 	}
-	v := resp.Request.Header.Get("Authorization")
-	if i := strings.IndexByte(v, ' '); i >= 0 {
-		return v[i+1:]
-	}
-	return v
+	return resp.Request.Header.Get("Authorization")
 }

@@ -33,6 +33,7 @@ type tokenServer struct {
 	url       string
 	expiresIn []int
 	fail      string // when set, every request fails with 401 and this body
+	statuses  []int  // the first requests fail with these statuses, in order
 	requests  atomic.Int32
 	mu        sync.Mutex
 	bodies    []map[string]any
@@ -58,6 +59,11 @@ func (ts *tokenServer) serve(w http.ResponseWriter, r *http.Request) {
 	ts.mu.Unlock()
 	if ts.fail != "" {
 		writeJSON(w, http.StatusUnauthorized, ts.fail)
+		return
+	}
+	if n <= len(ts.statuses) {
+		w.Header().Set("Retry-After", "0")
+		writeJSON(w, ts.statuses[n-1], `{"error":"temporarily_unavailable"}`)
 		return
 	}
 	exp := 3600
@@ -97,10 +103,8 @@ func (a *apiRecorder) seen() []string {
 // API calls.
 func credentialsClient(t *testing.T, tokens *tokenServer, opts ...ws.Option) (*ws.Client, *apiRecorder) {
 	api := &apiRecorder{}
-	c, mux := setup(t, append([]ws.Option{
-		ws.WithClientCredentials(testClientID, testClientSecret),
-		ws.WithTokenURL(tokens.url),
-	}, opts...)...)
+	c, mux := setupAuth(t, ws.WithClientCredentials(testClientID, testClientSecret),
+		append([]ws.Option{ws.WithTokenURL(tokens.url)}, opts...)...)
 	mux.Handle("/connections", api)
 	return c, api
 }
@@ -153,17 +157,18 @@ func TestConcurrentCallsShareOneTokenRequest(t *testing.T) {
 	}
 }
 
-func TestTokenIsRefreshedBeforeItExpires(t *testing.T) {
+func TestShortLivedTokenServesCalls(t *testing.T) {
 	t.Parallel()
-	// tok-1 expires within the client's one-minute margin, so it is used once and replaced; tok-2 lasts.
+	// tok-1 lives 30 s, less than the client's one-minute margin: it still serves the calls that follow
+	// (the cache replaces it after three quarters of its life) instead of costing each one a fetch.
 	tokens := newTokenServer(t, 30, 3600)
 	c, api := credentialsClient(t, tokens)
 	for range 3 {
 		_, err := c.Connections.List(context.Background(), nil)
 		require.NoError(t, err)
 	}
-	assert.Equal(t, []string{"tok-1", "tok-2", "tok-2"}, api.seen())
-	assert.EqualValues(t, 2, tokens.requests.Load())
+	assert.Equal(t, []string{"tok-1", "tok-1", "tok-1"}, api.seen())
+	assert.EqualValues(t, 1, tokens.requests.Load())
 }
 
 func TestUnauthorizedLeadsToOneRefresh(t *testing.T) {
@@ -231,7 +236,7 @@ func (s *countingSource) Token() (*oauth2.Token, error) {
 func TestTokenSource(t *testing.T) {
 	t.Parallel()
 	src := &countingSource{}
-	c, mux := setup(t, ws.WithTokenSource(src))
+	c, mux := setupAuth(t, ws.WithTokenSource(src))
 	api := &apiRecorder{reject: func(tok string) bool { return tok == "src-1" }}
 	mux.Handle("/connections", api)
 	for range 2 {
@@ -275,7 +280,7 @@ func TestTokenResponseWithoutToken(t *testing.T) {
 		writeJSON(w, http.StatusOK, `{"token_type":"Bearer"}`)
 	}))
 	t.Cleanup(srv.Close)
-	c, _ := setup(t, ws.WithClientCredentials(testClientID, testClientSecret), ws.WithTokenURL(srv.URL))
+	c, _ := setupAuth(t, ws.WithClientCredentials(testClientID, testClientSecret), ws.WithTokenURL(srv.URL))
 	_, err := c.Connections.List(context.Background(), nil)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "response has no access_token")
@@ -298,7 +303,7 @@ func (s *blockingSource) Token() (*oauth2.Token, error) {
 func TestWaitingForATokenEndsWithTheContext(t *testing.T) {
 	t.Parallel()
 	src := &blockingSource{started: make(chan struct{}), release: make(chan struct{})}
-	c, mux := setup(t, ws.WithTokenSource(src))
+	c, mux := setupAuth(t, ws.WithTokenSource(src))
 	mux.HandleFunc("/connections", func(w http.ResponseWriter, r *http.Request) {
 		assert.Equal(t, "Bearer slow", r.Header.Get("Authorization"))
 		writeJSON(w, http.StatusOK, `[]`)
@@ -329,4 +334,107 @@ func TestWaitingForATokenEndsWithTheContext(t *testing.T) {
 	_, err = c.Connections.List(context.Background(), nil)
 	require.NoError(t, err)
 	assert.EqualValues(t, 1, src.calls.Load())
+}
+
+// A token endpoint that is busy for a moment (429, 503) does not fail the call: token requests are
+// retried like idempotent API calls.
+func TestTokenRequestsAreRetried(t *testing.T) {
+	t.Parallel()
+	tokens := newTokenServer(t)
+	tokens.statuses = []int{http.StatusServiceUnavailable, http.StatusTooManyRequests, http.StatusBadGateway}
+	c, api := credentialsClient(t, tokens,
+		ws.WithRetryPolicy(ws.RetryPolicy{MaxRetries: 3, MinWait: time.Millisecond, MaxWait: time.Millisecond}))
+	_, err := c.Connections.List(context.Background(), nil)
+	require.NoError(t, err)
+	assert.EqualValues(t, 4, tokens.requests.Load())
+	assert.Equal(t, []string{"tok-4"}, api.seen())
+
+	// A refusal is not retried.
+	tokens = newTokenServer(t)
+	tokens.fail = `{"error":"access_denied","error_description":"Unauthorized"}`
+	c, _ = credentialsClient(t, tokens,
+		ws.WithRetryPolicy(ws.RetryPolicy{MaxRetries: 3, MinWait: time.Millisecond, MaxWait: time.Millisecond}))
+	_, err = c.Connections.List(context.Background(), nil)
+	require.ErrorIs(t, err, ws.ErrUnauthorized)
+	assert.EqualValues(t, 1, tokens.requests.Load())
+}
+
+// An expires_in so large that the expiry would overflow into the past is clamped: the token is cached,
+// not fetched again for every call.
+func TestHugeExpiresInIsClamped(t *testing.T) {
+	t.Parallel()
+	tokens := newTokenServer(t, 9_300_000_000, 3600)
+	c, api := credentialsClient(t, tokens)
+	for range 3 {
+		_, err := c.Connections.List(context.Background(), nil)
+		require.NoError(t, err)
+	}
+	assert.Equal(t, []string{"tok-1", "tok-1", "tok-1"}, api.seen())
+	assert.EqualValues(t, 1, tokens.requests.Load())
+}
+
+// sequenceSource hands out T1, T2, … in order; it is safe for concurrent use.
+type sequenceSource struct{ n atomic.Int32 }
+
+func (s *sequenceSource) Token() (*oauth2.Token, error) {
+	return &oauth2.Token{AccessToken: fmt.Sprintf("T%d", s.n.Add(1)), TokenType: "Bearer"}, nil
+}
+
+// The interleaving that made the load test flaky, replayed step by step: call A sends T1; while it is
+// in flight, call B is rejected for T1 too, fetches T2 and succeeds, and then T2 expires on the
+// server's clock (the fake's clock moves hours, the client's cache goes by the wall clock). A's 401
+// finds T2 cached, resends with it and is rejected again. A must then fetch T3 rather than fail: it
+// resent with another call's token, not with one it fetched itself.
+func TestUnauthorizedWithAnotherCallsStaleToken(t *testing.T) {
+	t.Parallel()
+	var (
+		mu      sync.Mutex
+		expired = map[string]bool{"T1": true}
+		seen    []string
+		c       *ws.Client
+	)
+	api := roundTripperFunc(func(r *http.Request) (*http.Response, error) {
+		tok := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+		mu.Lock()
+		seen = append(seen, r.URL.Path+" "+tok)
+		first := len(seen) == 1
+		mu.Unlock()
+		if first {
+			// A's request with T1 is in flight: B runs to its end now, on this goroutine.
+			_, err := c.DataModels.Get(r.Context(), "b")
+			assert.NoError(t, err, "call B")
+			mu.Lock()
+			expired["T2"] = true // the server's clock moves on: B's token expires
+			mu.Unlock()
+		}
+		mu.Lock()
+		reject := expired[tok]
+		mu.Unlock()
+		if reject {
+			return jsonResponse(r, http.StatusUnauthorized, `{"statusCode":401,"errors":[{"message":"Unauthorized: the access token has expired; request a new one."}]}`), nil
+		}
+		return jsonResponse(r, http.StatusOK, `{"id":"`+strings.TrimPrefix(r.URL.Path, "/platform/v2/workspaces/ws-1/data-models/")+`"}`), nil
+	})
+	var err error
+	c, err = ws.NewClient("ws-1", ws.WithBaseURL("http://interleave.invalid"), ws.WithTokenSource(&sequenceSource{}),
+		ws.WithRetryPolicy(ws.RetryPolicy{Disabled: true}), ws.WithHTTPClient(&http.Client{Transport: api}))
+	require.NoError(t, err)
+	m, err := c.DataModels.Get(context.Background(), "a")
+	require.NoError(t, err, "call A")
+	assert.Equal(t, "a", m.ID)
+	const root = "/platform/v2/workspaces/ws-1/data-models/"
+	assert.Equal(t, []string{
+		root + "a T1", // A
+		root + "b T1", // B, rejected: B fetches T2
+		root + "b T2", // B succeeds
+		root + "a T2", // A's resend with B's token, which has expired meanwhile
+		root + "a T3", // A's own fresh token
+	}, seen)
+}
+
+// jsonResponse is a response to r with status and a JSON body.
+func jsonResponse(r *http.Request, status int, body string) *http.Response {
+	return &http.Response{StatusCode: status, Status: fmt.Sprintf("%d %s", status, http.StatusText(status)),
+		Header: http.Header{"Content-Type": {"application/json"}}, Body: io.NopCloser(strings.NewReader(body)),
+		ContentLength: int64(len(body)), Request: r}
 }

@@ -123,6 +123,8 @@ type chaosOp struct {
 	method, path string // path relative to the workspace root, as faults match it
 	natural      int    // the status without faults: 200, 204, 400 or 404
 	repeat       int    // the status of the same request sent again after it was applied once
+	exists       bool   // a create whose natural 400 is "already exists"
+	same         bool   // ... and the stored resource is the one it sends (a reconciled retry succeeds)
 	do           func(context.Context) error
 	apply        func()             // the effect of a successful (natural) answer on the model; may be nil
 	learn        func()             // reads the server, as a user would, after an answer was lost; may be nil
@@ -254,18 +256,38 @@ func (w *chaosWorker) step() {
 	}
 }
 
-// chaosRetried reports whether the client retries a status for a method.
-func chaosRetried(method string, status int) bool {
+// chaosIsCreate and chaosIsTrigger classify an operation's retry rules.
+func chaosIsCreate(op chaosOp) bool {
+	return op.method == http.MethodPost && op.path != "/inputs/data-pipelines/trigger"
+}
+
+func chaosIsTrigger(op chaosOp) bool {
+	return op.method == http.MethodPost && op.path == "/inputs/data-pipelines/trigger"
+}
+
+// chaosRetried reports whether the client retries a status for an operation: a trigger only after a
+// 429 (anything else may have started a run), a create like an idempotent request (it reconciles).
+func chaosRetried(op chaosOp, status int) bool {
 	switch status {
-	case http.StatusTooManyRequests, http.StatusServiceUnavailable:
+	case http.StatusTooManyRequests:
 		return true
-	case http.StatusInternalServerError, http.StatusBadGateway, http.StatusGatewayTimeout:
-		return method != http.MethodPost
+	case http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return !chaosIsTrigger(op)
 	}
 	return false
 }
 
-// chaosPredict returns the status the client ends with, how many attempts it makes, and whether the
+// chaosReconciled is the end of a create whose retry, after an attempt that may have been applied,
+// got "already exists": one more request reads the resource back, and the create succeeds when it is
+// the one sent (ours, or an equal one that was there before).
+func chaosReconciled(ours bool, op chaosOp, attempts int64) (int, int64) {
+	if ours || op.same {
+		return http.StatusOK, attempts + 1
+	}
+	return http.StatusBadRequest, attempts + 1
+}
+
+// chaosPredict returns the status the client ends with, how many requests it makes, and whether the
 // operation's natural effect happens.
 func chaosPredict(op chaosOp, f chaosFault) (final int, attempts int64, applied bool) {
 	const most = chaosMaxRetries + 1
@@ -274,18 +296,26 @@ func chaosPredict(op chaosOp, f chaosFault) (final int, attempts int64, applied 
 	case "", "latency":
 		return op.natural, 1, success
 	case "status":
-		if !chaosRetried(op.method, f.status) {
+		if !chaosRetried(op, f.status) {
 			return f.status, 1, false
 		}
 		if f.times < most {
+			if chaosIsCreate(op) && op.exists && f.status != http.StatusTooManyRequests {
+				final, attempts := chaosReconciled(false, op, int64(f.times)+1)
+				return final, attempts, false
+			}
 			return op.natural, int64(f.times) + 1, success
 		}
 		return f.status, most, false
 	default: // apply: the first attempt is processed normally, whatever is answered
-		if !chaosRetried(op.method, f.status) {
+		if !chaosRetried(op, f.status) {
 			return f.status, 1, success
 		}
 		if f.times < most {
+			if chaosIsCreate(op) && (success || op.exists) {
+				final, attempts := chaosReconciled(success, op, int64(f.times)+1)
+				return final, attempts, success
+			}
 			return op.repeat, int64(f.times) + 1, success
 		}
 		return f.status, most, success
@@ -385,7 +415,7 @@ func (w *chaosWorker) opConnCreate(id, name string) chaosOp {
 	op := chaosOp{name: "create connection " + id, method: http.MethodPost, path: "/connections",
 		natural: http.StatusOK, repeat: http.StatusBadRequest}
 	if exists {
-		op.natural = http.StatusBadRequest
+		op.natural, op.exists, op.same = http.StatusBadRequest, true, w.m.conns[id] == name
 	}
 	op.do = func(ctx context.Context) error {
 		got, err := w.c.Connections.Create(ctx, chaosConnection(id, name, chaosConnVariant(id)))
@@ -501,7 +531,7 @@ func (w *chaosWorker) opModelCreate(id, name string) chaosOp {
 	op := chaosOp{name: "create data model " + id, method: http.MethodPost, path: "/data-models",
 		natural: http.StatusOK, repeat: http.StatusBadRequest}
 	if exists {
-		op.natural = http.StatusBadRequest
+		op.natural, op.exists, op.same = http.StatusBadRequest, true, w.m.models[id] == name
 	}
 	op.do = func(ctx context.Context) error {
 		got, err := w.c.DataModels.Create(ctx, chaosDataModel(id, name))
@@ -602,11 +632,17 @@ func (w *chaosWorker) opPipeCreate(id, name, connID, modelID string) chaosOp {
 	if exists || !connOK || !modelOK {
 		op.natural = http.StatusBadRequest
 	}
+	if exists && connOK && modelOK {
+		p := w.m.pipes[id]
+		op.exists, op.same = true, p.name == name && p.conn == connID && p.model == modelID
+	}
 	op.do = func(ctx context.Context) error {
 		got, err := w.c.Pipelines.Create(ctx, chaosPipeline(id, name, connID, modelID))
 		if err == nil {
 			assert.Equal(w.t, name, got.Name)
-			assert.Equal(w.t, ws.PipelineIdle, got.Status)
+			if !op.same { // an equal pipeline that was there before may be running
+				assert.Equal(w.t, ws.PipelineIdle, got.Status)
+			}
 		}
 		return err
 	}

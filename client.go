@@ -4,13 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -60,6 +61,7 @@ type Client struct {
 	userAgent   string
 	now         func() time.Time
 	poll        pollSettings
+	maxBody     int64 // the limit of a successful response's body
 
 	// Header values every request shares (len and cap 1: an append copies).
 	jsonHeader []string // application/json
@@ -81,11 +83,24 @@ type settings struct {
 	bearerToken   string
 	tokenSource   oauth2.TokenSource
 	auth          authKind
+	authOptions   []string // the names of the auth options given, in order, without repeats
 	httpClient    *http.Client
 	retry         RetryPolicy
 	logger        *slog.Logger
 	userAgentTail string
 	poll          pollSettings // WithPollInterval, WithPollWait (wait.go)
+
+	maxResponseBody int64
+	attemptTimeout  time.Duration
+	timeoutSet      bool // WithAttemptTimeout was given
+}
+
+// setAuth records that the auth option name chose k.
+func (s *settings) setAuth(k authKind, name string) {
+	s.auth = k
+	if !slices.Contains(s.authOptions, name) {
+		s.authOptions = append(s.authOptions, name)
+	}
 }
 
 // authKind says which of the auth options was applied last.
@@ -108,12 +123,14 @@ func WithBaseURL(baseURL string) Option {
 }
 
 // WithClientCredentials authenticates with OAuth client credentials: the client fetches a token from
-// the token URL, caches it until a minute before it expires, shares one refresh among concurrent calls,
-// and fetches a new one once when the API answers 401.
+// the token URL (retrying it like a GET), caches it until a minute before it expires (a short-lived
+// token until three quarters of its life; a lifetime above a day counts as a day), shares one refresh
+// among concurrent calls, and after a 401 resends with a newer token, fetching a fresh one at most once
+// per call.
 func WithClientCredentials(clientID, clientSecret string) Option {
 	return func(s *settings) {
 		s.clientID, s.clientSecret = clientID, clientSecret
-		s.auth = authClientCredentials
+		s.setAuth(authClientCredentials, "WithClientCredentials")
 	}
 }
 
@@ -131,28 +148,57 @@ func WithAudience(audience string) Option {
 func WithBearerToken(token string) Option {
 	return func(s *settings) {
 		s.bearerToken = token
-		s.auth = authBearer
+		s.setAuth(authBearer, "WithBearerToken")
 	}
 }
 
-// WithTokenSource authenticates with tokens from ts. The client caches them until a minute before they
-// expire and asks ts again once when the API answers 401.
+// WithTokenSource authenticates with tokens from ts. The client caches them as it does for
+// WithClientCredentials and asks ts again, at most once per call, when the API answers 401.
 func WithTokenSource(ts oauth2.TokenSource) Option {
 	return func(s *settings) {
 		s.tokenSource = ts
-		s.auth = authTokenSource
+		s.setAuth(authTokenSource, "WithTokenSource")
 	}
 }
 
 // WithHTTPClient sets the HTTP client that sends every request, including token requests: use it for
-// custom transports (tracing, proxies, TLS). Retries happen above it. The client is used, not copied.
+// custom transports (tracing, proxies, TLS). Retries happen above it. The client's Transport, Jar and
+// CheckRedirect are used as they are; its Timeout is replaced by the attempt timeout (see
+// WithAttemptTimeout) unless that option is absent and the Timeout is set.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(s *settings) { s.httpClient = hc }
 }
 
-// WithRetryPolicy replaces DefaultRetryPolicy. RetryPolicy{} (MaxRetries 0) turns retries off.
+// WithRetryPolicy replaces DefaultRetryPolicy; zero fields of p take their defaults, and
+// RetryPolicy{Disabled: true} turns retries off. NewClient refuses an invalid policy.
 func WithRetryPolicy(p RetryPolicy) Option {
 	return func(s *settings) { s.retry = p }
+}
+
+// DefaultMaxResponseBody is the largest successful response body a Client reads unless
+// WithMaxResponseBody says otherwise: 32 MiB, far more than any answer of the API (lists of runs are
+// paged).
+const DefaultMaxResponseBody = 32 << 20
+
+// WithMaxResponseBody sets the largest successful response body the client reads, in bytes (default
+// DefaultMaxResponseBody). A longer body fails the call with an error matching ErrResponseTooLarge, after
+// reading at most n+1 bytes of it. n must be positive.
+func WithMaxResponseBody(n int64) Option {
+	return func(s *settings) { s.maxResponseBody = n }
+}
+
+// DefaultAttemptTimeout bounds each attempt of a request (sending it and reading the whole answer)
+// unless WithAttemptTimeout says otherwise, so that a silent server cannot hold a call whose context
+// has no deadline.
+const DefaultAttemptTimeout = time.Minute
+
+// WithAttemptTimeout bounds each attempt of every request, including token requests, to d: sending
+// the request and reading its whole answer (default DefaultAttemptTimeout). An attempt that times out
+// is retried like a network error. 0 turns the bound off, leaving the context (and the Timeout of a
+// client given with WithHTTPClient) as the only bound; d must not be negative. Without this option, the
+// nonzero Timeout of a client given with WithHTTPClient is kept.
+func WithAttemptTimeout(d time.Duration) Option {
+	return func(s *settings) { s.attemptTimeout, s.timeoutSet = d, true }
 }
 
 // WithLogger logs every attempt of every request at debug level: method, path, status or error,
@@ -168,14 +214,17 @@ func WithUserAgent(ua string) Option {
 	return func(s *settings) { s.userAgentTail = ua }
 }
 
-// NewClient returns a client for the workspace workspaceID. It needs one of WithClientCredentials,
-// WithBearerToken or WithTokenSource; it makes no request itself.
+// NewClient returns a client for the workspace workspaceID. It needs exactly one of
+// WithClientCredentials, WithBearerToken or WithTokenSource (giving two of them is an error that names
+// both; giving the same one twice keeps the last); it makes no request itself.
 func NewClient(workspaceID string, opts ...Option) (*Client, error) {
 	s := settings{
-		baseURL:  DefaultBaseURL,
-		tokenURL: DefaultTokenURL,
-		audience: DefaultAudience,
-		retry:    DefaultRetryPolicy(),
+		baseURL:         DefaultBaseURL,
+		tokenURL:        DefaultTokenURL,
+		audience:        DefaultAudience,
+		retry:           DefaultRetryPolicy(),
+		maxResponseBody: DefaultMaxResponseBody,
+		attemptTimeout:  DefaultAttemptTimeout,
 	}
 	for _, opt := range opts {
 		if opt != nil {
@@ -188,7 +237,7 @@ func NewClient(workspaceID string, opts ...Option) (*Client, error) {
 // NewClientFromEnv returns a client configured by the environment: MPARTICLE_WORKSPACE_ID,
 // MPARTICLE_CLIENT_ID and MPARTICLE_CLIENT_SECRET (required; the two credentials are not needed when
 // opts set another way to authenticate), and MPARTICLE_API_URL and MPARTICLE_TOKEN_URL (optional).
-// Options given here override the environment. A missing variable is an error that names it.
+// Options given here override the environment. Missing variables are an error that names all of them.
 func NewClientFromEnv(opts ...Option) (*Client, error) {
 	var given settings
 	for _, opt := range opts {
@@ -197,8 +246,9 @@ func NewClientFromEnv(opts ...Option) (*Client, error) {
 		}
 	}
 	workspaceID := os.Getenv(EnvWorkspaceID)
+	var missing []string
 	if workspaceID == "" {
-		return nil, fmt.Errorf("environment variable %s is not set", EnvWorkspaceID)
+		missing = append(missing, EnvWorkspaceID)
 	}
 	var env []Option
 	if v := os.Getenv(EnvAPIURL); v != "" {
@@ -210,12 +260,19 @@ func NewClientFromEnv(opts ...Option) (*Client, error) {
 	if given.auth == authNone {
 		id, secret := os.Getenv(EnvClientID), os.Getenv(EnvClientSecret)
 		if id == "" {
-			return nil, fmt.Errorf("environment variable %s is not set", EnvClientID)
+			missing = append(missing, EnvClientID)
 		}
 		if secret == "" {
-			return nil, fmt.Errorf("environment variable %s is not set", EnvClientSecret)
+			missing = append(missing, EnvClientSecret)
 		}
 		env = append(env, WithClientCredentials(id, secret))
+	}
+	switch len(missing) {
+	case 0:
+	case 1:
+		return nil, fmt.Errorf("environment variable %s is not set", missing[0])
+	default:
+		return nil, fmt.Errorf("environment variables %s are not set", strings.Join(missing, ", "))
 	}
 	return NewClient(workspaceID, append(env, opts...)...) // opts come last, so they override env
 }
@@ -223,6 +280,10 @@ func NewClientFromEnv(opts ...Option) (*Client, error) {
 func newClient(workspaceID string, s *settings) (*Client, error) {
 	if err := validateID("workspaceID", workspaceID); err != nil {
 		return nil, err
+	}
+	if len(s.authOptions) > 1 {
+		return nil, fmt.Errorf("%s conflict: each sets how the client authenticates; give only one",
+			strings.Join(s.authOptions, " and "))
 	}
 	root, err := parseBaseURL(s.baseURL)
 	if err != nil {
@@ -238,6 +299,16 @@ func newClient(workspaceID string, s *settings) (*Client, error) {
 	}
 	c.jsonHeader, c.uaHeader = []string{"application/json"}, []string{c.userAgent}
 
+	if err := s.retry.validate(); err != nil {
+		return nil, err
+	}
+	if s.maxResponseBody <= 0 {
+		return nil, &ValidationError{Field: "WithMaxResponseBody", Value: strconv.FormatInt(s.maxResponseBody, 10), Rule: "must be positive"}
+	}
+	if s.attemptTimeout < 0 {
+		return nil, &ValidationError{Field: "WithAttemptTimeout", Value: s.attemptTimeout.String(), Rule: "must not be negative"}
+	}
+	c.maxBody = s.maxResponseBody
 	policy := s.retry.normalized()
 	c.rc = &retryablehttp.Client{
 		HTTPClient:     s.httpClient,
@@ -252,12 +323,18 @@ func newClient(workspaceID string, s *settings) (*Client, error) {
 	}
 	if c.rc.HTTPClient == nil {
 		c.rc.HTTPClient = retryablehttp.NewClient().HTTPClient // a pooled client of its own
+	} else {
+		hc := *c.rc.HTTPClient // a copy, so the attempt timeout does not change the caller's client
+		c.rc.HTTPClient = &hc
+	}
+	if s.timeoutSet || c.rc.HTTPClient.Timeout == 0 {
+		c.rc.HTTPClient.Timeout = s.attemptTimeout
 	}
 	if s.logger != nil {
 		c.rc.Logger = retryLogger{s.logger}
 	}
 
-	if c.tokens, err = s.tokenCache(c.rc.HTTPClient, c.userAgent); err != nil {
+	if c.tokens, err = s.tokenCache(c.rc.HTTPClient, policy, c.userAgent); err != nil {
 		return nil, err
 	}
 
@@ -270,7 +347,7 @@ func newClient(workspaceID string, s *settings) (*Client, error) {
 }
 
 // tokenCache builds the token cache of the chosen auth option.
-func (s *settings) tokenCache(hc *http.Client, userAgent string) (*tokens, error) {
+func (s *settings) tokenCache(hc *http.Client, policy RetryPolicy, userAgent string) (*tokens, error) {
 	switch s.auth {
 	case authClientCredentials:
 		if s.clientID == "" {
@@ -283,7 +360,15 @@ func (s *settings) tokenCache(hc *http.Client, userAgent string) (*tokens, error
 			return nil, fmt.Errorf("token URL: %w", err)
 		}
 		return newTokens(&clientCredentials{
-			httpClient:   hc,
+			rc: &retryablehttp.Client{
+				HTTPClient:   hc,
+				RetryWaitMin: policy.MinWait,
+				RetryWaitMax: policy.MaxWait,
+				RetryMax:     policy.MaxRetries,
+				CheckRetry:   checkTokenRetry,
+				Backoff:      backoff,
+				ErrorHandler: retryablehttp.PassthroughErrorHandler,
+			},
 			tokenURL:     s.tokenURL,
 			audience:     s.audience,
 			clientID:     s.clientID,
@@ -302,7 +387,7 @@ func (s *settings) tokenCache(hc *http.Client, userAgent string) (*tokens, error
 		}
 		return newTokens(opaqueSource{s.tokenSource}, true), nil
 	}
-	return nil, errors.New("no credentials: use WithClientCredentials, WithBearerToken or WithTokenSource")
+	return nil, ErrNoCredentials
 }
 
 // parseBaseURL checks that raw is an absolute http(s) URL without query or fragment.
@@ -365,7 +450,10 @@ func (c *Client) newRequest(ctx context.Context, method, path string, opts, body
 		}
 		raw = b
 	}
-	a := &attempt{Context: ctx, method: method, path: path, idempotent: method != http.MethodPost}
+	a := &attempt{Context: ctx, method: method, path: path}
+	if method == http.MethodPost {
+		a.kind = retryUnsafe // create marks its requests retryReconciled
+	}
 	req, err := retryablehttp.NewRequestWithContext(a, method, u, raw)
 	if err != nil {
 		return nil, fmt.Errorf("%s /%s: %w", method, path, err)
@@ -401,30 +489,50 @@ func (c *Client) delete(ctx context.Context, path string) error {
 	return c.do(req, nil)
 }
 
-// do sends req with retries, refreshes the token and resends once after a 401, turns a response
-// outside 2xx into an *APIError, and decodes a successful body into out (when out is not nil).
+// do sends req with retries and token refreshes (send), turns a response outside 2xx into an
+// *APIError (marked ErrOutcomeUnknown when an attempt may have taken effect), reads a successful body
+// up to the client's limit, decodes it into out (when out is not nil) and checks it, and records the
+// response for a context made by WithResponse. It is the one request path of every call.
 func (c *Client) do(req *retryablehttp.Request, out any) error {
 	a := attemptFrom(req.Context())
+	rec := responseRecorder(a)
+	if rec != nil {
+		*rec = Response{}
+	}
 	resp, err := c.send(req, a)
 	if err != nil {
-		return fmt.Errorf("%s %s: %w", a.method, a.apiPath(), err)
+		return a.outcome(fmt.Errorf("%s %s: %w", a.method, a.apiPath(), err))
 	}
 	defer resp.Body.Close()
+	if rec != nil {
+		rec.StatusCode, rec.Header = resp.StatusCode, resp.Header
+	}
 	switch resp.StatusCode {
 	case http.StatusOK, http.StatusCreated, http.StatusAccepted, http.StatusNoContent:
 	default:
-		return newAPIError(resp, a.method, redactedURL(req.URL), a.apiPath(), c.now())
+		return a.outcome(newAPIError(resp, a.method, redactedURL(req.URL), a.apiPath(), c.now(), ""))
 	}
-	if out == nil || resp.StatusCode == http.StatusNoContent {
+	if (out == nil && rec == nil) || resp.StatusCode == http.StatusNoContent {
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorBody))
 		return nil
 	}
-	body, err := readBody(resp)
+	body, err := readBody(resp, c.maxBody)
 	if err != nil {
 		return fmt.Errorf("%s %s: reading response: %w", a.method, a.apiPath(), err)
 	}
+	if rec != nil {
+		rec.Body = body
+	}
+	if out == nil {
+		return nil
+	}
 	if err := json.Unmarshal(body, out); err != nil {
 		return fmt.Errorf("%s %s: decoding response: %w", a.method, a.apiPath(), err)
+	}
+	if v, ok := out.(checkedResponse); ok {
+		if err := v.checkResponse(); err != nil {
+			return fmt.Errorf("%s %s: %w: %w", a.method, a.apiPath(), ErrIncompleteResponse, err)
+		}
 	}
 	return nil
 }
@@ -432,25 +540,47 @@ func (c *Client) do(req *retryablehttp.Request, out any) error {
 // maxPresized bounds the buffer allocated up front for a response body from its Content-Length.
 const maxPresized = 16 << 20
 
-// readBody reads resp's body to its end, into one buffer of the announced length when there is one.
-func readBody(resp *http.Response) ([]byte, error) {
-	n := resp.ContentLength
-	if n <= 0 || n > maxPresized {
-		return io.ReadAll(resp.Body)
+// readBody reads resp's body to its end, into one buffer of the announced length when there is one. A
+// body longer than limit is an error matching ErrResponseTooLarge; at most limit+1 bytes are read.
+func readBody(resp *http.Response, limit int64) ([]byte, error) {
+	tooLarge := func() error {
+		return fmt.Errorf("%w: the body exceeds the limit of %d bytes (WithMaxResponseBody changes it)", ErrResponseTooLarge, limit)
 	}
-	// bytes.MinRead spare bytes let ReadFrom see the end of the body without growing the buffer.
-	buf := bytes.NewBuffer(make([]byte, 0, n+bytes.MinRead))
-	_, err := buf.ReadFrom(resp.Body)
-	return buf.Bytes(), err
+	n := resp.ContentLength
+	if n > limit {
+		return nil, tooLarge()
+	}
+	r := io.LimitReader(resp.Body, limit+1)
+	var b []byte
+	var err error
+	if n <= 0 || n > maxPresized {
+		b, err = io.ReadAll(r)
+	} else {
+		// bytes.MinRead spare bytes let ReadFrom see the end of the body without growing the buffer.
+		buf := bytes.NewBuffer(make([]byte, 0, n+bytes.MinRead))
+		_, err = buf.ReadFrom(r)
+		b = buf.Bytes()
+	}
+	if err == nil && int64(len(b)) > limit {
+		return nil, tooLarge()
+	}
+	return b, err
 }
 
-// send runs retryablehttp's attempts, then once more with a new token if the API rejected the token.
+// send runs retryablehttp's attempts. When the API rejects the token (401), it drops that token from
+// the cache and resends with the next one: a newer token that another call cached meanwhile, or else a
+// fresh one. The call stops at the first 401 for a token fetched after one of its own rejections
+// (fetching again would not help), at a token it already saw rejected, and after maxAuthResends
+// resends. So a newer token that was already stale when another call cached it (a server clock ahead
+// of the client's, say) costs one more resend, not the call.
 func (c *Client) send(req *retryablehttp.Request, a *attempt) (*http.Response, error) {
-	for try := 0; ; try++ {
-		// The first attempt's header map is new; after a 401 the earlier attempt shares it.
-		if err := c.setAuthorization(req.Request, try > 0); err != nil {
-			return nil, err
-		}
+	// The first attempt's header map is the request's own.
+	if err := c.setAuthorization(req.Request, false); err != nil {
+		return nil, err
+	}
+	var rejected []string
+	refreshed := false // the token sent last was fetched after this call's rejection of its predecessor
+	for {
 		resp, err := c.rc.Do(req)
 		if err != nil {
 			if resp != nil {
@@ -458,12 +588,23 @@ func (c *Client) send(req *retryablehttp.Request, a *attempt) (*http.Response, e
 			}
 			return nil, err
 		}
-		if resp.StatusCode != http.StatusUnauthorized || try > 0 || c.tokens == nil ||
-			!c.tokens.invalidate(rejectedToken(resp)) {
+		if resp.StatusCode != http.StatusUnauthorized || c.tokens == nil || !c.tokens.refreshable ||
+			refreshed || len(rejected) == maxAuthResends {
 			return resp, nil
+		}
+		sent := sentAuthorization(resp)
+		refreshed = c.tokens.invalidate(sent)
+		rejected = append(rejected, sent)
+		next, err := c.tokens.header(req.Context())
+		if err == nil && slices.Contains(rejected, next.value[0]) {
+			return resp, nil // the source has no other token
 		}
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorBody))
 		resp.Body.Close()
+		if err != nil {
+			return nil, err
+		}
+		setHeader(req.Request, "Authorization", next.value) // the earlier attempt shares the map
 		a.offset = a.n
 	}
 }

@@ -72,17 +72,6 @@ func TestNewClientErrors(t *testing.T) {
 	}
 }
 
-func TestLastAuthOptionWins(t *testing.T) {
-	t.Parallel()
-	c, mux := setup(t, ws.WithClientCredentials("id", "secret"), ws.WithBearerToken("second"))
-	mux.HandleFunc("/data-models", func(w http.ResponseWriter, r *http.Request) {
-		assert.Equal(t, "Bearer second", r.Header.Get("Authorization"))
-		writeJSON(w, http.StatusOK, `[]`)
-	})
-	_, err := c.DataModels.List(context.Background(), nil)
-	require.NoError(t, err)
-}
-
 func TestUserAgent(t *testing.T) {
 	t.Parallel()
 	for suffix, want := range map[string]string{
@@ -226,13 +215,16 @@ func TestNewClientFromEnv(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "https://override.example.com/platform/v2/workspaces/env-ws/", c.WorkspaceURL())
 
-	// Missing variables are named.
-	for _, name := range []string{ws.EnvClientSecret, ws.EnvClientID, ws.EnvWorkspaceID} {
-		t.Setenv(name, "")
-		_, err := ws.NewClientFromEnv()
-		require.Error(t, err)
-		assert.Equal(t, "environment variable "+name+" is not set", err.Error())
-	}
+	// Missing variables are named, all of them.
+	t.Setenv(ws.EnvClientSecret, "")
+	_, err = ws.NewClientFromEnv()
+	assert.EqualError(t, err, "environment variable "+ws.EnvClientSecret+" is not set")
+	t.Setenv(ws.EnvClientID, "")
+	_, err = ws.NewClientFromEnv()
+	assert.EqualError(t, err, "environment variables "+ws.EnvClientID+", "+ws.EnvClientSecret+" are not set")
+	t.Setenv(ws.EnvWorkspaceID, "")
+	_, err = ws.NewClientFromEnv()
+	assert.EqualError(t, err, "environment variables "+ws.EnvWorkspaceID+", "+ws.EnvClientID+", "+ws.EnvClientSecret+" are not set")
 
 	// With another way to authenticate, the credentials are not needed; the workspace still is.
 	_, err = ws.NewClientFromEnv(ws.WithBearerToken("t"))
@@ -241,6 +233,28 @@ func TestNewClientFromEnv(t *testing.T) {
 	c, err = ws.NewClientFromEnv(ws.WithBearerToken("t"))
 	require.NoError(t, err)
 	assert.Equal(t, "w2", c.WorkspaceID())
+}
+
+// Two ways to authenticate are refused, naming both, instead of the last one silently winning; the
+// same option twice keeps the last.
+func TestConflictingAuthOptions(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		opts []ws.Option
+		want string
+	}{
+		{[]ws.Option{ws.WithClientCredentials("id", "secret"), ws.WithBearerToken("junk")},
+			"WithClientCredentials and WithBearerToken conflict: each sets how the client authenticates; give only one"},
+		{[]ws.Option{ws.WithBearerToken("junk"), ws.WithTokenSource(&countingSource{})},
+			"WithBearerToken and WithTokenSource conflict: each sets how the client authenticates; give only one"},
+		{[]ws.Option{ws.WithTokenSource(&countingSource{}), ws.WithBearerToken("a"), ws.WithClientCredentials("id", "s")},
+			"WithTokenSource and WithBearerToken and WithClientCredentials conflict: each sets how the client authenticates; give only one"},
+	} {
+		_, err := ws.NewClient("ws", tc.opts...)
+		assert.EqualError(t, err, tc.want)
+	}
+	_, err := ws.NewClient("ws", ws.WithBearerToken("a"), ws.WithBearerToken("b"))
+	assert.NoError(t, err)
 }
 
 // ctxKey is a context key of the tests.

@@ -308,11 +308,13 @@ func (s *ConnectionsService) Get(ctx context.Context, connectionID string) (*Con
 // Create creates conn (POST) and returns the stored connection. ServiceProvider may be left empty: it
 // is taken from the type of conn.Config. ErrWarehouseUnreachable (a 505) means that the warehouse
 // could not be reached with the given settings.
+// A Create retried after a lost answer (a 5xx or network error) that meets "already exists" reads the
+// resource back and succeeds if it matches; see ErrOutcomeUnknown and ErrAlreadyExists.
 func (s *ConnectionsService) Create(ctx context.Context, conn *Connection) (*Connection, error) {
 	if err := validateConnection(conn); err != nil {
 		return nil, err
 	}
-	return call[Connection](ctx, s.client, http.MethodPost, "connections", nil, conn.request())
+	return create(ctx, s.client, "connections", "connections/"+url.PathEscape(conn.ID), "connection", conn, conn.request())
 }
 
 // Update replaces the connection conn.ID with conn (PUT) and returns the stored connection. A secret

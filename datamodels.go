@@ -53,11 +53,13 @@ func (s *DataModelsService) Get(ctx context.Context, modelID string) (*DataModel
 
 // Create creates model (POST) and returns the stored data model. A query the API cannot accept is a
 // 400 (ErrBadRequest) naming the problem.
+// A Create retried after a lost answer (a 5xx or network error) that meets "already exists" reads the
+// resource back and succeeds if it matches; see ErrOutcomeUnknown and ErrAlreadyExists.
 func (s *DataModelsService) Create(ctx context.Context, model *DataModel) (*DataModel, error) {
 	if err := validateBody("model", model); err != nil {
 		return nil, err
 	}
-	return call[DataModel](ctx, s.client, http.MethodPost, "data-models", nil, model.request())
+	return create(ctx, s.client, "data-models", "data-models/"+url.PathEscape(model.ID), "data model", model, model.request())
 }
 
 // Update replaces the data model model.ID with model (PUT) and returns the stored data model.

@@ -26,17 +26,33 @@
 //
 // WithClientCredentials uses mParticle's OAuth client-credentials flow: the client posts the documented
 // JSON body to https://sso.auth.mparticle.com/oauth/token (WithTokenURL, WithAudience change it), keeps
-// the token until a minute before it expires, lets concurrent calls share a single token request, and
-// when the API nevertheless answers 401 it fetches a new token once and resends the request.
+// the token until a minute before it expires (a short-lived one until three quarters of its life), lets
+// concurrent calls share a single token request (retried like a GET), and when the API nevertheless
+// answers 401 it resends the request with a newer token, fetching a fresh one at most once per call.
 // WithBearerToken sends a fixed token; WithTokenSource takes any golang.org/x/oauth2 TokenSource.
 //
 // # Retries
 //
 // Requests are retried with exponential back-off and jitter (go-retryablehttp, see RetryPolicy): GET,
-// PUT and DELETE after network errors and 429, 500, 502, 503 and 504; POST (Create, Trigger) only after
-// 429, 503 and refused connections, because the API has no idempotency keys and a retried trigger could
-// start a second run. A Retry-After header is honoured up to the policy's maximum wait. Waiting stops as
-// soon as the context is done. WithRetryPolicy(RetryPolicy{}) turns retries off.
+// PUT, DELETE, token requests and Creates after network errors and 429, 500, 502, 503 and 504;
+// Pipelines.Trigger only after 429 and refused connections, because the API has no idempotency keys
+// and a retried trigger could start a second run. A Retry-After header is honoured up to the policy's
+// maximum wait. Waiting stops as soon as the context is done. WithRetryPolicy(RetryPolicy{Disabled:
+// true}) turns retries off. Each attempt is bounded by WithAttemptTimeout (one minute by default), and
+// a successful body by WithMaxResponseBody (32 MiB by default).
+//
+// # Lost answers
+//
+// A POST whose answer is lost (a 5xx or a network error after it may have been sent) may have taken
+// effect:
+//
+//	Operation            After a lost answer
+//	Create (any kind)    retried; "already exists" on a retry reads the resource back: the one sent →
+//	                     success; a different one → ErrAlreadyExists; retries run out → ErrOutcomeUnknown
+//	Pipelines.Trigger    never resent: ErrOutcomeUnknown (a run may have started; never two runs)
+//	GET, PUT, DELETE     retried
+//
+// errors.As finds the *APIError behind ErrOutcomeUnknown.
 //
 // # Errors
 //
@@ -70,7 +86,8 @@
 //
 // # Observability
 //
-// WithLogger logs every attempt at debug level (method, path, status or error, attempt, duration), never
+// WithResponse records the HTTP response behind a call (status, headers, raw body of a success) in a
+// Response. WithLogger logs every attempt at debug level (method, path, status or error, attempt, duration), never
 // headers, bodies or tokens. WithHTTPClient takes an *http.Client with your own transport (tracing,
 // proxies); WithUserAgent adds to the User-Agent "warehousesync-go/<Version>".
 package warehousesync

@@ -36,6 +36,22 @@ var (
 	// ErrPipelineBusy matches the 400 that Pipelines.Trigger gets while the pipeline already has a run
 	// in progress ("Pipeline <id> is already in progress.").
 	ErrPipelineBusy = errors.New("pipeline is already in progress")
+	// ErrAlreadyExists matches the 400 that a Create gets when a resource with the same id exists
+	// ("Connection 'sf' already exists."), and the error of a Create whose retry found a different
+	// resource under its id.
+	ErrAlreadyExists = errors.New("already exists")
+	// ErrOutcomeUnknown matches the error of a POST (a Create or Pipelines.Trigger) that may have taken
+	// effect although no answer said so: an attempt ended in a network error after the request may
+	// have been sent, or in a 5xx other than 505. errors.As still finds the *APIError, when there is
+	// one. A trigger with this error may have started a run (look with Runs.List or Pipelines.Report
+	// before triggering again); a Create reconciles by itself where it can (see ConnectionsService.Create).
+	ErrOutcomeUnknown = errors.New("outcome unknown: the request may have taken effect")
+	// ErrNoCredentials is the error of NewClient without WithClientCredentials, WithBearerToken or
+	// WithTokenSource.
+	ErrNoCredentials = errors.New("no credentials: use WithClientCredentials, WithBearerToken or WithTokenSource")
+	// ErrResponseTooLarge matches a successful answer whose body exceeds the client's limit (see
+	// WithMaxResponseBody); the call fails without reading the rest.
+	ErrResponseTooLarge = errors.New("response body too large")
 )
 
 // maxErrorBody bounds how much of an error response is read and kept in APIError.Body.
@@ -43,6 +59,13 @@ const maxErrorBody = 64 << 10
 
 // maxMessage bounds a message taken from a body that is not JSON (an HTML error page, say).
 const maxMessage = 1 << 10
+
+// warehouseUnreachableText is the reason phrase of the API's 505, which means that the warehouse could
+// not be reached (not that the HTTP version is unsupported).
+const warehouseUnreachableText = "Warehouse Unreachable"
+
+// existsMessage is the text of the 400 that a Create gets for an id that is taken.
+const existsMessage = "already exists"
 
 // busyMessage is the text of the 400 that a trigger gets while a run is in progress.
 const busyMessage = "is already in progress"
@@ -110,17 +133,39 @@ func (e *APIError) Is(target error) bool {
 	case ErrServer:
 		return e.StatusCode >= 500 && e.StatusCode <= 599 && e.StatusCode != http.StatusHTTPVersionNotSupported
 	case ErrPipelineBusy:
-		if e.StatusCode != http.StatusBadRequest {
-			return false
-		}
-		for _, m := range e.Messages {
-			if strings.Contains(m, busyMessage) {
-				return true
-			}
+		return e.says(busyMessage)
+	case ErrAlreadyExists:
+		return e.says(existsMessage)
+	}
+	return false
+}
+
+// says reports whether e is a 400 with a message containing text.
+func (e *APIError) says(text string) bool {
+	if e.StatusCode != http.StatusBadRequest {
+		return false
+	}
+	for _, m := range e.Messages {
+		if strings.Contains(m, text) {
+			return true
 		}
 	}
 	return false
 }
+
+// outcomeUnknownError is the error of a POST that may have taken effect; it wraps the *APIError or the
+// network error of its last attempt.
+type outcomeUnknownError struct{ err error }
+
+func (e *outcomeUnknownError) Error() string {
+	return e.err.Error() + " (outcome unknown: the request may have taken effect)"
+}
+
+// Is matches ErrOutcomeUnknown.
+func (e *outcomeUnknownError) Is(target error) bool { return target == ErrOutcomeUnknown }
+
+// Unwrap returns the error of the last attempt.
+func (e *outcomeUnknownError) Unwrap() error { return e.err }
 
 // errorEnvelope is the body of an error response: the API's {"statusCode", "errors": [{"message"}]},
 // plus the shapes of other services and of the token endpoint.
@@ -152,12 +197,15 @@ func (env *errorEnvelope) messages() []string {
 }
 
 // newAPIError reads (a bounded part of) resp's body and decodes it into an *APIError. method, urlText
-// and path describe the request; the body is left for the caller to close.
-func newAPIError(resp *http.Response, method, urlText, path string, now time.Time) *APIError {
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+// and path describe the request; the body is left for the caller to close. A non-empty secret is
+// removed from everything the error keeps (status line, body, messages) before anything is cut, so no
+// part of it survives a cut either; the body is read a little beyond the cut for that.
+func newAPIError(resp *http.Response, method, urlText, path string, now time.Time, secret string) *APIError {
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, int64(maxErrorBody+12*len(secret))))
+	body = cutRedacted(redactSecret(body, secret), maxErrorBody, secret)
 	e := &APIError{
 		StatusCode:     resp.StatusCode,
-		Status:         statusLine(resp),
+		Status:         string(redactSecret([]byte(statusLine(resp)), secret)),
 		Method:         method,
 		URL:            urlText,
 		Path:           path,
@@ -172,18 +220,27 @@ func newAPIError(resp *http.Response, method, urlText, path string, now time.Tim
 		e.Messages = env.messages()
 	} else if text := strings.TrimSpace(string(body)); text != "" {
 		if len(text) > maxMessage {
-			text = strings.ToValidUTF8(text[:maxMessage], "") + "…"
+			text = strings.ToValidUTF8(string(cutRedacted([]byte(text), maxMessage, secret)), "") + "…"
 		}
 		e.Messages = []string{text}
+	}
+	if secret != "" {
+		for i, m := range e.Messages {
+			e.Messages[i] = strings.ReplaceAll(m, secret, MaskedSecret)
+		}
 	}
 	return e
 }
 
 // statusLine returns "400 Bad Request" whatever the server put after the code, falling back to Go's
-// text for the code when the server sent none.
+// text for the code when the server sent none. A 505 with HTTP's standard text reads
+// "505 Warehouse Unreachable", the API's meaning of that code.
 func statusLine(resp *http.Response) string {
 	code := strconv.Itoa(resp.StatusCode)
 	text := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(resp.Status), code))
+	if resp.StatusCode == http.StatusHTTPVersionNotSupported && (text == "" || text == http.StatusText(resp.StatusCode)) {
+		text = warehouseUnreachableText // the API's meaning of 505, not HTTP's
+	}
 	if text == "" {
 		text = http.StatusText(resp.StatusCode)
 	}

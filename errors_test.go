@@ -159,19 +159,21 @@ func TestAPIErrorBodyIsBounded(t *testing.T) {
 
 func TestAPIErrorRateLimit(t *testing.T) {
 	t.Parallel()
+	// The date is made when the subtest runs, not when the table is built: parallel subtests start only
+	// after the package's sequential tests, seconds later on a busy machine.
 	for name, tc := range map[string]struct {
-		retryAfter string
+		retryAfter func() string
 		min, max   time.Duration
 	}{
-		"seconds":   {"7", 7 * time.Second, 7 * time.Second},
-		"HTTP date": {time.Now().Add(90 * time.Second).UTC().Format(http.TimeFormat), 80 * time.Second, 90 * time.Second},
-		"past date": {"Mon, 02 Jan 2006 15:04:05 GMT", 0, 0},
-		"garbage":   {"soon", 0, 0},
+		"seconds":   {func() string { return "7" }, 7 * time.Second, 7 * time.Second},
+		"HTTP date": {func() string { return time.Now().Add(90 * time.Second).UTC().Format(http.TimeFormat) }, 80 * time.Second, 90 * time.Second},
+		"past date": {func() string { return "Mon, 02 Jan 2006 15:04:05 GMT" }, 0, 0},
+		"garbage":   {func() string { return "soon" }, 0, 0},
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			c := failWith(t, http.StatusTooManyRequests, http.Header{
-				"Retry-After":              {tc.retryAfter},
+				"Retry-After":              {tc.retryAfter()},
 				"X-Mp-Rate-Limit-Exceeded": {"workspace"},
 			}, `{"errors":[{"message":"rate limit exceeded"}]}`)
 			_, err := c.Connections.List(context.Background(), nil)
@@ -234,4 +236,15 @@ func TestAPIErrorToleratesANumericCode(t *testing.T) {
 	require.True(t, errors.As(err, &apiErr))
 	assert.Equal(t, []string{"Pipeline p is already in progress."}, apiErr.Messages)
 	assert.Equal(t, "POST /inputs/data-pipelines/trigger: 400 Bad Request: Pipeline p is already in progress.", err.Error())
+}
+
+// The API's 505 means that the warehouse could not be reached: the error says that, not HTTP's
+// "HTTP Version Not Supported".
+func TestWarehouseUnreachableStatusText(t *testing.T) {
+	t.Parallel()
+	c := failWith(t, http.StatusHTTPVersionNotSupported, http.Header{"Content-Type": {"application/json"}},
+		`{"statusCode":505,"errors":[{"message":"password expired"}]}`)
+	_, err := c.Connections.Get(context.Background(), "sf")
+	require.ErrorIs(t, err, ws.ErrWarehouseUnreachable)
+	assert.EqualError(t, err, "GET /connections/sf: 505 Warehouse Unreachable: password expired")
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -212,6 +213,7 @@ func FuzzDecodeResponses(f *testing.F) {
 // fuzzTransport answers every request with one response, made fresh for each attempt.
 type fuzzTransport struct {
 	status      int
+	reason      string // the status line's text (default "fuzz")
 	retryAfter  string
 	contentType string
 	body        []byte
@@ -229,7 +231,11 @@ func (ft *fuzzTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	if ft.contentType != "" {
 		h.Set("Content-Type", ft.contentType)
 	}
-	return &http.Response{StatusCode: ft.status, Status: strconv.Itoa(ft.status) + " fuzz", Header: h,
+	reason := ft.reason
+	if reason == "" {
+		reason = "fuzz"
+	}
+	return &http.Response{StatusCode: ft.status, Status: strconv.Itoa(ft.status) + " " + reason, Header: h,
 		Body: io.NopCloser(bytes.NewReader(ft.body)), ContentLength: int64(len(ft.body)), Request: r}, nil
 }
 
@@ -262,7 +268,7 @@ func FuzzAPIErrors(f *testing.F) {
 		}
 		ft := &fuzzTransport{status: status, retryAfter: retryAfter, contentType: contentType, body: body}
 		c, err := ws.NewClient("ws-1", ws.WithBaseURL("http://fuzz.invalid"), ws.WithBearerToken("fuzz-token"),
-			ws.WithRetryPolicy(ws.RetryPolicy{}), ws.WithHTTPClient(&http.Client{Transport: ft}))
+			ws.WithRetryPolicy(ws.RetryPolicy{Disabled: true}), ws.WithHTTPClient(&http.Client{Transport: ft}))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -362,21 +368,28 @@ func fuzzCheckAnswer(t *testing.T, name string, status int, body []byte, err err
 	}
 }
 
-// FuzzTokenErrors answers the token request of a client-credentials client with an arbitrary status
-// and body, which may echo the client secret: the call fails or goes on, never panics, and its error
-// never contains the secret.
+// FuzzTokenErrors answers the token request of a client-credentials client with an arbitrary status,
+// reason phrase and body, which may echo the client secret: the call fails or goes on, never panics,
+// and its error never contains the secret. shape builds the bodies that once leaked: the secret in the
+// reason phrase, straddling the 1 KiB message cut or the 64 KiB body cut, or JSON-escaped.
 func FuzzTokenErrors(f *testing.F) {
-	f.Add(401, []byte(`{"error":"access_denied","error_description":"Unauthorized"}`))
-	f.Add(400, []byte(`{"error":"invalid_request","error_description":"bad client_secret `+fuzzSecret+`"}`))
-	f.Add(403, []byte(`{"errors":[{"message":"`+fuzzSecret+`"}]}`))
-	f.Add(500, []byte(`<html>`+fuzzSecret+`</html>`))
-	f.Add(400, []byte(`{"message":"fuzz-client-\u0073ecret-4711"}`))
-	f.Add(200, []byte(`{"access_token":"tok","expires_in":"3600","token_type":"Bearer"}`))
-	f.Add(200, []byte(`{"access_token":""}`))
-	f.Add(200, []byte(fuzzSecret))
-	f.Fuzz(func(t *testing.T, status int, body []byte) {
+	f.Add(401, "", uint16(0), uint8(0), []byte(`{"error":"access_denied","error_description":"Unauthorized"}`))
+	f.Add(400, "", uint16(0), uint8(0), []byte(`{"error":"invalid_request","error_description":"bad client_secret `+fuzzSecret+`"}`))
+	f.Add(403, "", uint16(0), uint8(0), []byte(`{"errors":[{"message":"`+fuzzSecret+`"}]}`))
+	f.Add(500, "", uint16(0), uint8(0), []byte(`<html>`+fuzzSecret+`</html>`))
+	f.Add(400, "", uint16(0), uint8(0), []byte(`{"message":"fuzz-client-\u0073ecret-4711"}`))
+	f.Add(401, fuzzSecret, uint16(0), uint8(0), []byte(`{}`))
+	f.Add(500, "", uint16(5), uint8(1), []byte(`<html>`))
+	f.Add(500, "", uint16(7), uint8(2), []byte(`x`))
+	f.Add(400, "", uint16(0xffff), uint8(3), []byte(`{"error":"`))
+	f.Add(400, "", uint16(3), uint8(4), []byte(`{"error":"`))
+	f.Add(200, "", uint16(0), uint8(0), []byte(`{"access_token":"tok","expires_in":"3600","token_type":"Bearer"}`))
+	f.Add(200, "", uint16(0), uint8(0), []byte(`{"access_token":""}`))
+	f.Add(200, "", uint16(0), uint8(0), []byte(fuzzSecret))
+	f.Fuzz(func(t *testing.T, status int, reason string, pad uint16, shape uint8, body []byte) {
 		status = 100 + (status%500+500)%500
-		token := &fuzzTransport{status: status, body: body}
+		body = fuzzSecretShape(shape, pad, body)
+		token := &fuzzTransport{status: status, reason: reason, body: body}
 		api := &fuzzTransport{status: http.StatusOK, body: []byte(`{"id":"p"}`)}
 		hc := &http.Client{Transport: roundTripperFunc(func(r *http.Request) (*http.Response, error) {
 			if r.URL.Path == "/oauth/token" {
@@ -386,7 +399,7 @@ func FuzzTokenErrors(f *testing.F) {
 		})}
 		c, err := ws.NewClient("ws-1", ws.WithBaseURL("http://fuzz.invalid"),
 			ws.WithTokenURL("http://fuzz.invalid/oauth/token"), ws.WithClientCredentials("fuzz-id", fuzzSecret),
-			ws.WithRetryPolicy(ws.RetryPolicy{}), ws.WithHTTPClient(hc))
+			ws.WithRetryPolicy(ws.RetryPolicy{Disabled: true}), ws.WithHTTPClient(hc))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -394,12 +407,12 @@ func FuzzTokenErrors(f *testing.F) {
 		if err == nil {
 			return
 		}
-		if strings.Contains(err.Error(), fuzzSecret) {
+		if strings.Contains(err.Error(), fuzzSecret) || strings.Contains(err.Error(), fuzzSecret[:12]+"…") {
 			t.Fatalf("the error shows the client secret: %v", err)
 		}
 		var apiErr *ws.APIError
 		if errors.As(err, &apiErr) {
-			if bytes.Contains(apiErr.Body, []byte(fuzzSecret)) || strings.Contains(strings.Join(apiErr.Messages, " "), fuzzSecret) {
+			if fuzzLeaks(apiErr.Body, len(body) > 64<<10) || strings.Contains(strings.Join(apiErr.Messages, " "), fuzzSecret) {
 				t.Fatalf("the APIError keeps the client secret: %q %q", apiErr.Body, apiErr.Messages)
 			}
 			if apiErr.StatusCode != status {
@@ -407,6 +420,56 @@ func FuzzTokenErrors(f *testing.F) {
 			}
 		}
 	})
+}
+
+// fuzzSecretShape builds a token error body of one of the shapes that once leaked the secret from the
+// fuzzer's body: 1 and 2 put the secret across the 1 KiB message cut or the 64 KiB body cut (pad picks
+// the straddling offset), 3 JSON-escapes some of its bytes (pad picks which), 4 escapes the secret and
+// puts it across the body cut; anything else is the body as it is.
+func fuzzSecretShape(shape uint8, pad uint16, body []byte) []byte {
+	off := int(pad) % len(fuzzSecret)
+	switch shape % 5 {
+	case 1:
+		return append(append(bytes.Repeat([]byte("x"), max(0, 1024-off)), fuzzSecret...), body...)
+	case 2:
+		return append(append(bytes.Repeat([]byte("x"), max(0, 64<<10-off)), fuzzSecret...), body...)
+	case 3:
+		return append(append(append(body, fuzzEscaped(pad)...), `"`...), `}`...)
+	case 4:
+		esc := fuzzEscaped(pad)
+		return append(append(append([]byte(`{"error":"`), bytes.Repeat([]byte("x"), max(0, 64<<10-10-int(pad)%len(esc)))...), esc...), `"}`...)
+	}
+	return body
+}
+
+// fuzzEscaped is the secret with the bytes whose bit is set in mask (cycling) written as \u00XX.
+func fuzzEscaped(mask uint16) []byte {
+	var b []byte
+	for i := range len(fuzzSecret) {
+		if mask&(1<<(i%16)) != 0 {
+			b = fmt.Appendf(b, `\u%04x`, fuzzSecret[i])
+		} else {
+			b = append(b, fuzzSecret[i])
+		}
+	}
+	return b
+}
+
+// fuzzLeaks reports whether b holds the fuzz secret, literally or JSON-escaped, or, when b was cut,
+// its first half at its end (the start of a secret that the cut left).
+func fuzzLeaks(b []byte, cut bool) bool {
+	var dec []byte
+	for i := 0; i < len(b); i++ {
+		if b[i] == '\\' && i+5 < len(b) && b[i+1] == 'u' {
+			if v, err := strconv.ParseUint(string(b[i+2:i+6]), 16, 8); err == nil {
+				dec = append(dec, byte(v))
+				i += 5
+				continue
+			}
+		}
+		dec = append(dec, b[i])
+	}
+	return bytes.Contains(dec, []byte(fuzzSecret)) || (cut && bytes.HasSuffix(dec, []byte(fuzzSecret[:12])))
 }
 
 // roundTripperFunc is a RoundTripper made of a function.

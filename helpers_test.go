@@ -33,6 +33,12 @@ const (
 // workspace root fails the test.
 func setup(t *testing.T, opts ...ws.Option) (*ws.Client, *http.ServeMux) {
 	t.Helper()
+	return setupAuth(t, ws.WithBearerToken(testToken), opts...)
+}
+
+// setupAuth is setup with the auth option auth instead of the static token.
+func setupAuth(t *testing.T, auth ws.Option, opts ...ws.Option) (*ws.Client, *http.ServeMux) {
+	t.Helper()
 	mux := http.NewServeMux()
 	root := http.NewServeMux()
 	base := apiPrefix + "/platform/v2/workspaces/" + testWorkspace
@@ -45,8 +51,8 @@ func setup(t *testing.T, opts ...ws.Option) (*ws.Client, *http.ServeMux) {
 	t.Cleanup(srv.Close)
 	all := append([]ws.Option{
 		ws.WithBaseURL(srv.URL + apiPrefix),
-		ws.WithBearerToken(testToken),
-		ws.WithRetryPolicy(ws.RetryPolicy{}),
+		auth,
+		ws.WithRetryPolicy(ws.RetryPolicy{Disabled: true}),
 	}, opts...)
 	c, err := ws.NewClient(testWorkspace, all...)
 	require.NoError(t, err)

@@ -119,7 +119,7 @@ func TestNoSecretInLogsOrErrors(t *testing.T) {
 
 	logs := &logBuffer{}
 	tokens := newTokenServer(t)
-	c, mux := setup(t,
+	c, mux := setupAuth(t,
 		ws.WithClientCredentials(testClientID, testClientSecret),
 		ws.WithTokenURL(tokens.url),
 		ws.WithLogger(debugLogger(logs)),
@@ -154,7 +154,7 @@ func TestNoSecretInLogsOrErrors(t *testing.T) {
 	// A client whose token request fails.
 	badTokens := newTokenServer(t)
 	badTokens.fail = `{"error":"access_denied","error_description":"Unauthorized"}`
-	c2, _ := setup(t, ws.WithClientCredentials(testClientID, testClientSecret), ws.WithTokenURL(badTokens.url),
+	c2, _ := setupAuth(t, ws.WithClientCredentials(testClientID, testClientSecret), ws.WithTokenURL(badTokens.url),
 		ws.WithLogger(debugLogger(logs)))
 	_, err = c2.Connections.Create(ctx, sf)
 	errs = append(errs, err)

@@ -134,11 +134,13 @@ func (s *PipelinesService) Get(ctx context.Context, pipelineID string) (*Pipelin
 }
 
 // Create creates p (POST) and returns the stored pipeline. Its connection and data model must exist.
+// A Create retried after a lost answer (a 5xx or network error) that meets "already exists" reads the
+// resource back and succeeds if it matches; see ErrOutcomeUnknown and ErrAlreadyExists.
 func (s *PipelinesService) Create(ctx context.Context, p *Pipeline) (*Pipeline, error) {
 	if err := validatePipeline(p); err != nil {
 		return nil, err
 	}
-	return call[Pipeline](ctx, s.client, http.MethodPost, "inputs/data-pipelines", nil, p.request())
+	return create(ctx, s.client, "inputs/data-pipelines", pipelinePath(p.ID), "pipeline", p, p.request())
 }
 
 // Update replaces the pipeline p.ID with p (PUT) and returns the stored pipeline. SyncMode.From cannot
@@ -160,7 +162,9 @@ func (s *PipelinesService) Delete(ctx context.Context, pipelineID string) error 
 
 // Trigger starts a run of the pipeline pipelineID now (POST /inputs/data-pipelines/trigger) and returns
 // the new run's ID; use Runs.Wait to wait for it. A pipeline that already has a run in progress gives an
-// error matching ErrPipelineBusy. Trigger is not retried after a 500, which might have started a run.
+// error matching ErrPipelineBusy. Trigger is never sent twice when its first attempt may have started a
+// run: it is retried only after a 429 or a refused connection, and a 5xx or network error gives an
+// error matching ErrOutcomeUnknown (look at Runs.List before triggering again), never a second run.
 func (s *PipelinesService) Trigger(ctx context.Context, pipelineID string) (*TriggerResponse, error) {
 	if err := validateID("pipelineID", pipelineID); err != nil {
 		return nil, err

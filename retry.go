@@ -3,6 +3,7 @@ package warehousesync
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
@@ -14,21 +15,30 @@ import (
 
 // RetryPolicy says how often and how patiently a failed request is retried.
 //
-// GET, PUT and DELETE are retried after network errors and after 429, 500, 502, 503 and 504. POST
-// (Create and Pipelines.Trigger) is retried only when the request surely had no effect: after 429, 503
-// and "connection refused"; the API has no idempotency keys, so a retried trigger could start a second
-// run. Nothing retries 400, 401, 403, 404 or 505.
+// GET, PUT and DELETE are retried after network errors and after 429, 500, 502, 503 and 504. A Create
+// is retried after the same failures, because a retry that finds the resource already there is
+// reconciled (see ErrOutcomeUnknown). Pipelines.Trigger is retried only when the request surely had no
+// effect: after 429 and "connection refused"; the API has no idempotency keys, so a retried trigger
+// could start a second run. Nothing retries 400, 401, 403, 404 or 505. Token requests are retried like
+// GET.
 //
-// Waits grow exponentially from MinWait, with up to 50% random jitter, and never exceed MaxWait. A
-// Retry-After header (seconds or an HTTP date) replaces the computed wait but is capped at MaxWait too.
-// Waiting stops as soon as the request's context is done.
+// Waits grow exponentially from MinWait, with up to 50% random jitter, and never exceed MaxWait: the
+// cap holds for every wait, including one asked for by Retry-After. Waiting stops as soon as the
+// request's context is done.
+//
+// A zero field takes its default, so RetryPolicy{} is DefaultRetryPolicy() and RetryPolicy{MaxWait:
+// time.Second} is the default policy with waits capped at a second (MinWait then defaults to the
+// smaller of 500 ms and MaxWait). RetryPolicy{Disabled: true} turns retries off. NewClient refuses
+// negative values and a MinWait above MaxWait, naming the field.
 type RetryPolicy struct {
-	// MaxRetries is how many times a request is retried after its first attempt; 0 turns retries off.
+	// MaxRetries is how many times a request is retried after its first attempt (0: 4).
 	MaxRetries int
-	// MinWait is the wait before the first retry (0: 500 ms).
+	// MinWait is the wait before the first retry (0: 500 ms, or MaxWait when that is smaller).
 	MinWait time.Duration
 	// MaxWait caps every wait, including one asked for by Retry-After (0: 30 s).
 	MaxWait time.Duration
+	// Disabled turns retries off: every request is sent once. The other fields must then be zero.
+	Disabled bool
 }
 
 // The defaults of DefaultRetryPolicy.
@@ -44,23 +54,66 @@ func DefaultRetryPolicy() RetryPolicy {
 	return RetryPolicy{MaxRetries: defaultMaxRetries, MinWait: defaultMinWait, MaxWait: defaultMaxWait}
 }
 
-// normalized fills zero waits with the defaults and keeps the numbers consistent.
+// validate checks p field by field; the error names the field and the rule.
+func (p RetryPolicy) validate() error {
+	field := func(name, rule string, v any) error {
+		return &ValidationError{Field: "RetryPolicy." + name, Value: fmt.Sprint(v), Rule: rule}
+	}
+	switch {
+	case p.MaxRetries < 0:
+		return field("MaxRetries", "must not be negative (use Disabled to turn retries off)", p.MaxRetries)
+	case p.MinWait < 0:
+		return field("MinWait", "must not be negative", p.MinWait)
+	case p.MaxWait < 0:
+		return field("MaxWait", "must not be negative", p.MaxWait)
+	case p.Disabled && (p.MaxRetries != 0 || p.MinWait != 0 || p.MaxWait != 0):
+		return &ValidationError{Field: "RetryPolicy", Rule: "must set no other field when Disabled is true"}
+	}
+	if n := p.normalized(); n.MinWait > n.MaxWait {
+		rule := "must not exceed MaxWait " + n.MaxWait.String()
+		if p.MaxWait == 0 {
+			rule += " (the default; set MaxWait too)"
+		}
+		return field("MinWait", rule, p.MinWait)
+	}
+	return nil
+}
+
+// normalized fills zero fields with the defaults; MaxRetries is 0 when p is Disabled.
 func (p RetryPolicy) normalized() RetryPolicy {
-	p.MaxRetries = max(p.MaxRetries, 0)
-	if p.MinWait <= 0 {
-		p.MinWait = defaultMinWait
+	if p.Disabled {
+		return RetryPolicy{MinWait: defaultMinWait, MaxWait: defaultMaxWait, Disabled: true}
+	}
+	if p.MaxRetries == 0 {
+		p.MaxRetries = defaultMaxRetries
 	}
 	if p.MaxWait <= 0 {
-		p.MaxWait = max(defaultMaxWait, p.MinWait)
+		p.MaxWait = defaultMaxWait
 	}
-	p.MaxWait = max(p.MaxWait, p.MinWait)
+	if p.MinWait <= 0 {
+		p.MinWait = min(defaultMinWait, p.MaxWait)
+	}
 	return p
 }
 
-// shouldRetry is the retry decision for one attempt. idempotent is false for POST.
-func shouldRetry(idempotent bool, resp *http.Response, err error) bool {
+// retryKind says which failures of a request may be retried.
+type retryKind int
+
+const (
+	// retryIdempotent: GET, PUT, DELETE and token requests, which may be sent again whatever happened.
+	retryIdempotent retryKind = iota
+	// retryReconciled: a Create, whose retry after a lost answer is reconciled (see create); it is
+	// retried like an idempotent request, and the client remembers that an attempt may have applied.
+	retryReconciled
+	// retryUnsafe: any other POST, Pipelines.Trigger among them, which is retried only when it surely
+	// had no effect.
+	retryUnsafe
+)
+
+// shouldRetry is the retry decision for one attempt of a request of kind k.
+func shouldRetry(k retryKind, resp *http.Response, err error) bool {
 	if err != nil {
-		if !idempotent {
+		if k == retryUnsafe {
 			return errors.Is(err, syscall.ECONNREFUSED)
 		}
 		// retryablehttp's default rules skip errors that cannot heal: bad scheme, bad header,
@@ -69,12 +122,22 @@ func shouldRetry(idempotent bool, resp *http.Response, err error) bool {
 		return retry
 	}
 	switch resp.StatusCode {
-	case http.StatusTooManyRequests, http.StatusServiceUnavailable:
+	case http.StatusTooManyRequests:
 		return true
-	case http.StatusInternalServerError, http.StatusBadGateway, http.StatusGatewayTimeout:
-		return idempotent
+	case http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return k != retryUnsafe
 	}
 	return false
+}
+
+// mayHaveApplied reports whether an attempt that ended with resp or err may have taken effect without
+// the client learning so: a network error after the request may have been sent, or a 5xx other than
+// the API's 505 (which refuses the request). A 429 and a refused connection are surely not applied.
+func mayHaveApplied(resp *http.Response, err error) bool {
+	if err != nil {
+		return !errors.Is(err, syscall.ECONNREFUSED)
+	}
+	return resp.StatusCode >= 500 && resp.StatusCode != http.StatusHTTPVersionNotSupported
 }
 
 // backoff is the retryablehttp.Backoff of every Client: Retry-After when the response has one,
@@ -105,12 +168,13 @@ type attemptKey struct{}
 type attempt struct {
 	context.Context // the caller's
 
-	method     string
-	path       string // relative to the workspace root, without query and leading slash
-	idempotent bool
-	offset     int // attempts made before the current retryablehttp.Do (a retry after a 401)
-	n          int // 1-based number of the current attempt
-	start      time.Time
+	method    string
+	path      string // relative to the workspace root, without query and leading slash
+	kind      retryKind
+	uncertain bool // a non-idempotent attempt may have taken effect without the client learning so
+	offset    int  // attempts made before the current retryablehttp.Do (a retry after a 401)
+	n         int  // 1-based number of the current attempt
+	start     time.Time
 }
 
 // Value returns a itself for attemptKey and otherwise asks the caller's context.
@@ -157,10 +221,16 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 		}
 		c.logger.LogAttrs(ctx, slog.LevelDebug, "warehousesync request", attrs...)
 	}
+	if a != nil && a.kind != retryIdempotent && mayHaveApplied(resp, err) {
+		a.uncertain = true
+	}
 	if ctx.Err() != nil {
 		return false, ctx.Err()
 	}
-	return shouldRetry(a == nil || a.idempotent, resp, err), nil
+	if a == nil {
+		return shouldRetry(retryIdempotent, resp, err), nil
+	}
+	return shouldRetry(a.kind, resp, err), nil
 }
 
 // retryLogger routes retryablehttp's own messages to a *slog.Logger at debug level.
@@ -170,3 +240,12 @@ func (r retryLogger) Error(msg string, kv ...any) { r.l.Debug("retryablehttp: "+
 func (r retryLogger) Info(msg string, kv ...any)  { r.l.Debug("retryablehttp: "+msg, kv...) }
 func (r retryLogger) Debug(msg string, kv ...any) { r.l.Debug("retryablehttp: "+msg, kv...) }
 func (r retryLogger) Warn(msg string, kv ...any)  { r.l.Debug("retryablehttp: "+msg, kv...) }
+
+// outcome returns err, the failure of the call a follows, marked as ErrOutcomeUnknown when one of its
+// attempts may have taken effect.
+func (a *attempt) outcome(err error) error {
+	if a.uncertain {
+		return &outcomeUnknownError{err: err}
+	}
+	return err
+}

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -30,11 +31,15 @@ var fastRetries = RetryPolicy{MaxRetries: 2, MinWait: time.Millisecond, MaxWait:
 // mockClient returns a client whose HTTP client is served by httpmock.
 func mockClient(t *testing.T, opts ...Option) *Client {
 	t.Helper()
-	c, err := NewClient("ws", append([]Option{
-		WithBaseURL("https://api.example.com/prefix/"),
-		WithBearerToken("tok"),
-		WithRetryPolicy(fastRetries),
-	}, opts...)...)
+	var given settings
+	for _, opt := range opts {
+		opt(&given)
+	}
+	all := []Option{WithBaseURL("https://api.example.com/prefix/"), WithRetryPolicy(fastRetries)}
+	if given.auth == authNone {
+		all = append(all, WithBearerToken("tok"))
+	}
+	c, err := NewClient("ws", append(all, opts...)...)
 	require.NoError(t, err)
 	httpmock.ActivateNonDefault(c.rc.HTTPClient)
 	t.Cleanup(httpmock.DeactivateAndReset)
@@ -60,7 +65,7 @@ func TestRetry503Then200(t *testing.T) {
 
 func TestRetryByMethodAndStatus(t *testing.T) {
 	retriedIdempotent := map[int]bool{429: true, 500: true, 502: true, 503: true, 504: true}
-	retriedPOST := map[int]bool{429: true, 503: true}
+	retriedTrigger := map[int]bool{429: true} // a trigger that may have started a run is never resent
 	for _, status := range []int{400, 401, 403, 404, 409, 429, 500, 501, 502, 503, 504, 505} {
 		for _, tc := range []struct {
 			method, url string
@@ -81,11 +86,11 @@ func TestRetryByMethodAndStatus(t *testing.T) {
 			{http.MethodPost, mockRoot + "/inputs/data-pipelines/trigger", func(c *Client) error {
 				_, err := c.Pipelines.Trigger(context.Background(), "p")
 				return err
-			}, retriedPOST[status]},
+			}, retriedTrigger[status]},
 			{http.MethodPost, mockRoot + "/inputs/data-pipelines", func(c *Client) error {
 				_, err := c.Pipelines.Create(context.Background(), &Pipeline{ID: "p"})
 				return err
-			}, retriedPOST[status]},
+			}, retriedIdempotent[status]}, // a retried create is reconciled
 		} {
 			t.Run(fmt.Sprintf("%s %s %d", tc.method, tc.url[len(mockRoot):], status), func(t *testing.T) {
 				c := mockClient(t)
@@ -121,8 +126,8 @@ func TestExhaustedRetriesKeepTheLastResponse(t *testing.T) {
 	assert.NotContains(t, err.Error(), "giving up")
 }
 
-func TestNoRetriesWhenMaxRetriesIsZero(t *testing.T) {
-	c := mockClient(t, WithRetryPolicy(RetryPolicy{}))
+func TestNoRetriesWhenDisabled(t *testing.T) {
+	c := mockClient(t, WithRetryPolicy(RetryPolicy{Disabled: true}))
 	httpmock.RegisterResponder(http.MethodGet, mockRoot+"/data-models",
 		httpmock.NewStringResponder(http.StatusServiceUnavailable, ``))
 	_, err := c.DataModels.List(context.Background(), nil)
@@ -145,12 +150,16 @@ func TestRetryNetworkErrors(t *testing.T) {
 			_, err := c.Connections.Get(context.Background(), "c")
 			return err
 		}, true},
-		{"POST reset", http.MethodPost, mockRoot + "/connections", reset, func(c *Client) error {
+		{"create reset", http.MethodPost, mockRoot + "/connections", reset, func(c *Client) error {
 			_, err := c.Connections.Create(context.Background(), &Connection{ID: "c"})
 			return err
+		}, true}, // a retried create is reconciled
+		{"trigger reset", http.MethodPost, mockRoot + "/inputs/data-pipelines/trigger", reset, func(c *Client) error {
+			_, err := c.Pipelines.Trigger(context.Background(), "p")
+			return err
 		}, false},
-		{"POST refused", http.MethodPost, mockRoot + "/connections", refused, func(c *Client) error {
-			_, err := c.Connections.Create(context.Background(), &Connection{ID: "c"})
+		{"trigger refused", http.MethodPost, mockRoot + "/inputs/data-pipelines/trigger", refused, func(c *Client) error {
+			_, err := c.Pipelines.Trigger(context.Background(), "p")
 			return err
 		}, true},
 	} {
@@ -192,8 +201,7 @@ func TestRetryResendsTheBody(t *testing.T) {
 	assert.Contains(t, bodies[0], `"sql_query":"SELECT 1"`)
 }
 
-// expiringSource hands out src-1, src-2, … each valid for 30 s, which is inside the client's
-// one-minute expiry margin: every Token call of the cache fetches a new one.
+// expiringSource hands out src-1, src-2, … each valid for 30 s, which the cache replaces after 22.5 s.
 type expiringSource struct {
 	mu sync.Mutex
 	n  int
@@ -208,10 +216,13 @@ func (s *expiringSource) Token() (*oauth2.Token, error) {
 
 func TestEveryAttemptGetsACurrentToken(t *testing.T) {
 	c := mockClient(t, WithTokenSource(&expiringSource{}))
+	var ahead atomic.Int64 // how far the cache's clock is ahead of the wall clock
+	c.tokens.now = func() time.Time { return time.Now().Add(time.Duration(ahead.Load())) }
 	var auths []string
 	httpmock.RegisterResponder(http.MethodGet, mockRoot+"/data-models", func(r *http.Request) (*http.Response, error) {
 		auths = append(auths, r.Header.Get("Authorization"))
 		if len(auths) == 1 {
+			ahead.Store(int64(25 * time.Second)) // src-1 is now due for its refresh
 			return httpmock.NewStringResponse(http.StatusServiceUnavailable, ``), nil
 		}
 		return httpmock.NewStringResponse(http.StatusOK, `[]`), nil
@@ -297,37 +308,95 @@ func TestShouldRetry(t *testing.T) {
 	t.Parallel()
 	status := func(code int) *http.Response { return &http.Response{StatusCode: code} }
 	refused := fmt.Errorf("dial: %w", syscall.ECONNREFUSED)
+	reset := errors.New("connection reset")
+	const (
+		idem = retryIdempotent
+		rec  = retryReconciled
+		uns  = retryUnsafe
+	)
 	for _, tc := range []struct {
-		idempotent bool
-		resp       *http.Response
-		err        error
-		want       bool
+		kind    retryKind
+		resp    *http.Response
+		err     error
+		want    bool
+		applied bool // mayHaveApplied
 	}{
-		{true, status(200), nil, false},
-		{true, status(400), nil, false},
-		{true, status(401), nil, false},
-		{true, status(404), nil, false},
-		{true, status(429), nil, true},
-		{true, status(500), nil, true},
-		{true, status(501), nil, false},
-		{true, status(505), nil, false},
-		{false, status(429), nil, true},
-		{false, status(500), nil, false},
-		{false, status(502), nil, false},
-		{false, status(503), nil, true},
-		{false, status(504), nil, false},
-		{true, nil, errors.New("connection reset"), true},
-		{false, nil, errors.New("connection reset"), false},
-		{false, nil, refused, true},
+		{idem, status(200), nil, false, false},
+		{idem, status(400), nil, false, false},
+		{idem, status(401), nil, false, false},
+		{idem, status(404), nil, false, false},
+		{idem, status(429), nil, true, false},
+		{idem, status(500), nil, true, true},
+		{idem, status(501), nil, false, true},
+		{idem, status(505), nil, false, false},
+		{rec, status(429), nil, true, false},
+		{rec, status(500), nil, true, true},
+		{rec, status(503), nil, true, true},
+		{rec, status(505), nil, false, false},
+		{rec, nil, reset, true, true},
+		{uns, status(429), nil, true, false},
+		{uns, status(500), nil, false, true},
+		{uns, status(502), nil, false, true},
+		{uns, status(503), nil, false, true}, // a 503 may come after the trigger started a run
+		{uns, status(504), nil, false, true},
+		{idem, nil, reset, true, true},
+		{uns, nil, reset, false, true},
+		{uns, nil, refused, true, false},
 	} {
-		assert.Equal(t, tc.want, shouldRetry(tc.idempotent, tc.resp, tc.err), "idempotent=%t %v %v", tc.idempotent, tc.resp, tc.err)
+		assert.Equal(t, tc.want, shouldRetry(tc.kind, tc.resp, tc.err), "kind=%d %v %v", tc.kind, tc.resp, tc.err)
+		assert.Equal(t, tc.applied, mayHaveApplied(tc.resp, tc.err), "%v %v", tc.resp, tc.err)
 	}
 }
 
 func TestRetryPolicyNormalized(t *testing.T) {
 	t.Parallel()
-	assert.Equal(t, RetryPolicy{MaxRetries: 0, MinWait: 500 * time.Millisecond, MaxWait: 30 * time.Second}, RetryPolicy{}.normalized())
-	assert.Equal(t, RetryPolicy{MaxRetries: 0, MinWait: time.Second, MaxWait: 30 * time.Second}, RetryPolicy{MaxRetries: -1, MinWait: time.Second}.normalized())
-	assert.Equal(t, RetryPolicy{MaxRetries: 1, MinWait: time.Minute, MaxWait: time.Minute}, RetryPolicy{MaxRetries: 1, MinWait: time.Minute, MaxWait: time.Second}.normalized())
-	assert.Equal(t, RetryPolicy{MaxRetries: 4, MinWait: 500 * time.Millisecond, MaxWait: 30 * time.Second}, DefaultRetryPolicy())
+	def := DefaultRetryPolicy()
+	assert.Equal(t, RetryPolicy{MaxRetries: 4, MinWait: 500 * time.Millisecond, MaxWait: 30 * time.Second}, def)
+	assert.Equal(t, def, RetryPolicy{}.normalized(), "the zero value is the default policy")
+	assert.Equal(t, RetryPolicy{MaxRetries: 4, MinWait: 100 * time.Millisecond, MaxWait: 100 * time.Millisecond},
+		RetryPolicy{MaxWait: 100 * time.Millisecond}.normalized(), "a small MaxWait lowers the default MinWait")
+	assert.Equal(t, RetryPolicy{MaxRetries: 4, MinWait: 500 * time.Millisecond, MaxWait: 5 * time.Second},
+		RetryPolicy{MaxWait: 5 * time.Second}.normalized(), "setting only MaxWait keeps retries on")
+	assert.Equal(t, RetryPolicy{MaxRetries: 1, MinWait: time.Second, MaxWait: 30 * time.Second},
+		RetryPolicy{MaxRetries: 1, MinWait: time.Second}.normalized())
+	assert.Equal(t, 0, RetryPolicy{Disabled: true}.normalized().MaxRetries)
+}
+
+func TestRetryPolicyValidate(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		p    RetryPolicy
+		want string
+	}{
+		{RetryPolicy{MaxRetries: -1}, `RetryPolicy.MaxRetries "-1" must not be negative (use Disabled to turn retries off)`},
+		{RetryPolicy{MinWait: -time.Second}, `RetryPolicy.MinWait "-1s" must not be negative`},
+		{RetryPolicy{MaxWait: -time.Second}, `RetryPolicy.MaxWait "-1s" must not be negative`},
+		{RetryPolicy{MinWait: 3 * time.Second, MaxWait: 100 * time.Millisecond}, `RetryPolicy.MinWait "3s" must not exceed MaxWait 100ms`},
+		{RetryPolicy{MinWait: 40 * time.Second}, `RetryPolicy.MinWait "40s" must not exceed MaxWait 30s (the default; set MaxWait too)`},
+		{RetryPolicy{Disabled: true, MaxRetries: 2}, `RetryPolicy must set no other field when Disabled is true`},
+	} {
+		_, err := NewClient("ws", WithBearerToken("t"), WithRetryPolicy(tc.p))
+		var ve *ValidationError
+		require.ErrorAs(t, err, &ve, "%+v", tc.p)
+		assert.Equal(t, tc.want, err.Error())
+	}
+	for _, p := range []RetryPolicy{{}, {Disabled: true}, {MaxWait: time.Millisecond}, {MinWait: time.Minute, MaxWait: time.Minute}} {
+		_, err := NewClient("ws", WithBearerToken("t"), WithRetryPolicy(p))
+		assert.NoError(t, err, "%+v", p)
+	}
+}
+
+// MaxWait caps every wait: the computed back-off with its jitter, and a longer Retry-After.
+func TestRetryPolicyMaxWaitCapsEveryWait(t *testing.T) {
+	t.Parallel()
+	for _, p := range []RetryPolicy{{MaxWait: 100 * time.Millisecond}, {MinWait: 80 * time.Millisecond, MaxWait: 100 * time.Millisecond}} {
+		n := p.normalized()
+		for attempt := range 10 {
+			for range 20 {
+				assert.LessOrEqual(t, backoff(n.MinWait, n.MaxWait, attempt, nil), p.MaxWait, "%+v attempt %d", p, attempt)
+			}
+		}
+		resp := &http.Response{Header: http.Header{"Retry-After": {"40"}}}
+		assert.Equal(t, p.MaxWait, backoff(n.MinWait, n.MaxWait, 0, resp))
+	}
 }

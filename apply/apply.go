@@ -11,8 +11,9 @@ import (
 // Step is one change Apply carried out.
 type Step struct {
 	Change Change
-	// Confirmed says that the request failed but reading the resource back showed it had taken effect
-	// (a lost answer), or that a resource to delete was already gone.
+	// Confirmed says that the client could not know whether the request took effect
+	// (warehousesync.ErrOutcomeUnknown) and reading the resource back showed it had, or that a resource
+	// to delete was already gone.
 	Confirmed bool
 }
 
@@ -60,11 +61,11 @@ func do(ctx context.Context, c *ws.Client, ch Change) (confirmed bool, err error
 		if err == nil {
 			return false, nil
 		}
-		var verr *ws.ValidationError
-		if errors.As(err, &verr) || ctx.Err() != nil {
+		// The client reconciles a create whose retry meets "already exists"; when it cannot know whether
+		// the create took effect (ErrOutcomeUnknown), the ids are ours, so read it back.
+		if !errors.Is(err, ws.ErrOutcomeUnknown) || ctx.Err() != nil {
 			return false, err
 		}
-		// The create may have taken effect with its answer lost: ids are ours, so read it back.
 		if got, gerr := get(ctx, c, ch.Ref); gerr == nil && matches(ch.body, got) {
 			return true, nil
 		}

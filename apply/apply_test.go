@@ -241,7 +241,7 @@ func TestApplyStopsAtFailureAndSecondApplyConverges(t *testing.T) {
 	srv, c := fake(t)
 	d := desired(apply.State{Connections: []*ws.Connection{snowflake("sf", "pw")}, DataModels: []*ws.DataModel{model("m", "SELECT 1")},
 		Pipelines: []*ws.Pipeline{pipeline("p", "sf", "m", ws.FrequencyDaily)}})
-	require.NoError(t, srv.InjectFault(warehousesynctest.Fault{Method: "POST", Path: "/data-models", Status: 500, Times: 1}))
+	require.NoError(t, srv.InjectFault(warehousesynctest.Fault{Method: "POST", Path: "/data-models", Status: 500, Times: 100, Optional: true}))
 	p, err := apply.MakePlan(ctx, c, d, apply.Options{})
 	require.NoError(t, err)
 	var reported []string
@@ -254,6 +254,7 @@ func TestApplyStopsAtFailureAndSecondApplyConverges(t *testing.T) {
 	assert.Equal(t, apply.Ref{Kind: apply.KindDataModel, ID: "m"}, res.Failed.Ref)
 	require.Len(t, res.NotDone, 1)
 
+	srv.ClearFaults() // the outage is over
 	p, err = apply.MakePlan(ctx, c, d, apply.Options{})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"create data_model m", "create pipeline p"}, refs(p))
@@ -268,7 +269,7 @@ func TestCreateWithLostAnswerIsConfirmed(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	srv, c := fake(t)
-	require.NoError(t, srv.InjectFault(warehousesynctest.Fault{Method: "POST", Path: "/data-models", Status: 500, ApplyThenFail: true, Times: 1}))
+	require.NoError(t, srv.InjectFault(warehousesynctest.Fault{Method: "POST", Path: "/data-models", Status: 500, ApplyThenFail: true, Times: 100, Optional: true}))
 	p, err := apply.MakePlan(ctx, c, desired(apply.State{DataModels: []*ws.DataModel{model("m", "SELECT 1")}}), apply.Options{})
 	require.NoError(t, err)
 	res, err := apply.Apply(ctx, c, p, nil)

@@ -50,7 +50,7 @@ Exit codes: 0 triggered (with --wait: the run succeeded), 3 the run failed or wa
 			}
 			out := cmd.OutOrStdout()
 			tr, err := c.Pipelines.Trigger(ctx, args[0])
-			if errors.Is(err, ws.ErrServer) {
+			if errors.Is(err, ws.ErrOutcomeUnknown) {
 				return fmt.Errorf("%w\nThe run may have started: check with wsync runs %s before triggering again", err, args[0])
 			}
 			if err != nil {

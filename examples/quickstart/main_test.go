@@ -152,9 +152,10 @@ func TestRunCleansUpAfterInterrupt(t *testing.T) {
 func TestCleanupAfterALostAnswer(t *testing.T) {
 	t.Parallel()
 	srv := warehousesynctest.NewServer(t, warehousesynctest.WithAutoAdvance())
-	// The pipeline is created, but the answer is lost: the story must still delete it.
+	// The pipeline is created, but every answer is lost (a retried create that meets its own pipeline
+	// would reconcile): the story must still delete it.
 	require.NoError(t, srv.InjectFault(warehousesynctest.Fault{Method: "POST", Path: "/inputs/data-pipelines",
-		ApplyThenFail: true, Status: 500, Times: 1}))
+		ApplyThenFail: true, Status: 500, Times: 10}))
 	var out bytes.Buffer
 	s := fakeStory(&out, srv)
 
@@ -168,8 +169,8 @@ func TestCleanupAfterALostAnswer(t *testing.T) {
 func TestCleanupSkipsWhatWasNeverCreated(t *testing.T) {
 	t.Parallel()
 	srv := warehousesynctest.NewServer(t)
-	// The data model is refused; the pipeline is never attempted.
-	require.NoError(t, srv.InjectFault(warehousesynctest.Fault{Method: "POST", Path: "/data-models", Status: 500, Times: 1}))
+	// The data model is refused on every attempt; the pipeline is never attempted.
+	require.NoError(t, srv.InjectFault(warehousesynctest.Fault{Method: "POST", Path: "/data-models", Status: 500, Times: 10}))
 	var out bytes.Buffer
 	s := fakeStory(&out, srv)
 

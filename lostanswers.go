@@ -1,0 +1,134 @@
+package warehousesync
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"reflect"
+)
+
+// create sends a Create of sent (POST path, with body, sent's wire form, as its body) and reconciles a
+// lost answer. A Create is retried after
+// the failures that an idempotent request is retried after. When an attempt may have taken effect and
+// a later one is answered "already exists", the answer of the lost attempt is recovered by reading the
+// resource back (GET itemPath): if it matches sent, ignoring the fields the server fills and the
+// secrets it masks, it is returned as the Create's result; otherwise the error wraps the "already
+// exists" *APIError (ErrAlreadyExists). Any other failure after an attempt that may have taken effect
+// matches ErrOutcomeUnknown. kind names the resource in errors ("connection").
+func create[T any](ctx context.Context, c *Client, path, itemPath, kind string, sent *T, body any) (*T, error) {
+	req, err := c.newRequest(ctx, http.MethodPost, path, nil, body)
+	if err != nil {
+		return nil, err
+	}
+	attemptFrom(req.Context()).kind = retryReconciled
+	out := new(T)
+	err = c.do(req, out)
+	if err == nil {
+		return out, nil
+	}
+	var apiErr *APIError
+	if !errors.Is(err, ErrOutcomeUnknown) || !errors.As(err, &apiErr) || !apiErr.Is(ErrAlreadyExists) {
+		return nil, err
+	}
+	stored, getErr := call[T](ctx, c, http.MethodGet, itemPath, nil, nil)
+	if getErr != nil {
+		return nil, fmt.Errorf("%w; reading the %s back failed: %v", err, kind, getErr)
+	}
+	if sameResource(sent, stored) {
+		return stored, nil
+	}
+	return nil, &conflictError{apiErr: apiErr, kind: kind}
+}
+
+// conflictError is the error of a Create whose retry, after a lost answer, found a different resource
+// under the id it sent. It wraps the "already exists" *APIError.
+type conflictError struct {
+	apiErr *APIError
+	kind   string
+}
+
+func (e *conflictError) Error() string {
+	return e.apiErr.Error() + " (after a lost answer: the stored " + e.kind + " differs from the one sent)"
+}
+
+// Unwrap returns the "already exists" *APIError.
+func (e *conflictError) Unwrap() error { return e.apiErr }
+
+// readOnlyFields returns the top-level fields the server fills on a create; they are not compared.
+func readOnlyFields() []string {
+	return []string{"status", "errors", "created_on", "created_by", "last_modified_on", "last_modified_by"}
+}
+
+// sameResource reports whether stored, read back after a create of sent, is what sent asked for: every
+// field sent with a value has that value in stored, except the read-only fields and secrets (which the
+// server returns masked). Fields sent empty or left out take whatever the server filled in.
+func sameResource(sent, stored any) bool {
+	a, err := toJSONValue(sent)
+	if err != nil {
+		return false
+	}
+	b, err := toJSONValue(stored)
+	if err != nil {
+		return false
+	}
+	am, ok := a.(map[string]any)
+	bm, ok2 := b.(map[string]any)
+	if !ok || !ok2 {
+		return false
+	}
+	for _, k := range readOnlyFields() {
+		delete(am, k)
+		delete(bm, k)
+	}
+	return sameJSON(am, bm)
+}
+
+// toJSONValue is v as encoding/json's generic value.
+func toJSONValue(v any) (any, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	var out any
+	err = json.Unmarshal(b, &out)
+	return out, err
+}
+
+// sameJSON compares a sent value with a stored one as sameResource explains.
+func sameJSON(sent, stored any) bool {
+	switch s := sent.(type) {
+	case nil:
+		return true
+	case string:
+		if s == "" || s == MaskedSecret {
+			return true
+		}
+		st, ok := stored.(string)
+		return ok && (st == s || st == MaskedSecret)
+	case map[string]any:
+		m, ok := stored.(map[string]any)
+		if !ok {
+			return false
+		}
+		for k, v := range s {
+			if !sameJSON(v, m[k]) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		st, ok := stored.([]any)
+		if !ok || len(st) != len(s) {
+			return false
+		}
+		for i := range s {
+			if !sameJSON(s[i], st[i]) {
+				return false
+			}
+		}
+		return true
+	}
+	return reflect.DeepEqual(sent, stored)
+}
