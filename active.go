@@ -77,33 +77,8 @@ func (s *PipelinesService) WaitIdle(ctx context.Context, pipelineID string, opts
 		return nil, &ValidationError{Field: "ctx", Rule: "must not be nil"}
 	}
 	what := fmt.Sprintf("pipeline %s to be idle", pipelineID)
-	poll := s.client.newPoller(opts)
-	defer poll.stop()
-	var last *Report
-	for {
-		if ctx.Err() != nil {
-			return last, waitFailed(what, reportStatus(last), ctx.Err())
-		}
-		rep, err := s.Report(ctx, pipelineID)
-		if err != nil {
-			if ctx.Err() != nil {
-				err = ctx.Err()
-			}
-			return last, waitFailed(what, reportStatus(last), err)
-		}
-		if last = rep; rep.Status != PipelineRunning {
-			return rep, nil
-		}
-		if err := poll.pause(ctx); err != nil {
-			return last, waitFailed(what, reportStatus(last), err)
-		}
-	}
-}
-
-// reportStatus is last's status, or "" for nil.
-func reportStatus(last *Report) string {
-	if last == nil {
-		return ""
-	}
-	return string(last.Status)
+	return pollUntil(ctx, s.client, opts, what,
+		func(ctx context.Context) (*Report, error) { return s.Report(ctx, pipelineID) },
+		func(r *Report) bool { return r.Status != PipelineRunning },
+		func(r *Report) PipelineStatus { return r.Status })
 }

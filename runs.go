@@ -154,35 +154,10 @@ func (s *RunsService) Wait(ctx context.Context, pipelineID string, runID int64, 
 		return nil, &ValidationError{Field: "ctx", Rule: "must not be nil"}
 	}
 	what := fmt.Sprintf("run %d of pipeline %s", runID, pipelineID)
-	poll := s.client.newPoller(opts)
-	defer poll.stop()
-	var last *Run
-	for {
-		if ctx.Err() != nil {
-			return last, waitFailed(what, runStatus(last), ctx.Err())
-		}
-		run, err := s.Get(ctx, pipelineID, runID)
-		if err != nil {
-			if ctx.Err() != nil {
-				return last, waitFailed(what, runStatus(last), ctx.Err())
-			}
-			return last, fmt.Errorf("waiting for %s: %w", what, err)
-		}
-		if last = run; run.Status.Terminal() {
-			return run, nil
-		}
-		if err := poll.pause(ctx); err != nil {
-			return last, waitFailed(what, runStatus(last), err)
-		}
-	}
-}
-
-// runStatus is last's status, or "" for nil.
-func runStatus(last *Run) string {
-	if last == nil {
-		return ""
-	}
-	return string(last.Status)
+	return pollUntil(ctx, s.client, opts, what,
+		func(ctx context.Context) (*Run, error) { return s.Get(ctx, pipelineID, runID) },
+		func(r *Run) bool { return r.Status.Terminal() },
+		func(r *Run) RunStatus { return r.Status })
 }
 
 // query returns the options as sent: nil for nil options, dates in UTC.

@@ -116,3 +116,38 @@ func waitFailed(what, status string, err error) error {
 	}
 	return fmt.Errorf("waiting for %s (last status %s): %w", what, status, err)
 }
+
+// pollUntil reads with get until done says the value read is final and returns it, pausing between
+// reads as the client's poll settings and opts say. When ctx ends first, or a read or the pause fails,
+// it returns the last value read (nil if none) and an error that names what it waited for, the last
+// status read (status of the last value) and the cause.
+func pollUntil[T any, S ~string](ctx context.Context, c *Client, opts []WaitOption, what string,
+	get func(context.Context) (*T, error), done func(*T) bool, status func(*T) S) (*T, error) {
+	poll := c.newPoller(opts)
+	defer poll.stop()
+	var last *T
+	lastStatus := func() string {
+		if last == nil {
+			return ""
+		}
+		return string(status(last))
+	}
+	for {
+		if ctx.Err() != nil {
+			return last, waitFailed(what, lastStatus(), ctx.Err())
+		}
+		v, err := get(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				err = ctx.Err()
+			}
+			return last, waitFailed(what, lastStatus(), err)
+		}
+		if last = v; done(v) {
+			return v, nil
+		}
+		if err := poll.pause(ctx); err != nil {
+			return last, waitFailed(what, lastStatus(), err)
+		}
+	}
+}
