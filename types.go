@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/wsync-dev/warehousesync/internal/schedule"
@@ -231,30 +230,9 @@ func (s Secret) IsMasked() bool { return s == MaskedSecret }
 type flexInt64 int64
 
 func (f *flexInt64) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	if string(b) == "null" {
-		*f = 0
-		return nil
-	}
-	if len(b) > 0 && b[0] == '"' {
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
-			return err
-		}
-		b = []byte(strings.TrimSpace(s))
-		if len(b) == 0 {
-			*f = 0
-			return nil
-		}
-	}
-	n, err := strconv.ParseInt(string(b), 10, 64)
+	n, err := wire.DecodeInteger(b)
 	if err != nil {
-		// Accept integral floats such as 1e3 or 100.0.
-		fl, ferr := strconv.ParseFloat(string(b), 64)
-		if ferr != nil || fl != float64(int64(fl)) {
-			return fmt.Errorf("%s is not an integer", truncate(b, 40))
-		}
-		n = int64(fl)
+		return err
 	}
 	*f = flexInt64(n)
 	return nil

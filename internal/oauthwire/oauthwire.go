@@ -4,12 +4,11 @@
 package oauthwire
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"strconv"
-	"strings"
+
+	"github.com/wsync-dev/warehousesync/internal/wire"
 )
 
 // GrantClientCredentials is the only grant type the endpoint serves.
@@ -70,28 +69,9 @@ func (r *TokenResponse) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &aux); err != nil {
 		return err
 	}
-	r.ExpiresIn = 0
-	raw := bytes.TrimSpace(aux.ExpiresIn)
-	if len(raw) == 0 || string(raw) == "null" {
-		return nil
-	}
-	if raw[0] == '"' {
-		var s string
-		if err := json.Unmarshal(raw, &s); err != nil {
-			return err
-		}
-		raw = []byte(strings.TrimSpace(s))
-		if len(raw) == 0 {
-			return nil
-		}
-	}
-	n, err := strconv.ParseInt(string(raw), 10, 64)
+	n, err := wire.DecodeInteger(aux.ExpiresIn)
 	if err != nil {
-		f, ferr := strconv.ParseFloat(string(raw), 64)
-		if ferr != nil || f != float64(int64(f)) {
-			return fmt.Errorf("expires_in %.40q is not an integer", raw)
-		}
-		n = int64(f)
+		return fmt.Errorf("expires_in: %w", err)
 	}
 	r.ExpiresIn = n
 	return nil

@@ -81,3 +81,16 @@ func TestEnumNamesAndValues(t *testing.T) {
 	assert.False(t, wire.ScheduleType.Has(wire.ScheduleOnDemandAlias), "the alias is no value the API writes")
 	assert.Equal(t, []string{"Snowflake", "BigQuery", "Redshift", "Databricks"}, wire.ServiceProvider.Values())
 }
+
+func TestDecodeInteger(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]int64{`7`: 7, `"7"`: 7, `" 7 "`: 7, `1e3`: 1000, `100.0`: 100, `null`: 0, `""`: 0, ``: 0, `-3`: -3} {
+		got, err := wire.DecodeInteger([]byte(in))
+		assert.NoError(t, err, in)
+		assert.Equal(t, want, got, in)
+	}
+	for _, in := range []string{`1.5`, `"x"`, `true`, `"` + strings.Repeat("9", 60) + `"`} {
+		_, err := wire.DecodeInteger([]byte(in))
+		assert.ErrorContains(t, err, "is not an integer", in)
+	}
+}
