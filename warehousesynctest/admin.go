@@ -146,7 +146,7 @@ func (s *Server) clockStateLocked() clockState {
 func adminGetClock(s *Server, _ *adminCall) reply {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.syncLocked()
+	s.catchUpLocked()
 	return ok(s.clockStateLocked())
 }
 

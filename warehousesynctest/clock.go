@@ -144,10 +144,31 @@ func (s *Server) advanceToLocked(t time.Time) (int, error) {
 	return n, nil
 }
 
+// catchUpLocked brings the engine up to the clock before a request's handler or a change made through
+// the Go API runs. Only the real-time clock needs it: the manual clock moves only by an advance, which
+// processes every event on the way, and settleLocked runs after every change, so with the manual clock
+// the engine is always caught up while the server is at rest. Each request thus catches the engine up
+// once: before its handler with the real-time clock, after it with the manual clock.
+func (s *Server) catchUpLocked() {
+	if s.cfg.realTime {
+		s.syncLocked()
+	}
+}
+
+// settleLocked runs after a request's handler or a change made through the Go API. With the manual
+// clock it processes what the change made due at the current instant (a triggered run starts at once);
+// with the real-time clock it wakes the clock's goroutine, which does that, and the next request
+// catches up first anyway.
+func (s *Server) settleLocked() {
+	if s.cfg.realTime {
+		s.wakeTimer()
+		return
+	}
+	s.syncLocked()
+}
+
 // syncLocked processes the events due by now: with the real-time clock, everything up to the wall
-// clock; with the manual clock, what a change just made due at the current instant (a triggered run
-// starts at once). It runs before and after every request and every change made through the Go API.
-// It is never refused: the event cap guards advances that someone asks for, not catching up with the
+// clock; with the manual clock, what a change just made due at the current instant. It is never refused: the event cap guards advances that someone asks for, not catching up with the
 // wall clock, which processes only what is due (in bounded chunks, so that no single engine call runs
 // away) and never fails.
 func (s *Server) syncLocked() {

@@ -396,3 +396,24 @@ func TestEventCapNeverStopsTheRealTimeClock(t *testing.T) {
 	}
 	assert.Equal(t, t0.Add(time.Hour), srv.Now())
 }
+
+// TestRequestLeavesTheEngineCaughtUp checks the manual clock's invariant that lets a request catch the
+// engine up once: after a request that made an event due at the current instant (a trigger), the event
+// has happened before the next request, with no further sync: the next event is the attempt's end.
+func TestRequestLeavesTheEngineCaughtUp(t *testing.T) {
+	t.Parallel()
+	srv, a := newAPI(t)
+	a.seedBasics()
+	p := pipelineBody("p", "conn", "model")
+	p["schedule"] = obj{"type": "on_demand"}
+	a.must(http.StatusOK, http.MethodPost, "/inputs/data-pipelines", p, nil)
+	a.must(http.StatusOK, http.MethodPost, "/inputs/data-pipelines/trigger", obj{"pipeline_id": "p"}, nil)
+	next, pending := srv.NextEvent()
+	require.True(t, pending)
+	assert.Equal(t, srv.Now().Add(time.Minute), next, "the triggered run started within its request")
+	srv.mu.Lock()
+	run, found := srv.eng.Run(srv.cfg.workspace, "p", 1)
+	srv.mu.Unlock()
+	require.True(t, found)
+	assert.Equal(t, ws.RunRunning, run.Status)
+}

@@ -309,7 +309,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 
 	var rep reply
 	s.mu.Lock()
-	s.syncLocked()
+	s.catchUpLocked()
 	_, existed := s.workspaces[wsID]
 	c.ws = s.workspaceLocked(wsID)
 	c.now = s.clock.Now()
@@ -319,8 +319,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		// clients inventing workspace ids cannot grow the server's memory.
 		delete(s.workspaces, wsID)
 	}
-	s.syncLocked() // what the request made due now happens now
-	s.wakeTimer()
+	s.settleLocked()
 	s.mu.Unlock()
 	if fault != nil && fault.ApplyThenFail {
 		fault.writeHeaders(w)

@@ -25,23 +25,22 @@ func (s *Server) Workspace(id string) *Workspace { return &Workspace{s: s, id: i
 // ID returns the workspace id.
 func (w *Workspace) ID() string { return w.id }
 
-// do runs f on the workspace with the server's mutex held. The engine first catches up with the clock,
-// as before a request, so that a change never reaches back to events that fell due before it.
+// do runs f on the workspace with the server's mutex held, between catchUpLocked and settleLocked as a
+// request's handler runs, so that a change never reaches back to events that fell due before it.
 //
 // A workspace that did not exist and that f leaves as a new one would be is not kept, so that undoing a
 // fault (SetConnectionReachable, SetDataModelValid, …) on an unknown workspace does not create it.
 func (w *Workspace) do(f func(*workspace)) {
 	w.s.mu.Lock()
 	defer w.s.mu.Unlock()
-	w.s.syncLocked()
+	w.s.catchUpLocked()
 	_, existed := w.s.workspaces[w.id]
 	st := w.s.workspaceLocked(w.id)
 	f(st)
 	if !existed && w.s.pristineLocked(st) && !w.s.eng.HasPipelines(w.id) {
 		delete(w.s.workspaces, w.id)
 	}
-	w.s.syncLocked()
-	w.s.wakeTimer()
+	w.s.settleLocked()
 }
 
 // SetConnectionUnreachable makes the warehouse of connection connectionID unreachable (it may not exist
