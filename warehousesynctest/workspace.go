@@ -138,8 +138,11 @@ func (w *Workspace) SeedRecords(modelID string, rows []map[string]any) {
 	})
 }
 
-// UseSQLSource makes runs of the data model count rows by running the model's sql_query on db, wrapped
-// as SELECT … FROM (<sql_query>) with the run's range on the iterator column. The test owns db.
+// UseSQLSource makes runs of the data model count rows from db: at each run the fake runs
+// SELECT mp_model."<iterator_field>" FROM (<sql_query>) AS mp_model (SELECT COUNT(*) … without an
+// iterator field) on db and compares each value with the run's range in Go, not with a WHERE on the
+// range (SQLite keeps timestamps as text, and text order is not time order). Each query has a 10-second
+// deadline. A nil db stops using the database. The test owns db.
 func (w *Workspace) UseSQLSource(modelID string, db *sql.DB) {
 	w.do(func(st *workspace) {
 		if db == nil {
