@@ -1,26 +1,47 @@
 package warehousesynctest
 
 import (
+	"context"
 	"errors"
+	"fmt"
+	"sync"
 	"time"
 
 	ws "github.com/wsync-dev/warehousesync"
 )
 
+// pollGrace is how long, in wall time, the pause of a waiting client (pollWait) waits for a manual
+// clock that nothing advances before it gives up with ErrNoProgress.
+const pollGrace = time.Second
+
+// realTimePollInterval is how often the client of a real-time server polls a run.
+const realTimePollInterval = 100 * time.Millisecond
+
 // Client returns a *warehousesync.Client for the default workspace, pointed at the server and
-// authenticated with its credentials (unless opts choose another way to authenticate). Its retries wait 1 to 10 ms (a Retry-After is capped there too), so
-// fault tests stay fast; opts are applied after these defaults and may replace them. With an option the
-// client refuses, Client fails the test of a Server made by NewServer, and returns nil for one made by
-// Start.
+// authenticated with its credentials (unless opts choose another way to authenticate). opts are applied
+// after these defaults and may replace them:
+//   - Its retries wait 1 to 10 ms (a Retry-After is capped there too), so fault tests stay fast.
+//   - Runs.Wait and Pipelines.WaitIdle never sleep on a manual clock. With WithAutoAdvance each poll
+//     moves the clock to the polled run's next status, so the pause between polls returns at once.
+//     Without it only the test moves the clock: the pause returns as soon as the clock moves (srv.Advance
+//     from another goroutine), and when it has not moved for a second of wall time the wait ends with an
+//     error matching warehousesync.ErrNoProgress that names the fix, instead of hanging. With the
+//     real-time clock the client polls every 100 ms.
+//
+// With an option the client refuses, Client fails the test of a Server made by NewServer, and returns
+// nil for one made by Start.
 func (s *Server) Client(opts ...ws.Option) *ws.Client {
 	all := append([]ws.Option{
 		ws.WithBaseURL(s.URL()),
 		ws.WithTokenURL(s.TokenURL()),
 		ws.WithRetryPolicy(ws.RetryPolicy{MaxRetries: 3, MinWait: time.Millisecond, MaxWait: 10 * time.Millisecond}),
+		ws.WithPollInterval(realTimePollInterval),
+		ws.WithPollWait(s.newPollWait()),
 	}, opts...)
+	const defaults = 5 // the options above
 	c, err := ws.NewClient(s.cfg.workspace, all...)
 	if errors.Is(err, ws.ErrNoCredentials) { // opts choose no other way to authenticate: the server's
-		c, err = ws.NewClient(s.cfg.workspace, append(all[:3:3], append([]ws.Option{
+		c, err = ws.NewClient(s.cfg.workspace, append(all[:defaults:defaults], append([]ws.Option{
 			ws.WithClientCredentials(s.cfg.clientID, s.cfg.clientSecret)}, opts...)...)...)
 	}
 	if err != nil {
@@ -31,4 +52,55 @@ func (s *Server) Client(opts ...ws.Option) *ws.Client {
 		return nil
 	}
 	return c
+}
+
+// newPollWait returns the pause between two polls of one client (see Client). It remembers how often
+// the manual clock had moved at its previous call, so that a move between a poll and the pause after it
+// is not missed: the client then polls again at once.
+func (s *Server) newPollWait() func(ctx context.Context, interval time.Duration) error {
+	var mu sync.Mutex
+	var seen uint64 // s.moves at the previous pause
+	return func(ctx context.Context, interval time.Duration) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		s.mu.Lock()
+		realTime, auto := s.cfg.realTime, s.cfg.autoAdvance
+		moves, moved := s.moves, s.moved
+		var wake <-chan time.Time
+		release := func() {}
+		switch {
+		case realTime:
+			wake, release = s.cfg.wall.Until(s.cfg.wall.Now().Add(interval))
+		case !auto:
+			wake, release = s.cfg.wall.Until(s.cfg.wall.Now().Add(s.cfg.pollGrace))
+		}
+		s.mu.Unlock()
+		defer release()
+		if realTime {
+			select {
+			case <-wake:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		mu.Lock()
+		movedSince := moves != seen
+		seen = moves
+		mu.Unlock()
+		if auto || movedSince {
+			return nil // the next poll moves the clock, or the clock has moved since the last pause
+		}
+		select {
+		case <-moved:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-wake:
+			return fmt.Errorf("%w: the fake's manual clock has not moved for %s, and nothing else moves it: "+
+				"call srv.Advance (from another goroutine while the wait polls, or before it), or start "+
+				"the server WithAutoAdvance so that each poll moves the clock", ws.ErrNoProgress, s.cfg.pollGrace)
+		}
+	}
 }

@@ -118,7 +118,10 @@ func (s *Server) RunUntilIdle() error {
 		return errRealTime
 	}
 	// The engine keeps the events it processed before stopping at the cap; the clock is the engine's.
-	if _, err := s.eng.RunUntilIdle(); err != nil {
+	before := s.clock.Now()
+	_, err := s.eng.RunUntilIdle()
+	s.clockMovedLocked(before)
+	if err != nil {
 		return fmt.Errorf("clock: run until idle: %w", err)
 	}
 	return nil
@@ -137,11 +140,24 @@ func (s *Server) advanceToLocked(t time.Time) (int, error) {
 	}
 	// The engine refuses a move backwards (engine.ErrBackwards) and one over the event cap
 	// (engine.ErrTooMany); either changes nothing.
+	before := s.clock.Now()
 	n, err := s.eng.AdvanceTo(t)
 	if err != nil {
 		return 0, fmt.Errorf("clock: advance to %s: %w", t.Format(time.RFC3339Nano), err)
 	}
+	s.clockMovedLocked(before)
 	return n, nil
+}
+
+// clockMovedLocked tells the pauses of waiting clients (pollWait) that the manual clock moved, if it
+// is no longer at before.
+func (s *Server) clockMovedLocked(before time.Time) {
+	if !s.clock.Now().After(before) {
+		return
+	}
+	s.moves++
+	close(s.moved)
+	s.moved = make(chan struct{})
 }
 
 // catchUpLocked brings the engine up to the clock before a request's handler or a change made through

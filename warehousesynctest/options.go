@@ -41,7 +41,8 @@ type config struct {
 	clientSecret        string
 	start               time.Time
 	realTime            bool
-	wall                wallClock // of the real-time clock
+	wall                wallClock // of the real-time clock, and of the grace of pollWait
+	pollGrace           time.Duration
 	autoAdvance         bool
 	maxActive           int
 	tokenTTL            time.Duration
@@ -87,6 +88,7 @@ func defaultConfig() config {
 		tokenTTL:     DefaultTokenTTL,
 		retries:      -1,
 		wall:         systemClock{},
+		pollGrace:    pollGrace,
 		httpLimits:   DefaultHTTPLimits(),
 	}
 }

@@ -33,6 +33,8 @@ type Server struct {
 	tokens     map[string]tokenInfo
 	faults     []*faultState
 	log        requestLog
+	moves      uint64        // how often the manual clock has moved
+	moved      chan struct{} // closed, and replaced, each time the manual clock moves
 
 	http *http.Server
 	url  string
@@ -88,6 +90,7 @@ func Start(opts ...Option) (*Server, error) {
 		tokens:      map[string]tokenInfo{},
 		url:         "http://" + ln.Addr().String(),
 		wake:        make(chan struct{}, 1),
+		moved:       make(chan struct{}),
 		done:        make(chan struct{}),
 	}
 	start := cfg.start
