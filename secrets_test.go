@@ -171,15 +171,15 @@ func TestSecretsNeverAppear(t *testing.T) {
 	_, err = c.Connections.List(ctx, nil)
 	r.must(err, "list")
 
-	srv.SetConnectionUnreachable("sf", "")
+	srv.DefaultWorkspace().SetConnectionUnreachable("sf", "")
 	_, err = c.Connections.Update(ctx, sf)
 	r.fail(err, ws.ErrWarehouseUnreachable, "unreachable update")
-	srv.SetConnectionUnreachable("down", "password "+"expired")
+	srv.DefaultWorkspace().SetConnectionUnreachable("down", "password "+"expired")
 	down := chaosConnection("down", "Down", 0)
 	down.Config.(*ws.SnowflakeConfig).Password = secretsSnowflake
 	_, err = c.Connections.Create(ctx, down)
 	r.fail(err, ws.ErrWarehouseUnreachable, "unreachable create")
-	srv.SetConnectionReachable("sf")
+	srv.DefaultWorkspace().SetConnectionReachable("sf")
 
 	// Injected faults: retried until exhausted, not retried, lost answers, latency past a deadline.
 	require.NoError(t, srv.InjectFault(warehousesynctest.Fault{Method: http.MethodPut, Path: "/connections/*", Status: http.StatusServiceUnavailable, Times: 3}))

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/wsync-dev/warehousesync/internal/oauthwire"
+
+	ws "github.com/wsync-dev/warehousesync"
 )
 
 // tokenInfo is an issued access token.
@@ -64,7 +66,7 @@ func (s *Server) issueTokenLocked(r *http.Request, body []byte, bodyErr error, n
 	case req.GrantType != "client_credentials":
 		return oauthReply(http.StatusBadRequest, "unsupported_grant_type",
 			"Unsupported grant type: "+req.GrantType+"; use client_credentials")
-	case req.Audience != "" && req.Audience != Audience:
+	case req.Audience != "" && req.Audience != ws.DefaultAudience:
 		return oauthReply(http.StatusForbidden, "access_denied", "Service not enabled within domain: "+req.Audience)
 	case !equalSecret(req.ClientID, s.cfg.clientID) || !equalSecret(req.ClientSecret, s.cfg.clientSecret):
 		return oauthReply(http.StatusUnauthorized, "access_denied", "Unauthorized")

@@ -12,6 +12,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/wsync-dev/warehousesync/internal/oauthwire"
+
+	ws "github.com/wsync-dev/warehousesync"
 )
 
 func TestTokenEndpoint(t *testing.T) {
@@ -23,7 +25,7 @@ func TestTokenEndpoint(t *testing.T) {
 	jsonBody := func(v map[string]string) (int, []byte) {
 		return post(t, srv.TokenURL(), "application/json", mustJSON(t, v))
 	}
-	good := map[string]string{"client_id": "my-id", "client_secret": "my-secret", "audience": Audience, "grant_type": "client_credentials"}
+	good := map[string]string{"client_id": "my-id", "client_secret": "my-secret", "audience": ws.DefaultAudience, "grant_type": "client_credentials"}
 
 	status, body := jsonBody(good)
 	require.Equal(t, http.StatusOK, status, string(body))

@@ -17,9 +17,9 @@ const pollGrace = time.Second
 // realTimePollInterval is how often the client of a real-time server polls a run.
 const realTimePollInterval = 100 * time.Millisecond
 
-// Client returns a *warehousesync.Client for the default workspace, pointed at the server and
-// authenticated with its credentials (unless opts choose another way to authenticate). opts are applied
-// after these defaults and may replace them:
+// NewClient returns a *warehousesync.Client for the default workspace, pointed at the server and
+// authenticated with its credentials (unless opts choose another way to authenticate), or the error
+// warehousesync.NewClient gives for opts. opts are applied after these defaults and may replace them:
 //   - Its retries wait 1 to 10 ms (a Retry-After is capped there too), so fault tests stay fast.
 //   - Runs.Wait and Pipelines.WaitIdle never sleep on a manual clock. With WithAutoAdvance each poll
 //     moves the clock to the polled run's next status, so the pause between polls returns at once.
@@ -27,10 +27,7 @@ const realTimePollInterval = 100 * time.Millisecond
 //     from another goroutine), and when it has not moved for a second of wall time the wait ends with an
 //     error matching warehousesync.ErrNoProgress that names the fix, instead of hanging. With the
 //     real-time clock the client polls every 100 ms.
-//
-// With an option the client refuses, Client fails the test of a Server made by NewServer, and returns
-// nil for one made by Start.
-func (s *Server) Client(opts ...ws.Option) *ws.Client {
+func (s *Server) NewClient(opts ...ws.Option) (*ws.Client, error) {
 	all := append([]ws.Option{
 		ws.WithBaseURL(s.URL()),
 		ws.WithTokenURL(s.TokenURL()),
@@ -45,11 +42,19 @@ func (s *Server) Client(opts ...ws.Option) *ws.Client {
 			ws.WithClientCredentials(s.cfg.clientID, s.cfg.clientSecret)}, opts...)...)...)
 	}
 	if err != nil {
-		if s.tb != nil {
-			s.tb.Helper()
-			s.tb.Fatalf("warehousesynctest: client: %v", err)
-		}
-		return nil
+		return nil, fmt.Errorf("warehousesynctest: client: %w", err)
+	}
+	return c, nil
+}
+
+// Client is NewClient for tests: on a Server made by NewServer it fails the test when opts are refused.
+// A Server made by Start has no test to fail: there Client returns nil when opts are refused, and
+// programs should call NewClient, which returns the error.
+func (s *Server) Client(opts ...ws.Option) *ws.Client {
+	c, err := s.NewClient(opts...)
+	if err != nil && s.tb != nil {
+		s.tb.Helper()
+		s.tb.Fatal(err)
 	}
 	return c
 }

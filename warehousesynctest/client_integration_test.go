@@ -100,7 +100,7 @@ func TestClientErrors(t *testing.T) {
 	ctx := context.Background()
 	srv, c := newCheckedServer(t)
 
-	srv.SetConnectionUnreachable("sf", "bad password")
+	srv.DefaultWorkspace().SetConnectionUnreachable("sf", "bad password")
 	_, err := c.Connections.Create(ctx, snowflake("sf"))
 	require.ErrorIs(t, err, ws.ErrWarehouseUnreachable)
 	var apiErr *ws.APIError
@@ -193,7 +193,7 @@ func TestClientEveryResourceShape(t *testing.T) {
 	_, err = c.DataModels.Create(ctx, &ws.DataModel{ID: "model", Name: "M", State: ws.StateNew, Type: ws.DataModelSQL,
 		Config: ws.DataModelConfig{SQLQuery: "SELECT email, updated_on FROM users"}})
 	require.NoError(t, err)
-	srv.SetDataModelInvalid("model", "no such table")
+	srv.DefaultWorkspace().SetDataModelInvalid("model", "no such table")
 	m, err := c.DataModels.Get(ctx, "model")
 	require.NoError(t, err)
 	assert.Equal(t, ws.DataModelInvalid, m.Status)
@@ -250,7 +250,7 @@ func TestClientEveryResourceShape(t *testing.T) {
 	_, err = c.DataModels.Create(ctx, &ws.DataModel{ID: "bad", Name: "Bad", State: ws.StateActive, Type: ws.DataModelSQL,
 		Config: ws.DataModelConfig{SQLQuery: "DELETE FROM users"}})
 	require.ErrorIs(t, err, ws.ErrBadRequest)
-	srv.SetConnectionUnreachable("db", "")
+	srv.DefaultWorkspace().SetConnectionUnreachable("db", "")
 	_, err = c.Connections.Update(ctx, conns[3])
 	require.ErrorIs(t, err, ws.ErrWarehouseUnreachable)
 

@@ -196,7 +196,7 @@ func TestSameScriptSameRuns(t *testing.T) {
 		srv := NewServer(t, WithTokenTTL(longTTL))
 		a := newCheckedAPI(t, srv)
 		a.seedBasics()
-		srv.SeedRecords("model", []map[string]any{
+		srv.DefaultWorkspace().SeedRecords("model", []map[string]any{
 			{"updated_on": "2025-01-01T00:30:00Z"}, {"updated_on": "2025-01-01T05:30:00Z"}, {"updated_on": "bad"},
 		})
 		hourly := pipelineBody("hourly", "conn", "model")
@@ -211,7 +211,7 @@ func TestSameScriptSameRuns(t *testing.T) {
 		}
 		advance(`{"by":"3h17m"}`)
 		a.must(http.StatusOK, http.MethodPost, "/inputs/data-pipelines/trigger", obj{"pipeline_id": "manual"}, nil)
-		require.NoError(t, srv.FailNextRuns("hourly", 3, "disk full"))
+		require.NoError(t, srv.DefaultWorkspace().FailNextRuns("hourly", 3, "disk full"))
 		advance(`{"by":"2h"}`)
 		a.must(http.StatusOK, http.MethodPut, "/inputs/data-pipelines/hourly", hourly, nil) // clears the fault
 		paused := clone(hourly)

@@ -11,8 +11,9 @@
 //
 // Programs use Start (and Close or Shutdown) instead of NewServer; Handler mounts the whole fake in
 // another server. URL is the API root (clients add /platform/v2/workspaces/{id}), TokenURL the OAuth
-// endpoint. Any workspace id works, each isolated from the others; the default one (DefaultWorkspace,
-// or WithWorkspace) is the workspace of Client and of the Server's fault methods. Two Servers in one
+// endpoint. Any workspace id works, each isolated from the others; the default one (DefaultWorkspaceID,
+// or WithWorkspace) is the workspace of Client; DefaultWorkspace returns it, with the methods that make
+// faults and seed records (srv.DefaultWorkspace().FailNextRuns(…)), and Workspace(id) any other one. Two Servers in one
 // process share nothing.
 //
 // Plain HTTP works as well: POST {"client_id", "client_secret", "audience", "grant_type":

@@ -31,7 +31,7 @@ func Example() {
 	cfg := conn.Config.(*ws.RedshiftConfig)
 	fmt.Println(conn.ID, conn.Status, cfg.Port, string(cfg.Password), conn.CreatedOn)
 
-	srv.SetConnectionUnreachable("other", "password expired")
+	srv.DefaultWorkspace().SetConnectionUnreachable("other", "password expired")
 	_, err = c.Connections.Create(context.Background(), &ws.Connection{
 		ID: "other", Name: "Other", State: ws.StateActive,
 		Config: &ws.DatabricksConfig{Provider: "org", Schema: "s"},

@@ -13,33 +13,33 @@ import (
 // after Latency, or are applied and then answered with Status (ApplyThenFail).
 type Fault struct {
 	// Method is the HTTP method to match; "" matches every method.
-	Method string `json:"method,omitempty"`
+	Method string
 	// Path is the API path relative to the workspace root, such as "/connections" or
 	// "/inputs/data-pipelines/trigger"; a trailing "*" makes it a prefix ("/connections/*" or "/*").
-	Path string `json:"path"`
+	Path string
 	// Workspace limits the fault to one workspace; "" matches every workspace.
-	Workspace string `json:"workspace,omitempty"`
+	Workspace string
 	// Status is the answer: 429, 500, 502, 503 or 504. It may be 0 for a fault that only adds latency;
 	// with ApplyThenFail, 0 means 500.
-	Status int `json:"status,omitempty"`
+	Status int
 	// RetryAfter, when positive, is sent as the Retry-After header in whole seconds (rounded up).
-	RetryAfter time.Duration `json:"-"`
+	RetryAfter time.Duration
 	// RateLimitScope is the X-mp-rate-limit-exceeded header of a 429 (default "workspace"): one of org,
 	// account, app, feed, workspace, acceleration.
-	RateLimitScope string `json:"rate_limit_scope,omitempty"`
+	RateLimitScope string
 	// Times is how many matching requests the fault affects; 0 means every one until ClearFaults.
-	Times int `json:"times,omitempty"`
+	Times int
 	// Latency delays the answer by real time (the fake's only real-time delay, for client timeout tests);
 	// the wait ends early when the client gives up. A latency longer than the server's write timeout
 	// (WithHTTPLimits, 2 minutes by default) ends with the connection cut instead of the answer.
-	Latency time.Duration `json:"-"`
+	Latency time.Duration
 	// ApplyThenFail processes the request normally (the write happens) and then answers Status, so a
 	// client sees a failure for a change that was made.
-	ApplyThenFail bool `json:"apply_then_fail,omitempty"`
+	ApplyThenFail bool
 	// Optional lets the fault never fire: without it, a Server made by NewServer fails its test when the
 	// test ends with the fault installed and never used, since a fault that matched nothing usually
 	// means a test that tested nothing.
-	Optional bool `json:"optional,omitempty"`
+	Optional bool
 }
 
 // faultState is an injected fault and how many more times it applies.

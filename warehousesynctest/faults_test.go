@@ -140,18 +140,18 @@ func TestInjectFaultRejectsBadFaults(t *testing.T) {
 func TestConnectionUnreachable(t *testing.T) {
 	t.Parallel()
 	srv, a := newAPI(t)
-	srv.SetConnectionUnreachable("sf", "password rejected")
+	srv.DefaultWorkspace().SetConnectionUnreachable("sf", "password rejected")
 	status, body := a.do(http.MethodPost, "/connections", snowflakeBody("sf"))
 	require.Equal(t, statusWarehouseUnreachable, status)
 	assert.Equal(t, []string{"password rejected"}, decodeError(t, statusWarehouseUnreachable, body))
 	assert.Equal(t, "[]\n[]\n[]\n", a.snapshot(), "nothing was created")
 
-	srv.SetConnectionReachable("sf")
+	srv.DefaultWorkspace().SetConnectionReachable("sf")
 	a.must(http.StatusOK, http.MethodPost, "/connections", snowflakeBody("sf"), nil)
 	a.must(http.StatusOK, http.MethodPost, "/data-models", dataModelBody("model"), nil)
 	a.must(http.StatusOK, http.MethodPost, "/inputs/data-pipelines", pipelineBody("p", "sf", "model"), nil)
 
-	srv.SetConnectionUnreachable("sf", "")
+	srv.DefaultWorkspace().SetConnectionUnreachable("sf", "")
 	var got ws.Connection
 	a.must(http.StatusOK, http.MethodGet, "/connections/sf", nil, &got)
 	assert.Equal(t, ws.ConnectionFaulted, got.Status)
@@ -167,7 +167,7 @@ func TestConnectionUnreachable(t *testing.T) {
 	require.Equal(t, statusWarehouseUnreachable, status)
 	assert.Equal(t, before, a.snapshot())
 
-	srv.SetConnectionReachable("sf")
+	srv.DefaultWorkspace().SetConnectionReachable("sf")
 	a.must(http.StatusOK, http.MethodGet, "/connections/sf", nil, &got)
 	assert.Equal(t, ws.ConnectionFaulted, got.Status, "the fault stays until the connection is updated")
 	var healed ws.Connection
@@ -179,7 +179,7 @@ func TestConnectionUnreachable(t *testing.T) {
 func TestDataModelInvalid(t *testing.T) {
 	t.Parallel()
 	srv, a := newAPI(t)
-	srv.SetDataModelInvalid("m", "column updated_on does not exist")
+	srv.DefaultWorkspace().SetDataModelInvalid("m", "column updated_on does not exist")
 	var got ws.DataModel
 	a.must(http.StatusOK, http.MethodPost, "/data-models", dataModelBody("m"), &got)
 	assert.Equal(t, ws.DataModelInvalid, got.Status)
@@ -190,10 +190,10 @@ func TestDataModelInvalid(t *testing.T) {
 	assert.Equal(t, ws.DataModelValid, fixed.Status, "a PUT fixes the model")
 	assert.Empty(t, fixed.Errors)
 
-	srv.SetDataModelInvalid("m", "")
+	srv.DefaultWorkspace().SetDataModelInvalid("m", "")
 	a.must(http.StatusOK, http.MethodGet, "/data-models/m", nil, &got)
 	assert.Equal(t, ws.DataModelInvalid, got.Status)
-	srv.SetDataModelValid("m")
+	srv.DefaultWorkspace().SetDataModelValid("m")
 	a.must(http.StatusOK, http.MethodGet, "/data-models/m", nil, &got)
 	assert.Equal(t, ws.DataModelValid, got.Status)
 }
@@ -211,11 +211,11 @@ func TestRunFailureFromStore(t *testing.T) {
 		return env.RunFailure(srv.WorkspaceID(), p)
 	}
 	assert.Empty(t, run())
-	srv.SetConnectionUnreachable("conn", "down")
-	srv.SetDataModelInvalid("model", "bad query")
+	srv.DefaultWorkspace().SetConnectionUnreachable("conn", "down")
+	srv.DefaultWorkspace().SetDataModelInvalid("model", "bad query")
 	assert.Equal(t, []ws.ErrorDetail{{Message: "down"}, {Message: "bad query"}}, run())
-	srv.SetConnectionReachable("conn")
-	srv.SetDataModelValid("model")
+	srv.DefaultWorkspace().SetConnectionReachable("conn")
+	srv.DefaultWorkspace().SetDataModelValid("model")
 	assert.Equal(t, []ws.ErrorDetail{{Message: "down"}}, run(), "a faulted connection fails runs until it is updated")
 	a.must(http.StatusOK, http.MethodPut, "/connections/conn", snowflakeBody("conn"), nil)
 	assert.Empty(t, run())
@@ -223,12 +223,12 @@ func TestRunFailureFromStore(t *testing.T) {
 	srv.mu.Lock()
 	assert.Nil(t, env.Source(srv.WorkspaceID(), "model"), "no records seeded")
 	srv.mu.Unlock()
-	srv.SeedRecords("model", []map[string]any{{"updated_on": "2025-01-01T00:00:00Z"}})
+	srv.DefaultWorkspace().SeedRecords("model", []map[string]any{{"updated_on": "2025-01-01T00:00:00Z"}})
 	srv.mu.Lock()
 	assert.NotNil(t, env.Source(srv.WorkspaceID(), "model"))
 	assert.Len(t, srv.workspaces[srv.WorkspaceID()].sources["model"].rows, 1)
 	srv.mu.Unlock()
-	srv.SeedRecords("model", nil)
+	srv.DefaultWorkspace().SeedRecords("model", nil)
 	srv.mu.Lock()
 	assert.Nil(t, env.Source(srv.WorkspaceID(), "model"))
 	srv.mu.Unlock()

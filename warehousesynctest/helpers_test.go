@@ -12,6 +12,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/wsync-dev/warehousesync/internal/oauthwire"
+
+	ws "github.com/wsync-dev/warehousesync"
 )
 
 // api is a tiny plain-HTTP client of one workspace of a fake server, for tests that must not depend on
@@ -44,7 +46,7 @@ func getToken(t testing.TB, srv *Server) string {
 	t.Helper()
 	id, secret := srv.Credentials()
 	status, body := post(t, srv.TokenURL(), "application/json", mustJSON(t, map[string]string{
-		"client_id": id, "client_secret": secret, "audience": Audience, "grant_type": "client_credentials",
+		"client_id": id, "client_secret": secret, "audience": ws.DefaultAudience, "grant_type": "client_credentials",
 	}))
 	require.Equal(t, http.StatusOK, status, string(body))
 	var tr oauthwire.TokenResponse

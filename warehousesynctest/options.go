@@ -12,8 +12,9 @@ import (
 
 // The defaults of a Server. They are part of the documented behaviour of the fake.
 const (
-	// DefaultWorkspace is the workspace id of Server.Client and of the Server's per-workspace methods.
-	DefaultWorkspace = "12345"
+	// DefaultWorkspaceID is the id of a Server's default workspace (Server.DefaultWorkspace), the one
+	// Server.Client talks to.
+	DefaultWorkspaceID = "12345"
 	// DefaultClientID and DefaultClientSecret are the credentials the token endpoint accepts.
 	DefaultClientID     = "fake-client-id"
 	DefaultClientSecret = "fake-client-secret"
@@ -21,10 +22,6 @@ const (
 	DefaultTokenTTL = 8 * time.Hour
 	// DefaultMaxActivePipelines is mParticle's documented limit of active pipelines per workspace.
 	DefaultMaxActivePipelines = 5
-	// DefaultAddr is where the binary listens; NewServer and Start listen on 127.0.0.1:0.
-	DefaultAddr = "127.0.0.1:8080"
-	// Audience is the audience of mParticle's token requests; the fake accepts it or none.
-	Audience = "https://api.mparticle.com"
 )
 
 // DefaultStartTime is where a manual clock starts: 2025-01-01T00:00:00Z.
@@ -80,7 +77,7 @@ func DefaultHTTPLimits() HTTPLimits {
 func defaultConfig() config {
 	return config{
 		addr:         "127.0.0.1:0",
-		workspace:    DefaultWorkspace,
+		workspace:    DefaultWorkspaceID,
 		clientID:     DefaultClientID,
 		clientSecret: DefaultClientSecret,
 		start:        DefaultStartTime(),

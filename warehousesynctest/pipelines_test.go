@@ -207,10 +207,10 @@ func TestFieldTransformationRegistry(t *testing.T) {
 	assert.Contains(t, decodeError(t, http.StatusBadRequest, raw)[0], "field_transformation_id")
 	a.must(http.StatusOK, http.MethodPost, "/inputs/data-pipelines", events("e1", "ft-known"), nil)
 
-	srv.SetFieldTransformations("ft-other")
+	srv.DefaultWorkspace().SetFieldTransformations("ft-other")
 	status, _ = a.do(http.MethodPost, "/inputs/data-pipelines", events("e2", "ft-known"))
 	assert.Equal(t, http.StatusBadRequest, status)
-	srv.SetFieldTransformations()
+	srv.DefaultWorkspace().SetFieldTransformations()
 	a.must(http.StatusOK, http.MethodPost, "/inputs/data-pipelines", events("e2", "anything"), nil)
 }
 

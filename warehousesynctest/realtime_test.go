@@ -160,7 +160,7 @@ func TestRealTimeGoAPIChangeDoesNotRewriteThePast(t *testing.T) {
 	wall.mu.Lock()
 	wall.now = t0.Add(2 * time.Minute)
 	wall.mu.Unlock()
-	require.NoError(t, srv.FailNextRuns("p", 1, "injected at 00:02"))
+	require.NoError(t, srv.DefaultWorkspace().FailNextRuns("p", 1, "injected at 00:02"))
 
 	run, found := engineRun(srv, "p", 1)
 	require.True(t, found)

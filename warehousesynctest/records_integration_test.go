@@ -34,7 +34,7 @@ func TestSeededRecordsAreCountedByRuns(t *testing.T) {
 	s := DefaultStartTime()
 
 	// Over the Go API: timestamps in several shapes; rows without a parsable value are failed records.
-	srv.SeedRecords("model", []map[string]any{
+	srv.DefaultWorkspace().SeedRecords("model", []map[string]any{
 		{"email": "a@example.com", "updated_on": "2025-01-01T00:10:00Z"},
 		{"email": "b@example.com", "updated_on": "2025-01-01 00:20:00"},
 		{"email": "c@example.com", "updated_on": s.Add(59*time.Minute + 59*time.Second)},
@@ -107,7 +107,7 @@ func TestSQLSourceRunsTheDataModelsQuery(t *testing.T) {
 	model, err := c.DataModels.Create(ctx, &ws.DataModel{ID: "model", Name: "Open users", State: ws.StateActive,
 		Type: ws.DataModelSQL, Config: ws.DataModelConfig{SQLQuery: "SELECT email, updated_on FROM users WHERE status = 'open'"}})
 	require.NoError(t, err)
-	srv.UseSQLSource("model", db)
+	srv.DefaultWorkspace().UseSQLSource("model", db)
 	s := DefaultStartTime()
 	mustCreate(t, c, newPipeline("p", s, hourly(s)))
 
@@ -126,7 +126,7 @@ func TestSQLSourceRunsTheDataModelsQuery(t *testing.T) {
 	model.Config.SQLQuery = "SELECT email, updated_on FROM missing_table"
 	_, err = c.DataModels.Update(ctx, model)
 	require.NoError(t, err)
-	require.NoError(t, srv.FailNextRuns("p", 1, "first attempt")) // so the run also shows a retry
+	require.NoError(t, srv.DefaultWorkspace().FailNextRuns("p", 1, "first attempt")) // so the run also shows a retry
 	require.NoError(t, srv.Advance(time.Hour+13*time.Minute))
 	rep, err := c.Pipelines.Report(ctx, "p")
 	require.NoError(t, err)

@@ -152,7 +152,7 @@ func ruleBases() []ruleCase {
 		{name: "trigger", seed: withPipeline, method: http.MethodPost, path: "/inputs/data-pipelines/trigger", body: obj{"pipeline_id": "p1"}},
 		{name: "token", method: http.MethodPost, path: tokenPath, body: obj{
 			"client_id": defaultClientIDForRules, "client_secret": defaultSecretForRules,
-			"audience": Audience, "grant_type": "client_credentials"}},
+			"audience": ws.DefaultAudience, "grant_type": "client_credentials"}},
 	}
 }
 
@@ -220,7 +220,7 @@ func ruleCrossChecks() []ruleCase {
 			"audience": "https://api.example.com", "grant_type": "client_credentials"}},
 		{name: "token with another grant", method: http.MethodPost, path: tokenPath, body: obj{
 			"client_id": defaultClientIDForRules, "client_secret": defaultSecretForRules,
-			"audience": Audience, "grant_type": "password"}},
+			"audience": ws.DefaultAudience, "grant_type": "password"}},
 	}
 }
 
@@ -305,7 +305,7 @@ func getTokenInProcess(t *testing.T, srv *Server) string {
 	t.Helper()
 	id, secret := srv.Credentials()
 	status, b := inProcess(t, srv, http.MethodPost, tokenPath, "", mustJSON(t, obj{
-		"client_id": id, "client_secret": secret, "audience": Audience, "grant_type": "client_credentials"}))
+		"client_id": id, "client_secret": secret, "audience": ws.DefaultAudience, "grant_type": "client_credentials"}))
 	require.Equal(t, http.StatusOK, status, string(b))
 	var tr oauthwire.TokenResponse
 	require.NoError(t, json.Unmarshal(b, &tr))

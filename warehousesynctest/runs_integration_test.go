@@ -204,7 +204,7 @@ func TestRunsWaitWithAutoAdvance(t *testing.T) {
 	assert.Equal(t, 1, countRequests(srv, "GET", "/inputs/data-pipelines/p/runs/1"))
 
 	// A run that fails once: each poll moves one step, so Wait sees retrying, running, success.
-	require.NoError(t, srv.FailNextRuns("p", 1, "warehouse busy"))
+	require.NoError(t, srv.DefaultWorkspace().FailNextRuns("p", 1, "warehouse busy"))
 	id = mustTrigger(t, c, "p")
 	var seen []ws.RunStatus
 	for {
@@ -217,7 +217,7 @@ func TestRunsWaitWithAutoAdvance(t *testing.T) {
 	}
 	assert.Equal(t, []ws.RunStatus{ws.RunRetrying, ws.RunRunning, ws.RunSuccess}, seen)
 
-	require.NoError(t, srv.FailNextRuns("p", 1, "warehouse busy"))
+	require.NoError(t, srv.DefaultWorkspace().FailNextRuns("p", 1, "warehouse busy"))
 	id = mustTrigger(t, c, "p")
 	run, err = c.Runs.Wait(ctx, "p", id, ws.PollEvery(time.Millisecond))
 	require.NoError(t, err)
@@ -226,7 +226,7 @@ func TestRunsWaitWithAutoAdvance(t *testing.T) {
 	assert.Equal(t, 3, countRequests(srv, "GET", "/inputs/data-pipelines/p/runs/3"), "Wait polled retrying, running, success")
 
 	// The report polls the same way, one step of the run per poll, until the pipeline stops running.
-	require.NoError(t, srv.FailNextRuns("p", 3, "warehouse down"))
+	require.NoError(t, srv.DefaultWorkspace().FailNextRuns("p", 3, "warehouse down"))
 	id = mustTrigger(t, c, "p")
 	var steps []string
 	for range 10 {
@@ -316,10 +316,10 @@ func TestReportContents(t *testing.T) {
 		DataModelStatus: ws.DataModelValid}, *rep, "no run yet")
 
 	require.NoError(t, srv.Advance(2*time.Hour+time.Minute)) // runs 1 and 2 succeed
-	require.NoError(t, srv.FailNextRuns("p", 3, "disk full"))
+	require.NoError(t, srv.DefaultWorkspace().FailNextRuns("p", 3, "disk full"))
 	require.NoError(t, srv.Advance(time.Hour+13*time.Minute)) // run 3's three attempts fail: faulted
-	srv.SetDataModelInvalid("model", "column updated_on does not exist")
-	srv.SetConnectionUnreachable("conn", "password expired")
+	srv.DefaultWorkspace().SetDataModelInvalid("model", "column updated_on does not exist")
+	srv.DefaultWorkspace().SetConnectionUnreachable("conn", "password expired")
 
 	rep, err = c.Pipelines.Report(ctx, "p")
 	require.NoError(t, err)
@@ -342,8 +342,8 @@ func TestReportContents(t *testing.T) {
 	// A manual run is the latest when its logical date (the trigger instant) is the greatest.
 	_, err = c.Connections.Update(ctx, snowflake("conn")) // still unreachable: 505, stays faulted
 	require.ErrorIs(t, err, ws.ErrWarehouseUnreachable)
-	srv.SetConnectionReachable("conn")
-	srv.SetDataModelValid("model")
+	srv.DefaultWorkspace().SetConnectionReachable("conn")
+	srv.DefaultWorkspace().SetDataModelValid("model")
 	_, err = c.Connections.Update(ctx, snowflake("conn")) // clears the pipeline's fault
 	require.NoError(t, err)
 	id := mustTrigger(t, c, "p")
@@ -372,7 +372,7 @@ func TestFailNextRunsFaultsThePipelineUntilAPutOrATrigger(t *testing.T) {
 	// Over the Go API, on an hourly pipeline whose first run is due at 01:00; cleared by a PUT.
 	p := newPipeline("hourly", s, hourly(s))
 	mustCreate(t, c, p)
-	require.NoError(t, srv.FailNextRuns("hourly", 3, "disk full"))
+	require.NoError(t, srv.DefaultWorkspace().FailNextRuns("hourly", 3, "disk full"))
 	require.NoError(t, srv.AdvanceTo(s.Add(time.Hour+13*time.Minute)))
 	got, err := c.Pipelines.Get(ctx, "hourly")
 	require.NoError(t, err)

@@ -57,7 +57,7 @@ func TestReportEnvelope(t *testing.T) {
 	srv, a := newAPI(t)
 	a.seedBasics()
 	a.must(http.StatusOK, http.MethodPost, "/inputs/data-pipelines", pipelineBody("p", "conn", "model"), nil)
-	srv.SetDataModelInvalid("model", "bad column")
+	srv.DefaultWorkspace().SetDataModelInvalid("model", "bad column")
 	var rep ws.Report
 	a.must(http.StatusOK, http.MethodGet, "/inputs/data-pipelines/p/report", nil, &rep)
 	assert.Equal(t, "p", rep.PipelineID)
@@ -124,9 +124,9 @@ func TestGetRunValidation(t *testing.T) {
 func TestFailNextRunsNeedsThePipeline(t *testing.T) {
 	t.Parallel()
 	srv, a := newAPI(t)
-	assert.Error(t, srv.FailNextRuns("ghost", 1, "boom"))
+	assert.Error(t, srv.DefaultWorkspace().FailNextRuns("ghost", 1, "boom"))
 	a.seedBasics()
 	a.must(http.StatusOK, http.MethodPost, "/inputs/data-pipelines", pipelineBody("p", "conn", "model"), nil)
-	assert.NoError(t, srv.FailNextRuns("p", 2, "boom"))
-	assert.Error(t, srv.FailNextRuns("p", 0, "boom"))
+	assert.NoError(t, srv.DefaultWorkspace().FailNextRuns("p", 2, "boom"))
+	assert.Error(t, srv.DefaultWorkspace().FailNextRuns("p", 0, "boom"))
 }

@@ -183,7 +183,7 @@ func (s *Server) URL() string { return s.url }
 // TokenURL is the OAuth token endpoint, URL() + "/oauth/token".
 func (s *Server) TokenURL() string { return s.url + tokenPath }
 
-// WorkspaceID returns the default workspace id (DefaultWorkspace unless WithWorkspace).
+// WorkspaceID returns the default workspace id (DefaultWorkspaceID unless WithWorkspace).
 func (s *Server) WorkspaceID() string { return s.cfg.workspace }
 
 // Credentials returns the client id and secret the token endpoint accepts.

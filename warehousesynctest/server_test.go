@@ -96,8 +96,8 @@ func TestReset(t *testing.T) {
 	srv, a := newAPI(t)
 	a.seedBasics()
 	a.must(http.StatusOK, http.MethodPost, "/inputs/data-pipelines", pipelineBody("p", "conn", "model"), nil)
-	srv.SetConnectionUnreachable("conn", "down")
-	srv.SetFieldTransformations("ft")
+	srv.DefaultWorkspace().SetConnectionUnreachable("conn", "down")
+	srv.DefaultWorkspace().SetFieldTransformations("ft")
 	require.NoError(t, srv.InjectFault(Fault{Path: "/nowhere", Status: 500}))
 	require.NoError(t, srv.Advance(time.Hour))
 

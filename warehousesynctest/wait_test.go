@@ -42,7 +42,7 @@ func TestWaitWithAutoAdvanceNeverSleeps(t *testing.T) {
 	ctx := context.Background()
 	srv, a := newAPI(t, WithAutoAdvance(), withWallClock(refusingWall{t}))
 	onDemandPipeline(a)
-	require.NoError(t, srv.FailNextRuns("p", 3, "the warehouse is down")) // the attempt and both retries
+	require.NoError(t, srv.DefaultWorkspace().FailNextRuns("p", 3, "the warehouse is down")) // the attempt and both retries
 	c := srv.Client()
 	tr, err := c.Pipelines.Trigger(ctx, "p")
 	require.NoError(t, err)
@@ -109,4 +109,18 @@ func TestPollWaitEndsWithItsContext(t *testing.T) {
 	cancel()
 	err := srv.newPollWait()(ctx, time.Second)
 	assert.True(t, errors.Is(err, context.Canceled), err)
+}
+
+// TestNewClientReturnsTheError: a program's server (made by Start) learns why a client was refused.
+func TestNewClientReturnsTheError(t *testing.T) {
+	t.Parallel()
+	srv, err := Start()
+	require.NoError(t, err)
+	defer srv.Close()
+	_, err = srv.NewClient(ws.WithRetryPolicy(ws.RetryPolicy{MaxRetries: -1}))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "MaxRetries")
+	c, err := srv.NewClient()
+	require.NoError(t, err)
+	assert.Equal(t, DefaultWorkspaceID, c.WorkspaceID())
 }

@@ -153,42 +153,6 @@ func (w *Workspace) UseSQLSource(modelID string, db *sql.DB) {
 	})
 }
 
-func (s *Server) defaultWorkspace() *Workspace { return s.Workspace(s.cfg.workspace) }
-
-// SetConnectionUnreachable is Workspace.SetConnectionUnreachable on the default workspace.
-func (s *Server) SetConnectionUnreachable(connectionID, message string) {
-	s.defaultWorkspace().SetConnectionUnreachable(connectionID, message)
-}
-
-// SetConnectionReachable is Workspace.SetConnectionReachable on the default workspace.
-func (s *Server) SetConnectionReachable(connectionID string) {
-	s.defaultWorkspace().SetConnectionReachable(connectionID)
-}
-
-// SetDataModelInvalid is Workspace.SetDataModelInvalid on the default workspace.
-func (s *Server) SetDataModelInvalid(modelID, message string) {
-	s.defaultWorkspace().SetDataModelInvalid(modelID, message)
-}
-
-// SetDataModelValid is Workspace.SetDataModelValid on the default workspace.
-func (s *Server) SetDataModelValid(modelID string) { s.defaultWorkspace().SetDataModelValid(modelID) }
-
-// SetFieldTransformations is Workspace.SetFieldTransformations on the default workspace.
-func (s *Server) SetFieldTransformations(ids ...string) {
-	s.defaultWorkspace().SetFieldTransformations(ids...)
-}
-
-// FailNextRuns is Workspace.FailNextRuns on the default workspace.
-func (s *Server) FailNextRuns(pipelineID string, n int, message string) error {
-	return s.defaultWorkspace().FailNextRuns(pipelineID, n, message)
-}
-
-// SeedRecords is Workspace.SeedRecords on the default workspace.
-func (s *Server) SeedRecords(modelID string, rows []map[string]any) {
-	s.defaultWorkspace().SeedRecords(modelID, rows)
-}
-
-// UseSQLSource is Workspace.UseSQLSource on the default workspace.
-func (s *Server) UseSQLSource(modelID string, db *sql.DB) {
-	s.defaultWorkspace().UseSQLSource(modelID, db)
-}
+// DefaultWorkspace returns the server's default workspace (DefaultWorkspaceID unless WithWorkspace
+// says otherwise): the one Client talks to, and where most tests make faults and seed records.
+func (s *Server) DefaultWorkspace() *Workspace { return s.Workspace(s.cfg.workspace) }

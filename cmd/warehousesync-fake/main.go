@@ -124,7 +124,7 @@ func parseFlags(args []string, getenv func(string) string, out io.Writer) (*sett
 		fs.PrintDefaults()
 	}
 	fs.StringVar(&st.addr, "addr", defaultAddr, "listen address (port 0 picks a free port); other than loopback needs -admin-token")
-	fs.StringVar(&st.workspace, "workspace", warehousesynctest.DefaultWorkspace, "default workspace id (every workspace id works)")
+	fs.StringVar(&st.workspace, "workspace", warehousesynctest.DefaultWorkspaceID, "default workspace id (every workspace id works)")
 	fs.StringVar(&st.clientID, "client-id", warehousesynctest.DefaultClientID, "client id the token endpoint accepts")
 	fs.StringVar(&st.clientSecret, "client-secret", "", "client secret the token endpoint accepts; prefer the variable (default: the fake's throwaway secret "+warehousesynctest.DefaultClientSecret+", printed on start)")
 	fs.StringVar(&st.adminToken, "admin-token", "", "token the admin endpoints require as Authorization: Bearer <token>; required on an address other than loopback")

@@ -89,7 +89,9 @@ func backfill(ctx context.Context, out io.Writer) error {
 		{func() error { return advance(6) }, ""},
 		{func() error { return setState(ws.StateActive) }, "resumed the pipeline: the next run reaches back to the last successful one"},
 		{func() error { return advance(8) }, ""},
-		{func() error { return srv.FailNextRuns(pipelineID, 3, "Warehouse compute_wh is suspended.") }, "fake: the warehouse is suspended; the next attempts fail"},
+		{func() error {
+			return srv.DefaultWorkspace().FailNextRuns(pipelineID, 3, "Warehouse compute_wh is suspended.")
+		}, "fake: the warehouse is suspended; the next attempts fail"},
 		{func() error { return advance(10) }, ""},
 		{func() error { return setState(ws.StateActive) }, "updated the pipeline (PUT, same settings): that clears the fault"},
 		{func() error { return advance(12) }, ""},
@@ -132,7 +134,7 @@ func setUp(ctx context.Context, c *ws.Client, srv *warehousesynctest.Server) (*w
 	}); err != nil {
 		return nil, err
 	}
-	srv.SeedRecords(modelID, seededRows())
+	srv.DefaultWorkspace().SeedRecords(modelID, seededRows())
 	// from = start: no initial run for the data before the start; each run syncs its day.
 	return c.Pipelines.Create(ctx, &ws.Pipeline{
 		ID: pipelineID, Name: "Backfill pipeline", PipelineType: ws.PipelineUserAttributes,

@@ -190,7 +190,7 @@ func TestEnsureRecoversAFaultedPipeline(t *testing.T) {
 	t.Parallel()
 	srv, c := newFake(t)
 	ctx := context.Background()
-	srv.SeedRecords("crm-model", []map[string]any{
+	srv.DefaultWorkspace().SeedRecords("crm-model", []map[string]any{
 		{"email": "a@example.com", "updated_at": "2025-02-27T10:00:00Z"},
 		{"email": "b@example.com", "updated_at": "2025-03-01T10:00:00Z"},
 		{"email": "c@example.com", "updated_at": "2025-03-03T10:00:00Z"},
@@ -201,7 +201,7 @@ func TestEnsureRecoversAFaultedPipeline(t *testing.T) {
 
 	// Every attempt of the next daily run fails (one attempt and two retries): the pipeline is faulted,
 	// and no scheduled run is created while it is.
-	require.NoError(t, srv.FailNextRuns("crm-pipeline", 3, "Snowflake query timed out."))
+	require.NoError(t, srv.DefaultWorkspace().FailNextRuns("crm-pipeline", 3, "Snowflake query timed out."))
 	require.NoError(t, srv.Advance(3*24*time.Hour))
 	rep, err := c.Pipelines.Report(ctx, "crm-pipeline")
 	require.NoError(t, err)
@@ -245,7 +245,7 @@ func TestEnsureReportsAFailedRecovery(t *testing.T) {
 	srv, c := newFake(t)
 	ensured(t, c, spec())
 	// Enough failures for the scheduled run and for the recovery run.
-	require.NoError(t, srv.FailNextRuns("crm-pipeline", 6, "Snowflake query timed out."))
+	require.NoError(t, srv.DefaultWorkspace().FailNextRuns("crm-pipeline", 6, "Snowflake query timed out."))
 	require.NoError(t, srv.Advance(25*time.Hour))
 
 	res, err := EnsurePipeline(context.Background(), c, spec(), poll)
@@ -262,7 +262,7 @@ func TestEnsureWithAnUnreachableWarehouse(t *testing.T) {
 	ensured(t, c, spec())
 
 	// The warehouse goes away: the connection is faulted and the next run fails.
-	srv.SetConnectionUnreachable("crm-connection", "Incorrect username or password was specified.")
+	srv.DefaultWorkspace().SetConnectionUnreachable("crm-connection", "Incorrect username or password was specified.")
 	require.NoError(t, srv.Advance(25*time.Hour))
 	rep, err := c.Pipelines.Report(ctx, "crm-pipeline")
 	require.NoError(t, err)
@@ -274,7 +274,7 @@ func TestEnsureWithAnUnreachableWarehouse(t *testing.T) {
 	require.ErrorIs(t, err, ws.ErrWarehouseUnreachable)
 
 	// Once it is back, re-saving the connection clears its fault and the pipeline's; no trigger needed.
-	srv.SetConnectionReachable("crm-connection")
+	srv.DefaultWorkspace().SetConnectionReachable("crm-connection")
 	res := ensured(t, c, spec())
 	assert.Equal(t, []string{"updated connection crm-connection (to clear its fault)"}, res.Actions)
 	assert.Nil(t, res.Recovery)

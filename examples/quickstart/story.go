@@ -172,7 +172,7 @@ func (s *story) seed(modelID, what string, offsets ...time.Duration) {
 			"updated_at": now.Add(off).Format(time.RFC3339),
 		})
 	}
-	s.fake.SeedRecords(modelID, s.rows)
+	s.fake.DefaultWorkspace().SeedRecords(modelID, s.rows)
 	fmt.Fprintf(s.out, "fake: %s (%d rows in the table)\n", what, len(s.rows))
 }
 

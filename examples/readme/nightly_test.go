@@ -37,7 +37,7 @@ func TestNightlySync(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	srv.SeedRecords("users-model", []map[string]any{
+	srv.DefaultWorkspace().SeedRecords("users-model", []map[string]any{
 		{"email": "a@example.com", "updated_on": "2025-02-28T10:00:00Z"},
 		{"email": "b@example.com", "updated_on": "2025-02-28T11:00:00Z"},
 	})
