@@ -73,9 +73,6 @@ func (s *PipelinesService) WaitIdle(ctx context.Context, pipelineID string, opts
 	if err := validateID("pipelineID", pipelineID); err != nil {
 		return nil, err
 	}
-	if ctx == nil {
-		return nil, &ValidationError{Field: "ctx", Rule: "must not be nil"}
-	}
 	what := fmt.Sprintf("pipeline %s to be idle", pipelineID)
 	return pollUntil(ctx, s.client, opts, what,
 		func(ctx context.Context) (*Report, error) { return s.Report(ctx, pipelineID) },

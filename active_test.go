@@ -144,9 +144,6 @@ func TestPipelinesWaitIdle(t *testing.T) {
 	assert.Equal(t, []time.Duration{ws.DefaultPollInterval, ws.DefaultPollInterval}, rec.got())
 
 	// A pause that says the pipeline cannot progress ends the wait with the last report.
-	mu.Lock()
-	statuses = []string{"running"}
-	mu.Unlock()
 	c, mux2 := setup(t, ws.WithPollWait(func(context.Context, time.Duration) error { return ws.ErrNoProgress }))
 	mux2.HandleFunc("/inputs/data-pipelines/p/report", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, `{"pipeline_id":"p","status":"running"}`)
@@ -160,6 +157,10 @@ func TestPipelinesWaitIdle(t *testing.T) {
 	_, err = c.Pipelines.WaitIdle(context.Background(), "a/b")
 	var verr *ws.ValidationError
 	require.ErrorAs(t, err, &verr)
+	var nilCtx context.Context
+	_, err = c.Pipelines.WaitIdle(nilCtx, "p")
+	require.ErrorAs(t, err, &verr)
+	assert.Equal(t, "ctx", verr.Field)
 }
 
 func TestPipelinesPauseAndResume(t *testing.T) {

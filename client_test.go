@@ -28,18 +28,21 @@ func TestNewClientDefaults(t *testing.T) {
 	assert.NotNil(t, c.Runs)
 }
 
+// TestNewClientBaseURL checks BaseURL against WithBaseURL's value (user info and a trailing slash
+// removed), and WorkspaceURL against the root requests go to.
 func TestNewClientBaseURL(t *testing.T) {
 	t.Parallel()
 	for base, want := range map[string]string{
-		"http://localhost:8080":                  "http://localhost:8080/platform/v2/workspaces/w/",
-		"http://localhost:8080/":                 "http://localhost:8080/platform/v2/workspaces/w/",
-		"https://proxy.example.com/mparticle":    "https://proxy.example.com/mparticle/platform/v2/workspaces/w/",
-		"https://proxy.example.com/a%2Fb/":       "https://proxy.example.com/a%2Fb/platform/v2/workspaces/w/",
-		"https://user:pw@proxy.example.com/pre/": "https://proxy.example.com/pre/platform/v2/workspaces/w/",
+		"http://localhost:8080":                  "http://localhost:8080",
+		"http://localhost:8080/":                 "http://localhost:8080",
+		"https://proxy.example.com/mparticle":    "https://proxy.example.com/mparticle",
+		"https://proxy.example.com/a%2Fb/":       "https://proxy.example.com/a%2Fb",
+		"https://user:pw@proxy.example.com/pre/": "https://proxy.example.com/pre",
 	} {
 		c, err := ws.NewClient("w", ws.WithBearerToken("t"), ws.WithBaseURL(base))
 		require.NoError(t, err, base)
-		assert.Equal(t, want, c.WorkspaceURL(), base)
+		assert.Equal(t, want, c.BaseURL(), base)
+		assert.Equal(t, want+"/platform/v2/workspaces/w/", c.WorkspaceURL(), base)
 	}
 }
 

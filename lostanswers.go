@@ -79,8 +79,7 @@ func sameResource(sent, stored any) bool {
 		return false
 	}
 	for _, k := range readOnlyFields() {
-		delete(am, k)
-		delete(bm, k)
+		delete(am, k) // sameJSON compares the keys of sent only
 	}
 	return sameJSON(am, bm)
 }

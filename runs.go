@@ -150,9 +150,6 @@ func (s *RunsService) Wait(ctx context.Context, pipelineID string, runID int64, 
 	if err := errors.Join(validateID("pipelineID", pipelineID), validateRunID(runID)); err != nil {
 		return nil, err
 	}
-	if ctx == nil { // checked by newRequest too, but Wait uses ctx before its first request
-		return nil, &ValidationError{Field: "ctx", Rule: "must not be nil"}
-	}
 	what := fmt.Sprintf("run %d of pipeline %s", runID, pipelineID)
 	return pollUntil(ctx, s.client, opts, what,
 		func(ctx context.Context) (*Run, error) { return s.Get(ctx, pipelineID, runID) },

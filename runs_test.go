@@ -279,17 +279,21 @@ func TestRunsWait(t *testing.T) {
 	for _, final := range []ws.RunStatus{ws.RunSuccess, ws.RunFailed, ws.RunStopped} {
 		t.Run(string(final), func(t *testing.T) {
 			t.Parallel()
-			c, mux := setup(t)
+			rec := &pauseRecorder{} // pauses without sleeping
+			c, mux := setup(t, ws.WithPollWait(rec.pause))
 			h, calls := statusSequence(t, ws.RunQueued, ws.RunRunning, ws.RunRetrying, final, ws.RunRunning)
 			mux.Handle("/inputs/data-pipelines/p/runs/13325", h)
 			run, err := c.Runs.Wait(context.Background(), "p", 13325, ws.PollEvery(time.Millisecond))
 			require.NoError(t, err)
 			assert.Equal(t, final, run.Status)
 			assert.EqualValues(t, 4, calls.Load(), "stops at the first terminal status")
+			assert.Len(t, rec.got(), 3, "one pause between two reads")
 		})
 	}
 }
 
+// TestRunsWaitEndsWithTheContext is the test of the default pause, a timer: two pauses of a
+// millisecond, the second reusing the timer, then a context that ends.
 func TestRunsWaitEndsWithTheContext(t *testing.T) {
 	t.Parallel()
 	c, mux := setup(t)

@@ -140,12 +140,7 @@ func TestSecretsNeverAppear(t *testing.T) {
 	r := &secretsRun{t: t}
 
 	// Connections of every kind that has a secret, and their failures.
-	sf := chaosConnection("sf", "Snowflake", 0)
-	sf.Config.(*ws.SnowflakeConfig).Password = secretsSnowflake
-	bq := chaosConnection("bq", "BigQuery", 1)
-	bq.Config.(*ws.BigQueryConfig).ServiceAccountKey = secretsBigQueryKey
-	rs := chaosConnection("rs", "Redshift", 2)
-	rs.Config.(*ws.RedshiftConfig).Password = secretsRedshift
+	sf, bq, rs := secretConnections()
 	var printed []string // what a program prints of its connections
 	for _, conn := range []*ws.Connection{sf, bq, rs} {
 		got, err := c.Connections.Create(ctx, conn)
@@ -341,6 +336,27 @@ func TestSecretsNeverAppear(t *testing.T) {
 	assert.Greater(t, masked, 10, "bodies with secrets are logged with the mask")
 }
 
+// secretConnections returns a Snowflake, a BigQuery and a Redshift connection that carry the
+// distinctive secrets of this file.
+func secretConnections() (sf, bq, rs *ws.Connection) {
+	sf = chaosConnection("sf", "Snowflake", 0)
+	sf.Config.(*ws.SnowflakeConfig).Password = secretsSnowflake
+	bq = chaosConnection("bq", "BigQuery", 1)
+	bq.Config.(*ws.BigQueryConfig).ServiceAccountKey = secretsBigQueryKey
+	rs = chaosConnection("rs", "Redshift", 2)
+	rs.Config.(*ws.RedshiftConfig).Password = secretsRedshift
+	return sf, bq, rs
+}
+
+// slogHandlers returns slog's JSON handler (which hands nested values to encoding/json) and its text
+// handler (which hands them to fmt), by name.
+func slogHandlers() map[string]func(io.Writer) slog.Handler {
+	return map[string]func(io.Writer) slog.Handler{
+		"json": func(w io.Writer) slog.Handler { return slog.NewJSONHandler(w, nil) },
+		"text": func(w io.Writer) slog.Handler { return slog.NewTextHandler(w, nil) },
+	}
+}
+
 // secretsExcerpt shows where secret appears in s, with the secret itself cut short.
 func secretsExcerpt(s, secret string) string {
 	i := strings.Index(s, secret)
@@ -353,19 +369,11 @@ func secretsExcerpt(s, secret string) string {
 // TestSecretsNeverAppear), while the request body still carries the real value.
 func TestSecretsConnectionLogging(t *testing.T) {
 	t.Parallel()
-	sf := chaosConnection("sf", "Snowflake", 0)
-	sf.Config.(*ws.SnowflakeConfig).Password = secretsSnowflake
-	bq := chaosConnection("bq", "BigQuery", 1)
-	bq.Config.(*ws.BigQueryConfig).ServiceAccountKey = secretsBigQueryKey
-	rs := chaosConnection("rs", "Redshift", 2)
-	rs.Config.(*ws.RedshiftConfig).Password = secretsRedshift
+	sf, bq, rs := secretConnections()
 	raw := &ws.Connection{ID: "pg", ServiceProvider: "Postgres",
 		Config: &ws.RawConfig{Provider: "Postgres", JSON: json.RawMessage(`{"password":"` + secretsRedshift + `"}`)}}
 	for _, conn := range []*ws.Connection{sf, bq, rs, raw} {
-		for name, h := range map[string]func(io.Writer) slog.Handler{
-			"json": func(w io.Writer) slog.Handler { return slog.NewJSONHandler(w, nil) },
-			"text": func(w io.Writer) slog.Handler { return slog.NewTextHandler(w, nil) },
-		} {
+		for name, h := range slogHandlers() {
 			var out bytes.Buffer
 			slog.New(h(&out)).Info("connection", "pointer", conn, "value", *conn, "config", conn.Config)
 			for _, secret := range []string{secretsSnowflake, secretsBigQueryCore, secretsRedshift} {

@@ -35,22 +35,6 @@ func TestListsTakeOptions(t *testing.T) {
 	require.NoError(t, err)
 }
 
-// TestBaseURLIsWhatWithBaseURLGave checks BaseURL against the option's value (user info and a trailing
-// slash removed), and WorkspaceURL against the root requests go to.
-func TestBaseURLIsWhatWithBaseURLGave(t *testing.T) {
-	t.Parallel()
-	for base, want := range map[string]string{
-		"http://localhost:8080/":                 "http://localhost:8080",
-		"https://proxy.example.com/mparticle":    "https://proxy.example.com/mparticle",
-		"https://user:pw@proxy.example.com/pre/": "https://proxy.example.com/pre",
-	} {
-		c, err := ws.NewClient("w", ws.WithBearerToken("t"), ws.WithBaseURL(base))
-		require.NoError(t, err, base)
-		assert.Equal(t, want, c.BaseURL(), base)
-		assert.Equal(t, want+"/platform/v2/workspaces/w/", c.WorkspaceURL(), base)
-	}
-}
-
 // TestDelayConstructors checks that every constructor builds the delay ParseDelay reads, and that a
 // delay the API cannot take is refused before any request.
 func TestDelayConstructors(t *testing.T) {

@@ -120,9 +120,13 @@ func waitFailed(what, status string, err error) error {
 // pollUntil reads with get until done says the value read is final and returns it, pausing between
 // reads as the client's poll settings and opts say. When ctx ends first, or a read or the pause fails,
 // it returns the last value read (nil if none) and an error that names what it waited for, the last
-// status read (status of the last value) and the cause.
+// status read (status of the last value) and the cause. A nil ctx is a *ValidationError, as for every
+// request (newRequest checks it too, but a wait uses ctx before its first request).
 func pollUntil[T any, S ~string](ctx context.Context, c *Client, opts []WaitOption, what string,
 	get func(context.Context) (*T, error), done func(*T) bool, status func(*T) S) (*T, error) {
+	if ctx == nil {
+		return nil, &ValidationError{Field: "ctx", Rule: "must not be nil"}
+	}
 	poll := c.newPoller(opts)
 	defer poll.stop()
 	var last *T

@@ -5,9 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -35,12 +35,7 @@ var wireSecrets = []string{secretsSnowflake, secretsBigQueryCore, secretsRedshif
 // user's values: slog's JSON handler hands nested values to encoding/json, and its text handler to fmt.
 func TestSecretsMaskedInEveryShape(t *testing.T) {
 	t.Parallel()
-	sf := chaosConnection("sf", "Snowflake", 0)
-	sf.Config.(*ws.SnowflakeConfig).Password = secretsSnowflake
-	bq := chaosConnection("bq", "BigQuery", 1)
-	bq.Config.(*ws.BigQueryConfig).ServiceAccountKey = secretsBigQueryKey
-	rs := chaosConnection("rs", "Redshift", 2)
-	rs.Config.(*ws.RedshiftConfig).Password = secretsRedshift
+	sf, bq, rs := secretConnections()
 	raw := &ws.Connection{ID: "pg", ServiceProvider: "Postgres", Config: &ws.RawConfig{Provider: "Postgres",
 		JSON: json.RawMessage(`{"host":"h","auth":{"Client_Secret":"` + secretsClientSecret + `"},"password":"` + secretsRedshift + `"}`)}}
 	type holder struct {
@@ -58,10 +53,7 @@ func TestSecretsMaskedInEveryShape(t *testing.T) {
 		"map[string]any":         map[string]any{"deep": []any{map[string]any{"c": sf}}},
 	}
 	for name, v := range shapes {
-		for handler, h := range map[string]func(io.Writer) slog.Handler{
-			"json": func(w io.Writer) slog.Handler { return slog.NewJSONHandler(w, nil) },
-			"text": func(w io.Writer) slog.Handler { return slog.NewTextHandler(w, nil) },
-		} {
+		for handler, h := range slogHandlers() {
 			var out bytes.Buffer
 			slog.New(h(&out)).Info("shape", "v", v)
 			for _, secret := range wireSecrets {
@@ -87,8 +79,7 @@ func TestSecretsMaskedInEveryShape(t *testing.T) {
 // connection inside a slice.
 func TestConnectionPrintsItsConfig(t *testing.T) {
 	t.Parallel()
-	sf := chaosConnection("sf", "Snowflake", 0)
-	sf.Config.(*ws.SnowflakeConfig).Password = secretsSnowflake
+	sf, _, _ := secretConnections()
 	for _, text := range []string{fmt.Sprint(*sf), fmt.Sprintf("%v", sf), fmt.Sprintf("%+v", []*ws.Connection{sf})} {
 		assert.Contains(t, text, "AccountIdentifier:gd12345", text)
 		assert.Contains(t, text, "Password:"+ws.MaskedSecret, text)
@@ -117,8 +108,7 @@ func TestRequestsSendSecretsAndOnlyParameters(t *testing.T) {
 	mux.HandleFunc("/inputs/data-pipelines/example-pipeline-1", answer)
 
 	ctx := context.Background()
-	sf := chaosConnection("sf", "Snowflake", 0)
-	sf.Config.(*ws.SnowflakeConfig).Password = secretsSnowflake
+	sf, _, _ := secretConnections()
 	sf.Status, sf.CreatedBy, sf.Errors = ws.ConnectionHealthy, "someone", []ws.ErrorDetail{{Message: "m"}}
 	model := referenceModelResponse(t)
 	model.Status = ws.DataModelValid
@@ -141,7 +131,8 @@ func TestRequestsSendSecretsAndOnlyParameters(t *testing.T) {
 			assert.NotContains(t, doc, key, "%s sends the read-only %s", name, key)
 		}
 		assert.Contains(t, doc, "id", name)
-		if cfg, isConn := doc["config"].(map[string]any); isConn && doc["service_provider"] != nil {
+		if strings.HasPrefix(name, "connection") {
+			cfg, _ := doc["config"].(map[string]any)
 			assert.Equal(t, secretsSnowflake, cfg["password"], "%s sends the real password", name)
 		}
 	}
