@@ -269,20 +269,22 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, erro
 // handler with the mutex held and write its reply after releasing it.
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	wsID, segs, isAPI := splitAPIPath(r.URL.Path)
-	// The body of a request without a valid token is not read, parsed or kept: traffic from anyone who
-	// can reach the server costs it neither memory nor CPU.
+	// The request is authenticated once, on arrival. The body of a request without a valid token is not
+	// read, parsed or kept: traffic from anyone who can reach the server costs it neither memory nor CPU.
+	s.mu.Lock()
+	clientID, authErr := s.authenticateLocked(r, s.clock.Now())
+	s.mu.Unlock()
 	var body []byte
 	var bodyErr error
-	authenticated := s.authenticated(r)
-	if authenticated {
+	if authErr == "" {
 		body, bodyErr = readBody(w, r, maxAPIBody)
 	}
 
 	s.mu.Lock()
 	now := s.clock.Now()
-	d := s.prepareLocked(r, bodyErr, wsID, segs, isAPI, now)
+	d := s.prepareLocked(r, bodyErr, wsID, segs, isAPI, clientID, authErr)
 	var entry *Request
-	if authenticated {
+	if authErr == "" {
 		entry = s.logRequestLocked(r, wsID, body, len(body), now)
 	} else {
 		entry = s.logRequestLocked(r, wsID, nil, int(r.ContentLength), now)
@@ -328,14 +330,6 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	s.finish(w, entry, rep)
 }
 
-// authenticated reports whether the request has a valid bearer token now.
-func (s *Server) authenticated(r *http.Request) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	_, problem := s.authenticateLocked(r, s.clock.Now())
-	return problem == ""
-}
-
 // finish records the status of a logged request and writes the reply (unless w is nil).
 func (s *Server) finish(w http.ResponseWriter, entry *Request, rep reply) {
 	s.mu.Lock()
@@ -361,15 +355,15 @@ type dispatch struct {
 // answer is a final dispatch.
 func answer(rep reply) dispatch { return dispatch{final: &rep} }
 
-// prepareLocked authenticates and routes a request and picks the HTTP fault that applies. None of it
-// reads the engine: the engine catches up with the clock once, just before the handler runs (after a
-// fault's latency), and processes what the handler made due right after it.
+// prepareLocked routes a request authenticated as clientID (or refused with authErr) and picks the
+// HTTP fault that applies. None of it reads the engine: the engine catches up with the clock once, just
+// before the handler runs (after a fault's latency), and processes what the handler made due right
+// after it.
 func (s *Server) prepareLocked(r *http.Request, bodyErr error, wsID string, segs []string, isAPI bool,
-	now time.Time) dispatch {
+	clientID, authErr string) dispatch {
 	if !isAPI {
 		return answer(errReply(http.StatusNotFound, fmt.Sprintf("No route for %s %s.", r.Method, r.URL.Path)))
 	}
-	clientID, authErr := s.authenticateLocked(r, now)
 	if authErr != "" {
 		return answer(errReply(http.StatusUnauthorized, authErr))
 	}
