@@ -311,17 +311,10 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 
 	var rep reply
 	s.mu.Lock()
-	s.catchUpLocked()
-	_, existed := s.workspaces[wsID]
-	c.ws = s.workspaceLocked(wsID)
-	c.now = s.clock.Now()
-	rep = d.h(s, c)
-	if !existed && c.ws.empty() && !s.eng.HasPipelines(wsID) {
-		// A request that left a new workspace empty (a read, a rejected write) does not keep it, so
-		// clients inventing workspace ids cannot grow the server's memory.
-		delete(s.workspaces, wsID)
-	}
-	s.settleLocked()
+	s.inWorkspaceLocked(wsID, func(st *workspace) {
+		c.ws, c.now = st, s.clock.Now()
+		rep = d.h(s, c)
+	})
 	s.mu.Unlock()
 	if fault != nil && fault.ApplyThenFail {
 		fault.writeHeaders(w)
