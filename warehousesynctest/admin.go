@@ -189,7 +189,6 @@ func adminAdvance(s *Server, c *adminCall) reply {
 	if err != nil {
 		return badRequest(err.Error())
 	}
-	s.wakeTimer()
 	st := s.clockStateLocked()
 	st.Events = &n
 	return ok(st)
