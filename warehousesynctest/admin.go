@@ -443,7 +443,7 @@ func adminFailNextRuns(s *Server, c *adminCall) reply {
 		return badRequest(fmt.Sprintf("n: must be 1 or more, got %d", *n))
 	}
 	if err := s.Workspace(p[0]).FailNextRuns(p[1], int(*n), msg); err != nil {
-		return errReply(http.StatusNotFound, fmt.Sprintf("%s '%s' not found.", kindPipeline, p[1]))
+		return notFound(kindPipeline, p[1])
 	}
 	return noContent()
 }

@@ -20,6 +20,7 @@ const (
 	kindConnection = "Connection"
 	kindDataModel  = "Data model"
 	kindPipeline   = "Pipeline"
+	kindRun        = "Pipeline run"
 )
 
 // defaultUnreachableMessage is the error of an unreachable connection when the test gave none.
