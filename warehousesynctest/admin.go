@@ -295,10 +295,9 @@ func adminInjectFault(s *Server, c *adminCall) reply {
 		return badRequest("request body: " + jsonProblem(err) + " (fields: method, path, workspace, status, " +
 			"retry_after, rate_limit_scope, times, latency, apply_then_fail, optional)")
 	}
-	if rest, full := strings.CutPrefix(fj.Path, apiPrefix); full {
-		wsID, tail, _ := strings.Cut(rest, "/")
+	if wsID, rel, full := workspaceRelative(fj.Path); full {
 		return badRequest(fmt.Sprintf(`path: %q is a full URL path; paths are relative to the workspace root: `+
-			`send "path": %q, "workspace": %q`, truncate(fj.Path, 200), "/"+tail, wsID))
+			`send "path": %q, "workspace": %q`, truncate(fj.Path, 200), rel, wsID))
 	}
 	f := Fault{Method: fj.Method, Path: fj.Path, Workspace: fj.Workspace, Status: fj.Status,
 		RateLimitScope: fj.RateLimitScope, Times: fj.Times, ApplyThenFail: fj.ApplyThenFail, Optional: fj.Optional}
