@@ -57,6 +57,11 @@ func notFound(kind, id string) reply {
 	return errReply(http.StatusNotFound, fmt.Sprintf("%s '%s' not found.", kind, id))
 }
 
+// alreadyExists is the 400 of a create whose id is taken.
+func alreadyExists(kind, id string) reply {
+	return badRequest(fmt.Sprintf("%s '%s' already exists.", kind, id))
+}
+
 // methodNotAllowed is a 405 naming the allowed methods, in the message and in the Allow header RFC 9110
 // requires.
 func methodNotAllowed(r *http.Request, allowed []string) reply {
