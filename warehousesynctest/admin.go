@@ -189,7 +189,6 @@ func adminAdvance(s *Server, c *adminCall) reply {
 	if err != nil {
 		return badRequest(err.Error())
 	}
-	s.wakeTimer()
 	st := s.clockStateLocked()
 	st.Events = &n
 	return ok(st)
@@ -296,10 +295,9 @@ func adminInjectFault(s *Server, c *adminCall) reply {
 		return badRequest("request body: " + jsonProblem(err) + " (fields: method, path, workspace, status, " +
 			"retry_after, rate_limit_scope, times, latency, apply_then_fail, optional)")
 	}
-	if rest, full := strings.CutPrefix(fj.Path, apiPrefix); full {
-		wsID, tail, _ := strings.Cut(rest, "/")
+	if wsID, rel, full := workspaceRelative(fj.Path); full {
 		return badRequest(fmt.Sprintf(`path: %q is a full URL path; paths are relative to the workspace root: `+
-			`send "path": %q, "workspace": %q`, truncate(fj.Path, 200), "/"+tail, wsID))
+			`send "path": %q, "workspace": %q`, truncate(fj.Path, 200), rel, wsID))
 	}
 	f := Fault{Method: fj.Method, Path: fj.Path, Workspace: fj.Workspace, Status: fj.Status,
 		RateLimitScope: fj.RateLimitScope, Times: fj.Times, ApplyThenFail: fj.ApplyThenFail, Optional: fj.Optional}
@@ -444,7 +442,7 @@ func adminFailNextRuns(s *Server, c *adminCall) reply {
 		return badRequest(fmt.Sprintf("n: must be 1 or more, got %d", *n))
 	}
 	if err := s.Workspace(p[0]).FailNextRuns(p[1], int(*n), msg); err != nil {
-		return errReply(http.StatusNotFound, fmt.Sprintf("%s '%s' not found.", kindPipeline, p[1]))
+		return notFound(kindPipeline, p[1])
 	}
 	return noContent()
 }

@@ -144,11 +144,11 @@ func equalSecret(got, want string) bool {
 // authenticateLocked checks the request's bearer token against the clock; it returns the token's client
 // id, or a message for the 401.
 func (s *Server) authenticateLocked(r *http.Request, now time.Time) (string, string) {
-	scheme, token, found := strings.Cut(r.Header.Get("Authorization"), " ")
-	if !found || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
+	token, found := bearerToken(r)
+	if !found {
 		return "", "Unauthorized: send Authorization: Bearer <access token> (get one from POST /oauth/token)."
 	}
-	info, known := s.tokens[strings.TrimSpace(token)]
+	info, known := s.tokens[token]
 	switch {
 	case !known:
 		return "", "Unauthorized: the access token is not valid."
@@ -156,4 +156,12 @@ func (s *Server) authenticateLocked(r *http.Request, now time.Time) (string, str
 		return "", "Unauthorized: the access token has expired; request a new one."
 	}
 	return info.clientID, ""
+}
+
+// bearerToken returns the token of the request's Authorization: Bearer header (the scheme in any case),
+// trimmed; false when there is none. The API's tokens and the admin token are both sent this way.
+func bearerToken(r *http.Request) (string, bool) {
+	scheme, token, found := strings.Cut(r.Header.Get("Authorization"), " ")
+	token = strings.TrimSpace(token)
+	return token, found && strings.EqualFold(scheme, "Bearer") && token != ""
 }

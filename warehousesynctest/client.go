@@ -28,18 +28,17 @@ const realTimePollInterval = 100 * time.Millisecond
 //     error matching warehousesync.ErrNoProgress that names the fix, instead of hanging. With the
 //     real-time clock the client polls every 100 ms.
 func (s *Server) NewClient(opts ...ws.Option) (*ws.Client, error) {
-	all := append([]ws.Option{
+	defaults := []ws.Option{
 		ws.WithBaseURL(s.URL()),
 		ws.WithTokenURL(s.TokenURL()),
 		ws.WithRetryPolicy(ws.RetryPolicy{MaxRetries: 3, MinWait: time.Millisecond, MaxWait: 10 * time.Millisecond}),
 		ws.WithPollInterval(realTimePollInterval),
 		ws.WithPollWait(s.newPollWait()),
-	}, opts...)
-	const defaults = 5 // the options above
-	c, err := ws.NewClient(s.cfg.workspace, all...)
+	}
+	c, err := ws.NewClient(s.cfg.workspace, append(defaults[:len(defaults):len(defaults)], opts...)...)
 	if errors.Is(err, ws.ErrNoCredentials) { // opts choose no other way to authenticate: the server's
-		c, err = ws.NewClient(s.cfg.workspace, append(all[:defaults:defaults], append([]ws.Option{
-			ws.WithClientCredentials(s.cfg.clientID, s.cfg.clientSecret)}, opts...)...)...)
+		creds := ws.WithClientCredentials(s.cfg.clientID, s.cfg.clientSecret)
+		c, err = ws.NewClient(s.cfg.workspace, append(append(defaults, creds), opts...)...)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("warehousesynctest: client: %w", err)

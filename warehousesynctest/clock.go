@@ -263,13 +263,16 @@ func (s *Server) autoAdvanceLocked(wsID, pipelineID string, runID int64) {
 	if runID != 0 && (!seen.runFound || seen.run.Terminal()) {
 		return
 	}
-	for s.pollStateLocked(wsID, pipelineID, runID) == seen {
+	for {
 		next, pending := s.eng.NextEvent()
 		if !pending {
 			return
 		}
 		// A refusal (the event cap) leaves everything as it was; the client then sees the current state.
 		if n, err := s.advanceToLocked(maxTime(next, s.clock.Now())); err != nil || n == 0 {
+			return
+		}
+		if s.pollStateLocked(wsID, pipelineID, runID) != seen {
 			return
 		}
 	}

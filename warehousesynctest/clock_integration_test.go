@@ -403,10 +403,7 @@ func TestEventCapNeverStopsTheRealTimeClock(t *testing.T) {
 func TestRequestLeavesTheEngineCaughtUp(t *testing.T) {
 	t.Parallel()
 	srv, a := newAPI(t)
-	a.seedBasics()
-	p := pipelineBody("p", "conn", "model")
-	p["schedule"] = obj{"type": "on_demand"}
-	a.must(http.StatusOK, http.MethodPost, "/inputs/data-pipelines", p, nil)
+	onDemandPipeline(a)
 	a.must(http.StatusOK, http.MethodPost, "/inputs/data-pipelines/trigger", obj{"pipeline_id": "p"}, nil)
 	next, pending := srv.NextEvent()
 	require.True(t, pending)

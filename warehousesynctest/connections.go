@@ -20,6 +20,7 @@ const (
 	kindConnection = "Connection"
 	kindDataModel  = "Data model"
 	kindPipeline   = "Pipeline"
+	kindRun        = "Pipeline run"
 )
 
 // defaultUnreachableMessage is the error of an unreachable connection when the test gave none.
@@ -58,7 +59,7 @@ func createConnection(s *Server, c *call) reply {
 		return badRequest(errs...)
 	}
 	if _, exists := c.ws.connections[conn.ID]; exists {
-		return badRequest(fmt.Sprintf("%s '%s' already exists.", kindConnection, conn.ID))
+		return alreadyExists(kindConnection, conn.ID)
 	}
 	if msg, down := c.ws.unreachable[conn.ID]; down {
 		return errReply(statusWarehouseUnreachable, msg)

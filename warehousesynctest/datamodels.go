@@ -30,7 +30,7 @@ func createDataModel(s *Server, c *call) reply {
 		return badRequest(errs...)
 	}
 	if _, exists := c.ws.models[m.ID]; exists {
-		return badRequest(fmt.Sprintf("%s '%s' already exists.", kindDataModel, m.ID))
+		return alreadyExists(kindDataModel, m.ID)
 	}
 	m.Status = ws.DataModelValid
 	if msg, bad := c.ws.invalid[m.ID]; bad {

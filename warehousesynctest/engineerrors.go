@@ -16,7 +16,7 @@ func engineReply(err error, id string) reply {
 	case errors.Is(err, engine.ErrNotFound):
 		return notFound(kindPipeline, id)
 	case errors.Is(err, engine.ErrExists):
-		return badRequest(fmt.Sprintf("%s '%s' already exists.", kindPipeline, id))
+		return alreadyExists(kindPipeline, id)
 	case errors.Is(err, engine.ErrBusy):
 		return badRequest(fmt.Sprintf("Pipeline %s is already in progress.", id))
 	case errors.As(err, &notActive):

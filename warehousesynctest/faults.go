@@ -64,10 +64,9 @@ func (f *Fault) check() error {
 	default:
 		return fmt.Errorf("fault: status must be one of 429, 500, 502, 503, 504, got %d", f.Status)
 	}
-	if rest, full := strings.CutPrefix(f.Path, apiPrefix); full {
-		wsID, tail, _ := strings.Cut(rest, "/")
+	if wsID, rel, full := workspaceRelative(f.Path); full {
 		return fmt.Errorf("fault: path %q is a full URL path; paths are relative to the workspace root: use "+
-			"Fault{Path: %q, Workspace: %q}", f.Path, "/"+tail, wsID)
+			"Fault{Path: %q, Workspace: %q}", f.Path, rel, wsID)
 	}
 	switch {
 	case !strings.HasPrefix(f.Path, "/"):
@@ -84,6 +83,19 @@ func (f *Fault) check() error {
 		return fmt.Errorf("fault: workspace %q is not a valid workspace id", f.Workspace)
 	}
 	return nil
+}
+
+// workspaceRelative splits a full API path such as /platform/v2/workspaces/12345/connections into the
+// workspace id and the path relative to its root ("/connections"), the form a Fault takes; full is
+// false for any other path. InjectFault and the admin endpoint refuse a full path with the form that
+// works, each in its own terms.
+func workspaceRelative(path string) (wsID, rel string, full bool) {
+	rest, full := strings.CutPrefix(path, apiPrefix)
+	if !full {
+		return "", "", false
+	}
+	wsID, tail, _ := strings.Cut(rest, "/")
+	return wsID, "/" + tail, true
 }
 
 // matches reports whether the fault applies to a request.

@@ -233,6 +233,15 @@ func (a *api) seedBasics() {
 	a.must(http.StatusOK, http.MethodPost, "/data-models", dataModelBody("model"), nil)
 }
 
+// onDemandPipeline creates the connection "conn", the model "model" and an on-demand pipeline "p".
+func onDemandPipeline(a *api) {
+	a.t.Helper()
+	a.seedBasics()
+	p := pipelineBody("p", "conn", "model")
+	p["schedule"] = obj{"type": "on_demand"}
+	a.must(http.StatusOK, http.MethodPost, "/inputs/data-pipelines", p, nil)
+}
+
 // raw sends a request with exactly the given Content-Type ("" for none) and bearer token ("" for none).
 func raw(t testing.TB, method, url, contentType, token, body string) (int, http.Header, []byte) {
 	t.Helper()

@@ -57,6 +57,11 @@ func notFound(kind, id string) reply {
 	return errReply(http.StatusNotFound, fmt.Sprintf("%s '%s' not found.", kind, id))
 }
 
+// alreadyExists is the 400 of a create whose id is taken.
+func alreadyExists(kind, id string) reply {
+	return badRequest(fmt.Sprintf("%s '%s' already exists.", kind, id))
+}
+
 // methodNotAllowed is a 405 naming the allowed methods, in the message and in the Allow header RFC 9110
 // requires.
 func methodNotAllowed(r *http.Request, allowed []string) reply {
@@ -269,20 +274,22 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, erro
 // handler with the mutex held and write its reply after releasing it.
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	wsID, segs, isAPI := splitAPIPath(r.URL.Path)
-	// The body of a request without a valid token is not read, parsed or kept: traffic from anyone who
-	// can reach the server costs it neither memory nor CPU.
+	// The request is authenticated once, on arrival. The body of a request without a valid token is not
+	// read, parsed or kept: traffic from anyone who can reach the server costs it neither memory nor CPU.
+	s.mu.Lock()
+	clientID, authErr := s.authenticateLocked(r, s.clock.Now())
+	s.mu.Unlock()
 	var body []byte
 	var bodyErr error
-	authenticated := s.authenticated(r)
-	if authenticated {
+	if authErr == "" {
 		body, bodyErr = readBody(w, r, maxAPIBody)
 	}
 
 	s.mu.Lock()
 	now := s.clock.Now()
-	d := s.prepareLocked(r, bodyErr, wsID, segs, isAPI, now)
+	d := s.prepareLocked(r, bodyErr, wsID, segs, isAPI, clientID, authErr)
 	var entry *Request
-	if authenticated {
+	if authErr == "" {
 		entry = s.logRequestLocked(r, wsID, body, len(body), now)
 	} else {
 		entry = s.logRequestLocked(r, wsID, nil, int(r.ContentLength), now)
@@ -309,31 +316,16 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 
 	var rep reply
 	s.mu.Lock()
-	s.catchUpLocked()
-	_, existed := s.workspaces[wsID]
-	c.ws = s.workspaceLocked(wsID)
-	c.now = s.clock.Now()
-	rep = d.h(s, c)
-	if !existed && c.ws.empty() && !s.eng.HasPipelines(wsID) {
-		// A request that left a new workspace empty (a read, a rejected write) does not keep it, so
-		// clients inventing workspace ids cannot grow the server's memory.
-		delete(s.workspaces, wsID)
-	}
-	s.settleLocked()
+	s.inWorkspaceLocked(wsID, func(st *workspace) {
+		c.ws, c.now = st, s.clock.Now()
+		rep = d.h(s, c)
+	})
 	s.mu.Unlock()
 	if fault != nil && fault.ApplyThenFail {
 		fault.writeHeaders(w)
 		rep = fault.reply()
 	}
 	s.finish(w, entry, rep)
-}
-
-// authenticated reports whether the request has a valid bearer token now.
-func (s *Server) authenticated(r *http.Request) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	_, problem := s.authenticateLocked(r, s.clock.Now())
-	return problem == ""
 }
 
 // finish records the status of a logged request and writes the reply (unless w is nil).
@@ -361,15 +353,15 @@ type dispatch struct {
 // answer is a final dispatch.
 func answer(rep reply) dispatch { return dispatch{final: &rep} }
 
-// prepareLocked authenticates and routes a request and picks the HTTP fault that applies. None of it
-// reads the engine: the engine catches up with the clock once, just before the handler runs (after a
-// fault's latency), and processes what the handler made due right after it.
+// prepareLocked routes a request authenticated as clientID (or refused with authErr) and picks the
+// HTTP fault that applies. None of it reads the engine: the engine catches up with the clock once, just
+// before the handler runs (after a fault's latency), and processes what the handler made due right
+// after it.
 func (s *Server) prepareLocked(r *http.Request, bodyErr error, wsID string, segs []string, isAPI bool,
-	now time.Time) dispatch {
+	clientID, authErr string) dispatch {
 	if !isAPI {
 		return answer(errReply(http.StatusNotFound, fmt.Sprintf("No route for %s %s.", r.Method, r.URL.Path)))
 	}
-	clientID, authErr := s.authenticateLocked(r, now)
 	if authErr != "" {
 		return answer(errReply(http.StatusUnauthorized, authErr))
 	}

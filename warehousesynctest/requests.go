@@ -173,14 +173,10 @@ func cloneValues(v url.Values) url.Values {
 // body is what to show of a body of size bytes; nil when it was not read (size is then the announced
 // Content-Length, -1 when unknown, 0 for none).
 func (s *Server) logRequestLocked(r *http.Request, wsID string, body []byte, size int, now time.Time) *Request {
-	entry := &Request{
-		Method:    r.Method,
-		Path:      r.URL.Path,
-		Workspace: wsID,
-		Body:      truncateBody(s.masker.body(body, carriesSecrets(r.URL.Path)), size),
-		Time:      now,
-	}
+	entry := &Request{Method: r.Method, Path: r.URL.Path, Workspace: wsID, Time: now}
 	switch {
+	case len(body) > 0:
+		entry.Body = truncateBody(s.masker.body(body, carriesSecrets(r.URL.Path)), size)
 	case body == nil && size > 0:
 		entry.Body = fmt.Sprintf("[body not read: %d bytes announced by a request without a valid token]", size)
 	case body == nil && size < 0:

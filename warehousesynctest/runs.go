@@ -2,7 +2,6 @@ package warehousesynctest
 
 import (
 	"fmt"
-	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -83,12 +82,12 @@ func getRun(s *Server, c *call) reply {
 	}
 	if runID < 1 {
 		// Run ids start at 1; and autoAdvanceLocked takes run id 0 for a report poll.
-		return errReply(http.StatusNotFound, fmt.Sprintf("Pipeline run '%d' not found.", runID))
+		return notFound(kindRun, strconv.FormatInt(runID, 10))
 	}
 	s.autoAdvanceLocked(c.wsID, id, runID)
 	run, found := s.eng.Run(c.wsID, id, runID)
 	if !found {
-		return errReply(http.StatusNotFound, fmt.Sprintf("Pipeline run '%d' not found.", runID))
+		return notFound(kindRun, strconv.FormatInt(runID, 10))
 	}
 	return ok(run)
 }

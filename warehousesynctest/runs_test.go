@@ -43,10 +43,7 @@ func TestTriggerValidation(t *testing.T) {
 func TestTriggerAnswersAttemptRequested(t *testing.T) {
 	t.Parallel()
 	_, a := newAPI(t)
-	a.seedBasics()
-	body := pipelineBody("p", "conn", "model")
-	body["schedule"] = obj{"type": "on_demand"}
-	a.must(http.StatusOK, http.MethodPost, "/inputs/data-pipelines", body, nil)
+	onDemandPipeline(a)
 	var tr ws.TriggerResponse
 	a.must(http.StatusOK, http.MethodPost, "/inputs/data-pipelines/trigger", obj{"pipeline_id": "p"}, &tr)
 	assert.Equal(t, ws.TriggerAttemptRequested, tr.Status)

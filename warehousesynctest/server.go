@@ -164,8 +164,7 @@ func (s *Server) adminTokenProblem(r *http.Request) string {
 	if s.cfg.adminToken == "" {
 		return ""
 	}
-	scheme, token, found := strings.Cut(r.Header.Get("Authorization"), " ")
-	if found && strings.EqualFold(scheme, "Bearer") && equalSecret(strings.TrimSpace(token), s.cfg.adminToken) {
+	if token, found := bearerToken(r); found && equalSecret(token, s.cfg.adminToken) {
 		return ""
 	}
 	return "Unauthorized: the admin endpoints need Authorization: Bearer <admin token>, the token the server was started with."

@@ -67,7 +67,7 @@ func (s *Server) pristineLocked(w *workspace) bool {
 			return false
 		}
 	}
-	return len(w.transformations) == len(s.cfg.transformations) || w.transformations == nil
+	return len(w.transformations) == len(s.cfg.transformations)
 }
 
 // sortedKeys returns the keys of m in ascending order: every list the fake returns is sorted by id.

@@ -3,7 +3,6 @@ package warehousesynctest
 import (
 	"context"
 	"errors"
-	"net/http"
 	"testing"
 	"time"
 
@@ -25,13 +24,16 @@ func (w refusingWall) Until(time.Time) (<-chan time.Time, func()) {
 	return c, func() {}
 }
 
-// onDemandPipeline creates the connection "conn", the model "model" and an on-demand pipeline "p".
-func onDemandPipeline(a *api) {
-	a.t.Helper()
-	a.seedBasics()
-	p := pipelineBody("p", "conn", "model")
-	p["schedule"] = obj{"type": "on_demand"}
-	a.must(http.StatusOK, http.MethodPost, "/inputs/data-pipelines", p, nil)
+// triggeredOnDemand starts a server with opts, creates the on-demand pipeline "p" (onDemandPipeline)
+// and triggers it through the server's ready client; it returns the server, the client and the run id.
+func triggeredOnDemand(t *testing.T, opts ...Option) (*Server, *ws.Client, int64) {
+	t.Helper()
+	srv, a := newAPI(t, opts...)
+	onDemandPipeline(a)
+	c := srv.Client()
+	tr, err := c.Pipelines.Trigger(context.Background(), "p")
+	require.NoError(t, err)
+	return srv, c, tr.PipelineRunID
 }
 
 // TestWaitWithAutoAdvanceNeverSleeps waits for a run that fails after two retries through the ready
@@ -60,19 +62,15 @@ func TestWaitOnAStillManualClockEndsWithErrNoProgress(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	wall := newTestWall(DefaultStartTime())
-	srv, a := newAPI(t, withWallClock(wall))
-	onDemandPipeline(a)
-	c := srv.Client()
-	tr, err := c.Pipelines.Trigger(ctx, "p")
-	require.NoError(t, err)
+	_, c, runID := triggeredOnDemand(t, withWallClock(wall))
 	done := make(chan error, 1)
 	go func() {
-		_, err := c.Runs.Wait(ctx, "p", tr.PipelineRunID)
+		_, err := c.Runs.Wait(ctx, "p", runID)
 		done <- err
 	}()
 	at := <-wall.waits // the pause waits for the grace
 	wall.set(at)
-	err = <-done
+	err := <-done
 	require.ErrorIs(t, err, ws.ErrNoProgress)
 	assert.Contains(t, err.Error(), "manual clock has not moved")
 	assert.Contains(t, err.Error(), "WithAutoAdvance")
@@ -84,14 +82,10 @@ func TestWaitFollowsAnAdvanceFromAnotherGoroutine(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	wall := newTestWall(DefaultStartTime())
-	srv, a := newAPI(t, withWallClock(wall))
-	onDemandPipeline(a)
-	c := srv.Client()
-	tr, err := c.Pipelines.Trigger(ctx, "p")
-	require.NoError(t, err)
+	srv, c, runID := triggeredOnDemand(t, withWallClock(wall))
 	done := make(chan *ws.Run, 1)
 	go func() {
-		run, err := c.Runs.Wait(ctx, "p", tr.PipelineRunID)
+		run, err := c.Runs.Wait(ctx, "p", runID)
 		assert.NoError(t, err)
 		done <- run
 	}()

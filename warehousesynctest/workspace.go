@@ -25,22 +25,31 @@ func (s *Server) Workspace(id string) *Workspace { return &Workspace{s: s, id: i
 // ID returns the workspace id.
 func (w *Workspace) ID() string { return w.id }
 
-// do runs f on the workspace with the server's mutex held, between catchUpLocked and settleLocked as a
-// request's handler runs, so that a change never reaches back to events that fell due before it.
-//
-// A workspace that did not exist and that f leaves as a new one would be is not kept, so that undoing a
-// fault (SetConnectionReachable, SetDataModelValid, …) on an unknown workspace does not create it.
+// do runs f on the workspace with the server's mutex held, as a request's handler runs
+// (inWorkspaceLocked).
 func (w *Workspace) do(f func(*workspace)) {
 	w.s.mu.Lock()
 	defer w.s.mu.Unlock()
-	w.s.catchUpLocked()
-	_, existed := w.s.workspaces[w.id]
-	st := w.s.workspaceLocked(w.id)
+	w.s.inWorkspaceLocked(w.id, f)
+}
+
+// inWorkspaceLocked runs f, a request's handler or a change made through the Go API, on workspace id
+// between catchUpLocked and settleLocked, so that a change never reaches back to events that fell due
+// before it.
+//
+// A workspace that did not exist and that f leaves as a new one would be is not kept: a request that
+// left a new workspace empty (a read, a rejected write) does not keep it, so clients inventing
+// workspace ids cannot grow the server's memory, and undoing a fault (SetConnectionReachable,
+// SetDataModelValid, …) on an unknown workspace does not create it.
+func (s *Server) inWorkspaceLocked(id string, f func(*workspace)) {
+	s.catchUpLocked()
+	_, existed := s.workspaces[id]
+	st := s.workspaceLocked(id)
 	f(st)
-	if !existed && w.s.pristineLocked(st) && !w.s.eng.HasPipelines(w.id) {
-		delete(w.s.workspaces, w.id)
+	if !existed && s.pristineLocked(st) && !s.eng.HasPipelines(id) {
+		delete(s.workspaces, id)
 	}
-	w.s.settleLocked()
+	s.settleLocked()
 }
 
 // SetConnectionUnreachable makes the warehouse of connection connectionID unreachable (it may not exist
