@@ -297,32 +297,18 @@ func (e *Engine) AdvanceTo(t time.Time) (int, error) {
 	if t.Before(e.now) {
 		return 0, e.backwards(t)
 	}
-	if len(e.queue) == 0 || e.queue[0].evAt.After(t) {
-		// Nothing falls due, so nothing can exceed the cap: skip the O(pipelines) estimate, and the
-		// retention trim too unless the clock moves. The fake server syncs like this around every request.
-		if t.After(e.now) {
-			e.now = t
-			e.trimAll()
-		}
-		return 0, nil
-	}
-	// An advance to the next event's instant (Now included) only processes the events due at that
-	// instant, at most three per pipeline (an attempt's end, the next run's creation and start): the cap
-	// never refuses it, so the estimate is skipped and an advance in steps is always possible.
-	if t.After(e.queue[0].evAt) {
+	// An advance that reaches no event processes nothing, so nothing can exceed the cap; one to the next
+	// event's instant (Now included) only processes the events due at that instant, at most three per
+	// pipeline (an attempt's end, the next run's creation and start): the cap never refuses it, so an
+	// advance in steps is always possible. Both skip the O(pipelines) estimate.
+	if len(e.queue) > 0 && t.After(e.queue[0].evAt) {
 		if n := e.estimate(t); n > e.maxEvents {
 			return 0, refuse(ErrTooMany,
 				"advancing to %s could process up to %d events, more than the limit of %d; advance in smaller steps (an advance to the next event is always allowed)",
 				ws.NewTimestamp(t), n, e.maxEvents)
 		}
 	}
-	n := 0
-	for len(e.queue) > 0 && !e.queue[0].evAt.After(t) {
-		e.step()
-		n++
-	}
-	e.now = t
-	e.trimAll()
+	n, _ := e.advance(t, math.MaxInt)
 	return n, nil
 }
 
@@ -368,10 +354,18 @@ func (e *Engine) AdvanceAtMost(t time.Time, limit int) (n int, done bool, err er
 	if limit < 1 {
 		limit = int(min(e.maxEvents, math.MaxInt32))
 	}
+	n, done = e.advance(t, limit)
+	return n, done, nil
+}
+
+// advance is AdvanceTo and AdvanceAtMost after their checks: it processes at most limit (>= 1) events
+// due at or before t, in order; once none is left it sets the time to t and returns done. It applies
+// retention whenever the time moved.
+func (e *Engine) advance(t time.Time, limit int) (n int, done bool) {
 	for len(e.queue) > 0 && !e.queue[0].evAt.After(t) {
 		if n == limit {
 			e.trimAll()
-			return n, false, nil
+			return n, false
 		}
 		e.step()
 		n++
@@ -380,7 +374,7 @@ func (e *Engine) AdvanceAtMost(t time.Time, limit int) (n int, done bool, err er
 		e.now = t
 		e.trimAll()
 	}
-	return n, true, nil
+	return n, true
 }
 
 func (e *Engine) backwards(t time.Time) error {

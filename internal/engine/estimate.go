@@ -13,14 +13,19 @@ import (
 // to come are bounded both by the schedule and by the time they take.
 func (e *Engine) estimate(t time.Time) int64 {
 	perFailedRun := int64(2*(e.retries+1) + 1)
+	maxRuns := satAdd(int64(t.Sub(e.now)/e.attempt), 1) // each run lasts an attempt at least
+	due := t
+	if h := horizon(); due.After(h) {
+		due = h
+	}
 	var total int64
-	for p := range e.each() {
-		if p.heapIdx < 0 || p.evAt.After(t) {
+	for _, p := range e.queue { // a pipeline without a pending event has nothing to process
+		if p.evAt.After(t) {
 			continue // nothing happens to p by t: pipelines do not affect each other during an advance
 		}
 		n := e.activeEvents(p, t)
-		if runs := e.runsDue(p, t); runs > 0 {
-			runs = min(runs, satAdd(int64(t.Sub(e.now)/e.attempt), 1)) // each run lasts an attempt at least
+		if runs := e.runsDue(p, due); runs > 0 {
+			runs = min(runs, maxRuns)
 			n = satAdd(n, satMul(runs, 3))
 			n = satAdd(n, satMul(min(int64(p.failNext), satMul(runs, int64(e.retries))), 2))
 			n = satAdd(n, perFailedRun)
@@ -69,11 +74,8 @@ func (e *Engine) timeBound(p *pipe, t time.Time) int64 {
 // schedule that still runs there makes any advance that far exceed every cap anyway.
 func horizon() time.Time { return wire.LastInstant() }
 
-// runsDue is an upper bound of the scheduled runs p may create by t.
+// runsDue is an upper bound of the scheduled runs p may create by t, which is at most horizon().
 func (e *Engine) runsDue(p *pipe, t time.Time) int64 {
-	if h := horizon(); t.After(h) {
-		t = h
-	}
 	if !p.active() || (p.fault != nil && !p.hasActive) {
 		return 0
 	}

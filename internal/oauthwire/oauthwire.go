@@ -26,19 +26,17 @@ type TokenRequest struct {
 	GrantType    string `json:"grant_type"` // GrantClientCredentials
 }
 
-// masked returns r with its secret replaced by the mask.
-func (r TokenRequest) masked() map[string]string {
-	secret := ""
-	if r.ClientSecret != "" {
-		secret = mask
+// maskedSecret is what r's client secret prints as: the mask, or "" when there is none.
+func (r TokenRequest) maskedSecret() string {
+	if r.ClientSecret == "" {
+		return ""
 	}
-	return map[string]string{"client_id": r.ClientID, "client_secret": secret, "audience": r.Audience, "grant_type": r.GrantType}
+	return mask
 }
 
 // String prints r with its client secret masked.
 func (r TokenRequest) String() string {
-	m := r.masked()
-	return fmt.Sprintf("{ClientID:%s ClientSecret:%s Audience:%s GrantType:%s}", m["client_id"], m["client_secret"], m["audience"], m["grant_type"])
+	return fmt.Sprintf("{ClientID:%s ClientSecret:%s Audience:%s GrantType:%s}", r.ClientID, r.maskedSecret(), r.Audience, r.GrantType)
 }
 
 // GoString prints r with its client secret masked, for %#v.
@@ -46,9 +44,8 @@ func (r TokenRequest) GoString() string { return "oauthwire.TokenRequest" + r.St
 
 // LogValue makes slog print r with its client secret masked.
 func (r TokenRequest) LogValue() slog.Value {
-	m := r.masked()
-	return slog.GroupValue(slog.String("client_id", m["client_id"]), slog.String("client_secret", m["client_secret"]),
-		slog.String("audience", m["audience"]), slog.String("grant_type", m["grant_type"]))
+	return slog.GroupValue(slog.String("client_id", r.ClientID), slog.String("client_secret", r.maskedSecret()),
+		slog.String("audience", r.Audience), slog.String("grant_type", r.GrantType))
 }
 
 // TokenResponse is the body of a successful token response. ExpiresIn, in seconds, decodes from a

@@ -1,5 +1,7 @@
 package wire
 
+import "slices"
+
 // Enum names one enumerated field of the API.
 type Enum int
 
@@ -52,14 +54,7 @@ func (e Enum) String() string {
 }
 
 // Has reports whether v is one of the values of e.
-func (e Enum) Has(v string) bool {
-	for _, x := range e.Values() {
-		if x == v {
-			return true
-		}
-	}
-	return false
-}
+func (e Enum) Has(v string) bool { return slices.Contains(e.Values(), v) }
 
 // def is the table: the name and the values of e.
 func (e Enum) def() (name string, values []string) {
