@@ -263,10 +263,7 @@ func (a *app) expand(where, path string, v map[string]any) error {
 			var missing []string
 			v[k] = envRef.ReplaceAllStringFunc(x, func(ref string) string {
 				name := ref[2 : len(ref)-1]
-				val, set := "", false
-				if a.env.LookupEnv != nil {
-					val, set = a.env.LookupEnv(name)
-				}
+				val, set := a.env.lookup(name)
 				if !set && a.fake {
 					// --fake is a demo and a dry run: an unset variable gets a placeholder.
 					if !a.warned[name] && len(a.warned) < maxWarnings {

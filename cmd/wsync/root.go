@@ -217,7 +217,7 @@ func (a *app) colour(code, s string) string {
 	if !a.env.StdoutIsTerminal || a.noColor {
 		return s
 	}
-	if _, set := a.env.LookupEnv("NO_COLOR"); a.env.LookupEnv != nil && set {
+	if _, set := a.env.lookup("NO_COLOR"); set {
 		return s
 	}
 	return "\x1b[" + code + "m" + s + "\x1b[0m"
