@@ -1,10 +1,8 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -129,13 +127,9 @@ a pipeline uses cannot be deleted: delete the pipeline first.`,
 			}
 			ref := apply.Ref{Kind: kind, ID: args[1]}
 			out := cmd.OutOrStdout()
-			if !yes && a.env.StdinIsTerminal && a.env.StdoutIsTerminal {
-				fmt.Fprintf(out, "Delete %s? Only 'yes' is accepted: ", ref)
-				line, _ := bufio.NewReader(io.LimitReader(cmd.InOrStdin(), 1024)).ReadString('\n')
-				if strings.TrimSpace(line) != "yes" {
-					fmt.Fprintln(out, "Delete cancelled.")
-					return &exitCode{code: exitError}
-				}
+			if !a.confirm(cmd, yes, fmt.Sprintf("Delete %s?", ref)) {
+				fmt.Fprintln(out, "Delete cancelled.")
+				return &exitCode{code: exitError}
 			}
 			c, err := a.client(cmd.Context())
 			if err != nil {

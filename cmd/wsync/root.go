@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -210,6 +211,17 @@ func (a *app) workspaceName() string {
 	default:
 		return a.env.getenv(ws.EnvWorkspaceID)
 	}
+}
+
+// confirm asks question on a terminal, unless yes, and reports whether the answer was "yes"; off a
+// terminal it does not ask.
+func (a *app) confirm(cmd *cobra.Command, yes bool, question string) bool {
+	if yes || !a.env.StdinIsTerminal || !a.env.StdoutIsTerminal {
+		return true
+	}
+	fmt.Fprint(cmd.OutOrStdout(), question+" Only 'yes' is accepted: ")
+	line, _ := bufio.NewReader(io.LimitReader(cmd.InOrStdin(), 1024)).ReadString('\n')
+	return strings.TrimSpace(line) == "yes"
 }
 
 // colour wraps s in an ANSI colour on a terminal, unless colours are off.
