@@ -62,6 +62,28 @@ func fake(t *testing.T) (*warehousesynctest.Server, *ws.Client) {
 	return srv, srv.Client()
 }
 
+// seed plans d against the workspace of c and applies the plan.
+func seed(tb testing.TB, c *ws.Client, d *apply.Desired) {
+	tb.Helper()
+	ctx := context.Background()
+	p, err := apply.MakePlan(ctx, c, d, apply.Options{})
+	require.NoError(tb, err)
+	_, err = apply.Apply(ctx, c, p, nil)
+	require.NoError(tb, err)
+}
+
+// apiCalls returns "METHOD path" (the path after the workspace) of the requests srv received after
+// the first n, token requests left out.
+func apiCalls(srv *warehousesynctest.Server, n int) []string {
+	var api []string
+	for _, r := range srv.Requests()[n:] {
+		if r.Path != "/oauth/token" {
+			api = append(api, r.Method+" "+r.Path[strings.LastIndex(r.Path, "12345/")+6:])
+		}
+	}
+	return api
+}
+
 func TestPlanCreatesInDependencyOrderAndConverges(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -75,13 +97,16 @@ func TestPlanCreatesInDependencyOrderAndConverges(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []string{"create connection sf", "create data_model m", "create pipeline p1", "create pipeline p2"}, refs(p))
 	assert.Equal(t, "test.yaml", p.Changes[0].Source)
+	listed := false
 	for _, f := range p.Changes[0].Fields {
 		if f.Path == "config.password" {
+			listed = true
 			assert.True(t, f.Sensitive)
 			assert.Empty(t, f.New)
 		}
 		assert.NotContains(t, f.New, "pw")
 	}
+	assert.True(t, listed, "the declared password is listed, as sensitive")
 	res, err := apply.Apply(ctx, c, p, nil)
 	require.NoError(t, err)
 	assert.Len(t, res.Done, 4)
@@ -97,10 +122,7 @@ func TestServerFilledFieldsAreNotDrift(t *testing.T) {
 	ctx := context.Background()
 	_, c := fake(t)
 	d := desired(apply.State{Connections: []*ws.Connection{snowflake("sf", "pw"), redshift("rs")}})
-	p, err := apply.MakePlan(ctx, c, d, apply.Options{})
-	require.NoError(t, err)
-	_, err = apply.Apply(ctx, c, p, nil)
-	require.NoError(t, err)
+	seed(t, c, d)
 	got, err := c.Connections.Get(ctx, "rs")
 	require.NoError(t, err)
 	require.Equal(t, "5439", got.Config.(*ws.RedshiftConfig).Port, "the fake fills the default port")
@@ -119,16 +141,13 @@ func TestUpdateShowsFieldDiffAndKeepsUndeclaredFields(t *testing.T) {
 	_, c := fake(t)
 	base := apply.State{Connections: []*ws.Connection{snowflake("sf", "pw")}, DataModels: []*ws.DataModel{model("m", "SELECT 1")},
 		Pipelines: []*ws.Pipeline{pipeline("p", "sf", "m", ws.FrequencyDaily)}}
-	p, err := apply.MakePlan(ctx, c, desired(base), apply.Options{})
-	require.NoError(t, err)
-	_, err = apply.Apply(ctx, c, p, nil)
-	require.NoError(t, err)
+	seed(t, c, desired(base))
 
 	changed := pipeline("p", "sf", "m", ws.FrequencyHourly)
 	changed.State = "" // not declared: stays active
 	conn := snowflake("sf", "")
 	conn.Name = "renamed"
-	p, err = apply.MakePlan(ctx, c, desired(apply.State{Connections: []*ws.Connection{conn}, Pipelines: []*ws.Pipeline{changed}}), apply.Options{})
+	p, err := apply.MakePlan(ctx, c, desired(apply.State{Connections: []*ws.Connection{conn}, Pipelines: []*ws.Pipeline{changed}}), apply.Options{})
 	require.NoError(t, err)
 	require.Equal(t, []string{"update connection sf", "update pipeline p"}, refs(p))
 	assert.Equal(t, []apply.FieldDiff{{Path: "name", Old: `"Snowflake sf"`, New: `"renamed"`}}, p.Changes[0].Fields,
@@ -147,12 +166,9 @@ func TestSecretsPolicy(t *testing.T) {
 	ctx := context.Background()
 	_, c := fake(t)
 	d := desired(apply.State{Connections: []*ws.Connection{snowflake("sf", "pw")}})
-	p, err := apply.MakePlan(ctx, c, d, apply.Options{})
-	require.NoError(t, err)
-	_, err = apply.Apply(ctx, c, p, nil)
-	require.NoError(t, err)
+	seed(t, c, d)
 
-	p, err = apply.MakePlan(ctx, c, d, apply.Options{})
+	p, err := apply.MakePlan(ctx, c, d, apply.Options{})
 	require.NoError(t, err)
 	assert.False(t, p.HasChanges(), "a matching connection is not updated for its secret")
 
@@ -172,13 +188,10 @@ func TestRefusals(t *testing.T) {
 	srv, c := fake(t)
 	base := apply.State{Connections: []*ws.Connection{snowflake("sf", "pw")}, DataModels: []*ws.DataModel{model("m", "SELECT 1")},
 		Pipelines: []*ws.Pipeline{pipeline("p", "sf", "m", ws.FrequencyDaily)}}
-	p, err := apply.MakePlan(ctx, c, desired(base), apply.Options{})
-	require.NoError(t, err)
-	_, err = apply.Apply(ctx, c, p, nil)
-	require.NoError(t, err)
+	seed(t, c, desired(base))
 
 	n := len(srv.Requests())
-	_, err = apply.MakePlan(ctx, c, desired(apply.State{DataModels: []*ws.DataModel{model("m", "a"), model("m", "b")},
+	_, err := apply.MakePlan(ctx, c, desired(apply.State{DataModels: []*ws.DataModel{model("m", "a"), model("m", "b")},
 		Pipelines: []*ws.Pipeline{{ID: "bad id"}}}), apply.Options{})
 	require.ErrorIs(t, err, apply.ErrInvalid)
 	assert.Contains(t, err.Error(), "test.yaml: data_model m: id: is declared twice")
@@ -215,14 +228,11 @@ func TestPruneDeletesInReverseOrder(t *testing.T) {
 	_, c := fake(t)
 	base := apply.State{Connections: []*ws.Connection{snowflake("sf", "pw"), redshift("rs")}, DataModels: []*ws.DataModel{model("m", "SELECT 1"), model("n", "SELECT 2")},
 		Pipelines: []*ws.Pipeline{pipeline("p", "sf", "m", ws.FrequencyDaily), pipeline("q", "rs", "n", ws.FrequencyDaily)}}
-	p, err := apply.MakePlan(ctx, c, desired(base), apply.Options{})
-	require.NoError(t, err)
-	_, err = apply.Apply(ctx, c, p, nil)
-	require.NoError(t, err)
+	seed(t, c, desired(base))
 
 	keep := desired(apply.State{Connections: []*ws.Connection{snowflake("sf", "pw")}, DataModels: []*ws.DataModel{model("m", "SELECT 1")},
 		Pipelines: []*ws.Pipeline{pipeline("p", "sf", "m", ws.FrequencyDaily)}})
-	p, err = apply.MakePlan(ctx, c, keep, apply.Options{})
+	p, err := apply.MakePlan(ctx, c, keep, apply.Options{})
 	require.NoError(t, err)
 	assert.False(t, p.HasChanges(), "no deletes without prune")
 	p, err = apply.MakePlan(ctx, c, keep, apply.Options{Prune: true})
@@ -284,20 +294,11 @@ func TestPlanRequestCount(t *testing.T) {
 	srv, c := fake(t)
 	d := desired(apply.State{Connections: []*ws.Connection{snowflake("sf", "pw")}, DataModels: []*ws.DataModel{model("m", "SELECT 1")},
 		Pipelines: []*ws.Pipeline{pipeline("p", "sf", "m", ws.FrequencyDaily)}})
-	p, err := apply.MakePlan(ctx, c, d, apply.Options{})
-	require.NoError(t, err)
-	_, err = apply.Apply(ctx, c, p, nil)
-	require.NoError(t, err)
+	seed(t, c, d)
 	n := len(srv.Requests())
-	_, err = apply.MakePlan(ctx, c, d, apply.Options{})
+	_, err := apply.MakePlan(ctx, c, d, apply.Options{})
 	require.NoError(t, err)
-	var api []string
-	for _, r := range srv.Requests()[n:] {
-		if r.Path != "/oauth/token" {
-			api = append(api, r.Method+" "+r.Path[strings.LastIndex(r.Path, "12345/")+6:])
-		}
-	}
-	assert.Equal(t, []string{"GET connections", "GET data-models", "GET inputs/data-pipelines"}, api)
+	assert.Equal(t, []string{"GET connections", "GET data-models", "GET inputs/data-pipelines"}, apiCalls(srv, n))
 }
 
 // TestApplyConvergesProperty: for random starting workspaces and random desired states, one apply

@@ -24,22 +24,21 @@ func state300() apply.State {
 	return s
 }
 
+// seeded300 is a fake that holds state300, with a client and the desired state.
+func seeded300(tb testing.TB) (*warehousesynctest.Server, *ws.Client, *apply.Desired) {
+	srv := warehousesynctest.NewServer(tb, warehousesynctest.WithMaxActivePipelines(0))
+	c := srv.Client()
+	d := desired(state300())
+	seed(tb, c, d)
+	return srv, c, d
+}
+
 // BenchmarkPlan300 plans 300 resources against the fake that already holds them (no changes), and
 // reports the API requests one plan makes.
 func BenchmarkPlan300(b *testing.B) {
-	srv := warehousesynctest.NewServer(b, warehousesynctest.WithMaxActivePipelines(0))
-	c := srv.Client()
+	srv, c, d := seeded300(b)
 	ctx := context.Background()
-	d := desired(state300())
-	p, err := apply.MakePlan(ctx, c, d, apply.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := apply.Apply(ctx, c, p, nil); err != nil {
-		b.Fatal(err)
-	}
 	before := len(srv.Requests())
-	b.ResetTimer()
 	for b.Loop() {
 		p, err := apply.MakePlan(ctx, c, d, apply.Options{})
 		if err != nil {
@@ -49,45 +48,22 @@ func BenchmarkPlan300(b *testing.B) {
 			b.Fatalf("unexpected changes: %d", len(p.Changes))
 		}
 	}
-	b.StopTimer()
-	api := 0
-	for _, r := range srv.Requests()[before:] {
-		if r.Path != "/oauth/token" {
-			api++
-		}
-	}
-	b.ReportMetric(float64(api)/float64(b.N), "requests/op")
+	b.ReportMetric(float64(len(apiCalls(srv, before)))/float64(b.N), "requests/op")
 }
 
 // TestPlan300Requests: a plan of 300 resources makes three requests, one list per kind.
 func TestPlan300Requests(t *testing.T) {
 	t.Parallel()
-	srv := warehousesynctest.NewServer(t, warehousesynctest.WithMaxActivePipelines(0))
-	c := srv.Client()
-	ctx := context.Background()
-	d := desired(state300())
-	p, err := apply.MakePlan(ctx, c, d, apply.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := apply.Apply(ctx, c, p, nil); err != nil {
-		t.Fatal(err)
-	}
+	srv, c, d := seeded300(t)
 	before := len(srv.Requests())
-	p, err = apply.MakePlan(ctx, c, d, apply.Options{})
+	p, err := apply.MakePlan(context.Background(), c, d, apply.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if p.HasChanges() || len(p.Unchanged) != 300 {
 		t.Fatalf("changes %d, unchanged %d", len(p.Changes), len(p.Unchanged))
 	}
-	var api []string
-	for _, r := range srv.Requests()[before:] {
-		if r.Path != "/oauth/token" {
-			api = append(api, r.Method)
-		}
-	}
-	if len(api) != 3 {
+	if api := apiCalls(srv, before); len(api) != 3 {
 		t.Fatalf("a plan made %d requests, want 3", len(api))
 	}
 }

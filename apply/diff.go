@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strings"
 
 	ws "github.com/wsync-dev/warehousesync"
 )
@@ -230,14 +229,4 @@ func providerOf(c *ws.Connection) ws.ServiceProvider {
 		return c.Config.ServiceProvider()
 	}
 	return ""
-}
-
-// isSecretPath reports whether a dotted path names a secret.
-func isSecretPath(p string) bool {
-	for _, k := range secretKeys {
-		if p == "config."+k || strings.HasSuffix(p, "."+k) {
-			return true
-		}
-	}
-	return false
 }

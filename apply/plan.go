@@ -75,7 +75,7 @@ func MakePlan(ctx context.Context, c *ws.Client, d *Desired, opts Options) (*Pla
 	if err != nil {
 		return nil, err
 	}
-	return Compare(d, actual, opts)
+	return compare(d, actual, opts)
 }
 
 // Compare makes the plan that takes the workspace holding actual to d, without any request.
@@ -83,6 +83,11 @@ func Compare(d *Desired, actual *State, opts Options) (*Plan, error) {
 	if err := check(d); err != nil {
 		return nil, err
 	}
+	return compare(d, actual, opts)
+}
+
+// compare is Compare of a d that check has accepted.
+func compare(d *Desired, actual *State, opts Options) (*Plan, error) {
 	if err := checkAgainst(d, actual, opts); err != nil {
 		return nil, err
 	}

@@ -27,12 +27,17 @@ type Env struct {
 	Fake *warehousesynctest.Server
 }
 
+// lookup reads the variable name; every variable is unset when LookupEnv is nil.
+func (e *Env) lookup(name string) (string, bool) {
+	if e.LookupEnv == nil {
+		return "", false
+	}
+	return e.LookupEnv(name)
+}
+
 // getenv returns the variable name, "" when unset.
 func (e *Env) getenv(name string) string {
-	if e.LookupEnv == nil {
-		return ""
-	}
-	v, _ := e.LookupEnv(name)
+	v, _ := e.lookup(name)
 	return v
 }
 

@@ -168,31 +168,19 @@ func (a *app) parse(name string, raw []byte, opts loadOptions) (*apply.State, er
 // checkUnknown refuses a field the types do not have (a typo such as "sheduel"), comparing what the
 // file says with what the decoded resources encode back to.
 func checkUnknown(name string, top map[string]any, s *apply.State) error {
-	decoded := map[string][]any{}
-	for _, c := range s.Connections {
-		decoded["connections"] = append(decoded["connections"], c)
-	}
-	for _, m := range s.DataModels {
-		decoded["data_models"] = append(decoded["data_models"], m)
-	}
-	for _, p := range s.Pipelines {
-		decoded["pipelines"] = append(decoded["pipelines"], p)
+	decoded, err := toMap(s)
+	if err != nil {
+		return err
 	}
 	for _, key := range sortedKeys(top) {
 		list, _ := top[key].([]any)
+		back, _ := decoded[key].([]any)
 		for i, item := range list {
 			in, _ := item.(map[string]any)
-			if i >= len(decoded[key]) || in == nil {
+			if i >= len(back) || in == nil {
 				continue
 			}
-			b, err := json.Marshal(decoded[key][i])
-			if err != nil {
-				return err
-			}
-			var out map[string]any
-			if err := json.Unmarshal(b, &out); err != nil {
-				return err
-			}
+			out, _ := back[i].(map[string]any)
 			id, _ := in["id"].(string)
 			if path := unknownField("", in, out); path != "" {
 				return fmt.Errorf("%s: %s %s: %s: unknown field", name, fileKinds[key], orIndex(id, i), path)
@@ -263,10 +251,7 @@ func (a *app) expand(where, path string, v map[string]any) error {
 			var missing []string
 			v[k] = envRef.ReplaceAllStringFunc(x, func(ref string) string {
 				name := ref[2 : len(ref)-1]
-				val, set := "", false
-				if a.env.LookupEnv != nil {
-					val, set = a.env.LookupEnv(name)
-				}
+				val, set := a.env.lookup(name)
 				if !set && a.fake {
 					// --fake is a demo and a dry run: an unset variable gets a placeholder.
 					if !a.warned[name] && len(a.warned) < maxWarnings {

@@ -410,3 +410,12 @@ func TestTriggerServerErrorSaysTheRunMayHaveStarted(t *testing.T) {
 	res := h.must(exitError, "trigger", "users-hourly")
 	assert.Contains(t, res.stderr, "The run may have started: check with wsync runs users-hourly")
 }
+
+// TestTerminalWithoutLookupEnv: an Env without LookupEnv has no variables set; colours still work.
+func TestTerminalWithoutLookupEnv(t *testing.T) {
+	t.Parallel()
+	var out bytes.Buffer
+	code := Main(context.Background(), []string{"--fake", "plan", "-f", example}, Env{Stdout: &out, Stderr: &out, StdoutIsTerminal: true})
+	assert.Equal(t, exitChanges, code, out.String())
+	assert.Contains(t, out.String(), "\x1b[32m+\x1b[0m")
+}

@@ -20,23 +20,14 @@ var readOnlyFields = []string{"status", "errors", "created_on", "created_by", "l
 // exportState turns resources read from the workspace into an apply file: read-only fields left out,
 // every secret replaced by a ${VAR} reference named after the connection and the field.
 func exportState(s *apply.State) (map[string]any, error) {
-	out := map[string]any{}
-	add := func(key string, items []any) error {
-		if len(items) == 0 {
-			return nil
-		}
-		list := make([]any, 0, len(items))
+	out, err := toMap(s)
+	if err != nil {
+		return nil, err
+	}
+	for key, list := range out {
+		items, _ := list.([]any)
 		for _, it := range items {
-			b, err := json.Marshal(it)
-			if err != nil {
-				return err
-			}
-			var m map[string]any
-			dec := json.NewDecoder(bytes.NewReader(b))
-			dec.UseNumber()
-			if err := dec.Decode(&m); err != nil {
-				return err
-			}
+			m, _ := it.(map[string]any)
 			for _, k := range readOnlyFields {
 				delete(m, k)
 			}
@@ -48,30 +39,24 @@ func exportState(s *apply.State) (map[string]any, error) {
 					}
 				}
 			}
-			list = append(list, m)
-		}
-		out[key] = list
-		return nil
-	}
-	var conns, models, pipes []any
-	for _, c := range s.Connections {
-		conns = append(conns, c)
-	}
-	for _, m := range s.DataModels {
-		models = append(models, m)
-	}
-	for _, p := range s.Pipelines {
-		pipes = append(pipes, p)
-	}
-	for _, e := range []struct {
-		key   string
-		items []any
-	}{{"connections", conns}, {"data_models", models}, {"pipelines", pipes}} {
-		if err := add(e.key, e.items); err != nil {
-			return nil, err
 		}
 	}
 	return out, nil
+}
+
+// toMap is v encoded as JSON and decoded as a generic object, numbers kept as text.
+func toMap(v any) (map[string]any, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]any
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	if err := dec.Decode(&m); err != nil {
+		return nil, err
+	}
+	return m, nil
 }
 
 // envName is the variable an export names for a secret: SNOWFLAKE_PROD_PASSWORD for the password of
@@ -132,40 +117,27 @@ func table(w io.Writer, header []string, rows [][]string) error {
 	return tw.Flush()
 }
 
-// stateTable writes the resources of s, one table per kind present.
+// stateTable writes the resources of kind only in s as a table.
 func stateTable(w io.Writer, s *apply.State, only apply.Kind) error {
-	var blocks []func() error
-	if only == apply.KindConnection {
-		blocks = append(blocks, func() error {
-			rows := make([][]string, 0, len(s.Connections))
-			for _, c := range s.Connections {
-				rows = append(rows, []string{c.ID, c.Name, string(providerName(c)), string(c.State), dash(string(c.Status))})
-			}
-			return table(w, []string{"ID", "NAME", "PROVIDER", "STATE", "STATUS"}, rows)
-		})
-	}
-	if only == apply.KindDataModel {
-		blocks = append(blocks, func() error {
-			rows := make([][]string, 0, len(s.DataModels))
-			for _, m := range s.DataModels {
-				rows = append(rows, []string{m.ID, m.Name, string(m.State), dash(string(m.Status)), oneLine(m.Config.SQLQuery, 40)})
-			}
-			return table(w, []string{"ID", "NAME", "STATE", "STATUS", "QUERY"}, rows)
-		})
-	}
-	if only == apply.KindPipeline {
-		blocks = append(blocks, func() error {
-			rows := make([][]string, 0, len(s.Pipelines))
-			for _, p := range s.Pipelines {
-				rows = append(rows, []string{p.ID, p.Name, p.ConnectionID, p.DataModelID, string(p.State), dash(string(p.Status)), schedule(p.Schedule)})
-			}
-			return table(w, []string{"ID", "NAME", "CONNECTION", "DATA MODEL", "STATE", "STATUS", "SCHEDULE"}, rows)
-		})
-	}
-	for _, b := range blocks {
-		if err := b(); err != nil {
-			return err
+	switch only {
+	case apply.KindConnection:
+		rows := make([][]string, 0, len(s.Connections))
+		for _, c := range s.Connections {
+			rows = append(rows, []string{c.ID, c.Name, string(providerName(c)), string(c.State), dash(string(c.Status))})
 		}
+		return table(w, []string{"ID", "NAME", "PROVIDER", "STATE", "STATUS"}, rows)
+	case apply.KindDataModel:
+		rows := make([][]string, 0, len(s.DataModels))
+		for _, m := range s.DataModels {
+			rows = append(rows, []string{m.ID, m.Name, string(m.State), dash(string(m.Status)), oneLine(m.Config.SQLQuery, 40)})
+		}
+		return table(w, []string{"ID", "NAME", "STATE", "STATUS", "QUERY"}, rows)
+	case apply.KindPipeline:
+		rows := make([][]string, 0, len(s.Pipelines))
+		for _, p := range s.Pipelines {
+			rows = append(rows, []string{p.ID, p.Name, p.ConnectionID, p.DataModelID, string(p.State), dash(string(p.Status)), schedule(p.Schedule)})
+		}
+		return table(w, []string{"ID", "NAME", "CONNECTION", "DATA MODEL", "STATE", "STATUS", "SCHEDULE"}, rows)
 	}
 	return nil
 }

@@ -1,10 +1,8 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -103,13 +101,9 @@ the workspace converged.`,
 			if !p.HasChanges() {
 				return nil
 			}
-			if !yes && a.env.StdinIsTerminal && a.env.StdoutIsTerminal {
-				fmt.Fprint(out, "\nApply these changes? Only 'yes' is accepted: ")
-				line, _ := bufio.NewReader(io.LimitReader(cmd.InOrStdin(), 1024)).ReadString('\n')
-				if strings.TrimSpace(line) != "yes" {
-					fmt.Fprintln(out, "Apply cancelled; nothing changed.")
-					return &exitCode{code: exitError}
-				}
+			if !a.confirm(cmd, yes, "\nApply these changes?") {
+				fmt.Fprintln(out, "Apply cancelled; nothing changed.")
+				return &exitCode{code: exitError}
 			}
 			fmt.Fprintln(out)
 			res, err := apply.Apply(ctx, c, p, func(ch apply.Change, err error) {

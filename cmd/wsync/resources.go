@@ -1,10 +1,8 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -33,36 +31,32 @@ func parseKind(s string) (apply.Kind, error) {
 func fetch(ctx context.Context, c *ws.Client, kind apply.Kind, id string) (*apply.State, error) {
 	s := &apply.State{}
 	var err error
-	switch kind {
-	case apply.KindConnection:
-		if id != "" {
-			var one *ws.Connection
-			one, err = c.Connections.Get(ctx, id)
-			s.Connections = []*ws.Connection{one}
-		} else {
-			s.Connections, err = c.Connections.List(ctx, nil)
-		}
-	case apply.KindDataModel:
-		if id != "" {
-			var one *ws.DataModel
-			one, err = c.DataModels.Get(ctx, id)
-			s.DataModels = []*ws.DataModel{one}
-		} else {
-			s.DataModels, err = listDataModels(ctx, c)
-		}
+	switch {
+	case kind == apply.KindConnection && id != "":
+		s.Connections, err = one(c.Connections.Get(ctx, id))
+	case kind == apply.KindConnection:
+		s.Connections, err = c.Connections.List(ctx, nil)
+	case kind == apply.KindDataModel && id != "":
+		s.DataModels, err = one(c.DataModels.Get(ctx, id))
+	case kind == apply.KindDataModel:
+		s.DataModels, err = c.DataModels.List(ctx, nil)
+	case id != "":
+		s.Pipelines, err = one(c.Pipelines.Get(ctx, id))
 	default:
-		if id != "" {
-			var one *ws.Pipeline
-			one, err = c.Pipelines.Get(ctx, id)
-			s.Pipelines = []*ws.Pipeline{one}
-		} else {
-			s.Pipelines, err = listPipelines(ctx, c)
-		}
+		s.Pipelines, err = c.Pipelines.List(ctx, nil)
 	}
 	if err != nil {
 		return nil, err
 	}
 	return s, nil
+}
+
+// one turns the result of a Get into a list of one.
+func one[T any](v *T, err error) ([]*T, error) {
+	if err != nil {
+		return nil, err
+	}
+	return []*T{v}, nil
 }
 
 func (a *app) getCmd(name string) *cobra.Command {
@@ -129,13 +123,9 @@ a pipeline uses cannot be deleted: delete the pipeline first.`,
 			}
 			ref := apply.Ref{Kind: kind, ID: args[1]}
 			out := cmd.OutOrStdout()
-			if !yes && a.env.StdinIsTerminal && a.env.StdoutIsTerminal {
-				fmt.Fprintf(out, "Delete %s? Only 'yes' is accepted: ", ref)
-				line, _ := bufio.NewReader(io.LimitReader(cmd.InOrStdin(), 1024)).ReadString('\n')
-				if strings.TrimSpace(line) != "yes" {
-					fmt.Fprintln(out, "Delete cancelled.")
-					return &exitCode{code: exitError}
-				}
+			if !a.confirm(cmd, yes, fmt.Sprintf("Delete %s?", ref)) {
+				fmt.Fprintln(out, "Delete cancelled.")
+				return &exitCode{code: exitError}
 			}
 			c, err := a.client(cmd.Context())
 			if err != nil {

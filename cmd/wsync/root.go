@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -212,12 +213,23 @@ func (a *app) workspaceName() string {
 	}
 }
 
+// confirm asks question on a terminal, unless yes, and reports whether the answer was "yes"; off a
+// terminal it does not ask.
+func (a *app) confirm(cmd *cobra.Command, yes bool, question string) bool {
+	if yes || !a.env.StdinIsTerminal || !a.env.StdoutIsTerminal {
+		return true
+	}
+	fmt.Fprint(cmd.OutOrStdout(), question+" Only 'yes' is accepted: ")
+	line, _ := bufio.NewReader(io.LimitReader(cmd.InOrStdin(), 1024)).ReadString('\n')
+	return strings.TrimSpace(line) == "yes"
+}
+
 // colour wraps s in an ANSI colour on a terminal, unless colours are off.
 func (a *app) colour(code, s string) string {
 	if !a.env.StdoutIsTerminal || a.noColor {
 		return s
 	}
-	if _, set := a.env.LookupEnv("NO_COLOR"); a.env.LookupEnv != nil && set {
+	if _, set := a.env.lookup("NO_COLOR"); set {
 		return s
 	}
 	return "\x1b[" + code + "m" + s + "\x1b[0m"
