@@ -399,7 +399,9 @@ func parseBaseURL(raw string) (*url.URL, error) {
 	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("base URL %q must be an absolute http or https URL", u.Redacted())
 	}
-	if u.RawQuery != "" || u.Fragment != "" {
+	// An empty "?" or "#" leaves RawQuery and Fragment empty but would still put every API path in the
+	// query or the fragment of the requests.
+	if strings.ContainsAny(raw, "?#") {
 		return nil, fmt.Errorf("base URL %q must not have a query or fragment", u.Redacted())
 	}
 	return u, nil

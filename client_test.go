@@ -63,6 +63,8 @@ func TestNewClientErrors(t *testing.T) {
 		{"empty client secret", "w", []ws.Option{ws.WithClientCredentials("id", "")}, "clientSecret must not be empty"},
 		{"relative base URL", "w", []ws.Option{ws.WithBearerToken("t"), ws.WithBaseURL("api.mparticle.com")}, "must be an absolute http or https URL"},
 		{"base URL with query", "w", []ws.Option{ws.WithBearerToken("t"), ws.WithBaseURL("https://x.example.com/?k=v")}, "must not have a query or fragment"},
+		{"base URL with an empty query", "w", []ws.Option{ws.WithBearerToken("t"), ws.WithBaseURL("https://x.example.com/?")}, "must not have a query or fragment"},
+		{"base URL with an empty fragment", "w", []ws.Option{ws.WithBearerToken("t"), ws.WithBaseURL("https://x.example.com?#")}, "must not have a query or fragment"},
 		{"bad token URL", "w", []ws.Option{ws.WithClientCredentials("id", "s"), ws.WithTokenURL("ftp://x")}, "token URL: "},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
