@@ -5,11 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 
 	ws "github.com/wsync-dev/warehousesync"
+	"github.com/wsync-dev/warehousesync/internal/wire"
 )
 
 // Action is what a plan does to a resource.
@@ -189,9 +189,6 @@ func sortFields(f []FieldDiff) []FieldDiff {
 	return f
 }
 
-// idPattern is the rule the API has for ids.
-var idPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
-
 // check refuses what can be seen without the workspace: missing, invalid and duplicate ids, and
 // pipelines without a connection or data model.
 func check(d *Desired) error {
@@ -209,8 +206,8 @@ func check(d *Desired) error {
 			switch {
 			case id == "":
 				l.add(Ref{kind, `""`}, "id", "is required")
-			case !idPattern.MatchString(id):
-				l.add(Ref{kind, fmt.Sprintf("%q", id)}, "id", "must be 1 to 128 letters, digits, _ or -")
+			case !wire.ValidSlug(id):
+				l.add(Ref{kind, fmt.Sprintf("%q", id)}, "id", "must be 1 to %d letters, digits, _ or -", wire.MaxIDLength)
 			case seen[ref] && len(d.again[ref]) > 0 && d.again[ref][0] != d.Sources[ref]:
 				l.add(ref, "id", "is declared twice (again in %s)", strings.Join(d.again[ref], ", "))
 			case seen[ref]:
