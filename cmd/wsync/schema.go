@@ -2,26 +2,38 @@ package main
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	ws "github.com/wsync-dev/warehousesync"
 	"github.com/wsync-dev/warehousesync/apply"
+	"github.com/wsync-dev/warehousesync/internal/wire"
 )
 
-// enumValues are the values of the module's enumerations, for the schema.
+// enumValues are the values of the module's enumerations, for the schema, taken from the API's wire
+// rules. A State is the state of a connection, a data model or a pipeline, so it takes the values of all
+// three; a schedule type may also be written with the reference's spelling of on_demand.
 func enumValues() map[reflect.Type][]string {
+	var states []string
+	for _, e := range []wire.Enum{wire.ConnectionState, wire.DataModelState, wire.PipelineState} {
+		for _, v := range e.Values() {
+			if !slices.Contains(states, v) {
+				states = append(states, v)
+			}
+		}
+	}
 	return map[reflect.Type][]string{
-		reflect.TypeFor[ws.State]():            {"new", "active", "inactive", "paused"},
-		reflect.TypeFor[ws.ServiceProvider]():  {"Snowflake", "BigQuery", "Redshift", "Databricks"},
-		reflect.TypeFor[ws.DataModelType]():    {"sql"},
-		reflect.TypeFor[ws.PipelineType]():     {"user_attributes", "events"},
-		reflect.TypeFor[ws.SyncModeType]():     {"incremental", "full"},
-		reflect.TypeFor[ws.ScheduleType]():     {"interval", "once", "on_demand", "on-demand"},
-		reflect.TypeFor[ws.Frequency]():        {"hourly", "daily", "weekly", "monthly"},
-		reflect.TypeFor[ws.Environment]():      {"development", "production"},
-		reflect.TypeFor[ws.IteratorDataType](): {"timestamp", "datetime", "datetime_tz", "date", "timestamp_ltz", "timestamp_ntz", "timestamp_tz", "timestamp_unixtime_ms", "timestamp_unixtime_s"},
+		reflect.TypeFor[ws.State]():            states,
+		reflect.TypeFor[ws.ServiceProvider]():  wire.ServiceProvider.Values(),
+		reflect.TypeFor[ws.DataModelType]():    wire.DataModelType.Values(),
+		reflect.TypeFor[ws.PipelineType]():     wire.PipelineType.Values(),
+		reflect.TypeFor[ws.SyncModeType]():     wire.SyncModeType.Values(),
+		reflect.TypeFor[ws.ScheduleType]():     append(wire.ScheduleType.Values(), wire.ScheduleOnDemandAlias),
+		reflect.TypeFor[ws.Frequency]():        wire.Frequency.Values(),
+		reflect.TypeFor[ws.Environment]():      wire.Environment.Values(),
+		reflect.TypeFor[ws.IteratorDataType](): wire.IteratorDataType.Values(),
 	}
 }
 
