@@ -22,6 +22,13 @@ func strs[T ~string](values ...T) []string {
 	return out
 }
 
+// TestMaskedSecretIsTheWireMask checks that the mask users compare with is the one the token request,
+// the fake's replies and its request log print.
+func TestMaskedSecretIsTheWireMask(t *testing.T) {
+	t.Parallel()
+	assert.Equal(t, wire.MaskedSecret, MaskedSecret)
+}
+
 // TestEnumConstantsMatchTheWireTables checks that the typed constants of this package are exactly the
 // values of the shared tables that the fake validates requests with, in the same order.
 func TestEnumConstantsMatchTheWireTables(t *testing.T) {

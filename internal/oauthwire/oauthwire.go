@@ -14,9 +14,6 @@ import (
 // GrantClientCredentials is the only grant type the endpoint serves.
 const GrantClientCredentials = "client_credentials"
 
-// mask is what a non-empty client secret prints as (the module's MaskedSecret).
-const mask = "************"
-
 // TokenRequest is the documented JSON body of a client-credentials token request. ClientSecret is sent
 // as it is (the endpoint needs it), but the request prints with it masked in fmt and slog output.
 type TokenRequest struct {
@@ -26,12 +23,12 @@ type TokenRequest struct {
 	GrantType    string `json:"grant_type"` // GrantClientCredentials
 }
 
-// maskedSecret is what r's client secret prints as: the mask, or "" when there is none.
+// maskedSecret is what r's client secret prints as: wire.MaskedSecret, or "" when there is none.
 func (r TokenRequest) maskedSecret() string {
 	if r.ClientSecret == "" {
 		return ""
 	}
-	return mask
+	return wire.MaskedSecret
 }
 
 // String prints r with its client secret masked.

@@ -1,5 +1,9 @@
 package wire
 
+// MaskedSecret is what the API writes in place of a secret, and what every output path of the module
+// prints instead of one.
+const MaskedSecret = "************"
+
 // ConfigKey is one key of a connection's config object.
 type ConfigKey struct {
 	// Name is the JSON key, as in "account_identifier".
