@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"net/http"
 	"reflect"
+
+	"github.com/wsync-dev/warehousesync/internal/wire"
 )
 
 // create sends a Create of sent (POST path, with body, sent's wire form, as its body) and reconciles a
@@ -56,11 +58,6 @@ func (e *conflictError) Error() string {
 // Unwrap returns the "already exists" *APIError.
 func (e *conflictError) Unwrap() error { return e.apiErr }
 
-// readOnlyFields returns the top-level fields the server fills on a create; they are not compared.
-func readOnlyFields() []string {
-	return []string{"status", "errors", "created_on", "created_by", "last_modified_on", "last_modified_by"}
-}
-
 // sameResource reports whether stored, read back after a create of sent, is what sent asked for: every
 // field sent with a value has that value in stored, except the read-only fields and secrets (which the
 // server returns masked). Fields sent empty or left out take whatever the server filled in.
@@ -78,7 +75,7 @@ func sameResource(sent, stored any) bool {
 	if !ok || !ok2 {
 		return false
 	}
-	for _, k := range readOnlyFields() {
+	for _, k := range wire.ReadOnlyFields() {
 		delete(am, k) // sameJSON compares the keys of sent only
 	}
 	return sameJSON(am, bm)

@@ -8,13 +8,8 @@ import (
 	"slices"
 
 	ws "github.com/wsync-dev/warehousesync"
+	"github.com/wsync-dev/warehousesync/internal/wire"
 )
-
-// readOnly are the top-level fields the API fills; they are never compared or sent back.
-var readOnly = []string{"status", "errors", "created_on", "created_by", "last_modified_on", "last_modified_by"}
-
-// secretKeys are the config fields that hold secrets.
-var secretKeys = []string{"password", "service_account_key"}
 
 // FieldDiff is one field of a change, as a dotted JSON path with its old and new values as JSON text.
 type FieldDiff struct {
@@ -79,11 +74,11 @@ func declared(v any) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, k := range readOnly {
+	for _, k := range wire.ReadOnlyFields() {
 		delete(m, k)
 	}
 	if cfg, isMap := m["config"].(map[string]any); isMap {
-		for _, k := range secretKeys {
+		for _, k := range wire.ConfigSecretKeys() {
 			delete(cfg, k)
 		}
 	}
@@ -181,7 +176,7 @@ func updateBody(want, got any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, k := range readOnly {
+	for _, k := range wire.ReadOnlyFields() {
 		delete(base, k)
 	}
 	decl, err := declared(want)

@@ -15,6 +15,7 @@ import (
 
 	ws "github.com/wsync-dev/warehousesync"
 	"github.com/wsync-dev/warehousesync/apply"
+	"github.com/wsync-dev/warehousesync/internal/wire"
 )
 
 // maxFileSize bounds one apply file.
@@ -35,9 +36,6 @@ var fileKinds = map[string]apply.Kind{
 	"data_models": apply.KindDataModel,
 	"pipelines":   apply.KindPipeline,
 }
-
-// secretFields are the config fields that hold secrets.
-var secretFields = []string{"password", "service_account_key"}
 
 // maxWarnings bounds the warnings about unset variables.
 const maxWarnings = 100
@@ -223,7 +221,7 @@ func orIndex(id string, i int) string {
 // (unchanged), unless literals are allowed.
 func checkSecrets(where string, conn map[string]any, opts loadOptions) error {
 	cfg, _ := conn["config"].(map[string]any)
-	for _, k := range secretFields {
+	for _, k := range wire.ConfigSecretKeys() {
 		v, present := cfg[k]
 		if !present || opts.allowLiteral {
 			continue

@@ -12,10 +12,8 @@ import (
 
 	ws "github.com/wsync-dev/warehousesync"
 	"github.com/wsync-dev/warehousesync/apply"
+	"github.com/wsync-dev/warehousesync/internal/wire"
 )
-
-// readOnlyFields are what the API fills; an export leaves them out, so it is an apply file.
-var readOnlyFields = []string{"status", "errors", "created_on", "created_by", "last_modified_on", "last_modified_by"}
 
 // exportState turns resources read from the workspace into an apply file: read-only fields left out,
 // every secret replaced by a ${VAR} reference named after the connection and the field.
@@ -28,12 +26,12 @@ func exportState(s *apply.State) (map[string]any, error) {
 		items, _ := list.([]any)
 		for _, it := range items {
 			m, _ := it.(map[string]any)
-			for _, k := range readOnlyFields {
+			for _, k := range wire.ReadOnlyFields() {
 				delete(m, k)
 			}
 			if cfg, isMap := m["config"].(map[string]any); isMap && key == "connections" {
 				id, _ := m["id"].(string)
-				for _, f := range secretFields {
+				for _, f := range wire.ConfigSecretKeys() {
 					if _, has := cfg[f]; has {
 						cfg[f] = "${" + envName(id, f) + "}"
 					}

@@ -57,7 +57,7 @@ func applySchema() map[string]any {
 // readOnlySet are the fields an apply file leaves out.
 func readOnlySet() map[string]bool {
 	m := map[string]bool{}
-	for _, f := range readOnlyFields {
+	for _, f := range wire.ReadOnlyFields() {
 		m[f] = true
 	}
 	return m

@@ -18,7 +18,7 @@ import (
 // notTables are the enums of the description that are no table of package wire: constants of one
 // value and lists the client passes through as plain strings.
 var notTables = map[string]bool{
-	"************":              true, // the mask of a secret
+	wire.MaskedSecret:           true, // the mask of a secret
 	"https://api.mparticle.com": true, // the token request's audience
 	"client_credentials":        true, // the token request's grant_type
 	"Bearer":                    true, // the token response's token_type

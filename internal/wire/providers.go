@@ -1,5 +1,7 @@
 package wire
 
+import "slices"
+
 // MaskedSecret is what the API writes in place of a secret, and what every output path of the module
 // prints instead of one.
 const MaskedSecret = "************"
@@ -88,19 +90,20 @@ func (p Provider) SecretKeys() []string {
 // TokenSecretKey is the key of the token request that holds a secret.
 const TokenSecretKey = "client_secret"
 
-// SecretKeys returns every JSON key of the API whose value is a secret: each provider's secret config
-// keys, then TokenSecretKey; each once, a new slice on each call. Masking a request or response body by
-// key uses this list.
-func SecretKeys() []string {
+// ConfigSecretKeys returns the config keys of every provider that hold secrets, each once, in the
+// order of Providers; a new slice on each call.
+func ConfigSecretKeys() []string {
 	var out []string
-	seen := map[string]bool{}
 	for _, p := range Providers() {
 		for _, k := range p.SecretKeys() {
-			if !seen[k] {
-				seen[k] = true
+			if !slices.Contains(out, k) {
 				out = append(out, k)
 			}
 		}
 	}
-	return append(out, TokenSecretKey)
+	return out
 }
+
+// SecretKeys returns every JSON key of the API whose value is a secret: ConfigSecretKeys, then
+// TokenSecretKey; a new slice on each call. Masking a request or response body by key uses this list.
+func SecretKeys() []string { return append(ConfigSecretKeys(), TokenSecretKey) }
