@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"reflect"
 	"slices"
+	"strings"
 
 	ws "github.com/wsync-dev/warehousesync"
 	"github.com/wsync-dev/warehousesync/internal/wire"
@@ -26,20 +28,27 @@ type secretField struct {
 	val  *ws.Secret
 }
 
-// secretsOf returns the secrets of c's config.
+// secretsOf returns the secrets of c's config: every field of type ws.Secret, named by its JSON key, so
+// that a config type of a new provider needs no change here. A RawConfig has none.
 func secretsOf(c *ws.Connection) []secretField {
 	if c == nil {
 		return nil
 	}
-	switch cfg := c.Config.(type) {
-	case *ws.SnowflakeConfig:
-		return []secretField{{"config.password", &cfg.Password}}
-	case *ws.RedshiftConfig:
-		return []secretField{{"config.password", &cfg.Password}}
-	case *ws.BigQueryConfig:
-		return []secretField{{"config.service_account_key", &cfg.ServiceAccountKey}}
+	v := reflect.ValueOf(c.Config)
+	if v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.Struct {
+		return nil
 	}
-	return nil
+	v = v.Elem()
+	var out []secretField
+	for i := range v.NumField() {
+		f := v.Type().Field(i)
+		if f.Type != reflect.TypeFor[ws.Secret]() {
+			continue
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		out = append(out, secretField{"config." + name, v.Field(i).Addr().Interface().(*ws.Secret)})
+	}
+	return out
 }
 
 // declaredSecrets returns the paths of the secrets c declares with a value (not left out or masked).

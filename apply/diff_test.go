@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	ws "github.com/wsync-dev/warehousesync"
+	"github.com/wsync-dev/warehousesync/internal/wire"
 )
 
 // TestUpdateBodySecrets: an update sends a declared secret as it is and the mask (keep the stored
@@ -34,4 +35,31 @@ func TestUpdateBodySecrets(t *testing.T) {
 		assert.Empty(t, conn.Status, "read-only fields are not sent")
 		assert.Empty(t, conn.CreatedBy)
 	}
+}
+
+// TestSecretsOfEveryProvider: the secrets found in each provider's config type are the secret keys the
+// API's provider table names, so a secret is never compared as a plain field or left unsent.
+func TestSecretsOfEveryProvider(t *testing.T) {
+	t.Parallel()
+	configs := map[string]ws.ConnectionConfig{
+		"Snowflake":  &ws.SnowflakeConfig{Password: "p"},
+		"BigQuery":   &ws.BigQueryConfig{ServiceAccountKey: "k"},
+		"Redshift":   &ws.RedshiftConfig{Password: "p"},
+		"Databricks": &ws.DatabricksConfig{},
+	}
+	for _, p := range wire.Providers() {
+		cfg, known := configs[p.Name]
+		require.True(t, known, "a config for provider %s", p.Name)
+		var want, got []string
+		for _, k := range p.SecretKeys() {
+			want = append(want, "config."+k)
+		}
+		for _, s := range secretsOf(&ws.Connection{Config: cfg}) {
+			got = append(got, s.path)
+		}
+		assert.Equal(t, want, got, p.Name)
+	}
+	assert.Empty(t, secretsOf(&ws.Connection{Config: &ws.RawConfig{JSON: []byte(`{"password":"p"}`)}}))
+	assert.Empty(t, secretsOf(&ws.Connection{}))
+	assert.Empty(t, secretsOf(nil))
 }
