@@ -301,6 +301,12 @@ func TestAdminToken(t *testing.T) {
 	assert.Equal(t, http.StatusUnauthorized, status)
 	status, _, _ = raw(t, http.MethodPost, srv.URL()+"/_fake/reset", "application/json", "admin-secret", "")
 	assert.Equal(t, http.StatusNoContent, status)
+	for _, index := range []string{"/", "/_fake/"} {
+		status, _, _ = raw(t, http.MethodGet, srv.URL()+index, "", "", "")
+		assert.Equal(t, http.StatusUnauthorized, status, index)
+		status, _, _ = raw(t, http.MethodGet, srv.URL()+index, "", "admin-secret", "")
+		assert.Equal(t, http.StatusOK, status, index)
+	}
 	getToken(t, srv) // the token endpoint needs no admin token
 }
 

@@ -240,12 +240,10 @@ func matchSegs(pattern, segs []string) ([]string, bool) {
 // serveHTTP dispatches to the token endpoint, the admin endpoints and the API.
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	switch p := r.URL.Path; {
-	case p == "/" && r.Method == http.MethodGet:
-		writeReply(w, adminIndex(s, nil))
 	case p == tokenPath:
 		s.serveToken(w, r)
-	case p == "/_fake" || strings.HasPrefix(p, "/_fake/"):
-		s.serveAdmin(w, r)
+	case p == "/_fake" || strings.HasPrefix(p, "/_fake/") || p == "/" && r.Method == http.MethodGet:
+		s.serveAdmin(w, r) // GET / is the index of GET /_fake/, behind the same admin token
 	default:
 		s.serveAPI(w, r)
 	}
