@@ -347,6 +347,14 @@ func TestAdminUndoOnUnknownWorkspaceCreatesNothing(t *testing.T) {
 	n = len(srv.workspaces)
 	srv.mu.Unlock()
 	assert.Equal(t, 2, n, "a fault or a setting keeps its workspace")
+
+	withIDs := NewServer(t, WithFieldTransformations("t", "t"))
+	status, b = admin(t, withIDs, http.MethodDelete, "workspaces/nobody/connections/c/unreachable", "")
+	require.Equal(t, http.StatusNoContent, status, string(b))
+	withIDs.mu.Lock()
+	n = len(withIDs.workspaces)
+	withIDs.mu.Unlock()
+	assert.Zero(t, n, "an id given twice to WithFieldTransformations still makes a pristine workspace")
 }
 
 // TestIndex: GET / and GET /_fake/ list the admin endpoints and link the API root and the OpenAPI

@@ -3,6 +3,7 @@ package warehousesynctest
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	ws "github.com/wsync-dev/warehousesync"
@@ -196,9 +197,14 @@ func WithMaxActivePipelines(n int) Option { return func(c *config) { c.maxActive
 func WithTokenTTL(d time.Duration) Option { return func(c *config) { c.tokenTTL = d } }
 
 // WithFieldTransformations registers the field transformation ids every workspace knows at start; a
-// pipeline naming another id is then a 400. Without it, any slug is accepted.
+// pipeline naming another id is then a 400. Without it, any slug is accepted. An id given twice counts
+// once.
 func WithFieldTransformations(ids ...string) Option {
-	return func(c *config) { c.transformations = append([]string{}, ids...) }
+	return func(c *config) {
+		known := append([]string{}, ids...) // not nil even when empty: nil means any id
+		slices.Sort(known)
+		c.transformations = slices.Compact(known)
+	}
 }
 
 // WithAttemptDuration sets how long one attempt of a run lasts in fake time (default 1 minute).
