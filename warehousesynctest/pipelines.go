@@ -86,7 +86,7 @@ func triggerPipeline(s *Server, c *call) reply {
 
 func getReport(s *Server, c *call) reply {
 	id := c.params[0]
-	if _, found := s.eng.Pipeline(c.wsID, id); !found {
+	if !s.eng.HasPipeline(c.wsID, id) {
 		return notFound(kindPipeline, id)
 	}
 	s.autoAdvanceLocked(c.wsID, id, 0)

@@ -12,7 +12,7 @@ import (
 
 func listRuns(s *Server, c *call) reply {
 	id := c.params[0]
-	if _, found := s.eng.Pipeline(c.wsID, id); !found {
+	if !s.eng.HasPipeline(c.wsID, id) {
 		return notFound(kindPipeline, id)
 	}
 	q, errs := parseRunQuery(c)
@@ -73,7 +73,7 @@ func parseRunQuery(c *call) (engine.RunQuery, fieldErrors) {
 
 func getRun(s *Server, c *call) reply {
 	id, rawRunID := c.params[0], c.params[1]
-	if _, found := s.eng.Pipeline(c.wsID, id); !found {
+	if !s.eng.HasPipeline(c.wsID, id) {
 		return notFound(kindPipeline, id)
 	}
 	runID, err := strconv.ParseInt(rawRunID, 10, 64)

@@ -213,6 +213,9 @@ func (e *Engine) Pipeline(workspace, id string) (ws.Pipeline, bool) {
 	return p.view(), true
 }
 
+// HasPipeline reports whether the workspace has the pipeline id, without copying it as Pipeline does.
+func (e *Engine) HasPipeline(workspace, id string) bool { return e.find(workspace, id) != nil }
+
 // Pipelines returns copies of the workspace's pipelines, sorted by id, as Pipeline does.
 func (e *Engine) Pipelines(workspace string) []ws.Pipeline {
 	w := e.pipes[workspace]
