@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	ws "github.com/wsync-dev/warehousesync"
 	"github.com/wsync-dev/warehousesync/warehousesynctest"
@@ -133,4 +134,13 @@ func diffPaths(prefix string, before, after, unknown map[string]any, out *[]stri
 			*out = append(*out, p)
 		}
 	}
+}
+
+// tfPath is a path into a resource's attributes for plan checks.
+func tfPath(steps ...string) tfjsonpath.Path {
+	p := tfjsonpath.New(steps[0])
+	for _, s := range steps[1:] {
+		p = p.AtMapKey(s)
+	}
+	return p
 }

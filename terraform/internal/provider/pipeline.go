@@ -193,10 +193,15 @@ func (r *pipelineResource) Configure(_ context.Context, req resource.ConfigureRe
 func (r *pipelineResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
 	get := func(p path.Path) types.String {
 		var v types.String
-		resp.Diagnostics.Append(req.Config.GetAttribute(ctx, p, &v)...)
-		return v
+		if d := req.Config.GetAttribute(ctx, p, &v); !d.HasError() {
+			return v
+		}
+		// The normalized attributes have a type of their own.
+		var n normalizedValue
+		resp.Diagnostics.Append(req.Config.GetAttribute(ctx, p, &n)...)
+		return n.StringValue
 	}
-	for _, problem := range pipelineRules(func(p path.Path) types.String { return get(p) }) {
+	for _, problem := range pipelineRules(get) {
 		resp.Diagnostics.AddAttributeError(problem.path, "Invalid pipeline", problem.rule)
 	}
 }
