@@ -98,6 +98,10 @@ func connectionAttributes() map[string]schema.Attribute {
 		for _, k := range p.Config {
 			a := schema.StringAttribute{Description: configKeyDescription(p, k), Sensitive: k.Secret,
 				Validators: []validator.String{nonEmptyValidator()}}
+			if k.Name == "port" {
+				a.Validators = append(a.Validators, portValidator())
+				a.Description += " A port number, 1 to 65535, written as a string."
+			}
 			switch {
 			case k.Required:
 				a.Required = true

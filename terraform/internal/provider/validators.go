@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -132,4 +133,15 @@ func truncate(s string, n int) string {
 		return s[:n] + "…"
 	}
 	return s
+}
+
+// portValidator checks a port number, 1 to 65535, written as a string as the API takes it.
+func portValidator() validator.String {
+	return stringCheck{desc: "a port number, 1 to 65535", check: func(s string) string {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > 65535 {
+			return fmt.Sprintf("must be a port number (1 to 65535), got %q", truncate(s, 20))
+		}
+		return ""
+	}}
 }
