@@ -17,13 +17,13 @@ import (
 // TestAccRandomConfigsPlanEmpty applies random valid configurations, each to a fresh workspace, and
 // checks that planning again (after apply, and after a refresh) gives an empty plan: whatever
 // spellings and optional settings a configuration uses, the API's answer is no change.
-// WSYNC_TF_PROPERTY_N sets how many (default 6), WSYNC_TF_PROPERTY_SEED the seed (default: the time;
-// a failure names the seed and the configuration).
+// WSYNC_TF_PROPERTY_N sets how many (default 6), WSYNC_TF_PROPERTY_SEED the seed (default 1, so that
+// CI runs the same configurations every time; a failure logs the seed and the configuration).
 func TestAccRandomConfigsPlanEmpty(t *testing.T) {
 	if os.Getenv("TF_ACC") == "" {
 		t.Skip("acceptance test: set TF_ACC=1")
 	}
-	n, seed := 6, uint64(time.Now().UnixNano())
+	n, seed := 6, uint64(1)
 	if v, err := strconv.Atoi(os.Getenv("WSYNC_TF_PROPERTY_N")); err == nil && v > 0 {
 		n = v
 	}
