@@ -80,6 +80,28 @@ func TestAccDataModel(t *testing.T) {
 				}},
 				Check: resource.TestCheckResourceAttr(addr, "sql_query", "SELECT id, email FROM users"),
 			},
+			{ // the data source reads it
+				Config: dataModelConfig(provider, "users2", "All users", "SELECT id, email FROM users") + `
+data "warehousesync_data_model" "m" {
+  id = warehousesync_data_model.m.id
+}
+`,
+				Check: resource.ComposeTestCheckFunc(
+					resource.TestCheckResourceAttr("data.warehousesync_data_model.m", "sql_query", "SELECT id, email FROM users"),
+					resource.TestCheckResourceAttrPair("data.warehousesync_data_model.m", "created_on", addr, "created_on"),
+				),
+			},
+			{ // deleted outside Terraform: the plan creates it again
+				PreConfig: func() {
+					if err := c.DataModels.Delete(context.Background(), "users2"); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config: dataModelConfig(provider, "users2", "All users", "SELECT id, email FROM users"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(addr, plancheck.ResourceActionCreate),
+				}},
+			},
 		},
 	})
 }

@@ -129,7 +129,7 @@ func pipelineAttributes() map[string]schema.Attribute {
 		"data_plan_id": schema.StringAttribute{Optional: true,
 			Description: "The id of the data plan the data is checked against.", Validators: optional},
 		"data_plan_version": schema.Int64Attribute{Optional: true,
-			Description: "The version of the data plan, 1 or more."},
+			Description: "The version of the data plan, 1 or more.", Validators: []validator.Int64{atLeast(1)}},
 		"sync_mode": schema.SingleNestedAttribute{Required: true,
 			Description: "Which rows each run syncs.",
 			Attributes: map[string]schema.Attribute{

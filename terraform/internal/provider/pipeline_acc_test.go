@@ -52,6 +52,10 @@ resource "warehousesync_pipeline" "p" {
 data "warehousesync_pipeline_status" "p" {
   pipeline_id = warehousesync_pipeline.p.id
 }
+
+data "warehousesync_pipeline" "p" {
+  id = warehousesync_pipeline.p.id
+}
 `, name, state, from, schedule)
 }
 
@@ -83,6 +87,9 @@ func TestAccPipeline(t *testing.T) {
 					resource.TestCheckResourceAttr(status, "status", "stopped"),
 					resource.TestCheckResourceAttr(status, "connection_status", "healthy"),
 					resource.TestCheckNoResourceAttr(status, "latest_run"),
+					resource.TestCheckResourceAttr("data.warehousesync_pipeline.p", "schedule.start", "2024-01-01T00:00:00.000Z"),
+					resource.TestCheckResourceAttr("data.warehousesync_pipeline.p", "schedule.delay", "15m"),
+					resource.TestCheckResourceAttr("data.warehousesync_pipeline.p", "connection_id", "dbx"),
 				),
 			},
 			{ // import: the API's spellings of the timestamps, so those are compared by the next step

@@ -101,6 +101,7 @@ func (p *wsProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *p
 					"max_retries": schema.Int64Attribute{
 						Optional:    true,
 						Description: "Retries after the first attempt (0 or unset: 4).",
+						Validators:  []validator.Int64{atLeast(0)},
 					},
 					"min_wait": schema.StringAttribute{
 						Optional:    true,

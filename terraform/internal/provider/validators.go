@@ -145,3 +145,25 @@ func portValidator() validator.String {
 		return ""
 	}}
 }
+
+// int64AtLeast checks that an integer is at least min.
+type int64AtLeast struct{ min int64 }
+
+// atLeast returns a validator of integers of min or more.
+func atLeast(min int64) validator.Int64 { return int64AtLeast{min} }
+
+// Description says what a valid value is.
+func (v int64AtLeast) Description(context.Context) string { return fmt.Sprintf("%d or more", v.min) }
+
+// MarkdownDescription says what a valid value is.
+func (v int64AtLeast) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+// ValidateInt64 adds an error naming the attribute when the value is below min.
+func (v int64AtLeast) ValidateInt64(_ context.Context, req validator.Int64Request, resp *validator.Int64Response) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if n := req.ConfigValue.ValueInt64(); n < v.min {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid value", fmt.Sprintf("%s must be %d or more, got %d", req.Path, v.min, n))
+	}
+}
