@@ -193,9 +193,11 @@ use them yet.
   with milliseconds), the schedule type spelled ` + "`on-demand`" + ` (the API writes ` + "`on_demand`" + `), a delay with leading zeros.
 - What the API fills in (status, errors, creation and modification times) keeps its state value in plans that do not
   update the resource.
-- A connection or data model that a pipeline uses cannot be deleted, so replacing one under a pipeline with the same id
-  fails: give the replacement a new id and set ` + "`lifecycle { create_before_destroy = true }`" + `, so the pipeline moves to
-  the new one before the old one is deleted.
+- The API refuses to delete a connection or data model that a pipeline uses, so replacing one under a pipeline needs
+  one of two settings. With a new id, set ` + "`lifecycle { create_before_destroy = true }`" + ` on it: the new one is
+  created, the pipeline moves to it, then the old one is deleted. To change a connection's kind of warehouse under the
+  same id, set ` + "`lifecycle { replace_triggered_by = [warehousesync_connection.<name>.service_provider] }`" + ` on the
+  pipeline: the pipeline is deleted first and made again after the connection.
 `
 
 func TestDocsUpToDate(t *testing.T) {
