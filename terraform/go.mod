@@ -2,6 +2,7 @@ module github.com/wsync-dev/warehousesync/terraform
 
 go 1.25.8
 
+// The provider is built on the SDK in this repository, whichever version it is at.
 replace github.com/wsync-dev/warehousesync => ../
 
 require (

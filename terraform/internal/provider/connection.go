@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -282,6 +283,10 @@ func connectionFromAPI(c *ws.Connection, prior *connectionModel, masked bool) (c
 		attrs := map[string]attr.Value{}
 		for _, k := range p.Config {
 			v, isString := values[k.Name].(string)
+			if n, isNumber := values[k.Name].(json.Number); isNumber {
+				// A setting documented as a string that comes as a number (a port, say) is its digits.
+				v, isString = n.String(), true
+			}
 			switch {
 			case k.Secret && !masked:
 				attrs[k.Name] = types.StringNull()
@@ -316,7 +321,9 @@ func configValues(cfg ws.ConnectionConfig) (map[string]any, error) {
 		return nil, err
 	}
 	out := map[string]any{}
-	if err := json.Unmarshal(b, &out); err != nil {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	if err := dec.Decode(&out); err != nil {
 		return nil, err
 	}
 	return out, nil

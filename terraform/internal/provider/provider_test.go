@@ -286,6 +286,16 @@ func TestConnectionConversion(t *testing.T) {
 	if masked.Redshift.Attributes()["password"].(types.String).ValueString() != ws.MaskedSecret {
 		t.Errorf("data source secret %v, want the mask", masked.Redshift.Attributes()["password"])
 	}
+	// A setting documented as a string that comes as a number reads as its digits.
+	raw := &ws.Connection{ID: "rs", ServiceProvider: ws.ProviderRedshift,
+		Config: &ws.RawConfig{Provider: ws.ProviderRedshift, JSON: []byte(`{"database":"dev","port":5439}`)}}
+	fromRaw, diags := connectionFromAPI(raw, nil, false)
+	if diags.HasError() {
+		t.Fatal(diags)
+	}
+	if got := fromRaw.Redshift.Attributes()["port"].(types.String).ValueString(); got != "5439" {
+		t.Errorf("a numeric port read as %q, want 5439", got)
+	}
 	if sp := plannedProvider(&plan); sp.ValueString() != "Redshift" {
 		t.Errorf("planned provider %v", sp)
 	}
