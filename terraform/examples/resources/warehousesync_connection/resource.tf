@@ -29,11 +29,16 @@ resource "warehousesync_connection" "bigquery" {
     project_id          = "acme-analytics"
     dataset_id          = "mparticle"
     service_account_id  = "mparticle@acme-analytics.iam.gserviceaccount.com"
-    service_account_key = file("service-account.json")
+    service_account_key = var.bigquery_service_account_key # the key file's JSON
   }
 }
 
 variable "snowflake_password" {
+  type      = string
+  sensitive = true
+}
+
+variable "bigquery_service_account_key" {
   type      = string
   sensitive = true
 }
