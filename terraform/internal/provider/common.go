@@ -190,3 +190,13 @@ func diagError(diags diag.Diagnostics) error {
 
 // sortStrings sorts s in place.
 func sortStrings(s []string) { slices.Sort(s) }
+
+// unconfigured reports, with an error, a resource or data source used before the provider was
+// configured (which Terraform and OpenTofu never do), instead of failing on a nil client.
+func unconfigured(c *ws.Client, diags *diag.Diagnostics) bool {
+	if c != nil {
+		return false
+	}
+	diags.AddError("Provider not configured", "the warehousesync provider was not configured before use")
+	return true
+}

@@ -102,6 +102,9 @@ func dataModelFromAPI(d *ws.DataModel) dataModelModel {
 
 // Create creates the data model.
 func (r *dataModelResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	if unconfigured(r.client, &resp.Diagnostics) {
+		return
+	}
 	var plan dataModelModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	if resp.Diagnostics.HasError() {
@@ -118,6 +121,9 @@ func (r *dataModelResource) Create(ctx context.Context, req resource.CreateReque
 
 // Read refreshes the data model; one that no longer exists leaves the state.
 func (r *dataModelResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	if unconfigured(r.client, &resp.Diagnostics) {
+		return
+	}
 	var state dataModelModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
@@ -138,6 +144,9 @@ func (r *dataModelResource) Read(ctx context.Context, req resource.ReadRequest, 
 
 // Update replaces the data model's settings.
 func (r *dataModelResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	if unconfigured(r.client, &resp.Diagnostics) {
+		return
+	}
 	var plan dataModelModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	if resp.Diagnostics.HasError() {
@@ -154,6 +163,9 @@ func (r *dataModelResource) Update(ctx context.Context, req resource.UpdateReque
 
 // Delete deletes the data model; one already gone is no error.
 func (r *dataModelResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	if unconfigured(r.client, &resp.Diagnostics) {
+		return
+	}
 	var state dataModelModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {

@@ -77,6 +77,9 @@ func (d *readerDataSource) Configure(_ context.Context, req datasource.Configure
 
 // Read reads the resource named by id.
 func (d *readerDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+	if unconfigured(d.client, &resp.Diagnostics) {
+		return
+	}
 	var id types.String
 	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, pathID(), &id)...)
 	if resp.Diagnostics.HasError() {
@@ -269,6 +272,9 @@ func (d *pipelineStatusDataSource) Configure(_ context.Context, req datasource.C
 
 // Read reads the report, and the latest successful run when there is one.
 func (d *pipelineStatusDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+	if unconfigured(d.client, &resp.Diagnostics) {
+		return
+	}
 	var id types.String
 	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, pathPipelineID(), &id)...)
 	if resp.Diagnostics.HasError() {

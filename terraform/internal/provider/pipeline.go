@@ -364,6 +364,9 @@ func pipelineFromAPI(p *ws.Pipeline) pipelineModel {
 
 // Create creates the pipeline.
 func (r *pipelineResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	if unconfigured(r.client, &resp.Diagnostics) {
+		return
+	}
 	var plan pipelineModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	if resp.Diagnostics.HasError() {
@@ -385,6 +388,9 @@ func (r *pipelineResource) Create(ctx context.Context, req resource.CreateReques
 
 // Read refreshes the pipeline; one that no longer exists leaves the state.
 func (r *pipelineResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	if unconfigured(r.client, &resp.Diagnostics) {
+		return
+	}
 	var state pipelineModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
@@ -405,6 +411,9 @@ func (r *pipelineResource) Read(ctx context.Context, req resource.ReadRequest, r
 
 // Update replaces the pipeline's settings.
 func (r *pipelineResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	if unconfigured(r.client, &resp.Diagnostics) {
+		return
+	}
 	var plan pipelineModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	if resp.Diagnostics.HasError() {
@@ -426,6 +435,9 @@ func (r *pipelineResource) Update(ctx context.Context, req resource.UpdateReques
 
 // Delete deletes the pipeline; one already gone is no error.
 func (r *pipelineResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	if unconfigured(r.client, &resp.Diagnostics) {
+		return
+	}
 	var state pipelineModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {

@@ -405,3 +405,32 @@ func singleNested(t *testing.T, a any) map[string]interface {
 	}
 	return out
 }
+
+// TestUnconfiguredIsAnError checks that a resource or data source used before the provider is
+// configured reports an error instead of failing on a nil client.
+func TestUnconfiguredIsAnError(t *testing.T) {
+	ctx := context.Background()
+	p := New("test")()
+	for _, f := range p.Resources(ctx) {
+		r := f()
+		var c resource.CreateResponse
+		r.Create(ctx, resource.CreateRequest{}, &c)
+		var rd resource.ReadResponse
+		r.Read(ctx, resource.ReadRequest{}, &rd)
+		var u resource.UpdateResponse
+		r.Update(ctx, resource.UpdateRequest{}, &u)
+		var d resource.DeleteResponse
+		r.Delete(ctx, resource.DeleteRequest{}, &d)
+		if !c.Diagnostics.HasError() || !rd.Diagnostics.HasError() || !u.Diagnostics.HasError() || !d.Diagnostics.HasError() {
+			t.Errorf("%T: no error without a client", r)
+		}
+	}
+	for _, f := range p.DataSources(ctx) {
+		d := f()
+		var resp datasource.ReadResponse
+		d.Read(ctx, datasource.ReadRequest{}, &resp)
+		if !resp.Diagnostics.HasError() {
+			t.Errorf("%T: no error without a client", d)
+		}
+	}
+}
