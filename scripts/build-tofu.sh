@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the OpenTofu binary the provider's acceptance tests run, into a cache folder outside the
 # repository, and prints its path. A binary already there is reused, so only the first run is slow
-# (about 6 minutes and 2 GB of module downloads on 2 cores); later runs take no time.
+# (about 5 minutes and 2 GB of module downloads on 2 cores); later runs take no time.
 #
 #   tofu="$(scripts/build-tofu.sh)"
 #   TOFU_DIR=/some/dir scripts/build-tofu.sh     # another cache folder
