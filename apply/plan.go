@@ -195,7 +195,7 @@ func check(d *Desired) error {
 	if d == nil {
 		return errors.New("apply: the desired state is nil")
 	}
-	l := &errorList{sources: d.Sources}
+	l := &errorList{sources: d.Sources, positions: d.positions}
 	seen := map[Ref]bool{}
 	checkIDs := func(kind Kind, ids []string, nils int) {
 		if nils > 0 {
@@ -205,9 +205,9 @@ func check(d *Desired) error {
 			ref := Ref{kind, id}
 			switch {
 			case id == "":
-				l.add(Ref{kind, `""`}, "id", "is required")
+				l.addAs(ref, Ref{kind, `""`}, "id", "is required")
 			case !wire.ValidSlug(id):
-				l.add(Ref{kind, fmt.Sprintf("%q", id)}, "id", "must be 1 to %d letters, digits, _ or -", wire.MaxIDLength)
+				l.addAs(ref, Ref{kind, safeKey(id)}, "id", "must be 1 to %d letters, digits, _ or -", wire.MaxIDLength)
 			case seen[ref] && len(d.again[ref]) > 0 && d.again[ref][0] != d.Sources[ref]:
 				l.add(ref, "id", "is declared twice (again in %s)", strings.Join(d.again[ref], ", "))
 			case seen[ref]:
@@ -261,7 +261,7 @@ func collect[T any](rs []*T) (ids []string, nils int) {
 // checkAgainst refuses what needs the workspace to see: dangling references, changes the API does not
 // allow, and unchanged secrets of new connections.
 func checkAgainst(d *Desired, actual *State, opts Options) error {
-	l := &errorList{sources: d.Sources}
+	l := &errorList{sources: d.Sources, positions: d.positions}
 	storedConns := map[string]*ws.Connection{}
 	for _, c := range actual.Connections {
 		storedConns[c.ID] = c

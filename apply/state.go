@@ -44,6 +44,9 @@ type Desired struct {
 
 	// again records the further sources of resources declared more than once, for Merge's callers.
 	again map[Ref][]string
+	// positions holds, for resources read by a Loader, the position of each field in its file ("" is
+	// the resource's own), for error messages.
+	positions map[Ref]map[string]Pos
 }
 
 // Merge adds the resources of s, declared in source, to d.
@@ -63,6 +66,19 @@ func (d *Desired) Merge(s *State, source string) {
 		d.Pipelines = append(d.Pipelines, p)
 		d.note(Ref{KindPipeline, idOf(p)}, source)
 	}
+}
+
+// merge is Merge with the positions of the resources' fields in source.
+func (d *Desired) merge(s *State, source string, positions map[Ref]map[string]Pos) {
+	if d.positions == nil {
+		d.positions = map[Ref]map[string]Pos{}
+	}
+	for r, p := range positions {
+		if _, seen := d.positions[r]; !seen {
+			d.positions[r] = p
+		}
+	}
+	d.Merge(s, source)
 }
 
 // note records source for r unless r already has one (a duplicate keeps the first, and the check for
@@ -101,25 +117,33 @@ func idOf(v any) string {
 	return ""
 }
 
-// Error is a refusal of a desired state: the file, the resource, the field and the rule.
+// Error is a refusal of a desired state: the file and the position in it, the resource, the field and
+// the rule. It never holds a value of the file: a value can be a secret.
 type Error struct {
 	File     string // "" when unknown
-	Resource Ref
+	Pos      Pos    // the position in File; zero when unknown
+	Resource Ref    // zero for an error of the file as a whole
 	Field    string // a dotted JSON path such as "sync_mode.from"; "" for the whole resource
 	Rule     string
 }
 
-// Error returns "apply.yaml: pipeline p1: sync_mode.from: cannot change …".
+// Error returns "apply.yaml:12:7: pipeline p1: sync_mode.from: cannot change …".
 func (e *Error) Error() string {
 	var b strings.Builder
 	if e.File != "" {
-		b.WriteString(e.File + ": ")
+		b.WriteString(e.File)
+		if p := e.Pos.String(); p != "" {
+			b.WriteString(":" + p)
+		}
+		b.WriteString(": ")
 	}
-	b.WriteString(e.Resource.String())
+	if e.Resource.Kind != "" {
+		b.WriteString(e.Resource.String() + ": ")
+	}
 	if e.Field != "" {
-		b.WriteString(": " + e.Field)
+		b.WriteString(e.Field + ": ")
 	}
-	b.WriteString(": " + e.Rule)
+	b.WriteString(e.Rule)
 	return b.String()
 }
 
@@ -131,12 +155,37 @@ func (e *Error) Is(target error) bool { return target == ErrInvalid }
 
 // errorList collects refusals.
 type errorList struct {
-	sources map[Ref]string
-	errs    []error
+	sources   map[Ref]string
+	positions map[Ref]map[string]Pos
+	errs      []error
 }
 
 func (l *errorList) add(r Ref, field, format string, args ...any) {
-	l.errs = append(l.errs, &Error{File: l.sources[r], Resource: r, Field: field, Rule: fmt.Sprintf(format, args...)})
+	l.addAs(r, r, field, format, args...)
+}
+
+// addAs adds an error about the resource r, shown as display (an invalid id is shown quoted).
+func (l *errorList) addAs(r, display Ref, field, format string, args ...any) {
+	l.errs = append(l.errs, &Error{File: l.sources[r], Pos: l.posOf(r, field), Resource: display, Field: field, Rule: fmt.Sprintf(format, args...)})
+}
+
+// posOf is the position of field of r: the field's own, else its nearest parent's, else the resource's.
+func (l *errorList) posOf(r Ref, field string) Pos {
+	fields := l.positions[r]
+	for {
+		if p, known := fields[field]; known {
+			return p
+		}
+		if field == "" {
+			return Pos{}
+		}
+		i := strings.LastIndexByte(field, '.')
+		if i < 0 {
+			field = ""
+		} else {
+			field = field[:i]
+		}
+	}
 }
 
 func (l *errorList) err() error { return errors.Join(l.errs...) }

@@ -5,11 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -224,7 +226,7 @@ func TestLiteralSecretIsRefused(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(file, bytes.ReplaceAll(body, []byte("${SNOWFLAKE_PASSWORD}"), []byte("sf-Secret-1")), 0o644))
 	res := h.must(exitError, "plan", "-f", file)
-	assert.Contains(t, res.stderr, file+": connection snowflake-prod: config.password: is a secret written in the file")
+	assert.Contains(t, res.stderr, file+":22:7: connection snowflake-prod: config.password: is a secret written in the file")
 	res = h.must(exitChanges, "plan", "-f", file, "--allow-literal-secrets")
 	assert.Contains(t, res.stdout, "config.password = (sensitive)")
 }
@@ -255,8 +257,8 @@ func TestRefusalNamesFileResourceAndField(t *testing.T) {
     sync_mode: {type: full, from: "2024-06-01T00:00:00Z"}
 `), 0o644))
 	res := h.must(exitError, "plan", "-f", file)
-	assert.Contains(t, res.stderr, file+": pipeline users-hourly: connection_id: names connection nowhere, which is neither declared nor in the workspace")
-	assert.Contains(t, res.stderr, file+": pipeline users-hourly: sync_mode.from: cannot change after creation")
+	assert.Contains(t, res.stderr, file+":3:5: pipeline users-hourly: connection_id: names connection nowhere, which is neither declared nor in the workspace")
+	assert.Contains(t, res.stderr, file+":5:29: pipeline users-hourly: sync_mode.from: cannot change after creation")
 }
 
 func TestRunsAndReport(t *testing.T) {
@@ -301,22 +303,27 @@ func TestEveryCommandHasAnExample(t *testing.T) {
 	walk(a.rootCmd())
 }
 
-// TestClientHasNoCLIDependencies: the client, the fake and the apply package must not pull in what
-// only the CLI needs.
+// TestClientHasNoCLIDependencies: the client and the fake must not pull in what only the CLI needs; the
+// apply package reads YAML (its loader) but needs no command-line library.
 func TestClientHasNoCLIDependencies(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs go list")
 	}
 	t.Parallel()
-	out, err := exec.Command("go", "list", "-deps",
-		"github.com/wsync-dev/warehousesync",
-		"github.com/wsync-dev/warehousesync/warehousesynctest",
-		"github.com/wsync-dev/warehousesync/apply").CombinedOutput()
-	require.NoError(t, err, "%s", out)
-	for _, dep := range []string{"github.com/spf13/cobra", "sigs.k8s.io/yaml", "golang.org/x/term"} {
-		assert.NotContains(t, string(out), dep)
+	deps := func(pkgs ...string) string {
+		out, err := exec.Command("go", append([]string{"list", "-deps"}, pkgs...)...).CombinedOutput()
+		require.NoError(t, err, "%s", out)
+		return string(out)
 	}
-	assert.Contains(t, string(out), "github.com/wsync-dev/warehousesync/internal/engine", "go list listed the packages")
+	core := deps("github.com/wsync-dev/warehousesync", "github.com/wsync-dev/warehousesync/warehousesynctest")
+	for _, dep := range []string{"github.com/spf13/cobra", "sigs.k8s.io/yaml", "golang.org/x/term"} {
+		assert.NotContains(t, core, dep)
+	}
+	assert.Contains(t, core, "github.com/wsync-dev/warehousesync/internal/engine", "go list listed the packages")
+	applyDeps := deps("github.com/wsync-dev/warehousesync/apply")
+	for _, dep := range []string{"github.com/spf13/cobra", "golang.org/x/term"} {
+		assert.NotContains(t, applyDeps, dep)
+	}
 }
 
 // BenchmarkStartup measures wsync's start-up: the command tree built and --help printed.
@@ -365,14 +372,14 @@ func TestFileMistakesAreNamed(t *testing.T) {
 		return p
 	}
 	typo := write("typo.yaml", "pipelines:\n  - id: p\n    connection_id: c\n    data_model_id: m\n    schedule: {type: interval, frequncy: daily}\n")
-	assert.Contains(t, h.must(exitError, "plan", "-f", typo).stderr, typo+": pipeline p: schedule.frequncy: unknown field")
+	assert.Contains(t, h.must(exitError, "plan", "-f", typo).stderr, typo+":5:32: pipeline p: schedule.frequncy: unknown field")
 	top := write("top.yaml", "connection: []\n")
-	assert.Contains(t, h.must(exitError, "plan", "-f", top).stderr, `unknown key "connection"`)
+	assert.Contains(t, h.must(exitError, "plan", "-f", top).stderr, top+":1:1: unknown key connection: the keys are")
 
 	a := write("a.yaml", "data_models:\n  - {id: m, name: M, state: active, type: sql, config: {sql_query: SELECT 1}}\n")
 	b := write("b.yaml", "data_models:\n  - {id: m, name: M2, state: active, type: sql, config: {sql_query: SELECT 2}}\n")
 	res := h.must(exitError, "plan", "-f", a, "-f", b)
-	assert.Contains(t, res.stderr, a+": data_model m: id: is declared twice (again in "+b+")")
+	assert.Contains(t, res.stderr, a+":2:6: data_model m: id: is declared twice (again in "+b+")")
 }
 
 // TestSchemaIsUpToDate: examples/apply/wsync.schema.json is what wsync schema prints (-update rewrites
@@ -418,4 +425,31 @@ func TestTerminalWithoutLookupEnv(t *testing.T) {
 	code := Main(context.Background(), []string{"--fake", "plan", "-f", example}, Env{Stdout: &out, Stderr: &out, StdoutIsTerminal: true})
 	assert.Equal(t, exitChanges, code, out.String())
 	assert.Contains(t, out.String(), "\x1b[32m+\x1b[0m")
+}
+
+// TestFIFOInAFolderIsRefused: a FIFO named *.yaml is refused, not opened (which would hang).
+func TestFIFOInAFolderIsRefused(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	dir := t.TempDir()
+	require.NoError(t, syscall.Mkfifo(filepath.Join(dir, "pipe.yaml"), 0o644))
+	res := h.must(exitError, "plan", "-f", dir)
+	assert.Contains(t, res.stderr, filepath.Join(dir, "pipe.yaml")+": is not a regular file")
+	res = h.must(exitError, "plan", "-f", filepath.Join(dir, "pipe.yaml"))
+	assert.Contains(t, res.stderr, "is not a regular file")
+}
+
+// TestYAMLErrorShowsNoValue: wsync prints where a YAML mistake is and what kind it is, never the text.
+func TestYAMLErrorShowsNoValue(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	dir := t.TempDir()
+	for i, line := range []string{"password: *Sup3rS3cret", "password: !!int Sup3rS3cret"} {
+		file := filepath.Join(dir, fmt.Sprintf("f%d.yaml", i))
+		body := "connections:\n  - id: sf\n    service_provider: Snowflake\n    config:\n      " + line + "\n"
+		require.NoError(t, os.WriteFile(file, []byte(body), 0o644))
+		res := h.must(exitError, "plan", "-f", file)
+		assert.Contains(t, res.stderr, file+":5:17: ")
+		assert.NotContains(t, strings.ToLower(res.stderr), "s3cret")
+	}
 }

@@ -1,0 +1,517 @@
+package apply
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"path"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	ws "github.com/wsync-dev/warehousesync"
+	"github.com/wsync-dev/warehousesync/internal/wire"
+)
+
+// MaxFileSize bounds one apply file, in bytes.
+const MaxFileSize = 10 << 20
+
+// MaxFiles bounds the apply files one Loader.Add reads.
+const MaxFiles = 1000
+
+// maxLoadErrors bounds the errors a load reports; the rest are counted.
+const maxLoadErrors = 200
+
+// Loader reads apply files: YAML (or JSON) with up to three lists, connections, data_models and
+// pipelines, whose entries are the module's types written through their JSON names. ${NAME} in any
+// string expands from the environment.
+//
+// A Loader reports every problem it finds at once, each an *Error with the file, line and column, the
+// resource and the field. Its errors never quote the file's values (they may be secrets): a YAML error
+// is a position and a fixed description of its kind.
+type Loader struct {
+	// LookupEnv reads a variable for ${NAME} (os.LookupEnv); nil means every variable is unset.
+	LookupEnv func(string) (string, bool)
+	// AllowLiteralSecrets accepts secrets written in the files instead of ${NAME} references.
+	AllowLiteralSecrets bool
+	// Unset, when not nil, gives the value of a variable that is not set, instead of an error (wsync
+	// --fake uses placeholders).
+	Unset func(name string) string
+}
+
+// Load reads every apply file at the top of fsys (*.yaml, *.yml and *.json, not *.schema.json), in name
+// order, expanding ${NAME} with lookupEnv.
+func Load(fsys fs.FS, lookupEnv func(string) (string, bool)) (*Desired, error) {
+	d := &Desired{}
+	l := &Loader{LookupEnv: lookupEnv}
+	if err := l.Add(d, fsys, ".", ""); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// fileKinds are the top-level keys of an apply file, with the kind of their resources.
+var fileKinds = map[string]Kind{
+	"connections": KindConnection,
+	"data_models": KindDataModel,
+	"pipelines":   KindPipeline,
+}
+
+// isApplyFile reports whether a directory entry named name is read as an apply file.
+func isApplyFile(name string) bool {
+	switch path.Ext(name) {
+	case ".yaml", ".yml", ".json":
+		return !strings.HasSuffix(name, ".schema.json")
+	}
+	return false
+}
+
+// Add reads name of fsys into d: a file, or a directory whose apply files (*.yaml, *.yml and *.json,
+// not *.schema.json) it reads in name order. label, when not empty, is the operating-system path that
+// fsys stands for: messages and d.Sources name files as filepath.Join(label, name). Only regular files
+// are read: a FIFO, device or socket is refused without being opened. Every error is returned, joined.
+func (l *Loader) Add(d *Desired, fsys fs.FS, name, label string) error {
+	display := func(p string) string {
+		if label == "" {
+			return p
+		}
+		return filepath.Join(label, filepath.FromSlash(p))
+	}
+	info, err := fs.Stat(fsys, name)
+	if err != nil {
+		return &Error{File: display(name), Rule: "cannot be read: " + fsProblem(err)}
+	}
+	var files []string
+	var errs []error
+	if info.IsDir() {
+		entries, err := fs.ReadDir(fsys, name)
+		if err != nil {
+			return &Error{File: display(name), Rule: "cannot be read: " + fsProblem(err)}
+		}
+		for _, e := range entries {
+			if e.IsDir() || !isApplyFile(e.Name()) {
+				continue
+			}
+			files = append(files, path.Join(name, e.Name()))
+		}
+		if len(files) == 0 {
+			return &Error{File: display(name), Rule: "holds no .yaml, .yml or .json files"}
+		}
+	} else {
+		files = []string{name}
+	}
+	if len(files) > MaxFiles {
+		return &Error{File: display(name), Rule: fmt.Sprintf("holds %d apply files; at most %d are read", len(files), MaxFiles)}
+	}
+	for _, f := range files {
+		raw, err := readRegular(fsys, f, display(f))
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		s, pos, err := l.parse(display(f), raw)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		if s != nil {
+			d.merge(s, display(f), pos)
+		}
+	}
+	return joinBounded(errs)
+}
+
+// fsProblem is the reason of a file-system error without the path (which the caller names).
+func fsProblem(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return "no such file or directory"
+	case errors.Is(err, fs.ErrPermission):
+		return "permission denied"
+	}
+	return err.Error()
+}
+
+// readRegular reads the file name of fsys, refusing before opening it anything but a regular file
+// (opening a FIFO would wait for a writer forever) and anything larger than MaxFileSize.
+func readRegular(fsys fs.FS, name, display string) ([]byte, error) {
+	info, err := fs.Stat(fsys, name)
+	if err != nil {
+		return nil, &Error{File: display, Rule: "cannot be read: " + fsProblem(err)}
+	}
+	if !info.Mode().IsRegular() {
+		return nil, &Error{File: display, Rule: "is not a regular file (a FIFO, device, socket or directory is not read)"}
+	}
+	if info.Size() > MaxFileSize {
+		return nil, &Error{File: display, Rule: fmt.Sprintf("is larger than %d MiB", MaxFileSize>>20)}
+	}
+	f, err := fsys.Open(name)
+	if err != nil {
+		return nil, &Error{File: display, Rule: "cannot be read: " + fsProblem(err)}
+	}
+	defer f.Close()
+	if info, err := f.Stat(); err != nil || !info.Mode().IsRegular() {
+		return nil, &Error{File: display, Rule: "is not a regular file (a FIFO, device, socket or directory is not read)"}
+	}
+	raw, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, &Error{File: display, Rule: "cannot be read: " + fsProblem(err)}
+	}
+	if len(raw) > MaxFileSize {
+		return nil, &Error{File: display, Rule: fmt.Sprintf("is larger than %d MiB", MaxFileSize>>20)}
+	}
+	return raw, nil
+}
+
+// joinBounded joins errs, keeping at most maxLoadErrors and counting the rest.
+func joinBounded(errs []error) error {
+	var flat []error
+	for _, err := range errs {
+		if j, isJoin := err.(interface{ Unwrap() []error }); isJoin {
+			flat = append(flat, j.Unwrap()...)
+		} else if err != nil {
+			flat = append(flat, err)
+		}
+	}
+	if len(flat) > maxLoadErrors {
+		n := len(flat) - maxLoadErrors
+		flat = append(flat[:maxLoadErrors], fmt.Errorf("… and %d more errors", n))
+	}
+	return errors.Join(flat...)
+}
+
+// envRef matches one ${NAME} reference.
+var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
+
+// fileErrors collects the errors of one file.
+type fileErrors struct {
+	file string
+	errs []error
+}
+
+func (f *fileErrors) add(pos Pos, ref Ref, field, rule string) {
+	if len(f.errs) < maxLoadErrors+1 {
+		f.errs = append(f.errs, &Error{File: f.file, Pos: pos, Resource: ref, Field: field, Rule: rule})
+	}
+}
+
+// parse decodes the text of the apply file file. It returns what it could decode, with the positions of
+// each resource's fields, and every error.
+func (l *Loader) parse(file string, raw []byte) (*State, map[Ref]map[string]Pos, error) {
+	doc, err := parseYAML(file, raw)
+	if err != nil {
+		return nil, nil, err
+	}
+	fe := &fileErrors{file: file}
+	top, isMap := doc.value.(map[string]any)
+	if !isMap {
+		fe.add(doc.pos[""], Ref{}, "", "must be a mapping with connections, data_models and pipelines")
+		return nil, nil, joinBounded(fe.errs)
+	}
+	s := &State{}
+	positions := map[Ref]map[string]Pos{}
+	for _, key := range slices.Sorted(mapsKeys(top)) {
+		kind, known := fileKinds[key]
+		if !known {
+			fe.add(doc.pos[key], Ref{}, "", fmt.Sprintf("unknown key %s: the keys are connections, data_models and pipelines", safeKey(key)))
+			continue
+		}
+		list, isList := top[key].([]any)
+		if top[key] != nil && !isList {
+			fe.add(doc.pos[key], Ref{}, "", key+": must be a list")
+			continue
+		}
+		for i, item := range list {
+			prefix := key + "." + strconv.Itoa(i)
+			obj, isObj := item.(map[string]any)
+			if !isObj {
+				fe.add(doc.pos[prefix], Ref{}, "", fmt.Sprintf("%s[%d]: must be a mapping", key, i))
+				continue
+			}
+			id, _ := obj["id"].(string)
+			fields := fieldPositions(doc.pos, prefix)
+			if _, seen := positions[Ref{kind, id}]; !seen {
+				positions[Ref{kind, id}] = fields
+			}
+			ref := Ref{kind, id}
+			if id == "" || !wire.ValidSlug(id) {
+				ref.ID = "#" + strconv.Itoa(i+1)
+			}
+			at := func(field string) Pos { return nearest(fields, field) }
+			l.resource(fe, at, kind, ref, obj, s)
+		}
+	}
+	return s, positions, joinBounded(fe.errs)
+}
+
+// resource checks, expands and decodes one entry of the file, adding it to s unless it has errors.
+func (l *Loader) resource(fe *fileErrors, at func(string) Pos, kind Kind, ref Ref, obj map[string]any, s *State) {
+	before := len(fe.errs)
+	if kind == KindConnection {
+		l.checkSecrets(fe, at, ref, obj)
+	}
+	l.expand(fe, at, ref, "", obj)
+	t := resourceType(kind)
+	for _, field := range unknownFields(obj, t, "") {
+		fe.add(at(field), ref, field, "unknown field")
+	}
+	if len(fe.errs) > before {
+		return
+	}
+	v, err := decodeResource(kind, obj)
+	if err != nil {
+		for _, field := range failingFields(kind, obj) {
+			fe.add(at(field), ref, field, wrongForm(field))
+		}
+		if len(fe.errs) == before {
+			fe.add(at(""), ref, "", "cannot be read as a "+string(kind))
+		}
+		return
+	}
+	switch r := v.(type) {
+	case *ws.Connection:
+		s.Connections = append(s.Connections, r)
+	case *ws.DataModel:
+		s.DataModels = append(s.DataModels, r)
+	case *ws.Pipeline:
+		s.Pipelines = append(s.Pipelines, r)
+	}
+}
+
+func mapsKeys(m map[string]any) func(func(string) bool) {
+	return func(yield func(string) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
+
+// fieldPositions returns the positions of the values under prefix, keyed by their path below it ("" is
+// the entry itself).
+func fieldPositions(all map[string]Pos, prefix string) map[string]Pos {
+	out := map[string]Pos{}
+	for p, pos := range all {
+		switch {
+		case p == prefix:
+			out[""] = pos
+		case strings.HasPrefix(p, prefix+"."):
+			out[p[len(prefix)+1:]] = pos
+		}
+	}
+	return out
+}
+
+// nearest is the position of field, else of its nearest parent.
+func nearest(fields map[string]Pos, field string) Pos {
+	l := errorList{positions: map[Ref]map[string]Pos{{}: fields}}
+	return l.posOf(Ref{}, field)
+}
+
+// resourceType is the Go type of a kind's resources.
+func resourceType(kind Kind) reflect.Type {
+	switch kind {
+	case KindConnection:
+		return reflect.TypeFor[ws.Connection]()
+	case KindDataModel:
+		return reflect.TypeFor[ws.DataModel]()
+	}
+	return reflect.TypeFor[ws.Pipeline]()
+}
+
+// decodeResource decodes obj as a resource of kind.
+func decodeResource(kind Kind, obj map[string]any) (any, error) {
+	b, err := json.Marshal(obj)
+	if err != nil {
+		return nil, err
+	}
+	var v any
+	switch kind {
+	case KindConnection:
+		v = &ws.Connection{}
+	case KindDataModel:
+		v = &ws.DataModel{}
+	default:
+		v = &ws.Pipeline{}
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	return v, dec.Decode(v)
+}
+
+// failingFields returns the paths of the members of obj that do not decode, each tried alone (a
+// connection's service_provider kept, since it chooses the config's type). Decoding errors are not
+// shown: they can quote the value.
+func failingFields(kind Kind, obj map[string]any) []string {
+	var out []string
+	var walk func(prefix string, m map[string]any, wrap func(any) map[string]any)
+	walk = func(prefix string, m map[string]any, wrap func(any) map[string]any) {
+		for _, k := range slices.Sorted(mapsKeys(m)) {
+			field := prefix + k
+			try := wrap(map[string]any{k: m[k]})
+			if _, err := decodeResource(kind, try); err == nil {
+				continue
+			}
+			sub, isMap := m[k].(map[string]any)
+			if !isMap || len(sub) == 0 {
+				out = append(out, field)
+				continue
+			}
+			before := len(out)
+			walk(field+".", sub, func(v any) map[string]any { return wrap(map[string]any{k: v}) })
+			if len(out) == before {
+				out = append(out, field)
+			}
+		}
+	}
+	walk("", obj, func(v any) map[string]any {
+		m := v.(map[string]any)
+		if sp, has := obj["service_provider"]; has {
+			if _, isSP := m["service_provider"]; !isSP {
+				m["service_provider"] = sp
+			}
+		}
+		return m
+	})
+	return out
+}
+
+// wrongForm describes what a field that does not decode must hold.
+func wrongForm(field string) string {
+	last := field[strings.LastIndexByte(field, '.')+1:]
+	switch last {
+	case "from", "until", "start", "end":
+		return "must be an RFC 3339 timestamp such as \"2025-01-01T00:00:00Z\" (quoted in YAML)"
+	case "delay":
+		return "must be a duration such as 15m, 1h or 1h30m"
+	case "data_plan_version", "partner_feed_id", "port":
+		return "must be an integer"
+	case "config", "sync_mode", "schedule":
+		return "must be a mapping"
+	}
+	return "has a value of the wrong type (a string, number, list or mapping where another is expected)"
+}
+
+var unmarshalerType = reflect.TypeFor[json.Unmarshaler]()
+
+// jsonFields maps the JSON names of struct type t's fields to their types.
+func jsonFields(t reflect.Type) map[string]reflect.Type {
+	out := map[string]reflect.Type{}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "-" || !f.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		out[name] = f.Type
+	}
+	return out
+}
+
+// unknownFields returns the paths of the members of obj that struct type t does not have, recursing into
+// nested structs and into a connection's config of a known provider.
+func unknownFields(obj map[string]any, t reflect.Type, prefix string) []string {
+	fields := jsonFields(t)
+	var out []string
+	for _, k := range slices.Sorted(mapsKeys(obj)) {
+		ft, known := fields[k]
+		if !known {
+			out = append(out, prefix+k)
+			continue
+		}
+		sub, isMap := obj[k].(map[string]any)
+		if !isMap {
+			continue
+		}
+		if ft == reflect.TypeFor[ws.ConnectionConfig]() {
+			sp, _ := obj["service_provider"].(string)
+			p, known := wire.LookupProvider(sp)
+			if !known {
+				continue // a config of unknown shape
+			}
+			for _, ck := range slices.Sorted(mapsKeys(sub)) {
+				if !slices.ContainsFunc(p.Config, func(c wire.ConfigKey) bool { return c.Name == ck }) {
+					out = append(out, prefix+k+"."+ck)
+				}
+			}
+			continue
+		}
+		for ft.Kind() == reflect.Pointer {
+			ft = ft.Elem()
+		}
+		if ft.Kind() == reflect.Struct && !reflect.PointerTo(ft).Implements(unmarshalerType) {
+			out = append(out, unknownFields(sub, ft, prefix+k+".")...)
+		}
+	}
+	return out
+}
+
+// checkSecrets refuses a secret written in the file: it must be a ${NAME} reference, or the mask
+// (unchanged), unless literals are allowed.
+func (l *Loader) checkSecrets(fe *fileErrors, at func(string) Pos, ref Ref, conn map[string]any) {
+	cfg, _ := conn["config"].(map[string]any)
+	for _, k := range wire.ConfigSecretKeys() {
+		v, present := cfg[k]
+		if !present || v == nil || l.AllowLiteralSecrets {
+			continue
+		}
+		field := "config." + k
+		s, isString := v.(string)
+		if !isString {
+			fe.add(at(field), ref, field, "must be a string")
+			continue
+		}
+		if s == "" || s == ws.MaskedSecret || envRef.FindStringIndex(s) != nil && envRef.ReplaceAllString(s, "") == "" {
+			continue
+		}
+		fe.add(at(field), ref, field, fmt.Sprintf("is a secret written in the file; write ${ENV_VAR} to read it from the environment, %q to keep the stored one, or allow literal secrets (wsync: --allow-literal-secrets)", ws.MaskedSecret))
+	}
+}
+
+// expand replaces ${NAME} in every string of v from the environment; an unset variable is an error
+// naming the field and the variable.
+func (l *Loader) expand(fe *fileErrors, at func(string) Pos, ref Ref, prefix string, v map[string]any) {
+	for _, k := range slices.Sorted(mapsKeys(v)) {
+		field := prefix + k
+		switch x := v[k].(type) {
+		case string:
+			var missing []string
+			v[k] = envRef.ReplaceAllStringFunc(x, func(r string) string {
+				name := r[2 : len(r)-1]
+				val, set := l.lookup(name)
+				if !set && l.Unset != nil {
+					return l.Unset(name)
+				}
+				if !set {
+					missing = append(missing, name)
+				}
+				return val
+			})
+			if len(missing) > 0 {
+				fe.add(at(field), ref, field, "environment variable "+strings.Join(missing, ", ")+" is not set")
+			}
+		case map[string]any:
+			l.expand(fe, at, ref, field+".", x)
+		}
+	}
+}
+
+func (l *Loader) lookup(name string) (string, bool) {
+	if l.LookupEnv == nil {
+		return "", false
+	}
+	return l.LookupEnv(name)
+}
