@@ -51,8 +51,24 @@ func secretsOf(c *ws.Connection) []secretField {
 	return out
 }
 
-// declaredSecrets returns the paths of the secrets c declares with a value (not left out or masked).
+// rawConfig returns c's config when it is of a shape the module does not know (a *ws.RawConfig with
+// bytes): all of it is treated as a secret.
+func rawConfig(c *ws.Connection) *ws.RawConfig {
+	if c == nil {
+		return nil
+	}
+	if raw, isRaw := c.Config.(*ws.RawConfig); isRaw && raw != nil && len(raw.JSON) > 0 {
+		return raw
+	}
+	return nil
+}
+
+// declaredSecrets returns the paths of the secrets c declares with a value (not left out or masked); a
+// config of unknown shape is one secret, "config".
 func declaredSecrets(c *ws.Connection) []string {
+	if rawConfig(c) != nil {
+		return []string{"config"}
+	}
 	var out []string
 	for _, s := range secretsOf(c) {
 		if *s.val != "" && !s.val.IsMasked() {
@@ -77,11 +93,17 @@ func toMap(v any) (map[string]any, error) {
 	return m, nil
 }
 
-// declared returns what v declares: its JSON without read-only fields, secrets and empty values.
+// declared returns what v declares: its JSON without read-only fields, secrets and empty values. A
+// connection's config of unknown shape is left out whole, as a secret: it is never compared or shown.
 func declared(v any) (map[string]any, error) {
 	m, err := toMap(v)
 	if err != nil {
 		return nil, err
+	}
+	if c, isConn := v.(*ws.Connection); isConn && c != nil {
+		if _, isRaw := c.Config.(*ws.RawConfig); isRaw {
+			delete(m, "config")
+		}
 	}
 	for _, k := range wire.ReadOnlyFields() {
 		delete(m, k)
@@ -212,6 +234,15 @@ func updateBody(want, got any) (any, error) {
 				*s.val = v
 			} else {
 				*s.val = ws.MaskedSecret
+			}
+		}
+		// A config of unknown shape is sent whole: the declared one, else the stored one as it was read
+		// (its secrets masked by the API, which keeps them).
+		if raw := rawConfig(w); raw != nil {
+			body.Config = raw
+		} else if stored, isConn := got.(*ws.Connection); isConn && stored.Config != nil {
+			if _, isRaw := stored.Config.(*ws.RawConfig); isRaw && w.Config == nil {
+				body.Config = stored.Config
 			}
 		}
 		return body, nil

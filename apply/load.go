@@ -463,6 +463,12 @@ func unknownFields(obj map[string]any, t reflect.Type, prefix string) []string {
 // (unchanged), unless literals are allowed.
 func (l *Loader) checkSecrets(fe *fileErrors, at func(string) Pos, ref Ref, conn map[string]any) {
 	cfg, _ := conn["config"].(map[string]any)
+	if sp, _ := conn["service_provider"].(string); cfg != nil && !l.AllowLiteralSecrets {
+		if _, known := wire.LookupProvider(sp); !known {
+			l.checkUnknownConfig(fe, at, ref, "config", cfg)
+			return
+		}
+	}
 	for _, k := range wire.ConfigSecretKeys() {
 		v, present := cfg[k]
 		if !present || v == nil || l.AllowLiteralSecrets {
@@ -474,10 +480,38 @@ func (l *Loader) checkSecrets(fe *fileErrors, at func(string) Pos, ref Ref, conn
 			fe.add(at(field), ref, field, "must be a string")
 			continue
 		}
-		if s == "" || s == ws.MaskedSecret || envRef.FindStringIndex(s) != nil && envRef.ReplaceAllString(s, "") == "" {
+		if isReference(s) {
 			continue
 		}
 		fe.add(at(field), ref, field, fmt.Sprintf("is a secret written in the file; write ${ENV_VAR} to read it from the environment, %q to keep the stored one, or allow literal secrets (wsync: --allow-literal-secrets)", ws.MaskedSecret))
+	}
+}
+
+// isReference reports whether s is a secret written safely: ${NAME} references only, the mask
+// (unchanged), or nothing.
+func isReference(s string) bool {
+	return s == "" || s == ws.MaskedSecret || envRef.FindStringIndex(s) != nil && envRef.ReplaceAllString(s, "") == ""
+}
+
+// checkUnknownConfig refuses any value written in a config of a provider the module does not know:
+// which of its keys are secrets cannot be known, so all of them are treated as secrets.
+func (l *Loader) checkUnknownConfig(fe *fileErrors, at func(string) Pos, ref Ref, field string, v any) {
+	switch x := v.(type) {
+	case nil:
+	case map[string]any:
+		for _, k := range slices.Sorted(mapsKeys(x)) {
+			l.checkUnknownConfig(fe, at, ref, field+"."+k, x[k])
+		}
+	case []any:
+		for i, e := range x {
+			l.checkUnknownConfig(fe, at, ref, field+"."+strconv.Itoa(i), e)
+		}
+	case string:
+		if !isReference(x) {
+			fe.add(at(field), ref, field, "is written in the file, but the config of a provider wsync does not know is all secret; write ${ENV_VAR}, or allow literal secrets (wsync: --allow-literal-secrets)")
+		}
+	default:
+		fe.add(at(field), ref, field, "is written in the file, but the config of a provider wsync does not know is all secret; write ${ENV_VAR} (a string), or allow literal secrets (wsync: --allow-literal-secrets)")
 	}
 }
 

@@ -453,3 +453,27 @@ func TestYAMLErrorShowsNoValue(t *testing.T) {
 		assert.NotContains(t, strings.ToLower(res.stderr), "s3cret")
 	}
 }
+
+// TestApplySendSecretsConverges: apply --send-secrets on the fake checks convergence without
+// --send-secrets, which lists every declared secret again by design.
+func TestApplySendSecretsConverges(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	res := h.must(exitOK, "apply", "-f", example, "--send-secrets")
+	assert.Contains(t, res.stdout, "Planned again on the fake: no changes")
+	res = h.must(exitOK, "apply", "-f", example, "--send-secrets")
+	assert.Contains(t, res.stdout, "config.password = (sensitive) will be sent")
+	assert.Contains(t, res.stdout, "Apply complete: 0 created, 1 updated, 0 deleted.")
+}
+
+// TestUnknownProviderConfigIsAllSecret: a config of a provider wsync does not know must be written as
+// references, since any of its keys may be a secret.
+func TestUnknownProviderConfigIsAllSecret(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	file := filepath.Join(t.TempDir(), "oracle.yaml")
+	require.NoError(t, os.WriteFile(file, []byte("connections:\n  - id: o\n    name: O\n    state: active\n    service_provider: Oracle\n    config:\n      host: db.example.com\n      pwd: ${ORACLE_PWD}\n"), 0o644))
+	res := h.must(exitError, "plan", "-f", file)
+	assert.Contains(t, res.stderr, file+":7:7: connection o: config.host: is written in the file, but the config of a provider wsync does not know is all secret")
+	assert.NotContains(t, res.stderr, "db.example.com")
+}

@@ -31,6 +31,12 @@ func exportState(s *apply.State) (map[string]any, error) {
 			}
 			if cfg, isMap := m["config"].(map[string]any); isMap && key == "connections" {
 				id, _ := m["id"].(string)
+				sp, _ := m["service_provider"].(string)
+				if _, known := wire.LookupProvider(sp); !known {
+					// A config of unknown shape is all secret: every value becomes a reference.
+					allReferences(cfg, id)
+					continue
+				}
 				for _, f := range wire.ConfigSecretKeys() {
 					if _, has := cfg[f]; has {
 						cfg[f] = "${" + envName(id, f) + "}"
@@ -40,6 +46,20 @@ func exportState(s *apply.State) (map[string]any, error) {
 		}
 	}
 	return out, nil
+}
+
+// allReferences replaces every value of cfg, nested ones included, with a ${VAR} reference named after
+// the connection id and the key's path.
+func allReferences(cfg map[string]any, prefix string) {
+	for k, v := range cfg {
+		if sub, isMap := v.(map[string]any); isMap {
+			allReferences(sub, prefix+"_"+k)
+			continue
+		}
+		if v != nil {
+			cfg[k] = "${" + envName(prefix, k) + "}"
+		}
+	}
 }
 
 // toMap is v encoded as JSON and decoded as a generic object, numbers kept as text.

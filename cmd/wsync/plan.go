@@ -125,7 +125,10 @@ the workspace converged.`,
 			fmt.Fprintf(out, "\nApply complete: %d created, %d updated, %d deleted.\n",
 				p.Count(apply.ActionCreate), p.Count(apply.ActionUpdate), p.Count(apply.ActionDelete))
 			if a.fake {
-				again, err := apply.MakePlan(ctx, c, d, f.options())
+				// The check plans without --send-secrets, which lists every declared secret again.
+				opts := f.options()
+				opts.SendSecrets = false
+				again, err := apply.MakePlan(ctx, c, d, opts)
 				if err != nil {
 					return err
 				}
