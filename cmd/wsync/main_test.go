@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -121,7 +122,9 @@ func TestPlanEveryKindOfChange(t *testing.T) {
 	res := h.must(exitChanges, "plan", "-f", "testdata/changed.yaml", "--prune")
 	golden(t, "plan_every_change.golden", res.stdout)
 
-	applied := h.must(exitOK, "apply", "-f", "testdata/changed.yaml", "--prune")
+	refused := h.must(exitError, "apply", "-f", "testdata/changed.yaml", "--prune")
+	assert.Contains(t, refused.stderr, "standard input is not a terminal to ask on: pass --yes")
+	applied := h.must(exitOK, "apply", "-f", "testdata/changed.yaml", "--prune", "--yes")
 	assert.Contains(t, applied.stdout, "Planned again on the fake: no changes")
 	assert.Equal(t, exitOK, h.must(exitOK, "plan", "-f", "testdata/changed.yaml", "--prune").code)
 }
@@ -191,11 +194,98 @@ func TestApplyAsksOnTerminal(t *testing.T) {
 	h.terminal, h.vars["NO_COLOR"] = true, "1"
 	h.stdin = "no\n"
 	res := h.must(exitError, "apply", "-f", example)
-	assert.Contains(t, res.stdout, "Apply these changes? Only 'yes' is accepted: Apply cancelled; nothing changed.")
+	assert.Contains(t, res.stderr, "Apply these changes? Only 'yes' is accepted: ")
+	assert.Contains(t, res.stdout, "Apply cancelled; nothing changed.")
 	h.terminal = false
 	h.must(exitChanges, "plan", "-f", example) // nothing was created
 	h.terminal, h.stdin = true, "yes\n"
 	assert.Contains(t, h.must(exitOK, "apply", "-f", example).stdout, "Apply complete: 4 created")
+}
+
+// runWith runs wsync against h's fake with stdin and the terminal flags given, under ctx.
+func (h *harness) runWith(ctx context.Context, stdin io.Reader, stdinTerminal, stdoutTerminal bool, args ...string) result {
+	var out, errOut bytes.Buffer
+	code := Main(ctx, append([]string{"--fake"}, args...), Env{
+		Stdin: stdin, Stdout: &out, Stderr: &errOut,
+		LookupEnv: func(k string) (string, bool) {
+			v, ok := h.vars[k]
+			return v, ok
+		},
+		StdinIsTerminal: stdinTerminal, StdoutIsTerminal: stdoutTerminal,
+		Sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() },
+		Fake:  h.srv,
+	})
+	return result{code: code, stdout: out.String(), stderr: errOut.String()}
+}
+
+// TestDestructiveActionsAskWheneverStdinIsATerminal: apply --prune | tee still asks (stdin is the
+// terminal), on stderr; without a terminal a delete needs --yes; creates alone need nothing.
+func TestDestructiveActionsAskWheneverStdinIsATerminal(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.must(exitOK, "apply", "-f", "testdata/seed.yaml")
+	ctx := context.Background()
+
+	res := h.runWith(ctx, strings.NewReader("no\n"), true, false, "apply", "-f", "testdata/changed.yaml", "--prune")
+	assert.Equal(t, exitError, res.code)
+	assert.Contains(t, res.stderr, "Apply these changes? Only 'yes' is accepted:")
+	assert.Contains(t, res.stdout, "Apply cancelled; nothing changed.")
+
+	res = h.runWith(ctx, strings.NewReader("yes\n"), false, false, "apply", "-f", "testdata/changed.yaml", "--prune")
+	assert.Equal(t, exitError, res.code)
+	assert.Contains(t, res.stderr, "pass --yes")
+	h.must(exitChanges, "plan", "-f", "testdata/changed.yaml", "--prune") // nothing was deleted
+
+	res = h.runWith(ctx, strings.NewReader(""), true, false, "delete", "connections", "redshift-old")
+	assert.Equal(t, exitError, res.code)
+	assert.Contains(t, res.stdout, "Delete cancelled.")
+	res = h.runWith(ctx, strings.NewReader(""), false, true, "delete", "connections", "redshift-old")
+	assert.Equal(t, exitError, res.code, "a terminal on stdout alone is not one to ask on")
+	assert.Contains(t, res.stderr, "pass --yes")
+}
+
+// TestInterruptAtAPromptCancels: Ctrl-C while wsync waits for an answer cancels; the next line typed
+// is not read as the answer.
+func TestInterruptAtAPromptCancels(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.must(exitOK, "apply", "-f", "testdata/seed.yaml")
+	stdin, typing := io.Pipe()
+	t.Cleanup(func() { typing.Close() })
+	ctx, interrupt := context.WithCancel(context.Background())
+	done := make(chan result, 1)
+	prompted := &promptWatcher{seen: make(chan struct{})}
+	go func() {
+		var out bytes.Buffer
+		code := Main(ctx, []string{"--fake", "delete", "pipelines", "users-hourly"}, Env{
+			Stdin: stdin, Stdout: &out, Stderr: prompted, StdinIsTerminal: true, Fake: h.srv,
+		})
+		done <- result{code: code, stdout: out.String()}
+	}()
+	<-prompted.seen
+	interrupt()
+	res := <-done
+	assert.Equal(t, exitError, res.code)
+	assert.Contains(t, res.stdout, "Delete cancelled.")
+	h.must(exitOK, "report", "users-hourly") // not deleted
+}
+
+// promptWatcher is a stderr that closes seen once wsync has asked its question.
+type promptWatcher struct {
+	mu   sync.Mutex
+	buf  bytes.Buffer
+	seen chan struct{}
+}
+
+func (p *promptWatcher) Write(b []byte) (int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	had := strings.Contains(p.buf.String(), "accepted: ")
+	p.buf.Write(b)
+	if !had && strings.Contains(p.buf.String(), "accepted: ") {
+		close(p.seen)
+	}
+	return len(b), nil
 }
 
 func TestExportRoundTripsIntoApply(t *testing.T) {
@@ -274,7 +364,9 @@ func TestRunsAndReport(t *testing.T) {
 	res = h.must(exitOK, "report", "users-hourly")
 	assert.Contains(t, res.stdout, "latest run")
 	h.must(exitOK, "runs", "watch", "users-hourly", "--until-idle")
-	h.must(exitOK, "delete", "pipelines", "users-hourly")
+	assert.Contains(t, h.must(exitError, "delete", "pipelines", "users-hourly").stderr, "pass --yes")
+	h.must(exitOK, "report", "users-hourly")
+	h.must(exitOK, "delete", "pipelines", "users-hourly", "--yes")
 	h.must(exitError, "report", "users-hourly")
 }
 

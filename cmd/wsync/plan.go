@@ -72,8 +72,9 @@ func (a *app) applyCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "apply -f FILE|DIR",
 		Short: "Change the workspace to match the files",
-		Long: `apply prints the plan, asks for confirmation on a terminal (unless --yes), then carries it
-out in dependency order and reports each step. On a failure it stops and says what was done and
+		Long: `apply prints the plan, asks for confirmation when standard input is a terminal (unless --yes),
+then carries it out in dependency order and reports each step. Without a terminal, a plan that
+deletes is refused unless --yes. On a failure it stops and says what was done and
 what was not; running apply again goes on from there.
 
 With --fake the fake starts empty, so apply creates everything; it then plans again to show that
@@ -101,7 +102,11 @@ the workspace converged.`,
 			if !p.HasChanges() {
 				return nil
 			}
-			if !a.confirm(cmd, yes, "\nApply these changes?") {
+			ok, err := a.confirm(ctx, yes, p.Count(apply.ActionDelete) > 0, "\nApply these changes?")
+			if err != nil {
+				return err
+			}
+			if !ok {
 				fmt.Fprintln(out, "Apply cancelled; nothing changed.")
 				return &exitCode{code: exitError}
 			}

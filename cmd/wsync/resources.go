@@ -112,8 +112,8 @@ func (a *app) deleteCmd() *cobra.Command {
 		Use:       "delete connections|models|pipelines ID",
 		Short:     "Delete a connection, data model or pipeline",
 		ValidArgs: []string{"connections", "models", "pipelines"},
-		Long: `Deletes one resource. On a terminal it asks first, unless --yes. A connection or data model that
-a pipeline uses cannot be deleted: delete the pipeline first.`,
+		Long: `Deletes one resource. It asks first when standard input is a terminal; without one it needs
+--yes. A connection or data model that a pipeline uses cannot be deleted: delete the pipeline first.`,
 		Example: `  wsync delete pipelines users-hourly --yes`,
 		Args:    cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -123,7 +123,11 @@ a pipeline uses cannot be deleted: delete the pipeline first.`,
 			}
 			ref := apply.Ref{Kind: kind, ID: args[1]}
 			out := cmd.OutOrStdout()
-			if !a.confirm(cmd, yes, fmt.Sprintf("Delete %s?", ref)) {
+			ok, err := a.confirm(cmd.Context(), yes, true, fmt.Sprintf("Delete %s?", ref))
+			if err != nil {
+				return err
+			}
+			if !ok {
 				fmt.Fprintln(out, "Delete cancelled.")
 				return &exitCode{code: exitError}
 			}

@@ -213,15 +213,33 @@ func (a *app) workspaceName() string {
 	}
 }
 
-// confirm asks question on a terminal, unless yes, and reports whether the answer was "yes"; off a
-// terminal it does not ask.
-func (a *app) confirm(cmd *cobra.Command, yes bool, question string) bool {
-	if yes || !a.env.StdinIsTerminal || !a.env.StdoutIsTerminal {
-		return true
+// confirm asks question, unless yes, and reports whether the answer was "yes". It asks whenever
+// standard input is a terminal, on standard error (standard output may be a file or a pipe). Without a
+// terminal it does not ask: a destructive action is then refused (an error naming --yes) and any other
+// goes ahead. An interrupt (ctx ending) while waiting for the answer is a "no".
+func (a *app) confirm(ctx context.Context, yes, destructive bool, question string) (bool, error) {
+	if yes {
+		return true, nil
 	}
-	fmt.Fprint(cmd.OutOrStdout(), question+" Only 'yes' is accepted: ")
-	line, _ := bufio.NewReader(io.LimitReader(cmd.InOrStdin(), 1024)).ReadString('\n')
-	return strings.TrimSpace(line) == "yes"
+	if !a.env.StdinIsTerminal {
+		if destructive {
+			return false, errors.New("this deletes resources and standard input is not a terminal to ask on: pass --yes to confirm")
+		}
+		return true, nil
+	}
+	fmt.Fprint(a.env.Stderr, question+" Only 'yes' is accepted: ")
+	answer := make(chan string, 1)
+	go func() {
+		line, _ := bufio.NewReader(io.LimitReader(orEmpty(a.env.Stdin), 1024)).ReadString('\n')
+		answer <- line
+	}()
+	select {
+	case <-ctx.Done():
+		fmt.Fprintln(a.env.Stderr)
+		return false, nil
+	case line := <-answer:
+		return strings.TrimSpace(line) == "yes", nil
+	}
 }
 
 // colour wraps s in an ANSI colour on a terminal, unless colours are off.
