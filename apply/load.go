@@ -515,27 +515,34 @@ func (l *Loader) checkUnknownConfig(fe *fileErrors, at func(string) Pos, ref Ref
 	}
 }
 
-// expand replaces ${NAME} in every string of v from the environment; an unset variable is an error
-// naming the field and the variable.
+// expand replaces ${NAME} in every string of v from the environment; an unset variable, or one set to
+// the empty string (which would read as "not declared", so a rotated secret would silently stay the
+// same), is an error naming the field and the variable.
 func (l *Loader) expand(fe *fileErrors, at func(string) Pos, ref Ref, prefix string, v map[string]any) {
 	for _, k := range slices.Sorted(mapsKeys(v)) {
 		field := prefix + k
 		switch x := v[k].(type) {
 		case string:
-			var missing []string
+			var missing, empty []string
 			v[k] = envRef.ReplaceAllStringFunc(x, func(r string) string {
 				name := r[2 : len(r)-1]
 				val, set := l.lookup(name)
-				if !set && l.Unset != nil {
+				switch {
+				case !set && l.Unset != nil:
 					return l.Unset(name)
-				}
-				if !set {
+				case !set:
 					missing = append(missing, name)
+				case val == "":
+					empty = append(empty, name)
 				}
 				return val
 			})
 			if len(missing) > 0 {
 				fe.add(at(field), ref, field, "environment variable "+strings.Join(missing, ", ")+" is not set")
+			}
+			if len(empty) > 0 {
+				// An empty value would read as "not declared": a secret would silently stay unchanged.
+				fe.add(at(field), ref, field, "environment variable "+strings.Join(empty, ", ")+" is set but empty")
 			}
 		case map[string]any:
 			l.expand(fe, at, ref, field+".", x)

@@ -173,3 +173,18 @@ func TestFIFOIsRefused(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "is not a regular file")
 }
+
+// TestEmptyVariableIsAnError: SNOWFLAKE_PASSWORD= would read as "not declared", so a rotation would
+// silently do nothing and a new connection would fail halfway through an apply.
+func TestEmptyVariableIsAnError(t *testing.T) {
+	t.Parallel()
+	fsys := fstest.MapFS{"f.yaml": {Data: []byte(conn("password: ${SNOWFLAKE_PASSWORD}"))}}
+	_, err := apply.Load(fsys, env(map[string]string{"SNOWFLAKE_PASSWORD": ""}))
+	require.Error(t, err)
+	assert.Equal(t, "f.yaml:8:7: connection sf: config.password: environment variable SNOWFLAKE_PASSWORD is set but empty", err.Error())
+	_, err = apply.Load(fsys, env(nil))
+	assert.EqualError(t, err, "f.yaml:8:7: connection sf: config.password: environment variable SNOWFLAKE_PASSWORD is not set")
+	d, err := apply.Load(fsys, env(map[string]string{"SNOWFLAKE_PASSWORD": "x"}))
+	require.NoError(t, err)
+	assert.Len(t, d.Connections, 1)
+}

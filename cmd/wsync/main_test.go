@@ -569,3 +569,13 @@ func TestUnknownProviderConfigIsAllSecret(t *testing.T) {
 	assert.Contains(t, res.stderr, file+":7:7: connection o: config.host: is written in the file, but the config of a provider wsync does not know is all secret")
 	assert.NotContains(t, res.stderr, "db.example.com")
 }
+
+// TestEmptySecretVariableIsNamed: SNOWFLAKE_PASSWORD= wsync plan --send-secrets said "No changes".
+func TestEmptySecretVariableIsNamed(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.must(exitOK, "apply", "-f", example)
+	h.vars["SNOWFLAKE_PASSWORD"] = ""
+	res := h.must(exitError, "plan", "-f", example, "--send-secrets")
+	assert.Contains(t, res.stderr, "warehouse.yaml:22:7: connection snowflake-prod: config.password: environment variable SNOWFLAKE_PASSWORD is set but empty")
+}
