@@ -217,7 +217,7 @@ func TestRefusals(t *testing.T) {
 
 	// With prune, a declared pipeline cannot lean on an undeclared (to be deleted) connection.
 	_, err = apply.MakePlan(ctx, c, desired(apply.State{DataModels: []*ws.DataModel{model("m", "SELECT 1")},
-		Pipelines: []*ws.Pipeline{pipeline("p", "sf", "m", ws.FrequencyDaily)}}), apply.Options{Prune: true})
+		Pipelines: []*ws.Pipeline{pipeline("p", "sf", "m", ws.FrequencyDaily)}}), apply.Options{Prune: true, Scope: apply.Scope{All: true}})
 	require.ErrorIs(t, err, apply.ErrInvalid)
 	assert.Contains(t, err.Error(), "would be pruned")
 }
@@ -235,7 +235,7 @@ func TestPruneDeletesInReverseOrder(t *testing.T) {
 	p, err := apply.MakePlan(ctx, c, keep, apply.Options{})
 	require.NoError(t, err)
 	assert.False(t, p.HasChanges(), "no deletes without prune")
-	p, err = apply.MakePlan(ctx, c, keep, apply.Options{Prune: true})
+	p, err = apply.MakePlan(ctx, c, keep, apply.Options{Prune: true, Scope: apply.Scope{All: true}})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"delete pipeline q", "delete data_model n", "delete connection rs"}, refs(p))
 	_, err = apply.Apply(ctx, c, p, nil)
@@ -324,7 +324,7 @@ func TestApplyConvergesProperty(t *testing.T) {
 		want := genState(rt, "want")
 		prune := rapid.Bool().Draw(rt, "prune")
 		d := desired(want)
-		p, err = apply.MakePlan(ctx, c, d, apply.Options{Prune: prune})
+		p, err = apply.MakePlan(ctx, c, d, apply.Options{Prune: prune, Scope: apply.Scope{All: true}})
 		if errors.Is(err, apply.ErrInvalid) {
 			return // a refused state (a reference pruning would break): nothing to apply
 		}
@@ -348,7 +348,7 @@ func TestApplyConvergesProperty(t *testing.T) {
 				}
 			}
 		}
-		again, err := apply.MakePlan(ctx, c, d, apply.Options{Prune: prune})
+		again, err := apply.MakePlan(ctx, c, d, apply.Options{Prune: prune, Scope: apply.Scope{All: true}})
 		if err != nil {
 			rt.Fatalf("second plan: %v", err)
 		}
@@ -394,7 +394,7 @@ func genState(t *rapid.T, label string) apply.State {
 // ids returns "kind id" of every resource of the workspace: what a prune of an empty desired state
 // would delete, so that the test needs no list call of its own.
 func ids(ctx context.Context, c *ws.Client) (map[string]bool, error) {
-	p, err := apply.MakePlan(ctx, c, &apply.Desired{}, apply.Options{Prune: true})
+	p, err := apply.MakePlan(ctx, c, &apply.Desired{}, apply.Options{Prune: true, Scope: apply.Scope{All: true}})
 	if err != nil {
 		return nil, err
 	}
@@ -403,4 +403,30 @@ func ids(ctx context.Context, c *ws.Client) (map[string]bool, error) {
 		out[ch.Ref.String()] = true
 	}
 	return out, nil
+}
+
+// TestPruneDeletesOnlyWhatIsInScope: prune deletes what is not declared and is owned (an id prefix, or
+// the whole workspace said explicitly), gives the reason for each delete, and is refused without a scope.
+func TestPruneDeletesOnlyWhatIsInScope(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	_, c := fake(t)
+	seed(t, c, desired(apply.State{DataModels: []*ws.DataModel{model("team-a-1", "SELECT 1"), model("team-a-2", "SELECT 1"), model("someone-else", "SELECT 2")}}))
+	keep := desired(apply.State{DataModels: []*ws.DataModel{model("team-a-1", "SELECT 1")}})
+
+	_, err := apply.MakePlan(ctx, c, keep, apply.Options{Prune: true})
+	require.ErrorContains(t, err, "prune needs a scope")
+	_, err = apply.MakePlan(ctx, c, keep, apply.Options{Prune: true, Scope: apply.Scope{IDPrefixes: []string{""}}})
+	require.ErrorContains(t, err, `prune scope: id prefix "": must be 1 to`)
+
+	p, err := apply.MakePlan(ctx, c, keep, apply.Options{Prune: true, Scope: apply.Scope{IDPrefixes: []string{"team-a-"}}})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"delete data_model team-a-2"}, refs(p))
+	assert.Equal(t, `not declared, and its id starts with "team-a-", a prefix of the prune scope`, p.Changes[0].Reason)
+
+	keep.Scope = apply.Scope{All: true} // as a file's prune_scope: {all: true}
+	p, err = apply.MakePlan(ctx, c, keep, apply.Options{Prune: true})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"delete data_model someone-else", "delete data_model team-a-2"}, refs(p))
+	assert.Equal(t, "not declared, and the prune scope is the whole workspace", p.Changes[0].Reason)
 }

@@ -115,12 +115,13 @@ func (l *Loader) Add(d *Desired, fsys fs.FS, name, label string) error {
 			errs = append(errs, err)
 			continue
 		}
-		s, pos, err := l.parse(display(f), raw)
+		s, scope, pos, err := l.parse(display(f), raw)
 		if err != nil {
 			errs = append(errs, err)
 		}
 		if s != nil {
 			d.merge(s, display(f), pos)
+			d.Scope = d.Scope.join(scope)
 		}
 	}
 	return joinBounded(errs)
@@ -206,23 +207,28 @@ func (f *fileErrors) add(pos Pos, ref Ref, field, rule string) {
 
 // parse decodes the text of the apply file file. It returns what it could decode, with the positions of
 // each resource's fields, and every error.
-func (l *Loader) parse(file string, raw []byte) (*State, map[Ref]map[string]Pos, error) {
+func (l *Loader) parse(file string, raw []byte) (*State, Scope, map[Ref]map[string]Pos, error) {
+	var scope Scope
 	doc, err := parseYAML(file, raw)
 	if err != nil {
-		return nil, nil, err
+		return nil, scope, nil, err
 	}
 	fe := &fileErrors{file: file}
 	top, isMap := doc.value.(map[string]any)
 	if !isMap {
 		fe.add(doc.pos[""], Ref{}, "", "must be a mapping with connections, data_models and pipelines")
-		return nil, nil, joinBounded(fe.errs)
+		return nil, scope, nil, joinBounded(fe.errs)
 	}
 	s := &State{}
 	positions := map[Ref]map[string]Pos{}
 	for _, key := range slices.Sorted(mapsKeys(top)) {
+		if key == "prune_scope" {
+			scope = l.scope(fe, doc.pos, top[key])
+			continue
+		}
 		kind, known := fileKinds[key]
 		if !known {
-			fe.add(doc.pos[key], Ref{}, "", fmt.Sprintf("unknown key %s: the keys are connections, data_models and pipelines", safeKey(key)))
+			fe.add(doc.pos[key], Ref{}, "", fmt.Sprintf("unknown key %s: the keys are connections, data_models, pipelines and prune_scope", safeKey(key)))
 			continue
 		}
 		list, isList := top[key].([]any)
@@ -250,7 +256,25 @@ func (l *Loader) parse(file string, raw []byte) (*State, map[Ref]map[string]Pos,
 			l.resource(fe, at, kind, ref, obj, s)
 		}
 	}
-	return s, positions, joinBounded(fe.errs)
+	return s, scope, positions, joinBounded(fe.errs)
+}
+
+// scope decodes the file's prune_scope.
+func (l *Loader) scope(fe *fileErrors, pos map[string]Pos, v any) Scope {
+	var scope Scope
+	obj, isMap := v.(map[string]any)
+	if !isMap {
+		fe.add(pos["prune_scope"], Ref{}, "", "prune_scope: must be a mapping with id_prefixes (a list) or all (true or false)")
+		return scope
+	}
+	for _, field := range unknownFields(obj, reflect.TypeFor[Scope](), "prune_scope.") {
+		fe.add(pos[field], Ref{}, "", field+": unknown field")
+	}
+	b, _ := json.Marshal(obj)
+	if json.Unmarshal(b, &scope) != nil {
+		fe.add(pos["prune_scope"], Ref{}, "", "prune_scope: must be a mapping with id_prefixes (a list of strings) or all (true or false)")
+	}
+	return scope
 }
 
 // resource checks, expands and decodes one entry of the file, adding it to s unless it has errors.

@@ -188,3 +188,16 @@ func TestEmptyVariableIsAnError(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, d.Connections, 1)
 }
+
+// TestPruneScopeInAFile: prune_scope is read from the files, joined over all of them.
+func TestPruneScopeInAFile(t *testing.T) {
+	t.Parallel()
+	d, err := apply.Load(fstest.MapFS{
+		"a.yaml": {Data: []byte("prune_scope: {id_prefixes: [team-a-]}\n")},
+		"b.yaml": {Data: []byte("prune_scope:\n  id_prefixes: [team-b-, team-a-]\n")},
+	}, nil)
+	require.NoError(t, err)
+	assert.Equal(t, apply.Scope{IDPrefixes: []string{"team-a-", "team-b-"}}, d.Scope)
+	_, err = apply.Load(fstest.MapFS{"a.yaml": {Data: []byte("prune_scope: {id_prefix: x}\n")}}, nil)
+	assert.EqualError(t, err, "a.yaml:1:15: prune_scope.id_prefix: unknown field")
+}

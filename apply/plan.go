@@ -28,6 +28,8 @@ type Change struct {
 	Action Action
 	// Source is the file that declares the resource ("" for a delete, or when unknown).
 	Source string
+	// Reason says why a delete is planned: the resource is not declared and is in the prune scope.
+	Reason string
 	// Fields are the declared fields of a create, the differing fields of an update (secrets that will
 	// be sent among them, as Sensitive) and nothing for a delete.
 	Fields []FieldDiff
@@ -58,8 +60,11 @@ func (p *Plan) Count(a Action) int {
 
 // Options change how a plan is made.
 type Options struct {
-	// Prune deletes every resource of the workspace that the desired state does not declare.
+	// Prune deletes the resources of the workspace that the desired state does not declare and that
+	// are in scope: Scope joined with the Desired's own Scope. Prune with an empty scope is refused.
 	Prune bool
+	// Scope is what the desired state owns, beside what its files declare (Desired.Scope).
+	Scope Scope
 	// SendSecrets updates every existing connection that declares a secret value, so the secret is sent
 	// even when nothing else changed (to rotate a password).
 	SendSecrets bool
@@ -88,6 +93,16 @@ func Compare(d *Desired, actual *State, opts Options) (*Plan, error) {
 
 // compare is Compare of a d that check has accepted.
 func compare(d *Desired, actual *State, opts Options) (*Plan, error) {
+	opts.Scope = opts.Scope.join(d.Scope)
+	if opts.Prune && opts.Scope.empty() {
+		return nil, errors.New("prune needs a scope, so that it deletes only what these files own: declare prune_scope: {id_prefixes: [...]} in a file, " +
+			"or pass a prefix (wsync: --prune-prefix), or say the whole workspace (prune_scope: {all: true}, wsync: --prune-all)")
+	}
+	for _, prefix := range opts.Scope.IDPrefixes {
+		if prefix == "" || !wire.ValidSlug(prefix) {
+			return nil, fmt.Errorf("prune scope: id prefix %s: must be 1 to %d letters, digits, _ or -", safeKey(prefix), wire.MaxIDLength)
+		}
+	}
 	if err := checkAgainst(d, actual, opts); err != nil {
 		return nil, err
 	}
@@ -136,14 +151,15 @@ func planKind[T any](p *Plan, deletes *[]Change, kind Kind, want, got []*T, sour
 	}
 	ids := make([]string, 0, len(got))
 	for _, g := range got {
-		if id := idOf(g); !declaredIDs[id] {
+		if id := idOf(g); !declaredIDs[id] && opts.Scope.owns(id) != "" {
 			ids = append(ids, id)
 		}
 	}
 	slices.Sort(ids)
 	slices.Reverse(ids)
 	for _, id := range ids {
-		*deletes = append(*deletes, Change{Ref: Ref{kind, id}, Action: ActionDelete})
+		*deletes = append(*deletes, Change{Ref: Ref{kind, id}, Action: ActionDelete,
+			Reason: "not declared, and " + opts.Scope.owns(id)})
 	}
 	return nil
 }
@@ -298,14 +314,14 @@ func checkAgainst(d *Desired, actual *State, opts Options) error {
 		ref := Ref{KindPipeline, p.ID}
 		switch {
 		case wantConns[p.ConnectionID]:
-		case storedConns[p.ConnectionID] != nil && opts.Prune:
+		case storedConns[p.ConnectionID] != nil && opts.Prune && opts.Scope.owns(p.ConnectionID) != "":
 			l.add(ref, "connection_id", "names connection %s, which is not declared and would be pruned", p.ConnectionID)
 		case storedConns[p.ConnectionID] == nil:
 			l.add(ref, "connection_id", "names connection %s, which is neither declared nor in the workspace", p.ConnectionID)
 		}
 		switch {
 		case wantModels[p.DataModelID]:
-		case storedModels[p.DataModelID] && opts.Prune:
+		case storedModels[p.DataModelID] && opts.Prune && opts.Scope.owns(p.DataModelID) != "":
 			l.add(ref, "data_model_id", "names data model %s, which is not declared and would be pruned", p.DataModelID)
 		case !storedModels[p.DataModelID]:
 			l.add(ref, "data_model_id", "names data model %s, which is neither declared nor in the workspace", p.DataModelID)

@@ -3,6 +3,7 @@ package apply
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	ws "github.com/wsync-dev/warehousesync"
@@ -35,9 +36,46 @@ type State struct {
 	Pipelines   []*ws.Pipeline   `json:"pipelines,omitempty"`
 }
 
+// Scope is what a desired state owns in a workspace: what Options.Prune may delete when it is not
+// declared. In an apply file it is the top-level key prune_scope.
+type Scope struct {
+	// IDPrefixes owns every resource whose id starts with one of them.
+	IDPrefixes []string `json:"id_prefixes,omitempty"`
+	// All owns every resource of the workspace, whoever created it.
+	All bool `json:"all,omitempty"`
+}
+
+func (s Scope) empty() bool { return !s.All && len(s.IDPrefixes) == 0 }
+
+// join is the union of s and o.
+func (s Scope) join(o Scope) Scope {
+	out := Scope{All: s.All || o.All}
+	for _, p := range append(slices.Clone(s.IDPrefixes), o.IDPrefixes...) {
+		if !slices.Contains(out.IDPrefixes, p) {
+			out.IDPrefixes = append(out.IDPrefixes, p)
+		}
+	}
+	return out
+}
+
+// owns returns why the resource id is in s ("" when it is not), for a plan's reasons.
+func (s Scope) owns(id string) string {
+	for _, p := range s.IDPrefixes {
+		if p != "" && strings.HasPrefix(id, p) {
+			return fmt.Sprintf("its id starts with %q, a prefix of the prune scope", p)
+		}
+	}
+	if s.All {
+		return "the prune scope is the whole workspace"
+	}
+	return ""
+}
+
 // Desired is the state to reach, with where each resource was declared.
 type Desired struct {
 	State
+	// Scope is what the desired state owns: what Options.Prune may delete when it is not declared.
+	Scope Scope
 	// Sources maps a resource to the file (or other origin) that declares it, for error messages; it
 	// may be nil or incomplete.
 	Sources map[Ref]string

@@ -303,7 +303,7 @@ func TestExportRoundTripsIntoApply(t *testing.T) {
 		require.NoError(t, err)
 		assert.Contains(t, string(conns), "${SNOWFLAKE_PROD_PASSWORD}", "a secret is exported as a reference")
 		assert.NotContains(t, string(conns), "created_on")
-		res := h.must(exitOK, "plan", "-f", dir, "--prune")
+		res := h.must(exitOK, "plan", "-f", dir, "--prune", "--prune-all")
 		assert.Contains(t, res.stdout, "No changes", format)
 	}
 }

@@ -13,13 +13,17 @@ import (
 type planFlags struct {
 	files        []string
 	prune        bool
+	prunePrefix  []string
+	pruneAll     bool
 	sendSecrets  bool
 	allowLiteral bool
 }
 
 func (f *planFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringArrayVarP(&f.files, "file", "f", nil, "apply file or directory of *.yaml, *.yml, *.json (repeatable)")
-	cmd.Flags().BoolVar(&f.prune, "prune", false, "delete what the workspace holds and the files do not declare")
+	cmd.Flags().BoolVar(&f.prune, "prune", false, "delete what the workspace holds, the files do not declare, and is in the prune scope")
+	cmd.Flags().StringArrayVar(&f.prunePrefix, "prune-prefix", nil, "with --prune, own (and so delete when not declared) the resources whose id starts with this (repeatable)")
+	cmd.Flags().BoolVar(&f.pruneAll, "prune-all", false, "with --prune, own every resource of the workspace, whoever created it")
 	cmd.Flags().BoolVar(&f.sendSecrets, "send-secrets", false, "send declared secrets even to connections that need no other change (rotation)")
 	cmd.Flags().BoolVar(&f.allowLiteral, "allow-literal-secrets", false, "accept secrets written in the files instead of ${ENV_VAR} references")
 	_ = cmd.MarkFlagRequired("file")
@@ -27,7 +31,8 @@ func (f *planFlags) register(cmd *cobra.Command) {
 }
 
 func (f *planFlags) options() apply.Options {
-	return apply.Options{Prune: f.prune, SendSecrets: f.sendSecrets}
+	return apply.Options{Prune: f.prune, SendSecrets: f.sendSecrets,
+		Scope: apply.Scope{IDPrefixes: f.prunePrefix, All: f.pruneAll}}
 }
 
 func (a *app) planCmd() *cobra.Command {
@@ -36,7 +41,8 @@ func (a *app) planCmd() *cobra.Command {
 		Use:   "plan -f FILE|DIR",
 		Short: "Show what apply would change",
 		Long: `plan compares the files with the workspace and prints what apply would create (+), update (~)
-and delete (-, only with --prune). Secrets print as (sensitive). It changes nothing.
+and delete (-, only with --prune, of what is in the prune scope: a prune_scope in the files,
+--prune-prefix or --prune-all). Secrets print as (sensitive). It changes nothing.
 
 Exit codes: 0 no changes, 2 changes, 1 error.`,
 		Example: `  wsync --fake plan -f examples/apply/
@@ -186,6 +192,9 @@ func (a *app) printPlan(w io.Writer, p *apply.Plan) {
 		head := fmt.Sprintf("%s %s", a.symbol(ch.Action), a.colour(bold, ch.Ref.String()))
 		if ch.Source != "" {
 			head += "  (" + ch.Source + ")"
+		}
+		if ch.Reason != "" {
+			head += "  (" + ch.Reason + ")"
 		}
 		fmt.Fprintln(w, "  "+head)
 		for _, fd := range ch.Fields {
