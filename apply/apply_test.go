@@ -430,3 +430,53 @@ func TestPruneDeletesOnlyWhatIsInScope(t *testing.T) {
 	assert.Equal(t, []string{"delete data_model someone-else", "delete data_model team-a-2"}, refs(p))
 	assert.Equal(t, "not declared, and the prune scope is the whole workspace", p.Changes[0].Reason)
 }
+
+// TestValidateOffline: every rule known without the API, all problems at once; MakePlan refuses the
+// same state before any request.
+func TestValidateOffline(t *testing.T) {
+	t.Parallel()
+	conn := snowflake("sf", "pw")
+	conn.State = "Active"
+	incremental := pipeline("p1", "sf", "m", ws.FrequencyDaily)
+	incremental.SyncMode.IteratorField = ""
+	noStart := pipeline("p2", "sf", "m", "")
+	noStart.Schedule.Start = ws.Timestamp{}
+	events := pipeline("p3", "sf", "m", ws.FrequencyDaily)
+	events.PipelineType = ws.PipelineEvents
+	events.Schedule.Type = "on-demand" // the documented spelling is valid
+	d := desired(apply.State{Connections: []*ws.Connection{conn}, DataModels: []*ws.DataModel{model("m", "SELECT 1")},
+		Pipelines: []*ws.Pipeline{incremental, noStart, events}})
+	err := apply.Validate(d)
+	require.Error(t, err)
+	assert.Equal(t, strings.Join([]string{
+		"test.yaml: connection sf: state: is not one of new, active, inactive",
+		"test.yaml: pipeline p1: sync_mode.iterator_field: is required for an incremental sync (declare it with sync_mode.type)",
+		"test.yaml: pipeline p2: schedule.frequency: is required for an interval schedule",
+		"test.yaml: pipeline p2: schedule.start: is required for an interval schedule",
+		"test.yaml: pipeline p3: field_transformation_id: is required for events pipelines",
+	}, "\n"), err.Error())
+
+	srv, c := fake(t)
+	n := len(srv.Requests())
+	_, err = apply.MakePlan(context.Background(), c, d, apply.Options{})
+	require.ErrorIs(t, err, apply.ErrInvalid)
+	assert.Len(t, srv.Requests(), n, "refused before any request")
+}
+
+// TestNewResourceNeedsRequiredFields: a resource that does not exist yet must declare what the API
+// requires on create; the plan refuses it before any change.
+func TestNewResourceNeedsRequiredFields(t *testing.T) {
+	t.Parallel()
+	_, c := fake(t)
+	conn := snowflake("sf", "pw")
+	conn.Config.(*ws.SnowflakeConfig).Warehouse = ""
+	m := &ws.DataModel{ID: "m", Name: "M"}
+	_, err := apply.MakePlan(context.Background(), c, desired(apply.State{Connections: []*ws.Connection{conn}, DataModels: []*ws.DataModel{m}}), apply.Options{})
+	require.Error(t, err)
+	assert.Equal(t, strings.Join([]string{
+		"test.yaml: connection sf: config.warehouse: is required for a new connection",
+		"test.yaml: data_model m: state: is required for a new data model",
+		"test.yaml: data_model m: type: is required for a new data model",
+		"test.yaml: data_model m: config.sql_query: is required for a new data model",
+	}, "\n"), err.Error())
+}

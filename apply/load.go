@@ -75,7 +75,9 @@ func isApplyFile(name string) bool {
 // Add reads name of fsys into d: a file, or a directory whose apply files (*.yaml, *.yml and *.json,
 // not *.schema.json) it reads in name order. label, when not empty, is the operating-system path that
 // fsys stands for: messages and d.Sources name files as filepath.Join(label, name). Only regular files
-// are read: a FIFO, device or socket is refused without being opened. Every error is returned, joined.
+// are read: a FIFO, device or socket is refused without being opened. Every error is returned, joined;
+// d then holds what could be decoded, for Validate to report the other problems at once, and must not
+// be planned.
 func (l *Loader) Add(d *Desired, fsys fs.FS, name, label string) error {
 	display := func(p string) string {
 		if label == "" {
@@ -249,8 +251,11 @@ func (l *Loader) parse(file string, raw []byte) (*State, Scope, map[Ref]map[stri
 				positions[Ref{kind, id}] = fields
 			}
 			ref := Ref{kind, id}
-			if id == "" || !wire.ValidSlug(id) {
+			switch {
+			case id == "":
 				ref.ID = "#" + strconv.Itoa(i+1)
+			case !wire.ValidSlug(id):
+				ref.ID = safeKey(id)
 			}
 			at := func(field string) Pos { return nearest(fields, field) }
 			l.resource(fe, at, kind, ref, obj, s)
@@ -288,10 +293,12 @@ func (l *Loader) resource(fe *fileErrors, at func(string) Pos, kind Kind, ref Re
 	for _, field := range unknownFields(obj, t, "") {
 		fe.add(at(field), ref, field, "unknown field")
 	}
-	if len(fe.errs) > before {
-		return
-	}
+	// A resource with errors is still added when it decodes, so that Validate can report its other
+	// problems at once; Add's error says the load failed.
 	v, err := decodeResource(kind, obj)
+	if err != nil && len(fe.errs) > before {
+		return // the errors already reported explain it
+	}
 	if err != nil {
 		for _, field := range failingFields(kind, obj) {
 			fe.add(at(field), ref, field, wrongForm(field))
@@ -374,31 +381,42 @@ func decodeResource(kind Kind, obj map[string]any) (any, error) {
 }
 
 // failingFields returns the paths of the members of obj that do not decode, each tried alone (a
-// connection's service_provider kept, since it chooses the config's type). Decoding errors are not
-// shown: they can quote the value.
+// connection's service_provider kept, since it chooses the config's type), looking into the members
+// whose type is a struct of the module. Decoding errors are not shown: they can quote the value.
 func failingFields(kind Kind, obj map[string]any) []string {
 	var out []string
-	var walk func(prefix string, m map[string]any, wrap func(any) map[string]any)
-	walk = func(prefix string, m map[string]any, wrap func(any) map[string]any) {
+	var walk func(prefix string, m map[string]any, t reflect.Type, wrap func(any) map[string]any)
+	walk = func(prefix string, m map[string]any, t reflect.Type, wrap func(any) map[string]any) {
+		fields := map[string]reflect.Type{}
+		if t != nil {
+			fields = jsonFields(t)
+		}
 		for _, k := range slices.Sorted(mapsKeys(m)) {
 			field := prefix + k
-			try := wrap(map[string]any{k: m[k]})
-			if _, err := decodeResource(kind, try); err == nil {
+			if _, err := decodeResource(kind, wrap(map[string]any{k: m[k]})); err == nil {
 				continue
 			}
 			sub, isMap := m[k].(map[string]any)
-			if !isMap || len(sub) == 0 {
+			ft := fields[k]
+			for ft != nil && ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
+			}
+			nested := ft != nil && ft.Kind() == reflect.Struct && !reflect.PointerTo(ft).Implements(unmarshalerType)
+			if ft == reflect.TypeFor[ws.ConnectionConfig]() {
+				nested, ft = true, nil
+			}
+			if !isMap || len(sub) == 0 || !nested {
 				out = append(out, field)
 				continue
 			}
 			before := len(out)
-			walk(field+".", sub, func(v any) map[string]any { return wrap(map[string]any{k: v}) })
+			walk(field+".", sub, ft, func(v any) map[string]any { return wrap(map[string]any{k: v}) })
 			if len(out) == before {
 				out = append(out, field)
 			}
 		}
 	}
-	walk("", obj, func(v any) map[string]any {
+	walk("", obj, resourceType(kind), func(v any) map[string]any {
 		m := v.(map[string]any)
 		if sp, has := obj["service_provider"]; has {
 			if _, isSP := m["service_provider"]; !isSP {

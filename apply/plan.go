@@ -249,10 +249,21 @@ func check(d *Desired) error {
 			l.add(Ref{KindConnection, c.ID}, "service_provider", "is %s but the config is a %s config", c.ServiceProvider, p)
 		}
 	}
+	for _, c := range d.Connections {
+		if c != nil {
+			validateConnection(l, c)
+		}
+	}
+	for _, m := range d.DataModels {
+		if m != nil {
+			validateDataModel(l, m)
+		}
+	}
 	for _, p := range d.Pipelines {
 		if p == nil {
 			continue
 		}
+		validatePipeline(l, p)
 		if p.ConnectionID == "" {
 			l.add(Ref{KindPipeline, p.ID}, "connection_id", "is required")
 		}
@@ -296,6 +307,7 @@ func checkAgainst(d *Desired, actual *State, opts Options) error {
 		ref := Ref{KindConnection, c.ID}
 		old, exists := storedConns[c.ID]
 		if !exists {
+			validateNew(l, c)
 			for _, s := range secretsOf(c) {
 				if s.val.IsMasked() {
 					l.add(ref, s.path, "is declared unchanged (%s) but the connection does not exist yet; give the secret, for example ${ENV_VAR}", ws.MaskedSecret)
@@ -309,9 +321,15 @@ func checkAgainst(d *Desired, actual *State, opts Options) error {
 	}
 	for _, m := range d.DataModels {
 		wantModels[m.ID] = true
+		if !storedModels[m.ID] {
+			validateNew(l, m)
+		}
 	}
 	for _, p := range d.Pipelines {
 		ref := Ref{KindPipeline, p.ID}
+		if storedPipes[p.ID] == nil {
+			validateNew(l, p)
+		}
 		switch {
 		case wantConns[p.ConnectionID]:
 		case storedConns[p.ConnectionID] != nil && opts.Prune && opts.Scope.owns(p.ConnectionID) != "":

@@ -46,7 +46,8 @@ func (a *app) load(paths []string, opts loadOptions) (*apply.Desired, error) {
 		errs = append(errs, l.Add(d, os.DirFS(filepath.Dir(p)), filepath.Base(p), filepath.Dir(p)))
 	}
 	if err := errors.Join(errs...); err != nil {
-		return nil, err
+		// Report the problems the files' other resources have too, all at once.
+		return nil, errors.Join(err, apply.Validate(d))
 	}
 	return d, nil
 }

@@ -579,3 +579,31 @@ func TestEmptySecretVariableIsNamed(t *testing.T) {
 	res := h.must(exitError, "plan", "-f", example, "--send-secrets")
 	assert.Contains(t, res.stderr, "warehouse.yaml:22:7: connection snowflake-prod: config.password: environment variable SNOWFLAKE_PASSWORD is set but empty")
 }
+
+// TestValidateReportsEveryProblem: validate needs no credentials and prints every problem at once as
+// file:line:column: resource: field: rule; plan refuses the same file before any request.
+func TestValidateReportsEveryProblem(t *testing.T) {
+	t.Parallel()
+	var out, errOut bytes.Buffer
+	code := Main(context.Background(), []string{"validate", "-f", "testdata/invalid"}, Env{Stdout: &out, Stderr: &errOut,
+		LookupEnv: func(k string) (string, bool) { return "x", k == "SNOWFLAKE_PASSWORD" }})
+	assert.Equal(t, exitError, code)
+	golden(t, "validate_invalid.golden", errOut.String())
+
+	out.Reset()
+	code = Main(context.Background(), []string{"validate", "-f", example}, Env{Stdout: &out, Stderr: &out,
+		LookupEnv: func(k string) (string, bool) { return "x", k == "SNOWFLAKE_PASSWORD" }})
+	assert.Equal(t, exitOK, code, out.String())
+	assert.Equal(t, "Valid: 1 connections, 1 data models, 2 pipelines.\n", out.String())
+}
+
+// TestInvalidFileNeverAppliesHalfway: the state: Active file used to create the connection and fail
+// on the pipeline; now apply refuses it before any request.
+func TestInvalidFileNeverAppliesHalfway(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	n := len(h.srv.Requests())
+	res := h.must(exitError, "apply", "-f", "testdata/invalid")
+	assert.Contains(t, res.stderr, "testdata/invalid/bad.yaml:5:5: connection snowflake-prod: state: is not one of new, active, inactive")
+	assert.Len(t, h.srv.Requests(), n, "no request was sent")
+}
