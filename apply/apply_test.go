@@ -301,15 +301,17 @@ func TestPlanRequestCount(t *testing.T) {
 	assert.Equal(t, []string{"GET connections", "GET data-models", "GET inputs/data-pipelines"}, apiCalls(srv, n))
 }
 
-// TestApplyConvergesProperty: for random starting workspaces and random desired states, one apply
-// reaches the desired state (a second plan is empty), and without prune nothing is deleted.
+// TestApplyConvergesProperty: for random starting workspaces and random desired states (fields declared
+// empty among them, and every accepted spelling of a Go value), one apply reaches the desired state (a
+// second plan is empty, and a field declared empty is empty on the server), and without prune nothing
+// is deleted.
 func TestApplyConvergesProperty(t *testing.T) {
 	srv := warehousesynctest.NewServer(t, warehousesynctest.WithStartTime(start()), warehousesynctest.WithMaxActivePipelines(0))
 	c := srv.Client()
 	ctx := context.Background()
 	rapid.Check(t, func(rt *rapid.T) {
 		srv.Reset()
-		startState := genState(rt, "start")
+		startState, _ := genState(rt, "start")
 		p, err := apply.MakePlan(ctx, c, desired(startState), apply.Options{})
 		if err != nil {
 			rt.Fatalf("seeding plan: %v", err)
@@ -321,9 +323,12 @@ func TestApplyConvergesProperty(t *testing.T) {
 		if err != nil {
 			rt.Fatal(err)
 		}
-		want := genState(rt, "want")
+		want, cleared := genState(rt, "want")
 		prune := rapid.Bool().Draw(rt, "prune")
 		d := desired(want)
+		for r, fields := range cleared {
+			d.Clear(r, fields...)
+		}
 		p, err = apply.MakePlan(ctx, c, d, apply.Options{Prune: prune, Scope: apply.Scope{All: true}})
 		if errors.Is(err, apply.ErrInvalid) {
 			return // a refused state (a reference pruning would break): nothing to apply
@@ -355,12 +360,22 @@ func TestApplyConvergesProperty(t *testing.T) {
 		if again.HasChanges() {
 			rt.Fatalf("a second plan is not empty: %v %+v", refs(again), again.Changes)
 		}
+		for r := range cleared {
+			got, err := c.Pipelines.Get(ctx, r.ID)
+			if err != nil {
+				rt.Fatal(err)
+			}
+			if got.DataPlanID != "" || got.DataPlanVersion != nil {
+				rt.Fatalf("%s: the data plan declared empty is still set: %q", r, got.DataPlanID)
+			}
+		}
 	})
 }
 
-// genState draws a consistent state over small id pools, so that states overlap.
-func genState(t *rapid.T, label string) apply.State {
-	var s apply.State
+// genState draws a consistent state over small id pools, so that states overlap, with the fields it
+// declares empty.
+func genState(t *rapid.T, label string) (s apply.State, cleared map[apply.Ref][]string) {
+	cleared = map[apply.Ref][]string{}
 	connIDs := rapid.SliceOfDistinct(rapid.SampledFrom([]string{"c1", "c2", "c3"}), rapid.ID[string]).Draw(t, label+"-conns")
 	for _, id := range connIDs {
 		var c *ws.Connection
@@ -378,7 +393,7 @@ func genState(t *rapid.T, label string) apply.State {
 		s.DataModels = append(s.DataModels, model(id, rapid.SampledFrom([]string{"SELECT 1", "SELECT 2"}).Draw(t, label+"-sql-"+id)))
 	}
 	if len(connIDs) == 0 || len(modelIDs) == 0 {
-		return s
+		return s, cleared
 	}
 	pipeIDs := rapid.SliceOfDistinct(rapid.SampledFrom([]string{"p1", "p2", "p3", "p4"}), rapid.ID[string]).Draw(t, label+"-pipes")
 	for _, id := range pipeIDs {
@@ -386,9 +401,23 @@ func genState(t *rapid.T, label string) apply.State {
 			rapid.SampledFrom([]ws.Frequency{ws.FrequencyDaily, ws.FrequencyHourly}).Draw(t, label+"-freq-"+id))
 		p.State = rapid.SampledFrom([]ws.State{ws.StateActive, ws.StatePaused}).Draw(t, label+"-pstate-"+id)
 		p.SyncMode.From = ws.Timestamp{} // not declared, so a changed from is never refused
+		// Every accepted spelling of a schedule type, as a Go caller may write it.
+		switch rapid.SampledFrom([]string{"interval", "on_demand", "on-demand"}).Draw(t, label+"-stype-"+id) {
+		case "on_demand":
+			p.Schedule = ws.Schedule{Type: ws.ScheduleOnDemand}
+		case "on-demand":
+			p.Schedule = ws.Schedule{Type: "on-demand"}
+		}
+		// A data plan declared, left out, or declared empty (cleared).
+		switch rapid.SampledFrom([]string{"set", "left out", "cleared"}).Draw(t, label+"-dataplan-"+id) {
+		case "set":
+			p.DataPlanID, p.DataPlanVersion = "plan-"+id, ptr(rapid.Int64Range(1, 3).Draw(t, label+"-dpv-"+id))
+		case "cleared":
+			cleared[apply.Ref{Kind: apply.KindPipeline, ID: id}] = []string{"data_plan_id", "data_plan_version"}
+		}
 		s.Pipelines = append(s.Pipelines, p)
 	}
-	return s
+	return s, cleared
 }
 
 // ids returns "kind id" of every resource of the workspace: what a prune of an empty desired state
@@ -480,3 +509,55 @@ func TestNewResourceNeedsRequiredFields(t *testing.T) {
 		"test.yaml: data_model m: config.sql_query: is required for a new data model",
 	}, "\n"), err.Error())
 }
+
+// TestExplicitEmptyClearsAField: a field declared empty clears it on the server; one left out keeps
+// the stored value; a required field cannot be cleared.
+func TestExplicitEmptyClearsAField(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	_, c := fake(t)
+	base := func() apply.State {
+		p := pipeline("p", "sf", "m", ws.FrequencyDaily)
+		p.DataPlanID, p.DataPlanVersion = "plan-1", ptr(int64(2))
+		p.Schedule.End = ws.NewTimestamp(start().AddDate(1, 0, 0))
+		return apply.State{Connections: []*ws.Connection{snowflake("sf", "pw")}, DataModels: []*ws.DataModel{model("m", "SELECT 1")},
+			Pipelines: []*ws.Pipeline{p}}
+	}
+	seed(t, c, desired(base()))
+
+	s := base()
+	s.Pipelines[0].DataPlanID, s.Pipelines[0].DataPlanVersion, s.Pipelines[0].Schedule.End = "", nil, ws.Timestamp{}
+	d := desired(s)
+	p, err := apply.MakePlan(ctx, c, d, apply.Options{})
+	require.NoError(t, err)
+	assert.False(t, p.HasChanges(), "left out: the stored values stay")
+
+	ref := apply.Ref{Kind: apply.KindPipeline, ID: "p"}
+	d.Clear(ref, "data_plan_id", "data_plan_version", "schedule.end")
+	p, err = apply.MakePlan(ctx, c, d, apply.Options{})
+	require.NoError(t, err)
+	require.Len(t, p.Changes, 1)
+	assert.Equal(t, []apply.FieldDiff{
+		{Path: "data_plan_id", Old: `"plan-1"`, Cleared: true},
+		{Path: "data_plan_version", Old: "2", Cleared: true},
+		{Path: "schedule.end", Old: `"2026-01-01T00:00:00.000Z"`, Cleared: true},
+	}, p.Changes[0].Fields)
+	_, err = apply.Apply(ctx, c, p, nil)
+	require.NoError(t, err)
+	got, err := c.Pipelines.Get(ctx, "p")
+	require.NoError(t, err)
+	assert.Empty(t, got.DataPlanID)
+	assert.Nil(t, got.DataPlanVersion)
+	assert.True(t, got.Schedule.End.IsZero())
+	p, err = apply.MakePlan(ctx, c, d, apply.Options{})
+	require.NoError(t, err)
+	assert.False(t, p.HasChanges(), "cleared, then no change: %+v", p.Changes)
+
+	d.Clear(ref, "name", "sync_mode.type")
+	_, err = apply.MakePlan(ctx, c, d, apply.Options{})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "test.yaml: pipeline p: name: is declared empty (null or \"\"), which clears a field, but only optional fields can be cleared")
+	assert.Contains(t, err.Error(), "pipeline p: sync_mode.type: is declared empty")
+}
+
+func ptr[T any](v T) *T { return &v }

@@ -20,6 +20,9 @@ type FieldDiff struct {
 	Old, New string
 	// Sensitive marks a secret: Old and New are empty, and the declared value will be sent.
 	Sensitive bool
+	// Cleared marks a field declared empty (null or "") that the workspace holds: the update clears it.
+	// Old is the stored value, New is empty.
+	Cleared bool
 }
 
 // secretField is a secret of a connection config: its path and a pointer to its value.
@@ -114,7 +117,16 @@ func declared(v any) (map[string]any, error) {
 		}
 	}
 	pruneEmpty(m)
+	normalize(m)
 	return m, nil
+}
+
+// normalize rewrites, in a resource's JSON, the spellings the API accepts for a value into the one it
+// writes back, as the client and the API treat them as equal: schedule.type "on-demand" is on_demand.
+func normalize(m map[string]any) {
+	if sc, isMap := m["schedule"].(map[string]any); isMap && sc["type"] == wire.ScheduleOnDemandAlias {
+		sc["type"] = string(ws.ScheduleOnDemand)
+	}
 }
 
 // pruneEmpty deletes the members of m that are null, "", 0, false or empty objects and arrays.
@@ -186,6 +198,32 @@ func jsonText(v any) string {
 	return string(b)
 }
 
+// lookupPath returns the member of m at the dotted path.
+func lookupPath(m map[string]any, path string) (any, bool) {
+	head, rest, nested := strings.Cut(path, ".")
+	v, has := m[head]
+	if !has || !nested {
+		return v, has
+	}
+	sub, isMap := v.(map[string]any)
+	if !isMap {
+		return nil, false
+	}
+	return lookupPath(sub, rest)
+}
+
+// deletePath deletes the member of m at the dotted path.
+func deletePath(m map[string]any, path string) {
+	head, rest, nested := strings.Cut(path, ".")
+	if !nested {
+		delete(m, head)
+		return
+	}
+	if sub, isMap := m[head].(map[string]any); isMap {
+		deletePath(sub, rest)
+	}
+}
+
 // overlay copies the members of src into dst, recursing into objects present in both.
 func overlay(dst, src map[string]any) {
 	for k, v := range src {
@@ -202,7 +240,7 @@ func overlay(dst, src map[string]any) {
 // updateBody builds what an update sends: the stored resource (without read-only fields) with the
 // declared fields laid over it, and for a connection the declared secrets (the mask for the others,
 // which keeps the stored values). want and got have the same type.
-func updateBody(want, got any) (any, error) {
+func updateBody(want, got any, cleared []string) (any, error) {
 	base, err := toMap(got)
 	if err != nil {
 		return nil, err
@@ -215,6 +253,9 @@ func updateBody(want, got any) (any, error) {
 		return nil, err
 	}
 	overlay(base, decl)
+	for _, path := range cleared {
+		deletePath(base, path)
+	}
 	b, err := json.Marshal(base)
 	if err != nil {
 		return nil, err

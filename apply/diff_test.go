@@ -22,7 +22,7 @@ func TestUpdateBodySecrets(t *testing.T) {
 		sent     ws.Secret
 	}{{"new-secret", "new-secret"}, {"", ws.MaskedSecret}, {ws.MaskedSecret, ws.MaskedSecret}} {
 		want := &ws.Connection{ID: "sf", Name: "new", Config: &ws.SnowflakeConfig{User: "u2", Password: tc.declared}}
-		body, err := updateBody(want, stored)
+		body, err := updateBody(want, stored, nil)
 		require.NoError(t, err)
 		conn := body.(*ws.Connection)
 		cfg := conn.Config.(*ws.SnowflakeConfig)
@@ -108,7 +108,18 @@ func TestConfigOfUnknownShapeIsOneSecret(t *testing.T) {
 
 	// Declared without a config, an update sends the stored config back as it was read.
 	bare := &ws.Connection{ID: "o", Name: "Oracle", State: ws.StateActive, ServiceProvider: "Oracle"}
-	body, err := updateBody(bare, renamed)
+	body, err := updateBody(bare, renamed, nil)
 	require.NoError(t, err)
 	assert.Same(t, renamed.Config, body.(*ws.Connection).Config)
+}
+
+// TestGoSpellingsAreNormalized: a Go caller's ScheduleType("on-demand"), which the API stores as
+// on_demand, is no change.
+func TestGoSpellingsAreNormalized(t *testing.T) {
+	t.Parallel()
+	stored := &ws.Pipeline{ID: "p", Schedule: ws.Schedule{Type: ws.ScheduleOnDemand}}
+	want := &ws.Pipeline{ID: "p", Schedule: ws.Schedule{Type: "on-demand"}}
+	ch, err := planOne(Ref{KindPipeline, "p"}, want, stored, nil, Options{})
+	require.NoError(t, err)
+	assert.Nil(t, ch)
 }

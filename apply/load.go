@@ -117,13 +117,16 @@ func (l *Loader) Add(d *Desired, fsys fs.FS, name, label string) error {
 			errs = append(errs, err)
 			continue
 		}
-		s, scope, pos, err := l.parse(display(f), raw)
+		pf, err := l.parse(display(f), raw)
 		if err != nil {
 			errs = append(errs, err)
 		}
-		if s != nil {
-			d.merge(s, display(f), pos)
-			d.Scope = d.Scope.join(scope)
+		if pf.state != nil {
+			d.merge(pf.state, display(f), pf.positions)
+			d.Scope = d.Scope.join(pf.scope)
+			for r, fields := range pf.cleared {
+				d.Clear(r, fields...)
+			}
 		}
 	}
 	return joinBounded(errs)
@@ -208,21 +211,22 @@ func (f *fileErrors) add(pos Pos, ref Ref, field, rule string) {
 }
 
 // parse decodes the text of the apply file file. It returns what it could decode, with the positions of
-// each resource's fields, and every error.
-func (l *Loader) parse(file string, raw []byte) (*State, Scope, map[Ref]map[string]Pos, error) {
+// each resource's fields and the fields declared empty, and every error.
+func (l *Loader) parse(file string, raw []byte) (parsedFile, error) {
 	var scope Scope
 	doc, err := parseYAML(file, raw)
 	if err != nil {
-		return nil, scope, nil, err
+		return parsedFile{}, err
 	}
 	fe := &fileErrors{file: file}
 	top, isMap := doc.value.(map[string]any)
 	if !isMap {
 		fe.add(doc.pos[""], Ref{}, "", "must be a mapping with connections, data_models and pipelines")
-		return nil, scope, nil, joinBounded(fe.errs)
+		return parsedFile{}, joinBounded(fe.errs)
 	}
 	s := &State{}
 	positions := map[Ref]map[string]Pos{}
+	clearedByRef := map[Ref][]string{}
 	for _, key := range slices.Sorted(mapsKeys(top)) {
 		if key == "prune_scope" {
 			scope = l.scope(fe, doc.pos, top[key])
@@ -258,10 +262,22 @@ func (l *Loader) parse(file string, raw []byte) (*State, Scope, map[Ref]map[stri
 				ref.ID = safeKey(id)
 			}
 			at := func(field string) Pos { return nearest(fields, field) }
-			l.resource(fe, at, kind, ref, obj, s)
+			if cleared := l.resource(fe, at, kind, ref, obj, s); len(cleared) > 0 {
+				if clearedByRef[Ref{kind, id}] == nil {
+					clearedByRef[Ref{kind, id}] = cleared
+				}
+			}
 		}
 	}
-	return s, scope, positions, joinBounded(fe.errs)
+	return parsedFile{state: s, scope: scope, positions: positions, cleared: clearedByRef}, joinBounded(fe.errs)
+}
+
+// parsedFile is what one apply file declares.
+type parsedFile struct {
+	state     *State
+	scope     Scope
+	positions map[Ref]map[string]Pos
+	cleared   map[Ref][]string
 }
 
 // scope decodes the file's prune_scope.
@@ -283,11 +299,12 @@ func (l *Loader) scope(fe *fileErrors, pos map[string]Pos, v any) Scope {
 }
 
 // resource checks, expands and decodes one entry of the file, adding it to s unless it has errors.
-func (l *Loader) resource(fe *fileErrors, at func(string) Pos, kind Kind, ref Ref, obj map[string]any, s *State) {
+func (l *Loader) resource(fe *fileErrors, at func(string) Pos, kind Kind, ref Ref, obj map[string]any, s *State) (cleared []string) {
 	before := len(fe.errs)
 	if kind == KindConnection {
 		l.checkSecrets(fe, at, ref, obj)
 	}
+	cleared = emptyFields(kind, obj, "")
 	l.expand(fe, at, ref, "", obj)
 	t := resourceType(kind)
 	for _, field := range unknownFields(obj, t, "") {
@@ -297,7 +314,7 @@ func (l *Loader) resource(fe *fileErrors, at func(string) Pos, kind Kind, ref Re
 	// problems at once; Add's error says the load failed.
 	v, err := decodeResource(kind, obj)
 	if err != nil && len(fe.errs) > before {
-		return // the errors already reported explain it
+		return nil // the errors already reported explain it
 	}
 	if err != nil {
 		for _, field := range failingFields(kind, obj) {
@@ -306,7 +323,7 @@ func (l *Loader) resource(fe *fileErrors, at func(string) Pos, kind Kind, ref Re
 		if len(fe.errs) == before {
 			fe.add(at(""), ref, "", "cannot be read as a "+string(kind))
 		}
-		return
+		return nil
 	}
 	switch r := v.(type) {
 	case *ws.Connection:
@@ -316,6 +333,40 @@ func (l *Loader) resource(fe *fileErrors, at func(string) Pos, kind Kind, ref Re
 	case *ws.Pipeline:
 		s.Pipelines = append(s.Pipelines, r)
 	}
+	return cleared
+}
+
+// emptyFields returns the paths of the members of obj declared empty (null or ""), which clear a
+// field, looking into nested objects; secrets (empty means unchanged) and a config of unknown shape
+// are left out.
+func emptyFields(kind Kind, obj map[string]any, prefix string) []string {
+	var out []string
+	for _, k := range slices.Sorted(mapsKeys(obj)) {
+		path := prefix + k
+		switch v := obj[k].(type) {
+		case nil:
+		case string:
+			if v != "" {
+				continue
+			}
+		case map[string]any:
+			if path == "config" && kind == KindConnection {
+				sp, _ := obj["service_provider"].(string)
+				if _, known := wire.LookupProvider(sp); !known {
+					continue
+				}
+			}
+			out = append(out, emptyFields(kind, v, path+".")...)
+			continue
+		default:
+			continue
+		}
+		if path == "id" || kind == KindConnection && strings.HasPrefix(path, "config.") && slices.Contains(wire.ConfigSecretKeys(), path[len("config."):]) {
+			continue
+		}
+		out = append(out, path)
+	}
+	return out
 }
 
 func mapsKeys(m map[string]any) func(func(string) bool) {

@@ -201,3 +201,16 @@ func TestPruneScopeInAFile(t *testing.T) {
 	_, err = apply.Load(fstest.MapFS{"a.yaml": {Data: []byte("prune_scope: {id_prefix: x}\n")}}, nil)
 	assert.EqualError(t, err, "a.yaml:1:15: prune_scope.id_prefix: unknown field")
 }
+
+// TestLoaderKeepsTheFieldsDeclaredEmpty: null and "" declare a field empty (it is cleared); a secret
+// written empty is unchanged, not cleared.
+func TestLoaderKeepsTheFieldsDeclaredEmpty(t *testing.T) {
+	t.Parallel()
+	d, err := apply.Load(fstest.MapFS{"f.yaml": {Data: []byte(conn("password: \"\"\n      aws_external_id: null") +
+		"pipelines:\n  - id: p\n    data_plan_id: null\n    partner_feed_key: \"\"\n    schedule: {type: on_demand, end: ~}\n")}}, nil)
+	require.NoError(t, err)
+	assert.Equal(t, map[apply.Ref][]string{
+		{Kind: apply.KindConnection, ID: "sf"}: {"config.aws_external_id"},
+		{Kind: apply.KindPipeline, ID: "p"}:    {"data_plan_id", "partner_feed_key", "schedule.end"},
+	}, d.Cleared)
+}

@@ -109,9 +109,9 @@ func compare(d *Desired, actual *State, opts Options) (*Plan, error) {
 	p := &Plan{}
 	var deletes []Change
 	err := errors.Join(
-		planKind(p, &deletes, KindConnection, d.Connections, actual.Connections, d.Sources, opts),
-		planKind(p, &deletes, KindDataModel, d.DataModels, actual.DataModels, d.Sources, opts),
-		planKind(p, &deletes, KindPipeline, d.Pipelines, actual.Pipelines, d.Sources, opts),
+		planKind(p, &deletes, KindConnection, d.Connections, actual.Connections, d, opts),
+		planKind(p, &deletes, KindDataModel, d.DataModels, actual.DataModels, d, opts),
+		planKind(p, &deletes, KindPipeline, d.Pipelines, actual.Pipelines, d, opts),
 	)
 	if err != nil {
 		return nil, err
@@ -123,7 +123,7 @@ func compare(d *Desired, actual *State, opts Options) (*Plan, error) {
 
 // planKind adds the creates and updates of one kind to p, and its deletes to deletes (in reverse id
 // order, so that reversing all deletes yields dependency order and ascending ids).
-func planKind[T any](p *Plan, deletes *[]Change, kind Kind, want, got []*T, sources map[Ref]string, opts Options) error {
+func planKind[T any](p *Plan, deletes *[]Change, kind Kind, want, got []*T, d *Desired, opts Options) error {
 	stored := map[string]*T{}
 	for _, g := range got {
 		stored[idOf(g)] = g
@@ -135,7 +135,7 @@ func planKind[T any](p *Plan, deletes *[]Change, kind Kind, want, got []*T, sour
 		id := idOf(w)
 		declaredIDs[id] = true
 		ref := Ref{kind, id}
-		ch, err := planOne(ref, w, stored[id], opts)
+		ch, err := planOne(ref, w, stored[id], d.Cleared[ref], opts)
 		if err != nil {
 			return fmt.Errorf("%s: %w", ref, err)
 		}
@@ -143,7 +143,7 @@ func planKind[T any](p *Plan, deletes *[]Change, kind Kind, want, got []*T, sour
 			p.Unchanged = append(p.Unchanged, ref)
 			continue
 		}
-		ch.Source = sources[ref]
+		ch.Source = d.Sources[ref]
 		p.Changes = append(p.Changes, *ch)
 	}
 	if !opts.Prune {
@@ -164,9 +164,9 @@ func planKind[T any](p *Plan, deletes *[]Change, kind Kind, want, got []*T, sour
 	return nil
 }
 
-// planOne compares one declared resource with the stored one (nil when there is none); nil means no
-// change.
-func planOne[T any](ref Ref, want, got *T, opts Options) (*Change, error) {
+// planOne compares one declared resource with the stored one (nil when there is none), cleared being
+// the fields declared empty; nil means no change.
+func planOne[T any](ref Ref, want, got *T, cleared []string, opts Options) (*Change, error) {
 	decl, err := declared(want)
 	if err != nil {
 		return nil, err
@@ -190,10 +190,15 @@ func planOne[T any](ref Ref, want, got *T, opts Options) (*Change, error) {
 	}
 	var fields []FieldDiff
 	diffDeclared("", decl, stored, &fields)
+	for _, path := range cleared {
+		if v, has := lookupPath(stored, path); has {
+			fields = append(fields, FieldDiff{Path: path, Old: jsonText(v), Cleared: true})
+		}
+	}
 	if len(fields) == 0 && !(opts.SendSecrets && len(secrets) > 0) {
 		return nil, nil
 	}
-	body, err := updateBody(want, got)
+	body, err := updateBody(want, got, cleared)
 	if err != nil {
 		return nil, err
 	}
@@ -249,6 +254,7 @@ func check(d *Desired) error {
 			l.add(Ref{KindConnection, c.ID}, "service_provider", "is %s but the config is a %s config", c.ServiceProvider, p)
 		}
 	}
+	validateCleared(l, d)
 	for _, c := range d.Connections {
 		if c != nil {
 			validateConnection(l, c)

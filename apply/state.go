@@ -76,6 +76,10 @@ type Desired struct {
 	State
 	// Scope is what the desired state owns: what Options.Prune may delete when it is not declared.
 	Scope Scope
+	// Cleared lists, for a declared resource, the fields it declares empty (null or "" in a file): an
+	// update clears them on the server when they hold a value. A field merely left out is not
+	// declared and keeps its stored value. Only optional fields can be cleared (Validate says which).
+	Cleared map[Ref][]string
 	// Sources maps a resource to the file (or other origin) that declares it, for error messages; it
 	// may be nil or incomplete.
 	Sources map[Ref]string
@@ -103,6 +107,19 @@ func (d *Desired) Merge(s *State, source string) {
 	for _, p := range s.Pipelines {
 		d.Pipelines = append(d.Pipelines, p)
 		d.note(Ref{KindPipeline, idOf(p)}, source)
+	}
+}
+
+// Clear declares the fields of r (dotted JSON paths such as "data_plan_id" or "schedule.end")
+// empty: a plan clears them on the server.
+func (d *Desired) Clear(r Ref, fields ...string) {
+	if d.Cleared == nil {
+		d.Cleared = map[Ref][]string{}
+	}
+	for _, f := range fields {
+		if !slices.Contains(d.Cleared[r], f) {
+			d.Cleared[r] = append(d.Cleared[r], f)
+		}
 	}
 }
 

@@ -1,6 +1,9 @@
 package apply
 
 import (
+	"cmp"
+	"maps"
+	"slices"
 	"strings"
 
 	ws "github.com/wsync-dev/warehousesync"
@@ -84,6 +87,45 @@ func validatePipeline(l *errorList, p *ws.Pipeline) {
 	}
 	if !sc.Start.IsZero() && !sc.End.IsZero() && !sc.Start.Before(sc.End.Time) {
 		l.add(ref, "schedule.end", "must be after schedule.start")
+	}
+}
+
+// clearablePipelineFields are the optional fields of a pipeline, which a desired state may clear.
+var clearablePipelineFields = []string{
+	"field_transformation_id", "partner_feed_id", "partner_feed_key", "data_plan_id", "data_plan_version",
+	"sync_mode.iterator_field", "sync_mode.iterator_data_type", "sync_mode.until",
+	"schedule.frequency", "schedule.delay", "schedule.start", "schedule.end",
+}
+
+// validateCleared refuses a field declared empty that cannot be cleared: a required field, a secret
+// (empty means unchanged) or one the resource does not have.
+func validateCleared(l *errorList, d *Desired) {
+	providers := map[string]ws.ServiceProvider{}
+	for _, c := range d.Connections {
+		if c != nil {
+			providers[c.ID] = providerOf(c)
+		}
+	}
+	for _, ref := range slices.SortedFunc(maps.Keys(d.Cleared), func(a, b Ref) int {
+		return cmp.Or(cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.ID, b.ID))
+	}) {
+		for _, field := range d.Cleared[ref] {
+			switch ref.Kind {
+			case KindPipeline:
+				if slices.Contains(clearablePipelineFields, field) {
+					continue
+				}
+			case KindConnection:
+				p, known := wire.LookupProvider(string(providers[ref.ID]))
+				key, isConfig := strings.CutPrefix(field, "config.")
+				if known && isConfig && slices.ContainsFunc(p.Config, func(k wire.ConfigKey) bool {
+					return k.Name == key && !k.Required && !k.Secret
+				}) {
+					continue
+				}
+			}
+			l.add(ref, field, "is declared empty (null or \"\"), which clears a field, but only optional fields can be cleared; leave it out to keep the stored value")
+		}
 	}
 }
 

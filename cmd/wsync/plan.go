@@ -200,6 +200,8 @@ func (a *app) printPlan(w io.Writer, p *apply.Plan) {
 		for _, fd := range ch.Fields {
 			switch {
 			case fd.Path == "id":
+			case fd.Cleared:
+				fmt.Fprintf(w, "      %s %s = %s (cleared)\n", a.colour(red, "-"), fd.Path, fd.Old)
 			case fd.Sensitive && ch.Action == apply.ActionCreate:
 				fmt.Fprintf(w, "      %s %s = (sensitive)\n", a.colour(green, "+"), fd.Path)
 			case fd.Sensitive:
