@@ -189,13 +189,15 @@ func flatten(prefix string, m map[string]any, out *[]FieldDiff) {
 	}
 }
 
-// jsonText is v as compact JSON.
+// jsonText is v as compact JSON, without HTML escapes (a query's < prints as <).
 func jsonText(v any) string {
-	b, err := json.Marshal(v)
-	if err != nil {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
 		return fmt.Sprint(v)
 	}
-	return string(b)
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
 // lookupPath returns the member of m at the dotted path.

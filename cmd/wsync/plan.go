@@ -169,52 +169,14 @@ func done(a apply.Action) string {
 	}
 }
 
-func (a *app) symbol(act apply.Action) string {
-	switch act {
-	case apply.ActionCreate:
-		return a.colour(green, "+")
-	case apply.ActionUpdate:
-		return a.colour(yellow, "~")
-	default:
-		return a.colour(red, "-")
-	}
+func (a *app) symbol(act apply.Action) string { return a.renderOptions().Symbol(act) }
+
+// renderOptions are how plans print: coloured on a terminal unless colours are off.
+func (a *app) renderOptions() apply.RenderOptions {
+	return apply.RenderOptions{Workspace: a.workspaceName(), Colour: a.colours()}
 }
 
-// printPlan writes p like terraform plan: one block per change, secrets as (sensitive).
+// printPlan writes p as apply.Plan.Render does.
 func (a *app) printPlan(w io.Writer, p *apply.Plan) {
-	if !p.HasChanges() {
-		fmt.Fprintf(w, "No changes: workspace %s matches the files (%d resources).\n", a.workspaceName(), len(p.Unchanged))
-		return
-	}
-	fmt.Fprintf(w, "Plan for workspace %s:\n", a.workspaceName())
-	for _, ch := range p.Changes {
-		fmt.Fprintln(w)
-		head := fmt.Sprintf("%s %s", a.symbol(ch.Action), a.colour(bold, ch.Ref.String()))
-		if ch.Source != "" {
-			head += "  (" + ch.Source + ")"
-		}
-		if ch.Reason != "" {
-			head += "  (" + ch.Reason + ")"
-		}
-		fmt.Fprintln(w, "  "+head)
-		for _, fd := range ch.Fields {
-			switch {
-			case fd.Path == "id":
-			case fd.Cleared:
-				fmt.Fprintf(w, "      %s %s = %s (cleared)\n", a.colour(red, "-"), fd.Path, fd.Old)
-			case fd.Sensitive && ch.Action == apply.ActionCreate:
-				fmt.Fprintf(w, "      %s %s = (sensitive)\n", a.colour(green, "+"), fd.Path)
-			case fd.Sensitive:
-				fmt.Fprintf(w, "      %s %s = (sensitive) will be sent\n", a.colour(yellow, "~"), fd.Path)
-			case ch.Action == apply.ActionCreate:
-				fmt.Fprintf(w, "      %s %s = %s\n", a.colour(green, "+"), fd.Path, fd.New)
-			case fd.Old == "":
-				fmt.Fprintf(w, "      %s %s = %s\n", a.colour(green, "+"), fd.Path, fd.New)
-			default:
-				fmt.Fprintf(w, "      %s %s: %s → %s\n", a.colour(yellow, "~"), fd.Path, fd.Old, fd.New)
-			}
-		}
-	}
-	fmt.Fprintf(w, "\nPlan: %d to create, %d to update, %d to delete, %d unchanged.\n",
-		p.Count(apply.ActionCreate), p.Count(apply.ActionUpdate), p.Count(apply.ActionDelete), len(p.Unchanged))
+	_ = p.Render(w, a.renderOptions())
 }

@@ -242,12 +242,18 @@ func (a *app) confirm(ctx context.Context, yes, destructive bool, question strin
 	}
 }
 
+// colours reports whether output is coloured: on a terminal, unless --no-color or NO_COLOR.
+func (a *app) colours() bool {
+	if !a.env.StdoutIsTerminal || a.noColor {
+		return false
+	}
+	_, set := a.env.lookup("NO_COLOR")
+	return !set
+}
+
 // colour wraps s in an ANSI colour on a terminal, unless colours are off.
 func (a *app) colour(code, s string) string {
-	if !a.env.StdoutIsTerminal || a.noColor {
-		return s
-	}
-	if _, set := a.env.lookup("NO_COLOR"); set {
+	if !a.colours() {
 		return s
 	}
 	return "\x1b[" + code + "m" + s + "\x1b[0m"
