@@ -20,6 +20,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	ws "github.com/wsync-dev/warehousesync"
 	"github.com/wsync-dev/warehousesync/warehousesynctest"
 )
 
@@ -606,4 +607,39 @@ func TestInvalidFileNeverAppliesHalfway(t *testing.T) {
 	res := h.must(exitError, "apply", "-f", "testdata/invalid")
 	assert.Contains(t, res.stderr, "testdata/invalid/bad.yaml:5:5: connection snowflake-prod: state: is not one of new, active, inactive")
 	assert.Len(t, h.srv.Requests(), n, "no request was sent")
+}
+
+// TestRunsNewestFirst: --limit 2 shows the two newest runs, newest first, across pages.
+func TestRunsNewestFirst(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.must(exitOK, "apply", "-f", example)
+	for range 3 {
+		h.must(exitOK, "trigger", "users-hourly", "--wait")
+	}
+	ids := func(out string) []string {
+		var got []string
+		for _, line := range strings.Split(strings.TrimSpace(out), "\n")[1:] {
+			got = append(got, strings.Fields(line)[0])
+		}
+		return got
+	}
+	assert.Equal(t, []string{"4", "3"}, ids(h.must(exitOK, "runs", "users-hourly", "--limit", "2").stdout))
+	assert.Equal(t, []string{"4", "3", "2"}, ids(h.must(exitOK, "runs", "users-hourly", "--status", "success").stdout))
+	assert.Equal(t, []string{"2", "3"}, ids(h.must(exitOK, "runs", "users-hourly", "--limit", "2", "--oldest-first", "--status", "success").stdout))
+
+	// Pages of one run: the last page is read first, and only the pages needed.
+	n := len(h.srv.Requests())
+	runs, err := newestRuns(context.Background(), h.srv.Client(), "users-hourly", &ws.ListRunsOptions{PageSize: 1}, 2,
+		func(*ws.Run) bool { return true })
+	require.NoError(t, err)
+	require.Len(t, runs, 2)
+	assert.Equal(t, []int64{4, 3}, []int64{runs[0].ID, runs[1].ID})
+	var lists int
+	for _, r := range h.srv.Requests()[n:] {
+		if strings.HasSuffix(r.Path, "/runs") {
+			lists++
+		}
+	}
+	assert.Equal(t, 3, lists, "the first page (for the count), then the last two")
 }

@@ -172,11 +172,12 @@ func (a *app) printResult(out io.Writer, run *ws.Run) error {
 func (a *app) runsCmd() *cobra.Command {
 	var since, until, status, format string
 	var limit int
+	var oldestFirst bool
 	cmd := &cobra.Command{
 		Use:   "runs PIPELINE",
 		Short: "List the runs of a pipeline",
-		Long: `runs lists a pipeline's runs in ascending logical date. --since and --until bound the logical
-date (RFC 3339, or a date such as 2025-01-31), --status keeps runs of one status (queued, running,
+		Long: `runs lists a pipeline's runs newest first (--oldest-first: in ascending logical date). --since
+and --until bound the logical date (RFC 3339, or a date such as 2025-01-31), --status keeps runs of one status (queued, running,
 retrying, success, failed, stopped), --limit caps how many are printed.`,
 		Example: `  wsync runs users-hourly --since 2025-01-01 --status failed
   wsync runs users-hourly -o json`,
@@ -205,18 +206,22 @@ retrying, success, failed, stopped), --limit caps how many are printed.`,
 			if err != nil {
 				return err
 			}
+			keep := func(run *ws.Run) bool { return status == "" || string(run.Status) == status }
 			var runs []*ws.Run
-			for run, err := range c.Runs.All(cmd.Context(), args[0], opts) {
-				if err != nil {
-					return err
+			if oldestFirst {
+				for run, err := range c.Runs.All(cmd.Context(), args[0], opts) {
+					if err != nil {
+						return err
+					}
+					if len(runs) >= limit {
+						break
+					}
+					if keep(run) {
+						runs = append(runs, run)
+					}
 				}
-				if status != "" && string(run.Status) != status {
-					continue
-				}
-				if len(runs) >= limit {
-					break
-				}
-				runs = append(runs, run)
+			} else if runs, err = newestRuns(cmd.Context(), c, args[0], opts, limit, keep); err != nil {
+				return err
 			}
 			out := cmd.OutOrStdout()
 			if format != "table" {
@@ -233,10 +238,38 @@ retrying, success, failed, stopped), --limit caps how many are printed.`,
 	cmd.Flags().StringVar(&since, "since", "", "first logical date")
 	cmd.Flags().StringVar(&until, "until", "", "last logical date")
 	cmd.Flags().StringVar(&status, "status", "", "only runs of this status")
-	cmd.Flags().IntVar(&limit, "limit", defaultRunLimit, "most runs to print")
+	cmd.Flags().IntVar(&limit, "limit", defaultRunLimit, "most runs to print (the newest ones, or with --oldest-first the oldest)")
+	cmd.Flags().BoolVar(&oldestFirst, "oldest-first", false, "list in ascending logical date")
 	cmd.Flags().StringVarP(&format, "output", "o", "table", "table, json or yaml")
 	cmd.AddCommand(a.watchCmd())
 	return cmd
+}
+
+// newestRuns returns up to limit runs of pipeline that keep accepts, newest first: it reads the last
+// page first and walks back, so it reads only the pages it needs.
+func newestRuns(ctx context.Context, c *ws.Client, pipeline string, opts *ws.ListRunsOptions, limit int, keep func(*ws.Run) bool) ([]*ws.Run, error) {
+	o := *opts
+	o.CurrentPage = 1
+	first, err := c.Runs.List(ctx, pipeline, &o)
+	if err != nil {
+		return nil, err
+	}
+	var runs []*ws.Run
+	for pg := max(first.TotalPages, 1); pg >= 1 && len(runs) < limit; pg-- {
+		page := first
+		if pg != 1 {
+			o.CurrentPage = pg
+			if page, err = c.Runs.List(ctx, pipeline, &o); err != nil {
+				return nil, err
+			}
+		}
+		for i := len(page.Items) - 1; i >= 0 && len(runs) < limit; i-- {
+			if run := page.Items[i]; run != nil && keep(run) {
+				runs = append(runs, run)
+			}
+		}
+	}
+	return runs, nil
 }
 
 func parseTime(flag, s string) (time.Time, error) {
