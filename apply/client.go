@@ -9,6 +9,9 @@ import (
 // This file holds every call the package makes to the client, so that a change of the client's API
 // touches these lines only.
 
+// ReadState reads every resource of the workspace of c: one list request per kind.
+func ReadState(ctx context.Context, c *ws.Client) (*State, error) { return readState(ctx, c) }
+
 // readState lists the workspace: one request per kind.
 func readState(ctx context.Context, c *ws.Client) (*State, error) {
 	conns, err := c.Connections.List(ctx, nil)

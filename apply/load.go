@@ -127,6 +127,14 @@ func (l *Loader) Add(d *Desired, fsys fs.FS, name, label string) error {
 			for r, fields := range pf.cleared {
 				d.Clear(r, fields...)
 			}
+			for r, names := range pf.refs {
+				if d.References == nil {
+					d.References = map[Ref]map[string]string{}
+				}
+				if d.References[r] == nil {
+					d.References[r] = names
+				}
+			}
 		}
 	}
 	return joinBounded(errs)
@@ -198,10 +206,12 @@ func joinBounded(errs []error) error {
 // envRef matches one ${NAME} reference.
 var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
 
-// fileErrors collects the errors of one file.
+// fileErrors collects the errors of one file, and the variables its fields name.
 type fileErrors struct {
 	file string
 	errs []error
+	// refs maps "id\x00field" to the variable a field is written as (${NAME} alone).
+	refs map[string]string
 }
 
 func (f *fileErrors) add(pos Pos, ref Ref, field, rule string) {
@@ -218,7 +228,7 @@ func (l *Loader) parse(file string, raw []byte) (parsedFile, error) {
 	if err != nil {
 		return parsedFile{}, err
 	}
-	fe := &fileErrors{file: file}
+	fe := &fileErrors{file: file, refs: map[string]string{}}
 	top, isMap := doc.value.(map[string]any)
 	if !isMap {
 		fe.add(doc.pos[""], Ref{}, "", "must be a mapping with connections, data_models and pipelines")
@@ -227,6 +237,7 @@ func (l *Loader) parse(file string, raw []byte) (parsedFile, error) {
 	s := &State{}
 	positions := map[Ref]map[string]Pos{}
 	clearedByRef := map[Ref][]string{}
+	refsByRef := map[Ref]map[string]string{}
 	for _, key := range slices.Sorted(mapsKeys(top)) {
 		if key == "prune_scope" {
 			scope = l.scope(fe, doc.pos, top[key])
@@ -262,14 +273,26 @@ func (l *Loader) parse(file string, raw []byte) (parsedFile, error) {
 				ref.ID = safeKey(id)
 			}
 			at := func(field string) Pos { return nearest(fields, field) }
+			before := len(fe.refs)
 			if cleared := l.resource(fe, at, kind, ref, obj, s); len(cleared) > 0 {
 				if clearedByRef[Ref{kind, id}] == nil {
 					clearedByRef[Ref{kind, id}] = cleared
 				}
 			}
+			if len(fe.refs) > before {
+				for k, name := range fe.refs {
+					if rid, field, _ := strings.Cut(k, "\x00"); rid == ref.ID {
+						if refsByRef[Ref{kind, id}] == nil {
+							refsByRef[Ref{kind, id}] = map[string]string{}
+						}
+						refsByRef[Ref{kind, id}][field] = name
+					}
+				}
+			}
+			clear(fe.refs)
 		}
 	}
-	return parsedFile{state: s, scope: scope, positions: positions, cleared: clearedByRef}, joinBounded(fe.errs)
+	return parsedFile{state: s, scope: scope, positions: positions, cleared: clearedByRef, refs: refsByRef}, joinBounded(fe.errs)
 }
 
 // parsedFile is what one apply file declares.
@@ -278,6 +301,7 @@ type parsedFile struct {
 	scope     Scope
 	positions map[Ref]map[string]Pos
 	cleared   map[Ref][]string
+	refs      map[Ref]map[string]string
 }
 
 // scope decodes the file's prune_scope.
@@ -616,6 +640,9 @@ func (l *Loader) expand(fe *fileErrors, at func(string) Pos, ref Ref, prefix str
 		field := prefix + k
 		switch x := v[k].(type) {
 		case string:
+			if m := envRef.FindStringSubmatchIndex(x); m != nil && m[0] == 0 && m[1] == len(x) && fe.refs != nil {
+				fe.refs[ref.ID+"\x00"+field] = x[m[2]:m[3]]
+			}
 			var missing, empty []string
 			v[k] = envRef.ReplaceAllStringFunc(x, func(r string) string {
 				name := r[2 : len(r)-1]

@@ -80,6 +80,9 @@ type Desired struct {
 	// update clears them on the server when they hold a value. A field merely left out is not
 	// declared and keeps its stored value. Only optional fields can be cleared (Validate says which).
 	Cleared map[Ref][]string
+	// References maps, for resources read by a Loader, a field written as one ${NAME} reference to
+	// NAME, so that an export can name the same variables.
+	References map[Ref]map[string]string
 	// Sources maps a resource to the file (or other origin) that declares it, for error messages; it
 	// may be nil or incomplete.
 	Sources map[Ref]string

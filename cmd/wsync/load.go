@@ -19,6 +19,14 @@ type loadOptions struct {
 // maxWarnings bounds the warnings about unset variables.
 const maxWarnings = 100
 
+// addPath adds the apply file, or the directory of apply files, p to d.
+func (a *app) addPath(l *apply.Loader, d *apply.Desired, p string) error {
+	if info, err := os.Stat(p); err == nil && info.IsDir() {
+		return l.Add(d, os.DirFS(p), ".", p)
+	}
+	return l.Add(d, os.DirFS(filepath.Dir(p)), filepath.Base(p), filepath.Dir(p))
+}
+
 // load reads the apply files at paths (files, or directories of *.yaml, *.yml and *.json files) with
 // apply.Loader; every problem of every file is reported at once.
 func (a *app) load(paths []string, opts loadOptions) (*apply.Desired, error) {
@@ -39,11 +47,7 @@ func (a *app) load(paths []string, opts loadOptions) (*apply.Desired, error) {
 	d := &apply.Desired{}
 	var errs []error
 	for _, p := range paths {
-		if info, err := os.Stat(p); err == nil && info.IsDir() {
-			errs = append(errs, l.Add(d, os.DirFS(p), ".", p))
-			continue
-		}
-		errs = append(errs, l.Add(d, os.DirFS(filepath.Dir(p)), filepath.Base(p), filepath.Dir(p)))
+		errs = append(errs, a.addPath(l, d, p))
 	}
 	if err := errors.Join(errs...); err != nil {
 		// Report the problems the files' other resources have too, all at once.

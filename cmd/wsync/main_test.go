@@ -643,3 +643,26 @@ func TestRunsNewestFirst(t *testing.T) {
 	}
 	assert.Equal(t, 3, lists, "the first page (for the count), then the last two")
 }
+
+// TestExportWritesTheWholeWorkspace: one file with every kind, which plans as no changes; its
+// variables are listed, and --names-from reuses the names of the files the resources came from.
+func TestExportWritesTheWholeWorkspace(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.must(exitOK, "apply", "-f", example)
+	dir := t.TempDir()
+
+	res := h.must(exitOK, "export")
+	assert.Contains(t, res.stdout, "password: ${SNOWFLAKE_PROD_PASSWORD}")
+	assert.Equal(t, "The file names these secret variables; set them before plan or apply: SNOWFLAKE_PROD_PASSWORD\n", res.stderr)
+
+	res = h.must(exitOK, "export", "--names-from", example, "-o", "json")
+	assert.Contains(t, res.stdout, `"password": "${SNOWFLAKE_PASSWORD}"`)
+	assert.Contains(t, res.stderr, "set them before plan or apply: SNOWFLAKE_PASSWORD\n")
+	for _, kind := range []string{`"connections"`, `"data_models"`, `"pipelines"`} {
+		assert.Contains(t, res.stdout, kind)
+	}
+	file := filepath.Join(dir, "workspace.json")
+	require.NoError(t, os.WriteFile(file, []byte(res.stdout), 0o644))
+	assert.Contains(t, h.must(exitOK, "plan", "-f", file, "--prune", "--prune-all").stdout, "No changes")
+}

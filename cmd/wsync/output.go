@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -16,12 +18,15 @@ import (
 )
 
 // exportState turns resources read from the workspace into an apply file: read-only fields left out,
-// every secret replaced by a ${VAR} reference named after the connection and the field.
-func exportState(s *apply.State) (map[string]any, error) {
+// every secret replaced by a ${VAR} reference. A reference is named by names (the variable the same
+// field has in existing files; nil or "" for none), else after the connection and the field. It
+// returns the variables the file names, sorted.
+func exportState(s *apply.State, names func(r apply.Ref, field string) string) (map[string]any, []string, error) {
 	out, err := toMap(s)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	vars := map[string]bool{}
 	for key, list := range out {
 		items, _ := list.([]any)
 		for _, it := range items {
@@ -29,35 +34,47 @@ func exportState(s *apply.State) (map[string]any, error) {
 			for _, k := range wire.ReadOnlyFields() {
 				delete(m, k)
 			}
-			if cfg, isMap := m["config"].(map[string]any); isMap && key == "connections" {
-				id, _ := m["id"].(string)
-				sp, _ := m["service_provider"].(string)
-				if _, known := wire.LookupProvider(sp); !known {
-					// A config of unknown shape is all secret: every value becomes a reference.
-					allReferences(cfg, id)
-					continue
-				}
-				for _, f := range wire.ConfigSecretKeys() {
-					if _, has := cfg[f]; has {
-						cfg[f] = "${" + envName(id, f) + "}"
+			cfg, isMap := m["config"].(map[string]any)
+			if !isMap || key != "connections" {
+				continue
+			}
+			id, _ := m["id"].(string)
+			name := func(field, fallback string) string {
+				if names != nil {
+					if n := names(apply.Ref{Kind: apply.KindConnection, ID: id}, field); n != "" {
+						vars[n] = true
+						return "${" + n + "}"
 					}
+				}
+				vars[fallback] = true
+				return "${" + fallback + "}"
+			}
+			sp, _ := m["service_provider"].(string)
+			if _, known := wire.LookupProvider(sp); !known {
+				// A config of unknown shape is all secret: every value becomes a reference.
+				allReferences(cfg, "config", id, name)
+				continue
+			}
+			for _, f := range wire.ConfigSecretKeys() {
+				if _, has := cfg[f]; has {
+					cfg[f] = name("config."+f, envName(id, f))
 				}
 			}
 		}
 	}
-	return out, nil
+	return out, slices.Sorted(maps.Keys(vars)), nil
 }
 
-// allReferences replaces every value of cfg, nested ones included, with a ${VAR} reference named after
-// the connection id and the key's path.
-func allReferences(cfg map[string]any, prefix string) {
+// allReferences replaces every value of cfg (at path), nested ones included, with a ${VAR} reference.
+func allReferences(cfg map[string]any, path, id string, name func(field, fallback string) string) {
 	for k, v := range cfg {
+		field := path + "." + k
 		if sub, isMap := v.(map[string]any); isMap {
-			allReferences(sub, prefix+"_"+k)
+			allReferences(sub, field, id, name)
 			continue
 		}
 		if v != nil {
-			cfg[k] = "${" + envName(prefix, k) + "}"
+			cfg[k] = name(field, envName(id, strings.ReplaceAll(strings.TrimPrefix(field, "config."), ".", "_")))
 		}
 	}
 }

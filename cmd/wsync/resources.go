@@ -95,7 +95,7 @@ again: wsync get connections -o yaml > connections.yaml`,
 			if format == "table" {
 				return stateTable(cmd.OutOrStdout(), s, kind)
 			}
-			exp, err := exportState(s)
+			exp, _, err := exportState(s, nil)
 			if err != nil {
 				return err
 			}
@@ -103,6 +103,62 @@ again: wsync get connections -o yaml > connections.yaml`,
 		},
 	}
 	cmd.Flags().StringVarP(&format, "output", "o", "table", "table, json or yaml")
+	return cmd
+}
+
+func (a *app) exportCmd() *cobra.Command {
+	var format string
+	var namesFrom []string
+	cmd := &cobra.Command{
+		Use:   "export",
+		Short: "Write every resource of the workspace as one apply file",
+		Long: `export reads every connection, data model and pipeline of the workspace and writes them as one
+apply file on standard output, which plans as "no changes" against the same workspace once the
+variables it names are set. Read-only fields are left out and every secret is a ${ENV_VAR} reference
+(a config of a provider wsync does not know is all references). --names-from reads existing files to
+reuse the variable names they give the same fields; other references are named after the connection
+and the field (SNOWFLAKE_PROD_PASSWORD). The variables are listed on standard error.`,
+		Example: `  wsync export > workspace.yaml
+  wsync export --names-from configs/ -o json > workspace.json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkFormat(format); err != nil || format == "table" {
+				return fmt.Errorf("-o %q: use yaml or json", format)
+			}
+			var names func(apply.Ref, string) string
+			if len(namesFrom) > 0 {
+				l := &apply.Loader{LookupEnv: func(string) (string, bool) { return "x", true }, AllowLiteralSecrets: true}
+				d := &apply.Desired{}
+				for _, p := range namesFrom {
+					if err := a.addPath(l, d, p); err != nil {
+						return fmt.Errorf("--names-from: %w", err)
+					}
+				}
+				names = func(r apply.Ref, field string) string { return d.References[r][field] }
+			}
+			c, err := a.client(cmd.Context())
+			if err != nil {
+				return err
+			}
+			s, err := apply.ReadState(cmd.Context(), c)
+			if err != nil {
+				return err
+			}
+			exp, vars, err := exportState(s, names)
+			if err != nil {
+				return err
+			}
+			if err := writeData(cmd.OutOrStdout(), format, exp); err != nil {
+				return err
+			}
+			if len(vars) > 0 {
+				fmt.Fprintf(a.env.Stderr, "The file names these secret variables; set them before plan or apply: %s\n", strings.Join(vars, ", "))
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVarP(&format, "output", "o", "yaml", "yaml or json")
+	cmd.Flags().StringArrayVar(&namesFrom, "names-from", nil, "apply file or directory whose ${ENV_VAR} names to reuse (repeatable)")
 	return cmd
 }
 

@@ -118,7 +118,7 @@ against an in-process fake server that starts empty, needing no credentials.`,
 	pf.StringArrayVar(&a.fakeSeed, "fake-seed", nil, "with --fake, first apply this file or directory to the fake (repeatable)")
 	pf.StringVar(&a.workspace, "workspace", "", "workspace id (default: $MPARTICLE_WORKSPACE_ID, or 12345 with --fake)")
 	pf.BoolVar(&a.noColor, "no-color", false, "never colour the output (NO_COLOR in the environment does the same)")
-	root.AddCommand(a.validateCmd(), a.planCmd(), a.applyCmd(), a.getCmd("get"), a.getCmd("list"), a.deleteCmd(),
+	root.AddCommand(a.validateCmd(), a.planCmd(), a.applyCmd(), a.getCmd("get"), a.getCmd("list"), a.exportCmd(), a.deleteCmd(),
 		a.triggerCmd(), a.runsCmd(), a.reportCmd(), a.schemaCmd(), a.completionCmd())
 	return root
 }
