@@ -126,6 +126,10 @@ func size(n int) string {
 	return fmt.Sprintf("%d B", n)
 }
 
+// SafeText returns s with every character that could change how a terminal shows the text around it
+// escaped, as Render prints values: for text a server sends (names, error messages).
+func SafeText(s string) string { return safeText(s) }
+
 // safeText escapes, as \uXXXX, every character of s that could change how a terminal shows the text
 // around it: control characters (C0, DEL, C1), bidirectional and other format characters (U+202E
 // reverses a line), line and paragraph separators, and invalid UTF-8.

@@ -45,6 +45,22 @@ type harness struct {
 	width    int
 	mu       sync.Mutex
 	clock    time.Time
+	// sleep, when set, is the Env's Sleep (else one that returns at once).
+	sleep func(ctx context.Context, d time.Duration) error
+}
+
+// newStillHarness is newHarness with a fake whose clock moves only when wsync sleeps: by the time it
+// sleeps, so a run stays in progress between polls.
+func newStillHarness(t *testing.T) *harness {
+	h := newHarness(t)
+	h.srv = warehousesynctest.NewServer(t)
+	h.sleep = func(ctx context.Context, d time.Duration) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		return h.srv.Advance(d)
+	}
+	return h
 }
 
 func newHarness(t *testing.T) *harness {
@@ -68,6 +84,10 @@ func (h *harness) now() time.Time {
 func (h *harness) run(args ...string) result {
 	h.t.Helper()
 	var out, errOut bytes.Buffer
+	sleep := h.sleep
+	if sleep == nil {
+		sleep = func(ctx context.Context, _ time.Duration) error { return ctx.Err() }
+	}
 	code := Main(context.Background(), append([]string{"--fake"}, args...), Env{
 		Stdin:  strings.NewReader(h.stdin),
 		Stdout: &out, Stderr: &errOut,
@@ -77,7 +97,7 @@ func (h *harness) run(args ...string) result {
 		},
 		StdinIsTerminal: h.terminal, StdoutIsTerminal: h.terminal, Width: h.width,
 		Now:   h.now,
-		Sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() },
+		Sleep: sleep,
 		Fake:  h.srv,
 	})
 	res := result{code: code, stdout: out.String(), stderr: errOut.String()}
@@ -665,4 +685,50 @@ func TestExportWritesTheWholeWorkspace(t *testing.T) {
 	file := filepath.Join(dir, "workspace.json")
 	require.NoError(t, os.WriteFile(file, []byte(res.stdout), 0o644))
 	assert.Contains(t, h.must(exitOK, "plan", "-f", file, "--prune", "--prune-all").stdout, "No changes")
+}
+
+// TestTriggerIfBusy: with a run in progress, --if-busy=fail (the default) says how to wait, and
+// --if-busy=wait waits for that run to end, then triggers.
+func TestTriggerIfBusy(t *testing.T) {
+	t.Parallel()
+	h := newStillHarness(t)
+	h.must(exitOK, "apply", "-f", example)
+	h.must(exitOK, "trigger", "users-hourly") // in progress until the clock moves
+	res := h.must(exitError, "trigger", "users-hourly")
+	assert.Contains(t, res.stderr, "--if-busy=wait waits for it to end, then triggers")
+	res = h.must(exitOK, "trigger", "users-hourly", "--if-busy=wait", "--wait", "--interval", "1m")
+	assert.Regexp(t, `^Pipeline users-hourly has run (\d+) in progress; waiting for it to end \(--if-busy=wait\)\.\n`, res.stdout)
+	assert.Regexp(t, `\nTriggered run \d+ of pipeline users-hourly\.\n`, res.stdout)
+	assert.Contains(t, h.must(exitError, "trigger", "users-hourly", "--if-busy=later").stderr, `--if-busy "later": use wait or fail`)
+}
+
+// TestInterruptedWaitSaysTheRunGoesOn: Ctrl-C (or --timeout) while waiting stops wsync, not the run,
+// and says how to follow it.
+func TestInterruptedWaitSaysTheRunGoesOn(t *testing.T) {
+	t.Parallel()
+	h := newStillHarness(t)
+	h.must(exitOK, "apply", "-f", example)
+	ctx, interrupt := context.WithCancel(context.Background())
+	defer interrupt()
+	var out, errOut bytes.Buffer
+	code := Main(ctx, []string{"--fake", "trigger", "users-hourly", "--wait"}, Env{Stdout: &out, Stderr: &errOut, Fake: h.srv,
+		Sleep: func(ctx context.Context, _ time.Duration) error { interrupt(); return ctx.Err() }})
+	assert.Equal(t, exitError, code)
+	assert.Contains(t, errOut.String(), "stopped waiting for run 2 of pipeline users-hourly (interrupted; last status running)")
+	assert.Contains(t, errOut.String(), "The run goes on in the workspace: follow it with wsync runs watch users-hourly --until-idle")
+}
+
+// TestLiveLineRedrawsEverySecond: between two polls 3 seconds apart, the terminal line is redrawn each
+// second, so the elapsed time moves.
+func TestLiveLineRedrawsEverySecond(t *testing.T) {
+	t.Parallel()
+	h := newStillHarness(t)
+	h.must(exitOK, "apply", "-f", example)
+	h.terminal, h.vars["NO_COLOR"] = true, "1"
+	res := h.must(exitOK, "trigger", "users-hourly", "--wait", "--interval", "3s")
+	draws := strings.Split(res.stdout, "\r\x1b[K")[1:]
+	require.GreaterOrEqual(t, len(draws), 4, "%q", res.stdout)
+	for i, want := range []string{"1s", "2s", "3s", "4s"} {
+		assert.Regexp(t, `^run 2 \w+  `+want+`  `, draws[i])
+	}
 }

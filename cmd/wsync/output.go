@@ -210,3 +210,6 @@ func oneLine(s string, n int) string {
 	}
 	return s
 }
+
+// safeText is text from the server or a file with control and bidirectional characters escaped.
+func safeText(s string) string { return apply.SafeText(s) }

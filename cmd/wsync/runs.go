@@ -14,6 +14,9 @@ import (
 	ws "github.com/wsync-dev/warehousesync"
 )
 
+// maxBusyWaits bounds how many times trigger --if-busy=wait waits for a run in progress and tries again.
+const maxBusyWaits = 100
+
 // defaultRunLimit bounds what runs prints unless --limit says otherwise.
 const defaultRunLimit = 1000
 
@@ -32,15 +35,20 @@ func (a *app) pollInterval(flag time.Duration) time.Duration {
 func (a *app) triggerCmd() *cobra.Command {
 	var wait bool
 	var interval, timeout time.Duration
+	var ifBusy string
 	cmd := &cobra.Command{
 		Use:   "trigger PIPELINE",
 		Short: "Start a run of a pipeline now",
 		Long: `trigger starts a run. With --wait it polls the run until it ends: on a terminal a live line shows
 the status, the elapsed time and the run's range; then it prints the result with the record counts.
 
+A pipeline with a run in progress cannot be triggered: --if-busy=wait waits for that run to end,
+then triggers. Ctrl-C or --timeout while waiting stops wsync, not the run, and says how to follow it.
+
 Exit codes: 0 triggered (with --wait: the run succeeded), 3 the run failed or was stopped, 1 error.`,
 		Example: `  wsync --fake --fake-seed examples/apply/ trigger users-hourly --wait
-  wsync trigger users-hourly`,
+  wsync trigger users-hourly
+  wsync trigger users-hourly --if-busy=wait --wait --timeout 1h`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
@@ -49,9 +57,35 @@ Exit codes: 0 triggered (with --wait: the run succeeded), 3 the run failed or wa
 				return err
 			}
 			out := cmd.OutOrStdout()
+			if ifBusy != "wait" && ifBusy != "fail" {
+				return fmt.Errorf("--if-busy %q: use wait or fail", ifBusy)
+			}
+			if timeout > 0 {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, timeout)
+				defer cancel()
+			}
 			tr, err := c.Pipelines.Trigger(ctx, args[0])
+			for attempt := 0; errors.Is(err, ws.ErrPipelineBusy) && ifBusy == "wait" && attempt < maxBusyWaits; attempt++ {
+				rep, rerr := c.Pipelines.Report(ctx, args[0])
+				if rerr != nil {
+					return rerr
+				}
+				if busy := rep.LatestPipelineRun; busy != nil && !busy.Status.Terminal() {
+					fmt.Fprintf(out, "Pipeline %s has run %d in progress; waiting for it to end (--if-busy=wait).\n", args[0], busy.ID)
+					if _, err := a.waitRun(ctx, out, c, args[0], busy.ID, a.pollInterval(interval)); err != nil {
+						return err
+					}
+				} else if err := a.env.sleep(ctx, a.pollInterval(interval)); err != nil {
+					return err
+				}
+				tr, err = c.Pipelines.Trigger(ctx, args[0])
+			}
 			if errors.Is(err, ws.ErrOutcomeUnknown) {
 				return fmt.Errorf("%w\nThe run may have started: check with wsync runs %s before triggering again", err, args[0])
+			}
+			if errors.Is(err, ws.ErrPipelineBusy) && ifBusy == "fail" {
+				return fmt.Errorf("%w\nPipeline %s has a run in progress: --if-busy=wait waits for it to end, then triggers", err, args[0])
 			}
 			if err != nil {
 				return err
@@ -59,11 +93,6 @@ Exit codes: 0 triggered (with --wait: the run succeeded), 3 the run failed or wa
 			fmt.Fprintf(out, "Triggered run %d of pipeline %s.\n", tr.PipelineRunID, args[0])
 			if !wait {
 				return nil
-			}
-			if timeout > 0 {
-				var cancel context.CancelFunc
-				ctx, cancel = context.WithTimeout(ctx, timeout)
-				defer cancel()
 			}
 			run, err := a.waitRun(ctx, out, c, args[0], tr.PipelineRunID, a.pollInterval(interval))
 			if err != nil {
@@ -74,7 +103,8 @@ Exit codes: 0 triggered (with --wait: the run succeeded), 3 the run failed or wa
 	}
 	cmd.Flags().BoolVar(&wait, "wait", false, "wait for the run to end and print its result")
 	cmd.Flags().DurationVar(&interval, "interval", 0, "poll interval with --wait (default 5s; 10ms with --fake)")
-	cmd.Flags().DurationVar(&timeout, "timeout", 0, "with --wait, give up after this long (exit code 1; the run goes on)")
+	cmd.Flags().DurationVar(&timeout, "timeout", 0, "give up waiting after this long (exit code 1; the run goes on)")
+	cmd.Flags().StringVar(&ifBusy, "if-busy", "fail", "when a run is in progress: fail, or wait for it to end and then trigger")
 	return cmd
 }
 
@@ -104,26 +134,67 @@ func (p *progress) end() {
 	}
 }
 
-// waitRun polls the run until it is terminal, drawing the progress line.
+// waitRun polls the run until it is terminal, drawing the progress line: on a terminal it is redrawn
+// every second between polls, and while the run is retrying it shows the attempt and the last error.
+// When ctx ends first (Ctrl-C, --timeout), the error says that the run goes on and how to follow it.
 func (a *app) waitRun(ctx context.Context, out io.Writer, c *ws.Client, pipeline string, id int64, interval time.Duration) (*ws.Run, error) {
 	started := a.env.now()
 	pr := &progress{w: out, terminal: a.env.StdoutIsTerminal}
 	defer pr.end()
+	var run *ws.Run
+	retries := 0
+	draw := func() {
+		elapsed := a.env.now().Sub(started).Round(time.Second)
+		line := fmt.Sprintf("run %d %s  %s  range %s", id, run.Status, elapsed, runRange(run))
+		if run.Status == ws.RunRetrying {
+			line += fmt.Sprintf("  attempt %d failed", retries)
+			if len(run.Errors) > 0 {
+				line += ": " + oneLine(safeText(run.Errors[len(run.Errors)-1].Message), 80)
+			}
+		}
+		line = fit(line, a.env.Width)
+		pr.update(strings.Replace(line, string(run.Status), a.statusColour(run.Status), 1), string(run.Status))
+	}
+	tick := min(interval, time.Second)
 	for {
-		run, err := c.Runs.Get(ctx, pipeline, id)
+		r, err := c.Runs.Get(ctx, pipeline, id)
 		if err != nil {
+			if ctx.Err() != nil {
+				return nil, stoppedWaiting(ctx, pipeline, id, run)
+			}
 			return nil, fmt.Errorf("reading run %d of pipeline %s: %w", id, pipeline, err)
 		}
-		elapsed := a.env.now().Sub(started).Round(time.Second)
-		line := fit(fmt.Sprintf("run %d %s  %s  range %s", id, run.Status, elapsed, runRange(run)), a.env.Width)
-		pr.update(strings.Replace(line, string(run.Status), a.statusColour(run.Status), 1), string(run.Status))
+		if r.Status == ws.RunRetrying && (run == nil || run.Status != ws.RunRetrying) {
+			retries++ // a new retrying phase: one more attempt failed (as far as polling sees)
+		}
+		run = r
+		draw()
 		if run.Status.Terminal() {
 			return run, nil
 		}
-		if err := a.env.sleep(ctx, interval); err != nil {
-			return nil, fmt.Errorf("waiting for run %d of pipeline %s (last status %s): %w", id, pipeline, run.Status, err)
+		for remaining := interval; remaining > 0; remaining -= tick {
+			if err := a.env.sleep(ctx, min(tick, remaining)); err != nil {
+				return nil, stoppedWaiting(ctx, pipeline, id, run)
+			}
+			if remaining > tick && pr.terminal {
+				draw()
+			}
 		}
 	}
+}
+
+// stoppedWaiting is the error of a wait that ctx ended: the run goes on in the workspace.
+func stoppedWaiting(ctx context.Context, pipeline string, id int64, last *ws.Run) error {
+	status := "unknown"
+	if last != nil {
+		status = string(last.Status)
+	}
+	why := "interrupted"
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		why = "--timeout reached"
+	}
+	return fmt.Errorf("stopped waiting for run %d of pipeline %s (%s; last status %s). The run goes on in the workspace: "+
+		"follow it with wsync runs watch %s --until-idle, or see it with wsync runs %s --limit 1", id, pipeline, why, status, pipeline, pipeline)
 }
 
 // fit shortens line to less than width columns (0: no limit), since a line that wraps cannot be redrawn
