@@ -72,13 +72,14 @@ func do(ctx context.Context, c *ws.Client, ch Change) (confirmed bool, err error
 		return false, err
 	case ActionUpdate:
 		return false, update(ctx, c, ch.body)
-	default:
+	case ActionDelete:
 		err = remove(ctx, c, ch.Ref)
 		if errors.Is(err, ws.ErrNotFound) {
 			return true, nil
 		}
 		return false, err
 	}
+	return false, fmt.Errorf("apply: unknown action %q", ch.Action)
 }
 
 // matches reports whether got holds every declared field of want.
@@ -103,9 +104,10 @@ func verb(a Action) string {
 		return "creating"
 	case ActionUpdate:
 		return "updating"
-	default:
+	case ActionDelete:
 		return "deleting"
 	}
+	return string(a)
 }
 
 // wrap adds context to an error of a read.

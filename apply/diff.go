@@ -289,11 +289,12 @@ func updateBody(want, got any, cleared []string) (any, error) {
 			}
 		}
 		return body, nil
-	case *ws.DataModel:
-		body := &ws.DataModel{}
-		return body, json.Unmarshal(b, body)
 	default:
-		body := &ws.Pipeline{}
+		k, err := kindOfValue(want)
+		if err != nil {
+			return nil, err
+		}
+		body := k.New()
 		return body, json.Unmarshal(b, body)
 	}
 }

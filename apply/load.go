@@ -56,13 +56,6 @@ func Load(fsys fs.FS, lookupEnv func(string) (string, bool)) (*Desired, error) {
 	return d, nil
 }
 
-// fileKinds are the top-level keys of an apply file, with the kind of their resources.
-var fileKinds = map[string]Kind{
-	"connections": KindConnection,
-	"data_models": KindDataModel,
-	"pipelines":   KindPipeline,
-}
-
 // isApplyFile reports whether a directory entry named name is read as an apply file.
 func isApplyFile(name string) bool {
 	switch path.Ext(name) {
@@ -243,7 +236,8 @@ func (l *Loader) parse(file string, raw []byte) (parsedFile, error) {
 			scope = l.scope(fe, doc.pos, top[key])
 			continue
 		}
-		kind, known := fileKinds[key]
+		k, known := kindByFileKey(key)
+		kind := k.Kind
 		if !known {
 			fe.add(doc.pos[key], Ref{}, "", fmt.Sprintf("unknown key %s: the keys are connections, data_models, pipelines and prune_scope", safeKey(key)))
 			continue
@@ -349,13 +343,8 @@ func (l *Loader) resource(fe *fileErrors, at func(string) Pos, kind Kind, ref Re
 		}
 		return nil
 	}
-	switch r := v.(type) {
-	case *ws.Connection:
-		s.Connections = append(s.Connections, r)
-	case *ws.DataModel:
-		s.DataModels = append(s.DataModels, r)
-	case *ws.Pipeline:
-		s.Pipelines = append(s.Pipelines, r)
+	if k, err := kindInfo(kind); err == nil {
+		k.Add(s, v)
 	}
 	return cleared
 }
@@ -424,32 +413,36 @@ func nearest(fields map[string]Pos, field string) Pos {
 	return l.posOf(Ref{}, field)
 }
 
+// kindByFileKey returns the kind whose resources an apply file lists under key.
+func kindByFileKey(key string) (KindInfo, bool) {
+	for _, k := range Kinds() {
+		if k.FileKey == key {
+			return k, true
+		}
+	}
+	return KindInfo{}, false
+}
+
 // resourceType is the Go type of a kind's resources.
 func resourceType(kind Kind) reflect.Type {
-	switch kind {
-	case KindConnection:
-		return reflect.TypeFor[ws.Connection]()
-	case KindDataModel:
-		return reflect.TypeFor[ws.DataModel]()
+	k, err := kindInfo(kind)
+	if err != nil {
+		return reflect.TypeFor[struct{}]()
 	}
-	return reflect.TypeFor[ws.Pipeline]()
+	return k.Type
 }
 
 // decodeResource decodes obj as a resource of kind.
 func decodeResource(kind Kind, obj map[string]any) (any, error) {
+	k, err := kindInfo(kind)
+	if err != nil {
+		return nil, err
+	}
 	b, err := json.Marshal(obj)
 	if err != nil {
 		return nil, err
 	}
-	var v any
-	switch kind {
-	case KindConnection:
-		v = &ws.Connection{}
-	case KindDataModel:
-		v = &ws.DataModel{}
-	default:
-		v = &ws.Pipeline{}
-	}
+	v := k.New()
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
 	return v, dec.Decode(v)

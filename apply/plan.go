@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -108,12 +109,11 @@ func compare(d *Desired, actual *State, opts Options) (*Plan, error) {
 	}
 	p := &Plan{}
 	var deletes []Change
-	err := errors.Join(
-		planKind(p, &deletes, KindConnection, d.Connections, actual.Connections, d, opts),
-		planKind(p, &deletes, KindDataModel, d.DataModels, actual.DataModels, d, opts),
-		planKind(p, &deletes, KindPipeline, d.Pipelines, actual.Pipelines, d, opts),
-	)
-	if err != nil {
+	var errs []error
+	for _, k := range Kinds() {
+		errs = append(errs, planKind(p, &deletes, k, k.Items(&d.State), k.Items(actual), d, opts))
+	}
+	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
 	slices.Reverse(deletes) // pipelines first
@@ -123,16 +123,19 @@ func compare(d *Desired, actual *State, opts Options) (*Plan, error) {
 
 // planKind adds the creates and updates of one kind to p, and its deletes to deletes (in reverse id
 // order, so that reversing all deletes yields dependency order and ascending ids).
-func planKind[T any](p *Plan, deletes *[]Change, kind Kind, want, got []*T, d *Desired, opts Options) error {
-	stored := map[string]*T{}
+func planKind(p *Plan, deletes *[]Change, k KindInfo, want, got []any, d *Desired, opts Options) error {
+	kind := k.Kind
+	stored := map[string]any{}
 	for _, g := range got {
-		stored[idOf(g)] = g
+		if !isNil(g) {
+			stored[k.ID(g)] = g
+		}
 	}
 	sorted := slices.Clone(want)
-	slices.SortFunc(sorted, func(a, b *T) int { return cmp.Compare(idOf(a), idOf(b)) })
+	slices.SortFunc(sorted, func(a, b any) int { return cmp.Compare(k.ID(a), k.ID(b)) })
 	declaredIDs := map[string]bool{}
 	for _, w := range sorted {
-		id := idOf(w)
+		id := k.ID(w)
 		declaredIDs[id] = true
 		ref := Ref{kind, id}
 		ch, err := planOne(ref, w, stored[id], d.Cleared[ref], opts)
@@ -151,7 +154,7 @@ func planKind[T any](p *Plan, deletes *[]Change, kind Kind, want, got []*T, d *D
 	}
 	ids := make([]string, 0, len(got))
 	for _, g := range got {
-		if id := idOf(g); !declaredIDs[id] && opts.Scope.owns(id) != "" {
+		if id := k.ID(g); !isNil(g) && !declaredIDs[id] && opts.Scope.owns(id) != "" {
 			ids = append(ids, id)
 		}
 	}
@@ -166,19 +169,19 @@ func planKind[T any](p *Plan, deletes *[]Change, kind Kind, want, got []*T, d *D
 
 // planOne compares one declared resource with the stored one (nil when there is none), cleared being
 // the fields declared empty; nil means no change.
-func planOne[T any](ref Ref, want, got *T, cleared []string, opts Options) (*Change, error) {
+func planOne(ref Ref, want, got any, cleared []string, opts Options) (*Change, error) {
 	decl, err := declared(want)
 	if err != nil {
 		return nil, err
 	}
-	conn, isConn := any(want).(*ws.Connection)
+	conn, isConn := want.(*ws.Connection)
 	var secrets []FieldDiff
 	if isConn {
 		for _, path := range declaredSecrets(conn) {
 			secrets = append(secrets, FieldDiff{Path: path, Sensitive: true})
 		}
 	}
-	if got == nil {
+	if isNil(got) {
 		var fields []FieldDiff
 		flatten("", decl, &fields)
 		fields = sortFields(append(fields, secrets...))
@@ -237,12 +240,18 @@ func check(d *Desired) error {
 			seen[ref] = true
 		}
 	}
-	ids, nils := collect(d.Connections)
-	checkIDs(KindConnection, ids, nils)
-	ids, nils = collect(d.DataModels)
-	checkIDs(KindDataModel, ids, nils)
-	ids, nils = collect(d.Pipelines)
-	checkIDs(KindPipeline, ids, nils)
+	for _, k := range Kinds() {
+		var ids []string
+		nils := 0
+		for _, r := range k.Items(&d.State) {
+			if isNil(r) {
+				nils++
+				continue
+			}
+			ids = append(ids, k.ID(r))
+		}
+		checkIDs(k.Kind, ids, nils)
+	}
 	for _, c := range d.Connections {
 		if c != nil && c.Config != nil && providerOf(c) == "" {
 			l.add(Ref{KindConnection, c.ID}, "service_provider", "is required with a config: Snowflake, BigQuery, Redshift or Databricks")
@@ -280,15 +289,13 @@ func check(d *Desired) error {
 	return l.err()
 }
 
-func collect[T any](rs []*T) (ids []string, nils int) {
-	for _, r := range rs {
-		if r == nil {
-			nils++
-			continue
-		}
-		ids = append(ids, idOf(r))
+// isNil reports whether v is nil or a nil pointer.
+func isNil(v any) bool {
+	if v == nil {
+		return true
 	}
-	return ids, nils
+	rv := reflect.ValueOf(v)
+	return rv.Kind() == reflect.Pointer && rv.IsNil()
 }
 
 // checkAgainst refuses what needs the workspace to see: dangling references, changes the API does not

@@ -99,17 +99,11 @@ func (d *Desired) Merge(s *State, source string) {
 	if d.Sources == nil {
 		d.Sources = map[Ref]string{}
 	}
-	for _, c := range s.Connections {
-		d.Connections = append(d.Connections, c)
-		d.note(Ref{KindConnection, idOf(c)}, source)
-	}
-	for _, m := range s.DataModels {
-		d.DataModels = append(d.DataModels, m)
-		d.note(Ref{KindDataModel, idOf(m)}, source)
-	}
-	for _, p := range s.Pipelines {
-		d.Pipelines = append(d.Pipelines, p)
-		d.note(Ref{KindPipeline, idOf(p)}, source)
+	for _, k := range Kinds() {
+		for _, r := range k.Items(s) {
+			k.Add(&d.State, r)
+			d.note(Ref{k.Kind, k.ID(r)}, source)
+		}
 	}
 }
 
@@ -156,21 +150,10 @@ func (d *Desired) note(r Ref, source string) {
 	}
 }
 
-// idOf returns the id of a resource, "" for nil.
+// idOf returns the id of a resource of any kind, "" for nil.
 func idOf(v any) string {
-	switch r := v.(type) {
-	case *ws.Connection:
-		if r != nil {
-			return r.ID
-		}
-	case *ws.DataModel:
-		if r != nil {
-			return r.ID
-		}
-	case *ws.Pipeline:
-		if r != nil {
-			return r.ID
-		}
+	if k, err := kindOfValue(v); err == nil {
+		return k.ID(v)
 	}
 	return ""
 }

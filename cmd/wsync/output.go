@@ -147,7 +147,11 @@ func table(w io.Writer, header []string, rows [][]string) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, strings.Join(header, "\t"))
 	for _, r := range rows {
-		fmt.Fprintln(tw, strings.Join(r, "\t"))
+		cells := make([]string, len(r))
+		for i, c := range r {
+			cells[i] = safeText(c) // names and messages come from the server
+		}
+		fmt.Fprintln(tw, strings.Join(cells, "\t"))
 	}
 	return tw.Flush()
 }
@@ -174,7 +178,7 @@ func stateTable(w io.Writer, s *apply.State, only apply.Kind) error {
 		}
 		return table(w, []string{"ID", "NAME", "CONNECTION", "DATA MODEL", "STATE", "STATUS", "SCHEDULE"}, rows)
 	}
-	return nil
+	return fmt.Errorf("no table for kind %q", only)
 }
 
 func providerName(c *ws.Connection) ws.ServiceProvider {

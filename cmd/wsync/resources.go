@@ -11,52 +11,33 @@ import (
 	"github.com/wsync-dev/warehousesync/apply"
 )
 
-// kindNames are the names a kind can be given by on the command line.
-var kindNames = map[string]apply.Kind{
-	"connections": apply.KindConnection, "connection": apply.KindConnection, "conn": apply.KindConnection,
-	"models": apply.KindDataModel, "model": apply.KindDataModel, "data-models": apply.KindDataModel,
-	"data_models": apply.KindDataModel,
-	"pipelines":   apply.KindPipeline, "pipeline": apply.KindPipeline,
-}
-
-func parseKind(s string) (apply.Kind, error) {
-	k, known := kindNames[strings.ToLower(s)]
+func parseKind(s string) (apply.KindInfo, error) {
+	k, known := apply.LookupKind(s)
 	if !known {
-		return "", fmt.Errorf("unknown kind %q: use connections, models or pipelines", s)
+		return apply.KindInfo{}, fmt.Errorf("unknown kind %q: use connections, models or pipelines", s)
 	}
 	return k, nil
 }
 
 // fetch reads the resources of kind: all of them, or the one id.
-func fetch(ctx context.Context, c *ws.Client, kind apply.Kind, id string) (*apply.State, error) {
+func fetch(ctx context.Context, c *ws.Client, kind apply.KindInfo, id string) (*apply.State, error) {
 	s := &apply.State{}
-	var err error
-	switch {
-	case kind == apply.KindConnection && id != "":
-		s.Connections, err = one(c.Connections.Get(ctx, id))
-	case kind == apply.KindConnection:
-		s.Connections, err = c.Connections.List(ctx, nil)
-	case kind == apply.KindDataModel && id != "":
-		s.DataModels, err = one(c.DataModels.Get(ctx, id))
-	case kind == apply.KindDataModel:
-		s.DataModels, err = c.DataModels.List(ctx, nil)
-	case id != "":
-		s.Pipelines, err = one(c.Pipelines.Get(ctx, id))
-	default:
-		s.Pipelines, err = c.Pipelines.List(ctx, nil)
+	if id != "" {
+		r, err := kind.Get(ctx, c, id)
+		if err != nil {
+			return nil, err
+		}
+		kind.Add(s, r)
+		return s, nil
 	}
+	items, err := kind.List(ctx, c)
 	if err != nil {
 		return nil, err
+	}
+	for _, r := range items {
+		kind.Add(s, r)
 	}
 	return s, nil
-}
-
-// one turns the result of a Get into a list of one.
-func one[T any](v *T, err error) ([]*T, error) {
-	if err != nil {
-		return nil, err
-	}
-	return []*T{v}, nil
 }
 
 func (a *app) getCmd(name string) *cobra.Command {
@@ -93,7 +74,7 @@ again: wsync get connections -o yaml > connections.yaml`,
 				return err
 			}
 			if format == "table" {
-				return stateTable(cmd.OutOrStdout(), s, kind)
+				return stateTable(cmd.OutOrStdout(), s, kind.Kind)
 			}
 			exp, _, err := exportState(s, nil)
 			if err != nil {
@@ -177,7 +158,7 @@ func (a *app) deleteCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			ref := apply.Ref{Kind: kind, ID: args[1]}
+			ref := apply.Ref{Kind: kind.Kind, ID: args[1]}
 			out := cmd.OutOrStdout()
 			ok, err := a.confirm(cmd.Context(), yes, true, fmt.Sprintf("Delete %s?", ref))
 			if err != nil {
@@ -191,15 +172,7 @@ func (a *app) deleteCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			switch kind {
-			case apply.KindConnection:
-				err = c.Connections.Delete(cmd.Context(), ref.ID)
-			case apply.KindDataModel:
-				err = c.DataModels.Delete(cmd.Context(), ref.ID)
-			default:
-				err = c.Pipelines.Delete(cmd.Context(), ref.ID)
-			}
-			if err != nil {
+			if err := kind.Delete(cmd.Context(), c, ref.ID); err != nil {
 				return err
 			}
 			fmt.Fprintf(out, "Deleted %s.\n", ref)
