@@ -732,3 +732,24 @@ func TestLiveLineRedrawsEverySecond(t *testing.T) {
 		assert.Regexp(t, `^run 2 \w+  `+want+`  `, draws[i])
 	}
 }
+
+// TestCommandsAreUnits: a command is an options struct and a run function, callable without cobra.
+func TestCommandsAreUnits(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	var out bytes.Buffer
+	a := &app{fake: true, warned: map[string]bool{}, env: Env{Stdout: &out, Stderr: io.Discard, Fake: h.srv,
+		LookupEnv: func(k string) (string, bool) { v, ok := h.vars[k]; return v, ok },
+		Sleep:     func(ctx context.Context, _ time.Duration) error { return ctx.Err() }}}
+	ctx := context.Background()
+	require.NoError(t, a.runValidate(&validateOptions{files: []string{example}}))
+	require.NoError(t, a.runApply(ctx, &planFlags{files: []string{example}}))
+	require.NoError(t, a.runTrigger(ctx, &triggerOptions{pipeline: "users-hourly", wait: true, ifBusy: "fail"}))
+	require.NoError(t, a.runRuns(ctx, &runsOptions{pipeline: "users-hourly", format: "table", limit: 1}))
+	require.NoError(t, a.runDelete(ctx, &deleteOptions{kind: "pipelines", id: "users-full-daily", yes: true}))
+	assert.Contains(t, out.String(), "Run 2 of pipeline users-hourly: success")
+	assert.Contains(t, out.String(), "Deleted pipeline users-full-daily.")
+	var ec *exitCode
+	require.ErrorAs(t, a.runPlan(ctx, &planFlags{files: []string{example}}), &ec)
+	assert.Equal(t, exitChanges, ec.code, "the deleted pipeline is planned again")
+}

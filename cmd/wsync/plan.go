@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 
@@ -9,7 +10,8 @@ import (
 	"github.com/wsync-dev/warehousesync/apply"
 )
 
-// planFlags are the flags plan and apply share.
+// planFlags are the inputs of plan and apply: a command's options, which runPlan and runApply take
+// (tests call them directly).
 type planFlags struct {
 	files        []string
 	prune        bool
@@ -17,6 +19,7 @@ type planFlags struct {
 	pruneAll     bool
 	sendSecrets  bool
 	allowLiteral bool
+	yes          bool // apply: do not ask
 }
 
 func (f *planFlags) register(cmd *cobra.Command) {
@@ -48,33 +51,35 @@ Exit codes: 0 no changes, 2 changes, 1 error.`,
 		Example: `  wsync --fake plan -f examples/apply/
   wsync plan -f warehouse.yaml --prune`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			d, err := a.load(f.files, loadOptions{allowLiteral: f.allowLiteral})
-			if err != nil {
-				return err
-			}
-			c, err := a.client(cmd.Context())
-			if err != nil {
-				return err
-			}
-			p, err := apply.MakePlan(cmd.Context(), c, d, f.options())
-			if err != nil {
-				return err
-			}
-			a.printPlan(cmd.OutOrStdout(), p)
-			if p.HasChanges() {
-				return &exitCode{code: exitChanges}
-			}
-			return nil
-		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return a.runPlan(cmd.Context(), &f) },
 	}
 	f.register(cmd)
 	return cmd
 }
 
+// runPlan is wsync plan.
+func (a *app) runPlan(ctx context.Context, f *planFlags) error {
+	d, err := a.load(f.files, loadOptions{allowLiteral: f.allowLiteral})
+	if err != nil {
+		return err
+	}
+	c, err := a.client(ctx)
+	if err != nil {
+		return err
+	}
+	p, err := apply.MakePlan(ctx, c, d, f.options())
+	if err != nil {
+		return err
+	}
+	a.printPlan(a.env.Stdout, p)
+	if p.HasChanges() {
+		return &exitCode{code: exitChanges}
+	}
+	return nil
+}
+
 func (a *app) applyCmd() *cobra.Command {
 	var f planFlags
-	var yes bool
 	cmd := &cobra.Command{
 		Use:   "apply -f FILE|DIR",
 		Short: "Change the workspace to match the files",
@@ -89,73 +94,75 @@ the workspace converged.`,
   wsync apply -f warehouse.yaml --yes
   wsync apply -f configs/ --prune`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
-			out := cmd.OutOrStdout()
-			d, err := a.load(f.files, loadOptions{allowLiteral: f.allowLiteral})
-			if err != nil {
-				return err
-			}
-			c, err := a.client(ctx)
-			if err != nil {
-				return err
-			}
-			p, err := apply.MakePlan(ctx, c, d, f.options())
-			if err != nil {
-				return err
-			}
-			a.printPlan(out, p)
-			if !p.HasChanges() {
-				return nil
-			}
-			ok, err := a.confirm(ctx, yes, p.Count(apply.ActionDelete) > 0, "\nApply these changes?")
-			if err != nil {
-				return err
-			}
-			if !ok {
-				fmt.Fprintln(out, "Apply cancelled; nothing changed.")
-				return &exitCode{code: exitError}
-			}
-			fmt.Fprintln(out)
-			res, err := apply.Apply(ctx, c, p, func(ch apply.Change, err error) {
-				if err != nil {
-					fmt.Fprintf(out, "  %s %s: failed\n", a.colour(red, "✗"), ch.Ref)
-					return
-				}
-				fmt.Fprintf(out, "  %s %s: %s\n", a.symbol(ch.Action), ch.Ref, done(ch.Action))
-			})
-			if err != nil {
-				fmt.Fprintf(out, "\nApply stopped: %d done, %d not done:\n", len(res.Done), len(res.NotDone)+1)
-				fmt.Fprintf(out, "  %s %s (failed)\n", a.symbol(res.Failed.Action), res.Failed.Ref)
-				for _, ch := range res.NotDone {
-					fmt.Fprintf(out, "  %s %s\n", a.symbol(ch.Action), ch.Ref)
-				}
-				fmt.Fprintln(out, "Fix the cause and run apply again: it plans from what the workspace holds.")
-				return err
-			}
-			fmt.Fprintf(out, "\nApply complete: %d created, %d updated, %d deleted.\n",
-				p.Count(apply.ActionCreate), p.Count(apply.ActionUpdate), p.Count(apply.ActionDelete))
-			if a.fake {
-				// The check plans without --send-secrets, which lists every declared secret again.
-				opts := f.options()
-				opts.SendSecrets = false
-				again, err := apply.MakePlan(ctx, c, d, opts)
-				if err != nil {
-					return err
-				}
-				if again.HasChanges() {
-					fmt.Fprintln(out, "A second plan still has changes:")
-					a.printPlan(out, again)
-					return &exitCode{code: exitError}
-				}
-				fmt.Fprintln(out, "Planned again on the fake: no changes, the workspace converged. (The fake is discarded when wsync exits.)")
-			}
-			return nil
-		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return a.runApply(cmd.Context(), &f) },
 	}
 	f.register(cmd)
-	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation")
+	cmd.Flags().BoolVarP(&f.yes, "yes", "y", false, "do not ask for confirmation")
 	return cmd
+}
+
+// runApply is wsync apply.
+func (a *app) runApply(ctx context.Context, f *planFlags) error {
+	out := a.env.Stdout
+	d, err := a.load(f.files, loadOptions{allowLiteral: f.allowLiteral})
+	if err != nil {
+		return err
+	}
+	c, err := a.client(ctx)
+	if err != nil {
+		return err
+	}
+	p, err := apply.MakePlan(ctx, c, d, f.options())
+	if err != nil {
+		return err
+	}
+	a.printPlan(out, p)
+	if !p.HasChanges() {
+		return nil
+	}
+	ok, err := a.confirm(ctx, f.yes, p.Count(apply.ActionDelete) > 0, "\nApply these changes?")
+	if err != nil {
+		return err
+	}
+	if !ok {
+		fmt.Fprintln(out, "Apply cancelled; nothing changed.")
+		return &exitCode{code: exitError}
+	}
+	fmt.Fprintln(out)
+	res, err := apply.Apply(ctx, c, p, func(ch apply.Change, err error) {
+		if err != nil {
+			fmt.Fprintf(out, "  %s %s: failed\n", a.colour(red, "✗"), ch.Ref)
+			return
+		}
+		fmt.Fprintf(out, "  %s %s: %s\n", a.symbol(ch.Action), ch.Ref, done(ch.Action))
+	})
+	if err != nil {
+		fmt.Fprintf(out, "\nApply stopped: %d done, %d not done:\n", len(res.Done), len(res.NotDone)+1)
+		fmt.Fprintf(out, "  %s %s (failed)\n", a.symbol(res.Failed.Action), res.Failed.Ref)
+		for _, ch := range res.NotDone {
+			fmt.Fprintf(out, "  %s %s\n", a.symbol(ch.Action), ch.Ref)
+		}
+		fmt.Fprintln(out, "Fix the cause and run apply again: it plans from what the workspace holds.")
+		return err
+	}
+	fmt.Fprintf(out, "\nApply complete: %d created, %d updated, %d deleted.\n",
+		p.Count(apply.ActionCreate), p.Count(apply.ActionUpdate), p.Count(apply.ActionDelete))
+	if a.fake {
+		// The check plans without --send-secrets, which lists every declared secret again.
+		opts := f.options()
+		opts.SendSecrets = false
+		again, err := apply.MakePlan(ctx, c, d, opts)
+		if err != nil {
+			return err
+		}
+		if again.HasChanges() {
+			fmt.Fprintln(out, "A second plan still has changes:")
+			a.printPlan(out, again)
+			return &exitCode{code: exitError}
+		}
+		fmt.Fprintln(out, "Planned again on the fake: no changes, the workspace converged. (The fake is discarded when wsync exits.)")
+	}
+	return nil
 }
 
 func done(a apply.Action) string {

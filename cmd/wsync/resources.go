@@ -87,9 +87,14 @@ again: wsync get connections -o yaml > connections.yaml`,
 	return cmd
 }
 
+// exportOptions are the inputs of wsync export.
+type exportOptions struct {
+	format    string
+	namesFrom []string
+}
+
 func (a *app) exportCmd() *cobra.Command {
-	var format string
-	var namesFrom []string
+	o := exportOptions{}
 	cmd := &cobra.Command{
 		Use:   "export",
 		Short: "Write every resource of the workspace as one apply file",
@@ -102,49 +107,58 @@ and the field (SNOWFLAKE_PROD_PASSWORD). The variables are listed on standard er
 		Example: `  wsync export > workspace.yaml
   wsync export --names-from configs/ -o json > workspace.json`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkFormat(format); err != nil || format == "table" {
-				return fmt.Errorf("-o %q: use yaml or json", format)
-			}
-			var names func(apply.Ref, string) string
-			if len(namesFrom) > 0 {
-				l := &apply.Loader{LookupEnv: func(string) (string, bool) { return "x", true }, AllowLiteralSecrets: true}
-				d := &apply.Desired{}
-				for _, p := range namesFrom {
-					if err := a.addPath(l, d, p); err != nil {
-						return fmt.Errorf("--names-from: %w", err)
-					}
-				}
-				names = func(r apply.Ref, field string) string { return d.References[r][field] }
-			}
-			c, err := a.client(cmd.Context())
-			if err != nil {
-				return err
-			}
-			s, err := apply.ReadState(cmd.Context(), c)
-			if err != nil {
-				return err
-			}
-			exp, vars, err := exportState(s, names)
-			if err != nil {
-				return err
-			}
-			if err := writeData(cmd.OutOrStdout(), format, exp); err != nil {
-				return err
-			}
-			if len(vars) > 0 {
-				fmt.Fprintf(a.env.Stderr, "The file names these secret variables; set them before plan or apply: %s\n", strings.Join(vars, ", "))
-			}
-			return nil
-		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return a.runExport(cmd.Context(), &o) },
 	}
-	cmd.Flags().StringVarP(&format, "output", "o", "yaml", "yaml or json")
-	cmd.Flags().StringArrayVar(&namesFrom, "names-from", nil, "apply file or directory whose ${ENV_VAR} names to reuse (repeatable)")
+	cmd.Flags().StringVarP(&o.format, "output", "o", "yaml", "yaml or json")
+	cmd.Flags().StringArrayVar(&o.namesFrom, "names-from", nil, "apply file or directory whose ${ENV_VAR} names to reuse (repeatable)")
 	return cmd
 }
 
+// deleteOptions are the inputs of wsync delete.
+type deleteOptions struct {
+	kind, id string
+	yes      bool
+}
+
+// runExport is wsync export.
+func (a *app) runExport(ctx context.Context, o *exportOptions) error {
+	if err := checkFormat(o.format); err != nil || o.format == "table" {
+		return fmt.Errorf("-o %q: use yaml or json", o.format)
+	}
+	var names func(apply.Ref, string) string
+	if len(o.namesFrom) > 0 {
+		l := &apply.Loader{LookupEnv: func(string) (string, bool) { return "x", true }, AllowLiteralSecrets: true}
+		d := &apply.Desired{}
+		for _, p := range o.namesFrom {
+			if err := a.addPath(l, d, p); err != nil {
+				return fmt.Errorf("--names-from: %w", err)
+			}
+		}
+		names = func(r apply.Ref, field string) string { return d.References[r][field] }
+	}
+	c, err := a.client(ctx)
+	if err != nil {
+		return err
+	}
+	s, err := apply.ReadState(ctx, c)
+	if err != nil {
+		return err
+	}
+	exp, vars, err := exportState(s, names)
+	if err != nil {
+		return err
+	}
+	if err := writeData(a.env.Stdout, o.format, exp); err != nil {
+		return err
+	}
+	if len(vars) > 0 {
+		fmt.Fprintf(a.env.Stderr, "The file names these secret variables; set them before plan or apply: %s\n", strings.Join(vars, ", "))
+	}
+	return nil
+}
+
 func (a *app) deleteCmd() *cobra.Command {
-	var yes bool
+	o := deleteOptions{}
 	cmd := &cobra.Command{
 		Use:       "delete connections|models|pipelines ID",
 		Short:     "Delete a connection, data model or pipeline",
@@ -154,31 +168,37 @@ func (a *app) deleteCmd() *cobra.Command {
 		Example: `  wsync delete pipelines users-hourly --yes`,
 		Args:    cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			kind, err := parseKind(args[0])
-			if err != nil {
-				return err
-			}
-			ref := apply.Ref{Kind: kind.Kind, ID: args[1]}
-			out := cmd.OutOrStdout()
-			ok, err := a.confirm(cmd.Context(), yes, true, fmt.Sprintf("Delete %s?", ref))
-			if err != nil {
-				return err
-			}
-			if !ok {
-				fmt.Fprintln(out, "Delete cancelled.")
-				return &exitCode{code: exitError}
-			}
-			c, err := a.client(cmd.Context())
-			if err != nil {
-				return err
-			}
-			if err := kind.Delete(cmd.Context(), c, ref.ID); err != nil {
-				return err
-			}
-			fmt.Fprintf(out, "Deleted %s.\n", ref)
-			return nil
+			o.kind, o.id = args[0], args[1]
+			return a.runDelete(cmd.Context(), &o)
 		},
 	}
-	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation")
+	cmd.Flags().BoolVarP(&o.yes, "yes", "y", false, "do not ask for confirmation")
 	return cmd
+}
+
+// runDelete is wsync delete.
+func (a *app) runDelete(ctx context.Context, o *deleteOptions) error {
+	kind, err := parseKind(o.kind)
+	if err != nil {
+		return err
+	}
+	ref := apply.Ref{Kind: kind.Kind, ID: o.id}
+	out := a.env.Stdout
+	ok, err := a.confirm(ctx, o.yes, true, fmt.Sprintf("Delete %s?", ref))
+	if err != nil {
+		return err
+	}
+	if !ok {
+		fmt.Fprintln(out, "Delete cancelled.")
+		return &exitCode{code: exitError}
+	}
+	c, err := a.client(ctx)
+	if err != nil {
+		return err
+	}
+	if err := kind.Delete(ctx, c, ref.ID); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "Deleted %s.\n", ref)
+	return nil
 }

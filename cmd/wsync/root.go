@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -55,6 +54,12 @@ type app struct {
 
 // Main runs wsync with args (without the program name) and returns the exit code.
 func Main(ctx context.Context, args []string, env Env) int {
+	if env.Stdout == nil {
+		env.Stdout = io.Discard
+	}
+	if env.Stderr == nil {
+		env.Stderr = io.Discard
+	}
 	a := &app{env: env, warned: map[string]bool{}}
 	defer a.close()
 	root := a.rootCmd()
@@ -172,14 +177,11 @@ func (a *app) fakeClient(ctx context.Context) (*ws.Client, error) {
 			a.srv, a.ownsSrv = srv, true
 		}
 	}
-	workspace := a.workspace
-	if workspace == "" {
-		workspace = a.srv.WorkspaceID()
+	if a.workspace != "" && a.workspace != a.srv.WorkspaceID() {
+		return nil, fmt.Errorf("--workspace %s: the fake serves workspace %s only", a.workspace, a.srv.WorkspaceID())
 	}
-	id, secret := a.srv.Credentials()
-	c, err := ws.NewClient(workspace,
-		ws.WithBaseURL(a.srv.URL()), ws.WithTokenURL(a.srv.TokenURL()), ws.WithClientCredentials(id, secret),
-		ws.WithRetryPolicy(ws.RetryPolicy{MaxRetries: 3, MinWait: time.Millisecond, MaxWait: 10 * time.Millisecond}))
+	// The fake's own client options: its address, credentials and fast retries.
+	c, err := a.srv.NewClient(ws.WithUserAgent("wsync"))
 	if err != nil {
 		return nil, err
 	}

@@ -32,10 +32,16 @@ func (a *app) pollInterval(flag time.Duration) time.Duration {
 	return ws.DefaultPollInterval
 }
 
+// triggerOptions are the inputs of wsync trigger.
+type triggerOptions struct {
+	pipeline          string
+	wait              bool
+	interval, timeout time.Duration
+	ifBusy            string
+}
+
 func (a *app) triggerCmd() *cobra.Command {
-	var wait bool
-	var interval, timeout time.Duration
-	var ifBusy string
+	o := triggerOptions{}
 	cmd := &cobra.Command{
 		Use:   "trigger PIPELINE",
 		Short: "Start a run of a pipeline now",
@@ -51,61 +57,66 @@ Exit codes: 0 triggered (with --wait: the run succeeded), 3 the run failed or wa
   wsync trigger users-hourly --if-busy=wait --wait --timeout 1h`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			c, err := a.client(ctx)
-			if err != nil {
-				return err
-			}
-			out := cmd.OutOrStdout()
-			if ifBusy != "wait" && ifBusy != "fail" {
-				return fmt.Errorf("--if-busy %q: use wait or fail", ifBusy)
-			}
-			if timeout > 0 {
-				var cancel context.CancelFunc
-				ctx, cancel = context.WithTimeout(ctx, timeout)
-				defer cancel()
-			}
-			tr, err := c.Pipelines.Trigger(ctx, args[0])
-			for attempt := 0; errors.Is(err, ws.ErrPipelineBusy) && ifBusy == "wait" && attempt < maxBusyWaits; attempt++ {
-				rep, rerr := c.Pipelines.Report(ctx, args[0])
-				if rerr != nil {
-					return rerr
-				}
-				if busy := rep.LatestPipelineRun; busy != nil && !busy.Status.Terminal() {
-					fmt.Fprintf(out, "Pipeline %s has run %d in progress; waiting for it to end (--if-busy=wait).\n", args[0], busy.ID)
-					if _, err := a.waitRun(ctx, out, c, args[0], busy.ID, a.pollInterval(interval)); err != nil {
-						return err
-					}
-				} else if err := a.env.sleep(ctx, a.pollInterval(interval)); err != nil {
-					return err
-				}
-				tr, err = c.Pipelines.Trigger(ctx, args[0])
-			}
-			if errors.Is(err, ws.ErrOutcomeUnknown) {
-				return fmt.Errorf("%w\nThe run may have started: check with wsync runs %s before triggering again", err, args[0])
-			}
-			if errors.Is(err, ws.ErrPipelineBusy) && ifBusy == "fail" {
-				return fmt.Errorf("%w\nPipeline %s has a run in progress: --if-busy=wait waits for it to end, then triggers", err, args[0])
-			}
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(out, "Triggered run %d of pipeline %s.\n", tr.PipelineRunID, args[0])
-			if !wait {
-				return nil
-			}
-			run, err := a.waitRun(ctx, out, c, args[0], tr.PipelineRunID, a.pollInterval(interval))
-			if err != nil {
-				return err
-			}
-			return a.printResult(out, run)
+			o.pipeline = args[0]
+			return a.runTrigger(cmd.Context(), &o)
 		},
 	}
-	cmd.Flags().BoolVar(&wait, "wait", false, "wait for the run to end and print its result")
-	cmd.Flags().DurationVar(&interval, "interval", 0, "poll interval with --wait (default 5s; 10ms with --fake)")
-	cmd.Flags().DurationVar(&timeout, "timeout", 0, "give up waiting after this long (exit code 1; the run goes on)")
-	cmd.Flags().StringVar(&ifBusy, "if-busy", "fail", "when a run is in progress: fail, or wait for it to end and then trigger")
+	cmd.Flags().BoolVar(&o.wait, "wait", false, "wait for the run to end and print its result")
+	cmd.Flags().DurationVar(&o.interval, "interval", 0, "poll interval with --wait (default 5s; 10ms with --fake)")
+	cmd.Flags().DurationVar(&o.timeout, "timeout", 0, "give up waiting after this long (exit code 1; the run goes on)")
+	cmd.Flags().StringVar(&o.ifBusy, "if-busy", "fail", "when a run is in progress: fail, or wait for it to end and then trigger")
 	return cmd
+}
+
+// runTrigger is wsync trigger.
+func (a *app) runTrigger(ctx context.Context, o *triggerOptions) error {
+	if o.ifBusy != "wait" && o.ifBusy != "fail" {
+		return fmt.Errorf("--if-busy %q: use wait or fail", o.ifBusy)
+	}
+	c, err := a.client(ctx)
+	if err != nil {
+		return err
+	}
+	out, pipeline, interval := a.env.Stdout, o.pipeline, a.pollInterval(o.interval)
+	if o.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, o.timeout)
+		defer cancel()
+	}
+	tr, err := c.Pipelines.Trigger(ctx, pipeline)
+	for attempt := 0; errors.Is(err, ws.ErrPipelineBusy) && o.ifBusy == "wait" && attempt < maxBusyWaits; attempt++ {
+		rep, rerr := c.Pipelines.Report(ctx, pipeline)
+		if rerr != nil {
+			return rerr
+		}
+		if busy := rep.LatestPipelineRun; busy != nil && !busy.Status.Terminal() {
+			fmt.Fprintf(out, "Pipeline %s has run %d in progress; waiting for it to end (--if-busy=wait).\n", pipeline, busy.ID)
+			if _, err := a.waitRun(ctx, out, c, pipeline, busy.ID, interval); err != nil {
+				return err
+			}
+		} else if err := a.env.sleep(ctx, interval); err != nil {
+			return err
+		}
+		tr, err = c.Pipelines.Trigger(ctx, pipeline)
+	}
+	if errors.Is(err, ws.ErrOutcomeUnknown) {
+		return fmt.Errorf("%w\nThe run may have started: check with wsync runs %s before triggering again", err, pipeline)
+	}
+	if errors.Is(err, ws.ErrPipelineBusy) && o.ifBusy == "fail" {
+		return fmt.Errorf("%w\nPipeline %s has a run in progress: --if-busy=wait waits for it to end, then triggers", err, pipeline)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "Triggered run %d of pipeline %s.\n", tr.PipelineRunID, pipeline)
+	if !o.wait {
+		return nil
+	}
+	run, err := a.waitRun(ctx, out, c, pipeline, tr.PipelineRunID, interval)
+	if err != nil {
+		return err
+	}
+	return a.printResult(out, run)
 }
 
 // progress draws a live status line on a terminal; elsewhere it prints each new status on its own line.
@@ -240,10 +251,15 @@ func (a *app) printResult(out io.Writer, run *ws.Run) error {
 	return nil
 }
 
+// runsOptions are the inputs of wsync runs.
+type runsOptions struct {
+	pipeline, since, until, status, format string
+	limit                                  int
+	oldestFirst                            bool
+}
+
 func (a *app) runsCmd() *cobra.Command {
-	var since, until, status, format string
-	var limit int
-	var oldestFirst bool
+	o := runsOptions{}
 	cmd := &cobra.Command{
 		Use:   "runs PIPELINE",
 		Short: "List the runs of a pipeline",
@@ -254,66 +270,72 @@ retrying, success, failed, stopped), --limit caps how many are printed.`,
   wsync runs users-hourly -o json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkFormat(format); err != nil {
-				return err
-			}
-			switch ws.RunStatus(status) {
-			case "", ws.RunQueued, ws.RunRunning, ws.RunRetrying, ws.RunSuccess, ws.RunFailed, ws.RunStopped:
-			default:
-				return fmt.Errorf("--status %q: use queued, running, retrying, success, failed or stopped", status)
-			}
-			if limit < 1 {
-				return fmt.Errorf("--limit %d: must be at least 1", limit)
-			}
-			opts := &ws.ListRunsOptions{PageSize: 100}
-			var err error
-			if opts.StartDate, err = parseTime("--since", since); err != nil {
-				return err
-			}
-			if opts.EndDate, err = parseTime("--until", until); err != nil {
-				return err
-			}
-			c, err := a.client(cmd.Context())
+			o.pipeline = args[0]
+			return a.runRuns(cmd.Context(), &o)
+		},
+	}
+	cmd.Flags().StringVar(&o.since, "since", "", "first logical date")
+	cmd.Flags().StringVar(&o.until, "until", "", "last logical date")
+	cmd.Flags().StringVar(&o.status, "status", "", "only runs of this status")
+	cmd.Flags().IntVar(&o.limit, "limit", defaultRunLimit, "most runs to print (the newest ones, or with --oldest-first the oldest)")
+	cmd.Flags().BoolVar(&o.oldestFirst, "oldest-first", false, "list in ascending logical date")
+	cmd.Flags().StringVarP(&o.format, "output", "o", "table", "table, json or yaml")
+	cmd.AddCommand(a.watchCmd())
+	return cmd
+}
+
+// runRuns is wsync runs.
+func (a *app) runRuns(ctx context.Context, o *runsOptions) error {
+	if err := checkFormat(o.format); err != nil {
+		return err
+	}
+	switch ws.RunStatus(o.status) {
+	case "", ws.RunQueued, ws.RunRunning, ws.RunRetrying, ws.RunSuccess, ws.RunFailed, ws.RunStopped:
+	default:
+		return fmt.Errorf("--status %q: use queued, running, retrying, success, failed or stopped", o.status)
+	}
+	if o.limit < 1 {
+		return fmt.Errorf("--limit %d: must be at least 1", o.limit)
+	}
+	opts := &ws.ListRunsOptions{PageSize: 100}
+	var err error
+	if opts.StartDate, err = parseTime("--since", o.since); err != nil {
+		return err
+	}
+	if opts.EndDate, err = parseTime("--until", o.until); err != nil {
+		return err
+	}
+	c, err := a.client(ctx)
+	if err != nil {
+		return err
+	}
+	keep := func(run *ws.Run) bool { return o.status == "" || string(run.Status) == o.status }
+	var runs []*ws.Run
+	if o.oldestFirst {
+		for run, err := range c.Runs.All(ctx, o.pipeline, opts) {
 			if err != nil {
 				return err
 			}
-			keep := func(run *ws.Run) bool { return status == "" || string(run.Status) == status }
-			var runs []*ws.Run
-			if oldestFirst {
-				for run, err := range c.Runs.All(cmd.Context(), args[0], opts) {
-					if err != nil {
-						return err
-					}
-					if len(runs) >= limit {
-						break
-					}
-					if keep(run) {
-						runs = append(runs, run)
-					}
-				}
-			} else if runs, err = newestRuns(cmd.Context(), c, args[0], opts, limit, keep); err != nil {
-				return err
+			if len(runs) >= o.limit {
+				break
 			}
-			out := cmd.OutOrStdout()
-			if format != "table" {
-				return writeData(out, format, map[string]any{"runs": runs})
+			if keep(run) {
+				runs = append(runs, run)
 			}
-			rows := make([][]string, 0, len(runs))
-			for _, r := range runs {
-				rows = append(rows, []string{strconv.FormatInt(r.ID, 10), string(r.Type), string(r.Status), r.LogicalDate.String(),
-					runRange(r), strconv.FormatInt(r.SuccessfulRecords, 10), strconv.FormatInt(r.FailedRecords, 10)})
-			}
-			return table(out, []string{"ID", "TYPE", "STATUS", "LOGICAL DATE", "RANGE", "SYNCED", "FAILED"}, rows)
-		},
+		}
+	} else if runs, err = newestRuns(ctx, c, o.pipeline, opts, o.limit, keep); err != nil {
+		return err
 	}
-	cmd.Flags().StringVar(&since, "since", "", "first logical date")
-	cmd.Flags().StringVar(&until, "until", "", "last logical date")
-	cmd.Flags().StringVar(&status, "status", "", "only runs of this status")
-	cmd.Flags().IntVar(&limit, "limit", defaultRunLimit, "most runs to print (the newest ones, or with --oldest-first the oldest)")
-	cmd.Flags().BoolVar(&oldestFirst, "oldest-first", false, "list in ascending logical date")
-	cmd.Flags().StringVarP(&format, "output", "o", "table", "table, json or yaml")
-	cmd.AddCommand(a.watchCmd())
-	return cmd
+	out := a.env.Stdout
+	if o.format != "table" {
+		return writeData(out, o.format, map[string]any{"runs": runs})
+	}
+	rows := make([][]string, 0, len(runs))
+	for _, r := range runs {
+		rows = append(rows, []string{strconv.FormatInt(r.ID, 10), string(r.Type), string(r.Status), r.LogicalDate.String(),
+			runRange(r), strconv.FormatInt(r.SuccessfulRecords, 10), strconv.FormatInt(r.FailedRecords, 10)})
+	}
+	return table(out, []string{"ID", "TYPE", "STATUS", "LOGICAL DATE", "RANGE", "SYNCED", "FAILED"}, rows)
 }
 
 // newestRuns returns up to limit runs of pipeline that keep accepts, newest first: it reads the last
