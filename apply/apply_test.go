@@ -275,17 +275,30 @@ func TestApplyStopsAtFailureAndSecondApplyConverges(t *testing.T) {
 	assert.False(t, p.HasChanges())
 }
 
-func TestCreateWithLostAnswerIsConfirmed(t *testing.T) {
+// TestCreateWithLostAnswer: the client reconciles a create whose answer was lost (with the comparator
+// apply plans with), so apply needs no read-back of its own; when no answer ever comes, apply stops with
+// ErrOutcomeUnknown and planning again starts from what the workspace holds.
+func TestCreateWithLostAnswer(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	srv, c := fake(t)
-	require.NoError(t, srv.InjectFault(warehousesynctest.Fault{Method: "POST", Path: "/data-models", Status: 500, ApplyThenFail: true, Times: 100, Optional: true}))
-	p, err := apply.MakePlan(ctx, c, desired(apply.State{DataModels: []*ws.DataModel{model("m", "SELECT 1")}}), apply.Options{})
+	d := desired(apply.State{DataModels: []*ws.DataModel{model("m", "SELECT 1")}})
+	require.NoError(t, srv.InjectFault(warehousesynctest.Fault{Method: "POST", Path: "/data-models", Status: 500, ApplyThenFail: true, Times: 1}))
+	p, err := apply.MakePlan(ctx, c, d, apply.Options{})
 	require.NoError(t, err)
 	res, err := apply.Apply(ctx, c, p, nil)
-	require.NoError(t, err)
+	require.NoError(t, err, "the client's retry met \"already exists\" and read the model back")
 	require.Len(t, res.Done, 1)
-	assert.True(t, res.Done[0].Confirmed)
+
+	d2 := desired(apply.State{DataModels: []*ws.DataModel{model("n", "SELECT 2")}})
+	require.NoError(t, srv.InjectFault(warehousesynctest.Fault{Method: "POST", Path: "/data-models", Status: 500, ApplyThenFail: true, Times: 100, Optional: true}))
+	p, err = apply.MakePlan(ctx, c, d2, apply.Options{})
+	require.NoError(t, err)
+	_, err = apply.Apply(ctx, c, p, nil)
+	require.ErrorIs(t, err, ws.ErrOutcomeUnknown)
+	p, err = apply.MakePlan(ctx, c, d2, apply.Options{})
+	require.NoError(t, err)
+	assert.False(t, p.HasChanges(), "the create had taken effect: planning again finds it")
 }
 
 func TestPlanRequestCount(t *testing.T) {

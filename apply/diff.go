@@ -3,7 +3,6 @@ package apply
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"maps"
 	"reflect"
 	"slices"
@@ -96,8 +95,9 @@ func toMap(v any) (map[string]any, error) {
 	return m, nil
 }
 
-// declared returns what v declares: its JSON without read-only fields, secrets and empty values. A
-// connection's config of unknown shape is left out whole, as a secret: it is never compared or shown.
+// declared returns what v declares, by the rules of wire.Declared (the comparator the client's
+// read-back after a lost answer uses too): its JSON without read-only fields, secrets, a config of
+// unknown shape and empty values, with the API's spellings normalized.
 func declared(v any) (map[string]any, error) {
 	m, err := toMap(v)
 	if err != nil {
@@ -108,39 +108,11 @@ func declared(v any) (map[string]any, error) {
 			delete(m, "config")
 		}
 	}
-	for _, k := range wire.ReadOnlyFields() {
-		delete(m, k)
-	}
-	if cfg, isMap := m["config"].(map[string]any); isMap {
-		for _, k := range wire.ConfigSecretKeys() {
-			delete(cfg, k)
-		}
-	}
-	pruneEmpty(m)
-	normalize(m)
+	wire.Declared(m)
 	return m, nil
 }
 
-// normalize rewrites, in a resource's JSON, the spellings the API accepts for a value into the one it
-// writes back, as the client and the API treat them as equal: schedule.type "on-demand" is on_demand.
-func normalize(m map[string]any) {
-	if sc, isMap := m["schedule"].(map[string]any); isMap && sc["type"] == wire.ScheduleOnDemandAlias {
-		sc["type"] = string(ws.ScheduleOnDemand)
-	}
-}
-
-// pruneEmpty deletes the members of m that are null, "", 0, false or empty objects and arrays.
-func pruneEmpty(m map[string]any) {
-	for k, v := range m {
-		if sub, isMap := v.(map[string]any); isMap {
-			pruneEmpty(sub)
-		}
-		if isEmpty(v) {
-			delete(m, k)
-		}
-	}
-}
-
+// isEmpty reports whether a JSON value declares nothing: null, "", 0, false or an empty object or list.
 func isEmpty(v any) bool {
 	switch x := v.(type) {
 	case nil:
@@ -159,22 +131,17 @@ func isEmpty(v any) bool {
 	return false
 }
 
-// diffDeclared compares the declared fields want with got and returns the differing paths, sorted.
-func diffDeclared(prefix string, want, got map[string]any, out *[]FieldDiff) {
-	for _, k := range slices.Sorted(maps.Keys(want)) {
-		wv, gv := want[k], got[k]
-		wm, wIsMap := wv.(map[string]any)
-		gm, gIsMap := gv.(map[string]any)
-		if wIsMap && gIsMap {
-			diffDeclared(prefix+k+".", wm, gm, out)
-			continue
+// diffDeclared compares the declared fields want with got and appends the differing ones, sorted by
+// path, with their values.
+func diffDeclared(want, got map[string]any, out *[]FieldDiff) {
+	for _, path := range wire.DiffDeclared(want, got) {
+		w, _ := lookupPath(want, path)
+		g, has := lookupPath(got, path)
+		old := ""
+		if has && g != nil {
+			old = jsonText(g)
 		}
-		if w, g := jsonText(wv), jsonText(gv); w != g {
-			if gv == nil {
-				g = ""
-			}
-			*out = append(*out, FieldDiff{Path: prefix + k, Old: g, New: w})
-		}
+		*out = append(*out, FieldDiff{Path: path, Old: old, New: jsonText(w)})
 	}
 }
 
@@ -190,15 +157,7 @@ func flatten(prefix string, m map[string]any, out *[]FieldDiff) {
 }
 
 // jsonText is v as compact JSON, without HTML escapes (a query's < prints as <).
-func jsonText(v any) string {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return fmt.Sprint(v)
-	}
-	return strings.TrimSuffix(b.String(), "\n")
-}
+func jsonText(v any) string { return wire.JSONText(v) }
 
 // lookupPath returns the member of m at the dotted path.
 func lookupPath(m map[string]any, path string) (any, bool) {

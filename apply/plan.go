@@ -192,7 +192,7 @@ func planOne(ref Ref, want, got any, cleared []string, opts Options) (*Change, e
 		return nil, err
 	}
 	var fields []FieldDiff
-	diffDeclared("", decl, stored, &fields)
+	diffDeclared(decl, stored, &fields)
 	for _, path := range cleared {
 		if v, has := lookupPath(stored, path); has {
 			fields = append(fields, FieldDiff{Path: path, Old: jsonText(v), Cleared: true})
