@@ -72,8 +72,8 @@
 // # Requests
 //
 // A plan lists each kind once (three requests) and needs nothing more: the lists carry every field.
-// Apply makes one request per change. When a create fails, Apply reads the resource back: if it exists
-// with the declared fields (the answer to a create that took effect was lost), the step counts as done.
-// After a failure Apply stops and its Result says what was done and what was not; planning and applying
+// Apply makes one request per change. A create whose answer was lost is reconciled by the client, which
+// reads the resource back and compares it by the rules plans use (wire's one comparator); an outcome
+// the client cannot know is a failure. After a failure Apply stops and its Result says what was done and what was not; planning and applying
 // again converges, since a plan starts from what the workspace holds.
 package apply
