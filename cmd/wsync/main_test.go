@@ -353,7 +353,21 @@ func TestUnsetVariableWithoutFake(t *testing.T) {
 	code = Main(context.Background(), []string{"list", "pipelines"}, Env{Stdout: &out, Stderr: &errOut,
 		LookupEnv: func(string) (string, bool) { return "", false }})
 	assert.Equal(t, exitError, code)
-	assert.Contains(t, errOut.String(), "MPARTICLE_WORKSPACE_ID (or --workspace), MPARTICLE_CLIENT_ID, MPARTICLE_CLIENT_SECRET")
+	assert.Contains(t, errOut.String(), "environment variables MPARTICLE_WORKSPACE_ID, MPARTICLE_CLIENT_ID, MPARTICLE_CLIENT_SECRET are not set (--workspace gives the workspace")
+}
+
+// TestClientFromWsyncsEnvironment: without --fake, wsync builds its client with NewClientFromEnv over
+// its own environment (not the process's), so the addresses and credentials of the variables are used.
+func TestClientFromWsyncsEnvironment(t *testing.T) {
+	t.Parallel()
+	srv := warehousesynctest.NewServer(t)
+	id, secret := srv.Credentials()
+	vars := map[string]string{ws.EnvAPIURL: srv.URL(), ws.EnvTokenURL: srv.TokenURL(), ws.EnvClientID: id, ws.EnvClientSecret: secret}
+	var out, errOut bytes.Buffer
+	code := Main(context.Background(), []string{"--workspace", srv.WorkspaceID(), "list", "pipelines"}, Env{Stdout: &out, Stderr: &errOut,
+		LookupEnv: func(k string) (string, bool) { v, ok := vars[k]; return v, ok }})
+	require.Equal(t, exitOK, code, errOut.String())
+	assert.Equal(t, "ID  NAME  CONNECTION  DATA MODEL  STATE  STATUS  SCHEDULE\n", out.String())
 }
 
 func TestRefusalNamesFileResourceAndField(t *testing.T) {

@@ -136,32 +136,19 @@ func (a *app) client(ctx context.Context) (*ws.Client, error) {
 	if len(a.fakeSeed) > 0 {
 		return nil, errors.New("--fake-seed needs --fake")
 	}
-	workspace := a.workspace
-	if workspace == "" {
-		workspace = a.env.getenv(ws.EnvWorkspaceID)
+	// NewClientFromEnv reads wsync's environment (the Env's LookupEnv), --workspace overriding the
+	// workspace variable.
+	lookup := func(k string) (string, bool) {
+		if k == ws.EnvWorkspaceID && a.workspace != "" {
+			return a.workspace, true
+		}
+		return a.env.lookup(k)
 	}
-	id, secret := a.env.getenv(ws.EnvClientID), a.env.getenv(ws.EnvClientSecret)
-	var missing []string
-	if workspace == "" {
-		missing = append(missing, ws.EnvWorkspaceID+" (or --workspace)")
+	c, err := ws.NewClientFromEnv(ws.WithLookupEnv(lookup), ws.WithUserAgent("wsync"))
+	if err != nil {
+		return nil, fmt.Errorf("%w (--workspace gives the workspace; --fake tries wsync against an in-process fake)", err)
 	}
-	if id == "" {
-		missing = append(missing, ws.EnvClientID)
-	}
-	if secret == "" {
-		missing = append(missing, ws.EnvClientSecret)
-	}
-	if len(missing) > 0 {
-		return nil, fmt.Errorf("set %s, or use --fake to try wsync against an in-process fake", strings.Join(missing, ", "))
-	}
-	opts := []ws.Option{ws.WithClientCredentials(id, secret), ws.WithUserAgent("wsync")}
-	if v := a.env.getenv(ws.EnvAPIURL); v != "" {
-		opts = append(opts, ws.WithBaseURL(v))
-	}
-	if v := a.env.getenv(ws.EnvTokenURL); v != "" {
-		opts = append(opts, ws.WithTokenURL(v))
-	}
-	return ws.NewClient(workspace, opts...)
+	return c, nil
 }
 
 // fakeClient starts the fake (once), seeds it and returns a client for it.
