@@ -50,6 +50,8 @@ type app struct {
 
 	srv     *warehousesynctest.Server // the fake, once started
 	ownsSrv bool
+
+	onTick func() // called by pause between steps of a wait: the live line's redraw
 }
 
 // Main runs wsync with args (without the program name) and returns the exit code.
@@ -144,7 +146,7 @@ func (a *app) client(ctx context.Context) (*ws.Client, error) {
 		}
 		return a.env.lookup(k)
 	}
-	c, err := ws.NewClientFromEnv(ws.WithLookupEnv(lookup), ws.WithUserAgent("wsync"))
+	c, err := ws.NewClientFromEnv(ws.WithLookupEnv(lookup), ws.WithUserAgent("wsync"), ws.WithPollWait(a.pause))
 	if err != nil {
 		return nil, fmt.Errorf("%w (--workspace gives the workspace; --fake tries wsync against an in-process fake)", err)
 	}
@@ -168,7 +170,7 @@ func (a *app) fakeClient(ctx context.Context) (*ws.Client, error) {
 		return nil, fmt.Errorf("--workspace %s: the fake serves workspace %s only", a.workspace, a.srv.WorkspaceID())
 	}
 	// The fake's own client options: its address, credentials and fast retries.
-	c, err := a.srv.NewClient(ws.WithUserAgent("wsync"))
+	c, err := a.srv.NewClient(ws.WithUserAgent("wsync"), ws.WithPollWait(a.pause))
 	if err != nil {
 		return nil, err
 	}

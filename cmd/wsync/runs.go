@@ -85,16 +85,16 @@ func (a *app) runTrigger(ctx context.Context, o *triggerOptions) error {
 	}
 	tr, err := c.Pipelines.Trigger(ctx, pipeline)
 	for attempt := 0; errors.Is(err, ws.ErrPipelineBusy) && o.ifBusy == "wait" && attempt < maxBusyWaits; attempt++ {
-		rep, rerr := c.Pipelines.Report(ctx, pipeline)
-		if rerr != nil {
-			return rerr
+		busy, aerr := c.Runs.Active(ctx, pipeline)
+		if aerr != nil {
+			return aerr
 		}
-		if busy := rep.LatestPipelineRun; busy != nil && !busy.Status.Terminal() {
+		if busy != nil {
 			fmt.Fprintf(out, "Pipeline %s has run %d in progress; waiting for it to end (--if-busy=wait).\n", pipeline, busy.ID)
 			if _, err := a.waitRun(ctx, out, c, pipeline, busy.ID, interval); err != nil {
 				return err
 			}
-		} else if err := a.env.sleep(ctx, interval); err != nil {
+		} else if err := a.pause(ctx, interval); err != nil {
 			return err
 		}
 		tr, err = c.Pipelines.Trigger(ctx, pipeline)
@@ -145,53 +145,62 @@ func (p *progress) end() {
 	}
 }
 
-// waitRun polls the run until it is terminal, drawing the progress line: on a terminal it is redrawn
-// every second between polls, and while the run is retrying it shows the attempt and the last error.
-// When ctx ends first (Ctrl-C, --timeout), the error says that the run goes on and how to follow it.
+// waitRun waits for the run with Runs.Wait, drawing the progress line from each poll (OnPoll): on a
+// terminal it is redrawn every second between polls (the pause, see pause), and while the run is
+// retrying it shows the failed attempt and the last error. When ctx ends first (Ctrl-C, --timeout), the
+// error says that the run goes on and how to follow it.
 func (a *app) waitRun(ctx context.Context, out io.Writer, c *ws.Client, pipeline string, id int64, interval time.Duration) (*ws.Run, error) {
 	started := a.env.now()
 	pr := &progress{w: out, terminal: a.env.StdoutIsTerminal}
 	defer pr.end()
-	var run *ws.Run
+	var last *ws.Run
 	retries := 0
 	draw := func() {
 		elapsed := a.env.now().Sub(started).Round(time.Second)
-		line := fmt.Sprintf("run %d %s  %s  range %s", id, run.Status, elapsed, runRange(run))
-		if run.Status == ws.RunRetrying {
+		line := fmt.Sprintf("run %d %s  %s  range %s", id, last.Status, elapsed, runRange(last))
+		if last.Status == ws.RunRetrying {
 			line += fmt.Sprintf("  attempt %d failed", retries)
-			if len(run.Errors) > 0 {
-				line += ": " + oneLine(safeText(run.Errors[len(run.Errors)-1].Message), 80)
+			if len(last.Errors) > 0 {
+				line += ": " + oneLine(safeText(last.Errors[len(last.Errors)-1].Message), 80)
 			}
 		}
 		line = fit(line, a.env.Width)
-		pr.update(strings.Replace(line, string(run.Status), a.statusColour(run.Status), 1), string(run.Status))
+		pr.update(strings.Replace(line, string(last.Status), a.statusColour(last.Status), 1), string(last.Status))
 	}
-	tick := min(interval, time.Second)
-	for {
-		r, err := c.Runs.Get(ctx, pipeline, id)
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil, stoppedWaiting(ctx, pipeline, id, run)
-			}
-			return nil, fmt.Errorf("reading run %d of pipeline %s: %w", id, pipeline, err)
+	if pr.terminal {
+		a.onTick = draw
+		defer func() { a.onTick = nil }()
+	}
+	run, err := c.Runs.Wait(ctx, pipeline, id, ws.PollEvery(interval), ws.OnPoll(func(v any) {
+		r, isRun := v.(*ws.Run)
+		if !isRun {
+			return
 		}
-		if r.Status == ws.RunRetrying && (run == nil || run.Status != ws.RunRetrying) {
+		if r.Status == ws.RunRetrying && (last == nil || last.Status != ws.RunRetrying) {
 			retries++ // a new retrying phase: one more attempt failed (as far as polling sees)
 		}
-		run = r
+		last = r
 		draw()
-		if run.Status.Terminal() {
-			return run, nil
+	}))
+	if err != nil && ctx.Err() != nil {
+		return nil, stoppedWaiting(ctx, pipeline, id, last)
+	}
+	return run, err
+}
+
+// pause is the client's pause between two polls (WithPollWait): Env.Sleep in steps of at most a
+// second, calling onTick (the live line's redraw) after each step but the last.
+func (a *app) pause(ctx context.Context, d time.Duration) error {
+	tick := min(d, time.Second)
+	for remaining := d; remaining > 0; remaining -= tick {
+		if err := a.env.sleep(ctx, min(tick, remaining)); err != nil {
+			return err
 		}
-		for remaining := interval; remaining > 0; remaining -= tick {
-			if err := a.env.sleep(ctx, min(tick, remaining)); err != nil {
-				return nil, stoppedWaiting(ctx, pipeline, id, run)
-			}
-			if remaining > tick && pr.terminal {
-				draw()
-			}
+		if remaining > tick && a.onTick != nil {
+			a.onTick()
 		}
 	}
+	return nil
 }
 
 // stoppedWaiting is the error of a wait that ctx ended: the run goes on in the workspace.
@@ -392,47 +401,61 @@ status changes, until interrupted (Ctrl-C), or with --until-idle until the lates
   wsync runs watch users-hourly --until-idle`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			c, err := a.client(ctx)
-			if err != nil {
-				return err
-			}
-			out := cmd.OutOrStdout()
-			last := ""
-			for {
-				rep, err := c.Pipelines.Report(ctx, args[0])
-				if err != nil {
-					if ctx.Err() != nil {
-						return nil
-					}
-					return err
-				}
-				run := rep.LatestPipelineRun
-				if run == nil {
-					if last == "" {
-						fmt.Fprintf(out, "pipeline %s: %s, no runs yet\n", args[0], rep.Status)
-						last = "none"
-					}
-				} else if key := fmt.Sprint(run.ID, run.Status); key != last {
-					last = key
-					fmt.Fprintf(out, "%s  run %d %s %s  range %s  %d synced, %d failed\n", run.LogicalDate, run.ID, run.Type,
-						a.statusColour(run.Status), runRange(run), run.SuccessfulRecords, run.FailedRecords)
-				}
-				if untilIdle && (run == nil || run.Status.Terminal()) && rep.Status != ws.PipelineRunning {
-					if run != nil && run.Status != ws.RunSuccess {
-						return &exitCode{code: exitRunFail}
-					}
-					return nil
-				}
-				if err := a.env.sleep(ctx, a.pollInterval(interval)); err != nil {
-					return nil // interrupted
-				}
-			}
+			return a.runWatch(cmd.Context(), args[0], untilIdle, a.pollInterval(interval))
 		},
 	}
 	cmd.Flags().BoolVar(&untilIdle, "until-idle", false, "stop when the latest run has ended")
 	cmd.Flags().DurationVar(&interval, "interval", 0, "poll interval (default 5s; 10ms with --fake)")
 	return cmd
+}
+
+// runWatch is wsync runs watch: Pipelines.WaitIdle, printing a line from each poll (OnPoll) when the
+// latest run or its status changes; without untilIdle it waits again after the pipeline went idle,
+// until interrupted.
+func (a *app) runWatch(ctx context.Context, pipeline string, untilIdle bool, interval time.Duration) error {
+	c, err := a.client(ctx)
+	if err != nil {
+		return err
+	}
+	out := a.env.Stdout
+	last := ""
+	show := ws.OnPoll(func(v any) {
+		rep, isReport := v.(*ws.Report)
+		if !isReport {
+			return
+		}
+		run := rep.LatestPipelineRun
+		if run == nil {
+			if last == "" {
+				fmt.Fprintf(out, "pipeline %s: %s, no runs yet\n", pipeline, rep.Status)
+				last = "none"
+			}
+			return
+		}
+		if key := fmt.Sprint(run.ID, run.Status); key != last {
+			last = key
+			fmt.Fprintf(out, "%s  run %d %s %s  range %s  %d synced, %d failed\n", run.LogicalDate, run.ID, run.Type,
+				a.statusColour(run.Status), runRange(run), run.SuccessfulRecords, run.FailedRecords)
+		}
+	})
+	for {
+		rep, err := c.Pipelines.WaitIdle(ctx, pipeline, ws.PollEvery(interval), show)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil // interrupted
+			}
+			return err
+		}
+		if untilIdle {
+			if run := rep.LatestPipelineRun; run != nil && run.Status != ws.RunSuccess {
+				return &exitCode{code: exitRunFail}
+			}
+			return nil
+		}
+		if err := a.pause(ctx, interval); err != nil {
+			return nil // interrupted
+		}
+	}
 }
 
 func (a *app) reportCmd() *cobra.Command {
