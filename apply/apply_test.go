@@ -415,7 +415,9 @@ func genState(t *rapid.T, label string) (s apply.State, cleared map[apply.Ref][]
 		p.State = rapid.SampledFrom([]ws.State{ws.StateActive, ws.StatePaused}).Draw(t, label+"-pstate-"+id)
 		p.SyncMode.From = ws.Timestamp{} // not declared, so a changed from is never refused
 		// Every accepted spelling of a schedule type, as a Go caller may write it.
-		switch rapid.SampledFrom([]string{"interval", "on_demand", "on-demand"}).Draw(t, label+"-stype-"+id) {
+		switch rapid.SampledFrom([]string{"interval", "interval in another zone", "on_demand", "on-demand"}).Draw(t, label+"-stype-"+id) {
+		case "interval in another zone": // the same instant, as a Go caller in Paris may write it
+			p.Schedule.Start = ws.Timestamp{Time: start().In(time.FixedZone("CET", 3600))}
 		case "on_demand":
 			p.Schedule = ws.Schedule{Type: ws.ScheduleOnDemand}
 		case "on-demand":
