@@ -229,6 +229,7 @@ func (l *Loader) parse(file string, raw []byte) (parsedFile, error) {
 	}
 	s := &State{}
 	positions := map[Ref]map[string]Pos{}
+	byEntry := entryPositions(doc.pos)
 	clearedByRef := map[Ref][]string{}
 	refsByRef := map[Ref]map[string]string{}
 	for _, key := range slices.Sorted(mapsKeys(top)) {
@@ -255,7 +256,7 @@ func (l *Loader) parse(file string, raw []byte) (parsedFile, error) {
 				continue
 			}
 			id, _ := obj["id"].(string)
-			fields := fieldPositions(doc.pos, prefix)
+			fields := byEntry[prefix]
 			if _, seen := positions[Ref{kind, id}]; !seen {
 				positions[Ref{kind, id}] = fields
 			}
@@ -392,17 +393,22 @@ func mapsKeys(m map[string]any) func(func(string) bool) {
 	}
 }
 
-// fieldPositions returns the positions of the values under prefix, keyed by their path below it ("" is
-// the entry itself).
-func fieldPositions(all map[string]Pos, prefix string) map[string]Pos {
-	out := map[string]Pos{}
+// entryPositions groups the positions of a file's values by the list entry they belong to: the key is
+// the entry's path ("pipelines.0"), the value maps the path below it to the position ("" is the entry
+// itself). One pass over all positions.
+func entryPositions(all map[string]Pos) map[string]map[string]Pos {
+	out := map[string]map[string]Pos{}
 	for p, pos := range all {
-		switch {
-		case p == prefix:
-			out[""] = pos
-		case strings.HasPrefix(p, prefix+"."):
-			out[p[len(prefix)+1:]] = pos
+		key, rest, _ := strings.Cut(p, ".")
+		index, below, _ := strings.Cut(rest, ".")
+		if index == "" {
+			continue
 		}
+		entry := key + "." + index
+		if out[entry] == nil {
+			out[entry] = map[string]Pos{}
+		}
+		out[entry][below] = pos
 	}
 	return out
 }
