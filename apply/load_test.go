@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -213,4 +214,19 @@ func TestLoaderKeepsTheFieldsDeclaredEmpty(t *testing.T) {
 		{Kind: apply.KindConnection, ID: "sf"}: {"config.aws_external_id"},
 		{Kind: apply.KindPipeline, ID: "p"}:    {"data_plan_id", "partner_feed_key", "schedule.end"},
 	}, d.Cleared)
+}
+
+// TestLoadBudgetRefusesBeforeParsing: a 10 MiB file of tiny values made the parser build five million
+// nodes (1.2 GiB peak, 10 s); it is now refused by counting its separators first.
+func TestLoadBudgetRefusesBeforeParsing(t *testing.T) {
+	raw := []byte("x: [" + strings.Repeat("1,", 5<<20-4) + "1]\n")
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err := apply.Load(fstest.MapFS{"f.yaml": {Data: raw}}, nil)
+	runtime.ReadMemStats(&after)
+	require.Error(t, err)
+	assert.Equal(t, "f.yaml:1: holds more than 100000 lines, commas and brackets; split it into several files", err.Error())
+	allocated := after.TotalAlloc - before.TotalAlloc
+	t.Logf("allocated %d MiB", allocated>>20)
+	assert.Less(t, allocated, uint64(64<<20), "refused before the parser builds its nodes")
 }

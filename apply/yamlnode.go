@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"regexp"
@@ -39,7 +40,7 @@ func (p Pos) String() string {
 
 // maxNodes bounds the values one file expands to, aliases included (a few aliases of aliases can
 // otherwise stand for billions of values).
-const maxNodes = 200_000
+const maxNodes = 100_000
 
 // maxDepth bounds how deeply values nest.
 const maxDepth = 64
@@ -188,6 +189,12 @@ type document struct {
 // parseYAML parses raw, the text of file, as one YAML (or JSON) document. Every error is an *Error,
 // joined; none quotes the text.
 func parseYAML(file string, raw []byte) (*document, error) {
+	// The parser builds every node before the converter can count them: bound them first by the
+	// separators a node needs (a line break, a comma or an opening bracket; a line holds at most a key
+	// and its value), so a file of a million tiny values is refused before it is parsed.
+	if n := bytes.Count(raw, []byte("\n")) + bytes.Count(raw, []byte(",")) + bytes.Count(raw, []byte("[")) + bytes.Count(raw, []byte("{")); n > maxNodes {
+		return nil, &Error{File: file, Pos: Pos{Line: 1}, Rule: fmt.Sprintf("holds more than %d lines, commas and brackets; split it into several files", maxNodes)}
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(raw))
 	var root yaml.Node
 	if err := dec.Decode(&root); err != nil {
@@ -283,7 +290,7 @@ func (c *converter) convert(n *yaml.Node, path string, depth int) any {
 	c.nodes++
 	if c.nodes > maxNodes {
 		if c.nodes == maxNodes+1 {
-			c.fail(n, "expands to more than 200,000 values (aliases of aliases?)")
+			c.fail(n, "expands to more than 100,000 values (aliases of aliases?)")
 		}
 		return nil
 	}
