@@ -767,3 +767,20 @@ func TestCommandsAreUnits(t *testing.T) {
 	require.ErrorAs(t, a.runPlan(ctx, &planFlags{files: []string{example}}), &ec)
 	assert.Equal(t, exitChanges, ec.code, "the deleted pipeline is planned again")
 }
+
+// TestServerTextIsEscapedColoursAreNot: a name with U+202E from the server prints escaped in tables,
+// while wsync's own colours stay colours.
+func TestServerTextIsEscapedColoursAreNot(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.must(exitOK, "apply", "-f", example)
+	_, err := h.srv.Client().DataModels.Create(context.Background(), &ws.DataModel{ID: "evil", Name: "abc\u202etxt.exe", State: ws.StateActive,
+		Type: ws.DataModelSQL, Config: ws.DataModelConfig{SQLQuery: "SELECT 1"}})
+	require.NoError(t, err)
+	res := h.must(exitOK, "list", "models")
+	assert.Contains(t, res.stdout, `abc\u202etxt.exe`)
+	assert.NotContains(t, res.stdout, "\u202e")
+	h.must(exitOK, "trigger", "users-hourly", "--wait")
+	h.terminal = true
+	assert.Contains(t, h.must(exitOK, "report", "users-hourly").stdout, "\x1b[32msuccess\x1b[0m")
+}

@@ -142,16 +142,13 @@ func checkFormat(f string) error {
 	return fmt.Errorf("-o %q: use table, json or yaml", f)
 }
 
-// table writes rows under a header, aligned.
+// table writes rows under a header, aligned. Cells that hold text from the server must be escaped by
+// the caller (safeText), which leaves wsync's own colours intact.
 func table(w io.Writer, header []string, rows [][]string) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, strings.Join(header, "\t"))
 	for _, r := range rows {
-		cells := make([]string, len(r))
-		for i, c := range r {
-			cells[i] = safeText(c) // names and messages come from the server
-		}
-		fmt.Fprintln(tw, strings.Join(cells, "\t"))
+		fmt.Fprintln(tw, strings.Join(r, "\t"))
 	}
 	return tw.Flush()
 }
@@ -162,19 +159,19 @@ func stateTable(w io.Writer, s *apply.State, only apply.Kind) error {
 	case apply.KindConnection:
 		rows := make([][]string, 0, len(s.Connections))
 		for _, c := range s.Connections {
-			rows = append(rows, []string{c.ID, c.Name, string(providerName(c)), string(c.State), dash(string(c.Status))})
+			rows = append(rows, safeRow(c.ID, c.Name, string(providerName(c)), string(c.State), dash(string(c.Status))))
 		}
 		return table(w, []string{"ID", "NAME", "PROVIDER", "STATE", "STATUS"}, rows)
 	case apply.KindDataModel:
 		rows := make([][]string, 0, len(s.DataModels))
 		for _, m := range s.DataModels {
-			rows = append(rows, []string{m.ID, m.Name, string(m.State), dash(string(m.Status)), oneLine(m.Config.SQLQuery, 40)})
+			rows = append(rows, safeRow(m.ID, m.Name, string(m.State), dash(string(m.Status)), oneLine(m.Config.SQLQuery, 40)))
 		}
 		return table(w, []string{"ID", "NAME", "STATE", "STATUS", "QUERY"}, rows)
 	case apply.KindPipeline:
 		rows := make([][]string, 0, len(s.Pipelines))
 		for _, p := range s.Pipelines {
-			rows = append(rows, []string{p.ID, p.Name, p.ConnectionID, p.DataModelID, string(p.State), dash(string(p.Status)), schedule(p.Schedule)})
+			rows = append(rows, safeRow(p.ID, p.Name, p.ConnectionID, p.DataModelID, string(p.State), dash(string(p.Status)), schedule(p.Schedule)))
 		}
 		return table(w, []string{"ID", "NAME", "CONNECTION", "DATA MODEL", "STATE", "STATUS", "SCHEDULE"}, rows)
 	}
@@ -217,3 +214,11 @@ func oneLine(s string, n int) string {
 
 // safeText is text from the server or a file with control and bidirectional characters escaped.
 func safeText(s string) string { return apply.SafeText(s) }
+
+// safeRow is a table row of text from the server, escaped.
+func safeRow(cells ...string) []string {
+	for i, c := range cells {
+		cells[i] = safeText(c)
+	}
+	return cells
+}

@@ -157,7 +157,8 @@ func (a *app) waitRun(ctx context.Context, out io.Writer, c *ws.Client, pipeline
 	retries := 0
 	draw := func() {
 		elapsed := a.env.now().Sub(started).Round(time.Second)
-		line := fmt.Sprintf("run %d %s  %s  range %s", id, last.Status, elapsed, runRange(last))
+		status := safeText(string(last.Status))
+		line := fmt.Sprintf("run %d %s  %s  range %s", id, status, elapsed, runRange(last))
 		if last.Status == ws.RunRetrying {
 			line += fmt.Sprintf("  attempt %d failed", retries)
 			if len(last.Errors) > 0 {
@@ -165,7 +166,7 @@ func (a *app) waitRun(ctx context.Context, out io.Writer, c *ws.Client, pipeline
 			}
 		}
 		line = fit(line, a.env.Width)
-		pr.update(strings.Replace(line, string(last.Status), a.statusColour(last.Status), 1), string(last.Status))
+		pr.update(strings.Replace(line, status, a.statusColour(last.Status), 1), status)
 	}
 	if pr.terminal {
 		a.onTick = draw
@@ -226,14 +227,16 @@ func fit(line string, width int) string {
 	return line
 }
 
+// statusColour is a run status coloured (escaped: it comes from the server).
 func (a *app) statusColour(s ws.RunStatus) string {
+	text := safeText(string(s))
 	switch s {
 	case ws.RunSuccess:
-		return a.colour(green, string(s))
+		return a.colour(green, text)
 	case ws.RunFailed, ws.RunStopped:
-		return a.colour(red, string(s))
+		return a.colour(red, text)
 	default:
-		return a.colour(yellow, string(s))
+		return a.colour(yellow, text)
 	}
 }
 
@@ -252,7 +255,7 @@ func (a *app) printResult(out io.Writer, run *ws.Run) error {
 	fmt.Fprintf(out, "  range    %s\n", runRange(run))
 	fmt.Fprintf(out, "  records  %d synced, %d failed\n", run.SuccessfulRecords, run.FailedRecords)
 	for _, e := range run.Errors {
-		fmt.Fprintf(out, "  error    %s\n", e.Message)
+		fmt.Fprintf(out, "  error    %s\n", safeText(e.Message))
 	}
 	if run.Status != ws.RunSuccess {
 		return &exitCode{code: exitRunFail}
@@ -341,8 +344,8 @@ func (a *app) runRuns(ctx context.Context, o *runsOptions) error {
 	}
 	rows := make([][]string, 0, len(runs))
 	for _, r := range runs {
-		rows = append(rows, []string{strconv.FormatInt(r.ID, 10), string(r.Type), string(r.Status), r.LogicalDate.String(),
-			runRange(r), strconv.FormatInt(r.SuccessfulRecords, 10), strconv.FormatInt(r.FailedRecords, 10)})
+		rows = append(rows, safeRow(strconv.FormatInt(r.ID, 10), string(r.Type), string(r.Status), r.LogicalDate.String(),
+			runRange(r), strconv.FormatInt(r.SuccessfulRecords, 10), strconv.FormatInt(r.FailedRecords, 10)))
 	}
 	return table(out, []string{"ID", "TYPE", "STATUS", "LOGICAL DATE", "RANGE", "SYNCED", "FAILED"}, rows)
 }
@@ -427,14 +430,14 @@ func (a *app) runWatch(ctx context.Context, pipeline string, untilIdle bool, int
 		run := rep.LatestPipelineRun
 		if run == nil {
 			if last == "" {
-				fmt.Fprintf(out, "pipeline %s: %s, no runs yet\n", pipeline, rep.Status)
+				fmt.Fprintf(out, "pipeline %s: %s, no runs yet\n", pipeline, safeText(string(rep.Status)))
 				last = "none"
 			}
 			return
 		}
 		if key := fmt.Sprint(run.ID, run.Status); key != last {
 			last = key
-			fmt.Fprintf(out, "%s  run %d %s %s  range %s  %d synced, %d failed\n", run.LogicalDate, run.ID, run.Type,
+			fmt.Fprintf(out, "%s  run %d %s %s  range %s  %d synced, %d failed\n", run.LogicalDate, run.ID, safeText(string(run.Type)),
 				a.statusColour(run.Status), runRange(run), run.SuccessfulRecords, run.FailedRecords)
 		}
 	})
@@ -485,16 +488,16 @@ and its latest run.`,
 				return writeData(out, format, rep)
 			}
 			rows := [][]string{
-				{"pipeline", rep.PipelineID + "  " + string(rep.Status) + errs(rep.Errors)},
-				{"connection", string(rep.ConnectionStatus) + errs(rep.ConnectionErrors)},
-				{"data model", string(rep.DataModelStatus) + errs(rep.DataModelErrors)},
+				{"pipeline", safeText(rep.PipelineID+"  "+string(rep.Status)) + errs(rep.Errors)},
+				{"connection", safeText(string(rep.ConnectionStatus)) + errs(rep.ConnectionErrors)},
+				{"data model", safeText(string(rep.DataModelStatus)) + errs(rep.DataModelErrors)},
 			}
 			if id := rep.LatestSuccessfulPipelineRunID; id != nil {
 				rows = append(rows, []string{"last success", "run " + strconv.FormatInt(*id, 10)})
 			}
 			if r := rep.LatestPipelineRun; r != nil {
 				rows = append(rows, []string{"latest run", fmt.Sprintf("%d %s %s, range %s, %d synced, %d failed%s",
-					r.ID, r.Type, a.statusColour(r.Status), runRange(r), r.SuccessfulRecords, r.FailedRecords, errs(r.Errors))})
+					r.ID, safeText(string(r.Type)), a.statusColour(r.Status), runRange(r), r.SuccessfulRecords, r.FailedRecords, errs(r.Errors))})
 			} else {
 				rows = append(rows, []string{"latest run", "none"})
 			}
@@ -512,7 +515,7 @@ func errs(es []ws.ErrorDetail) string {
 	}
 	ms := make([]string, len(es))
 	for i, e := range es {
-		ms[i] = e.Message
+		ms[i] = safeText(e.Message)
 	}
 	return " (" + strings.Join(ms, "; ") + ")"
 }
