@@ -40,8 +40,13 @@ func fetch(ctx context.Context, c *ws.Client, kind apply.KindInfo, id string) (*
 	return s, nil
 }
 
+// getOptions are the inputs of wsync get and list.
+type getOptions struct {
+	kind, id, format string
+}
+
 func (a *app) getCmd(name string) *cobra.Command {
-	var format string
+	o := getOptions{}
 	cmd := &cobra.Command{
 		Use:       name + " connections|models|pipelines [ID]",
 		Short:     "Show connections, data models or pipelines (get and list are the same command)",
@@ -54,37 +59,42 @@ again: wsync get connections -o yaml > connections.yaml`,
   wsync %[1]s models -o json > models.json`, name),
 		Args: cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkFormat(format); err != nil {
-				return err
-			}
-			kind, err := parseKind(args[0])
-			if err != nil {
-				return err
-			}
-			id := ""
+			o.kind, o.id = args[0], ""
 			if len(args) == 2 {
-				id = args[1]
+				o.id = args[1]
 			}
-			c, err := a.client(cmd.Context())
-			if err != nil {
-				return err
-			}
-			s, err := fetch(cmd.Context(), c, kind, id)
-			if err != nil {
-				return err
-			}
-			if format == "table" {
-				return stateTable(cmd.OutOrStdout(), s, kind.Kind)
-			}
-			exp, _, err := exportState(s, nil)
-			if err != nil {
-				return err
-			}
-			return writeData(cmd.OutOrStdout(), format, exp)
+			return a.runGet(cmd.Context(), &o)
 		},
 	}
-	cmd.Flags().StringVarP(&format, "output", "o", "table", "table, json or yaml")
+	cmd.Flags().StringVarP(&o.format, "output", "o", "table", "table, json or yaml")
 	return cmd
+}
+
+// runGet is wsync get and list.
+func (a *app) runGet(ctx context.Context, o *getOptions) error {
+	if err := checkFormat(o.format); err != nil {
+		return err
+	}
+	kind, err := parseKind(o.kind)
+	if err != nil {
+		return err
+	}
+	c, err := a.client(ctx)
+	if err != nil {
+		return err
+	}
+	s, err := fetch(ctx, c, kind, o.id)
+	if err != nil {
+		return err
+	}
+	if o.format == "table" {
+		return stateTable(a.env.Stdout, s, kind.Kind)
+	}
+	exp, _, err := exportState(s, nil)
+	if err != nil {
+		return err
+	}
+	return writeData(a.env.Stdout, o.format, exp)
 }
 
 // exportOptions are the inputs of wsync export.

@@ -471,41 +471,44 @@ and its latest run.`,
 		Example: `  wsync report users-hourly
   wsync report users-hourly -o yaml`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkFormat(format); err != nil {
-				return err
-			}
-			c, err := a.client(cmd.Context())
-			if err != nil {
-				return err
-			}
-			rep, err := c.Pipelines.Report(cmd.Context(), args[0])
-			if err != nil {
-				return err
-			}
-			out := cmd.OutOrStdout()
-			if format != "table" {
-				return writeData(out, format, rep)
-			}
-			rows := [][]string{
-				{"pipeline", safeText(rep.PipelineID+"  "+string(rep.Status)) + errs(rep.Errors)},
-				{"connection", safeText(string(rep.ConnectionStatus)) + errs(rep.ConnectionErrors)},
-				{"data model", safeText(string(rep.DataModelStatus)) + errs(rep.DataModelErrors)},
-			}
-			if id := rep.LatestSuccessfulPipelineRunID; id != nil {
-				rows = append(rows, []string{"last success", "run " + strconv.FormatInt(*id, 10)})
-			}
-			if r := rep.LatestPipelineRun; r != nil {
-				rows = append(rows, []string{"latest run", fmt.Sprintf("%d %s %s, range %s, %d synced, %d failed%s",
-					r.ID, safeText(string(r.Type)), a.statusColour(r.Status), runRange(r), r.SuccessfulRecords, r.FailedRecords, errs(r.Errors))})
-			} else {
-				rows = append(rows, []string{"latest run", "none"})
-			}
-			return table(out, []string{"REPORT", ""}, rows)
-		},
+		RunE: func(cmd *cobra.Command, args []string) error { return a.runReport(cmd.Context(), args[0], format) },
 	}
 	cmd.Flags().StringVarP(&format, "output", "o", "table", "table, json or yaml")
 	return cmd
+}
+
+// runReport is wsync report.
+func (a *app) runReport(ctx context.Context, pipeline, format string) error {
+	if err := checkFormat(format); err != nil {
+		return err
+	}
+	c, err := a.client(ctx)
+	if err != nil {
+		return err
+	}
+	rep, err := c.Pipelines.Report(ctx, pipeline)
+	if err != nil {
+		return err
+	}
+	out := a.env.Stdout
+	if format != "table" {
+		return writeData(out, format, rep)
+	}
+	rows := [][]string{
+		{"pipeline", safeText(rep.PipelineID+"  "+string(rep.Status)) + errs(rep.Errors)},
+		{"connection", safeText(string(rep.ConnectionStatus)) + errs(rep.ConnectionErrors)},
+		{"data model", safeText(string(rep.DataModelStatus)) + errs(rep.DataModelErrors)},
+	}
+	if id := rep.LatestSuccessfulPipelineRunID; id != nil {
+		rows = append(rows, []string{"last success", "run " + strconv.FormatInt(*id, 10)})
+	}
+	if r := rep.LatestPipelineRun; r != nil {
+		rows = append(rows, []string{"latest run", fmt.Sprintf("%d %s %s, range %s, %d synced, %d failed%s",
+			r.ID, safeText(string(r.Type)), a.statusColour(r.Status), runRange(r), r.SuccessfulRecords, r.FailedRecords, errs(r.Errors))})
+	} else {
+		rows = append(rows, []string{"latest run", "none"})
+	}
+	return table(out, []string{"REPORT", ""}, rows)
 }
 
 // errs appends error messages to a status.
