@@ -88,7 +88,8 @@ type settings struct {
 	retry         RetryPolicy
 	logger        *slog.Logger
 	userAgentTail string
-	poll          pollSettings // WithPollInterval, WithPollWait (wait.go)
+	poll          pollSettings                // WithPollInterval, WithPollWait (wait.go)
+	lookupEnv     func(string) (string, bool) // WithLookupEnv, for NewClientFromEnv
 
 	maxResponseBody int64
 	attemptTimeout  time.Duration
@@ -214,6 +215,12 @@ func WithUserAgent(ua string) Option {
 	return func(s *settings) { s.userAgentTail = ua }
 }
 
+// WithLookupEnv makes NewClientFromEnv read its variables with lookup instead of os.LookupEnv: a
+// program's own view of the environment, or a test's. NewClient ignores it.
+func WithLookupEnv(lookup func(string) (string, bool)) Option {
+	return func(s *settings) { s.lookupEnv = lookup }
+}
+
 // NewClient returns a client for the workspace workspaceID. It needs exactly one of
 // WithClientCredentials, WithBearerToken or WithTokenSource (giving two of them is an error that names
 // both; giving the same one twice keeps the last); it makes no request itself.
@@ -234,7 +241,8 @@ func NewClient(workspaceID string, opts ...Option) (*Client, error) {
 	return newClient(workspaceID, &s)
 }
 
-// NewClientFromEnv returns a client configured by the environment: MPARTICLE_WORKSPACE_ID,
+// NewClientFromEnv returns a client configured by the environment (os.LookupEnv, or WithLookupEnv's
+// function): MPARTICLE_WORKSPACE_ID,
 // MPARTICLE_CLIENT_ID and MPARTICLE_CLIENT_SECRET (required; the two credentials are not needed when
 // opts set another way to authenticate), and MPARTICLE_API_URL and MPARTICLE_TOKEN_URL (optional).
 // Options given here override the environment. Missing variables are an error that names all of them.
@@ -245,20 +253,24 @@ func NewClientFromEnv(opts ...Option) (*Client, error) {
 			opt(&given)
 		}
 	}
-	workspaceID := os.Getenv(EnvWorkspaceID)
+	getenv := os.Getenv
+	if given.lookupEnv != nil {
+		getenv = func(k string) string { v, _ := given.lookupEnv(k); return v }
+	}
+	workspaceID := getenv(EnvWorkspaceID)
 	var missing []string
 	if workspaceID == "" {
 		missing = append(missing, EnvWorkspaceID)
 	}
 	var env []Option
-	if v := os.Getenv(EnvAPIURL); v != "" {
+	if v := getenv(EnvAPIURL); v != "" {
 		env = append(env, WithBaseURL(v))
 	}
-	if v := os.Getenv(EnvTokenURL); v != "" {
+	if v := getenv(EnvTokenURL); v != "" {
 		env = append(env, WithTokenURL(v))
 	}
 	if given.auth == authNone {
-		id, secret := os.Getenv(EnvClientID), os.Getenv(EnvClientSecret)
+		id, secret := getenv(EnvClientID), getenv(EnvClientSecret)
 		if id == "" {
 			missing = append(missing, EnvClientID)
 		}

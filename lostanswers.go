@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"reflect"
 
 	"github.com/wsync-dev/warehousesync/internal/wire"
 )
@@ -59,8 +58,9 @@ func (e *conflictError) Error() string {
 func (e *conflictError) Unwrap() error { return e.apiErr }
 
 // sameResource reports whether stored, read back after a create of sent, is what sent asked for: every
-// field sent with a value has that value in stored, except the read-only fields and secrets (which the
-// server returns masked). Fields sent empty or left out take whatever the server filled in.
+// field sent with a value has that value in stored. Read-only fields, config secrets (which the server
+// masks), a config of unknown shape and fields sent empty are not compared: the rules of
+// wire.Declared, which the apply package plans with too.
 func sameResource(sent, stored any) bool {
 	a, err := toJSONValue(sent)
 	if err != nil {
@@ -75,10 +75,9 @@ func sameResource(sent, stored any) bool {
 	if !ok || !ok2 {
 		return false
 	}
-	for _, k := range wire.ReadOnlyFields() {
-		delete(am, k) // sameJSON compares the keys of sent only
-	}
-	return sameJSON(am, bm)
+	wire.Declared(am)
+	wire.Declared(bm)
+	return len(wire.DiffDeclared(am, bm)) == 0
 }
 
 // toJSONValue is v as encoding/json's generic value.
@@ -90,41 +89,4 @@ func toJSONValue(v any) (any, error) {
 	var out any
 	err = json.Unmarshal(b, &out)
 	return out, err
-}
-
-// sameJSON compares a sent value with a stored one as sameResource explains.
-func sameJSON(sent, stored any) bool {
-	switch s := sent.(type) {
-	case nil:
-		return true
-	case string:
-		if s == "" || s == MaskedSecret {
-			return true
-		}
-		st, ok := stored.(string)
-		return ok && (st == s || st == MaskedSecret)
-	case map[string]any:
-		m, ok := stored.(map[string]any)
-		if !ok {
-			return false
-		}
-		for k, v := range s {
-			if !sameJSON(v, m[k]) {
-				return false
-			}
-		}
-		return true
-	case []any:
-		st, ok := stored.([]any)
-		if !ok || len(st) != len(s) {
-			return false
-		}
-		for i := range s {
-			if !sameJSON(s[i], st[i]) {
-				return false
-			}
-		}
-		return true
-	}
-	return reflect.DeepEqual(sent, stored)
 }

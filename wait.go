@@ -47,6 +47,14 @@ type WaitOption func(*waitSettings)
 
 type waitSettings struct {
 	interval time.Duration
+	onPoll   func(v any)
+}
+
+// OnPoll calls f with each value this wait reads, before it decides whether to wait on: a *Run for
+// Runs.Wait, a *Report for Pipelines.WaitIdle. It is for a live display of the progress; f runs on the
+// waiting goroutine and must not block.
+func OnPoll(f func(v any)) WaitOption {
+	return func(w *waitSettings) { w.onPoll = f }
 }
 
 // PollEvery sets how long this wait waits between two reads (default: the client's WithPollInterval,
@@ -62,6 +70,7 @@ func PollEvery(d time.Duration) WaitOption {
 // poller paces the reads of one wait.
 type poller struct {
 	interval time.Duration
+	onPoll   func(v any)
 	wait     func(ctx context.Context, interval time.Duration) error
 	timer    *time.Timer
 }
@@ -77,7 +86,7 @@ func (c *Client) newPoller(opts []WaitOption) *poller {
 			opt(&cfg)
 		}
 	}
-	return &poller{interval: cfg.interval, wait: c.poll.wait}
+	return &poller{interval: cfg.interval, onPoll: cfg.onPoll, wait: c.poll.wait}
 }
 
 // pause waits one interval, or less when ctx ends (then it returns ctx.Err()).
@@ -146,6 +155,9 @@ func pollUntil[T any, S ~string](ctx context.Context, c *Client, opts []WaitOpti
 				err = ctx.Err()
 			}
 			return last, waitFailed(what, lastStatus(), err)
+		}
+		if poll.onPoll != nil {
+			poll.onPoll(v)
 		}
 		if last = v; done(v) {
 			return v, nil

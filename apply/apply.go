@@ -11,9 +11,7 @@ import (
 // Step is one change Apply carried out.
 type Step struct {
 	Change Change
-	// Confirmed says that the client could not know whether the request took effect
-	// (warehousesync.ErrOutcomeUnknown) and reading the resource back showed it had, or that a resource
-	// to delete was already gone.
+	// Confirmed says that a resource to delete was already gone.
 	Confirmed bool
 }
 
@@ -57,43 +55,20 @@ func Apply(ctx context.Context, c *ws.Client, p *Plan, each StepFunc) (*Result, 
 func do(ctx context.Context, c *ws.Client, ch Change) (confirmed bool, err error) {
 	switch ch.Action {
 	case ActionCreate:
-		err = create(ctx, c, ch.body)
-		if err == nil {
-			return false, nil
-		}
-		// The client reconciles a create whose retry meets "already exists"; when it cannot know whether
-		// the create took effect (ErrOutcomeUnknown), the ids are ours, so read it back.
-		if !errors.Is(err, ws.ErrOutcomeUnknown) || ctx.Err() != nil {
-			return false, err
-		}
-		if got, gerr := get(ctx, c, ch.Ref); gerr == nil && matches(ch.body, got) {
-			return true, nil
-		}
-		return false, err
+		// The client reconciles a create whose answer was lost (its retry meets "already exists" and
+		// reads the resource back with the shared comparator); an outcome it cannot know is an error,
+		// and planning again starts from what the workspace holds.
+		return false, create(ctx, c, ch.body)
 	case ActionUpdate:
 		return false, update(ctx, c, ch.body)
-	default:
+	case ActionDelete:
 		err = remove(ctx, c, ch.Ref)
 		if errors.Is(err, ws.ErrNotFound) {
 			return true, nil
 		}
 		return false, err
 	}
-}
-
-// matches reports whether got holds every declared field of want.
-func matches(want, got any) bool {
-	w, err := declared(want)
-	if err != nil {
-		return false
-	}
-	g, err := declared(got)
-	if err != nil {
-		return false
-	}
-	var diffs []FieldDiff
-	diffDeclared("", w, g, &diffs)
-	return len(diffs) == 0
+	return false, fmt.Errorf("apply: unknown action %q", ch.Action)
 }
 
 // verb is the -ing form of an action, for messages.
@@ -103,9 +78,10 @@ func verb(a Action) string {
 		return "creating"
 	case ActionUpdate:
 		return "updating"
-	default:
+	case ActionDelete:
 		return "deleting"
 	}
+	return string(a)
 }
 
 // wrap adds context to an error of a read.

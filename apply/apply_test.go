@@ -217,7 +217,7 @@ func TestRefusals(t *testing.T) {
 
 	// With prune, a declared pipeline cannot lean on an undeclared (to be deleted) connection.
 	_, err = apply.MakePlan(ctx, c, desired(apply.State{DataModels: []*ws.DataModel{model("m", "SELECT 1")},
-		Pipelines: []*ws.Pipeline{pipeline("p", "sf", "m", ws.FrequencyDaily)}}), apply.Options{Prune: true})
+		Pipelines: []*ws.Pipeline{pipeline("p", "sf", "m", ws.FrequencyDaily)}}), apply.Options{Prune: true, Scope: apply.Scope{All: true}})
 	require.ErrorIs(t, err, apply.ErrInvalid)
 	assert.Contains(t, err.Error(), "would be pruned")
 }
@@ -235,7 +235,7 @@ func TestPruneDeletesInReverseOrder(t *testing.T) {
 	p, err := apply.MakePlan(ctx, c, keep, apply.Options{})
 	require.NoError(t, err)
 	assert.False(t, p.HasChanges(), "no deletes without prune")
-	p, err = apply.MakePlan(ctx, c, keep, apply.Options{Prune: true})
+	p, err = apply.MakePlan(ctx, c, keep, apply.Options{Prune: true, Scope: apply.Scope{All: true}})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"delete pipeline q", "delete data_model n", "delete connection rs"}, refs(p))
 	_, err = apply.Apply(ctx, c, p, nil)
@@ -275,17 +275,30 @@ func TestApplyStopsAtFailureAndSecondApplyConverges(t *testing.T) {
 	assert.False(t, p.HasChanges())
 }
 
-func TestCreateWithLostAnswerIsConfirmed(t *testing.T) {
+// TestCreateWithLostAnswer: the client reconciles a create whose answer was lost (with the comparator
+// apply plans with), so apply needs no read-back of its own; when no answer ever comes, apply stops with
+// ErrOutcomeUnknown and planning again starts from what the workspace holds.
+func TestCreateWithLostAnswer(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	srv, c := fake(t)
-	require.NoError(t, srv.InjectFault(warehousesynctest.Fault{Method: "POST", Path: "/data-models", Status: 500, ApplyThenFail: true, Times: 100, Optional: true}))
-	p, err := apply.MakePlan(ctx, c, desired(apply.State{DataModels: []*ws.DataModel{model("m", "SELECT 1")}}), apply.Options{})
+	d := desired(apply.State{DataModels: []*ws.DataModel{model("m", "SELECT 1")}})
+	require.NoError(t, srv.InjectFault(warehousesynctest.Fault{Method: "POST", Path: "/data-models", Status: 500, ApplyThenFail: true, Times: 1}))
+	p, err := apply.MakePlan(ctx, c, d, apply.Options{})
 	require.NoError(t, err)
 	res, err := apply.Apply(ctx, c, p, nil)
-	require.NoError(t, err)
+	require.NoError(t, err, "the client's retry met \"already exists\" and read the model back")
 	require.Len(t, res.Done, 1)
-	assert.True(t, res.Done[0].Confirmed)
+
+	d2 := desired(apply.State{DataModels: []*ws.DataModel{model("n", "SELECT 2")}})
+	require.NoError(t, srv.InjectFault(warehousesynctest.Fault{Method: "POST", Path: "/data-models", Status: 500, ApplyThenFail: true, Times: 100, Optional: true}))
+	p, err = apply.MakePlan(ctx, c, d2, apply.Options{})
+	require.NoError(t, err)
+	_, err = apply.Apply(ctx, c, p, nil)
+	require.ErrorIs(t, err, ws.ErrOutcomeUnknown)
+	p, err = apply.MakePlan(ctx, c, d2, apply.Options{})
+	require.NoError(t, err)
+	assert.False(t, p.HasChanges(), "the create had taken effect: planning again finds it")
 }
 
 func TestPlanRequestCount(t *testing.T) {
@@ -301,15 +314,17 @@ func TestPlanRequestCount(t *testing.T) {
 	assert.Equal(t, []string{"GET connections", "GET data-models", "GET inputs/data-pipelines"}, apiCalls(srv, n))
 }
 
-// TestApplyConvergesProperty: for random starting workspaces and random desired states, one apply
-// reaches the desired state (a second plan is empty), and without prune nothing is deleted.
+// TestApplyConvergesProperty: for random starting workspaces and random desired states (fields declared
+// empty among them, and every accepted spelling of a Go value), one apply reaches the desired state (a
+// second plan is empty, and a field declared empty is empty on the server), and without prune nothing
+// is deleted.
 func TestApplyConvergesProperty(t *testing.T) {
 	srv := warehousesynctest.NewServer(t, warehousesynctest.WithStartTime(start()), warehousesynctest.WithMaxActivePipelines(0))
 	c := srv.Client()
 	ctx := context.Background()
 	rapid.Check(t, func(rt *rapid.T) {
 		srv.Reset()
-		startState := genState(rt, "start")
+		startState, _ := genState(rt, "start")
 		p, err := apply.MakePlan(ctx, c, desired(startState), apply.Options{})
 		if err != nil {
 			rt.Fatalf("seeding plan: %v", err)
@@ -321,10 +336,13 @@ func TestApplyConvergesProperty(t *testing.T) {
 		if err != nil {
 			rt.Fatal(err)
 		}
-		want := genState(rt, "want")
+		want, cleared := genState(rt, "want")
 		prune := rapid.Bool().Draw(rt, "prune")
 		d := desired(want)
-		p, err = apply.MakePlan(ctx, c, d, apply.Options{Prune: prune})
+		for r, fields := range cleared {
+			d.Clear(r, fields...)
+		}
+		p, err = apply.MakePlan(ctx, c, d, apply.Options{Prune: prune, Scope: apply.Scope{All: true}})
 		if errors.Is(err, apply.ErrInvalid) {
 			return // a refused state (a reference pruning would break): nothing to apply
 		}
@@ -348,19 +366,29 @@ func TestApplyConvergesProperty(t *testing.T) {
 				}
 			}
 		}
-		again, err := apply.MakePlan(ctx, c, d, apply.Options{Prune: prune})
+		again, err := apply.MakePlan(ctx, c, d, apply.Options{Prune: prune, Scope: apply.Scope{All: true}})
 		if err != nil {
 			rt.Fatalf("second plan: %v", err)
 		}
 		if again.HasChanges() {
 			rt.Fatalf("a second plan is not empty: %v %+v", refs(again), again.Changes)
 		}
+		for r := range cleared {
+			got, err := c.Pipelines.Get(ctx, r.ID)
+			if err != nil {
+				rt.Fatal(err)
+			}
+			if got.DataPlanID != "" || got.DataPlanVersion != nil {
+				rt.Fatalf("%s: the data plan declared empty is still set: %q", r, got.DataPlanID)
+			}
+		}
 	})
 }
 
-// genState draws a consistent state over small id pools, so that states overlap.
-func genState(t *rapid.T, label string) apply.State {
-	var s apply.State
+// genState draws a consistent state over small id pools, so that states overlap, with the fields it
+// declares empty.
+func genState(t *rapid.T, label string) (s apply.State, cleared map[apply.Ref][]string) {
+	cleared = map[apply.Ref][]string{}
 	connIDs := rapid.SliceOfDistinct(rapid.SampledFrom([]string{"c1", "c2", "c3"}), rapid.ID[string]).Draw(t, label+"-conns")
 	for _, id := range connIDs {
 		var c *ws.Connection
@@ -378,7 +406,7 @@ func genState(t *rapid.T, label string) apply.State {
 		s.DataModels = append(s.DataModels, model(id, rapid.SampledFrom([]string{"SELECT 1", "SELECT 2"}).Draw(t, label+"-sql-"+id)))
 	}
 	if len(connIDs) == 0 || len(modelIDs) == 0 {
-		return s
+		return s, cleared
 	}
 	pipeIDs := rapid.SliceOfDistinct(rapid.SampledFrom([]string{"p1", "p2", "p3", "p4"}), rapid.ID[string]).Draw(t, label+"-pipes")
 	for _, id := range pipeIDs {
@@ -386,15 +414,31 @@ func genState(t *rapid.T, label string) apply.State {
 			rapid.SampledFrom([]ws.Frequency{ws.FrequencyDaily, ws.FrequencyHourly}).Draw(t, label+"-freq-"+id))
 		p.State = rapid.SampledFrom([]ws.State{ws.StateActive, ws.StatePaused}).Draw(t, label+"-pstate-"+id)
 		p.SyncMode.From = ws.Timestamp{} // not declared, so a changed from is never refused
+		// Every accepted spelling of a schedule type, as a Go caller may write it.
+		switch rapid.SampledFrom([]string{"interval", "interval in another zone", "on_demand", "on-demand"}).Draw(t, label+"-stype-"+id) {
+		case "interval in another zone": // the same instant, as a Go caller in Paris may write it
+			p.Schedule.Start = ws.Timestamp{Time: start().In(time.FixedZone("CET", 3600))}
+		case "on_demand":
+			p.Schedule = ws.Schedule{Type: ws.ScheduleOnDemand}
+		case "on-demand":
+			p.Schedule = ws.Schedule{Type: "on-demand"}
+		}
+		// A data plan declared, left out, or declared empty (cleared).
+		switch rapid.SampledFrom([]string{"set", "left out", "cleared"}).Draw(t, label+"-dataplan-"+id) {
+		case "set":
+			p.DataPlanID, p.DataPlanVersion = "plan-"+id, ptr(rapid.Int64Range(1, 3).Draw(t, label+"-dpv-"+id))
+		case "cleared":
+			cleared[apply.Ref{Kind: apply.KindPipeline, ID: id}] = []string{"data_plan_id", "data_plan_version"}
+		}
 		s.Pipelines = append(s.Pipelines, p)
 	}
-	return s
+	return s, cleared
 }
 
 // ids returns "kind id" of every resource of the workspace: what a prune of an empty desired state
 // would delete, so that the test needs no list call of its own.
 func ids(ctx context.Context, c *ws.Client) (map[string]bool, error) {
-	p, err := apply.MakePlan(ctx, c, &apply.Desired{}, apply.Options{Prune: true})
+	p, err := apply.MakePlan(ctx, c, &apply.Desired{}, apply.Options{Prune: true, Scope: apply.Scope{All: true}})
 	if err != nil {
 		return nil, err
 	}
@@ -404,3 +448,131 @@ func ids(ctx context.Context, c *ws.Client) (map[string]bool, error) {
 	}
 	return out, nil
 }
+
+// TestPruneDeletesOnlyWhatIsInScope: prune deletes what is not declared and is owned (an id prefix, or
+// the whole workspace said explicitly), gives the reason for each delete, and is refused without a scope.
+func TestPruneDeletesOnlyWhatIsInScope(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	_, c := fake(t)
+	seed(t, c, desired(apply.State{DataModels: []*ws.DataModel{model("team-a-1", "SELECT 1"), model("team-a-2", "SELECT 1"), model("someone-else", "SELECT 2")}}))
+	keep := desired(apply.State{DataModels: []*ws.DataModel{model("team-a-1", "SELECT 1")}})
+
+	_, err := apply.MakePlan(ctx, c, keep, apply.Options{Prune: true})
+	require.ErrorContains(t, err, "prune needs a scope")
+	_, err = apply.MakePlan(ctx, c, keep, apply.Options{Prune: true, Scope: apply.Scope{IDPrefixes: []string{""}}})
+	require.ErrorContains(t, err, `prune scope: id prefix "": must be 1 to`)
+
+	p, err := apply.MakePlan(ctx, c, keep, apply.Options{Prune: true, Scope: apply.Scope{IDPrefixes: []string{"team-a-"}}})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"delete data_model team-a-2"}, refs(p))
+	assert.Equal(t, `not declared, and its id starts with "team-a-", a prefix of the prune scope`, p.Changes[0].Reason)
+
+	keep.Scope = apply.Scope{All: true} // as a file's prune_scope: {all: true}
+	p, err = apply.MakePlan(ctx, c, keep, apply.Options{Prune: true})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"delete data_model someone-else", "delete data_model team-a-2"}, refs(p))
+	assert.Equal(t, "not declared, and the prune scope is the whole workspace", p.Changes[0].Reason)
+}
+
+// TestValidateOffline: every rule known without the API, all problems at once; MakePlan refuses the
+// same state before any request.
+func TestValidateOffline(t *testing.T) {
+	t.Parallel()
+	conn := snowflake("sf", "pw")
+	conn.State = "Active"
+	incremental := pipeline("p1", "sf", "m", ws.FrequencyDaily)
+	incremental.SyncMode.IteratorField = ""
+	noStart := pipeline("p2", "sf", "m", "")
+	noStart.Schedule.Start = ws.Timestamp{}
+	events := pipeline("p3", "sf", "m", ws.FrequencyDaily)
+	events.PipelineType = ws.PipelineEvents
+	events.Schedule.Type = "on-demand" // the documented spelling is valid
+	d := desired(apply.State{Connections: []*ws.Connection{conn}, DataModels: []*ws.DataModel{model("m", "SELECT 1")},
+		Pipelines: []*ws.Pipeline{incremental, noStart, events}})
+	err := apply.Validate(d)
+	require.Error(t, err)
+	assert.Equal(t, strings.Join([]string{
+		"test.yaml: connection sf: state: is not one of new, active, inactive",
+		"test.yaml: pipeline p1: sync_mode.iterator_field: is required for an incremental sync (declare it with sync_mode.type)",
+		"test.yaml: pipeline p2: schedule.frequency: is required for an interval schedule",
+		"test.yaml: pipeline p2: schedule.start: is required for an interval schedule",
+		"test.yaml: pipeline p3: field_transformation_id: is required for events pipelines",
+	}, "\n"), err.Error())
+
+	srv, c := fake(t)
+	n := len(srv.Requests())
+	_, err = apply.MakePlan(context.Background(), c, d, apply.Options{})
+	require.ErrorIs(t, err, apply.ErrInvalid)
+	assert.Len(t, srv.Requests(), n, "refused before any request")
+}
+
+// TestNewResourceNeedsRequiredFields: a resource that does not exist yet must declare what the API
+// requires on create; the plan refuses it before any change.
+func TestNewResourceNeedsRequiredFields(t *testing.T) {
+	t.Parallel()
+	_, c := fake(t)
+	conn := snowflake("sf", "pw")
+	conn.Config.(*ws.SnowflakeConfig).Warehouse = ""
+	m := &ws.DataModel{ID: "m", Name: "M"}
+	_, err := apply.MakePlan(context.Background(), c, desired(apply.State{Connections: []*ws.Connection{conn}, DataModels: []*ws.DataModel{m}}), apply.Options{})
+	require.Error(t, err)
+	assert.Equal(t, strings.Join([]string{
+		"test.yaml: connection sf: config.warehouse: is required for a new connection",
+		"test.yaml: data_model m: state: is required for a new data model",
+		"test.yaml: data_model m: type: is required for a new data model",
+		"test.yaml: data_model m: config.sql_query: is required for a new data model",
+	}, "\n"), err.Error())
+}
+
+// TestExplicitEmptyClearsAField: a field declared empty clears it on the server; one left out keeps
+// the stored value; a required field cannot be cleared.
+func TestExplicitEmptyClearsAField(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	_, c := fake(t)
+	base := func() apply.State {
+		p := pipeline("p", "sf", "m", ws.FrequencyDaily)
+		p.DataPlanID, p.DataPlanVersion = "plan-1", ptr(int64(2))
+		p.Schedule.End = ws.NewTimestamp(start().AddDate(1, 0, 0))
+		return apply.State{Connections: []*ws.Connection{snowflake("sf", "pw")}, DataModels: []*ws.DataModel{model("m", "SELECT 1")},
+			Pipelines: []*ws.Pipeline{p}}
+	}
+	seed(t, c, desired(base()))
+
+	s := base()
+	s.Pipelines[0].DataPlanID, s.Pipelines[0].DataPlanVersion, s.Pipelines[0].Schedule.End = "", nil, ws.Timestamp{}
+	d := desired(s)
+	p, err := apply.MakePlan(ctx, c, d, apply.Options{})
+	require.NoError(t, err)
+	assert.False(t, p.HasChanges(), "left out: the stored values stay")
+
+	ref := apply.Ref{Kind: apply.KindPipeline, ID: "p"}
+	d.Clear(ref, "data_plan_id", "data_plan_version", "schedule.end")
+	p, err = apply.MakePlan(ctx, c, d, apply.Options{})
+	require.NoError(t, err)
+	require.Len(t, p.Changes, 1)
+	assert.Equal(t, []apply.FieldDiff{
+		{Path: "data_plan_id", Old: `"plan-1"`, Cleared: true},
+		{Path: "data_plan_version", Old: "2", Cleared: true},
+		{Path: "schedule.end", Old: `"2026-01-01T00:00:00.000Z"`, Cleared: true},
+	}, p.Changes[0].Fields)
+	_, err = apply.Apply(ctx, c, p, nil)
+	require.NoError(t, err)
+	got, err := c.Pipelines.Get(ctx, "p")
+	require.NoError(t, err)
+	assert.Empty(t, got.DataPlanID)
+	assert.Nil(t, got.DataPlanVersion)
+	assert.True(t, got.Schedule.End.IsZero())
+	p, err = apply.MakePlan(ctx, c, d, apply.Options{})
+	require.NoError(t, err)
+	assert.False(t, p.HasChanges(), "cleared, then no change: %+v", p.Changes)
+
+	d.Clear(ref, "name", "sync_mode.type")
+	_, err = apply.MakePlan(ctx, c, d, apply.Options{})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "test.yaml: pipeline p: name: is declared empty (null or \"\"), which clears a field, but only optional fields can be cleared")
+	assert.Contains(t, err.Error(), "pipeline p: sync_mode.type: is declared empty")
+}
+
+func ptr[T any](v T) *T { return &v }

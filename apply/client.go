@@ -6,74 +6,59 @@ import (
 	ws "github.com/wsync-dev/warehousesync"
 )
 
-// This file holds every call the package makes to the client, so that a change of the client's API
-// touches these lines only.
+// This file holds the package's calls to the client, through the table of kinds (kinds.go), so that a
+// change of the client's API touches Kinds only.
+
+// ReadState reads every resource of the workspace of c: one list request per kind.
+func ReadState(ctx context.Context, c *ws.Client) (*State, error) { return readState(ctx, c) }
 
 // readState lists the workspace: one request per kind.
 func readState(ctx context.Context, c *ws.Client) (*State, error) {
-	conns, err := c.Connections.List(ctx, nil)
-	if err != nil {
-		return nil, wrap("listing connections", err)
+	s := &State{}
+	for _, k := range Kinds() {
+		items, err := k.List(ctx, c)
+		if err != nil {
+			return nil, wrap("listing "+k.FileKey, err)
+		}
+		for _, it := range items {
+			k.Add(s, it)
+		}
 	}
-	models, err := c.DataModels.List(ctx, nil)
-	if err != nil {
-		return nil, wrap("listing data models", err)
-	}
-	pipes, err := c.Pipelines.List(ctx, nil)
-	if err != nil {
-		return nil, wrap("listing pipelines", err)
-	}
-	return &State{Connections: conns, DataModels: models, Pipelines: pipes}, nil
+	return s, nil
 }
 
-// create creates r.
+// create creates r, a resource of any kind.
 func create(ctx context.Context, c *ws.Client, r any) error {
-	var err error
-	switch v := r.(type) {
-	case *ws.Connection:
-		_, err = c.Connections.Create(ctx, v)
-	case *ws.DataModel:
-		_, err = c.DataModels.Create(ctx, v)
-	case *ws.Pipeline:
-		_, err = c.Pipelines.Create(ctx, v)
+	k, err := kindOfValue(r)
+	if err != nil {
+		return err
 	}
-	return err
+	return k.create(ctx, c, r)
 }
 
-// update replaces r.
+// update replaces r, a resource of any kind.
 func update(ctx context.Context, c *ws.Client, r any) error {
-	var err error
-	switch v := r.(type) {
-	case *ws.Connection:
-		_, err = c.Connections.Update(ctx, v)
-	case *ws.DataModel:
-		_, err = c.DataModels.Update(ctx, v)
-	case *ws.Pipeline:
-		_, err = c.Pipelines.Update(ctx, v)
+	k, err := kindOfValue(r)
+	if err != nil {
+		return err
 	}
-	return err
+	return k.update(ctx, c, r)
 }
 
 // remove deletes the resource ref.
 func remove(ctx context.Context, c *ws.Client, ref Ref) error {
-	switch ref.Kind {
-	case KindConnection:
-		return c.Connections.Delete(ctx, ref.ID)
-	case KindDataModel:
-		return c.DataModels.Delete(ctx, ref.ID)
-	default:
-		return c.Pipelines.Delete(ctx, ref.ID)
+	k, err := kindInfo(ref.Kind)
+	if err != nil {
+		return err
 	}
+	return k.Delete(ctx, c, ref.ID)
 }
 
 // get reads the resource ref back.
 func get(ctx context.Context, c *ws.Client, ref Ref) (any, error) {
-	switch ref.Kind {
-	case KindConnection:
-		return c.Connections.Get(ctx, ref.ID)
-	case KindDataModel:
-		return c.DataModels.Get(ctx, ref.ID)
-	default:
-		return c.Pipelines.Get(ctx, ref.ID)
+	k, err := kindInfo(ref.Kind)
+	if err != nil {
+		return nil, err
 	}
+	return k.Get(ctx, c, ref.ID)
 }

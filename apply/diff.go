@@ -3,7 +3,6 @@ package apply
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"maps"
 	"reflect"
 	"slices"
@@ -20,6 +19,9 @@ type FieldDiff struct {
 	Old, New string
 	// Sensitive marks a secret: Old and New are empty, and the declared value will be sent.
 	Sensitive bool
+	// Cleared marks a field declared empty (null or "") that the workspace holds: the update clears it.
+	// Old is the stored value, New is empty.
+	Cleared bool
 }
 
 // secretField is a secret of a connection config: its path and a pointer to its value.
@@ -51,8 +53,24 @@ func secretsOf(c *ws.Connection) []secretField {
 	return out
 }
 
-// declaredSecrets returns the paths of the secrets c declares with a value (not left out or masked).
+// rawConfig returns c's config when it is of a shape the module does not know (a *ws.RawConfig with
+// bytes): all of it is treated as a secret.
+func rawConfig(c *ws.Connection) *ws.RawConfig {
+	if c == nil {
+		return nil
+	}
+	if raw, isRaw := c.Config.(*ws.RawConfig); isRaw && raw != nil && len(raw.JSON) > 0 {
+		return raw
+	}
+	return nil
+}
+
+// declaredSecrets returns the paths of the secrets c declares with a value (not left out or masked); a
+// config of unknown shape is one secret, "config".
 func declaredSecrets(c *ws.Connection) []string {
+	if rawConfig(c) != nil {
+		return []string{"config"}
+	}
 	var out []string
 	for _, s := range secretsOf(c) {
 		if *s.val != "" && !s.val.IsMasked() {
@@ -77,36 +95,24 @@ func toMap(v any) (map[string]any, error) {
 	return m, nil
 }
 
-// declared returns what v declares: its JSON without read-only fields, secrets and empty values.
+// declared returns what v declares, by the rules of wire.Declared (the comparator the client's
+// read-back after a lost answer uses too): its JSON without read-only fields, secrets, a config of
+// unknown shape and empty values, with the API's spellings normalized.
 func declared(v any) (map[string]any, error) {
 	m, err := toMap(v)
 	if err != nil {
 		return nil, err
 	}
-	for _, k := range wire.ReadOnlyFields() {
-		delete(m, k)
-	}
-	if cfg, isMap := m["config"].(map[string]any); isMap {
-		for _, k := range wire.ConfigSecretKeys() {
-			delete(cfg, k)
+	if c, isConn := v.(*ws.Connection); isConn && c != nil {
+		if _, isRaw := c.Config.(*ws.RawConfig); isRaw {
+			delete(m, "config")
 		}
 	}
-	pruneEmpty(m)
+	wire.Declared(m)
 	return m, nil
 }
 
-// pruneEmpty deletes the members of m that are null, "", 0, false or empty objects and arrays.
-func pruneEmpty(m map[string]any) {
-	for k, v := range m {
-		if sub, isMap := v.(map[string]any); isMap {
-			pruneEmpty(sub)
-		}
-		if isEmpty(v) {
-			delete(m, k)
-		}
-	}
-}
-
+// isEmpty reports whether a JSON value declares nothing: null, "", 0, false or an empty object or list.
 func isEmpty(v any) bool {
 	switch x := v.(type) {
 	case nil:
@@ -125,22 +131,17 @@ func isEmpty(v any) bool {
 	return false
 }
 
-// diffDeclared compares the declared fields want with got and returns the differing paths, sorted.
-func diffDeclared(prefix string, want, got map[string]any, out *[]FieldDiff) {
-	for _, k := range slices.Sorted(maps.Keys(want)) {
-		wv, gv := want[k], got[k]
-		wm, wIsMap := wv.(map[string]any)
-		gm, gIsMap := gv.(map[string]any)
-		if wIsMap && gIsMap {
-			diffDeclared(prefix+k+".", wm, gm, out)
-			continue
+// diffDeclared compares the declared fields want with got and appends the differing ones, sorted by
+// path, with their values.
+func diffDeclared(want, got map[string]any, out *[]FieldDiff) {
+	for _, path := range wire.DiffDeclared(want, got) {
+		w, _ := lookupPath(want, path)
+		g, has := lookupPath(got, path)
+		old := ""
+		if has && g != nil {
+			old = jsonText(g)
 		}
-		if w, g := jsonText(wv), jsonText(gv); w != g {
-			if gv == nil {
-				g = ""
-			}
-			*out = append(*out, FieldDiff{Path: prefix + k, Old: g, New: w})
-		}
+		*out = append(*out, FieldDiff{Path: path, Old: old, New: jsonText(w)})
 	}
 }
 
@@ -155,13 +156,33 @@ func flatten(prefix string, m map[string]any, out *[]FieldDiff) {
 	}
 }
 
-// jsonText is v as compact JSON.
-func jsonText(v any) string {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return fmt.Sprint(v)
+// jsonText is v as compact JSON, without HTML escapes (a query's < prints as <).
+func jsonText(v any) string { return wire.JSONText(v) }
+
+// lookupPath returns the member of m at the dotted path.
+func lookupPath(m map[string]any, path string) (any, bool) {
+	head, rest, nested := strings.Cut(path, ".")
+	v, has := m[head]
+	if !has || !nested {
+		return v, has
 	}
-	return string(b)
+	sub, isMap := v.(map[string]any)
+	if !isMap {
+		return nil, false
+	}
+	return lookupPath(sub, rest)
+}
+
+// deletePath deletes the member of m at the dotted path.
+func deletePath(m map[string]any, path string) {
+	head, rest, nested := strings.Cut(path, ".")
+	if !nested {
+		delete(m, head)
+		return
+	}
+	if sub, isMap := m[head].(map[string]any); isMap {
+		deletePath(sub, rest)
+	}
 }
 
 // overlay copies the members of src into dst, recursing into objects present in both.
@@ -180,7 +201,7 @@ func overlay(dst, src map[string]any) {
 // updateBody builds what an update sends: the stored resource (without read-only fields) with the
 // declared fields laid over it, and for a connection the declared secrets (the mask for the others,
 // which keeps the stored values). want and got have the same type.
-func updateBody(want, got any) (any, error) {
+func updateBody(want, got any, cleared []string) (any, error) {
 	base, err := toMap(got)
 	if err != nil {
 		return nil, err
@@ -193,6 +214,9 @@ func updateBody(want, got any) (any, error) {
 		return nil, err
 	}
 	overlay(base, decl)
+	for _, path := range cleared {
+		deletePath(base, path)
+	}
 	b, err := json.Marshal(base)
 	if err != nil {
 		return nil, err
@@ -214,12 +238,22 @@ func updateBody(want, got any) (any, error) {
 				*s.val = ws.MaskedSecret
 			}
 		}
+		// A config of unknown shape is sent whole: the declared one, else the stored one as it was read
+		// (its secrets masked by the API, which keeps them).
+		if raw := rawConfig(w); raw != nil {
+			body.Config = raw
+		} else if stored, isConn := got.(*ws.Connection); isConn && stored.Config != nil {
+			if _, isRaw := stored.Config.(*ws.RawConfig); isRaw && w.Config == nil {
+				body.Config = stored.Config
+			}
+		}
 		return body, nil
-	case *ws.DataModel:
-		body := &ws.DataModel{}
-		return body, json.Unmarshal(b, body)
 	default:
-		body := &ws.Pipeline{}
+		k, err := kindOfValue(want)
+		if err != nil {
+			return nil, err
+		}
+		body := k.New()
 		return body, json.Unmarshal(b, body)
 	}
 }

@@ -22,7 +22,7 @@ func TestUpdateBodySecrets(t *testing.T) {
 		sent     ws.Secret
 	}{{"new-secret", "new-secret"}, {"", ws.MaskedSecret}, {ws.MaskedSecret, ws.MaskedSecret}} {
 		want := &ws.Connection{ID: "sf", Name: "new", Config: &ws.SnowflakeConfig{User: "u2", Password: tc.declared}}
-		body, err := updateBody(want, stored)
+		body, err := updateBody(want, stored, nil)
 		require.NoError(t, err)
 		conn := body.(*ws.Connection)
 		cfg := conn.Config.(*ws.SnowflakeConfig)
@@ -62,4 +62,64 @@ func TestSecretsOfEveryProvider(t *testing.T) {
 	assert.Empty(t, secretsOf(&ws.Connection{Config: &ws.RawConfig{JSON: []byte(`{"password":"p"}`)}}))
 	assert.Empty(t, secretsOf(&ws.Connection{}))
 	assert.Empty(t, secretsOf(nil))
+}
+
+// TestConfigOfUnknownShapeIsOneSecret: a config the module cannot read (a *ws.RawConfig) is treated as
+// a secret as a whole: a plan shows it as sensitive and never its values, it is not compared (the API
+// masks what it does not know), and it is sent with a create, an update for another reason, or
+// SendSecrets.
+func TestConfigOfUnknownShapeIsOneSecret(t *testing.T) {
+	t.Parallel()
+	raw := func(js string) *ws.Connection {
+		return &ws.Connection{ID: "o", Name: "Oracle", State: ws.StateActive, ServiceProvider: "Oracle",
+			Config: &ws.RawConfig{Provider: "Oracle", JSON: []byte(js)}}
+	}
+	want := raw(`{"host":"db.example.com","pwd":"Sup3rS3cret","nested":{"token":"T0kenValue"}}`)
+	d := &Desired{}
+	d.Merge(&State{Connections: []*ws.Connection{want}}, "f.yaml")
+
+	p, err := Compare(d, &State{}, Options{})
+	require.NoError(t, err)
+	require.Len(t, p.Changes, 1)
+	assert.Contains(t, p.Changes[0].Fields, FieldDiff{Path: "config", Sensitive: true})
+	for _, f := range p.Changes[0].Fields {
+		assert.NotContains(t, f.Path+f.Old+f.New, "db.example.com")
+		assert.NotContains(t, f.Path+f.Old+f.New, "Sup3r")
+		assert.NotContains(t, f.Path, "host")
+	}
+
+	stored := raw(`{"host":"other.example.com","pwd":"************","nested":{"token":"************"}}`)
+	p, err = Compare(d, &State{Connections: []*ws.Connection{stored}}, Options{})
+	require.NoError(t, err)
+	assert.False(t, p.HasChanges(), "a config of unknown shape is not compared: %+v", p.Changes)
+
+	p, err = Compare(d, &State{Connections: []*ws.Connection{stored}}, Options{SendSecrets: true})
+	require.NoError(t, err)
+	require.Len(t, p.Changes, 1)
+	assert.Equal(t, []FieldDiff{{Path: "config", Sensitive: true}}, p.Changes[0].Fields)
+	assert.Same(t, want.Config, p.Changes[0].body.(*ws.Connection).Config, "the declared config is sent whole")
+
+	renamed := raw(`{"host":"other.example.com"}`)
+	renamed.Name = "Old name"
+	p, err = Compare(d, &State{Connections: []*ws.Connection{renamed}}, Options{})
+	require.NoError(t, err)
+	require.Len(t, p.Changes, 1)
+	assert.Equal(t, []FieldDiff{{Path: "config", Sensitive: true}, {Path: "name", Old: `"Old name"`, New: `"Oracle"`}}, p.Changes[0].Fields)
+
+	// Declared without a config, an update sends the stored config back as it was read.
+	bare := &ws.Connection{ID: "o", Name: "Oracle", State: ws.StateActive, ServiceProvider: "Oracle"}
+	body, err := updateBody(bare, renamed, nil)
+	require.NoError(t, err)
+	assert.Same(t, renamed.Config, body.(*ws.Connection).Config)
+}
+
+// TestGoSpellingsAreNormalized: a Go caller's ScheduleType("on-demand"), which the API stores as
+// on_demand, is no change.
+func TestGoSpellingsAreNormalized(t *testing.T) {
+	t.Parallel()
+	stored := &ws.Pipeline{ID: "p", Schedule: ws.Schedule{Type: ws.ScheduleOnDemand}}
+	want := &ws.Pipeline{ID: "p", Schedule: ws.Schedule{Type: "on-demand"}}
+	ch, err := planOne(Ref{KindPipeline, "p"}, want, stored, nil, Options{})
+	require.NoError(t, err)
+	assert.Nil(t, ch)
 }

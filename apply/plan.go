@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -28,6 +29,8 @@ type Change struct {
 	Action Action
 	// Source is the file that declares the resource ("" for a delete, or when unknown).
 	Source string
+	// Reason says why a delete is planned: the resource is not declared and is in the prune scope.
+	Reason string
 	// Fields are the declared fields of a create, the differing fields of an update (secrets that will
 	// be sent among them, as Sensitive) and nothing for a delete.
 	Fields []FieldDiff
@@ -58,8 +61,11 @@ func (p *Plan) Count(a Action) int {
 
 // Options change how a plan is made.
 type Options struct {
-	// Prune deletes every resource of the workspace that the desired state does not declare.
+	// Prune deletes the resources of the workspace that the desired state does not declare and that
+	// are in scope: Scope joined with the Desired's own Scope. Prune with an empty scope is refused.
 	Prune bool
+	// Scope is what the desired state owns, beside what its files declare (Desired.Scope).
+	Scope Scope
 	// SendSecrets updates every existing connection that declares a secret value, so the secret is sent
 	// even when nothing else changed (to rotate a password).
 	SendSecrets bool
@@ -88,17 +94,26 @@ func Compare(d *Desired, actual *State, opts Options) (*Plan, error) {
 
 // compare is Compare of a d that check has accepted.
 func compare(d *Desired, actual *State, opts Options) (*Plan, error) {
+	opts.Scope = opts.Scope.join(d.Scope)
+	if opts.Prune && opts.Scope.empty() {
+		return nil, errors.New("prune needs a scope, so that it deletes only what these files own: declare prune_scope: {id_prefixes: [...]} in a file, " +
+			"or pass a prefix (wsync: --prune-prefix), or say the whole workspace (prune_scope: {all: true}, wsync: --prune-all)")
+	}
+	for _, prefix := range opts.Scope.IDPrefixes {
+		if prefix == "" || !wire.ValidSlug(prefix) {
+			return nil, fmt.Errorf("prune scope: id prefix %s: must be 1 to %d letters, digits, _ or -", safeKey(prefix), wire.MaxIDLength)
+		}
+	}
 	if err := checkAgainst(d, actual, opts); err != nil {
 		return nil, err
 	}
 	p := &Plan{}
 	var deletes []Change
-	err := errors.Join(
-		planKind(p, &deletes, KindConnection, d.Connections, actual.Connections, d.Sources, opts),
-		planKind(p, &deletes, KindDataModel, d.DataModels, actual.DataModels, d.Sources, opts),
-		planKind(p, &deletes, KindPipeline, d.Pipelines, actual.Pipelines, d.Sources, opts),
-	)
-	if err != nil {
+	var errs []error
+	for _, k := range Kinds() {
+		errs = append(errs, planKind(p, &deletes, k, k.Items(&d.State), k.Items(actual), d, opts))
+	}
+	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
 	slices.Reverse(deletes) // pipelines first
@@ -108,19 +123,22 @@ func compare(d *Desired, actual *State, opts Options) (*Plan, error) {
 
 // planKind adds the creates and updates of one kind to p, and its deletes to deletes (in reverse id
 // order, so that reversing all deletes yields dependency order and ascending ids).
-func planKind[T any](p *Plan, deletes *[]Change, kind Kind, want, got []*T, sources map[Ref]string, opts Options) error {
-	stored := map[string]*T{}
+func planKind(p *Plan, deletes *[]Change, k KindInfo, want, got []any, d *Desired, opts Options) error {
+	kind := k.Kind
+	stored := map[string]any{}
 	for _, g := range got {
-		stored[idOf(g)] = g
+		if !isNil(g) {
+			stored[k.ID(g)] = g
+		}
 	}
 	sorted := slices.Clone(want)
-	slices.SortFunc(sorted, func(a, b *T) int { return cmp.Compare(idOf(a), idOf(b)) })
+	slices.SortFunc(sorted, func(a, b any) int { return cmp.Compare(k.ID(a), k.ID(b)) })
 	declaredIDs := map[string]bool{}
 	for _, w := range sorted {
-		id := idOf(w)
+		id := k.ID(w)
 		declaredIDs[id] = true
 		ref := Ref{kind, id}
-		ch, err := planOne(ref, w, stored[id], opts)
+		ch, err := planOne(ref, w, stored[id], d.Cleared[ref], opts)
 		if err != nil {
 			return fmt.Errorf("%s: %w", ref, err)
 		}
@@ -128,7 +146,7 @@ func planKind[T any](p *Plan, deletes *[]Change, kind Kind, want, got []*T, sour
 			p.Unchanged = append(p.Unchanged, ref)
 			continue
 		}
-		ch.Source = sources[ref]
+		ch.Source = d.Sources[ref]
 		p.Changes = append(p.Changes, *ch)
 	}
 	if !opts.Prune {
@@ -136,33 +154,34 @@ func planKind[T any](p *Plan, deletes *[]Change, kind Kind, want, got []*T, sour
 	}
 	ids := make([]string, 0, len(got))
 	for _, g := range got {
-		if id := idOf(g); !declaredIDs[id] {
+		if id := k.ID(g); !isNil(g) && !declaredIDs[id] && opts.Scope.owns(id) != "" {
 			ids = append(ids, id)
 		}
 	}
 	slices.Sort(ids)
 	slices.Reverse(ids)
 	for _, id := range ids {
-		*deletes = append(*deletes, Change{Ref: Ref{kind, id}, Action: ActionDelete})
+		*deletes = append(*deletes, Change{Ref: Ref{kind, id}, Action: ActionDelete,
+			Reason: "not declared, and " + opts.Scope.owns(id)})
 	}
 	return nil
 }
 
-// planOne compares one declared resource with the stored one (nil when there is none); nil means no
-// change.
-func planOne[T any](ref Ref, want, got *T, opts Options) (*Change, error) {
+// planOne compares one declared resource with the stored one (nil when there is none), cleared being
+// the fields declared empty; nil means no change.
+func planOne(ref Ref, want, got any, cleared []string, opts Options) (*Change, error) {
 	decl, err := declared(want)
 	if err != nil {
 		return nil, err
 	}
-	conn, isConn := any(want).(*ws.Connection)
+	conn, isConn := want.(*ws.Connection)
 	var secrets []FieldDiff
 	if isConn {
 		for _, path := range declaredSecrets(conn) {
 			secrets = append(secrets, FieldDiff{Path: path, Sensitive: true})
 		}
 	}
-	if got == nil {
+	if isNil(got) {
 		var fields []FieldDiff
 		flatten("", decl, &fields)
 		fields = sortFields(append(fields, secrets...))
@@ -173,11 +192,16 @@ func planOne[T any](ref Ref, want, got *T, opts Options) (*Change, error) {
 		return nil, err
 	}
 	var fields []FieldDiff
-	diffDeclared("", decl, stored, &fields)
+	diffDeclared(decl, stored, &fields)
+	for _, path := range cleared {
+		if v, has := lookupPath(stored, path); has {
+			fields = append(fields, FieldDiff{Path: path, Old: jsonText(v), Cleared: true})
+		}
+	}
 	if len(fields) == 0 && !(opts.SendSecrets && len(secrets) > 0) {
 		return nil, nil
 	}
-	body, err := updateBody(want, got)
+	body, err := updateBody(want, got, cleared)
 	if err != nil {
 		return nil, err
 	}
@@ -195,7 +219,7 @@ func check(d *Desired) error {
 	if d == nil {
 		return errors.New("apply: the desired state is nil")
 	}
-	l := &errorList{sources: d.Sources}
+	l := &errorList{sources: d.Sources, positions: d.positions}
 	seen := map[Ref]bool{}
 	checkIDs := func(kind Kind, ids []string, nils int) {
 		if nils > 0 {
@@ -205,9 +229,9 @@ func check(d *Desired) error {
 			ref := Ref{kind, id}
 			switch {
 			case id == "":
-				l.add(Ref{kind, `""`}, "id", "is required")
+				l.addAs(ref, Ref{kind, `""`}, "id", "is required")
 			case !wire.ValidSlug(id):
-				l.add(Ref{kind, fmt.Sprintf("%q", id)}, "id", "must be 1 to %d letters, digits, _ or -", wire.MaxIDLength)
+				l.addAs(ref, Ref{kind, safeKey(id)}, "id", "must be 1 to %d letters, digits, _ or -", wire.MaxIDLength)
 			case seen[ref] && len(d.again[ref]) > 0 && d.again[ref][0] != d.Sources[ref]:
 				l.add(ref, "id", "is declared twice (again in %s)", strings.Join(d.again[ref], ", "))
 			case seen[ref]:
@@ -216,12 +240,18 @@ func check(d *Desired) error {
 			seen[ref] = true
 		}
 	}
-	ids, nils := collect(d.Connections)
-	checkIDs(KindConnection, ids, nils)
-	ids, nils = collect(d.DataModels)
-	checkIDs(KindDataModel, ids, nils)
-	ids, nils = collect(d.Pipelines)
-	checkIDs(KindPipeline, ids, nils)
+	for _, k := range Kinds() {
+		var ids []string
+		nils := 0
+		for _, r := range k.Items(&d.State) {
+			if isNil(r) {
+				nils++
+				continue
+			}
+			ids = append(ids, k.ID(r))
+		}
+		checkIDs(k.Kind, ids, nils)
+	}
 	for _, c := range d.Connections {
 		if c != nil && c.Config != nil && providerOf(c) == "" {
 			l.add(Ref{KindConnection, c.ID}, "service_provider", "is required with a config: Snowflake, BigQuery, Redshift or Databricks")
@@ -233,10 +263,22 @@ func check(d *Desired) error {
 			l.add(Ref{KindConnection, c.ID}, "service_provider", "is %s but the config is a %s config", c.ServiceProvider, p)
 		}
 	}
+	validateCleared(l, d)
+	for _, c := range d.Connections {
+		if c != nil {
+			validateConnection(l, c)
+		}
+	}
+	for _, m := range d.DataModels {
+		if m != nil {
+			validateDataModel(l, m)
+		}
+	}
 	for _, p := range d.Pipelines {
 		if p == nil {
 			continue
 		}
+		validatePipeline(l, p)
 		if p.ConnectionID == "" {
 			l.add(Ref{KindPipeline, p.ID}, "connection_id", "is required")
 		}
@@ -247,21 +289,19 @@ func check(d *Desired) error {
 	return l.err()
 }
 
-func collect[T any](rs []*T) (ids []string, nils int) {
-	for _, r := range rs {
-		if r == nil {
-			nils++
-			continue
-		}
-		ids = append(ids, idOf(r))
+// isNil reports whether v is nil or a nil pointer.
+func isNil(v any) bool {
+	if v == nil {
+		return true
 	}
-	return ids, nils
+	rv := reflect.ValueOf(v)
+	return rv.Kind() == reflect.Pointer && rv.IsNil()
 }
 
 // checkAgainst refuses what needs the workspace to see: dangling references, changes the API does not
 // allow, and unchanged secrets of new connections.
 func checkAgainst(d *Desired, actual *State, opts Options) error {
-	l := &errorList{sources: d.Sources}
+	l := &errorList{sources: d.Sources, positions: d.positions}
 	storedConns := map[string]*ws.Connection{}
 	for _, c := range actual.Connections {
 		storedConns[c.ID] = c
@@ -280,6 +320,7 @@ func checkAgainst(d *Desired, actual *State, opts Options) error {
 		ref := Ref{KindConnection, c.ID}
 		old, exists := storedConns[c.ID]
 		if !exists {
+			validateNew(l, c)
 			for _, s := range secretsOf(c) {
 				if s.val.IsMasked() {
 					l.add(ref, s.path, "is declared unchanged (%s) but the connection does not exist yet; give the secret, for example ${ENV_VAR}", ws.MaskedSecret)
@@ -293,19 +334,25 @@ func checkAgainst(d *Desired, actual *State, opts Options) error {
 	}
 	for _, m := range d.DataModels {
 		wantModels[m.ID] = true
+		if !storedModels[m.ID] {
+			validateNew(l, m)
+		}
 	}
 	for _, p := range d.Pipelines {
 		ref := Ref{KindPipeline, p.ID}
+		if storedPipes[p.ID] == nil {
+			validateNew(l, p)
+		}
 		switch {
 		case wantConns[p.ConnectionID]:
-		case storedConns[p.ConnectionID] != nil && opts.Prune:
+		case storedConns[p.ConnectionID] != nil && opts.Prune && opts.Scope.owns(p.ConnectionID) != "":
 			l.add(ref, "connection_id", "names connection %s, which is not declared and would be pruned", p.ConnectionID)
 		case storedConns[p.ConnectionID] == nil:
 			l.add(ref, "connection_id", "names connection %s, which is neither declared nor in the workspace", p.ConnectionID)
 		}
 		switch {
 		case wantModels[p.DataModelID]:
-		case storedModels[p.DataModelID] && opts.Prune:
+		case storedModels[p.DataModelID] && opts.Prune && opts.Scope.owns(p.DataModelID) != "":
 			l.add(ref, "data_model_id", "names data model %s, which is not declared and would be pruned", p.DataModelID)
 		case !storedModels[p.DataModelID]:
 			l.add(ref, "data_model_id", "names data model %s, which is neither declared nor in the workspace", p.DataModelID)

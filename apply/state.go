@@ -3,6 +3,7 @@ package apply
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	ws "github.com/wsync-dev/warehousesync"
@@ -35,15 +36,62 @@ type State struct {
 	Pipelines   []*ws.Pipeline   `json:"pipelines,omitempty"`
 }
 
+// Scope is what a desired state owns in a workspace: what Options.Prune may delete when it is not
+// declared. In an apply file it is the top-level key prune_scope.
+type Scope struct {
+	// IDPrefixes owns every resource whose id starts with one of them.
+	IDPrefixes []string `json:"id_prefixes,omitempty"`
+	// All owns every resource of the workspace, whoever created it.
+	All bool `json:"all,omitempty"`
+}
+
+func (s Scope) empty() bool { return !s.All && len(s.IDPrefixes) == 0 }
+
+// join is the union of s and o.
+func (s Scope) join(o Scope) Scope {
+	out := Scope{All: s.All || o.All}
+	for _, p := range append(slices.Clone(s.IDPrefixes), o.IDPrefixes...) {
+		if !slices.Contains(out.IDPrefixes, p) {
+			out.IDPrefixes = append(out.IDPrefixes, p)
+		}
+	}
+	return out
+}
+
+// owns returns why the resource id is in s ("" when it is not), for a plan's reasons.
+func (s Scope) owns(id string) string {
+	for _, p := range s.IDPrefixes {
+		if p != "" && strings.HasPrefix(id, p) {
+			return fmt.Sprintf("its id starts with %q, a prefix of the prune scope", p)
+		}
+	}
+	if s.All {
+		return "the prune scope is the whole workspace"
+	}
+	return ""
+}
+
 // Desired is the state to reach, with where each resource was declared.
 type Desired struct {
 	State
+	// Scope is what the desired state owns: what Options.Prune may delete when it is not declared.
+	Scope Scope
+	// Cleared lists, for a declared resource, the fields it declares empty (null or "" in a file): an
+	// update clears them on the server when they hold a value. A field merely left out is not
+	// declared and keeps its stored value. Only optional fields can be cleared (Validate says which).
+	Cleared map[Ref][]string
+	// References maps, for resources read by a Loader, a field written as one ${NAME} reference to
+	// NAME, so that an export can name the same variables.
+	References map[Ref]map[string]string
 	// Sources maps a resource to the file (or other origin) that declares it, for error messages; it
 	// may be nil or incomplete.
 	Sources map[Ref]string
 
 	// again records the further sources of resources declared more than once, for Merge's callers.
 	again map[Ref][]string
+	// positions holds, for resources read by a Loader, the position of each field in its file ("" is
+	// the resource's own), for error messages.
+	positions map[Ref]map[string]Pos
 }
 
 // Merge adds the resources of s, declared in source, to d.
@@ -51,18 +99,38 @@ func (d *Desired) Merge(s *State, source string) {
 	if d.Sources == nil {
 		d.Sources = map[Ref]string{}
 	}
-	for _, c := range s.Connections {
-		d.Connections = append(d.Connections, c)
-		d.note(Ref{KindConnection, idOf(c)}, source)
+	for _, k := range Kinds() {
+		for _, r := range k.Items(s) {
+			k.Add(&d.State, r)
+			d.note(Ref{k.Kind, k.ID(r)}, source)
+		}
 	}
-	for _, m := range s.DataModels {
-		d.DataModels = append(d.DataModels, m)
-		d.note(Ref{KindDataModel, idOf(m)}, source)
+}
+
+// Clear declares the fields of r (dotted JSON paths such as "data_plan_id" or "schedule.end")
+// empty: a plan clears them on the server.
+func (d *Desired) Clear(r Ref, fields ...string) {
+	if d.Cleared == nil {
+		d.Cleared = map[Ref][]string{}
 	}
-	for _, p := range s.Pipelines {
-		d.Pipelines = append(d.Pipelines, p)
-		d.note(Ref{KindPipeline, idOf(p)}, source)
+	for _, f := range fields {
+		if !slices.Contains(d.Cleared[r], f) {
+			d.Cleared[r] = append(d.Cleared[r], f)
+		}
 	}
+}
+
+// merge is Merge with the positions of the resources' fields in source.
+func (d *Desired) merge(s *State, source string, positions map[Ref]map[string]Pos) {
+	if d.positions == nil {
+		d.positions = map[Ref]map[string]Pos{}
+	}
+	for r, p := range positions {
+		if _, seen := d.positions[r]; !seen {
+			d.positions[r] = p
+		}
+	}
+	d.Merge(s, source)
 }
 
 // note records source for r unless r already has one (a duplicate keeps the first, and the check for
@@ -82,44 +150,41 @@ func (d *Desired) note(r Ref, source string) {
 	}
 }
 
-// idOf returns the id of a resource, "" for nil.
+// idOf returns the id of a resource of any kind, "" for nil.
 func idOf(v any) string {
-	switch r := v.(type) {
-	case *ws.Connection:
-		if r != nil {
-			return r.ID
-		}
-	case *ws.DataModel:
-		if r != nil {
-			return r.ID
-		}
-	case *ws.Pipeline:
-		if r != nil {
-			return r.ID
-		}
+	if k, err := kindOfValue(v); err == nil {
+		return k.ID(v)
 	}
 	return ""
 }
 
-// Error is a refusal of a desired state: the file, the resource, the field and the rule.
+// Error is a refusal of a desired state: the file and the position in it, the resource, the field and
+// the rule. It never holds a value of the file: a value can be a secret.
 type Error struct {
 	File     string // "" when unknown
-	Resource Ref
+	Pos      Pos    // the position in File; zero when unknown
+	Resource Ref    // zero for an error of the file as a whole
 	Field    string // a dotted JSON path such as "sync_mode.from"; "" for the whole resource
 	Rule     string
 }
 
-// Error returns "apply.yaml: pipeline p1: sync_mode.from: cannot change …".
+// Error returns "apply.yaml:12:7: pipeline p1: sync_mode.from: cannot change …".
 func (e *Error) Error() string {
 	var b strings.Builder
 	if e.File != "" {
-		b.WriteString(e.File + ": ")
+		b.WriteString(e.File)
+		if p := e.Pos.String(); p != "" {
+			b.WriteString(":" + p)
+		}
+		b.WriteString(": ")
 	}
-	b.WriteString(e.Resource.String())
+	if e.Resource.Kind != "" {
+		b.WriteString(e.Resource.String() + ": ")
+	}
 	if e.Field != "" {
-		b.WriteString(": " + e.Field)
+		b.WriteString(e.Field + ": ")
 	}
-	b.WriteString(": " + e.Rule)
+	b.WriteString(e.Rule)
 	return b.String()
 }
 
@@ -131,12 +196,37 @@ func (e *Error) Is(target error) bool { return target == ErrInvalid }
 
 // errorList collects refusals.
 type errorList struct {
-	sources map[Ref]string
-	errs    []error
+	sources   map[Ref]string
+	positions map[Ref]map[string]Pos
+	errs      []error
 }
 
 func (l *errorList) add(r Ref, field, format string, args ...any) {
-	l.errs = append(l.errs, &Error{File: l.sources[r], Resource: r, Field: field, Rule: fmt.Sprintf(format, args...)})
+	l.addAs(r, r, field, format, args...)
+}
+
+// addAs adds an error about the resource r, shown as display (an invalid id is shown quoted).
+func (l *errorList) addAs(r, display Ref, field, format string, args ...any) {
+	l.errs = append(l.errs, &Error{File: l.sources[r], Pos: l.posOf(r, field), Resource: display, Field: field, Rule: fmt.Sprintf(format, args...)})
+}
+
+// posOf is the position of field of r: the field's own, else its nearest parent's, else the resource's.
+func (l *errorList) posOf(r Ref, field string) Pos {
+	fields := l.positions[r]
+	for {
+		if p, known := fields[field]; known {
+			return p
+		}
+		if field == "" {
+			return Pos{}
+		}
+		i := strings.LastIndexByte(field, '.')
+		if i < 0 {
+			field = ""
+		} else {
+			field = field[:i]
+		}
+	}
 }
 
 func (l *errorList) err() error { return errors.Join(l.errs...) }

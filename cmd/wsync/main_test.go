@@ -5,11 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -17,6 +20,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	ws "github.com/wsync-dev/warehousesync"
 	"github.com/wsync-dev/warehousesync/warehousesynctest"
 )
 
@@ -41,6 +45,22 @@ type harness struct {
 	width    int
 	mu       sync.Mutex
 	clock    time.Time
+	// sleep, when set, is the Env's Sleep (else one that returns at once).
+	sleep func(ctx context.Context, d time.Duration) error
+}
+
+// newStillHarness is newHarness with a fake whose clock moves only when wsync sleeps: by the time it
+// sleeps, so a run stays in progress between polls.
+func newStillHarness(t *testing.T) *harness {
+	h := newHarness(t)
+	h.srv = warehousesynctest.NewServer(t)
+	h.sleep = func(ctx context.Context, d time.Duration) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		return h.srv.Advance(d)
+	}
+	return h
 }
 
 func newHarness(t *testing.T) *harness {
@@ -64,6 +84,10 @@ func (h *harness) now() time.Time {
 func (h *harness) run(args ...string) result {
 	h.t.Helper()
 	var out, errOut bytes.Buffer
+	sleep := h.sleep
+	if sleep == nil {
+		sleep = func(ctx context.Context, _ time.Duration) error { return ctx.Err() }
+	}
 	code := Main(context.Background(), append([]string{"--fake"}, args...), Env{
 		Stdin:  strings.NewReader(h.stdin),
 		Stdout: &out, Stderr: &errOut,
@@ -73,7 +97,7 @@ func (h *harness) run(args ...string) result {
 		},
 		StdinIsTerminal: h.terminal, StdoutIsTerminal: h.terminal, Width: h.width,
 		Now:   h.now,
-		Sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() },
+		Sleep: sleep,
 		Fake:  h.srv,
 	})
 	res := result{code: code, stdout: out.String(), stderr: errOut.String()}
@@ -119,7 +143,9 @@ func TestPlanEveryKindOfChange(t *testing.T) {
 	res := h.must(exitChanges, "plan", "-f", "testdata/changed.yaml", "--prune")
 	golden(t, "plan_every_change.golden", res.stdout)
 
-	applied := h.must(exitOK, "apply", "-f", "testdata/changed.yaml", "--prune")
+	refused := h.must(exitError, "apply", "-f", "testdata/changed.yaml", "--prune")
+	assert.Contains(t, refused.stderr, "standard input is not a terminal to ask on: pass --yes")
+	applied := h.must(exitOK, "apply", "-f", "testdata/changed.yaml", "--prune", "--yes")
 	assert.Contains(t, applied.stdout, "Planned again on the fake: no changes")
 	assert.Equal(t, exitOK, h.must(exitOK, "plan", "-f", "testdata/changed.yaml", "--prune").code)
 }
@@ -189,11 +215,98 @@ func TestApplyAsksOnTerminal(t *testing.T) {
 	h.terminal, h.vars["NO_COLOR"] = true, "1"
 	h.stdin = "no\n"
 	res := h.must(exitError, "apply", "-f", example)
-	assert.Contains(t, res.stdout, "Apply these changes? Only 'yes' is accepted: Apply cancelled; nothing changed.")
+	assert.Contains(t, res.stderr, "Apply these changes? Only 'yes' is accepted: ")
+	assert.Contains(t, res.stdout, "Apply cancelled; nothing changed.")
 	h.terminal = false
 	h.must(exitChanges, "plan", "-f", example) // nothing was created
 	h.terminal, h.stdin = true, "yes\n"
 	assert.Contains(t, h.must(exitOK, "apply", "-f", example).stdout, "Apply complete: 4 created")
+}
+
+// runWith runs wsync against h's fake with stdin and the terminal flags given, under ctx.
+func (h *harness) runWith(ctx context.Context, stdin io.Reader, stdinTerminal, stdoutTerminal bool, args ...string) result {
+	var out, errOut bytes.Buffer
+	code := Main(ctx, append([]string{"--fake"}, args...), Env{
+		Stdin: stdin, Stdout: &out, Stderr: &errOut,
+		LookupEnv: func(k string) (string, bool) {
+			v, ok := h.vars[k]
+			return v, ok
+		},
+		StdinIsTerminal: stdinTerminal, StdoutIsTerminal: stdoutTerminal,
+		Sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() },
+		Fake:  h.srv,
+	})
+	return result{code: code, stdout: out.String(), stderr: errOut.String()}
+}
+
+// TestDestructiveActionsAskWheneverStdinIsATerminal: apply --prune | tee still asks (stdin is the
+// terminal), on stderr; without a terminal a delete needs --yes; creates alone need nothing.
+func TestDestructiveActionsAskWheneverStdinIsATerminal(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.must(exitOK, "apply", "-f", "testdata/seed.yaml")
+	ctx := context.Background()
+
+	res := h.runWith(ctx, strings.NewReader("no\n"), true, false, "apply", "-f", "testdata/changed.yaml", "--prune")
+	assert.Equal(t, exitError, res.code)
+	assert.Contains(t, res.stderr, "Apply these changes? Only 'yes' is accepted:")
+	assert.Contains(t, res.stdout, "Apply cancelled; nothing changed.")
+
+	res = h.runWith(ctx, strings.NewReader("yes\n"), false, false, "apply", "-f", "testdata/changed.yaml", "--prune")
+	assert.Equal(t, exitError, res.code)
+	assert.Contains(t, res.stderr, "pass --yes")
+	h.must(exitChanges, "plan", "-f", "testdata/changed.yaml", "--prune") // nothing was deleted
+
+	res = h.runWith(ctx, strings.NewReader(""), true, false, "delete", "connections", "redshift-old")
+	assert.Equal(t, exitError, res.code)
+	assert.Contains(t, res.stdout, "Delete cancelled.")
+	res = h.runWith(ctx, strings.NewReader(""), false, true, "delete", "connections", "redshift-old")
+	assert.Equal(t, exitError, res.code, "a terminal on stdout alone is not one to ask on")
+	assert.Contains(t, res.stderr, "pass --yes")
+}
+
+// TestInterruptAtAPromptCancels: Ctrl-C while wsync waits for an answer cancels; the next line typed
+// is not read as the answer.
+func TestInterruptAtAPromptCancels(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.must(exitOK, "apply", "-f", "testdata/seed.yaml")
+	stdin, typing := io.Pipe()
+	t.Cleanup(func() { typing.Close() })
+	ctx, interrupt := context.WithCancel(context.Background())
+	done := make(chan result, 1)
+	prompted := &promptWatcher{seen: make(chan struct{})}
+	go func() {
+		var out bytes.Buffer
+		code := Main(ctx, []string{"--fake", "delete", "pipelines", "users-hourly"}, Env{
+			Stdin: stdin, Stdout: &out, Stderr: prompted, StdinIsTerminal: true, Fake: h.srv,
+		})
+		done <- result{code: code, stdout: out.String()}
+	}()
+	<-prompted.seen
+	interrupt()
+	res := <-done
+	assert.Equal(t, exitError, res.code)
+	assert.Contains(t, res.stdout, "Delete cancelled.")
+	h.must(exitOK, "report", "users-hourly") // not deleted
+}
+
+// promptWatcher is a stderr that closes seen once wsync has asked its question.
+type promptWatcher struct {
+	mu   sync.Mutex
+	buf  bytes.Buffer
+	seen chan struct{}
+}
+
+func (p *promptWatcher) Write(b []byte) (int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	had := strings.Contains(p.buf.String(), "accepted: ")
+	p.buf.Write(b)
+	if !had && strings.Contains(p.buf.String(), "accepted: ") {
+		close(p.seen)
+	}
+	return len(b), nil
 }
 
 func TestExportRoundTripsIntoApply(t *testing.T) {
@@ -211,7 +324,7 @@ func TestExportRoundTripsIntoApply(t *testing.T) {
 		require.NoError(t, err)
 		assert.Contains(t, string(conns), "${SNOWFLAKE_PROD_PASSWORD}", "a secret is exported as a reference")
 		assert.NotContains(t, string(conns), "created_on")
-		res := h.must(exitOK, "plan", "-f", dir, "--prune")
+		res := h.must(exitOK, "plan", "-f", dir, "--prune", "--prune-all")
 		assert.Contains(t, res.stdout, "No changes", format)
 	}
 }
@@ -224,7 +337,7 @@ func TestLiteralSecretIsRefused(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(file, bytes.ReplaceAll(body, []byte("${SNOWFLAKE_PASSWORD}"), []byte("sf-Secret-1")), 0o644))
 	res := h.must(exitError, "plan", "-f", file)
-	assert.Contains(t, res.stderr, file+": connection snowflake-prod: config.password: is a secret written in the file")
+	assert.Contains(t, res.stderr, file+":22:7: connection snowflake-prod: config.password: is a secret written in the file")
 	res = h.must(exitChanges, "plan", "-f", file, "--allow-literal-secrets")
 	assert.Contains(t, res.stdout, "config.password = (sensitive)")
 }
@@ -240,7 +353,21 @@ func TestUnsetVariableWithoutFake(t *testing.T) {
 	code = Main(context.Background(), []string{"list", "pipelines"}, Env{Stdout: &out, Stderr: &errOut,
 		LookupEnv: func(string) (string, bool) { return "", false }})
 	assert.Equal(t, exitError, code)
-	assert.Contains(t, errOut.String(), "MPARTICLE_WORKSPACE_ID (or --workspace), MPARTICLE_CLIENT_ID, MPARTICLE_CLIENT_SECRET")
+	assert.Contains(t, errOut.String(), "environment variables MPARTICLE_WORKSPACE_ID, MPARTICLE_CLIENT_ID, MPARTICLE_CLIENT_SECRET are not set (--workspace gives the workspace")
+}
+
+// TestClientFromWsyncsEnvironment: without --fake, wsync builds its client with NewClientFromEnv over
+// its own environment (not the process's), so the addresses and credentials of the variables are used.
+func TestClientFromWsyncsEnvironment(t *testing.T) {
+	t.Parallel()
+	srv := warehousesynctest.NewServer(t)
+	id, secret := srv.Credentials()
+	vars := map[string]string{ws.EnvAPIURL: srv.URL(), ws.EnvTokenURL: srv.TokenURL(), ws.EnvClientID: id, ws.EnvClientSecret: secret}
+	var out, errOut bytes.Buffer
+	code := Main(context.Background(), []string{"--workspace", srv.WorkspaceID(), "list", "pipelines"}, Env{Stdout: &out, Stderr: &errOut,
+		LookupEnv: func(k string) (string, bool) { v, ok := vars[k]; return v, ok }})
+	require.Equal(t, exitOK, code, errOut.String())
+	assert.Equal(t, "ID  NAME  CONNECTION  DATA MODEL  STATE  STATUS  SCHEDULE\n", out.String())
 }
 
 func TestRefusalNamesFileResourceAndField(t *testing.T) {
@@ -255,8 +382,8 @@ func TestRefusalNamesFileResourceAndField(t *testing.T) {
     sync_mode: {type: full, from: "2024-06-01T00:00:00Z"}
 `), 0o644))
 	res := h.must(exitError, "plan", "-f", file)
-	assert.Contains(t, res.stderr, file+": pipeline users-hourly: connection_id: names connection nowhere, which is neither declared nor in the workspace")
-	assert.Contains(t, res.stderr, file+": pipeline users-hourly: sync_mode.from: cannot change after creation")
+	assert.Contains(t, res.stderr, file+":3:5: pipeline users-hourly: connection_id: names connection nowhere, which is neither declared nor in the workspace")
+	assert.Contains(t, res.stderr, file+":5:29: pipeline users-hourly: sync_mode.from: cannot change after creation")
 }
 
 func TestRunsAndReport(t *testing.T) {
@@ -272,7 +399,9 @@ func TestRunsAndReport(t *testing.T) {
 	res = h.must(exitOK, "report", "users-hourly")
 	assert.Contains(t, res.stdout, "latest run")
 	h.must(exitOK, "runs", "watch", "users-hourly", "--until-idle")
-	h.must(exitOK, "delete", "pipelines", "users-hourly")
+	assert.Contains(t, h.must(exitError, "delete", "pipelines", "users-hourly").stderr, "pass --yes")
+	h.must(exitOK, "report", "users-hourly")
+	h.must(exitOK, "delete", "pipelines", "users-hourly", "--yes")
 	h.must(exitError, "report", "users-hourly")
 }
 
@@ -301,22 +430,27 @@ func TestEveryCommandHasAnExample(t *testing.T) {
 	walk(a.rootCmd())
 }
 
-// TestClientHasNoCLIDependencies: the client, the fake and the apply package must not pull in what
-// only the CLI needs.
+// TestClientHasNoCLIDependencies: the client and the fake must not pull in what only the CLI needs; the
+// apply package reads YAML (its loader) but needs no command-line library.
 func TestClientHasNoCLIDependencies(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs go list")
 	}
 	t.Parallel()
-	out, err := exec.Command("go", "list", "-deps",
-		"github.com/wsync-dev/warehousesync",
-		"github.com/wsync-dev/warehousesync/warehousesynctest",
-		"github.com/wsync-dev/warehousesync/apply").CombinedOutput()
-	require.NoError(t, err, "%s", out)
-	for _, dep := range []string{"github.com/spf13/cobra", "sigs.k8s.io/yaml", "golang.org/x/term"} {
-		assert.NotContains(t, string(out), dep)
+	deps := func(pkgs ...string) string {
+		out, err := exec.Command("go", append([]string{"list", "-deps"}, pkgs...)...).CombinedOutput()
+		require.NoError(t, err, "%s", out)
+		return string(out)
 	}
-	assert.Contains(t, string(out), "github.com/wsync-dev/warehousesync/internal/engine", "go list listed the packages")
+	core := deps("github.com/wsync-dev/warehousesync", "github.com/wsync-dev/warehousesync/warehousesynctest")
+	for _, dep := range []string{"github.com/spf13/cobra", "sigs.k8s.io/yaml", "golang.org/x/term"} {
+		assert.NotContains(t, core, dep)
+	}
+	assert.Contains(t, core, "github.com/wsync-dev/warehousesync/internal/engine", "go list listed the packages")
+	applyDeps := deps("github.com/wsync-dev/warehousesync/apply")
+	for _, dep := range []string{"github.com/spf13/cobra", "golang.org/x/term"} {
+		assert.NotContains(t, applyDeps, dep)
+	}
 }
 
 // BenchmarkStartup measures wsync's start-up: the command tree built and --help printed.
@@ -365,14 +499,14 @@ func TestFileMistakesAreNamed(t *testing.T) {
 		return p
 	}
 	typo := write("typo.yaml", "pipelines:\n  - id: p\n    connection_id: c\n    data_model_id: m\n    schedule: {type: interval, frequncy: daily}\n")
-	assert.Contains(t, h.must(exitError, "plan", "-f", typo).stderr, typo+": pipeline p: schedule.frequncy: unknown field")
+	assert.Contains(t, h.must(exitError, "plan", "-f", typo).stderr, typo+":5:32: pipeline p: schedule.frequncy: unknown field")
 	top := write("top.yaml", "connection: []\n")
-	assert.Contains(t, h.must(exitError, "plan", "-f", top).stderr, `unknown key "connection"`)
+	assert.Contains(t, h.must(exitError, "plan", "-f", top).stderr, top+":1:1: unknown key connection: the keys are")
 
 	a := write("a.yaml", "data_models:\n  - {id: m, name: M, state: active, type: sql, config: {sql_query: SELECT 1}}\n")
 	b := write("b.yaml", "data_models:\n  - {id: m, name: M2, state: active, type: sql, config: {sql_query: SELECT 2}}\n")
 	res := h.must(exitError, "plan", "-f", a, "-f", b)
-	assert.Contains(t, res.stderr, a+": data_model m: id: is declared twice (again in "+b+")")
+	assert.Contains(t, res.stderr, a+":2:6: data_model m: id: is declared twice (again in "+b+")")
 }
 
 // TestSchemaIsUpToDate: examples/apply/wsync.schema.json is what wsync schema prints (-update rewrites
@@ -418,4 +552,235 @@ func TestTerminalWithoutLookupEnv(t *testing.T) {
 	code := Main(context.Background(), []string{"--fake", "plan", "-f", example}, Env{Stdout: &out, Stderr: &out, StdoutIsTerminal: true})
 	assert.Equal(t, exitChanges, code, out.String())
 	assert.Contains(t, out.String(), "\x1b[32m+\x1b[0m")
+}
+
+// TestFIFOInAFolderIsRefused: a FIFO named *.yaml is refused, not opened (which would hang).
+func TestFIFOInAFolderIsRefused(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	dir := t.TempDir()
+	require.NoError(t, syscall.Mkfifo(filepath.Join(dir, "pipe.yaml"), 0o644))
+	res := h.must(exitError, "plan", "-f", dir)
+	assert.Contains(t, res.stderr, filepath.Join(dir, "pipe.yaml")+": is not a regular file")
+	res = h.must(exitError, "plan", "-f", filepath.Join(dir, "pipe.yaml"))
+	assert.Contains(t, res.stderr, "is not a regular file")
+}
+
+// TestYAMLErrorShowsNoValue: wsync prints where a YAML mistake is and what kind it is, never the text.
+func TestYAMLErrorShowsNoValue(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	dir := t.TempDir()
+	for i, line := range []string{"password: *Sup3rS3cret", "password: !!int Sup3rS3cret"} {
+		file := filepath.Join(dir, fmt.Sprintf("f%d.yaml", i))
+		body := "connections:\n  - id: sf\n    service_provider: Snowflake\n    config:\n      " + line + "\n"
+		require.NoError(t, os.WriteFile(file, []byte(body), 0o644))
+		res := h.must(exitError, "plan", "-f", file)
+		assert.Contains(t, res.stderr, file+":5:17: ")
+		assert.NotContains(t, strings.ToLower(res.stderr), "s3cret")
+	}
+}
+
+// TestApplySendSecretsConverges: apply --send-secrets on the fake checks convergence without
+// --send-secrets, which lists every declared secret again by design.
+func TestApplySendSecretsConverges(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	res := h.must(exitOK, "apply", "-f", example, "--send-secrets")
+	assert.Contains(t, res.stdout, "Planned again on the fake: no changes")
+	res = h.must(exitOK, "apply", "-f", example, "--send-secrets")
+	assert.Contains(t, res.stdout, "config.password = (sensitive) will be sent")
+	assert.Contains(t, res.stdout, "Apply complete: 0 created, 1 updated, 0 deleted.")
+}
+
+// TestUnknownProviderConfigIsAllSecret: a config of a provider wsync does not know must be written as
+// references, since any of its keys may be a secret.
+func TestUnknownProviderConfigIsAllSecret(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	file := filepath.Join(t.TempDir(), "oracle.yaml")
+	require.NoError(t, os.WriteFile(file, []byte("connections:\n  - id: o\n    name: O\n    state: active\n    service_provider: Oracle\n    config:\n      host: db.example.com\n      pwd: ${ORACLE_PWD}\n"), 0o644))
+	res := h.must(exitError, "plan", "-f", file)
+	assert.Contains(t, res.stderr, file+":7:7: connection o: config.host: is written in the file, but the config of a provider wsync does not know is all secret")
+	assert.NotContains(t, res.stderr, "db.example.com")
+}
+
+// TestEmptySecretVariableIsNamed: SNOWFLAKE_PASSWORD= wsync plan --send-secrets said "No changes".
+func TestEmptySecretVariableIsNamed(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.must(exitOK, "apply", "-f", example)
+	h.vars["SNOWFLAKE_PASSWORD"] = ""
+	res := h.must(exitError, "plan", "-f", example, "--send-secrets")
+	assert.Contains(t, res.stderr, "warehouse.yaml:22:7: connection snowflake-prod: config.password: environment variable SNOWFLAKE_PASSWORD is set but empty")
+}
+
+// TestValidateReportsEveryProblem: validate needs no credentials and prints every problem at once as
+// file:line:column: resource: field: rule; plan refuses the same file before any request.
+func TestValidateReportsEveryProblem(t *testing.T) {
+	t.Parallel()
+	var out, errOut bytes.Buffer
+	code := Main(context.Background(), []string{"validate", "-f", "testdata/invalid"}, Env{Stdout: &out, Stderr: &errOut,
+		LookupEnv: func(k string) (string, bool) { return "x", k == "SNOWFLAKE_PASSWORD" }})
+	assert.Equal(t, exitError, code)
+	golden(t, "validate_invalid.golden", errOut.String())
+
+	out.Reset()
+	code = Main(context.Background(), []string{"validate", "-f", example}, Env{Stdout: &out, Stderr: &out,
+		LookupEnv: func(k string) (string, bool) { return "x", k == "SNOWFLAKE_PASSWORD" }})
+	assert.Equal(t, exitOK, code, out.String())
+	assert.Equal(t, "Valid: 1 connections, 1 data models, 2 pipelines.\n", out.String())
+}
+
+// TestInvalidFileNeverAppliesHalfway: the state: Active file used to create the connection and fail
+// on the pipeline; now apply refuses it before any request.
+func TestInvalidFileNeverAppliesHalfway(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	n := len(h.srv.Requests())
+	res := h.must(exitError, "apply", "-f", "testdata/invalid")
+	assert.Contains(t, res.stderr, "testdata/invalid/bad.yaml:5:5: connection snowflake-prod: state: is not one of new, active, inactive")
+	assert.Len(t, h.srv.Requests(), n, "no request was sent")
+}
+
+// TestRunsNewestFirst: --limit 2 shows the two newest runs, newest first, across pages.
+func TestRunsNewestFirst(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.must(exitOK, "apply", "-f", example)
+	for range 3 {
+		h.must(exitOK, "trigger", "users-hourly", "--wait")
+	}
+	ids := func(out string) []string {
+		var got []string
+		for _, line := range strings.Split(strings.TrimSpace(out), "\n")[1:] {
+			got = append(got, strings.Fields(line)[0])
+		}
+		return got
+	}
+	assert.Equal(t, []string{"4", "3"}, ids(h.must(exitOK, "runs", "users-hourly", "--limit", "2").stdout))
+	assert.Equal(t, []string{"4", "3", "2"}, ids(h.must(exitOK, "runs", "users-hourly", "--status", "success").stdout))
+	assert.Equal(t, []string{"2", "3"}, ids(h.must(exitOK, "runs", "users-hourly", "--limit", "2", "--oldest-first", "--status", "success").stdout))
+
+	// Pages of one run: the last page is read first, and only the pages needed.
+	n := len(h.srv.Requests())
+	runs, err := newestRuns(context.Background(), h.srv.Client(), "users-hourly", &ws.ListRunsOptions{PageSize: 1}, 2,
+		func(*ws.Run) bool { return true })
+	require.NoError(t, err)
+	require.Len(t, runs, 2)
+	assert.Equal(t, []int64{4, 3}, []int64{runs[0].ID, runs[1].ID})
+	var lists int
+	for _, r := range h.srv.Requests()[n:] {
+		if strings.HasSuffix(r.Path, "/runs") {
+			lists++
+		}
+	}
+	assert.Equal(t, 3, lists, "the first page (for the count), then the last two")
+}
+
+// TestExportWritesTheWholeWorkspace: one file with every kind, which plans as no changes; its
+// variables are listed, and --names-from reuses the names of the files the resources came from.
+func TestExportWritesTheWholeWorkspace(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.must(exitOK, "apply", "-f", example)
+	dir := t.TempDir()
+
+	res := h.must(exitOK, "export")
+	assert.Contains(t, res.stdout, "password: ${SNOWFLAKE_PROD_PASSWORD}")
+	assert.Equal(t, "The file names these secret variables; set them before plan or apply: SNOWFLAKE_PROD_PASSWORD\n", res.stderr)
+
+	res = h.must(exitOK, "export", "--names-from", example, "-o", "json")
+	assert.Contains(t, res.stdout, `"password": "${SNOWFLAKE_PASSWORD}"`)
+	assert.Contains(t, res.stderr, "set them before plan or apply: SNOWFLAKE_PASSWORD\n")
+	for _, kind := range []string{`"connections"`, `"data_models"`, `"pipelines"`} {
+		assert.Contains(t, res.stdout, kind)
+	}
+	file := filepath.Join(dir, "workspace.json")
+	require.NoError(t, os.WriteFile(file, []byte(res.stdout), 0o644))
+	assert.Contains(t, h.must(exitOK, "plan", "-f", file, "--prune", "--prune-all").stdout, "No changes")
+}
+
+// TestTriggerIfBusy: with a run in progress, --if-busy=fail (the default) says how to wait, and
+// --if-busy=wait waits for that run to end, then triggers.
+func TestTriggerIfBusy(t *testing.T) {
+	t.Parallel()
+	h := newStillHarness(t)
+	h.must(exitOK, "apply", "-f", example)
+	h.must(exitOK, "trigger", "users-hourly") // in progress until the clock moves
+	res := h.must(exitError, "trigger", "users-hourly")
+	assert.Contains(t, res.stderr, "--if-busy=wait waits for it to end, then triggers")
+	res = h.must(exitOK, "trigger", "users-hourly", "--if-busy=wait", "--wait", "--interval", "1m")
+	assert.Regexp(t, `^Pipeline users-hourly has run (\d+) in progress; waiting for it to end \(--if-busy=wait\)\.\n`, res.stdout)
+	assert.Regexp(t, `\nTriggered run \d+ of pipeline users-hourly\.\n`, res.stdout)
+	assert.Contains(t, h.must(exitError, "trigger", "users-hourly", "--if-busy=later").stderr, `--if-busy "later": use wait or fail`)
+}
+
+// TestInterruptedWaitSaysTheRunGoesOn: Ctrl-C (or --timeout) while waiting stops wsync, not the run,
+// and says how to follow it.
+func TestInterruptedWaitSaysTheRunGoesOn(t *testing.T) {
+	t.Parallel()
+	h := newStillHarness(t)
+	h.must(exitOK, "apply", "-f", example)
+	ctx, interrupt := context.WithCancel(context.Background())
+	defer interrupt()
+	var out, errOut bytes.Buffer
+	code := Main(ctx, []string{"--fake", "trigger", "users-hourly", "--wait"}, Env{Stdout: &out, Stderr: &errOut, Fake: h.srv,
+		Sleep: func(ctx context.Context, _ time.Duration) error { interrupt(); return ctx.Err() }})
+	assert.Equal(t, exitError, code)
+	assert.Contains(t, errOut.String(), "stopped waiting for run 2 of pipeline users-hourly (interrupted; last status running)")
+	assert.Contains(t, errOut.String(), "The run goes on in the workspace: follow it with wsync runs watch users-hourly --until-idle")
+}
+
+// TestLiveLineRedrawsEverySecond: between two polls 3 seconds apart, the terminal line is redrawn each
+// second, so the elapsed time moves.
+func TestLiveLineRedrawsEverySecond(t *testing.T) {
+	t.Parallel()
+	h := newStillHarness(t)
+	h.must(exitOK, "apply", "-f", example)
+	h.terminal, h.vars["NO_COLOR"] = true, "1"
+	res := h.must(exitOK, "trigger", "users-hourly", "--wait", "--interval", "3s")
+	draws := strings.Split(res.stdout, "\r\x1b[K")[1:]
+	require.GreaterOrEqual(t, len(draws), 4, "%q", res.stdout)
+	for i, want := range []string{"1s", "2s", "3s", "4s"} {
+		assert.Regexp(t, `^run 2 \w+  `+want+`  `, draws[i])
+	}
+}
+
+// TestCommandsAreUnits: a command is an options struct and a run function, callable without cobra.
+func TestCommandsAreUnits(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	var out bytes.Buffer
+	a := &app{fake: true, warned: map[string]bool{}, env: Env{Stdout: &out, Stderr: io.Discard, Fake: h.srv,
+		LookupEnv: func(k string) (string, bool) { v, ok := h.vars[k]; return v, ok },
+		Sleep:     func(ctx context.Context, _ time.Duration) error { return ctx.Err() }}}
+	ctx := context.Background()
+	require.NoError(t, a.runValidate(&validateOptions{files: []string{example}}))
+	require.NoError(t, a.runApply(ctx, &planFlags{files: []string{example}}))
+	require.NoError(t, a.runTrigger(ctx, &triggerOptions{pipeline: "users-hourly", wait: true, ifBusy: "fail"}))
+	require.NoError(t, a.runRuns(ctx, &runsOptions{pipeline: "users-hourly", format: "table", limit: 1}))
+	require.NoError(t, a.runDelete(ctx, &deleteOptions{kind: "pipelines", id: "users-full-daily", yes: true}))
+	assert.Contains(t, out.String(), "Run 2 of pipeline users-hourly: success")
+	assert.Contains(t, out.String(), "Deleted pipeline users-full-daily.")
+	var ec *exitCode
+	require.ErrorAs(t, a.runPlan(ctx, &planFlags{files: []string{example}}), &ec)
+	assert.Equal(t, exitChanges, ec.code, "the deleted pipeline is planned again")
+}
+
+// TestServerTextIsEscapedColoursAreNot: a name with U+202E from the server prints escaped in tables,
+// while wsync's own colours stay colours.
+func TestServerTextIsEscapedColoursAreNot(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.must(exitOK, "apply", "-f", example)
+	_, err := h.srv.Client().DataModels.Create(context.Background(), &ws.DataModel{ID: "evil", Name: "abc\u202etxt.exe", State: ws.StateActive,
+		Type: ws.DataModelSQL, Config: ws.DataModelConfig{SQLQuery: "SELECT 1"}})
+	require.NoError(t, err)
+	res := h.must(exitOK, "list", "models")
+	assert.Contains(t, res.stdout, `abc\u202etxt.exe`)
+	assert.NotContains(t, res.stdout, "\u202e")
+	h.must(exitOK, "trigger", "users-hourly", "--wait")
+	h.terminal = true
+	assert.Contains(t, h.must(exitOK, "report", "users-hourly").stdout, "\x1b[32msuccess\x1b[0m")
 }

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -16,12 +18,15 @@ import (
 )
 
 // exportState turns resources read from the workspace into an apply file: read-only fields left out,
-// every secret replaced by a ${VAR} reference named after the connection and the field.
-func exportState(s *apply.State) (map[string]any, error) {
+// every secret replaced by a ${VAR} reference. A reference is named by names (the variable the same
+// field has in existing files; nil or "" for none), else after the connection and the field. It
+// returns the variables the file names, sorted.
+func exportState(s *apply.State, names func(r apply.Ref, field string) string) (map[string]any, []string, error) {
 	out, err := toMap(s)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	vars := map[string]bool{}
 	for key, list := range out {
 		items, _ := list.([]any)
 		for _, it := range items {
@@ -29,17 +34,49 @@ func exportState(s *apply.State) (map[string]any, error) {
 			for _, k := range wire.ReadOnlyFields() {
 				delete(m, k)
 			}
-			if cfg, isMap := m["config"].(map[string]any); isMap && key == "connections" {
-				id, _ := m["id"].(string)
-				for _, f := range wire.ConfigSecretKeys() {
-					if _, has := cfg[f]; has {
-						cfg[f] = "${" + envName(id, f) + "}"
+			cfg, isMap := m["config"].(map[string]any)
+			if !isMap || key != "connections" {
+				continue
+			}
+			id, _ := m["id"].(string)
+			name := func(field, fallback string) string {
+				if names != nil {
+					if n := names(apply.Ref{Kind: apply.KindConnection, ID: id}, field); n != "" {
+						vars[n] = true
+						return "${" + n + "}"
 					}
+				}
+				vars[fallback] = true
+				return "${" + fallback + "}"
+			}
+			sp, _ := m["service_provider"].(string)
+			if _, known := wire.LookupProvider(sp); !known {
+				// A config of unknown shape is all secret: every value becomes a reference.
+				allReferences(cfg, "config", id, name)
+				continue
+			}
+			for _, f := range wire.ConfigSecretKeys() {
+				if _, has := cfg[f]; has {
+					cfg[f] = name("config."+f, envName(id, f))
 				}
 			}
 		}
 	}
-	return out, nil
+	return out, slices.Sorted(maps.Keys(vars)), nil
+}
+
+// allReferences replaces every value of cfg (at path), nested ones included, with a ${VAR} reference.
+func allReferences(cfg map[string]any, path, id string, name func(field, fallback string) string) {
+	for k, v := range cfg {
+		field := path + "." + k
+		if sub, isMap := v.(map[string]any); isMap {
+			allReferences(sub, field, id, name)
+			continue
+		}
+		if v != nil {
+			cfg[k] = name(field, envName(id, strings.ReplaceAll(strings.TrimPrefix(field, "config."), ".", "_")))
+		}
+	}
 }
 
 // toMap is v encoded as JSON and decoded as a generic object, numbers kept as text.
@@ -105,7 +142,8 @@ func checkFormat(f string) error {
 	return fmt.Errorf("-o %q: use table, json or yaml", f)
 }
 
-// table writes rows under a header, aligned.
+// table writes rows under a header, aligned. Cells that hold text from the server must be escaped by
+// the caller (safeText), which leaves wsync's own colours intact.
 func table(w io.Writer, header []string, rows [][]string) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, strings.Join(header, "\t"))
@@ -121,23 +159,23 @@ func stateTable(w io.Writer, s *apply.State, only apply.Kind) error {
 	case apply.KindConnection:
 		rows := make([][]string, 0, len(s.Connections))
 		for _, c := range s.Connections {
-			rows = append(rows, []string{c.ID, c.Name, string(providerName(c)), string(c.State), dash(string(c.Status))})
+			rows = append(rows, safeRow(c.ID, c.Name, string(providerName(c)), string(c.State), dash(string(c.Status))))
 		}
 		return table(w, []string{"ID", "NAME", "PROVIDER", "STATE", "STATUS"}, rows)
 	case apply.KindDataModel:
 		rows := make([][]string, 0, len(s.DataModels))
 		for _, m := range s.DataModels {
-			rows = append(rows, []string{m.ID, m.Name, string(m.State), dash(string(m.Status)), oneLine(m.Config.SQLQuery, 40)})
+			rows = append(rows, safeRow(m.ID, m.Name, string(m.State), dash(string(m.Status)), oneLine(m.Config.SQLQuery, 40)))
 		}
 		return table(w, []string{"ID", "NAME", "STATE", "STATUS", "QUERY"}, rows)
 	case apply.KindPipeline:
 		rows := make([][]string, 0, len(s.Pipelines))
 		for _, p := range s.Pipelines {
-			rows = append(rows, []string{p.ID, p.Name, p.ConnectionID, p.DataModelID, string(p.State), dash(string(p.Status)), schedule(p.Schedule)})
+			rows = append(rows, safeRow(p.ID, p.Name, p.ConnectionID, p.DataModelID, string(p.State), dash(string(p.Status)), schedule(p.Schedule)))
 		}
 		return table(w, []string{"ID", "NAME", "CONNECTION", "DATA MODEL", "STATE", "STATUS", "SCHEDULE"}, rows)
 	}
-	return nil
+	return fmt.Errorf("no table for kind %q", only)
 }
 
 func providerName(c *ws.Connection) ws.ServiceProvider {
@@ -172,4 +210,15 @@ func oneLine(s string, n int) string {
 		return string(r[:n-1]) + "…"
 	}
 	return s
+}
+
+// safeText is text from the server or a file with control and bidirectional characters escaped.
+func safeText(s string) string { return apply.SafeText(s) }
+
+// safeRow is a table row of text from the server, escaped.
+func safeRow(cells ...string) []string {
+	for i, c := range cells {
+		cells[i] = safeText(c)
+	}
+	return cells
 }

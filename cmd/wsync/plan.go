@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 
@@ -9,17 +10,23 @@ import (
 	"github.com/wsync-dev/warehousesync/apply"
 )
 
-// planFlags are the flags plan and apply share.
+// planFlags are the inputs of plan and apply: a command's options, which runPlan and runApply take
+// (tests call them directly).
 type planFlags struct {
 	files        []string
 	prune        bool
+	prunePrefix  []string
+	pruneAll     bool
 	sendSecrets  bool
 	allowLiteral bool
+	yes          bool // apply: do not ask
 }
 
 func (f *planFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringArrayVarP(&f.files, "file", "f", nil, "apply file or directory of *.yaml, *.yml, *.json (repeatable)")
-	cmd.Flags().BoolVar(&f.prune, "prune", false, "delete what the workspace holds and the files do not declare")
+	cmd.Flags().BoolVar(&f.prune, "prune", false, "delete what the workspace holds, the files do not declare, and is in the prune scope")
+	cmd.Flags().StringArrayVar(&f.prunePrefix, "prune-prefix", nil, "with --prune, own (and so delete when not declared) the resources whose id starts with this (repeatable)")
+	cmd.Flags().BoolVar(&f.pruneAll, "prune-all", false, "with --prune, own every resource of the workspace, whoever created it")
 	cmd.Flags().BoolVar(&f.sendSecrets, "send-secrets", false, "send declared secrets even to connections that need no other change (rotation)")
 	cmd.Flags().BoolVar(&f.allowLiteral, "allow-literal-secrets", false, "accept secrets written in the files instead of ${ENV_VAR} references")
 	_ = cmd.MarkFlagRequired("file")
@@ -27,7 +34,8 @@ func (f *planFlags) register(cmd *cobra.Command) {
 }
 
 func (f *planFlags) options() apply.Options {
-	return apply.Options{Prune: f.prune, SendSecrets: f.sendSecrets}
+	return apply.Options{Prune: f.prune, SendSecrets: f.sendSecrets,
+		Scope: apply.Scope{IDPrefixes: f.prunePrefix, All: f.pruneAll}}
 }
 
 func (a *app) planCmd() *cobra.Command {
@@ -36,44 +44,48 @@ func (a *app) planCmd() *cobra.Command {
 		Use:   "plan -f FILE|DIR",
 		Short: "Show what apply would change",
 		Long: `plan compares the files with the workspace and prints what apply would create (+), update (~)
-and delete (-, only with --prune). Secrets print as (sensitive). It changes nothing.
+and delete (-, only with --prune, of what is in the prune scope: a prune_scope in the files,
+--prune-prefix or --prune-all). Secrets print as (sensitive). It changes nothing.
 
 Exit codes: 0 no changes, 2 changes, 1 error.`,
 		Example: `  wsync --fake plan -f examples/apply/
   wsync plan -f warehouse.yaml --prune`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			d, err := a.load(f.files, loadOptions{allowLiteral: f.allowLiteral})
-			if err != nil {
-				return err
-			}
-			c, err := a.client(cmd.Context())
-			if err != nil {
-				return err
-			}
-			p, err := apply.MakePlan(cmd.Context(), c, d, f.options())
-			if err != nil {
-				return err
-			}
-			a.printPlan(cmd.OutOrStdout(), p)
-			if p.HasChanges() {
-				return &exitCode{code: exitChanges}
-			}
-			return nil
-		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return a.runPlan(cmd.Context(), &f) },
 	}
 	f.register(cmd)
 	return cmd
 }
 
+// runPlan is wsync plan.
+func (a *app) runPlan(ctx context.Context, f *planFlags) error {
+	d, err := a.load(f.files, loadOptions{allowLiteral: f.allowLiteral})
+	if err != nil {
+		return err
+	}
+	c, err := a.client(ctx)
+	if err != nil {
+		return err
+	}
+	p, err := apply.MakePlan(ctx, c, d, f.options())
+	if err != nil {
+		return err
+	}
+	a.printPlan(a.env.Stdout, p)
+	if p.HasChanges() {
+		return &exitCode{code: exitChanges}
+	}
+	return nil
+}
+
 func (a *app) applyCmd() *cobra.Command {
 	var f planFlags
-	var yes bool
 	cmd := &cobra.Command{
 		Use:   "apply -f FILE|DIR",
 		Short: "Change the workspace to match the files",
-		Long: `apply prints the plan, asks for confirmation on a terminal (unless --yes), then carries it
-out in dependency order and reports each step. On a failure it stops and says what was done and
+		Long: `apply prints the plan, asks for confirmation when standard input is a terminal (unless --yes),
+then carries it out in dependency order and reports each step. Without a terminal, a plan that
+deletes is refused unless --yes. On a failure it stops and says what was done and
 what was not; running apply again goes on from there.
 
 With --fake the fake starts empty, so apply creates everything; it then plans again to show that
@@ -82,66 +94,75 @@ the workspace converged.`,
   wsync apply -f warehouse.yaml --yes
   wsync apply -f configs/ --prune`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
-			out := cmd.OutOrStdout()
-			d, err := a.load(f.files, loadOptions{allowLiteral: f.allowLiteral})
-			if err != nil {
-				return err
-			}
-			c, err := a.client(ctx)
-			if err != nil {
-				return err
-			}
-			p, err := apply.MakePlan(ctx, c, d, f.options())
-			if err != nil {
-				return err
-			}
-			a.printPlan(out, p)
-			if !p.HasChanges() {
-				return nil
-			}
-			if !a.confirm(cmd, yes, "\nApply these changes?") {
-				fmt.Fprintln(out, "Apply cancelled; nothing changed.")
-				return &exitCode{code: exitError}
-			}
-			fmt.Fprintln(out)
-			res, err := apply.Apply(ctx, c, p, func(ch apply.Change, err error) {
-				if err != nil {
-					fmt.Fprintf(out, "  %s %s: failed\n", a.colour(red, "✗"), ch.Ref)
-					return
-				}
-				fmt.Fprintf(out, "  %s %s: %s\n", a.symbol(ch.Action), ch.Ref, done(ch.Action))
-			})
-			if err != nil {
-				fmt.Fprintf(out, "\nApply stopped: %d done, %d not done:\n", len(res.Done), len(res.NotDone)+1)
-				fmt.Fprintf(out, "  %s %s (failed)\n", a.symbol(res.Failed.Action), res.Failed.Ref)
-				for _, ch := range res.NotDone {
-					fmt.Fprintf(out, "  %s %s\n", a.symbol(ch.Action), ch.Ref)
-				}
-				fmt.Fprintln(out, "Fix the cause and run apply again: it plans from what the workspace holds.")
-				return err
-			}
-			fmt.Fprintf(out, "\nApply complete: %d created, %d updated, %d deleted.\n",
-				p.Count(apply.ActionCreate), p.Count(apply.ActionUpdate), p.Count(apply.ActionDelete))
-			if a.fake {
-				again, err := apply.MakePlan(ctx, c, d, f.options())
-				if err != nil {
-					return err
-				}
-				if again.HasChanges() {
-					fmt.Fprintln(out, "A second plan still has changes:")
-					a.printPlan(out, again)
-					return &exitCode{code: exitError}
-				}
-				fmt.Fprintln(out, "Planned again on the fake: no changes, the workspace converged. (The fake is discarded when wsync exits.)")
-			}
-			return nil
-		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return a.runApply(cmd.Context(), &f) },
 	}
 	f.register(cmd)
-	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation")
+	cmd.Flags().BoolVarP(&f.yes, "yes", "y", false, "do not ask for confirmation")
 	return cmd
+}
+
+// runApply is wsync apply.
+func (a *app) runApply(ctx context.Context, f *planFlags) error {
+	out := a.env.Stdout
+	d, err := a.load(f.files, loadOptions{allowLiteral: f.allowLiteral})
+	if err != nil {
+		return err
+	}
+	c, err := a.client(ctx)
+	if err != nil {
+		return err
+	}
+	p, err := apply.MakePlan(ctx, c, d, f.options())
+	if err != nil {
+		return err
+	}
+	a.printPlan(out, p)
+	if !p.HasChanges() {
+		return nil
+	}
+	ok, err := a.confirm(ctx, f.yes, p.Count(apply.ActionDelete) > 0, "\nApply these changes?")
+	if err != nil {
+		return err
+	}
+	if !ok {
+		fmt.Fprintln(out, "Apply cancelled; nothing changed.")
+		return &exitCode{code: exitError}
+	}
+	fmt.Fprintln(out)
+	res, err := apply.Apply(ctx, c, p, func(ch apply.Change, err error) {
+		if err != nil {
+			fmt.Fprintf(out, "  %s %s: failed\n", a.colour(red, "✗"), ch.Ref)
+			return
+		}
+		fmt.Fprintf(out, "  %s %s: %s\n", a.symbol(ch.Action), ch.Ref, done(ch.Action))
+	})
+	if err != nil {
+		fmt.Fprintf(out, "\nApply stopped: %d done, %d not done:\n", len(res.Done), len(res.NotDone)+1)
+		fmt.Fprintf(out, "  %s %s (failed)\n", a.symbol(res.Failed.Action), res.Failed.Ref)
+		for _, ch := range res.NotDone {
+			fmt.Fprintf(out, "  %s %s\n", a.symbol(ch.Action), ch.Ref)
+		}
+		fmt.Fprintln(out, "Fix the cause and run apply again: it plans from what the workspace holds.")
+		return err
+	}
+	fmt.Fprintf(out, "\nApply complete: %d created, %d updated, %d deleted.\n",
+		p.Count(apply.ActionCreate), p.Count(apply.ActionUpdate), p.Count(apply.ActionDelete))
+	if a.fake {
+		// The check plans without --send-secrets, which lists every declared secret again.
+		opts := f.options()
+		opts.SendSecrets = false
+		again, err := apply.MakePlan(ctx, c, d, opts)
+		if err != nil {
+			return err
+		}
+		if again.HasChanges() {
+			fmt.Fprintln(out, "A second plan still has changes:")
+			a.printPlan(out, again)
+			return &exitCode{code: exitError}
+		}
+		fmt.Fprintln(out, "Planned again on the fake: no changes, the workspace converged. (The fake is discarded when wsync exits.)")
+	}
+	return nil
 }
 
 func done(a apply.Action) string {
@@ -155,47 +176,14 @@ func done(a apply.Action) string {
 	}
 }
 
-func (a *app) symbol(act apply.Action) string {
-	switch act {
-	case apply.ActionCreate:
-		return a.colour(green, "+")
-	case apply.ActionUpdate:
-		return a.colour(yellow, "~")
-	default:
-		return a.colour(red, "-")
-	}
+func (a *app) symbol(act apply.Action) string { return a.renderOptions().Symbol(act) }
+
+// renderOptions are how plans print: coloured on a terminal unless colours are off.
+func (a *app) renderOptions() apply.RenderOptions {
+	return apply.RenderOptions{Workspace: a.workspaceName(), Colour: a.colours()}
 }
 
-// printPlan writes p like terraform plan: one block per change, secrets as (sensitive).
+// printPlan writes p as apply.Plan.Render does.
 func (a *app) printPlan(w io.Writer, p *apply.Plan) {
-	if !p.HasChanges() {
-		fmt.Fprintf(w, "No changes: workspace %s matches the files (%d resources).\n", a.workspaceName(), len(p.Unchanged))
-		return
-	}
-	fmt.Fprintf(w, "Plan for workspace %s:\n", a.workspaceName())
-	for _, ch := range p.Changes {
-		fmt.Fprintln(w)
-		head := fmt.Sprintf("%s %s", a.symbol(ch.Action), a.colour(bold, ch.Ref.String()))
-		if ch.Source != "" {
-			head += "  (" + ch.Source + ")"
-		}
-		fmt.Fprintln(w, "  "+head)
-		for _, fd := range ch.Fields {
-			switch {
-			case fd.Path == "id":
-			case fd.Sensitive && ch.Action == apply.ActionCreate:
-				fmt.Fprintf(w, "      %s %s = (sensitive)\n", a.colour(green, "+"), fd.Path)
-			case fd.Sensitive:
-				fmt.Fprintf(w, "      %s %s = (sensitive) will be sent\n", a.colour(yellow, "~"), fd.Path)
-			case ch.Action == apply.ActionCreate:
-				fmt.Fprintf(w, "      %s %s = %s\n", a.colour(green, "+"), fd.Path, fd.New)
-			case fd.Old == "":
-				fmt.Fprintf(w, "      %s %s = %s\n", a.colour(green, "+"), fd.Path, fd.New)
-			default:
-				fmt.Fprintf(w, "      %s %s: %s → %s\n", a.colour(yellow, "~"), fd.Path, fd.Old, fd.New)
-			}
-		}
-	}
-	fmt.Fprintf(w, "\nPlan: %d to create, %d to update, %d to delete, %d unchanged.\n",
-		p.Count(apply.ActionCreate), p.Count(apply.ActionUpdate), p.Count(apply.ActionDelete), len(p.Unchanged))
+	_ = p.Render(w, a.renderOptions())
 }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -51,10 +50,18 @@ type app struct {
 
 	srv     *warehousesynctest.Server // the fake, once started
 	ownsSrv bool
+
+	onTick func() // called by pause between steps of a wait: the live line's redraw
 }
 
 // Main runs wsync with args (without the program name) and returns the exit code.
 func Main(ctx context.Context, args []string, env Env) int {
+	if env.Stdout == nil {
+		env.Stdout = io.Discard
+	}
+	if env.Stderr == nil {
+		env.Stderr = io.Discard
+	}
 	a := &app{env: env, warned: map[string]bool{}}
 	defer a.close()
 	root := a.rootCmd()
@@ -118,7 +125,7 @@ against an in-process fake server that starts empty, needing no credentials.`,
 	pf.StringArrayVar(&a.fakeSeed, "fake-seed", nil, "with --fake, first apply this file or directory to the fake (repeatable)")
 	pf.StringVar(&a.workspace, "workspace", "", "workspace id (default: $MPARTICLE_WORKSPACE_ID, or 12345 with --fake)")
 	pf.BoolVar(&a.noColor, "no-color", false, "never colour the output (NO_COLOR in the environment does the same)")
-	root.AddCommand(a.planCmd(), a.applyCmd(), a.getCmd("get"), a.getCmd("list"), a.deleteCmd(),
+	root.AddCommand(a.validateCmd(), a.planCmd(), a.applyCmd(), a.getCmd("get"), a.getCmd("list"), a.exportCmd(), a.deleteCmd(),
 		a.triggerCmd(), a.runsCmd(), a.reportCmd(), a.schemaCmd(), a.completionCmd())
 	return root
 }
@@ -131,32 +138,19 @@ func (a *app) client(ctx context.Context) (*ws.Client, error) {
 	if len(a.fakeSeed) > 0 {
 		return nil, errors.New("--fake-seed needs --fake")
 	}
-	workspace := a.workspace
-	if workspace == "" {
-		workspace = a.env.getenv(ws.EnvWorkspaceID)
+	// NewClientFromEnv reads wsync's environment (the Env's LookupEnv), --workspace overriding the
+	// workspace variable.
+	lookup := func(k string) (string, bool) {
+		if k == ws.EnvWorkspaceID && a.workspace != "" {
+			return a.workspace, true
+		}
+		return a.env.lookup(k)
 	}
-	id, secret := a.env.getenv(ws.EnvClientID), a.env.getenv(ws.EnvClientSecret)
-	var missing []string
-	if workspace == "" {
-		missing = append(missing, ws.EnvWorkspaceID+" (or --workspace)")
+	c, err := ws.NewClientFromEnv(ws.WithLookupEnv(lookup), ws.WithUserAgent("wsync"), ws.WithPollWait(a.pause))
+	if err != nil {
+		return nil, fmt.Errorf("%w (--workspace gives the workspace; --fake tries wsync against an in-process fake)", err)
 	}
-	if id == "" {
-		missing = append(missing, ws.EnvClientID)
-	}
-	if secret == "" {
-		missing = append(missing, ws.EnvClientSecret)
-	}
-	if len(missing) > 0 {
-		return nil, fmt.Errorf("set %s, or use --fake to try wsync against an in-process fake", strings.Join(missing, ", "))
-	}
-	opts := []ws.Option{ws.WithClientCredentials(id, secret), ws.WithUserAgent("wsync")}
-	if v := a.env.getenv(ws.EnvAPIURL); v != "" {
-		opts = append(opts, ws.WithBaseURL(v))
-	}
-	if v := a.env.getenv(ws.EnvTokenURL); v != "" {
-		opts = append(opts, ws.WithTokenURL(v))
-	}
-	return ws.NewClient(workspace, opts...)
+	return c, nil
 }
 
 // fakeClient starts the fake (once), seeds it and returns a client for it.
@@ -172,14 +166,11 @@ func (a *app) fakeClient(ctx context.Context) (*ws.Client, error) {
 			a.srv, a.ownsSrv = srv, true
 		}
 	}
-	workspace := a.workspace
-	if workspace == "" {
-		workspace = a.srv.WorkspaceID()
+	if a.workspace != "" && a.workspace != a.srv.WorkspaceID() {
+		return nil, fmt.Errorf("--workspace %s: the fake serves workspace %s only", a.workspace, a.srv.WorkspaceID())
 	}
-	id, secret := a.srv.Credentials()
-	c, err := ws.NewClient(workspace,
-		ws.WithBaseURL(a.srv.URL()), ws.WithTokenURL(a.srv.TokenURL()), ws.WithClientCredentials(id, secret),
-		ws.WithRetryPolicy(ws.RetryPolicy{MaxRetries: 3, MinWait: time.Millisecond, MaxWait: 10 * time.Millisecond}))
+	// The fake's own client options: its address, credentials and fast retries.
+	c, err := a.srv.NewClient(ws.WithUserAgent("wsync"), ws.WithPollWait(a.pause))
 	if err != nil {
 		return nil, err
 	}
@@ -213,23 +204,47 @@ func (a *app) workspaceName() string {
 	}
 }
 
-// confirm asks question on a terminal, unless yes, and reports whether the answer was "yes"; off a
-// terminal it does not ask.
-func (a *app) confirm(cmd *cobra.Command, yes bool, question string) bool {
-	if yes || !a.env.StdinIsTerminal || !a.env.StdoutIsTerminal {
-		return true
+// confirm asks question, unless yes, and reports whether the answer was "yes". It asks whenever
+// standard input is a terminal, on standard error (standard output may be a file or a pipe). Without a
+// terminal it does not ask: a destructive action is then refused (an error naming --yes) and any other
+// goes ahead. An interrupt (ctx ending) while waiting for the answer is a "no".
+func (a *app) confirm(ctx context.Context, yes, destructive bool, question string) (bool, error) {
+	if yes {
+		return true, nil
 	}
-	fmt.Fprint(cmd.OutOrStdout(), question+" Only 'yes' is accepted: ")
-	line, _ := bufio.NewReader(io.LimitReader(cmd.InOrStdin(), 1024)).ReadString('\n')
-	return strings.TrimSpace(line) == "yes"
+	if !a.env.StdinIsTerminal {
+		if destructive {
+			return false, errors.New("this deletes resources and standard input is not a terminal to ask on: pass --yes to confirm")
+		}
+		return true, nil
+	}
+	fmt.Fprint(a.env.Stderr, question+" Only 'yes' is accepted: ")
+	answer := make(chan string, 1)
+	go func() {
+		line, _ := bufio.NewReader(io.LimitReader(orEmpty(a.env.Stdin), 1024)).ReadString('\n')
+		answer <- line
+	}()
+	select {
+	case <-ctx.Done():
+		fmt.Fprintln(a.env.Stderr)
+		return false, nil
+	case line := <-answer:
+		return strings.TrimSpace(line) == "yes", nil
+	}
+}
+
+// colours reports whether output is coloured: on a terminal, unless --no-color or NO_COLOR.
+func (a *app) colours() bool {
+	if !a.env.StdoutIsTerminal || a.noColor {
+		return false
+	}
+	_, set := a.env.lookup("NO_COLOR")
+	return !set
 }
 
 // colour wraps s in an ANSI colour on a terminal, unless colours are off.
 func (a *app) colour(code, s string) string {
-	if !a.env.StdoutIsTerminal || a.noColor {
-		return s
-	}
-	if _, set := a.env.lookup("NO_COLOR"); set {
+	if !a.colours() {
 		return s
 	}
 	return "\x1b[" + code + "m" + s + "\x1b[0m"
