@@ -133,10 +133,7 @@ type clockState struct {
 }
 
 func (s *Server) clockStateLocked() clockState {
-	st := clockState{Now: ws.NewTimestamp(s.clock.Now()), Mode: "manual"}
-	if s.cfg.realTime {
-		st.Mode = "real"
-	}
+	st := clockState{Now: ws.NewTimestamp(s.clock.Now()), Mode: s.clock.mode()}
 	if next, pending := s.eng.NextEvent(); pending {
 		st.NextEvent = ws.NewTimestamp(next)
 	}
