@@ -37,6 +37,8 @@ type clock interface {
 	mode() string
 	// start starts what the clock runs in the background, if anything; Server.Close stops it.
 	start()
+	// restored runs after the engine's state was replaced by a snapshot's.
+	restored()
 }
 
 // newClock returns the clock the server's options choose, and the instant the engine starts at.
@@ -113,6 +115,13 @@ func (c *manualClock) polled(string, string, int64) {}
 func (c *manualClock) mode() string { return "manual" }
 
 func (c *manualClock) start() {}
+
+// restored tells the pauses of waiting clients that the clock changed.
+func (c *manualClock) restored() {
+	c.moves++
+	close(c.moved)
+	c.moved = make(chan struct{})
+}
 
 // pollWait returns a pause that ends as soon as the clock moves, and fails with ErrNoProgress after
 // the poll grace of wall time without a move. It remembers how often the clock had moved at its
@@ -241,6 +250,13 @@ func (c *realTimeClock) pollWait() func(ctx context.Context, interval time.Durat
 			return ctx.Err()
 		}
 	}
+}
+
+// restored keeps the clock from going back before the restored engine's time, and wakes the goroutine
+// for the restored events.
+func (c *realTimeClock) restored() {
+	c.last = maxTime(c.last, c.s.eng.Now())
+	c.settle()
 }
 
 func (c *realTimeClock) start() {

@@ -323,6 +323,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		fault.writeHeaders(w)
 		rep = fault.reply()
 	}
+	rep = s.persisted(r.Method, rep) // WithPersist: saved before it is answered
 	s.finish(w, entry, rep)
 }
 

@@ -92,6 +92,10 @@ func Start(opts ...Option) (*Server, error) {
 	var start time.Time
 	s.clock, start = newClock(s)
 	s.eng = engine.New(cfg.engineConfig(start, storeEnv{s}))
+	if err := s.startFromSnapshot(); err != nil {
+		_ = ln.Close()
+		return nil, err
+	}
 	lim := cfg.httpLimits
 	s.http = &http.Server{
 		Handler:           s.guardHost(s.Handler(), isLoopback(ln.Addr())),
