@@ -3,6 +3,7 @@ package warehousesynctest
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"net/http"
@@ -20,6 +21,10 @@ const (
 	SnapshotFormat  = "warehousesync-fake-snapshot"
 	SnapshotVersion = 1
 )
+
+// ErrInvalidSnapshot is wrapped by every error of Restore and WithSnapshot about the document: corrupt,
+// of another format, of a newer version, or breaking a rule of the fake.
+var ErrInvalidSnapshot = errors.New("invalid snapshot")
 
 // snapshotDoc is the document of Snapshot; docs/fake.md describes it.
 type snapshotDoc struct {
@@ -144,6 +149,13 @@ func (s *Server) Restore(data []byte) error {
 }
 
 func (s *Server) restoreLocked(data []byte) error {
+	if err := s.restoreDocLocked(data); err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalidSnapshot, err)
+	}
+	return nil
+}
+
+func (s *Server) restoreDocLocked(data []byte) error {
 	doc, err := decodeSnapshot(data)
 	if err != nil {
 		return err
@@ -153,10 +165,10 @@ func (s *Server) restoreLocked(data []byte) error {
 		wd := &doc.Workspaces[i]
 		w, err := restoreWorkspace(wd)
 		if err != nil {
-			return fmt.Errorf("snapshot: workspaces[%d]: %w", i, err)
+			return fmt.Errorf("workspaces[%d]: %w", i, err)
 		}
 		if workspaces[wd.ID] != nil {
-			return fmt.Errorf("snapshot: workspaces[%d]: workspace %q appears twice", i, wd.ID)
+			return fmt.Errorf("workspaces[%d]: workspace %q appears twice", i, wd.ID)
 		}
 		workspaces[wd.ID] = w
 	}
@@ -164,13 +176,13 @@ func (s *Server) restoreLocked(data []byte) error {
 	for i, fd := range doc.Faults {
 		f, err := restoreFault(fd)
 		if err != nil {
-			return fmt.Errorf("snapshot: faults[%d]: %w", i, err)
+			return fmt.Errorf("faults[%d]: %w", i, err)
 		}
 		faults = append(faults, f)
 	}
 	// The engine's restore is the last step that can fail, and it changes nothing when it does.
 	if err := s.eng.Restore(doc.Engine); err != nil {
-		return fmt.Errorf("snapshot: engine: %w", err)
+		return fmt.Errorf("engine: %w", err)
 	}
 	s.workspaces, s.faults = workspaces, faults
 	s.clock.restored()
@@ -184,23 +196,23 @@ func decodeSnapshot(data []byte) (*snapshotDoc, error) {
 		Version int    `json:"version"`
 	}
 	if err := json.Unmarshal(data, &head); err != nil {
-		return nil, fmt.Errorf("snapshot: not a JSON object: %s", jsonProblem(err))
+		return nil, fmt.Errorf("not a JSON object: %s", jsonProblem(err))
 	}
 	switch {
 	case head.Format != SnapshotFormat:
-		return nil, fmt.Errorf("snapshot: format: must be %q, got %q", SnapshotFormat, truncate(head.Format, 60))
+		return nil, fmt.Errorf("format: must be %q, got %q", SnapshotFormat, truncate(head.Format, 60))
 	case head.Version > SnapshotVersion:
-		return nil, fmt.Errorf("snapshot: version %d is newer than this fake reads (up to %d): use a newer "+
+		return nil, fmt.Errorf("version %d is newer than this fake reads (up to %d): use a newer "+
 			"github.com/wsync-dev/warehousesync", head.Version, SnapshotVersion)
 	case head.Version < 1:
-		return nil, fmt.Errorf("snapshot: version: must be 1 or more, got %d", head.Version)
+		return nil, fmt.Errorf("version: must be 1 or more, got %d", head.Version)
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber() // seeded numbers stay exact
 	dec.DisallowUnknownFields()
 	var doc snapshotDoc
 	if err := dec.Decode(&doc); err != nil {
-		return nil, fmt.Errorf("snapshot: %s", jsonProblem(err))
+		return nil, fmt.Errorf("%s", jsonProblem(err))
 	}
 	return &doc, nil
 }
