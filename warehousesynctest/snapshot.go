@@ -189,14 +189,27 @@ func (s *Server) restoreDocLocked(data []byte) error {
 	return nil
 }
 
-// decodeSnapshot reads a document: first its format and version, then the whole of it, strictly.
+// decodeSnapshot reads a document strictly, in one pass; only when that fails does it read the format
+// and version alone, so that a newer or foreign document gets that error rather than its first
+// unknown field.
 func decodeSnapshot(data []byte) (*snapshotDoc, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber() // seeded numbers stay exact
+	dec.DisallowUnknownFields()
+	var doc snapshotDoc
+	err := dec.Decode(&doc)
+	if err == nil && dec.More() {
+		err = errors.New("data after the document")
+	}
+	if err == nil && doc.Format == SnapshotFormat && doc.Version == SnapshotVersion {
+		return &doc, nil
+	}
 	var head struct {
 		Format  string `json:"format"`
 		Version int    `json:"version"`
 	}
-	if err := json.Unmarshal(data, &head); err != nil {
-		return nil, fmt.Errorf("not a JSON object: %s", jsonProblem(err))
+	if headErr := json.Unmarshal(data, &head); headErr != nil {
+		return nil, fmt.Errorf("not a JSON object: %s", jsonProblem(headErr))
 	}
 	switch {
 	case head.Format != SnapshotFormat:
@@ -207,14 +220,10 @@ func decodeSnapshot(data []byte) (*snapshotDoc, error) {
 	case head.Version < 1:
 		return nil, fmt.Errorf("version: must be 1 or more, got %d", head.Version)
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber() // seeded numbers stay exact
-	dec.DisallowUnknownFields()
-	var doc snapshotDoc
-	if err := dec.Decode(&doc); err != nil {
-		return nil, fmt.Errorf("%s", jsonProblem(err))
+	if err == nil {
+		return nil, fmt.Errorf("version %d cannot be read", head.Version)
 	}
-	return &doc, nil
+	return nil, errors.New(jsonProblem(err))
 }
 
 // restoreWorkspace checks and builds one workspace of a snapshot.
