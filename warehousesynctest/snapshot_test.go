@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -321,4 +322,38 @@ func TestPersistSavesEveryAcknowledgedWrite(t *testing.T) {
 	status, body := a.do(http.MethodPost, "/data-models", dataModelBody("m2"))
 	assert.Equal(t, http.StatusInternalServerError, status)
 	assert.Contains(t, string(body), "could not save its state: disk full")
+}
+
+// TestPersistKeepsConcurrentWrites sends writes from several goroutines: the last save holds every
+// write that was answered 2xx.
+func TestPersistKeepsConcurrentWrites(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	var last []byte
+	_, a := newAPI(t, WithPersist(func(b []byte) error {
+		mu.Lock()
+		defer mu.Unlock()
+		last = b
+		return nil
+	}))
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 10 {
+				id := fmt.Sprintf("c%d-%d", g, i)
+				status, body := a.do(http.MethodPost, "/connections", databricksBody(id))
+				assert.Equal(t, http.StatusOK, status, string(body))
+			}
+		}()
+	}
+	wg.Wait()
+	mu.Lock()
+	saved := last
+	mu.Unlock()
+	fresh := NewServer(t, WithSnapshot(saved))
+	b := &api{t: t, srv: fresh, ws: fresh.WorkspaceID(), token: getToken(t, fresh)}
+	assert.Equal(t, a.snapshot(), b.snapshot())
+	assert.Equal(t, 40, strings.Count(b.snapshot(), `"service_provider":"Databricks"`))
 }
