@@ -75,3 +75,20 @@ func BenchmarkRunsPage(b *testing.B) {
 		}
 	})
 }
+
+// TestAppendStampIsTheLayout checks the hand-written timestamp against time.Format over the whole range
+// of years the API writes, fractions and the null of an unset time.
+func TestAppendStampIsTheLayout(t *testing.T) {
+	t.Parallel()
+	assert := require.New(t)
+	assert.Equal("null", string(appendStamp(nil, nullTime)))
+	rapid.Check(t, func(rt *rapid.T) {
+		us := rapid.Int64Range(time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC).UnixMicro(),
+			time.Date(9999, 12, 31, 23, 59, 59, 999999000, time.UTC).UnixMicro()).Draw(rt, "us")
+		want := `"` + fromMicros(us).Format(timestampLayout) + `"`
+		if fromMicros(us).IsZero() {
+			want = "null"
+		}
+		require.Equal(rt, want, string(appendStamp(nil, us)))
+	})
+}
