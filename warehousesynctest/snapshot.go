@@ -26,7 +26,7 @@ const (
 // of another format, of a newer version, or breaking a rule of the fake.
 var ErrInvalidSnapshot = errors.New("invalid snapshot")
 
-// snapshotDoc is the document of Snapshot; docs/fake.md describes it.
+// snapshotDoc is the document of Snapshot; docs/snapshots.md describes it.
 type snapshotDoc struct {
 	Format     string         `json:"format"`
 	Version    int            `json:"version"`
@@ -70,13 +70,13 @@ type faultDoc struct {
 }
 
 // Snapshot returns the server's whole state as a versioned JSON document (SnapshotFormat,
-// SnapshotVersion; docs/fake.md describes it): the clock's time, every workspace's connections, data
+// SnapshotVersion; the module's docs/snapshots.md describes it): the clock's time, every workspace's connections, data
 // models, pipelines and runs with what the engine remembers to schedule them, their pending events, the
 // faults made with the Workspace methods, seeded records, and the installed HTTP faults. Restore, or
 // WithSnapshot, brings it back.
 //
 // A snapshot is meant to be committed as a fixture, so it never holds a secret: connection secrets are
-// written masked (ws.MaskedSecret when set, "" when not), and issued tokens, the request log and the
+// written masked (warehousesync.MaskedSecret when set, "" when not), and issued tokens, the request log and the
 // server's options are not part of it. It fails only when seeded rows cannot be written as JSON.
 func (s *Server) Snapshot() ([]byte, error) {
 	s.mu.Lock()
