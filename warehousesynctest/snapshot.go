@@ -70,14 +70,14 @@ type faultDoc struct {
 }
 
 // Snapshot returns the server's whole state as a versioned JSON document (SnapshotFormat,
-// SnapshotVersion; the module's docs/snapshots.md describes it): the clock's time, every workspace's connections, data
-// models, pipelines and runs with what the engine remembers to schedule them, their pending events, the
-// faults made with the Workspace methods, seeded records, and the installed HTTP faults. Restore, or
-// WithSnapshot, brings it back.
+// SnapshotVersion; the module's docs/snapshots.md describes it): the clock's time, every workspace's
+// connections, data models, pipelines and runs with what the engine remembers to schedule them, their
+// pending events, the faults made with the Workspace methods, seeded records, and the installed HTTP
+// faults. Restore, or WithSnapshot, brings it back.
 //
 // A snapshot is meant to be committed as a fixture, so it never holds a secret: connection secrets are
-// written masked (warehousesync.MaskedSecret when set, "" when not), and issued tokens, the request log and the
-// server's options are not part of it. It fails only when seeded rows cannot be written as JSON.
+// written masked (warehousesync.MaskedSecret when set, "" when not), and issued tokens, the request log
+// and the server's options are not part of it. It fails only when seeded rows cannot be written as JSON.
 func (s *Server) Snapshot() ([]byte, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
