@@ -353,6 +353,17 @@ func restoreEvent(p *pipe, ev *EventState, now time.Time) error {
 	if (eventKind(kind) == evCreate) == p.hasActive {
 		return fmt.Errorf("event.kind: %s does not fit a pipeline with active %t", ev.Kind, p.hasActive)
 	}
+	switch {
+	case ev.Interval != 0 && (eventKind(kind) != evCreate || p.plan.kind != planInterval):
+		return errors.New("event.interval: only the create event of an interval schedule has one")
+	case eventKind(kind) == evCreate && p.plan.kind == planInterval:
+		// The run's range ends at B_{k+1}: it must be a time the API can write.
+		for _, b := range []time.Time{p.plan.boundary(ev.Interval), p.plan.boundary(ev.Interval + 1)} {
+			if err := checkTime("event.interval", b); err != nil {
+				return err
+			}
+		}
+	}
 	p.evAt, p.evKind, p.evK, p.heapIdx = ev.At.UTC(), eventKind(kind), ev.Interval, 0
 	return nil
 }

@@ -85,6 +85,7 @@ func TestRestoreRefusesInconsistentStates(t *testing.T) {
 		{"creation with an active run", func(s *State) { s.Pipelines[0].Event.Kind = "create" }, "event.kind"},
 		{"event in the past", func(s *State) { s.Pipelines[0].Event.At = s.Now.Add(-time.Hour) }, "event.at"},
 		{"bad delay", func(s *State) { s.Pipelines[0].Pipeline.Delay = "soon" }, "pipeline.delay"},
+		{"interval on a run's step", func(s *State) { s.Pipelines[0].Event.Interval = 3 }, "event.interval"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -99,4 +100,13 @@ func TestRestoreRefusesInconsistentStates(t *testing.T) {
 			assert.JSONEq(t, string(before), string(after), "a refused restore changes nothing")
 		})
 	}
+}
+
+func TestRestoreRefusesAnIntervalOutOfRange(t *testing.T) {
+	t.Parallel()
+	e := hourlyFromFeb1(t, Config{})
+	st := e.Snapshot()
+	require.Equal(t, "create", st.Pipelines[0].Event.Kind)
+	st.Pipelines[0].Event.Interval = 1 << 40 // about 125 million years of hours
+	require.ErrorContains(t, e.Restore(st), "event.interval")
 }
