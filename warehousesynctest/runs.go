@@ -2,7 +2,6 @@ package warehousesynctest
 
 import (
 	"fmt"
-	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -20,7 +19,7 @@ func listRuns(s *Server, c *call) reply {
 		return badRequest(errs...)
 	}
 	// The engine writes the page's JSON from its stored runs: the same bytes as encoding the page.
-	return reply{status: http.StatusOK, raw: s.eng.AppendRunsPage(nil, c.wsID, id, q), contentType: "application/json"}
+	return rawJSON(s.eng.AppendRunsPage(nil, c.wsID, id, q))
 }
 
 // parseRunQuery validates currentPage, pageSize, startDate and endDate.

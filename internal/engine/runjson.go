@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"slices"
 	"strconv"
+	"time"
+
+	ws "github.com/wsync-dev/warehousesync"
 )
 
 // timestampLayout is how the API writes a time: UTC with milliseconds.
@@ -42,6 +45,103 @@ func (e *Engine) AppendRunsPage(dst []byte, workspace, id string, q RunQuery) []
 	return append(dst, "}\n"...)
 }
 
+// AppendPipeline appends the JSON of the pipeline as Pipeline returns it, and a newline: byte for byte
+// what encoding/json, without HTML escaping, writes for it. It reports false, appending nothing, when
+// the workspace has no such pipeline.
+func (e *Engine) AppendPipeline(dst []byte, workspace, id string) ([]byte, bool) {
+	p := e.find(workspace, id)
+	if p == nil {
+		return dst, false
+	}
+	pl := &p.p
+	dst = append(dst, `{"id":`...)
+	dst = appendString(dst, pl.ID)
+	dst = append(dst, `,"name":`...)
+	dst = appendString(dst, pl.Name)
+	dst = append(dst, `,"pipeline_type":`...)
+	dst = appendString(dst, string(pl.PipelineType))
+	dst = append(dst, `,"connection_id":`...)
+	dst = appendString(dst, pl.ConnectionID)
+	dst = appendOptString(dst, `,"field_transformation_id":`, pl.FieldTransformationID)
+	dst = append(dst, `,"data_model_id":`...)
+	dst = appendString(dst, pl.DataModelID)
+	if pl.PartnerFeedID != nil {
+		dst = append(dst, `,"partner_feed_id":`...)
+		dst = strconv.AppendInt(dst, *pl.PartnerFeedID, 10)
+	}
+	dst = appendOptString(dst, `,"partner_feed_key":`, pl.PartnerFeedKey)
+	dst = append(dst, `,"state":`...)
+	dst = appendString(dst, string(pl.State))
+	status, errs := p.status()
+	dst = appendOptString(dst, `,"status":`, string(status))
+	dst = appendErrors(dst, errs)
+	sm := &pl.SyncMode
+	dst = append(dst, `,"sync_mode":{"type":`...)
+	dst = appendString(dst, string(sm.Type))
+	dst = appendOptString(dst, `,"iterator_field":`, sm.IteratorField)
+	dst = appendOptString(dst, `,"iterator_data_type":`, string(sm.IteratorDataType))
+	dst = appendOptTime(dst, `,"from":`, sm.From.Time)
+	dst = appendOptTime(dst, `,"until":`, sm.Until.Time)
+	sc := &pl.Schedule
+	dst = append(dst, `},"schedule":{"type":`...)
+	dst = appendString(dst, string(sc.Type))
+	dst = appendOptString(dst, `,"frequency":`, string(sc.Frequency))
+	if !sc.Delay.IsZero() {
+		dst = append(dst, `,"delay":`...)
+		dst = appendString(dst, sc.Delay.String())
+	}
+	dst = appendOptTime(dst, `,"start":`, sc.Start.Time)
+	dst = appendOptTime(dst, `,"end":`, sc.End.Time)
+	dst = append(dst, `},"environment":`...)
+	dst = appendString(dst, string(pl.Environment))
+	dst = appendOptString(dst, `,"data_plan_id":`, pl.DataPlanID)
+	if pl.DataPlanVersion != nil {
+		dst = append(dst, `,"data_plan_version":`...)
+		dst = strconv.AppendInt(dst, *pl.DataPlanVersion, 10)
+	}
+	dst = append(dst, `,"created_on":`...)
+	dst = appendTime(dst, pl.CreatedOn.Time)
+	dst = appendOptString(dst, `,"created_by":`, pl.CreatedBy)
+	dst = append(dst, `,"last_modified_on":`...)
+	dst = appendTime(dst, pl.LastModifiedOn.Time)
+	dst = appendOptString(dst, `,"last_modified_by":`, pl.LastModifiedBy)
+	return append(dst, "}\n"...), true
+}
+
+// appendOptString appends key and s, unless s is empty (omitempty).
+func appendOptString(dst []byte, key, s string) []byte {
+	if s == "" {
+		return dst
+	}
+	return appendString(append(dst, key...), s)
+}
+
+// appendOptTime appends key and t, unless t is zero (omitzero).
+func appendOptTime(dst []byte, key string, t time.Time) []byte {
+	if t.IsZero() {
+		return dst
+	}
+	return appendTime(append(dst, key...), t)
+}
+
+// appendErrors appends ,"errors":[…] unless errs is empty (omitempty).
+func appendErrors(dst []byte, errs []ws.ErrorDetail) []byte {
+	if len(errs) == 0 {
+		return dst
+	}
+	dst = append(dst, `,"errors":[`...)
+	for k, d := range errs {
+		if k > 0 {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, `{"message":`...)
+		dst = appendString(dst, d.Message)
+		dst = appendOptString(dst, `,"code":`, d.Code)
+		dst = append(dst, '}')
+	}
+	return append(dst, ']')
+}
+
 // appendRun appends the JSON of one run of p, as encoding/json writes the ws.Run that p.run returns.
 func (p *pipe) appendRun(dst []byte, r *runRec, manual bool) []byte {
 	dst = append(dst, `{"id":`...)
@@ -54,21 +154,8 @@ func (p *pipe) appendRun(dst []byte, r *runRec, manual bool) []byte {
 		dst = append(dst, `,"type":"scheduled","status":`...)
 	}
 	dst = appendString(dst, string(r.status.wire()))
-	if r.errs != nil && len(*r.errs) > 0 {
-		dst = append(dst, `,"errors":[`...)
-		for k, d := range *r.errs {
-			if k > 0 {
-				dst = append(dst, ',')
-			}
-			dst = append(dst, `{"message":`...)
-			dst = appendString(dst, d.Message)
-			if d.Code != "" {
-				dst = append(dst, `,"code":`...)
-				dst = appendString(dst, d.Code)
-			}
-			dst = append(dst, '}')
-		}
-		dst = append(dst, ']')
+	if r.errs != nil {
+		dst = appendErrors(dst, *r.errs)
 	}
 	dst = append(dst, `,"logical_date":`...)
 	dst = appendStamp(dst, r.logical)
@@ -94,6 +181,19 @@ func appendStamp(dst []byte, us int64) []byte {
 	if us == nullTime || fromMicros(us).IsZero() {
 		return append(dst, "null"...)
 	}
+	return appendStampDigits(dst, us)
+}
+
+// appendTime appends t as the client's Timestamp writes it: null for the zero time.
+func appendTime(dst []byte, t time.Time) []byte {
+	if t.IsZero() {
+		return append(dst, "null"...)
+	}
+	return appendStampDigits(dst, micros(t))
+}
+
+// appendStampDigits appends the quoted timestampLayout of a time in microseconds.
+func appendStampDigits(dst []byte, us int64) []byte {
 	secs, micro := floorDiv(us, 1_000_000)
 	days, sod := floorDiv(secs, 86_400)
 	y, mo, d := civil(days)

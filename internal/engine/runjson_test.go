@@ -92,3 +92,59 @@ func TestAppendStampIsTheLayout(t *testing.T) {
 		require.Equal(rt, want, string(appendStamp(nil, us)))
 	})
 }
+
+// TestAppendPipelineIsEncodingJSON checks the hand-written encoding of a pipeline against encoding/json
+// for random pipelines: every optional field present or not, any text, times with any fraction, faults.
+func TestAppendPipelineIsEncodingJSON(t *testing.T) {
+	t.Parallel()
+	texts := []string{"", "plain", `quote " back \ slash`, "<b>&amp;", "tab\t\x02", "ünï ✓", "bad \xff", "\u2028"}
+	rapid.Check(t, func(t *rapid.T) {
+		text := func(label string) string { return rapid.SampledFrom(texts).Draw(t, label) }
+		when := func(label string) ws.Timestamp {
+			if rapid.Bool().Draw(t, label+" set") {
+				return ws.Timestamp{}
+			}
+			return ws.Timestamp{Time: propStart.Add(time.Duration(rapid.Int64Range(-1e17, 1e17).Draw(t, label)))}
+		}
+		num := func(label string) *int64 {
+			if rapid.Bool().Draw(t, label+" set") {
+				return nil
+			}
+			return ws.Int64(rapid.Int64().Draw(t, label))
+		}
+		sched := propSchedule(rapid.IntRange(0, 5).Draw(t, "schedule"))
+		sched.End = when("end")
+		pl := &ws.Pipeline{ID: "p", Name: text("name"), PipelineType: ws.PipelineType(text("type")),
+			ConnectionID: text("connection"), FieldTransformationID: text("ft"), DataModelID: text("model"),
+			PartnerFeedID: num("feed"), PartnerFeedKey: text("key"),
+			State:    rapid.SampledFrom([]ws.State{ws.StateActive, ws.StatePaused, ws.StateNew}).Draw(t, "state"),
+			SyncMode: ws.SyncMode{Type: ws.SyncModeType(text("sync")), IteratorField: text("field"),
+				IteratorDataType: ws.IteratorDataType(text("iterator type")), From: when("from"), Until: when("until")},
+			Schedule: sched, Environment: ws.Environment(text("environment")), DataPlanID: text("plan"),
+			DataPlanVersion: num("version"), CreatedOn: when("created"), CreatedBy: text("by"),
+			LastModifiedOn: when("modified"), LastModifiedBy: text("modified by")}
+		env := newTestEnv()
+		e := New(Config{Start: propStart, Env: env})
+		e.PutPipeline(wsID, pl)
+		if rapid.Bool().Draw(t, "faulted") {
+			env.failures["p"] = []ws.ErrorDetail{{Message: text("message"), Code: text("code")}}
+			_ = e.FailNextRuns(wsID, "p", 3, text("injected"))
+		}
+		if _, err := e.AdvanceTo(propStart.Add(time.Duration(rapid.IntRange(0, 100).Draw(t, "minutes")) * time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		view, found := e.Pipeline(wsID, "p")
+		require.True(t, found)
+		var want bytes.Buffer
+		enc := json.NewEncoder(&want)
+		enc.SetEscapeHTML(false)
+		require.NoError(t, enc.Encode(view))
+		got, found := e.AppendPipeline(nil, wsID, "p")
+		require.True(t, found)
+		require.Equal(t, want.String(), string(got))
+	})
+	e := New(Config{Start: propStart})
+	got, found := e.AppendPipeline([]byte("x"), wsID, "missing")
+	require.False(t, found)
+	require.Equal(t, "x", string(got))
+}
