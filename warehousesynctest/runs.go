@@ -81,9 +81,9 @@ func getRun(s *Server, c *call) reply {
 		return notFound(kindRun, strconv.FormatInt(runID, 10))
 	}
 	s.autoAdvanceLocked(c.wsID, id, runID)
-	run, found := s.eng.Run(c.wsID, id, runID)
+	run, found := s.eng.AppendRun(make([]byte, 0, 512), c.wsID, id, runID)
 	if !found {
 		return notFound(kindRun, strconv.FormatInt(runID, 10))
 	}
-	return ok(run)
+	return rawJSON(run)
 }

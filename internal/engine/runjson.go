@@ -142,6 +142,23 @@ func appendErrors(dst []byte, errs []ws.ErrorDetail) []byte {
 	return append(dst, ']')
 }
 
+// AppendRun appends the JSON of one run as Run returns it, and a newline: byte for byte what
+// encoding/json, without HTML escaping, writes for it. It reports false, appending nothing, when there
+// is no such run.
+func (e *Engine) AppendRun(dst []byte, workspace, id string, runID int64) ([]byte, bool) {
+	p := e.find(workspace, id)
+	if p == nil {
+		return dst, false
+	}
+	if i := p.sched.find(runID); i >= 0 {
+		return append(p.appendRun(dst, &p.sched[i], false), '\n'), true
+	}
+	if i := p.manual.find(runID); i >= 0 {
+		return append(p.appendRun(dst, &p.manual[i], true), '\n'), true
+	}
+	return dst, false
+}
+
 // appendRun appends the JSON of one run of p, as encoding/json writes the ws.Run that p.run returns.
 func (p *pipe) appendRun(dst []byte, r *runRec, manual bool) []byte {
 	dst = append(dst, `{"id":`...)

@@ -54,6 +54,17 @@ func TestAppendRunsPageIsEncodingJSON(t *testing.T) {
 			want := encodePage(t, w.e.ListRuns(wsID, id, q))
 			got := w.e.AppendRunsPage(nil, wsID, id, q)
 			require.Equal(t, string(want), string(got))
+			for _, r := range w.e.ListRuns(wsID, id, RunQuery{PageSize: MaxPageSize}).Items {
+				var want bytes.Buffer
+				enc := json.NewEncoder(&want)
+				enc.SetEscapeHTML(false)
+				require.NoError(t, enc.Encode(r))
+				got, found := w.e.AppendRun(nil, wsID, id, r.ID)
+				require.True(t, found)
+				require.Equal(t, want.String(), string(got))
+			}
+			_, found := w.e.AppendRun(nil, wsID, id, 1<<50)
+			require.False(t, found)
 		}
 	})
 }
@@ -117,7 +128,7 @@ func TestAppendPipelineIsEncodingJSON(t *testing.T) {
 		pl := &ws.Pipeline{ID: "p", Name: text("name"), PipelineType: ws.PipelineType(text("type")),
 			ConnectionID: text("connection"), FieldTransformationID: text("ft"), DataModelID: text("model"),
 			PartnerFeedID: num("feed"), PartnerFeedKey: text("key"),
-			State:    rapid.SampledFrom([]ws.State{ws.StateActive, ws.StatePaused, ws.StateNew}).Draw(t, "state"),
+			State: rapid.SampledFrom([]ws.State{ws.StateActive, ws.StatePaused, ws.StateNew}).Draw(t, "state"),
 			SyncMode: ws.SyncMode{Type: ws.SyncModeType(text("sync")), IteratorField: text("field"),
 				IteratorDataType: ws.IteratorDataType(text("iterator type")), From: when("from"), Until: when("until")},
 			Schedule: sched, Environment: ws.Environment(text("environment")), DataPlanID: text("plan"),
