@@ -39,6 +39,7 @@ func adminRoutes() []route[adminHandler] {
 		r("clock/advance", map[string]adminHandler{http.MethodPost: adminAdvance}, `move the manual clock: {"by": "90m"} or {"to": "<RFC 3339>"}`),
 		r("clock/run-until-idle", map[string]adminHandler{http.MethodPost: adminRunUntilIdle}, "process events until none is pending"),
 		r("reset", map[string]adminHandler{http.MethodPost: adminReset}, "empty everything but the clock, the options and the tokens"),
+		r("state", map[string]adminHandler{http.MethodGet: adminGetState, http.MethodPut: adminPutState}, "export or import a snapshot of the whole state"),
 		r("requests", map[string]adminHandler{http.MethodGet: adminRequests}, "the requests received, secrets masked; ?after=<seq>&limit=<n> pages"),
 		r("faults", map[string]adminHandler{http.MethodGet: adminListFaults, http.MethodPost: adminInjectFault, http.MethodDelete: adminClearFaults}, "list, inject or clear HTTP faults"),
 		r("workspaces/{}/connections/{}/unreachable", map[string]adminHandler{http.MethodPost: adminUnreachable, http.MethodDelete: adminReachable}, "make a warehouse unreachable, or reachable again"),
@@ -80,7 +81,7 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	writeReply(w, h(s, &adminCall{params: params, body: body, query: r.URL.Query()}))
+	writeReply(w, s.persisted(r.Method, h(s, &adminCall{params: params, body: body, query: r.URL.Query()})))
 }
 
 // adminIndexEntry is one endpoint of the index.
@@ -133,10 +134,7 @@ type clockState struct {
 }
 
 func (s *Server) clockStateLocked() clockState {
-	st := clockState{Now: ws.NewTimestamp(s.clock.Now()), Mode: "manual"}
-	if s.cfg.realTime {
-		st.Mode = "real"
-	}
+	st := clockState{Now: ws.NewTimestamp(s.clock.Now()), Mode: s.clock.mode()}
 	if next, pending := s.eng.NextEvent(); pending {
 		st.NextEvent = ws.NewTimestamp(next)
 	}

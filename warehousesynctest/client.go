@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	ws "github.com/wsync-dev/warehousesync"
@@ -58,53 +57,7 @@ func (s *Server) Client(opts ...ws.Option) *ws.Client {
 	return c
 }
 
-// newPollWait returns the pause between two polls of one client (see Client). It remembers how often
-// the manual clock had moved at its previous call, so that a move between a poll and the pause after it
-// is not missed: the client then polls again at once.
+// newPollWait returns the pause between two polls of one client (see Client): the clock's.
 func (s *Server) newPollWait() func(ctx context.Context, interval time.Duration) error {
-	var mu sync.Mutex
-	var seen uint64 // s.moves at the previous pause
-	return func(ctx context.Context, interval time.Duration) error {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		s.mu.Lock()
-		realTime, auto := s.cfg.realTime, s.cfg.autoAdvance
-		moves, moved := s.moves, s.moved
-		var wake <-chan time.Time
-		release := func() {}
-		switch {
-		case realTime:
-			wake, release = s.cfg.wall.Until(s.cfg.wall.Now().Add(interval))
-		case !auto:
-			wake, release = s.cfg.wall.Until(s.cfg.wall.Now().Add(s.cfg.pollGrace))
-		}
-		s.mu.Unlock()
-		defer release()
-		if realTime {
-			select {
-			case <-wake:
-				return nil
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-		}
-		mu.Lock()
-		movedSince := moves != seen
-		seen = moves
-		mu.Unlock()
-		if auto || movedSince {
-			return nil // the next poll moves the clock, or the clock has moved since the last pause
-		}
-		select {
-		case <-moved:
-			return nil
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-wake:
-			return fmt.Errorf("%w: the fake's manual clock has not moved for %s, and nothing else moves it: "+
-				"call srv.Advance (from another goroutine while the wait polls, or before it), or start "+
-				"the server WithAutoAdvance so that each poll moves the clock", ws.ErrNoProgress, s.cfg.pollGrace)
-		}
-	}
+	return s.clock.pollWait()
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"mime"
 	"net/http"
 	"net/url"
@@ -104,25 +105,36 @@ func writeReply(w http.ResponseWriter, rep reply) {
 		w.WriteHeader(rep.status)
 		return
 	}
-	b, err := encodeJSON(rep.body)
-	if err != nil {
-		rep.status = http.StatusInternalServerError
-		b, _ = encodeJSON(errorBody{StatusCode: rep.status, Errors: []ws.ErrorDetail{{Message: "encoding the response: " + err.Error()}}})
+	// The encoder writes the whole answer in one Write, only once it is encoded: a failure leaves
+	// nothing written, and the answer is not copied into a buffer of its own first.
+	jw := &jsonWriter{w: w, status: rep.status}
+	if err := encodeJSON(jw, rep.body); err != nil && !jw.started {
+		jw.status = http.StatusInternalServerError
+		_ = encodeJSON(jw, errorBody{StatusCode: jw.status, Errors: []ws.ErrorDetail{{Message: "encoding the response: " + err.Error()}}})
 	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(rep.status)
-	_, _ = w.Write(b)
 }
 
-// encodeJSON encodes v followed by a newline, without escaping <, > and &.
-func encodeJSON(v any) ([]byte, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
+// encodeJSON writes v followed by a newline to w, without escaping <, > and &.
+func encodeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
+	return enc.Encode(v)
+}
+
+// jsonWriter sends a JSON answer's headers with its first write.
+type jsonWriter struct {
+	w       http.ResponseWriter
+	status  int
+	started bool
+}
+
+func (j *jsonWriter) Write(p []byte) (int, error) {
+	if !j.started {
+		j.started = true
+		j.w.Header().Set("Content-Type", "application/json")
+		j.w.WriteHeader(j.status)
 	}
-	return b.Bytes(), nil
+	return j.w.Write(p)
 }
 
 // call is one API request as a handler sees it.
@@ -323,6 +335,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		fault.writeHeaders(w)
 		rep = fault.reply()
 	}
+	rep = s.persisted(r.Method, rep) // WithPersist: saved before it is answered
 	s.finish(w, entry, rep)
 }
 

@@ -53,6 +53,7 @@ type config struct {
 	maxEventsPerAdvance int
 	httpLimits          HTTPLimits
 	adminToken          string // "": the admin endpoints need no token
+	state               stateConfig
 }
 
 // HTTPLimits are the timeouts and the header size limit of the HTTP server that NewServer and Start

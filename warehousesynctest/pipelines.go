@@ -13,11 +13,12 @@ func listPipelines(s *Server, c *call) reply {
 }
 
 func getPipeline(s *Server, c *call) reply {
-	p, found := s.eng.Pipeline(c.wsID, c.params[0])
+	// The engine writes the pipeline's JSON: the same bytes as encoding what Pipeline returns.
+	b, found := s.eng.AppendPipeline(make([]byte, 0, 1024), c.wsID, c.params[0])
 	if !found {
 		return notFound(kindPipeline, c.params[0])
 	}
-	return ok(p)
+	return rawJSON(b)
 }
 
 func createPipeline(s *Server, c *call) reply {

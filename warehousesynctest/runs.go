@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-	ws "github.com/wsync-dev/warehousesync"
 	"github.com/wsync-dev/warehousesync/internal/engine"
 )
 
@@ -19,11 +18,8 @@ func listRuns(s *Server, c *call) reply {
 	if len(errs) > 0 {
 		return badRequest(errs...)
 	}
-	page := s.eng.ListRuns(c.wsID, id, q)
-	if page.Items == nil {
-		page.Items = []*ws.Run{}
-	}
-	return ok(page)
+	// The engine writes the page's JSON from its stored runs: the same bytes as encoding the page.
+	return rawJSON(s.eng.AppendRunsPage(nil, c.wsID, id, q))
 }
 
 // parseRunQuery validates currentPage, pageSize, startDate and endDate.
@@ -85,9 +81,9 @@ func getRun(s *Server, c *call) reply {
 		return notFound(kindRun, strconv.FormatInt(runID, 10))
 	}
 	s.autoAdvanceLocked(c.wsID, id, runID)
-	run, found := s.eng.Run(c.wsID, id, runID)
+	run, found := s.eng.AppendRun(make([]byte, 0, 512), c.wsID, id, runID)
 	if !found {
 		return notFound(kindRun, strconv.FormatInt(runID, 10))
 	}
-	return ok(run)
+	return rawJSON(run)
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/wsync-dev/warehousesync/internal/engine"
 	"github.com/wsync-dev/warehousesync/internal/wire"
@@ -33,12 +34,9 @@ type Server struct {
 	tokens     map[string]tokenInfo
 	faults     []*faultState
 	log        requestLog
-	moves      uint64        // how often the manual clock has moved
-	moved      chan struct{} // closed, and replaced, each time the manual clock moves
 
 	http *http.Server
 	url  string
-	wake chan struct{} // wakes the real-time goroutine
 	done chan struct{} // closed when the server stops
 	wg   sync.WaitGroup
 	stop sync.Once
@@ -89,17 +87,15 @@ func Start(opts ...Option) (*Server, error) {
 		workspaces:  map[string]*workspace{},
 		tokens:      map[string]tokenInfo{},
 		url:         "http://" + ln.Addr().String(),
-		wake:        make(chan struct{}, 1),
-		moved:       make(chan struct{}),
 		done:        make(chan struct{}),
 	}
-	start := cfg.start
-	if cfg.realTime {
-		s.clock.real = &realClock{wall: cfg.wall}
-		start = s.clock.real.Now()
-	}
+	var start time.Time
+	s.clock, start = newClock(s)
 	s.eng = engine.New(cfg.engineConfig(start, storeEnv{s}))
-	s.clock.eng = s.eng
+	if err := s.startFromSnapshot(); err != nil {
+		_ = ln.Close()
+		return nil, err
+	}
 	lim := cfg.httpLimits
 	s.http = &http.Server{
 		Handler:           s.guardHost(s.Handler(), isLoopback(ln.Addr())),
@@ -115,10 +111,7 @@ func Start(opts ...Option) (*Server, error) {
 		// Serve returns http.ErrServerClosed after Close or Shutdown; nothing else stops it.
 		_ = s.http.Serve(ln)
 	}()
-	if cfg.realTime {
-		s.wg.Add(1)
-		go s.runRealTime()
-	}
+	s.clock.start()
 	return s, nil
 }
 
@@ -228,5 +221,5 @@ func (s *Server) resetLocked() {
 	s.faults = nil
 	s.log.reset()
 	s.eng.Reset() // keeps the run id counter: run ids increase across the whole server
-	s.wakeTimer()
+	s.settleLocked()
 }

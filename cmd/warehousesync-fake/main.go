@@ -60,7 +60,8 @@ func main() {
 const description = `warehousesync-fake serves a fake of the mParticle Warehouse Sync API v2: the workspace API under
 /platform/v2/workspaces/{id}/, the OAuth token endpoint POST /oauth/token, and admin endpoints under
 /_fake/ that move its clock, inject faults, seed records and show the requests received (GET /_fake/
-lists them; GET /_fake/openapi.yaml is the API's OpenAPI description). State lives in memory.
+lists them; GET /_fake/openapi.yaml is the API's OpenAPI description). State lives in memory, or
+with -state in a file that survives a crash.
 
 Every flag can also be set by an environment variable: ` + envPrefix + ` and the flag's name in
 capitals with - as _, for example ` + envPrefix + `CLIENT_SECRET. A flag given on the command line
@@ -112,6 +113,7 @@ type settings struct {
 	attemptDuration, retryDelay, tokenTTL               time.Duration
 	retries                                             int
 	recordLimits                                        recordLimits
+	state                                               string // -state: the durable state file
 }
 
 // parseFlags reads args, then the environment (through getenv) for every flag args did not set.
@@ -135,6 +137,7 @@ func parseFlags(args []string, getenv func(string) string, out io.Writer) (*sett
 	fs.IntVar(&st.retries, "retries", 2, "how many times a failed attempt is retried")
 	fs.DurationVar(&st.retryDelay, "retry-delay", 5*time.Minute, "wait between a failed attempt and its retry")
 	fs.DurationVar(&st.tokenTTL, "token-ttl", warehousesynctest.DefaultTokenTTL, "lifetime of an access token")
+	fs.StringVar(&st.state, "state", "", "file that holds the state: loaded at start, written durably after every acknowledged change (default: state in memory only)")
 	fs.Var(st.recordLimits, "record-limit", "most records one run may sync, as frequency=n[,frequency=n] with frequency hourly, daily, weekly, monthly or once (default: no limit)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -233,7 +236,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	srv, err := warehousesynctest.Start(opts...)
+	srv, err := startWithState(st.state, opts)
 	if err != nil {
 		return err
 	}

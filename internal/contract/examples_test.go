@@ -1,7 +1,12 @@
 package contract_test
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -251,9 +256,10 @@ func TestValidateExampleRejectsInvalidPayloads(t *testing.T) {
 	}
 }
 
-// TestWireTypesMatchTheDescription encodes the root package's wire types, which the client sends and the
-// fake returns, and checks them against the description: a mistake in a shared type would be invisible
-// to tests that run the client against the fake.
+// TestWireTypesMatchTheDescription checks both sides' wire forms against the description: the bodies the
+// client really sends (captured below its transport, so its request structs and their JSON tags are what
+// is checked), and the root package's types as the fake returns them. A mistake in either would be
+// invisible to tests that run the client against the fake.
 func TestWireTypesMatchTheDescription(t *testing.T) {
 	t.Parallel()
 	doc := loadDoc(t)
@@ -261,38 +267,63 @@ func TestWireTypesMatchTheDescription(t *testing.T) {
 	delay, err := ws.ParseDelay("15m")
 	require.NoError(t, err)
 
-	// As a client sends them: no read-only fields set (they encode as null).
-	requests := map[string]any{
-		"snowflake": &ws.Connection{ID: "sf", Name: "SF", State: ws.StateActive, Config: &ws.SnowflakeConfig{
-			AccountIdentifier: "gd12345", Region: "us-central1.gcp", Warehouse: "wh", Database: "db", Role: "r", User: "u",
-			Password: "pw", StorageIntegration: "si"}},
-		"bigquery": &ws.Connection{ID: "bq", Name: "BQ", State: ws.StateNew, Config: &ws.BigQueryConfig{
-			Region: "us-east1", ProjectID: "p", DatasetID: "d", ServiceAccountID: "sa", ServiceAccountKey: "{}"}},
-		"redshift": &ws.Connection{ID: "rs", Name: "RS", State: ws.StateInactive, Config: &ws.RedshiftConfig{
-			Database: "dev", Host: "h", User: "u", Password: "pw", AWSIAMRoleARN: "arn"}},
-		"databricks": &ws.Connection{ID: "db", Name: "DB", State: ws.StateActive, Config: &ws.DatabricksConfig{
-			Provider: "org", Schema: "s"}},
-		"data model": &ws.DataModel{ID: "m", Name: "M", State: ws.StateActive, Type: ws.DataModelSQL,
-			Config: ws.DataModelConfig{SQLQuery: "SELECT 1"}},
-		"interval pipeline": &ws.Pipeline{ID: "p", Name: "P", PipelineType: ws.PipelineEvents, ConnectionID: "c",
-			FieldTransformationID: "ft", DataModelID: "m", PartnerFeedID: ws.Int64(7), State: ws.StateActive,
-			SyncMode:    ws.SyncMode{Type: ws.SyncIncremental, IteratorField: "updated_on", IteratorDataType: ws.IteratorDatetimeTZ, From: t0},
-			Schedule:    ws.Schedule{Type: ws.ScheduleInterval, Frequency: ws.FrequencyHourly, Delay: delay, Start: t0},
-			Environment: ws.EnvironmentDevelopment, DataPlanID: "plan", DataPlanVersion: ws.Int64(2)},
-		"on-demand pipeline": &ws.Pipeline{ID: "p", Name: "P", PipelineType: ws.PipelineUserAttributes, ConnectionID: "c",
-			DataModelID: "m", State: ws.StatePaused, SyncMode: ws.SyncMode{Type: ws.SyncFull},
-			Schedule: ws.Schedule{Type: ws.ScheduleOnDemand}, Environment: ws.EnvironmentProduction},
-	}
-	paths := map[string]string{"data model": models, "interval pipeline": pipelines, "on-demand pipeline": pipelines}
-	for name, v := range requests {
-		path := connections
-		if p, ok := paths[name]; ok {
-			path = p
+	// As a client sends them: no read-only fields set.
+	sent := sentRequests(t, func(ctx context.Context, c *ws.Client) {
+		for _, conn := range []*ws.Connection{
+			{ID: "sf", Name: "SF", State: ws.StateActive, Config: &ws.SnowflakeConfig{
+				AccountIdentifier: "gd12345", Region: "us-central1.gcp", Warehouse: "wh", Database: "db", Role: "r", User: "u",
+				Password: "pw", StorageIntegration: "si"}},
+			{ID: "bq", Name: "BQ", State: ws.StateNew, Config: &ws.BigQueryConfig{
+				Region: "us-east1", ProjectID: "p", DatasetID: "d", ServiceAccountID: "sa", ServiceAccountKey: "{}"}},
+			{ID: "rs", Name: "RS", State: ws.StateInactive, Config: &ws.RedshiftConfig{
+				Database: "dev", Host: "h", User: "u", Password: "pw", AWSIAMRoleARN: "arn"}},
+			{ID: "db", Name: "DB", State: ws.StateActive, Config: &ws.DatabricksConfig{Provider: "org", Schema: "s"}},
+		} {
+			_, _ = c.Connections.Create(ctx, conn)
+			_, _ = c.Connections.Update(ctx, conn)
 		}
-		body, err := json.Marshal(v)
-		require.NoError(t, err)
-		assert.NoError(t, contract.ValidateExample(doc, "POST", path, 0, body), "request %s", name)
+		model := &ws.DataModel{ID: "m", Name: "M", State: ws.StateActive, Type: ws.DataModelSQL,
+			Config: ws.DataModelConfig{SQLQuery: "SELECT 1"}}
+		_, _ = c.DataModels.Create(ctx, model)
+		_, _ = c.DataModels.Update(ctx, model)
+		for _, p := range []*ws.Pipeline{
+			{ID: "p", Name: "P", PipelineType: ws.PipelineEvents, ConnectionID: "c",
+				FieldTransformationID: "ft", DataModelID: "m", PartnerFeedID: ws.Int64(7), PartnerFeedKey: "k", State: ws.StateActive,
+				SyncMode:    ws.SyncMode{Type: ws.SyncIncremental, IteratorField: "updated_on", IteratorDataType: ws.IteratorDatetimeTZ, From: t0},
+				Schedule:    ws.Schedule{Type: ws.ScheduleInterval, Frequency: ws.FrequencyHourly, Delay: delay, Start: t0},
+				Environment: ws.EnvironmentDevelopment, DataPlanID: "plan", DataPlanVersion: ws.Int64(2)},
+			{ID: "p", Name: "P", PipelineType: ws.PipelineUserAttributes, ConnectionID: "c",
+				DataModelID: "m", State: ws.StatePaused, SyncMode: ws.SyncMode{Type: ws.SyncFull},
+				Schedule: ws.Schedule{Type: ws.ScheduleOnDemand}, Environment: ws.EnvironmentProduction},
+		} {
+			_, _ = c.Pipelines.Create(ctx, p)
+			_, _ = c.Pipelines.Update(ctx, p)
+		}
+		_, _ = c.Pipelines.Trigger(ctx, "p")
+	})
+	kinds := map[string]int{}
+	for _, r := range sent {
+		tmpl := ""
+		for _, p := range []string{trigger, connections, models, pipelines} { // trigger before its parent
+			if i := strings.Index(r.path, p); i >= 0 {
+				tmpl = p
+				if rest := r.path[i+len(p):]; rest != "" {
+					tmpl += "/{id}"
+				}
+				break
+			}
+		}
+		if !assert.NotEmpty(t, tmpl, "no template for %s", r.path) {
+			continue
+		}
+		kinds[r.method+" "+tmpl]++
+		assert.NoError(t, contract.ValidateExample(doc, r.method, tmpl, 0, r.body), "request %s %s", r.method, r.path)
 	}
+	// Every call above reached the transport: the check is not vacuous.
+	assert.Equal(t, map[string]int{
+		"POST " + connections: 4, "PUT " + connections + "/{id}": 4, "POST " + models: 1, "PUT " + models + "/{id}": 1,
+		"POST " + pipelines: 2, "PUT " + pipelines + "/{id}": 2, "POST " + trigger: 1,
+	}, kinds)
 
 	// As the fake returns them: read-only fields set, secrets masked, filled defaults.
 	later := ws.NewTimestamp(t0.Add(time.Hour))
@@ -331,3 +362,43 @@ func TestWireTypesMatchTheDescription(t *testing.T) {
 		assert.NoError(t, contract.ValidateExample(doc, tt.method, tt.path, 200, body), "response %s", tt.name)
 	}
 }
+
+// sentRequest is one request as the client put it on the wire.
+type sentRequest struct {
+	method, path string
+	body         []byte
+}
+
+// sentRequests runs calls with a client whose transport records every request's body and answers 200
+// with it, and returns what the client sent.
+func sentRequests(t *testing.T, calls func(context.Context, *ws.Client)) []sentRequest {
+	t.Helper()
+	var sent []sentRequest
+	rt := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		var body []byte
+		if r.Body != nil {
+			b, err := io.ReadAll(r.Body)
+			if err != nil {
+				return nil, err
+			}
+			body = b
+		}
+		sent = append(sent, sentRequest{method: r.Method, path: r.URL.Path, body: body})
+		answer := body
+		if strings.HasSuffix(r.URL.Path, "/trigger") {
+			answer = []byte(`{"pipeline_run_id":1,"status":"attempt_requested"}`)
+		}
+		return &http.Response{StatusCode: http.StatusOK, Header: http.Header{"Content-Type": {"application/json"}},
+			Body: io.NopCloser(bytes.NewReader(answer)), Request: r}, nil
+	})
+	c, err := ws.NewClient("12345", ws.WithBaseURL("http://fake.invalid"), ws.WithBearerToken("token"),
+		ws.WithHTTPClient(&http.Client{Transport: rt}))
+	require.NoError(t, err)
+	calls(context.Background(), c)
+	return sent
+}
+
+// roundTripFunc is an http.RoundTripper made of a function.
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

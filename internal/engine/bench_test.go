@@ -114,3 +114,37 @@ func BenchmarkListRuns(b *testing.B) {
 		})
 	}
 }
+
+// healthyEnv is an Env that the fake's store would be with nothing faulted and no records seeded: it
+// makes the engine ask both questions of every run, as it does in the fake.
+type healthyEnv struct{}
+
+func (healthyEnv) RunFailure(string, *ws.Pipeline) []ws.ErrorDetail { return nil }
+func (healthyEnv) Source(string, string) Source                     { return nil }
+
+// BenchmarkRunAllocations runs one hourly pipeline for a year (8,760 runs) without an Env and with one,
+// as the fake does, and reports the bytes allocated per run. Target: under 500 B per run with an Env.
+func BenchmarkRunAllocations(b *testing.B) {
+	for _, bc := range []struct {
+		name string
+		env  Env
+	}{{"env=none", nil}, {"env=store", healthyEnv{}}} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			var bytes, runs uint64
+			for range b.N {
+				e := New(Config{Start: benchStart, Env: bc.env})
+				hourlyPipelines(e, 1)
+				var before, after runtime.MemStats
+				runtime.ReadMemStats(&before)
+				if _, err := e.AdvanceTo(benchStart.AddDate(1, 0, 0)); err != nil {
+					b.Fatal(err)
+				}
+				runtime.ReadMemStats(&after)
+				bytes += after.TotalAlloc - before.TotalAlloc
+				runs += uint64(e.RunCount(wsID, "p000"))
+			}
+			b.ReportMetric(float64(bytes)/float64(runs), "B/run")
+		})
+	}
+}

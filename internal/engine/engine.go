@@ -119,7 +119,8 @@ const (
 // state guarded by the lock under which its caller calls the engine.
 type Env interface {
 	// RunFailure returns why a run of the pipeline fails now because of its connection (faulted or
-	// unreachable) or its data model (invalid); nil when both are healthy.
+	// unreachable) or its data model (invalid); nil when both are healthy. p is the engine's own
+	// pipeline: RunFailure must neither change it nor keep it after returning.
 	RunFailure(workspace string, p *ws.Pipeline) []ws.ErrorDetail
 	// Source returns the seeded records of a data model, or nil when none were seeded.
 	Source(workspace, dataModelID string) Source

@@ -195,8 +195,9 @@ func (e *Engine) outcome(p *pipe, r *runRec) (successful, failed int64, errs []w
 	if e.env == nil {
 		return 0, 0, nil
 	}
-	pl := p.p
-	if errs := e.env.RunFailure(p.key.workspace, &pl); len(errs) > 0 {
+	// The stored pipeline itself, not a copy: a copy escapes to the heap through the interface call,
+	// about 500 bytes a run. Env promises not to change or keep it.
+	if errs := e.env.RunFailure(p.key.workspace, &p.p); len(errs) > 0 {
 		return 0, 0, slices.Clone(errs)
 	}
 	src := e.env.Source(p.key.workspace, p.p.DataModelID)

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"iter"
 	"math"
 	"slices"
 	"sort"
@@ -176,6 +177,33 @@ const (
 // last is empty, with the correct totals; an unknown pipeline gives an empty page. Its cost is
 // proportional to the page size (plus logarithmic searches), not to the pipeline's history.
 func (e *Engine) ListRuns(workspace, id string, q RunQuery) ws.RunPage {
+	sel := e.selectPage(workspace, id, q)
+	out := sel.meta
+	if sel.n == 0 {
+		return out
+	}
+	runs := make([]ws.Run, 0, sel.n) // one allocation for the page's runs, then one for the pointers
+	for r, manual := range sel.all() {
+		runs = append(runs, sel.p.run(r, manual))
+	}
+	out.Items = make([]*ws.Run, len(runs))
+	for k := range runs {
+		out.Items[k] = &runs[k]
+	}
+	return out
+}
+
+// pageSelection is a page of runs chosen by a RunQuery: its totals, and where its runs are.
+type pageSelection struct {
+	meta ws.RunPage // Items empty
+	p    *pipe
+	a, b runList // the scheduled and manual runs within the query's dates
+	i, j int     // the page's first run in a and in b
+	n    int     // the number of runs on the page
+}
+
+// selectPage finds the page q asks for.
+func (e *Engine) selectPage(workspace, id string, q RunQuery) pageSelection {
 	page, size := q.Page, q.PageSize
 	if page < 1 {
 		page = 1
@@ -184,10 +212,10 @@ func (e *Engine) ListRuns(workspace, id string, q RunQuery) ws.RunPage {
 		size = DefaultPageSize
 	}
 	size = min(size, MaxPageSize)
-	out := ws.RunPage{Items: []*ws.Run{}, CurrentPage: page, PageSize: size, HasPreviousPage: page > 1}
+	sel := pageSelection{meta: ws.RunPage{Items: []*ws.Run{}, CurrentPage: page, PageSize: size, HasPreviousPage: page > 1}}
 	p := e.find(workspace, id)
 	if p == nil {
-		return out
+		return sel
 	}
 	a, b := p.sched, p.manual
 	if q.From != nil {
@@ -200,31 +228,38 @@ func (e *Engine) ListRuns(workspace, id string, q RunQuery) ws.RunPage {
 		a, b = a[:a.firstAfter(to)], b[:b.firstAfter(to)]
 	}
 	total := len(a) + len(b)
-	out.TotalItems = total
-	out.TotalPages = (total + size - 1) / size
-	out.HasNextPage = page < out.TotalPages
-	if page > out.TotalPages {
-		return out
+	sel.meta.TotalItems = total
+	sel.meta.TotalPages = (total + size - 1) / size
+	sel.meta.HasNextPage = page < sel.meta.TotalPages
+	if page > sel.meta.TotalPages {
+		return sel
 	}
 	offset := (page - 1) * size
-	i := splitAt(a, b, offset)
-	j := offset - i
-	n := min(size, total-offset)
-	runs := make([]ws.Run, 0, n) // one allocation for the page's runs, then one for the pointers
-	for range n {
-		if j >= len(b) || (i < len(a) && before(&a[i], &b[j])) {
-			runs = append(runs, p.run(&a[i], false))
-			i++
-		} else {
-			runs = append(runs, p.run(&b[j], true))
-			j++
+	sel.p, sel.a, sel.b = p, a, b
+	sel.i = splitAt(a, b, offset)
+	sel.j = offset - sel.i
+	sel.n = min(size, total-offset)
+	return sel
+}
+
+// all yields the page's runs in order, and whether each is manual.
+func (sel *pageSelection) all() iter.Seq2[*runRec, bool] {
+	return func(yield func(*runRec, bool) bool) {
+		a, b, i, j := sel.a, sel.b, sel.i, sel.j
+		for range sel.n {
+			var ok bool
+			if j >= len(b) || (i < len(a) && before(&a[i], &b[j])) {
+				ok = yield(&a[i], false)
+				i++
+			} else {
+				ok = yield(&b[j], true)
+				j++
+			}
+			if !ok {
+				return
+			}
 		}
 	}
-	out.Items = make([]*ws.Run, len(runs))
-	for k := range runs {
-		out.Items[k] = &runs[k]
-	}
-	return out
 }
 
 // ceilMicros is t in microseconds, rounded up.

@@ -12,22 +12,27 @@ import (
 	"github.com/wsync-dev/warehousesync/internal/schedule"
 )
 
-// requireContiguous checks that the successful runs' ranges, in creation order, touch end to start.
-func requireContiguous(t *testing.T, runs []ws.Run) {
+// requireContiguous checks that there are exactly want successful runs (at least two, or there is no
+// pair to compare) and that their ranges, in creation order, touch end to start.
+func requireContiguous(t *testing.T, runs []ws.Run, want int) {
 	t.Helper()
+	require.GreaterOrEqual(t, want, 2, "contiguity needs two successful runs to compare")
 	runs = slices.Clone(runs)
 	slices.SortFunc(runs, func(a, b ws.Run) int { return cmp.Compare(a.ID, b.ID) })
 	var prev *ws.Run
+	successes := 0
 	for i := range runs {
 		r := &runs[i]
 		if r.Status != ws.RunSuccess {
 			continue
 		}
+		successes++
 		if prev != nil {
 			require.Equal(t, prev.RangeEnd, r.RangeStart, "run %d starts where run %d ended", r.ID, prev.ID)
 		}
 		prev = r
 	}
+	require.Equal(t, want, successes, "successful runs")
 }
 
 func TestCatchUpOfNewPipeline(t *testing.T) {
@@ -56,7 +61,7 @@ func TestCatchUpOfNewPipeline(t *testing.T) {
 	advance(t, e, at(t, "2023-02-01T03:00:00Z"))
 	checkRun(t, lastRun(t, e, "p"), wantRun{"2023-02-01T02:00:00Z", "2023-02-01T02:00:00Z", "2023-02-01T03:00:00Z", "2023-02-01T03:00:00Z", ""})
 	advanceBy(t, e, time.Minute)
-	requireContiguous(t, allRuns(t, e, "p"))
+	requireContiguous(t, allRuns(t, e, "p"), 172)
 }
 
 func TestCatchUpWindowIsConfigurable(t *testing.T) {
@@ -117,7 +122,7 @@ func TestPauseResumeWidensTheRange(t *testing.T) {
 	assert.Equal(t, ws.RunSuccess, lastRun(t, e, "p").Status)
 	status, _ = e.Status(wsID, "p")
 	assert.Equal(t, ws.PipelineStopped, status)
-	requireContiguous(t, allRuns(t, e, "p"))
+	requireContiguous(t, allRuns(t, e, "p"), 3)
 }
 
 func TestPauseStopsQueuedAndRetryingRuns(t *testing.T) {
@@ -222,7 +227,7 @@ func TestFaultRecovery(t *testing.T) {
 		assert.Equal(t, ws.PipelineIdle, status)
 		advance(t, e, at(t, "2023-02-01T06:01:00Z"))
 		checkRun(t, newestRun(t, e, "p"), wantRun{"2023-02-01T05:00:00Z", "2023-02-01T05:43:00Z", "2023-02-01T06:00:00Z", "2023-02-01T06:00:00Z", ""})
-		requireContiguous(t, allRuns(t, e, "p"))
+		requireContiguous(t, allRuns(t, e, "p"), 3)
 	})
 }
 
@@ -353,7 +358,7 @@ func TestScheduleUpdate(t *testing.T) {
 	checkRun(t, runs[len(runs)-1], wantRun{"2023-02-03T00:00:00Z", "2023-02-02T10:00:00Z", "2023-02-04T00:00:00Z", "2023-02-04T00:00:00Z", ""})
 	assert.Equal(t, 34+1, len(runs))
 	advanceBy(t, e, time.Minute)
-	requireContiguous(t, allRuns(t, e, "p"))
+	requireContiguous(t, allRuns(t, e, "p"), 35)
 }
 
 func TestScheduleMoveSkipsPastIntervals(t *testing.T) {

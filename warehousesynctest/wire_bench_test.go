@@ -1,0 +1,58 @@
+package warehousesynctest
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+)
+
+// BenchmarkServeInProcess measures the fake's own CPU for one answer, without a network: its handler
+// (authentication, the request log, routing, the engine, the JSON) against a bare handler that writes
+// the same bytes, for a runs page of 100 and for GET of a pipeline, in pairs (each iteration runs both),
+// and reports the ratio: the fake's cost over the floor of any handler. B/op and allocs/op count both.
+func BenchmarkServeInProcess(b *testing.B) {
+	srv, a := newAPI(b, WithTokenTTL(10000*time.Hour))
+	a.seedBasics()
+	a.must(http.StatusOK, http.MethodPost, "/inputs/data-pipelines", pipelineBody("p", "conn", "model"), nil)
+	if err := srv.Advance(200 * time.Hour); err != nil {
+		b.Fatal(err)
+	}
+	for _, bc := range []struct{ name, path string }{
+		{"runs100", "/inputs/data-pipelines/p/runs?pageSize=100"},
+		{"pipeline", "/inputs/data-pipelines/p"},
+	} {
+		target := apiPrefix + a.ws + bc.path
+		req := func() *http.Request {
+			r := httptest.NewRequest(http.MethodGet, target, nil)
+			r.Header.Set("Authorization", "Bearer "+a.token)
+			return r
+		}
+		rec := httptest.NewRecorder()
+		srv.Handler().ServeHTTP(rec, req())
+		if rec.Code != http.StatusOK {
+			b.Fatalf("%d %s", rec.Code, rec.Body)
+		}
+		answer := rec.Body.Bytes()
+		bare := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusOK)
+			_, _ = w.Write(answer)
+		})
+		// Paired: each iteration serves the request with both handlers, so both see the same load.
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			var fake, floor time.Duration
+			for b.Loop() {
+				t0 := time.Now()
+				srv.Handler().ServeHTTP(httptest.NewRecorder(), req())
+				t1 := time.Now()
+				bare.ServeHTTP(httptest.NewRecorder(), req())
+				fake, floor = fake+t1.Sub(t0), floor+time.Since(t1)
+			}
+			b.ReportMetric(float64(fake.Nanoseconds())/float64(b.N), "fake-ns/op")
+			b.ReportMetric(float64(floor.Nanoseconds())/float64(b.N), "bare-ns/op")
+			b.ReportMetric(float64(fake)/float64(floor), "ratio")
+		})
+	}
+}
