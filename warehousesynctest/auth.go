@@ -39,7 +39,7 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 	body, bodyErr := readBody(w, r, maxTokenBody)
 	s.mu.Lock()
 	now := s.clock.Now()
-	entry := s.logRequestLocked(r, "", body, len(body), now)
+	entry := s.logRequestLocked(r, "", tokenPath, tokenPath, body, int64(len(body)), now)
 	rep := s.issueTokenLocked(r, body, bodyErr, now)
 	entry.Status = rep.status
 	s.mu.Unlock()

@@ -19,7 +19,7 @@ import (
 func countRequests(srv *Server, method, path string) int {
 	n := 0
 	for _, r := range srv.Requests() {
-		if r.Method == method && r.Path == apiPrefix+srv.WorkspaceID()+path {
+		if r.Method == method && r.Path == path && r.Workspace == srv.WorkspaceID() {
 			n++
 		}
 	}

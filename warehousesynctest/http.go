@@ -286,11 +286,15 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	now := s.clock.Now()
 	d := s.prepareLocked(r, bodyErr, wsID, segs, isAPI, clientID, authErr)
+	key, rel := "", ""
+	if isAPI {
+		key, rel = routeKey(s.routes, r.Method, segs), "/"+strings.Join(segs, "/")
+	}
 	var entry *Request
 	if authErr == "" {
-		entry = s.logRequestLocked(r, wsID, body, len(body), now)
+		entry = s.logRequestLocked(r, wsID, key, rel, body, int64(len(body)), now)
 	} else {
-		entry = s.logRequestLocked(r, wsID, nil, int(r.ContentLength), now)
+		entry = s.logRequestLocked(r, wsID, key, rel, nil, r.ContentLength, now)
 	}
 	s.mu.Unlock()
 

@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/wsync-dev/warehousesync/internal/engine"
-	"github.com/wsync-dev/warehousesync/internal/wire"
 )
 
 // apiPrefix is the path of every workspace's API root: apiPrefix + "{workspaceId}/...".
@@ -24,7 +23,7 @@ type Server struct {
 	tb          testing.TB // nil for a Server made by Start
 	routes      []route[handler]
 	adminRoutes []route[adminHandler]
-	masker      masker // of the request log
+	shapes      map[string]*shape // of request bodies, by route (bodyShapes)
 
 	mu         sync.Mutex // guards everything below, the engine included
 	clock      clock
@@ -85,7 +84,7 @@ func Start(opts ...Option) (*Server, error) {
 		cfg:         cfg,
 		routes:      apiRoutes(),
 		adminRoutes: adminRoutes(),
-		masker:      newMasker(wire.SecretKeys()),
+		shapes:      bodyShapes(),
 		workspaces:  map[string]*workspace{},
 		tokens:      map[string]tokenInfo{},
 		url:         "http://" + ln.Addr().String(),

@@ -296,7 +296,7 @@ func TestEnsureRidesOutA503Storm(t *testing.T) {
 
 	var statuses []int
 	for _, r := range srv.Requests() {
-		if r.Path == "/platform/v2/workspaces/12345/connections/crm-connection" {
+		if r.Path == "/connections/crm-connection" {
 			statuses = append(statuses, r.Status)
 		}
 	}
@@ -313,7 +313,7 @@ func TestEnsureRidesOutA503Storm(t *testing.T) {
 	assert.Equal(t, []string{"created pipeline crm-pipeline-2"}, res.Actions)
 	posts := 0
 	for _, r := range srv.Requests() {
-		if r.Method == http.MethodPost && r.Path == "/platform/v2/workspaces/12345/inputs/data-pipelines" {
+		if r.Method == http.MethodPost && r.Path == "/inputs/data-pipelines" {
 			posts++
 		}
 	}
