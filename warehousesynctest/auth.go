@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/json"
+	"fmt"
 	"mime"
 	"net/http"
 	"net/url"
@@ -71,13 +72,17 @@ func (s *Server) issueTokenLocked(r *http.Request, body []byte, bodyErr error, n
 	case !equalSecret(req.ClientID, s.cfg.clientID) || !equalSecret(req.ClientSecret, s.cfg.clientSecret):
 		return oauthReply(http.StatusUnauthorized, "access_denied", "Unauthorized")
 	}
-	token := rand.Text() + rand.Text()
-	for t, info := range s.tokens {
-		if !now.Before(info.expires) {
-			delete(s.tokens, t)
-		}
+	s.trimTokensLocked(now)
+	if limit := s.cfg.budgets.MaxTokens; len(s.tokens) >= limit {
+		rep := oauthReply(http.StatusServiceUnavailable, "temporarily_unavailable", budgetMessage(
+			fmt.Sprintf("%d unexpired access tokens", len(s.tokens)), "MaxTokens", int64(limit))+
+			"; tokens expire after the token TTL, or reuse one token until it expires")
+		return rep
 	}
-	s.tokens[token] = tokenInfo{clientID: req.ClientID, expires: now.Add(s.cfg.tokenTTL)}
+	token := rand.Text() + rand.Text()
+	expires := now.Add(s.cfg.tokenTTL)
+	s.tokens[token] = tokenInfo{clientID: req.ClientID, expires: expires}
+	s.tokenQueue = append(s.tokenQueue, queuedToken{token: token, expires: expires})
 	return ok(oauthwire.TokenResponse{AccessToken: token, ExpiresIn: int64(s.cfg.tokenTTL / time.Second), TokenType: "Bearer"})
 }
 

@@ -155,6 +155,9 @@ func parseConnection(c *call, pathID string, stored *ws.Connection) (*ws.Connect
 		old = configValues(stored.Config)
 	}
 	what := " for a " + provider.Name + " connection"
+	if !c.lenient {
+		checkProviderKeys(cfg, provider, &errs)
+	}
 	values := make(map[string]string, len(provider.Config))
 	for _, key := range provider.Config {
 		v := cfg.str(key.Name)
@@ -187,6 +190,18 @@ func parseConnection(c *call, pathID string, stored *ws.Connection) (*ws.Connect
 	}
 	conn.Config = config
 	return conn, errs
+}
+
+// checkProviderKeys refuses the config members that the provider does not take (another provider's
+// keys), naming the key meant when one is close.
+func checkProviderKeys(cfg object, provider wire.Provider, errs *fieldErrors) {
+	sh := connectionConfigShape(&provider)
+	for _, k := range sortedKeys(cfg.m) {
+		if _, known := sh.members[k]; !known {
+			*errs = append(*errs, strings.Replace(unknownMember(cfg.name(k), k, sh), "unknown member",
+				"not a member of a "+provider.Name+" config", 1))
+		}
+	}
 }
 
 // configValues returns the keys and values of a stored config, secrets included. It reads the struct's

@@ -53,6 +53,8 @@ type config struct {
 	maxEventsPerAdvance int
 	httpLimits          HTTPLimits
 	adminToken          string // "": the admin endpoints need no token
+	budgets             Budgets
+	lenientBodies       bool // unknown members of request bodies are ignored instead of refused
 }
 
 // HTTPLimits are the timeouts and the header size limit of the HTTP server that NewServer and Start
@@ -88,6 +90,7 @@ func defaultConfig() config {
 		wall:         systemClock{},
 		pollGrace:    pollGrace,
 		httpLimits:   DefaultHTTPLimits(),
+		budgets:      DefaultBudgets(),
 	}
 }
 
@@ -117,7 +120,7 @@ func (c *config) check() error {
 			return fmt.Errorf("field transformation id %q must be a slug", id)
 		}
 	}
-	return nil
+	return c.budgets.check()
 }
 
 // engineConfig is the engine's configuration at time start with env.
@@ -127,6 +130,7 @@ func (c *config) engineConfig(start time.Time, env engine.Env) engine.Config {
 		AttemptDuration:     c.attemptDuration,
 		RetryDelay:          c.retryDelay,
 		MaxEventsPerAdvance: c.maxEventsPerAdvance,
+		MaxRuns:             c.budgets.MaxRuns,
 		Env:                 env,
 	}
 	switch {

@@ -75,6 +75,8 @@ type requestLog struct {
 	entries []*Request // oldest first
 	bytes   int        // the size of entries, as entrySize counts it
 	seq     int64      // of the newest entry ever logged
+
+	maxBytes, maxEntries int // Budgets.MaxRequestLogBytes and MaxRequestLogEntries
 }
 
 // entrySize is what an entry counts against MaxRequestLogBytes: the memory it holds, its strings and
@@ -101,7 +103,7 @@ func (l *requestLog) add(r *Request) {
 	l.entries = append(l.entries, r)
 	l.bytes += entrySize(r)
 	drop := 0
-	for len(l.entries)-drop > MaxRequestLogEntries || (l.bytes > MaxRequestLogBytes && drop < len(l.entries)-1) {
+	for len(l.entries)-drop > l.maxEntries || (l.bytes > l.maxBytes && drop < len(l.entries)-1) {
 		l.bytes -= entrySize(l.entries[drop])
 		l.entries[drop] = nil
 		drop++

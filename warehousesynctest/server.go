@@ -30,6 +30,7 @@ type Server struct {
 	eng        *engine.Engine
 	workspaces map[string]*workspace
 	tokens     map[string]tokenInfo
+	tokenQueue []queuedToken // the tokens in expiry order (budgets.go)
 	faults     []*faultState
 	log        requestLog
 	moves      uint64        // how often the manual clock has moved
@@ -97,6 +98,7 @@ func Start(opts ...Option) (*Server, error) {
 		s.clock.real = &realClock{wall: cfg.wall}
 		start = s.clock.real.Now()
 	}
+	s.log.maxBytes, s.log.maxEntries = cfg.budgets.MaxRequestLogBytes, cfg.budgets.MaxRequestLogEntries
 	s.eng = engine.New(cfg.engineConfig(start, storeEnv{s}))
 	s.clock.eng = s.eng
 	lim := cfg.httpLimits

@@ -3,7 +3,6 @@ package warehousesynctest
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -130,42 +129,61 @@ func routeKey(routes []route[handler], method string, segs []string) string {
 	return ""
 }
 
-// errNotShape says that a body does not parse strictly into its shape.
-var errNotShape = errors.New("the body does not fit the route's shape")
-
 // shapeWalk reads a JSON body against a shape in one pass: it writes what the request log keeps (the
 // members of the shape, secrets masked, read-only members left out) and collects the members the shape
 // does not know and those given twice.
 type shapeWalk struct {
-	dec     *json.Decoder
-	out     bytes.Buffer
-	unknown []string // "path: message" for each unknown or repeated member
-	fits    bool     // every member is known, once, with a value of its kind
+	dec      *json.Decoder
+	out      bytes.Buffer
+	unknown  []string // "path: message" for each unknown or repeated member
+	long     []string // "path: message" for each string member longer than maxField
+	maxField int      // 0: no limit
+	fits     bool     // every member is known, once, with a value of its kind
 }
 
 // walkBody walks body against sh. It returns the body as the log keeps it ("" when it does not fit:
 // not one JSON object, an unknown or repeated member, a value of the wrong kind) and the unknown and
 // repeated members as messages (none when the body is not JSON at all).
 func walkBody(body []byte, sh *shape) (logged string, unknown []string) {
-	w := &shapeWalk{dec: json.NewDecoder(bytes.NewReader(body)), fits: true}
+	w, unknown := walk(body, sh, 0)
+	if w == nil {
+		return "", unknown
+	}
+	return w.out.String(), nil
+}
+
+// checkBody walks body against sh and returns the unknown and repeated members, and the string members
+// longer than maxField bytes, as messages; none when the body is not JSON (the handler says so).
+func checkBody(body []byte, sh *shape, maxField int) (unknown, long []string) {
+	w := &shapeWalk{dec: json.NewDecoder(bytes.NewReader(body)), fits: true, maxField: maxField}
+	w.dec.UseNumber()
+	if tok, err := w.dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil, nil
+	}
+	if err := w.object(sh, ""); err != nil {
+		return nil, nil
+	}
+	return w.unknown, w.long
+}
+
+// walk walks body against sh; it returns nil and the unknown members when the body does not fit.
+func walk(body []byte, sh *shape, maxField int) (*shapeWalk, []string) {
+	w := &shapeWalk{dec: json.NewDecoder(bytes.NewReader(body)), fits: true, maxField: maxField}
 	w.dec.UseNumber()
 	tok, err := w.dec.Token()
 	if err != nil || tok != json.Delim('{') {
-		return "", nil
+		return nil, nil
 	}
 	if err := w.object(sh, ""); err != nil {
-		if errors.Is(err, errNotShape) {
-			return "", w.unknown
-		}
-		return "", nil // malformed JSON: the handler says where
+		return nil, nil // malformed JSON: the handler says where
 	}
 	if _, err := w.dec.Token(); err != io.EOF {
-		return "", nil // trailing data
+		return nil, nil // trailing data
 	}
 	if !w.fits {
-		return "", w.unknown
+		return nil, w.unknown
 	}
-	return w.out.String(), nil
+	return w, nil
 }
 
 // object walks the members of an object whose { was read, up to its }.
@@ -223,6 +241,10 @@ func (w *shapeWalk) value(sh *shape, name string) error {
 		if err := w.dec.Decode(&raw); err != nil {
 			return err
 		}
+		if w.maxField > 0 && len(raw) > w.maxField+2 {
+			w.long = append(w.long, budgetMessage(fmt.Sprintf("%s: %d bytes", quoteName(name), len(raw)),
+				"MaxFieldBytes", int64(w.maxField)))
+		}
 		if string(raw) == `""` {
 			w.out.WriteString(`""`)
 		} else {
@@ -244,6 +266,10 @@ func (w *shapeWalk) value(sh *shape, name string) error {
 	case string:
 		if sh.kind != shapeScalar {
 			w.fits = false
+		}
+		if w.maxField > 0 && len(t) > w.maxField {
+			w.long = append(w.long, budgetMessage(fmt.Sprintf("%s: %d bytes", quoteName(name), len(t)),
+				"MaxFieldBytes", int64(w.maxField)))
 		}
 		writeJSONString(&w.out, t)
 	case json.Number:

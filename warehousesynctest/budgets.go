@@ -1,0 +1,144 @@
+package warehousesynctest
+
+import (
+	"fmt"
+	"time"
+)
+
+// Budgets bound everything that requests can make a Server store, so that no client, however
+// hostile, grows its memory without limit. Each budget, when reached, is refused with a status and a
+// message that names it (or, for runs and the request log, trims the oldest entries, as documented),
+// never by dropping something silently. The binary sets each with a flag (and its environment
+// variable), named after the field: -max-body-bytes, -max-field-bytes, and so on.
+type Budgets struct {
+	// MaxBodyBytes is the largest API request body (default 1 MiB); a larger one is refused with 413.
+	MaxBodyBytes int64
+	// MaxFieldBytes is the longest string member of an API request body, such as a name, a query or a
+	// config value (default 64 KiB); a longer one is refused with 400 naming the member.
+	MaxFieldBytes int
+	// MaxResources is how many connections, data models and pipelines one workspace may hold together
+	// (default 1,000); a create beyond it is refused with 400.
+	MaxResources int
+	// MaxStoredBytes is the total size of the stored resources of all workspaces, each counted as the
+	// size of the body that last wrote it (default 64 MiB); a create or update beyond it is refused
+	// with 400.
+	MaxStoredBytes int64
+	// MaxWorkspaces is how many workspaces the server knows (default 100); adding one beyond it is
+	// refused with 409.
+	MaxWorkspaces int
+	// MaxRuns is how many runs the server stores across all pipelines (default 1,000,000, about 150 MB).
+	// When a new run goes over it, the oldest finished runs are removed until a tenth of it is free;
+	// active runs are never removed.
+	MaxRuns int
+	// MaxTokens is how many unexpired access tokens the server holds (default 100,000); a token request
+	// beyond it is refused with 503 until tokens expire. Issuing a token costs O(1).
+	MaxTokens int
+	// MaxRequestLogBytes is the memory the request log may hold (default MaxRequestLogBytes, 32 MiB);
+	// the oldest requests are dropped to stay under it.
+	MaxRequestLogBytes int
+	// MaxRequestLogEntries is how many requests the log keeps (default MaxRequestLogEntries, 100,000);
+	// the oldest requests are dropped to stay under it.
+	MaxRequestLogEntries int
+}
+
+// DefaultBudgets returns the budgets of a Server without WithBudgets.
+func DefaultBudgets() Budgets {
+	return Budgets{
+		MaxBodyBytes:         1 << 20,
+		MaxFieldBytes:        64 << 10,
+		MaxResources:         1_000,
+		MaxStoredBytes:       64 << 20,
+		MaxWorkspaces:        100,
+		MaxRuns:              1_000_000,
+		MaxTokens:            100_000,
+		MaxRequestLogBytes:   MaxRequestLogBytes,
+		MaxRequestLogEntries: MaxRequestLogEntries,
+	}
+}
+
+// WithBudgets replaces the budgets of the server; a zero field keeps its default (DefaultBudgets).
+func WithBudgets(b Budgets) Option {
+	return func(c *config) {
+		d := &c.budgets
+		setIf(&d.MaxBodyBytes, b.MaxBodyBytes)
+		setIf(&d.MaxFieldBytes, b.MaxFieldBytes)
+		setIf(&d.MaxResources, b.MaxResources)
+		setIf(&d.MaxStoredBytes, b.MaxStoredBytes)
+		setIf(&d.MaxWorkspaces, b.MaxWorkspaces)
+		setIf(&d.MaxRuns, b.MaxRuns)
+		setIf(&d.MaxTokens, b.MaxTokens)
+		setIf(&d.MaxRequestLogBytes, b.MaxRequestLogBytes)
+		setIf(&d.MaxRequestLogEntries, b.MaxRequestLogEntries)
+	}
+}
+
+func setIf[T int | int64](dst *T, v T) {
+	if v != 0 {
+		*dst = v
+	}
+}
+
+// check reports the first budget that is not positive.
+func (b Budgets) check() error {
+	for _, f := range []struct {
+		name string
+		v    int64
+	}{{"MaxBodyBytes", b.MaxBodyBytes}, {"MaxFieldBytes", int64(b.MaxFieldBytes)}, {"MaxResources", int64(b.MaxResources)},
+		{"MaxStoredBytes", b.MaxStoredBytes}, {"MaxWorkspaces", int64(b.MaxWorkspaces)}, {"MaxRuns", int64(b.MaxRuns)},
+		{"MaxTokens", int64(b.MaxTokens)}, {"MaxRequestLogBytes", int64(b.MaxRequestLogBytes)},
+		{"MaxRequestLogEntries", int64(b.MaxRequestLogEntries)}} {
+		if f.v < 0 {
+			return fmt.Errorf("budgets: %s must be positive (0 keeps the default), got %d", f.name, f.v)
+		}
+	}
+	return nil
+}
+
+// budgetMessage is the refusal of a budget: what was asked, the budget by its field, and how to raise
+// it.
+func budgetMessage(what, field string, limit int64) string {
+	return fmt.Sprintf("%s: over the fake's budget %s of %d (raise it with WithBudgets, or the binary's -%s flag)",
+		what, field, limit, flagName(field))
+}
+
+// flagName is the binary's flag of a Budgets field: MaxBodyBytes → max-body-bytes.
+func flagName(field string) string {
+	var out []byte
+	for i := 0; i < len(field); i++ {
+		c := field[i]
+		if c >= 'A' && c <= 'Z' {
+			if i > 0 {
+				out = append(out, '-')
+			}
+			c += 'a' - 'A'
+		}
+		out = append(out, c)
+	}
+	return string(out)
+}
+
+// queuedToken is an issued token in the order of its expiry, for trimming expired tokens in O(1).
+type queuedToken struct {
+	token   string
+	expires time.Time
+}
+
+// trimTokensLocked forgets the expired tokens at the front of the queue. Every token lives the same
+// TTL on a clock that never goes back, so the queue is in expiry order and each token is trimmed once:
+// issuing costs O(1) amortised, whatever the number of live tokens.
+func (s *Server) trimTokensLocked(now time.Time) {
+	q := s.tokenQueue
+	n := 0
+	for n < len(q) && !now.Before(q[n].expires) {
+		if info, found := s.tokens[q[n].token]; found && !now.Before(info.expires) {
+			delete(s.tokens, q[n].token)
+		}
+		q[n] = queuedToken{}
+		n++
+	}
+	q = q[n:]
+	if cap(q) > 64 && len(q) < cap(q)/4 {
+		q = append([]queuedToken(nil), q...) // give back the space of trimmed tokens
+	}
+	s.tokenQueue = q
+}
