@@ -271,7 +271,9 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, erro
 // bodyTooBig is the error of a body over its limit.
 type bodyTooBig struct{ limit int64 }
 
-func (e *bodyTooBig) Error() string { return fmt.Sprintf("request body: larger than %d bytes", e.limit) }
+func (e *bodyTooBig) Error() string {
+	return fmt.Sprintf("request body: larger than %d bytes", e.limit)
+}
 
 // serveAPI serves a workspace API request: log, authenticate, route, apply HTTP faults, then run the
 // handler with the mutex held and write its reply after releasing it.
