@@ -26,7 +26,7 @@ type Budgets struct {
 	// MaxWorkspaces is how many workspaces the server knows (default 100); adding one beyond it is
 	// refused with 409.
 	MaxWorkspaces int
-	// MaxRuns is how many runs the server stores across all pipelines (default 1,000,000, about 150 MB).
+	// MaxRuns is how many runs the server stores across all pipelines (default 250,000, about 36 MiB).
 	// When a new run goes over it, the oldest finished runs are removed until a tenth of it is free;
 	// active runs are never removed.
 	MaxRuns int
@@ -49,7 +49,7 @@ func DefaultBudgets() Budgets {
 		MaxResources:         1_000,
 		MaxStoredBytes:       64 << 20,
 		MaxWorkspaces:        100,
-		MaxRuns:              1_000_000,
+		MaxRuns:              250_000,
 		MaxTokens:            100_000,
 		MaxRequestLogBytes:   MaxRequestLogBytes,
 		MaxRequestLogEntries: MaxRequestLogEntries,
@@ -141,4 +141,35 @@ func (s *Server) trimTokensLocked(now time.Time) {
 		q = append([]queuedToken(nil), q...) // give back the space of trimmed tokens
 	}
 	s.tokenQueue = q
+}
+
+// resourceKey names a stored resource in workspace.cost.
+func resourceKey(kind, id string) string { return kind + "/" + id }
+
+// admitLocked returns why storing c's body as the resource key would go over MaxResources (a new
+// resource) or MaxStoredBytes, or "" when it fits.
+func (s *Server) admitLocked(c *call, key string) string {
+	b := s.cfg.budgets
+	old, exists := c.ws.cost[key]
+	if n := len(c.ws.connections) + len(c.ws.models) + s.eng.PipelineCount(c.wsID); !exists && n >= b.MaxResources {
+		return budgetMessage(fmt.Sprintf("workspace %s: %d connections, data models and pipelines", c.wsID, n),
+			"MaxResources", int64(b.MaxResources))
+	}
+	if total := s.storedBytes - old + int64(len(c.body)); total > b.MaxStoredBytes {
+		return budgetMessage(fmt.Sprintf("storing %d bytes (%d bytes of resources stored in all workspaces)",
+			len(c.body), s.storedBytes), "MaxStoredBytes", b.MaxStoredBytes)
+	}
+	return ""
+}
+
+// chargeLocked records that the resource key now holds c's body.
+func (s *Server) chargeLocked(c *call, key string) {
+	s.storedBytes += int64(len(c.body)) - c.ws.cost[key]
+	c.ws.cost[key] = int64(len(c.body))
+}
+
+// refundLocked records that the resource key is gone.
+func (s *Server) refundLocked(c *call, key string) {
+	s.storedBytes -= c.ws.cost[key]
+	delete(c.ws.cost, key)
 }

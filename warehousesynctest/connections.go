@@ -61,12 +61,14 @@ func createConnection(s *Server, c *call) reply {
 	if _, exists := c.ws.connections[conn.ID]; exists {
 		return alreadyExists(kindConnection, conn.ID)
 	}
-	if msg, down := c.ws.unreachable[conn.ID]; down {
-		return errReply(statusWarehouseUnreachable, msg)
+	key := resourceKey(kindConnection, conn.ID)
+	if msg := s.admitLocked(c, key); msg != "" {
+		return badRequest(msg)
 	}
 	conn.Status = ws.ConnectionHealthy
 	conn.CreatedOn, conn.CreatedBy = ws.NewTimestamp(c.now), c.clientID
 	c.ws.connections[conn.ID] = conn
+	s.chargeLocked(c, key)
 	return ok(maskedConnection(conn))
 }
 
@@ -83,10 +85,15 @@ func updateConnection(s *Server, c *call) reply {
 	if msg, down := c.ws.unreachable[id]; down {
 		return errReply(statusWarehouseUnreachable, msg)
 	}
+	key := resourceKey(kindConnection, id)
+	if msg := s.admitLocked(c, key); msg != "" {
+		return badRequest(msg)
+	}
 	conn.Status = ws.ConnectionHealthy
 	conn.CreatedOn, conn.CreatedBy = stored.CreatedOn, stored.CreatedBy
 	conn.LastModifiedOn, conn.LastModifiedBy = ws.NewTimestamp(c.now), c.clientID
 	c.ws.connections[id] = conn
+	s.chargeLocked(c, key)
 	for _, p := range s.eng.PipelinesUsing(c.wsID, id, "") {
 		s.eng.ClearFault(c.wsID, p)
 	}
@@ -103,6 +110,8 @@ func deleteConnection(s *Server, c *call) reply {
 			kindConnection, id, strings.Join(users, ", ")))
 	}
 	delete(c.ws.connections, id)
+	delete(c.ws.unreachable, id) // a fault set on it goes with it
+	s.refundLocked(c, resourceKey(kindConnection, id))
 	return noContent()
 }
 

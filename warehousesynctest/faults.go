@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -45,8 +47,9 @@ type Fault struct {
 // faultState is an injected fault and how many more times it applies.
 type faultState struct {
 	Fault
-	left  int // 0: unlimited
-	fired int // how many requests it applied to
+	left  int    // 0: unlimited
+	fired int    // how many requests it applied to
+	site  string // where it was injected: the file:line of the InjectFault call
 }
 
 // rateLimitScopes are the values of X-mp-rate-limit-exceeded mParticle documents.
@@ -146,12 +149,24 @@ func (f *Fault) writeHeaders(w http.ResponseWriter) {
 // InjectFault installs an HTTP fault; faults are tried in the order they were injected and the first
 // that matches applies. Requests without a valid token get their 401 and do not use up a fault.
 func (s *Server) InjectFault(f Fault) error {
+	site := "an unknown line"
+	if _, file, line, found := runtime.Caller(1); found {
+		site = fmt.Sprintf("%s:%d", filepath.Base(file), line)
+	}
+	return s.injectFault(f, site)
+}
+
+// injectFault installs f, injected at site (a file:line, or how it came).
+func (s *Server) injectFault(f Fault, site string) error {
 	if err := f.check(); err != nil {
 		return err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.faults = append(s.faults, &faultState{Fault: f, left: f.Times})
+	if _, known := s.workspaces[f.Workspace]; f.Workspace != "" && !known {
+		return fmt.Errorf("fault: %s", s.unknownWorkspaceLocked(f.Workspace))
+	}
+	s.faults = append(s.faults, &faultState{Fault: f, left: f.Times, site: site})
 	return nil
 }
 
@@ -199,7 +214,7 @@ func (s *Server) unfiredFaultsLocked() []string {
 	var out []string
 	for _, f := range s.faults {
 		if f.fired == 0 && !f.Optional {
-			out = append(out, f.describe())
+			out = append(out, f.describe()+", injected at "+f.site+",")
 		}
 	}
 	return out

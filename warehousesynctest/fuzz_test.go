@@ -105,7 +105,7 @@ var fuzzHandlerSeeds = []fuzzHandlerSeed{
 func fuzzSeedState(t *testing.T, srv *Server, token string) {
 	t.Helper()
 	srv.mu.Lock()
-	w := srv.workspaceLocked(srv.WorkspaceID())
+	w := srv.workspaces[srv.WorkspaceID()]
 	_, hasConn := w.connections["conn"]
 	_, hasModel := w.models["model"]
 	_, hasPipe := srv.eng.Pipeline(srv.WorkspaceID(), "p1")

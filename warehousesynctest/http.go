@@ -374,6 +374,9 @@ func (s *Server) prepareLocked(r *http.Request, body []byte, bodyErr error, wsID
 	if authErr != "" {
 		return answer(errReply(http.StatusUnauthorized, authErr))
 	}
+	if _, known := s.workspaces[wsID]; !known {
+		return answer(errReply(http.StatusNotFound, s.unknownWorkspaceLocked(wsID)))
+	}
 	h, params, final := lookup(s.routes, r, segs, ".")
 	if final != nil {
 		return dispatch{final: final}

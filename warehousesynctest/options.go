@@ -54,7 +54,8 @@ type config struct {
 	httpLimits          HTTPLimits
 	adminToken          string // "": the admin endpoints need no token
 	budgets             Budgets
-	lenientBodies       bool // unknown members of request bodies are ignored instead of refused
+	lenientBodies       bool     // unknown members of request bodies are ignored instead of refused
+	workspaces          []string // served besides the default workspace (WithWorkspaces)
 }
 
 // HTTPLimits are the timeouts and the header size limit of the HTTP server that NewServer and Start
@@ -120,7 +121,7 @@ func (c *config) check() error {
 			return fmt.Errorf("field transformation id %q must be a slug", id)
 		}
 	}
-	return c.budgets.check()
+	return c.checkWorkspaces()
 }
 
 // engineConfig is the engine's configuration at time start with env.
@@ -170,7 +171,8 @@ func frequencyOf(p schedule.Period) ws.Frequency {
 func WithAddr(addr string) Option { return func(c *config) { c.addr = addr } }
 
 // WithWorkspace sets the default workspace id (default "12345"): the workspace of Client and of the
-// Server's per-workspace methods. Every other workspace id works too, each isolated from the others.
+// Server's per-workspace methods. The server serves it, those of WithWorkspaces and those added later
+// (AddWorkspace); a request to any other workspace id is a 404 naming the known ones.
 func WithWorkspace(id string) Option { return func(c *config) { c.workspace = id } }
 
 // WithCredentials sets the client id and secret that the token endpoint accepts (default

@@ -176,8 +176,10 @@ const maxLoggedQueryValue = 256
 // rel the path relative to the workspace root. body is nil when it was not read: size is then the
 // announced Content-Length, -1 when unknown.
 func (s *Server) logRequestLocked(r *http.Request, wsID, key, rel string, body []byte, size int64, now time.Time) *Request {
-	entry := &Request{Method: r.Method, Path: rel, Workspace: wsID, Time: now, BodySize: size,
-		MediaType: loggedMediaType(r)}
+	// Copies, never substrings: net/http's method and path are substrings of the request line, which
+	// holds the whole query string.
+	entry := &Request{Method: strings.Clone(truncate(r.Method, 16)), Path: strings.Clone(rel),
+		Workspace: strings.Clone(wsID), Time: now, BodySize: size, MediaType: loggedMediaType(r)}
 	if rel == "" {
 		entry.Path = strings.Clone(truncate(r.URL.Path, 256))
 	}

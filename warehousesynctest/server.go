@@ -25,16 +25,17 @@ type Server struct {
 	adminRoutes []route[adminHandler]
 	shapes      map[string]*shape // of request bodies, by route (bodyShapes)
 
-	mu         sync.Mutex // guards everything below, the engine included
-	clock      clock
-	eng        *engine.Engine
-	workspaces map[string]*workspace
-	tokens     map[string]tokenInfo
-	tokenQueue []queuedToken // the tokens in expiry order (budgets.go)
-	faults     []*faultState
-	log        requestLog
-	moves      uint64        // how often the manual clock has moved
-	moved      chan struct{} // closed, and replaced, each time the manual clock moves
+	mu          sync.Mutex // guards everything below, the engine included
+	clock       clock
+	eng         *engine.Engine
+	workspaces  map[string]*workspace
+	tokens      map[string]tokenInfo
+	tokenQueue  []queuedToken // the tokens in expiry order (budgets.go)
+	storedBytes int64         // of every workspace's resources, against Budgets.MaxStoredBytes
+	faults      []*faultState
+	log         requestLog
+	moves       uint64        // how often the manual clock has moved
+	moved       chan struct{} // closed, and replaced, each time the manual clock moves
 
 	http *http.Server
 	url  string
@@ -56,6 +57,7 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 	}
 	s.tb = t
 	t.Cleanup(func() {
+		t.Helper() // report at the NewServer call; the message names each fault's InjectFault call
 		s.mu.Lock()
 		unfired := s.unfiredFaultsLocked()
 		s.mu.Unlock()
@@ -99,6 +101,9 @@ func Start(opts ...Option) (*Server, error) {
 		start = s.clock.real.Now()
 	}
 	s.log.maxBytes, s.log.maxEntries = cfg.budgets.MaxRequestLogBytes, cfg.budgets.MaxRequestLogEntries
+	for _, id := range append([]string{cfg.workspace}, cfg.workspaces...) {
+		s.workspaces[id] = s.newWorkspaceLocked() // not shared yet: no lock needed
+	}
 	s.eng = engine.New(cfg.engineConfig(start, storeEnv{s}))
 	s.clock.eng = s.eng
 	lim := cfg.httpLimits
@@ -217,7 +222,7 @@ func (s *Server) stopBackground() {
 
 // Reset empties the server: every workspace's connections, data models, pipelines, runs, seeded
 // records, connection and data model faults, the HTTP faults and the request log. The clock keeps its
-// time, the options stay, and issued tokens stay valid.
+// time, the options and the known workspaces stay, and issued tokens stay valid.
 func (s *Server) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -225,7 +230,10 @@ func (s *Server) Reset() {
 }
 
 func (s *Server) resetLocked() {
-	s.workspaces = map[string]*workspace{}
+	for id := range s.workspaces { // the known workspaces stay, emptied
+		s.workspaces[id] = s.newWorkspaceLocked()
+	}
+	s.storedBytes = 0
 	s.faults = nil
 	s.log.reset()
 	s.eng.Reset() // keeps the run id counter: run ids increase across the whole server

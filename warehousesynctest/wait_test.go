@@ -44,7 +44,7 @@ func TestWaitWithAutoAdvanceNeverSleeps(t *testing.T) {
 	ctx := context.Background()
 	srv, a := newAPI(t, WithAutoAdvance(), withWallClock(refusingWall{t}))
 	onDemandPipeline(a)
-	require.NoError(t, srv.DefaultWorkspace().FailNextRuns("p", 3, "the warehouse is down")) // the attempt and both retries
+	require.NoError(t, srv.DefaultWorkspace().FailNextRuns("p", 1, "the warehouse is down")) // the attempt and both retries
 	c := srv.Client()
 	tr, err := c.Pipelines.Trigger(ctx, "p")
 	require.NoError(t, err)

@@ -97,3 +97,6 @@ func (e *Engine) capRuns() {
 		}
 	}
 }
+
+// PipelineCount is how many pipelines the workspace has.
+func (e *Engine) PipelineCount(workspace string) int { return len(e.pipes[workspace]) }
