@@ -1,8 +1,8 @@
 package warehousesynctest_test
 
 import (
-	"errors"
 	"context"
+	"errors"
 	"fmt"
 
 	ws "github.com/wsync-dev/warehousesync"

@@ -1,10 +1,10 @@
 package warehousesynctest
 
 import (
-	"runtime"
 	"context"
 	"fmt"
 	"net/http"
+	"runtime"
 	"testing"
 	"time"
 

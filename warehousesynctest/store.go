@@ -3,9 +3,9 @@ package warehousesynctest
 import (
 	"database/sql"
 	"fmt"
-	"strings"
 	"maps"
 	"slices"
+	"strings"
 
 	ws "github.com/wsync-dev/warehousesync"
 	"github.com/wsync-dev/warehousesync/internal/engine"
