@@ -67,7 +67,10 @@ func (s *Server) issueTokenLocked(r *http.Request, body []byte, bodyErr error, n
 	case req.GrantType != "client_credentials":
 		return oauthReply(http.StatusBadRequest, "unsupported_grant_type",
 			"Unsupported grant type: "+req.GrantType+"; use client_credentials")
-	case req.Audience != "" && req.Audience != ws.DefaultAudience:
+	case req.Audience == "":
+		return oauthReply(http.StatusBadRequest, "invalid_request",
+			"Missing required parameter: audience (send \""+ws.DefaultAudience+"\")")
+	case req.Audience != ws.DefaultAudience:
 		return oauthReply(http.StatusForbidden, "access_denied", "Service not enabled within domain: "+req.Audience)
 	case !equalSecret(req.ClientID, s.cfg.clientID) || !equalSecret(req.ClientSecret, s.cfg.clientSecret):
 		return oauthReply(http.StatusUnauthorized, "access_denied", "Unauthorized")

@@ -379,7 +379,7 @@ func TestRequestLogMasksSecretKeysInAnyCase(t *testing.T) {
 	srv := NewServer(t)
 	for _, key := range []string{"Client_Secret", "CLIENT_SECRET", "client_ſecret"} {
 		status, body := post(t, srv.TokenURL(), "application/json", []byte(`{"client_id":"`+DefaultClientID+
-			`","`+key+`":"`+DefaultClientSecret+`","grant_type":"client_credentials"}`))
+			`","`+key+`":"`+DefaultClientSecret+`","grant_type":"client_credentials","audience":"`+ws.DefaultAudience+`"}`))
 		require.Equal(t, http.StatusOK, status, "%s: %s", key, body)
 	}
 	for _, body := range []string{`{"config":{"Password":"pw-1","SERVICE_ACCOUNT_KEY":"key-1"}}`, `{"Password":"pw-2"`} {

@@ -144,7 +144,7 @@ func TestAPIRefusesBodiesThatAreNotJSON(t *testing.T) {
 func TestTokenEndpointSaysWhatIsWrongWithTheContentType(t *testing.T) {
 	t.Parallel()
 	srv := NewServer(t)
-	jsonBody := `{"client_id":"fake-client-id","client_secret":"fake-client-secret","grant_type":"client_credentials"}`
+	jsonBody := `{"client_id":"fake-client-id","client_secret":"fake-client-secret","grant_type":"client_credentials","audience":"https://api.mparticle.com"}`
 	status, _, b := raw(t, http.MethodPost, srv.TokenURL(), "", "", jsonBody)
 	assert.Equal(t, http.StatusUnsupportedMediaType, status)
 	assert.Contains(t, string(b), "no Content-Type")

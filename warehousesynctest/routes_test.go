@@ -96,10 +96,6 @@ var lenientRules = []struct {
 		func(c ruleCase, mutation string) bool {
 			return c.method == http.MethodPut && (mutation == "id absent" || mutation == "id null")
 		}},
-	{"the fake issues a token without audience (or with null), which mParticle documents as required (x-fake-choice)",
-		func(c ruleCase, mutation string) bool {
-			return c.path == tokenPath && (mutation == "audience absent" || mutation == "audience null")
-		}},
 }
 
 // mutEmptyAsAbsent names an empty-string mutation of a member whose absence both sides accept.

@@ -118,3 +118,22 @@ func TestNewClientReturnsTheError(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, DefaultWorkspaceID, c.WorkspaceID())
 }
+
+// TestClientOptionsGiveAnyClientTheFakesWait: a client built with warehousesync.NewClient and
+// srv.ClientOptions gets what srv.Client gets: its wait on a still manual clock ends with ErrNoProgress
+// instead of hanging.
+func TestClientOptionsGiveAnyClientTheFakesWait(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	wall := newTestWall(DefaultStartTime())
+	srv, _, runID := triggeredOnDemand(t, withWallClock(wall))
+	c, err := ws.NewClient(srv.WorkspaceID(), srv.ClientOptions()...)
+	require.NoError(t, err)
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.Runs.Wait(ctx, "p", runID)
+		done <- err
+	}()
+	wall.set(<-wall.waits)
+	require.ErrorIs(t, <-done, ws.ErrNoProgress)
+}
