@@ -29,7 +29,7 @@ const realTimePollInterval = 100 * time.Millisecond
 //     real-time clock the client polls every 100 ms.
 func (s *Server) NewClient(opts ...ws.Option) (*ws.Client, error) {
 	all := s.ClientOptions()
-	defaults := all[:len(all)-1:len(all)-1] // without the credentials, the last
+	defaults := all[: len(all)-1 : len(all)-1] // without the credentials, the last
 	c, err := ws.NewClient(s.cfg.workspace, append(defaults, opts...)...)
 	if errors.Is(err, ws.ErrNoCredentials) { // opts choose no other way to authenticate: the server's
 		c, err = ws.NewClient(s.cfg.workspace, append(all, opts...)...)
