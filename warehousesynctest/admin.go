@@ -189,7 +189,7 @@ func adminAdvance(s *Server, c *adminCall) reply {
 	}
 	n, err := s.advanceToLocked(target)
 	if err != nil {
-		return badRequest(err.Error())
+		return badRequest(err.Error() + realTimeHint(s))
 	}
 	st := s.clockStateLocked()
 	st.Events = &n
@@ -222,7 +222,7 @@ func parseAdvance(s string) (time.Duration, error) {
 
 func adminRunUntilIdle(s *Server, _ *adminCall) reply {
 	if err := s.RunUntilIdle(); err != nil {
-		return badRequest(err.Error())
+		return badRequest(err.Error() + realTimeHint(s))
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -477,4 +477,12 @@ func adminAddWorkspace(s *Server, c *adminCall) reply {
 		return errReply(http.StatusConflict, err.Error())
 	}
 	return noContent()
+}
+
+// realTimeHint is what a refused clock move adds on a real-time server: how to get a manual clock.
+func realTimeHint(s *Server) string {
+	if !s.cfg.realTime {
+		return ""
+	}
+	return ". Start the binary with -clock manual (or the server without WithRealTimeClock) to move the clock"
 }

@@ -100,8 +100,12 @@ func TestRealTimeClockRefusesManualMoves(t *testing.T) {
 	status, body := admin(t, srv, http.MethodGet, "clock", "")
 	require.Equal(t, http.StatusOK, status)
 	assert.Contains(t, string(body), `"mode":"real"`)
-	status, _ = admin(t, srv, http.MethodPost, "clock/advance", `{"by":"1h"}`)
+	status, body = admin(t, srv, http.MethodPost, "clock/advance", `{"by":"1h"}`)
 	assert.Equal(t, http.StatusBadRequest, status)
+	assert.Contains(t, string(body), "Start the binary with -clock manual", "the refusal says how to get a manual clock")
+	status, body = admin(t, srv, http.MethodPost, "clock/run-until-idle", "")
+	assert.Equal(t, http.StatusBadRequest, status)
+	assert.Contains(t, string(body), "-clock manual")
 	// The API works on the real clock too.
 	a := &api{t: t, srv: srv, ws: srv.WorkspaceID(), token: getToken(t, srv)}
 	a.must(http.StatusOK, http.MethodPost, "/connections", databricksBody("db"), nil)

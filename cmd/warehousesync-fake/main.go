@@ -112,6 +112,7 @@ type settings struct {
 	attemptDuration, retryDelay, tokenTTL               time.Duration
 	retries                                             int
 	recordLimits                                        recordLimits
+	strictSettings                                      // flags.go
 }
 
 // parseFlags reads args, then the environment (through getenv) for every flag args did not set.
@@ -124,17 +125,18 @@ func parseFlags(args []string, getenv func(string) string, out io.Writer) (*sett
 		fs.PrintDefaults()
 	}
 	fs.StringVar(&st.addr, "addr", defaultAddr, "listen address (port 0 picks a free port); other than loopback needs -admin-token")
-	fs.StringVar(&st.workspace, "workspace", warehousesynctest.DefaultWorkspaceID, "default workspace id (every workspace id works)")
+	fs.StringVar(&st.workspace, "workspace", warehousesynctest.DefaultWorkspaceID, "default workspace id (see -workspaces for more)")
 	fs.StringVar(&st.clientID, "client-id", warehousesynctest.DefaultClientID, "client id the token endpoint accepts")
 	fs.StringVar(&st.clientSecret, "client-secret", "", "client secret the token endpoint accepts; prefer the variable (default: the fake's throwaway secret "+warehousesynctest.DefaultClientSecret+", printed on start)")
 	fs.StringVar(&st.adminToken, "admin-token", "", "token the admin endpoints require as Authorization: Bearer <token>; required on an address other than loopback")
 	fs.StringVar(&st.clock, "clock", "real", "clock: real (runs progress on their own) or manual (moved with POST /_fake/clock/advance)")
 	fs.StringVar(&st.start, "start", "", "start time of the manual clock, RFC 3339 (default 2025-01-01T00:00:00Z)")
 	fs.BoolVar(&st.autoAdvance, "auto-advance", false, "manual clock: polling a run or report of a running pipeline jumps to its next event")
-	fs.DurationVar(&st.attemptDuration, "attempt-duration", time.Minute, "how long one attempt of a run lasts (on the real clock: of wall time)")
+	fs.DurationVar(&st.attemptDuration, "attempt-duration", time.Minute, "how long one attempt of a run lasts (on the real clock: of wall time); must be positive")
 	fs.IntVar(&st.retries, "retries", 2, "how many times a failed attempt is retried")
 	fs.DurationVar(&st.retryDelay, "retry-delay", 5*time.Minute, "wait between a failed attempt and its retry")
 	fs.DurationVar(&st.tokenTTL, "token-ttl", warehousesynctest.DefaultTokenTTL, "lifetime of an access token")
+	strictFlags(fs, &st.strictSettings)
 	fs.Var(st.recordLimits, "record-limit", "most records one run may sync, as frequency=n[,frequency=n] with frequency hourly, daily, weekly, monthly or once (default: no limit)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -161,6 +163,13 @@ func (st *settings) options(secret string) ([]warehousesynctest.Option, error) {
 	if st.retries < 0 {
 		return nil, fmt.Errorf("-retries must be 0 or more, got %d", st.retries)
 	}
+	if st.attemptDuration <= 0 {
+		return nil, fmt.Errorf("-attempt-duration must be positive (for example 1s), got %s", st.attemptDuration)
+	}
+	strict, err := st.strictSettings.options()
+	if err != nil {
+		return nil, err
+	}
 	opts := []warehousesynctest.Option{
 		warehousesynctest.WithAddr(st.addr),
 		warehousesynctest.WithWorkspace(st.workspace),
@@ -170,6 +179,7 @@ func (st *settings) options(secret string) ([]warehousesynctest.Option, error) {
 		warehousesynctest.WithRetryDelay(st.retryDelay),
 		warehousesynctest.WithTokenTTL(st.tokenTTL),
 	}
+	opts = append(opts, strict...)
 	for f, n := range st.recordLimits {
 		opts = append(opts, warehousesynctest.WithRecordLimit(f, n))
 	}
