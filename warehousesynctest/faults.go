@@ -21,8 +21,9 @@ type Fault struct {
 	Path string
 	// Workspace limits the fault to one workspace; "" matches every workspace.
 	Workspace string
-	// Status is the answer: 429, 500, 502, 503 or 504. It may be 0 for a fault that only adds latency;
-	// with ApplyThenFail, 0 means 500.
+	// Status is the answer: 429, 500, 502, 503, 504, or 505 (the warehouse cannot be reached, as a
+	// connection's create or update with bad credentials answers). It may be 0 for a fault that only adds
+	// latency; with ApplyThenFail, 0 means 500.
 	Status int
 	// RetryAfter, when positive, is sent as the Retry-After header in whole seconds (rounded up).
 	RetryAfter time.Duration
@@ -63,9 +64,9 @@ func (f *Fault) check() error {
 			return errors.New("fault: status is required unless the fault only adds latency")
 		}
 	case http.StatusTooManyRequests, http.StatusInternalServerError, http.StatusBadGateway,
-		http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		http.StatusServiceUnavailable, http.StatusGatewayTimeout, statusWarehouseUnreachable:
 	default:
-		return fmt.Errorf("fault: status must be one of 429, 500, 502, 503, 504, got %d", f.Status)
+		return fmt.Errorf("fault: status must be one of 429, 500, 502, 503, 504, 505, got %d", f.Status)
 	}
 	if wsID, rel, full := workspaceRelative(f.Path); full {
 		return fmt.Errorf("fault: path %q is a full URL path; paths are relative to the workspace root: use "+
@@ -122,8 +123,11 @@ func (f *Fault) reply() reply {
 		status = http.StatusInternalServerError
 	}
 	msg := fmt.Sprintf("Injected fault: %d %s.", status, http.StatusText(status))
-	if status == http.StatusTooManyRequests {
+	switch status {
+	case http.StatusTooManyRequests:
 		msg = "Too many requests: the rate limit of the " + f.scope() + " was exceeded."
+	case statusWarehouseUnreachable:
+		msg = defaultUnreachableMessage
 	}
 	return errReply(status, msg)
 }

@@ -287,3 +287,17 @@ func TestUnfiredFaultFailsTheTest(t *testing.T) {
 	rec.end()
 	assert.Empty(t, rec.errors, "a cleared fault is not checked")
 }
+
+// TestFaultWarehouseUnreachable: a 505 fault refuses a connection's create as unreachable, and creates
+// nothing; a fault on an unknown workspace is refused.
+func TestFaultWarehouseUnreachable(t *testing.T) {
+	t.Parallel()
+	srv, a := newAPI(t)
+	require.NoError(t, srv.InjectFault(Fault{Method: "POST", Path: "/connections", Status: 505, Times: 1}))
+	status, body := a.do(http.MethodPost, "/connections", databricksBody("db"))
+	require.Equal(t, statusWarehouseUnreachable, status, string(body))
+	assert.Equal(t, []string{defaultUnreachableMessage}, decodeError(t, status, body))
+	assert.Equal(t, "[]\n[]\n[]\n", a.snapshot())
+	assert.ErrorContains(t, srv.InjectFault(Fault{Path: "/connections", Status: 503, Workspace: "99999"}),
+		"Workspace '99999' not found")
+}

@@ -130,9 +130,9 @@ func (w *Workspace) model(st *workspace, id string) (*ws.DataModel, error) {
 
 // SetConnectionUnreachable makes the warehouse of connection connectionID unreachable: its status turns
 // faulted with message, an update of the connection answers 505 with message, and runs of its pipelines
-// fail. An empty message takes a default. The connection must exist (to make its creation fail, inject
-// a Fault with Status 505... or create it first and update it). It returns an error, and fails the test
-// of a Server made by NewServer, when the workspace or the connection does not exist.
+// fail. An empty message takes a default. The connection must exist: to make its creation fail,
+// inject Fault{Method: "POST", Path: "/connections", Status: 505, Times: 1}. It returns an error, and
+// fails the test of a Server made by NewServer, when the workspace or the connection does not exist.
 func (w *Workspace) SetConnectionUnreachable(connectionID, message string) error {
 	if tb := w.s.tb; tb != nil {
 		tb.Helper()
