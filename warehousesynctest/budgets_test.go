@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -109,4 +110,26 @@ func TestHostileInputPeakHeap(t *testing.T) {
 	peak = hostileQueries(NewServer(t), 300, 3500, true)
 	t.Logf("300 list requests with 3,500 values of serviceProvider: peak live heap +%d MiB", peak>>20)
 	assert.Less(t, peak, uint64(MaxRequestLogBytes))
+}
+
+// TestMaxRunsReachesTheEngine: the server's run budget caps the runs it stores; the oldest go first.
+func TestMaxRunsReachesTheEngine(t *testing.T) {
+	t.Parallel()
+	srv, a := newAPI(t, WithBudgets(Budgets{MaxRuns: 20}), WithAttemptDuration(time.Second))
+	onDemandPipeline(a)
+	for range 30 {
+		a.must(http.StatusOK, http.MethodPost, "/inputs/data-pipelines/trigger", obj{"pipeline_id": "p"}, nil)
+		require.NoError(t, srv.RunUntilIdle())
+	}
+	var page struct {
+		TotalItems int `json:"total_items"`
+		Items      []struct {
+			ID int64 `json:"id"`
+		} `json:"items"`
+	}
+	a.must(http.StatusOK, http.MethodGet, "/inputs/data-pipelines/p/runs?pageSize=100", nil, &page)
+	assert.LessOrEqual(t, page.TotalItems, 20)
+	require.NotEmpty(t, page.Items)
+	assert.EqualValues(t, 30, page.Items[len(page.Items)-1].ID, "the newest run is kept")
+	assert.Greater(t, page.Items[0].ID, int64(10), "the oldest runs went")
 }

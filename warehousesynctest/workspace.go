@@ -283,11 +283,11 @@ func (w *Workspace) failNext(pipelineID string, n int, message string, wholeRuns
 		if wholeRuns {
 			perRun := w.s.attemptsPerRun()
 			left := w.s.eng.ActiveAttemptsLeft(w.id, pipelineID)
+			whole := n // runs that start after the call
 			if left > 0 {
-				attempts = left + (n-1)*perRun // the run under way is the first
-			} else {
-				attempts = min(n, math.MaxInt/perRun) * perRun
+				whole-- // the run under way is the first
 			}
+			attempts = left + min(whole, (math.MaxInt-left)/perRun)*perRun
 		}
 		return w.s.eng.FailNextRuns(w.id, pipelineID, attempts, orDefault(message, "Injected failure."))
 	})
