@@ -325,10 +325,12 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 
 	var rep reply
 	s.mu.Lock()
-	s.inWorkspaceLocked(wsID, func(st *workspace) {
+	if !s.inWorkspaceLocked(wsID, func(st *workspace) {
 		c.ws, c.now = st, s.clock.Now()
 		rep = d.h(s, c)
-	})
+	}) { // the workspace was known when the request was routed; nothing removes one, but never answer 0
+		rep = errReply(http.StatusNotFound, s.unknownWorkspaceLocked(wsID))
+	}
 	s.mu.Unlock()
 	if fault != nil && fault.ApplyThenFail {
 		fault.writeHeaders(w)
