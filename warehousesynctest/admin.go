@@ -2,6 +2,7 @@ package warehousesynctest
 
 import (
 	"bytes"
+	"errors"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -410,7 +411,7 @@ func adminSeedRecords(s *Server, c *adminCall) reply {
 			}
 		}
 	}
-	return adminResult(s.Workspace(p[0]).seedRecords(p[1], rows))
+	return adminResult(s.Workspace(p[0]).seedRecordsCharged(p[1], rows, int64(len(body))))
 }
 
 func adminDeleteRecords(s *Server, c *adminCall) reply {
@@ -452,6 +453,9 @@ func adminSetTransformations(s *Server, c *adminCall) reply {
 			return badRequest(fmt.Sprintf("request body: %q is not a valid field transformation id", truncate(id, 40)))
 		}
 	}
+	if limit := s.cfg.budgets.MaxResources; len(ids) > limit {
+		return badRequest(budgetMessage(fmt.Sprintf("field transformations: %d ids", len(ids)), "MaxResources", int64(limit)))
+	}
 	return adminResult(s.Workspace(p[0]).setFieldTransformations(ids...))
 }
 
@@ -460,10 +464,14 @@ func adminAnyTransformation(s *Server, c *adminCall) reply {
 	return adminResult(s.Workspace(p[0]).setFieldTransformations())
 }
 
-// adminResult answers a setter's result: 204, or 404 with the error, which names the workspace or
-// resource that does not exist.
+// adminResult answers a setter's result: 204; 400 for a budget; else 404 with the error, which names
+// the workspace or resource that does not exist.
 func adminResult(err error) reply {
-	if err != nil {
+	var budget *budgetError
+	switch {
+	case errors.As(err, &budget):
+		return badRequest(err.Error())
+	case err != nil:
 		return errReply(http.StatusNotFound, err.Error())
 	}
 	return noContent()

@@ -84,7 +84,8 @@ func (s *Server) issueTokenLocked(r *http.Request, body []byte, bodyErr error, n
 	}
 	token := rand.Text() + rand.Text()
 	expires := now.Add(s.cfg.tokenTTL)
-	s.tokens[token] = tokenInfo{clientID: req.ClientID, expires: expires}
+	// The server's own client id, equal to the request's: a token never holds on to a request's body.
+	s.tokens[token] = tokenInfo{clientID: s.cfg.clientID, expires: expires}
 	s.tokenQueue = append(s.tokenQueue, queuedToken{token: token, expires: expires})
 	return ok(oauthwire.TokenResponse{AccessToken: token, ExpiresIn: int64(s.cfg.tokenTTL / time.Second), TokenType: "Bearer"})
 }

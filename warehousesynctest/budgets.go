@@ -39,6 +39,9 @@ type Budgets struct {
 	// MaxRequestLogEntries is how many requests the log keeps (default MaxRequestLogEntries, 100,000);
 	// the oldest requests are dropped to stay under it.
 	MaxRequestLogEntries int
+	// MaxFaults is how many HTTP faults may be installed at once (default 1,000); InjectFault beyond it
+	// returns an error (400 over HTTP).
+	MaxFaults int
 }
 
 // DefaultBudgets returns the budgets of a Server without WithBudgets.
@@ -53,6 +56,7 @@ func DefaultBudgets() Budgets {
 		MaxTokens:            100_000,
 		MaxRequestLogBytes:   MaxRequestLogBytes,
 		MaxRequestLogEntries: MaxRequestLogEntries,
+		MaxFaults:            1_000,
 	}
 }
 
@@ -69,6 +73,7 @@ func WithBudgets(b Budgets) Option {
 		setIf(&d.MaxTokens, b.MaxTokens)
 		setIf(&d.MaxRequestLogBytes, b.MaxRequestLogBytes)
 		setIf(&d.MaxRequestLogEntries, b.MaxRequestLogEntries)
+		setIf(&d.MaxFaults, b.MaxFaults)
 	}
 }
 
@@ -86,7 +91,7 @@ func (b Budgets) check() error {
 	}{{"MaxBodyBytes", b.MaxBodyBytes}, {"MaxFieldBytes", int64(b.MaxFieldBytes)}, {"MaxResources", int64(b.MaxResources)},
 		{"MaxStoredBytes", b.MaxStoredBytes}, {"MaxWorkspaces", int64(b.MaxWorkspaces)}, {"MaxRuns", int64(b.MaxRuns)},
 		{"MaxTokens", int64(b.MaxTokens)}, {"MaxRequestLogBytes", int64(b.MaxRequestLogBytes)},
-		{"MaxRequestLogEntries", int64(b.MaxRequestLogEntries)}} {
+		{"MaxRequestLogEntries", int64(b.MaxRequestLogEntries)}, {"MaxFaults", int64(b.MaxFaults)}} {
 		if f.v < 0 {
 			return fmt.Errorf("budgets: %s must be positive (0 keeps the default), got %d", f.name, f.v)
 		}
@@ -173,3 +178,32 @@ func (s *Server) refundLocked(c *call, key string) {
 	s.storedBytes -= c.ws.cost[key]
 	delete(c.ws.cost, key)
 }
+
+// recordsKey names a data model's seeded records in workspace.cost.
+func recordsKey(modelID string) string { return "records/" + modelID }
+
+// admitRecordsLocked returns why storing n bytes of seeded records for the model would go over
+// MaxStoredBytes, or "".
+func (s *Server) admitRecordsLocked(w *workspace, modelID string, n int64) string {
+	if total := s.storedBytes - w.cost[recordsKey(modelID)] + n; total > s.cfg.budgets.MaxStoredBytes {
+		return budgetMessage(fmt.Sprintf("records: storing %d bytes (%d bytes stored in all workspaces)", n, s.storedBytes),
+			"MaxStoredBytes", s.cfg.budgets.MaxStoredBytes)
+	}
+	return ""
+}
+
+// chargeRecordsLocked records that the model's seeded records now hold n bytes (0: none).
+func (s *Server) chargeRecordsLocked(w *workspace, modelID string, n int64) {
+	key := recordsKey(modelID)
+	s.storedBytes += n - w.cost[key]
+	if n == 0 {
+		delete(w.cost, key)
+		return
+	}
+	w.cost[key] = n
+}
+
+// budgetError is a refusal for a budget, which the admin endpoints answer with 400.
+type budgetError struct{ msg string }
+
+func (e *budgetError) Error() string { return e.msg }

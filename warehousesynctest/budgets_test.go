@@ -133,3 +133,27 @@ func TestMaxRunsReachesTheEngine(t *testing.T) {
 	assert.EqualValues(t, 30, page.Items[len(page.Items)-1].ID, "the newest run is kept")
 	assert.Greater(t, page.Items[0].ID, int64(10), "the oldest runs went")
 }
+
+// TestAdminInputsHaveBudgets: faults, seeded records and field transformation ids sent to the admin
+// endpoints are bounded too.
+func TestAdminInputsHaveBudgets(t *testing.T) {
+	t.Parallel()
+	srv, a := newAPI(t, WithBudgets(Budgets{MaxFaults: 2, MaxStoredBytes: 2000, MaxResources: 3}))
+	a.must(http.StatusOK, http.MethodPost, "/data-models", dataModelBody("m"), nil)
+	require.NoError(t, srv.InjectFault(Fault{Path: "/a", Status: 503, Optional: true}))
+	require.NoError(t, srv.InjectFault(Fault{Path: "/b", Status: 503, Optional: true}))
+	assert.ErrorContains(t, srv.InjectFault(Fault{Path: "/c", Status: 503}), "2 faults installed: over the fake's budget MaxFaults of 2")
+	status, body := admin(t, srv, http.MethodPost, "faults", `{"path":"/c","status":503}`)
+	assert.Equal(t, http.StatusBadRequest, status, string(body))
+
+	rows := `[{"v":"` + strings.Repeat("x", 2000) + `"}]`
+	status, body = admin(t, srv, http.MethodPut, "workspaces/12345/data-models/m/records", rows)
+	require.Equal(t, http.StatusBadRequest, status, string(body))
+	assert.Contains(t, string(body), "over the fake's budget MaxStoredBytes of 2000")
+	status, body = admin(t, srv, http.MethodPut, "workspaces/12345/data-models/m/records", `[{"v":1}]`)
+	require.Equal(t, http.StatusNoContent, status, string(body))
+
+	status, body = admin(t, srv, http.MethodPut, "workspaces/12345/field-transformations", `["a","b","c","d"]`)
+	require.Equal(t, http.StatusBadRequest, status, string(body))
+	assert.Contains(t, string(body), "budget MaxResources of 3")
+}

@@ -83,6 +83,7 @@ func deleteDataModel(s *Server, c *call) reply {
 	delete(c.ws.invalid, id) // its fault and records go with it
 	delete(c.ws.sources, id)
 	s.refundLocked(c, resourceKey(kindDataModel, id))
+	s.chargeRecordsLocked(c.ws, id, 0)
 	return noContent()
 }
 

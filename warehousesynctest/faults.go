@@ -170,6 +170,10 @@ func (s *Server) injectFault(f Fault, site string) error {
 	if _, known := s.workspaces[f.Workspace]; f.Workspace != "" && !known {
 		return fmt.Errorf("fault: %s", s.unknownWorkspaceLocked(f.Workspace))
 	}
+	if limit := s.cfg.budgets.MaxFaults; len(s.faults) >= limit {
+		return errors.New(budgetMessage(fmt.Sprintf("fault: %d faults installed", len(s.faults)), "MaxFaults", int64(limit)) +
+			"; clear them with ClearFaults or DELETE /_fake/faults")
+	}
 	s.faults = append(s.faults, &faultState{Fault: f, left: f.Times, site: site})
 	return nil
 }

@@ -394,8 +394,8 @@ func loggedMediaType(r *http.Request) string {
 	}
 	mt, _, _ := strings.Cut(ct, ";")
 	mt = strings.ToLower(strings.TrimSpace(mt))
-	if slices.Contains(knownMediaTypes, mt) {
-		return mt
+	if i := slices.Index(knownMediaTypes, mt); i >= 0 {
+		return knownMediaTypes[i] // not mt, a substring of the header the log must not hold on to
 	}
 	return "other"
 }

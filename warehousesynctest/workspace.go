@@ -231,6 +231,9 @@ func (w *Workspace) SetFieldTransformations(ids ...string) error {
 }
 
 func (w *Workspace) setFieldTransformations(ids ...string) error {
+	if limit := w.s.cfg.budgets.MaxResources; len(ids) > limit {
+		return errors.New(budgetMessage(fmt.Sprintf("field transformations: %d ids", len(ids)), "MaxResources", int64(limit)))
+	}
 	return w.do(func(st *workspace) error {
 		if len(ids) == 0 {
 			st.transformations = nil
@@ -321,6 +324,12 @@ func (w *Workspace) SeedRecords(modelID string, rows []map[string]any) error {
 }
 
 func (w *Workspace) seedRecords(modelID string, rows []map[string]any) error {
+	return w.seedRecordsCharged(modelID, rows, -1)
+}
+
+// seedRecordsCharged is seedRecords for rows that came in a body of size bytes, counted against
+// MaxStoredBytes (size -1: rows from the Go API, which the test owns and which are not counted).
+func (w *Workspace) seedRecordsCharged(modelID string, rows []map[string]any, size int64) error {
 	var src source
 	if rows != nil {
 		src.rows = make([]map[string]any, len(rows))
@@ -333,6 +342,12 @@ func (w *Workspace) seedRecords(modelID string, rows []map[string]any) error {
 		if _, err := w.model(st, modelID); err != nil {
 			return err
 		}
+		if size >= 0 {
+			if msg := w.s.admitRecordsLocked(st, modelID, size); msg != "" {
+				return &budgetError{msg}
+			}
+		}
+		w.s.chargeRecordsLocked(st, modelID, max(size, 0))
 		if rows == nil {
 			delete(st.sources, modelID)
 			return nil

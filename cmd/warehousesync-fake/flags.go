@@ -33,6 +33,7 @@ func strictFlags(fs *flag.FlagSet, st *strictSettings) {
 	fs.IntVar(&b.MaxTokens, "max-tokens", d.MaxTokens, "budget: unexpired access tokens (more: 503 until some expire)")
 	fs.IntVar(&b.MaxRequestLogBytes, "max-request-log-bytes", d.MaxRequestLogBytes, "budget: memory of the request log, in bytes; the oldest requests are dropped")
 	fs.IntVar(&b.MaxRequestLogEntries, "max-request-log-entries", d.MaxRequestLogEntries, "budget: requests the log keeps; the oldest are dropped")
+	fs.IntVar(&b.MaxFaults, "max-faults", d.MaxFaults, "budget: HTTP faults installed at once (more: 400)")
 }
 
 // options returns the Server options of st, or the first invalid setting.
@@ -44,7 +45,7 @@ func (st *strictSettings) options() ([]warehousesynctest.Option, error) {
 	for name, v := range map[string]int64{"-max-body-bytes": b.MaxBodyBytes, "-max-field-bytes": int64(b.MaxFieldBytes),
 		"-max-resources": int64(b.MaxResources), "-max-stored-bytes": b.MaxStoredBytes, "-max-workspaces": int64(b.MaxWorkspaces),
 		"-max-runs": int64(b.MaxRuns), "-max-tokens": int64(b.MaxTokens), "-max-request-log-bytes": int64(b.MaxRequestLogBytes),
-		"-max-request-log-entries": int64(b.MaxRequestLogEntries)} {
+		"-max-request-log-entries": int64(b.MaxRequestLogEntries), "-max-faults": int64(b.MaxFaults)} {
 		if v < 1 {
 			return nil, fmt.Errorf("%s must be 1 or more, got %d", name, v)
 		}

@@ -52,13 +52,13 @@ func TestStrictFlags(t *testing.T) {
 
 	parsed, err := parseFlags([]string{"-lenient-bodies", "-max-active-pipelines", "9", "-max-body-bytes", "100",
 		"-max-field-bytes", "10", "-max-resources", "3", "-max-stored-bytes", "1000", "-max-workspaces", "4", "-max-runs", "50",
-		"-max-request-log-bytes", "4096", "-max-request-log-entries", "10"}, env(nil), io.Discard)
+		"-max-request-log-bytes", "4096", "-max-request-log-entries", "10", "-max-faults", "7"}, env(nil), io.Discard)
 	require.NoError(t, err)
 	assert.True(t, parsed.lenientBodies)
 	assert.Equal(t, 9, parsed.maxActive)
 	assert.Equal(t, warehousesynctest.Budgets{MaxBodyBytes: 100, MaxFieldBytes: 10, MaxResources: 3, MaxStoredBytes: 1000,
 		MaxWorkspaces: 4, MaxRuns: 50, MaxTokens: warehousesynctest.DefaultBudgets().MaxTokens, MaxRequestLogBytes: 4096,
-		MaxRequestLogEntries: 10}, parsed.budgets)
+		MaxRequestLogEntries: 10, MaxFaults: 7}, parsed.budgets)
 	_, err = parsed.options("secret")
 	require.NoError(t, err)
 
