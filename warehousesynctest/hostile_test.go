@@ -107,7 +107,7 @@ func hostileQueries(srv *Server, n, keys int, documented bool) uint64 {
 			q.WriteByte('&')
 		}
 		if documented {
-			q.WriteString("serviceProvider=x")
+			q.WriteString("serviceProvider=Snowflake")
 		} else {
 			fmt.Fprintf(&q, "k%d=1", i)
 		}

@@ -27,10 +27,11 @@ type Request struct {
 	// bytes.
 	Path string `json:"path"`
 	// Query holds the query parameters the route documents (serviceProvider on the connections list;
-	// currentPage, pageSize, startDate and endDate on the runs list), each value at most 256 bytes.
+	// currentPage, pageSize, startDate and endDate on the runs list) whose value has the parameter's
+	// type (a provider, a page number, an RFC 3339 timestamp).
 	Query url.Values `json:"query,omitempty"`
 	// WithheldQuery counts the query parameters not kept: every parameter the route does not document
-	// (their names are not kept either, since a name can hold a secret) and values over 256 bytes.
+	// (their names are not kept either, since a name can hold a secret) and values not of their type.
 	WithheldQuery int `json:"withheld_query,omitempty"`
 	// Workspace is the workspace id of an API request; "" for the token endpoint and unknown paths.
 	Workspace string `json:"workspace,omitempty"`
@@ -259,9 +260,9 @@ func loggedForm(body string, sh *shape) (string, bool) {
 	return out.String(), true
 }
 
-// loggedQuery keeps the parameters of a raw query string that are in documented, with values of at most
-// maxLoggedQueryValue bytes, and counts the others.
-func loggedQuery(rawQuery string, documented []string) (url.Values, int) {
+// loggedQuery keeps the parameters of a raw query string that are documented, with a value of their
+// wire type (an enum value, a page number, a timestamp), and counts the others.
+func loggedQuery(rawQuery string, documented []queryParam) (url.Values, int) {
 	if rawQuery == "" {
 		return nil, 0
 	}
@@ -274,15 +275,15 @@ func loggedQuery(rawQuery string, documented []string) (url.Values, int) {
 		rawKey, rawValue, _ := strings.Cut(pair, "=")
 		key, kerr := url.QueryUnescape(rawKey)
 		value, verr := url.QueryUnescape(rawValue)
-		i := slices.Index(documented, key)
-		if kerr != nil || verr != nil || i < 0 || len(value) > maxLoggedQueryValue {
+		i := slices.IndexFunc(documented, func(p queryParam) bool { return p.name == key })
+		if kerr != nil || verr != nil || i < 0 || len(value) > maxLoggedQueryValue || !documented[i].valid(value) {
 			withheld++
 			continue
 		}
 		if kept == nil {
 			kept = url.Values{}
 		}
-		key = documented[i] // not a substring of the request's query, which the log must not hold on to
+		key = documented[i].name // not a substring of the request's query, which the log must not hold on to
 		kept[key] = append(kept[key], strings.Clone(value))
 	}
 	return kept, withheld

@@ -46,6 +46,8 @@ func TestRequestLogIsAnAllowlist(t *testing.T) {
 			tokenJSON(""), true, "X3", `"client_secret":"************"`, 1},
 		{"a secret in an API query", http.MethodGet, conns + "?password=X4", "", "", false, "X4", "", 1},
 		{"a secret as a query parameter's name", http.MethodGet, conns + "?serviceProvider=Snowflake&X5=1", "", "", false, "X5", "", 1},
+		{"a secret as a documented parameter's value", http.MethodGet, conns + "?serviceProvider=X5b&serviceProvider=Snowflake", "", "", false, "X5b", "", 1},
+		{"a secret in the runs list's dates", http.MethodGet, a.url("/inputs/data-pipelines/p/runs?startDate=X5c&pageSize=10"), "", "", false, "X5c", "", 1},
 		{"JSON inside a JSON string", http.MethodPost, conns, js, `{"id":"c","config":"{\"password\":\"X6\"}"}`, false, "X6", "", 0},
 		{"an escaped key", http.MethodPost, conns, js, `{"config":{"p\u0061ssword":"X7"}}`, false, "X7", `{"config":{"password":"************"}}`, 0},
 		{"a key in another case", http.MethodPost, conns, js, `{"config":{"PASSWORD":"X8"}}`, false, "X8", "", 0},

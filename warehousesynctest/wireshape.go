@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 
 	ws "github.com/wsync-dev/warehousesync"
@@ -109,11 +110,20 @@ func bodyShapes() map[string]*shape {
 	}
 }
 
+// queryParam is a documented query parameter: its name and the values of its wire type.
+type queryParam struct {
+	name  string
+	valid func(string) bool
+}
+
 // queryParams returns the documented query parameters of each API read, by "METHOD route".
-func queryParams() map[string][]string {
-	return map[string][]string{
-		"GET connections":                   {"serviceProvider"},
-		"GET inputs/data-pipelines/{}/runs": {"currentPage", "pageSize", "startDate", "endDate"},
+func queryParams() map[string][]queryParam {
+	page := func(v string) bool { _, err := strconv.ParseUint(v, 10, 31); return err == nil }
+	date := func(v string) bool { _, err := parseRFC3339(v); return err == nil }
+	return map[string][]queryParam{
+		"GET connections": {{"serviceProvider", wire.ServiceProvider.Has}},
+		"GET inputs/data-pipelines/{}/runs": {{"currentPage", page}, {"pageSize", page},
+			{"startDate", date}, {"endDate", date}},
 	}
 }
 
