@@ -2,8 +2,8 @@ package warehousesynctest
 
 import (
 	"bytes"
-	"errors"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"math"
