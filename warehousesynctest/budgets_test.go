@@ -140,10 +140,10 @@ func TestAdminInputsHaveBudgets(t *testing.T) {
 	t.Parallel()
 	srv, a := newAPI(t, WithBudgets(Budgets{MaxFaults: 2, MaxStoredBytes: 2000, MaxResources: 3}))
 	a.must(http.StatusOK, http.MethodPost, "/data-models", dataModelBody("m"), nil)
-	require.NoError(t, srv.InjectFault(Fault{Path: "/a", Status: 503, Optional: true}))
-	require.NoError(t, srv.InjectFault(Fault{Path: "/b", Status: 503, Optional: true}))
-	assert.ErrorContains(t, srv.InjectFault(Fault{Path: "/c", Status: 503}), "2 faults installed: over the fake's budget MaxFaults of 2")
-	status, body := admin(t, srv, http.MethodPost, "faults", `{"path":"/c","status":503}`)
+	require.NoError(t, srv.InjectFault(Fault{Path: "/connections", Status: 503, Optional: true}))
+	require.NoError(t, srv.InjectFault(Fault{Path: "/data-models", Status: 503, Optional: true}))
+	assert.ErrorContains(t, srv.InjectFault(Fault{Path: "/connections/c", Status: 503}), "2 faults installed: over the fake's budget MaxFaults of 2")
+	status, body := admin(t, srv, http.MethodPost, "faults", `{"path":"/connections/c","status":503}`)
 	assert.Equal(t, http.StatusBadRequest, status, string(body))
 
 	rows := `[{"v":"` + strings.Repeat("x", 2000) + `"}]`

@@ -170,6 +170,14 @@ func (s *Server) injectFault(f Fault, site string) error {
 	if _, known := s.workspaces[f.Workspace]; f.Workspace != "" && !known {
 		return fmt.Errorf("fault: %s", s.unknownWorkspaceLocked(f.Workspace))
 	}
+	if segs := strings.Split(strings.TrimPrefix(f.Path, "/"), "/"); !strings.HasSuffix(f.Path, "*") &&
+		routeKeyAny(s.routes, segs) == "" {
+		msg := fmt.Sprintf("fault: path %q matches no route of the API, so the fault could never fire", truncate(f.Path, 200))
+		if meant := suggestPath(s.routes, segs); meant != "" {
+			msg += fmt.Sprintf("; did you mean %q?", meant)
+		}
+		return errors.New(msg)
+	}
 	if limit := s.cfg.budgets.MaxFaults; len(s.faults) >= limit {
 		return errors.New(budgetMessage(fmt.Sprintf("fault: %d faults installed", len(s.faults)), "MaxFaults", int64(limit)) +
 			"; clear them with ClearFaults or DELETE /_fake/faults")

@@ -268,7 +268,9 @@ func TestUnfiredFaultFailsTheTest(t *testing.T) {
 	t.Parallel()
 	rec := &recordingTB{TB: t}
 	srv := NewServer(rec)
-	require.NoError(t, srv.InjectFault(Fault{Method: "POST", Path: "/connectons", Status: 503}))
+	assert.ErrorContains(t, srv.InjectFault(Fault{Method: "POST", Path: "/connectons", Status: 503}),
+		`fault: path "/connectons" matches no route of the API, so the fault could never fire; did you mean "/connections"?`)
+	require.NoError(t, srv.InjectFault(Fault{Method: "POST", Path: "/connections", Status: 503}))
 	_, _, line, _ := runtime.Caller(0)
 	require.NoError(t, srv.InjectFault(Fault{Path: "/data-models", Status: 503, Optional: true}))
 	require.NoError(t, srv.InjectFault(Fault{Path: "/inputs/*", Status: 500}))
@@ -276,13 +278,13 @@ func TestUnfiredFaultFailsTheTest(t *testing.T) {
 	require.Equal(t, http.StatusInternalServerError, status, "the /inputs/* fault fired")
 	rec.end()
 	require.Len(t, rec.errors, 1, "%q", rec.errors)
-	assert.Contains(t, rec.errors[0], `Fault{Method: "POST", Path: "/connectons", Status: 503}`)
+	assert.Contains(t, rec.errors[0], `Fault{Method: "POST", Path: "/connections", Status: 503}`)
 	assert.Contains(t, rec.errors[0], "never fired")
 	assert.Contains(t, rec.errors[0], fmt.Sprintf("injected at faults_test.go:%d,", line-1), "the message points at the InjectFault call")
 
 	rec = &recordingTB{TB: t}
 	srv = NewServer(rec)
-	require.NoError(t, srv.InjectFault(Fault{Path: "/x", Status: 503}))
+	require.NoError(t, srv.InjectFault(Fault{Path: "/data-models", Status: 503}))
 	srv.ClearFaults()
 	rec.end()
 	assert.Empty(t, rec.errors, "a cleared fault is not checked")

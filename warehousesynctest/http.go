@@ -381,6 +381,11 @@ func (s *Server) prepareLocked(r *http.Request, body []byte, bodyErr error, wsID
 	}
 	h, params, final := lookup(s.routes, r, segs, ".")
 	if final != nil {
+		if meant := suggestPath(s.routes, segs); final.status == http.StatusNotFound && meant != "" {
+			rep := errReply(http.StatusNotFound, fmt.Sprintf("No route for %s %s; did you mean %s (under the workspace root)?",
+				r.Method, truncate(r.URL.Path, 200), meant))
+			final = &rep
+		}
 		return dispatch{final: final}
 	}
 	if writesBody(r.Method) {

@@ -97,7 +97,7 @@ func TestReset(t *testing.T) {
 	a.must(http.StatusOK, http.MethodPost, "/inputs/data-pipelines", pipelineBody("p", "conn", "model"), nil)
 	srv.DefaultWorkspace().SetConnectionUnreachable("conn", "down")
 	srv.DefaultWorkspace().SetFieldTransformations("ft")
-	require.NoError(t, srv.InjectFault(Fault{Path: "/nowhere", Status: 500}))
+	require.NoError(t, srv.InjectFault(Fault{Path: "/inputs/data-pipelines/p/report", Status: 500}))
 	require.NoError(t, srv.Advance(time.Hour))
 
 	srv.Reset()

@@ -168,3 +168,22 @@ func TestSetterTypoPointsAtTheCaller(t *testing.T) {
 	require.Error(t, err, "the child test fails: %s", out)
 	assert.Contains(t, string(out), fmt.Sprintf("strict_test.go:%d: warehousesynctest: connection 'order-connection' not found", line), string(out))
 }
+
+// TestUnknownPathsNameThePathMeant: a typo in a request path is a 404 naming the route meant.
+func TestUnknownPathsNameThePathMeant(t *testing.T) {
+	t.Parallel()
+	_, a := newAPI(t)
+	for path, meant := range map[string]string{
+		"/connectons":                   "/connections",
+		"/inputs/data-pipeline/trigger": "/inputs/data-pipelines/trigger",
+		"/data-model/m1":                "/data-models/m1",
+		"/inputs/data-pipelines/p/run":  "/inputs/data-pipelines/p/runs",
+	} {
+		status, body := a.do(http.MethodGet, path, nil)
+		require.Equal(t, http.StatusNotFound, status, path)
+		assert.Contains(t, decodeError(t, status, body)[0], "did you mean "+meant+" (under the workspace root)?", path)
+	}
+	status, body := a.do(http.MethodGet, "/widgets", nil)
+	require.Equal(t, http.StatusNotFound, status)
+	assert.NotContains(t, string(body), "did you mean", "nothing is close")
+}

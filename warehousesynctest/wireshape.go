@@ -409,3 +409,44 @@ func loggedMediaType(r *http.Request) string {
 	}
 	return "other"
 }
+
+// suggestPath returns the API path meant by a workspace-relative path that matches no route, when one
+// route is close: its literal segments at most 2 edits away in all, the path's own values in the
+// route's {} segments. "" when none is close.
+func suggestPath(routes []route[handler], segs []string) string {
+	best, bestD, bestLiterals := "", 3, -1
+	for _, rt := range routes {
+		if len(rt.segs) != len(segs) {
+			continue
+		}
+		d, literals := 0, 0
+		out := make([]string, len(segs))
+		for i, p := range rt.segs {
+			if p == "{}" {
+				out[i] = segs[i]
+				continue
+			}
+			literals++
+			out[i] = p
+			if len(segs[i]) > 64 {
+				d = 3
+				break
+			}
+			d += editDistance(strings.ToLower(segs[i]), p)
+		}
+		if d > 0 && (d < bestD || d == bestD && literals > bestLiterals) {
+			best, bestD, bestLiterals = "/"+strings.Join(out, "/"), d, literals
+		}
+	}
+	return best
+}
+
+// routeKeyAny is the route path that matches segs, whatever the method, or "".
+func routeKeyAny(routes []route[handler], segs []string) string {
+	for _, rt := range routes {
+		if _, matched := matchSegs(rt.segs, segs); matched {
+			return rt.path
+		}
+	}
+	return ""
+}
