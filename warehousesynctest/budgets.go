@@ -160,22 +160,22 @@ func (s *Server) admitLocked(c *call, key string) string {
 		return budgetMessage(fmt.Sprintf("workspace %s: %d connections, data models and pipelines", c.wsID, n),
 			"MaxResources", int64(b.MaxResources))
 	}
-	if total := s.storedBytes - old + int64(len(c.body)); total > b.MaxStoredBytes {
+	if total := s.stored - old + int64(len(c.body)); total > b.MaxStoredBytes {
 		return budgetMessage(fmt.Sprintf("storing %d bytes (%d bytes of resources stored in all workspaces)",
-			len(c.body), s.storedBytes), "MaxStoredBytes", b.MaxStoredBytes)
+			len(c.body), s.stored), "MaxStoredBytes", b.MaxStoredBytes)
 	}
 	return ""
 }
 
 // chargeLocked records that the resource key now holds c's body.
 func (s *Server) chargeLocked(c *call, key string) {
-	s.storedBytes += int64(len(c.body)) - c.ws.cost[key]
+	s.stored += int64(len(c.body)) - c.ws.cost[key]
 	c.ws.cost[key] = int64(len(c.body))
 }
 
 // refundLocked records that the resource key is gone.
 func (s *Server) refundLocked(c *call, key string) {
-	s.storedBytes -= c.ws.cost[key]
+	s.stored -= c.ws.cost[key]
 	delete(c.ws.cost, key)
 }
 
@@ -185,8 +185,8 @@ func recordsKey(modelID string) string { return "records/" + modelID }
 // admitRecordsLocked returns why storing n bytes of seeded records for the model would go over
 // MaxStoredBytes, or "".
 func (s *Server) admitRecordsLocked(w *workspace, modelID string, n int64) string {
-	if total := s.storedBytes - w.cost[recordsKey(modelID)] + n; total > s.cfg.budgets.MaxStoredBytes {
-		return budgetMessage(fmt.Sprintf("records: storing %d bytes (%d bytes stored in all workspaces)", n, s.storedBytes),
+	if total := s.stored - w.cost[recordsKey(modelID)] + n; total > s.cfg.budgets.MaxStoredBytes {
+		return budgetMessage(fmt.Sprintf("records: storing %d bytes (%d bytes stored in all workspaces)", n, s.stored),
 			"MaxStoredBytes", s.cfg.budgets.MaxStoredBytes)
 	}
 	return ""
@@ -195,7 +195,7 @@ func (s *Server) admitRecordsLocked(w *workspace, modelID string, n int64) strin
 // chargeRecordsLocked records that the model's seeded records now hold n bytes (0: none).
 func (s *Server) chargeRecordsLocked(w *workspace, modelID string, n int64) {
 	key := recordsKey(modelID)
-	s.storedBytes += n - w.cost[key]
+	s.stored += n - w.cost[key]
 	if n == 0 {
 		delete(w.cost, key)
 		return

@@ -25,17 +25,17 @@ type Server struct {
 	adminRoutes []route[adminHandler]
 	shapes      map[string]*shape // of request bodies, by route (bodyShapes)
 
-	mu          sync.Mutex // guards everything below, the engine included
-	clock       clock
-	eng         *engine.Engine
-	workspaces  map[string]*workspace
-	tokens      map[string]tokenInfo
-	tokenQueue  []queuedToken // the tokens in expiry order (budgets.go)
-	storedBytes int64         // of every workspace's resources, against Budgets.MaxStoredBytes
-	faults      []*faultState
-	log         requestLog
-	moves       uint64        // how often the manual clock has moved
-	moved       chan struct{} // closed, and replaced, each time the manual clock moves
+	mu         sync.Mutex // guards everything below, the engine included
+	clock      clock
+	eng        *engine.Engine
+	workspaces map[string]*workspace
+	tokens     map[string]tokenInfo
+	tokenQueue []queuedToken // the tokens in expiry order (budgets.go)
+	stored     int64         // bytes of stored resources, against Budgets.MaxStoredBytes
+	faults     []*faultState
+	log        requestLog
+	moves      uint64        // how often the manual clock has moved
+	moved      chan struct{} // closed, and replaced, each time the manual clock moves
 
 	http *http.Server
 	url  string
@@ -88,7 +88,8 @@ func Start(opts ...Option) (*Server, error) {
 		routes:      apiRoutes(),
 		adminRoutes: adminRoutes(),
 		shapes:      bodyShapes(),
-		workspaces:  map[string]*workspace{},
+		workspaces:  cfg.knownWorkspaces(),
+		log:         requestLog{maxBytes: cfg.budgets.MaxRequestLogBytes, maxEntries: cfg.budgets.MaxRequestLogEntries},
 		tokens:      map[string]tokenInfo{},
 		url:         "http://" + ln.Addr().String(),
 		wake:        make(chan struct{}, 1),
@@ -99,10 +100,6 @@ func Start(opts ...Option) (*Server, error) {
 	if cfg.realTime {
 		s.clock.real = &realClock{wall: cfg.wall}
 		start = s.clock.real.Now()
-	}
-	s.log.maxBytes, s.log.maxEntries = cfg.budgets.MaxRequestLogBytes, cfg.budgets.MaxRequestLogEntries
-	for _, id := range append([]string{cfg.workspace}, cfg.workspaces...) {
-		s.workspaces[id] = s.newWorkspaceLocked() // not shared yet: no lock needed
 	}
 	s.eng = engine.New(cfg.engineConfig(start, storeEnv{s}))
 	s.clock.eng = s.eng
@@ -233,7 +230,7 @@ func (s *Server) resetLocked() {
 	for id := range s.workspaces { // the known workspaces stay, emptied
 		s.workspaces[id] = s.newWorkspaceLocked()
 	}
-	s.storedBytes = 0
+	s.stored = 0
 	s.faults = nil
 	s.log.reset()
 	s.eng.Reset() // keeps the run id counter: run ids increase across the whole server

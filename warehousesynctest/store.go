@@ -32,7 +32,20 @@ type source struct {
 
 // newWorkspaceLocked returns an empty workspace with the field transformations the server starts every
 // workspace with.
-func (s *Server) newWorkspaceLocked() *workspace {
+func (s *Server) newWorkspaceLocked() *workspace { return s.cfg.newWorkspace() }
+
+// knownWorkspaces returns the workspaces a server starts with, each empty: the default one and those of
+// WithWorkspaces.
+func (c *config) knownWorkspaces() map[string]*workspace {
+	out := map[string]*workspace{}
+	for _, id := range append([]string{c.workspace}, c.workspaces...) {
+		out[id] = c.newWorkspace()
+	}
+	return out
+}
+
+// newWorkspace returns an empty workspace with the field transformations every workspace starts with.
+func (c *config) newWorkspace() *workspace {
 	w := &workspace{
 		connections: map[string]*ws.Connection{},
 		models:      map[string]*ws.DataModel{},
@@ -41,9 +54,9 @@ func (s *Server) newWorkspaceLocked() *workspace {
 		sources:     map[string]source{},
 		cost:        map[string]int64{},
 	}
-	if s.cfg.transformations != nil {
+	if c.transformations != nil {
 		w.transformations = map[string]bool{}
-		for _, t := range s.cfg.transformations {
+		for _, t := range c.transformations {
 			w.transformations[t] = true
 		}
 	}
