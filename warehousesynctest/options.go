@@ -33,6 +33,9 @@ type Option func(*config)
 
 // config is the settings of one Server, fixed at start.
 type config struct {
+	budgets             Budgets
+	lenientBodies       bool     // unknown members of request bodies are ignored instead of refused
+	workspaces          []string // served besides the default workspace (WithWorkspaces)
 	addr                string
 	workspace           string
 	clientID            string
@@ -53,9 +56,6 @@ type config struct {
 	maxEventsPerAdvance int
 	httpLimits          HTTPLimits
 	adminToken          string // "": the admin endpoints need no token
-	budgets             Budgets
-	lenientBodies       bool     // unknown members of request bodies are ignored instead of refused
-	workspaces          []string // served besides the default workspace (WithWorkspaces)
 }
 
 // HTTPLimits are the timeouts and the header size limit of the HTTP server that NewServer and Start

@@ -106,13 +106,13 @@ func (r recordLimits) Set(v string) error {
 
 // settings are the flags of one run.
 type settings struct {
+	strictSettings                                      // flags.go
 	addr, workspace, clientID, clientSecret, adminToken string
 	clock, start                                        string
 	autoAdvance                                         bool
 	attemptDuration, retryDelay, tokenTTL               time.Duration
 	retries                                             int
 	recordLimits                                        recordLimits
-	strictSettings                                      // flags.go
 }
 
 // parseFlags reads args, then the environment (through getenv) for every flag args did not set.
@@ -124,6 +124,7 @@ func parseFlags(args []string, getenv func(string) string, out io.Writer) (*sett
 		fmt.Fprint(fs.Output(), description)
 		fs.PrintDefaults()
 	}
+	strictFlags(fs, &st.strictSettings) // flags.go
 	fs.StringVar(&st.addr, "addr", defaultAddr, "listen address (port 0 picks a free port); other than loopback needs -admin-token")
 	fs.StringVar(&st.workspace, "workspace", warehousesynctest.DefaultWorkspaceID, "default workspace id (see -workspaces for more)")
 	fs.StringVar(&st.clientID, "client-id", warehousesynctest.DefaultClientID, "client id the token endpoint accepts")
@@ -136,7 +137,6 @@ func parseFlags(args []string, getenv func(string) string, out io.Writer) (*sett
 	fs.IntVar(&st.retries, "retries", 2, "how many times a failed attempt is retried")
 	fs.DurationVar(&st.retryDelay, "retry-delay", 5*time.Minute, "wait between a failed attempt and its retry")
 	fs.DurationVar(&st.tokenTTL, "token-ttl", warehousesynctest.DefaultTokenTTL, "lifetime of an access token")
-	strictFlags(fs, &st.strictSettings)
 	fs.Var(st.recordLimits, "record-limit", "most records one run may sync, as frequency=n[,frequency=n] with frequency hourly, daily, weekly, monthly or once (default: no limit)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
