@@ -169,6 +169,9 @@ func (s *Server) admitLocked(c *call, key string) string {
 
 // chargeLocked records that the resource key now holds c's body.
 func (s *Server) chargeLocked(c *call, key string) {
+	if c.ws.cost == nil {
+		c.ws.cost = map[string]int64{}
+	}
 	s.stored += int64(len(c.body)) - c.ws.cost[key]
 	c.ws.cost[key] = int64(len(c.body))
 }
@@ -195,6 +198,9 @@ func (s *Server) admitRecordsLocked(w *workspace, modelID string, n int64) strin
 // chargeRecordsLocked records that the model's seeded records now hold n bytes (0: none).
 func (s *Server) chargeRecordsLocked(w *workspace, modelID string, n int64) {
 	key := recordsKey(modelID)
+	if w.cost == nil {
+		w.cost = map[string]int64{}
+	}
 	s.stored += n - w.cost[key]
 	if n == 0 {
 		delete(w.cost, key)
