@@ -169,7 +169,7 @@ func TestSecretsNeverAppear(t *testing.T) {
 	srv.DefaultWorkspace().SetConnectionUnreachable("sf", "")
 	_, err = c.Connections.Update(ctx, sf)
 	r.fail(err, ws.ErrWarehouseUnreachable, "unreachable update")
-	srv.DefaultWorkspace().SetConnectionUnreachable("down", "password "+"expired")
+	require.NoError(t, srv.InjectFault(warehousesynctest.Fault{Method: "POST", Path: "/connections", Status: 505, Times: 1}))
 	down := chaosConnection("down", "Down", 0)
 	down.Config.(*ws.SnowflakeConfig).Password = secretsSnowflake
 	_, err = c.Connections.Create(ctx, down)
@@ -254,12 +254,12 @@ func TestSecretsNeverAppear(t *testing.T) {
 
 	// Plain HTTP token requests in every form the fake accepts, right and wrong.
 	for _, tc := range []struct{ contentType, body, basic string }{
-		{"application/json", `{"client_id":"secrets-client","client_secret":"` + secretsClientSecret + `","grant_type":"client_credentials"}`, ""},
-		{"application/json", `{"client_id":"secrets-client","Client_Secret":"` + secretsClientSecret + `","grant_type":"client_credentials"}`, ""},
-		{"application/json", `{"client_id":"secrets-client","client_secret":"` + secretsWrongSecret + `","grant_type":"client_credentials"}`, ""},
+		{"application/json", `{"client_id":"secrets-client","client_secret":"` + secretsClientSecret + `","grant_type":"client_credentials","audience":"https://api.mparticle.com"}`, ""},
+		{"application/json", `{"client_id":"secrets-client","Client_Secret":"` + secretsClientSecret + `","grant_type":"client_credentials","audience":"https://api.mparticle.com"}`, ""},
+		{"application/json", `{"client_id":"secrets-client","client_secret":"` + secretsWrongSecret + `","grant_type":"client_credentials","audience":"https://api.mparticle.com"}`, ""},
 		{"application/json", `{"client_id":"secrets-client","client_secret":"` + secretsClientSecret + `"`, ""},
-		{"application/x-www-form-urlencoded", "grant_type=client_credentials&client_id=secrets-client&client_secret=" + secretsClientSecret, ""},
-		{"application/x-www-form-urlencoded", "grant_type=client_credentials", "secrets-client:" + secretsClientSecret},
+		{"application/x-www-form-urlencoded", "grant_type=client_credentials&audience=https%3A%2F%2Fapi.mparticle.com&client_id=secrets-client&client_secret=" + secretsClientSecret, ""},
+		{"application/x-www-form-urlencoded", "grant_type=client_credentials&audience=https%3A%2F%2Fapi.mparticle.com", "secrets-client:" + secretsClientSecret},
 		{"application/json", `{"grant_type":"password","client_secret":"` + secretsWrongSecret + `"}`, ""},
 	} {
 		req, err := http.NewRequest(http.MethodPost, srv.TokenURL(), strings.NewReader(tc.body))

@@ -78,7 +78,7 @@ func apiCalls(srv *warehousesynctest.Server, n int) []string {
 	var api []string
 	for _, r := range srv.Requests()[n:] {
 		if r.Path != "/oauth/token" {
-			api = append(api, r.Method+" "+r.Path[strings.LastIndex(r.Path, "12345/")+6:])
+			api = append(api, r.Method+" "+strings.TrimPrefix(r.Path, "/"))
 		}
 	}
 	return api

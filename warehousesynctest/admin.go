@@ -3,6 +3,7 @@ package warehousesynctest
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"math"
@@ -42,10 +43,12 @@ func adminRoutes() []route[adminHandler] {
 		r("state", map[string]adminHandler{http.MethodGet: adminGetState, http.MethodPut: adminPutState}, "export or import a snapshot of the whole state"),
 		r("requests", map[string]adminHandler{http.MethodGet: adminRequests}, "the requests received, secrets masked; ?after=<seq>&limit=<n> pages"),
 		r("faults", map[string]adminHandler{http.MethodGet: adminListFaults, http.MethodPost: adminInjectFault, http.MethodDelete: adminClearFaults}, "list, inject or clear HTTP faults"),
+		r("workspaces", map[string]adminHandler{http.MethodGet: adminListWorkspaces}, "the workspaces the fake serves"),
+		r("workspaces/{}", map[string]adminHandler{http.MethodPut: adminAddWorkspace}, "serve one more workspace, empty"),
 		r("workspaces/{}/connections/{}/unreachable", map[string]adminHandler{http.MethodPost: adminUnreachable, http.MethodDelete: adminReachable}, "make a warehouse unreachable, or reachable again"),
 		r("workspaces/{}/data-models/{}/invalid", map[string]adminHandler{http.MethodPost: adminInvalid, http.MethodDelete: adminValid}, "make a data model invalid, or valid again"),
 		r("workspaces/{}/data-models/{}/records", map[string]adminHandler{http.MethodPut: adminSeedRecords, http.MethodDelete: adminDeleteRecords}, "seed the rows runs count, or remove them"),
-		r("workspaces/{}/inputs/data-pipelines/{}/fail-next-runs", map[string]adminHandler{http.MethodPost: adminFailNextRuns}, `fail the next attempts: {"n": 3, "message": "…"}`),
+		r("workspaces/{}/inputs/data-pipelines/{}/fail-next-runs", map[string]adminHandler{http.MethodPost: adminFailNextRuns}, `fail the next runs, every attempt of each: {"n": 3, "message": "…"}`),
 		r("workspaces/{}/field-transformations", map[string]adminHandler{http.MethodPut: adminSetTransformations, http.MethodDelete: adminAnyTransformation}, "the known field transformation ids, or any"),
 	}
 }
@@ -185,7 +188,7 @@ func adminAdvance(s *Server, c *adminCall) reply {
 	}
 	n, err := s.advanceToLocked(target)
 	if err != nil {
-		return badRequest(err.Error())
+		return badRequest(err.Error() + realTimeHint(s))
 	}
 	st := s.clockStateLocked()
 	st.Events = &n
@@ -218,7 +221,7 @@ func parseAdvance(s string) (time.Duration, error) {
 
 func adminRunUntilIdle(s *Server, _ *adminCall) reply {
 	if err := s.RunUntilIdle(); err != nil {
-		return badRequest(err.Error())
+		return badRequest(err.Error() + realTimeHint(s))
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -322,7 +325,7 @@ func adminInjectFault(s *Server, c *adminCall) reply {
 		}
 		f.Latency = d
 	}
-	if err := s.InjectFault(f); err != nil {
+	if err := s.injectFault(f, "POST /_fake/faults"); err != nil {
 		return badRequest(err.Error())
 	}
 	return noContent()
@@ -357,14 +360,12 @@ func adminUnreachable(s *Server, c *adminCall) reply {
 	if !valid {
 		return rep
 	}
-	s.Workspace(p[0]).SetConnectionUnreachable(p[1], msg)
-	return noContent()
+	return adminResult(s.Workspace(p[0]).setConnectionUnreachable(p[1], msg))
 }
 
 func adminReachable(s *Server, c *adminCall) reply {
 	p := c.params
-	s.Workspace(p[0]).SetConnectionReachable(p[1])
-	return noContent()
+	return adminResult(s.Workspace(p[0]).setConnectionReachable(p[1]))
 }
 
 func adminInvalid(s *Server, c *adminCall) reply {
@@ -374,14 +375,12 @@ func adminInvalid(s *Server, c *adminCall) reply {
 	if !valid {
 		return rep
 	}
-	s.Workspace(p[0]).SetDataModelInvalid(p[1], msg)
-	return noContent()
+	return adminResult(s.Workspace(p[0]).setDataModelInvalid(p[1], msg))
 }
 
 func adminValid(s *Server, c *adminCall) reply {
 	p := c.params
-	s.Workspace(p[0]).SetDataModelValid(p[1])
-	return noContent()
+	return adminResult(s.Workspace(p[0]).setDataModelValid(p[1]))
 }
 
 // adminSeedRecords serves PUT …/data-models/{id}/records with a JSON array of objects. Integral
@@ -410,14 +409,12 @@ func adminSeedRecords(s *Server, c *adminCall) reply {
 			}
 		}
 	}
-	s.Workspace(p[0]).SeedRecords(p[1], rows)
-	return noContent()
+	return adminResult(s.Workspace(p[0]).seedRecordsCharged(p[1], rows, int64(len(body))))
 }
 
 func adminDeleteRecords(s *Server, c *adminCall) reply {
 	p := c.params
-	s.Workspace(p[0]).SeedRecords(p[1], nil)
-	return noContent()
+	return adminResult(s.Workspace(p[0]).seedRecords(p[1], nil))
 }
 
 func adminFailNextRuns(s *Server, c *adminCall) reply {
@@ -430,7 +427,7 @@ func adminFailNextRuns(s *Server, c *adminCall) reply {
 	if valid {
 		n, msg = o.int64("n"), o.str("message")
 		if n == nil && len(errs) == 0 {
-			errs.add("n", "is required: how many attempts fail")
+			errs.add("n", "is required: how many runs fail")
 		}
 	}
 	if len(errs) > 0 {
@@ -439,10 +436,7 @@ func adminFailNextRuns(s *Server, c *adminCall) reply {
 	if *n < 1 || *n > 1<<31-1 {
 		return badRequest(fmt.Sprintf("n: must be 1 or more, got %d", *n))
 	}
-	if err := s.Workspace(p[0]).FailNextRuns(p[1], int(*n), msg); err != nil {
-		return notFound(kindPipeline, p[1])
-	}
-	return noContent()
+	return adminResult(s.Workspace(p[0]).failNext(p[1], int(*n), msg, true))
 }
 
 func adminSetTransformations(s *Server, c *adminCall) reply {
@@ -457,12 +451,44 @@ func adminSetTransformations(s *Server, c *adminCall) reply {
 			return badRequest(fmt.Sprintf("request body: %q is not a valid field transformation id", truncate(id, 40)))
 		}
 	}
-	s.Workspace(p[0]).SetFieldTransformations(ids...)
-	return noContent()
+	if limit := s.cfg.budgets.MaxResources; len(ids) > limit {
+		return badRequest(budgetMessage(fmt.Sprintf("field transformations: %d ids", len(ids)), "MaxResources", int64(limit)))
+	}
+	return adminResult(s.Workspace(p[0]).setFieldTransformations(ids...))
 }
 
 func adminAnyTransformation(s *Server, c *adminCall) reply {
 	p := c.params
-	s.Workspace(p[0]).SetFieldTransformations()
+	return adminResult(s.Workspace(p[0]).setFieldTransformations())
+}
+
+// adminResult answers a setter's result: 204; 400 for a budget; else 404 with the error, which names
+// the workspace or resource that does not exist.
+func adminResult(err error) reply {
+	var budget *budgetError
+	switch {
+	case errors.As(err, &budget):
+		return badRequest(err.Error())
+	case err != nil:
+		return errReply(http.StatusNotFound, err.Error())
+	}
 	return noContent()
+}
+
+func adminListWorkspaces(s *Server, _ *adminCall) reply { return ok(s.Workspaces()) }
+
+// adminAddWorkspace serves PUT /_fake/workspaces/{id}: 204, or 409 beyond Budgets.MaxWorkspaces.
+func adminAddWorkspace(s *Server, c *adminCall) reply {
+	if err := s.AddWorkspace(c.params[0]); err != nil {
+		return errReply(http.StatusConflict, err.Error())
+	}
+	return noContent()
+}
+
+// realTimeHint is what a refused clock move adds on a real-time server: how to get a manual clock.
+func realTimeHint(s *Server) string {
+	if !s.cfg.realTime {
+		return ""
+	}
+	return ". Start the binary with -clock manual (or the server without WithRealTimeClock) to move the clock"
 }

@@ -100,8 +100,12 @@ func TestRealTimeClockRefusesManualMoves(t *testing.T) {
 	status, body := admin(t, srv, http.MethodGet, "clock", "")
 	require.Equal(t, http.StatusOK, status)
 	assert.Contains(t, string(body), `"mode":"real"`)
-	status, _ = admin(t, srv, http.MethodPost, "clock/advance", `{"by":"1h"}`)
+	status, body = admin(t, srv, http.MethodPost, "clock/advance", `{"by":"1h"}`)
 	assert.Equal(t, http.StatusBadRequest, status)
+	assert.Contains(t, string(body), "Start the binary with -clock manual", "the refusal says how to get a manual clock")
+	status, body = admin(t, srv, http.MethodPost, "clock/run-until-idle", "")
+	assert.Equal(t, http.StatusBadRequest, status)
+	assert.Contains(t, string(body), "-clock manual")
 	// The API works on the real clock too.
 	a := &api{t: t, srv: srv, ws: srv.WorkspaceID(), token: getToken(t, srv)}
 	a.must(http.StatusOK, http.MethodPost, "/connections", databricksBody("db"), nil)
@@ -325,36 +329,32 @@ func TestAdminMethodNotAllowedHasAllow(t *testing.T) {
 	assert.Equal(t, "POST", h.Get("Allow"))
 }
 
-// TestAdminUndoOnUnknownWorkspaceCreatesNothing: DELETE …/unreachable (and the other undos) on a
-// workspace that does not exist leave it not existing.
-func TestAdminUndoOnUnknownWorkspaceCreatesNothing(t *testing.T) {
+// TestAdminAnswers404ForUnknownIDs: every admin setter refuses a workspace or a resource that does not
+// exist with a 404 naming what does, and changes nothing.
+func TestAdminAnswers404ForUnknownIDs(t *testing.T) {
 	t.Parallel()
-	srv := NewServer(t)
-	for _, path := range []string{"workspaces/nobody/connections/c/unreachable", "workspaces/nobody2/data-models/m/invalid",
-		"workspaces/nobody3/data-models/m/records"} {
-		status, b := admin(t, srv, http.MethodDelete, path, "")
-		require.Equal(t, http.StatusNoContent, status, string(b))
+	srv, a := newAPI(t)
+	a.seedBasics()
+	ws := srv.WorkspaceID()
+	for _, c := range []struct{ method, path, body, want string }{
+		{http.MethodPost, "workspaces/12345/connections/nope/unreachable", "", `connection 'nope' not found in workspace 12345 (connections: conn)`},
+		{http.MethodDelete, "workspaces/12345/connections/nope/unreachable", "", `connection 'nope' not found`},
+		{http.MethodPost, "workspaces/12345/data-models/nope/invalid", "", `data model 'nope' not found in workspace 12345 (data models: model)`},
+		{http.MethodDelete, "workspaces/12345/data-models/nope/invalid", "", `data model 'nope' not found`},
+		{http.MethodPut, "workspaces/12345/data-models/nope/records", "[]", `data model 'nope' not found`},
+		{http.MethodDelete, "workspaces/12345/data-models/nope/records", "", `data model 'nope' not found`},
+		{http.MethodPost, "workspaces/12345/inputs/data-pipelines/nope/fail-next-runs", `{"n":1}`, `pipeline 'nope' not found`},
+		{http.MethodPost, "workspaces/nobody/connections/conn/unreachable", "", "Workspace 'nobody' not found: this fake serves workspaces 12345."},
+		{http.MethodPut, "workspaces/nobody/field-transformations", `["t"]`, "Workspace 'nobody' not found"},
+		{http.MethodDelete, "workspaces/nobody/field-transformations", "", "Workspace 'nobody' not found"},
+	} {
+		status, b := admin(t, srv, c.method, c.path, c.body)
+		require.Equal(t, http.StatusNotFound, status, "%s %s: %s", c.method, c.path, b)
+		assert.Contains(t, string(b), c.want, "%s %s", c.method, c.path)
 	}
-	srv.mu.Lock()
-	n := len(srv.workspaces)
-	srv.mu.Unlock()
-	assert.Zero(t, n, "no workspace was created")
-	status, b := admin(t, srv, http.MethodPost, "workspaces/somebody/connections/c/unreachable", "")
-	require.Equal(t, http.StatusNoContent, status, string(b))
-	status, b = admin(t, srv, http.MethodPut, "workspaces/other/field-transformations", `["t"]`)
-	require.Equal(t, http.StatusNoContent, status, string(b))
-	srv.mu.Lock()
-	n = len(srv.workspaces)
-	srv.mu.Unlock()
-	assert.Equal(t, 2, n, "a fault or a setting keeps its workspace")
-
-	withIDs := NewServer(t, WithFieldTransformations("t", "t"))
-	status, b = admin(t, withIDs, http.MethodDelete, "workspaces/nobody/connections/c/unreachable", "")
-	require.Equal(t, http.StatusNoContent, status, string(b))
-	withIDs.mu.Lock()
-	n = len(withIDs.workspaces)
-	withIDs.mu.Unlock()
-	assert.Zero(t, n, "an id given twice to WithFieldTransformations still makes a pristine workspace")
+	assert.Equal(t, []string{ws}, srv.Workspaces(), "no workspace was created")
+	status, b := admin(t, srv, http.MethodPost, "workspaces/12345/connections/conn/unreachable", "")
+	assert.Equal(t, http.StatusNoContent, status, string(b))
 }
 
 // TestIndex: GET / and GET /_fake/ list the admin endpoints and link the API root and the OpenAPI

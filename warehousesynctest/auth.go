@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/json"
+	"fmt"
 	"mime"
 	"net/http"
 	"net/url"
@@ -39,7 +40,7 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 	body, bodyErr := readBody(w, r, maxTokenBody)
 	s.mu.Lock()
 	now := s.clock.Now()
-	entry := s.logRequestLocked(r, "", body, len(body), now)
+	entry := s.logRequestLocked(r, "", tokenPath, tokenPath, body, int64(len(body)), now)
 	rep := s.issueTokenLocked(r, body, bodyErr, now)
 	entry.Status = rep.status
 	s.mu.Unlock()
@@ -66,18 +67,26 @@ func (s *Server) issueTokenLocked(r *http.Request, body []byte, bodyErr error, n
 	case req.GrantType != "client_credentials":
 		return oauthReply(http.StatusBadRequest, "unsupported_grant_type",
 			"Unsupported grant type: "+req.GrantType+"; use client_credentials")
-	case req.Audience != "" && req.Audience != ws.DefaultAudience:
+	case req.Audience == "":
+		return oauthReply(http.StatusBadRequest, "invalid_request",
+			"Missing required parameter: audience (send \""+ws.DefaultAudience+"\")")
+	case req.Audience != ws.DefaultAudience:
 		return oauthReply(http.StatusForbidden, "access_denied", "Service not enabled within domain: "+req.Audience)
 	case !equalSecret(req.ClientID, s.cfg.clientID) || !equalSecret(req.ClientSecret, s.cfg.clientSecret):
 		return oauthReply(http.StatusUnauthorized, "access_denied", "Unauthorized")
 	}
-	token := rand.Text() + rand.Text()
-	for t, info := range s.tokens {
-		if !now.Before(info.expires) {
-			delete(s.tokens, t)
-		}
+	s.trimTokensLocked(now)
+	if limit := s.cfg.budgets.MaxTokens; len(s.tokens) >= limit {
+		rep := oauthReply(http.StatusServiceUnavailable, "temporarily_unavailable", budgetMessage(
+			fmt.Sprintf("%d unexpired access tokens", len(s.tokens)), "MaxTokens", int64(limit))+
+			"; tokens expire after the token TTL, or reuse one token until it expires")
+		return rep
 	}
-	s.tokens[token] = tokenInfo{clientID: req.ClientID, expires: now.Add(s.cfg.tokenTTL)}
+	token := rand.Text() + rand.Text()
+	expires := now.Add(s.cfg.tokenTTL)
+	// The server's own client id, equal to the request's: a token never holds on to a request's body.
+	s.tokens[token] = tokenInfo{clientID: s.cfg.clientID, expires: expires}
+	s.tokenQueue = append(s.tokenQueue, queuedToken{token: token, expires: expires})
 	return ok(oauthwire.TokenResponse{AccessToken: token, ExpiresIn: int64(s.cfg.tokenTTL / time.Second), TokenType: "Bearer"})
 }
 

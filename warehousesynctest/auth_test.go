@@ -35,7 +35,8 @@ func TestTokenEndpoint(t *testing.T) {
 	assert.Equal(t, "Bearer", tr.TokenType)
 	assert.GreaterOrEqual(t, len(tr.AccessToken), 32)
 
-	status, body = form(url.Values{"client_id": {"my-id"}, "client_secret": {"my-secret"}, "grant_type": {"client_credentials"}})
+	status, body = form(url.Values{"client_id": {"my-id"}, "client_secret": {"my-secret"}, "grant_type": {"client_credentials"},
+		"audience": {ws.DefaultAudience}})
 	require.Equal(t, http.StatusOK, status, "form-encoded requests work too: %s", body)
 	var tr2 oauthwire.TokenResponse
 	require.NoError(t, json.Unmarshal(body, &tr2))
@@ -53,6 +54,7 @@ func TestTokenEndpoint(t *testing.T) {
 		{"bad grant type", func(m map[string]string) { m["grant_type"] = "password" }, http.StatusBadRequest, "unsupported_grant_type"},
 		{"missing grant type", func(m map[string]string) { delete(m, "grant_type") }, http.StatusBadRequest, "invalid_request"},
 		{"other audience", func(m map[string]string) { m["audience"] = "https://example.com" }, http.StatusForbidden, "access_denied"},
+		{"missing audience", func(m map[string]string) { delete(m, "audience") }, http.StatusBadRequest, "invalid_request"},
 	}
 	for _, c := range cases {
 		m := map[string]string{}
@@ -67,7 +69,8 @@ func TestTokenEndpoint(t *testing.T) {
 		assert.Equal(t, c.code, e.Error, c.name)
 		assert.NotContains(t, string(body), "my-secret", c.name)
 	}
-	status, body = jsonBody(map[string]string{"client_id": "my-id", "client_secret": "bad", "grant_type": "client_credentials"})
+	status, body = jsonBody(map[string]string{"client_id": "my-id", "client_secret": "bad", "grant_type": "client_credentials",
+		"audience": ws.DefaultAudience})
 	require.Equal(t, http.StatusUnauthorized, status)
 	assert.JSONEq(t, `{"error":"access_denied","error_description":"Unauthorized"}`, string(body))
 
@@ -109,7 +112,7 @@ func TestAPIRequiresAValidToken(t *testing.T) {
 func TestTokenFromBasicAuth(t *testing.T) {
 	t.Parallel()
 	srv := NewServer(t)
-	req, err := http.NewRequest(http.MethodPost, srv.TokenURL(), strings.NewReader("grant_type=client_credentials"))
+	req, err := http.NewRequest(http.MethodPost, srv.TokenURL(), strings.NewReader("grant_type=client_credentials&audience="+url.QueryEscape(ws.DefaultAudience)))
 	require.NoError(t, err)
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.SetBasicAuth(DefaultClientID, DefaultClientSecret)

@@ -27,22 +27,37 @@ const realTimePollInterval = 100 * time.Millisecond
 //     error matching warehousesync.ErrNoProgress that names the fix, instead of hanging. With the
 //     real-time clock the client polls every 100 ms.
 func (s *Server) NewClient(opts ...ws.Option) (*ws.Client, error) {
-	defaults := []ws.Option{
-		ws.WithBaseURL(s.URL()),
-		ws.WithTokenURL(s.TokenURL()),
-		ws.WithRetryPolicy(ws.RetryPolicy{MaxRetries: 3, MinWait: time.Millisecond, MaxWait: 10 * time.Millisecond}),
-		ws.WithPollInterval(realTimePollInterval),
-		ws.WithPollWait(s.newPollWait()),
-	}
-	c, err := ws.NewClient(s.cfg.workspace, append(defaults[:len(defaults):len(defaults)], opts...)...)
+	all := s.ClientOptions()
+	defaults := all[: len(all)-1 : len(all)-1] // without the credentials, the last
+	c, err := ws.NewClient(s.cfg.workspace, append(defaults, opts...)...)
 	if errors.Is(err, ws.ErrNoCredentials) { // opts choose no other way to authenticate: the server's
-		creds := ws.WithClientCredentials(s.cfg.clientID, s.cfg.clientSecret)
-		c, err = ws.NewClient(s.cfg.workspace, append(append(defaults, creds), opts...)...)
+		c, err = ws.NewClient(s.cfg.workspace, append(all, opts...)...)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("warehousesynctest: client: %w", err)
 	}
 	return c, nil
+}
+
+// ClientOptions returns every option Client sets, for code that builds its own client against the
+// fake, such as production code under test:
+//
+//	c, err := warehousesync.NewClient(srv.WorkspaceID(), srv.ClientOptions()...)
+//
+// They are the API and token addresses, the fast retries, the poll interval and, above all, the pause
+// between polls that follows the server's clock (without it, a wait on a manual clock that nothing
+// moves lasts until its context ends, forever without a deadline, where this pause ends it with
+// ErrNoProgress), and last the server's credentials. Each call returns new options: each client gets
+// its own pause.
+func (s *Server) ClientOptions() []ws.Option {
+	return []ws.Option{
+		ws.WithBaseURL(s.URL()),
+		ws.WithTokenURL(s.TokenURL()),
+		ws.WithRetryPolicy(ws.RetryPolicy{MaxRetries: 3, MinWait: time.Millisecond, MaxWait: 10 * time.Millisecond}),
+		ws.WithPollInterval(realTimePollInterval),
+		ws.WithPollWait(s.newPollWait()),
+		ws.WithClientCredentials(s.cfg.clientID, s.cfg.clientSecret),
+	}
 }
 
 // Client is NewClient for tests: on a Server made by NewServer it fails the test when opts are refused.

@@ -19,7 +19,7 @@ import (
 func countRequests(srv *Server, method, path string) int {
 	n := 0
 	for _, r := range srv.Requests() {
-		if r.Method == method && r.Path == apiPrefix+srv.WorkspaceID()+path {
+		if r.Method == method && r.Path == path && r.Workspace == srv.WorkspaceID() {
 			n++
 		}
 	}
@@ -100,14 +100,16 @@ func TestClientErrors(t *testing.T) {
 	ctx := context.Background()
 	srv, c := newCheckedServer(t)
 
-	srv.DefaultWorkspace().SetConnectionUnreachable("sf", "bad password")
 	_, err := c.Connections.Create(ctx, snowflake("sf"))
+	require.NoError(t, err)
+	require.NoError(t, srv.DefaultWorkspace().SetConnectionUnreachable("sf", "bad password"))
+	_, err = c.Connections.Update(ctx, snowflake("sf"))
 	require.ErrorIs(t, err, ws.ErrWarehouseUnreachable)
 	var apiErr *ws.APIError
 	require.True(t, errors.As(err, &apiErr))
 	assert.Equal(t, 505, apiErr.StatusCode)
 	assert.Equal(t, []string{"bad password"}, apiErr.Messages)
-	assert.Equal(t, 1, countRequests(srv, http.MethodPost, "/connections"), "505 is never retried")
+	assert.Equal(t, 1, countRequests(srv, http.MethodPut, "/connections/sf"), "505 is never retried")
 
 	bad := snowflake("sf2")
 	bad.Config.(*ws.SnowflakeConfig).Region = ""

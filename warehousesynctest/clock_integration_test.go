@@ -211,7 +211,7 @@ func TestSameScriptSameRuns(t *testing.T) {
 		}
 		advance(`{"by":"3h17m"}`)
 		a.must(http.StatusOK, http.MethodPost, "/inputs/data-pipelines/trigger", obj{"pipeline_id": "manual"}, nil)
-		require.NoError(t, srv.DefaultWorkspace().FailNextRuns("hourly", 3, "disk full"))
+		require.NoError(t, srv.DefaultWorkspace().FailNextRuns("hourly", 1, "disk full"))
 		advance(`{"by":"2h"}`)
 		a.must(http.StatusOK, http.MethodPut, "/inputs/data-pipelines/hourly", hourly, nil) // clears the fault
 		paused := clone(hourly)

@@ -22,7 +22,7 @@ func TestConcurrentMixedOperations(t *testing.T) {
 	t.Parallel()
 	srv, a := newAPI(t, WithMaxActivePipelines(0))
 	a.seedBasics()
-	require.NoError(t, srv.InjectFault(Fault{Path: "/unused", Status: 503, Optional: true}))
+	require.NoError(t, srv.InjectFault(Fault{Path: "/inputs/data-pipelines/unused", Status: 503, Optional: true}))
 
 	const workers, rounds = 8, 15
 	var wg sync.WaitGroup

@@ -61,12 +61,14 @@ func createConnection(s *Server, c *call) reply {
 	if _, exists := c.ws.connections[conn.ID]; exists {
 		return alreadyExists(kindConnection, conn.ID)
 	}
-	if msg, down := c.ws.unreachable[conn.ID]; down {
-		return errReply(statusWarehouseUnreachable, msg)
+	key := resourceKey(kindConnection, conn.ID)
+	if msg := s.admitLocked(c, key); msg != "" {
+		return badRequest(msg)
 	}
 	conn.Status = ws.ConnectionHealthy
 	conn.CreatedOn, conn.CreatedBy = ws.NewTimestamp(c.now), c.clientID
 	c.ws.connections[conn.ID] = conn
+	s.chargeLocked(c, key)
 	return ok(maskedConnection(conn))
 }
 
@@ -83,10 +85,15 @@ func updateConnection(s *Server, c *call) reply {
 	if msg, down := c.ws.unreachable[id]; down {
 		return errReply(statusWarehouseUnreachable, msg)
 	}
+	key := resourceKey(kindConnection, id)
+	if msg := s.admitLocked(c, key); msg != "" {
+		return badRequest(msg)
+	}
 	conn.Status = ws.ConnectionHealthy
 	conn.CreatedOn, conn.CreatedBy = stored.CreatedOn, stored.CreatedBy
 	conn.LastModifiedOn, conn.LastModifiedBy = ws.NewTimestamp(c.now), c.clientID
 	c.ws.connections[id] = conn
+	s.chargeLocked(c, key)
 	for _, p := range s.eng.PipelinesUsing(c.wsID, id, "") {
 		s.eng.ClearFault(c.wsID, p)
 	}
@@ -103,6 +110,8 @@ func deleteConnection(s *Server, c *call) reply {
 			kindConnection, id, strings.Join(users, ", ")))
 	}
 	delete(c.ws.connections, id)
+	delete(c.ws.unreachable, id) // a fault set on it goes with it
+	s.refundLocked(c, resourceKey(kindConnection, id))
 	return noContent()
 }
 
@@ -155,6 +164,9 @@ func parseConnection(c *call, pathID string, stored *ws.Connection) (*ws.Connect
 		old = configValues(stored.Config)
 	}
 	what := " for a " + provider.Name + " connection"
+	if !c.lenient {
+		checkProviderKeys(cfg, provider, &errs)
+	}
 	values := make(map[string]string, len(provider.Config))
 	for _, key := range provider.Config {
 		v := cfg.str(key.Name)
@@ -187,6 +199,18 @@ func parseConnection(c *call, pathID string, stored *ws.Connection) (*ws.Connect
 	}
 	conn.Config = config
 	return conn, errs
+}
+
+// checkProviderKeys refuses the config members that the provider does not take (another provider's
+// keys), naming the key meant when one is close.
+func checkProviderKeys(cfg object, provider wire.Provider, errs *fieldErrors) {
+	sh := connectionConfigShape(&provider)
+	for _, k := range sortedKeys(cfg.m) {
+		if _, known := sh.members[k]; !known {
+			*errs = append(*errs, strings.Replace(unknownMember(cfg.name(k), k, sh), "unknown member",
+				"not a member of a "+provider.Name+" config", 1))
+		}
+	}
 }
 
 // configValues returns the keys and values of a stored config, secrets included. It reads the struct's

@@ -32,12 +32,14 @@ func createDataModel(s *Server, c *call) reply {
 	if _, exists := c.ws.models[m.ID]; exists {
 		return alreadyExists(kindDataModel, m.ID)
 	}
-	m.Status = ws.DataModelValid
-	if msg, bad := c.ws.invalid[m.ID]; bad {
-		m.Status, m.Errors = ws.DataModelInvalid, []ws.ErrorDetail{{Message: msg}}
+	key := resourceKey(kindDataModel, m.ID)
+	if msg := s.admitLocked(c, key); msg != "" {
+		return badRequest(msg)
 	}
+	m.Status = ws.DataModelValid
 	m.CreatedOn, m.CreatedBy = ws.NewTimestamp(c.now), c.clientID
 	c.ws.models[m.ID] = m
+	s.chargeLocked(c, key)
 	return ok(copyDataModel(m))
 }
 
@@ -51,6 +53,11 @@ func updateDataModel(s *Server, c *call) reply {
 	if len(errs) > 0 {
 		return badRequest(errs...)
 	}
+	key := resourceKey(kindDataModel, id)
+	if msg := s.admitLocked(c, key); msg != "" {
+		return badRequest(msg)
+	}
+	s.chargeLocked(c, key)
 	// A PUT fixes the model: it is valid again, and so are the pipelines it faulted.
 	delete(c.ws.invalid, id)
 	m.Status = ws.DataModelValid
@@ -73,6 +80,10 @@ func deleteDataModel(s *Server, c *call) reply {
 			kindDataModel, id, strings.Join(users, ", ")))
 	}
 	delete(c.ws.models, id)
+	delete(c.ws.invalid, id) // its fault and records go with it
+	delete(c.ws.sources, id)
+	s.refundLocked(c, resourceKey(kindDataModel, id))
+	s.chargeRecordsLocked(c.ws, id, 0)
 	return noContent()
 }
 

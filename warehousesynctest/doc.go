@@ -11,10 +11,13 @@
 //
 // Programs use Start (and Close or Shutdown) instead of NewServer; Handler mounts the whole fake in
 // another server. URL is the API root (clients add /platform/v2/workspaces/{id}), TokenURL the OAuth
-// endpoint. Any workspace id works, each isolated from the others; the default one (DefaultWorkspaceID,
-// or WithWorkspace) is the workspace of Client; DefaultWorkspace returns it, with the methods that make
-// faults and seed records (srv.DefaultWorkspace().FailNextRuns(…)), and Workspace(id) any other one. Two Servers in one
-// process share nothing.
+// endpoint. The server serves the default workspace (DefaultWorkspaceID, or WithWorkspace), those of
+// WithWorkspaces and those added by AddWorkspace, each isolated from the others; a request to any other
+// workspace id is a 404 naming the known ones. The default workspace is the one of Client;
+// DefaultWorkspace returns it, with the methods that make faults and seed records
+// (srv.DefaultWorkspace().FailNextRuns(…)), and Workspace(id) another one. An unknown member in a
+// request body is a 400 naming it and the member meant (WithLenientBodies accepts it); Budgets bound
+// everything requests can make the server keep. Two Servers in one process share nothing.
 //
 // Plain HTTP works as well: POST {"client_id", "client_secret", "audience", "grant_type":
 // "client_credentials"} to TokenURL (the defaults are DefaultClientID and DefaultClientSecret) and send
@@ -34,18 +37,22 @@
 //
 // # Faults
 //
-//   - SetConnectionUnreachable / SetConnectionReachable: creating or updating the connection answers 505,
-//     its status turns faulted, and its pipelines' runs fail.
+//   - SetConnectionUnreachable / SetConnectionReachable: updating the connection answers 505, its status
+//     turns faulted, and its pipelines' runs fail.
 //   - SetDataModelInvalid / SetDataModelValid: the model's status turns invalid and its runs fail.
-//   - InjectFault: an HTTP status (429 with Retry-After and X-mp-rate-limit-exceeded, 500, 502, 503, 504)
+//   - InjectFault: an HTTP status (429 with Retry-After and X-mp-rate-limit-exceeded, 500, 502, 503, 504,
+//     505)
 //     for the next N requests matching a method and path, added latency, or ApplyThenFail: the request is
 //     processed and then answered with an error, as when a response is lost.
-//   - FailNextRuns: the next runs of a pipeline fail with a message.
+//   - FailNextRuns: the next runs of a pipeline fail with a message, retries included; FailNextAttempts
+//     fails single attempts.
 //   - SetFieldTransformations: the field transformation ids a pipeline may name.
 //
 // Runs count the rows a test seeded with SeedRecords, or the rows its own database returns for the data
-// model's query (UseSQLSource). Workspace(id) gives the same methods for any workspace. Requests lists
-// what the server received, secrets masked; Reset empties everything but the clock. All of it is also
+// model's query (UseSQLSource). Workspace(id) gives the same methods for another workspace the server
+// serves. Each of these setters refuses an id that does not exist with an error, and on a server made by
+// NewServer also fails the test at the caller's line. Requests lists what the server received, as the
+// route's wire shape parsed it, secrets masked; Reset empties everything but the clock. All of it is also
 // available over HTTP under /_fake/, without authentication (docs/fake.md lists every endpoint), and
 // GET /_fake/openapi.yaml serves the OpenAPI description of the API (package api) that the project's
 // contract tests hold both the fake and the client to (docs/contract.md).

@@ -2,6 +2,7 @@ package warehousesynctest_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	ws "github.com/wsync-dev/warehousesync"
@@ -31,12 +32,12 @@ func Example() {
 	cfg := conn.Config.(*ws.RedshiftConfig)
 	fmt.Println(conn.ID, conn.Status, cfg.Port, string(cfg.Password), conn.CreatedOn)
 
-	srv.DefaultWorkspace().SetConnectionUnreachable("other", "password expired")
-	_, err = c.Connections.Create(context.Background(), &ws.Connection{
-		ID: "other", Name: "Other", State: ws.StateActive,
-		Config: &ws.DatabricksConfig{Provider: "org", Schema: "s"},
-	})
-	fmt.Println(err != nil)
+	if err := srv.DefaultWorkspace().SetConnectionUnreachable(conn.ID, "password expired"); err != nil {
+		fmt.Println(err)
+		return
+	}
+	_, err = c.Connections.Update(context.Background(), conn) // the mask keeps the stored password
+	fmt.Println(errors.Is(err, ws.ErrWarehouseUnreachable))
 	// Output:
 	// example-redshift-connection healthy 5439 ************ 2025-01-01T00:00:00.000Z
 	// true

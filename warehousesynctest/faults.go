@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -19,8 +21,9 @@ type Fault struct {
 	Path string
 	// Workspace limits the fault to one workspace; "" matches every workspace.
 	Workspace string
-	// Status is the answer: 429, 500, 502, 503 or 504. It may be 0 for a fault that only adds latency;
-	// with ApplyThenFail, 0 means 500.
+	// Status is the answer: 429, 500, 502, 503, 504, or 505 (the warehouse cannot be reached, as a
+	// connection's create or update with bad credentials answers). It may be 0 for a fault that only adds
+	// latency; with ApplyThenFail, 0 means 500.
 	Status int
 	// RetryAfter, when positive, is sent as the Retry-After header in whole seconds (rounded up).
 	RetryAfter time.Duration
@@ -45,8 +48,9 @@ type Fault struct {
 // faultState is an injected fault and how many more times it applies.
 type faultState struct {
 	Fault
-	left  int // 0: unlimited
-	fired int // how many requests it applied to
+	left  int    // 0: unlimited
+	fired int    // how many requests it applied to
+	site  string // where it was injected: the file:line of the InjectFault call
 }
 
 // rateLimitScopes are the values of X-mp-rate-limit-exceeded mParticle documents.
@@ -60,9 +64,9 @@ func (f *Fault) check() error {
 			return errors.New("fault: status is required unless the fault only adds latency")
 		}
 	case http.StatusTooManyRequests, http.StatusInternalServerError, http.StatusBadGateway,
-		http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		http.StatusServiceUnavailable, http.StatusGatewayTimeout, statusWarehouseUnreachable:
 	default:
-		return fmt.Errorf("fault: status must be one of 429, 500, 502, 503, 504, got %d", f.Status)
+		return fmt.Errorf("fault: status must be one of 429, 500, 502, 503, 504, 505, got %d", f.Status)
 	}
 	if wsID, rel, full := workspaceRelative(f.Path); full {
 		return fmt.Errorf("fault: path %q is a full URL path; paths are relative to the workspace root: use "+
@@ -119,8 +123,11 @@ func (f *Fault) reply() reply {
 		status = http.StatusInternalServerError
 	}
 	msg := fmt.Sprintf("Injected fault: %d %s.", status, http.StatusText(status))
-	if status == http.StatusTooManyRequests {
+	switch status {
+	case http.StatusTooManyRequests:
 		msg = "Too many requests: the rate limit of the " + f.scope() + " was exceeded."
+	case statusWarehouseUnreachable:
+		msg = defaultUnreachableMessage
 	}
 	return errReply(status, msg)
 }
@@ -146,12 +153,36 @@ func (f *Fault) writeHeaders(w http.ResponseWriter) {
 // InjectFault installs an HTTP fault; faults are tried in the order they were injected and the first
 // that matches applies. Requests without a valid token get their 401 and do not use up a fault.
 func (s *Server) InjectFault(f Fault) error {
+	site := "an unknown line"
+	if _, file, line, found := runtime.Caller(1); found {
+		site = fmt.Sprintf("%s:%d", filepath.Base(file), line)
+	}
+	return s.injectFault(f, site)
+}
+
+// injectFault installs f, injected at site (a file:line, or how it came).
+func (s *Server) injectFault(f Fault, site string) error {
 	if err := f.check(); err != nil {
 		return err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.faults = append(s.faults, &faultState{Fault: f, left: f.Times})
+	if _, known := s.workspaces[f.Workspace]; f.Workspace != "" && !known {
+		return fmt.Errorf("fault: %s", s.unknownWorkspaceLocked(f.Workspace))
+	}
+	if segs := strings.Split(strings.TrimPrefix(f.Path, "/"), "/"); !strings.HasSuffix(f.Path, "*") &&
+		routeKeyAny(s.routes, segs) == "" {
+		msg := fmt.Sprintf("fault: path %q matches no route of the API, so the fault could never fire", truncate(f.Path, 200))
+		if meant := suggestPath(s.routes, segs); meant != "" {
+			msg += fmt.Sprintf("; did you mean %q?", meant)
+		}
+		return errors.New(msg)
+	}
+	if limit := s.cfg.budgets.MaxFaults; len(s.faults) >= limit {
+		return errors.New(budgetMessage(fmt.Sprintf("fault: %d faults installed", len(s.faults)), "MaxFaults", int64(limit)) +
+			"; clear them with ClearFaults or DELETE /_fake/faults")
+	}
+	s.faults = append(s.faults, &faultState{Fault: f, left: f.Times, site: site})
 	return nil
 }
 
@@ -199,7 +230,7 @@ func (s *Server) unfiredFaultsLocked() []string {
 	var out []string
 	for _, f := range s.faults {
 		if f.fired == 0 && !f.Optional {
-			out = append(out, f.describe())
+			out = append(out, f.describe()+", injected at "+f.site+",")
 		}
 	}
 	return out

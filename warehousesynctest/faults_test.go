@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"runtime"
 	"testing"
 	"time"
 
@@ -28,7 +29,7 @@ func TestInjectFaultTimes(t *testing.T) {
 
 	var statuses []int
 	for _, r := range srv.Requests() {
-		if r.Method == http.MethodPost && r.Path == apiPrefix+srv.WorkspaceID()+"/connections" {
+		if r.Method == http.MethodPost && r.Path == "/connections" {
 			statuses = append(statuses, r.Status)
 		}
 	}
@@ -54,7 +55,7 @@ func TestInjectFaultRateLimitHeaders(t *testing.T) {
 
 func TestInjectFaultMatching(t *testing.T) {
 	t.Parallel()
-	srv, a := newAPI(t)
+	srv, a := newAPI(t, WithWorkspaces("other"))
 	a.must(http.StatusOK, http.MethodPost, "/connections", databricksBody("db"), nil)
 	require.NoError(t, srv.InjectFault(Fault{Method: "GET", Path: "/connections/*", Status: 502}))
 	require.NoError(t, srv.InjectFault(Fault{Path: "/data-models", Status: 504, Workspace: "other"}))
@@ -140,13 +141,6 @@ func TestInjectFaultRejectsBadFaults(t *testing.T) {
 func TestConnectionUnreachable(t *testing.T) {
 	t.Parallel()
 	srv, a := newAPI(t)
-	srv.DefaultWorkspace().SetConnectionUnreachable("sf", "password rejected")
-	status, body := a.do(http.MethodPost, "/connections", snowflakeBody("sf"))
-	require.Equal(t, statusWarehouseUnreachable, status)
-	assert.Equal(t, []string{"password rejected"}, decodeError(t, statusWarehouseUnreachable, body))
-	assert.Equal(t, "[]\n[]\n[]\n", a.snapshot(), "nothing was created")
-
-	srv.DefaultWorkspace().SetConnectionReachable("sf")
 	a.must(http.StatusOK, http.MethodPost, "/connections", snowflakeBody("sf"), nil)
 	a.must(http.StatusOK, http.MethodPost, "/data-models", dataModelBody("model"), nil)
 	a.must(http.StatusOK, http.MethodPost, "/inputs/data-pipelines", pipelineBody("p", "sf", "model"), nil)
@@ -163,7 +157,7 @@ func TestConnectionUnreachable(t *testing.T) {
 	assert.Equal(t, got.Errors, rep.ConnectionErrors)
 
 	before := a.snapshot()
-	status, _ = a.do(http.MethodPut, "/connections/sf", snowflakeBody("sf"))
+	status, _ := a.do(http.MethodPut, "/connections/sf", snowflakeBody("sf"))
 	require.Equal(t, statusWarehouseUnreachable, status)
 	assert.Equal(t, before, a.snapshot())
 
@@ -179,9 +173,10 @@ func TestConnectionUnreachable(t *testing.T) {
 func TestDataModelInvalid(t *testing.T) {
 	t.Parallel()
 	srv, a := newAPI(t)
-	srv.DefaultWorkspace().SetDataModelInvalid("m", "column updated_on does not exist")
+	a.must(http.StatusOK, http.MethodPost, "/data-models", dataModelBody("m"), nil)
+	require.NoError(t, srv.DefaultWorkspace().SetDataModelInvalid("m", "column updated_on does not exist"))
 	var got ws.DataModel
-	a.must(http.StatusOK, http.MethodPost, "/data-models", dataModelBody("m"), &got)
+	a.must(http.StatusOK, http.MethodGet, "/data-models/m", nil, &got)
 	assert.Equal(t, ws.DataModelInvalid, got.Status)
 	assert.Equal(t, []ws.ErrorDetail{{Message: "column updated_on does not exist"}}, got.Errors)
 
@@ -273,20 +268,38 @@ func TestUnfiredFaultFailsTheTest(t *testing.T) {
 	t.Parallel()
 	rec := &recordingTB{TB: t}
 	srv := NewServer(rec)
-	require.NoError(t, srv.InjectFault(Fault{Method: "POST", Path: "/connectons", Status: 503}))
+	assert.ErrorContains(t, srv.InjectFault(Fault{Method: "POST", Path: "/connectons", Status: 503}),
+		`fault: path "/connectons" matches no route of the API, so the fault could never fire; did you mean "/connections"?`)
+	require.NoError(t, srv.InjectFault(Fault{Method: "POST", Path: "/connections", Status: 503}))
+	_, _, line, _ := runtime.Caller(0)
 	require.NoError(t, srv.InjectFault(Fault{Path: "/data-models", Status: 503, Optional: true}))
 	require.NoError(t, srv.InjectFault(Fault{Path: "/inputs/*", Status: 500}))
 	status, _, _ := raw(t, http.MethodGet, srv.URL()+apiPrefix+"12345/inputs/data-pipelines", "", getToken(t, srv), "")
 	require.Equal(t, http.StatusInternalServerError, status, "the /inputs/* fault fired")
 	rec.end()
 	require.Len(t, rec.errors, 1, "%q", rec.errors)
-	assert.Contains(t, rec.errors[0], `Fault{Method: "POST", Path: "/connectons", Status: 503}`)
+	assert.Contains(t, rec.errors[0], `Fault{Method: "POST", Path: "/connections", Status: 503}`)
 	assert.Contains(t, rec.errors[0], "never fired")
+	assert.Contains(t, rec.errors[0], fmt.Sprintf("injected at faults_test.go:%d,", line-1), "the message points at the InjectFault call")
 
 	rec = &recordingTB{TB: t}
 	srv = NewServer(rec)
-	require.NoError(t, srv.InjectFault(Fault{Path: "/x", Status: 503}))
+	require.NoError(t, srv.InjectFault(Fault{Path: "/data-models", Status: 503}))
 	srv.ClearFaults()
 	rec.end()
 	assert.Empty(t, rec.errors, "a cleared fault is not checked")
+}
+
+// TestFaultWarehouseUnreachable: a 505 fault refuses a connection's create as unreachable, and creates
+// nothing; a fault on an unknown workspace is refused.
+func TestFaultWarehouseUnreachable(t *testing.T) {
+	t.Parallel()
+	srv, a := newAPI(t)
+	require.NoError(t, srv.InjectFault(Fault{Method: "POST", Path: "/connections", Status: 505, Times: 1}))
+	status, body := a.do(http.MethodPost, "/connections", databricksBody("db"))
+	require.Equal(t, statusWarehouseUnreachable, status, string(body))
+	assert.Equal(t, []string{defaultUnreachableMessage}, decodeError(t, status, body))
+	assert.Equal(t, "[]\n[]\n[]\n", a.snapshot())
+	assert.ErrorContains(t, srv.InjectFault(Fault{Path: "/connections", Status: 503, Workspace: "99999"}),
+		"Workspace '99999' not found")
 }

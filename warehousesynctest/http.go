@@ -19,7 +19,6 @@ import (
 
 // Limits on request bodies: API requests are small; seeded records may be large.
 const (
-	maxAPIBody   = 1 << 20
 	maxTokenBody = 64 << 10
 	maxAdminBody = 64 << 20
 )
@@ -146,6 +145,7 @@ type call struct {
 	body     []byte
 	clientID string // of the bearer token
 	now      time.Time
+	lenient  bool // WithLenientBodies
 }
 
 // handler serves one API operation with the server's mutex held.
@@ -272,12 +272,19 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, erro
 	b := buf.Bytes()
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
-		return nil, fmt.Errorf("request body: larger than %d bytes", limit)
+		return nil, &bodyTooBig{limit: limit}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("request body: %w", err)
 	}
 	return b, nil
+}
+
+// bodyTooBig is the error of a body over its limit.
+type bodyTooBig struct{ limit int64 }
+
+func (e *bodyTooBig) Error() string {
+	return fmt.Sprintf("request body: larger than %d bytes", e.limit)
 }
 
 // serveAPI serves a workspace API request: log, authenticate, route, apply HTTP faults, then run the
@@ -292,17 +299,21 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	var body []byte
 	var bodyErr error
 	if authErr == "" {
-		body, bodyErr = readBody(w, r, maxAPIBody)
+		body, bodyErr = readBody(w, r, s.cfg.budgets.MaxBodyBytes)
 	}
 
 	s.mu.Lock()
 	now := s.clock.Now()
-	d := s.prepareLocked(r, bodyErr, wsID, segs, isAPI, clientID, authErr)
+	d := s.prepareLocked(r, body, bodyErr, wsID, segs, isAPI, clientID, authErr)
+	key, rel := "", ""
+	if isAPI {
+		key, rel = routeKey(s.routes, r.Method, segs), "/"+strings.Join(segs, "/")
+	}
 	var entry *Request
 	if authErr == "" {
-		entry = s.logRequestLocked(r, wsID, body, len(body), now)
+		entry = s.logRequestLocked(r, wsID, key, rel, body, int64(len(body)), now)
 	} else {
-		entry = s.logRequestLocked(r, wsID, nil, int(r.ContentLength), now)
+		entry = s.logRequestLocked(r, wsID, key, rel, nil, r.ContentLength, now)
 	}
 	s.mu.Unlock()
 
@@ -326,10 +337,12 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 
 	var rep reply
 	s.mu.Lock()
-	s.inWorkspaceLocked(wsID, func(st *workspace) {
+	if !s.inWorkspaceLocked(wsID, func(st *workspace) {
 		c.ws, c.now = st, s.clock.Now()
 		rep = d.h(s, c)
-	})
+	}) { // the workspace was known when the request was routed; nothing removes one, but never answer 0
+		rep = errReply(http.StatusNotFound, s.unknownWorkspaceLocked(wsID))
+	}
 	s.mu.Unlock()
 	if fault != nil && fault.ApplyThenFail {
 		fault.writeHeaders(w)
@@ -368,7 +381,7 @@ func answer(rep reply) dispatch { return dispatch{final: &rep} }
 // HTTP fault that applies. None of it reads the engine: the engine catches up with the clock once, just
 // before the handler runs (after a fault's latency), and processes what the handler made due right
 // after it.
-func (s *Server) prepareLocked(r *http.Request, bodyErr error, wsID string, segs []string, isAPI bool,
+func (s *Server) prepareLocked(r *http.Request, body []byte, bodyErr error, wsID string, segs []string, isAPI bool,
 	clientID, authErr string) dispatch {
 	if !isAPI {
 		return answer(errReply(http.StatusNotFound, fmt.Sprintf("No route for %s %s.", r.Method, r.URL.Path)))
@@ -376,8 +389,16 @@ func (s *Server) prepareLocked(r *http.Request, bodyErr error, wsID string, segs
 	if authErr != "" {
 		return answer(errReply(http.StatusUnauthorized, authErr))
 	}
+	if _, known := s.workspaces[wsID]; !known {
+		return answer(errReply(http.StatusNotFound, s.unknownWorkspaceLocked(wsID)))
+	}
 	h, params, final := lookup(s.routes, r, segs, ".")
 	if final != nil {
+		if meant := suggestPath(s.routes, segs); final.status == http.StatusNotFound && meant != "" {
+			rep := errReply(http.StatusNotFound, fmt.Sprintf("No route for %s %s; did you mean %s (under the workspace root)?",
+				r.Method, truncate(r.URL.Path, 200), meant))
+			final = &rep
+		}
 		return dispatch{final: final}
 	}
 	if writesBody(r.Method) {
@@ -385,12 +406,26 @@ func (s *Server) prepareLocked(r *http.Request, bodyErr error, wsID string, segs
 			return answer(errReply(http.StatusUnsupportedMediaType, problem))
 		}
 	}
-	if bodyErr != nil {
+	var tooBig *bodyTooBig
+	switch {
+	case errors.As(bodyErr, &tooBig):
+		return answer(errReply(http.StatusRequestEntityTooLarge, budgetMessage(
+			fmt.Sprintf("request body: larger than %d bytes", tooBig.limit), "MaxBodyBytes", tooBig.limit)))
+	case bodyErr != nil:
 		return answer(badRequest(bodyErr.Error()))
+	}
+	if sh := s.shapes[routeKey(s.routes, r.Method, segs)]; sh != nil {
+		unknown, long := checkBody(body, sh, s.cfg.budgets.MaxFieldBytes)
+		if s.cfg.lenientBodies {
+			unknown = nil
+		}
+		if problems := append(long, unknown...); len(problems) > 0 {
+			return answer(badRequest(problems...))
+		}
 	}
 	return dispatch{
 		h:     h,
-		call:  &call{wsID: wsID, query: r.URL.Query(), params: params, clientID: clientID},
+		call:  &call{wsID: wsID, query: r.URL.Query(), params: params, clientID: clientID, lenient: s.cfg.lenientBodies},
 		fault: s.takeFaultLocked(r.Method, wsID, "/"+strings.Join(segs, "/")),
 	}
 }

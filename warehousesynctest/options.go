@@ -33,6 +33,9 @@ type Option func(*config)
 
 // config is the settings of one Server, fixed at start.
 type config struct {
+	budgets             Budgets
+	lenientBodies       bool     // unknown members of request bodies are ignored instead of refused
+	workspaces          []string // served besides the default workspace (WithWorkspaces)
 	addr                string
 	workspace           string
 	clientID            string
@@ -89,6 +92,7 @@ func defaultConfig() config {
 		wall:         systemClock{},
 		pollGrace:    pollGrace,
 		httpLimits:   DefaultHTTPLimits(),
+		budgets:      DefaultBudgets(),
 	}
 }
 
@@ -118,7 +122,7 @@ func (c *config) check() error {
 			return fmt.Errorf("field transformation id %q must be a slug", id)
 		}
 	}
-	return nil
+	return c.checkWorkspaces()
 }
 
 // engineConfig is the engine's configuration at time start with env.
@@ -128,6 +132,7 @@ func (c *config) engineConfig(start time.Time, env engine.Env) engine.Config {
 		AttemptDuration:     c.attemptDuration,
 		RetryDelay:          c.retryDelay,
 		MaxEventsPerAdvance: c.maxEventsPerAdvance,
+		MaxRuns:             c.budgets.MaxRuns,
 		Env:                 env,
 	}
 	switch {
@@ -167,7 +172,8 @@ func frequencyOf(p schedule.Period) ws.Frequency {
 func WithAddr(addr string) Option { return func(c *config) { c.addr = addr } }
 
 // WithWorkspace sets the default workspace id (default "12345"): the workspace of Client and of the
-// Server's per-workspace methods. Every other workspace id works too, each isolated from the others.
+// Server's per-workspace methods. The server serves it, those of WithWorkspaces and those added later
+// (AddWorkspace); a request to any other workspace id is a 404 naming the known ones.
 func WithWorkspace(id string) Option { return func(c *config) { c.workspace = id } }
 
 // WithCredentials sets the client id and secret that the token endpoint accepts (default

@@ -27,9 +27,14 @@ func createPipeline(s *Server, c *call) reply {
 		return badRequest(errs...)
 	}
 	p.CreatedOn, p.CreatedBy = ws.NewTimestamp(c.now), c.clientID
+	key := resourceKey(kindPipeline, p.ID)
+	if msg := s.admitLocked(c, key); msg != "" && !s.eng.HasPipeline(c.wsID, p.ID) {
+		return badRequest(msg)
+	}
 	if err := s.eng.CreatePipeline(c.wsID, p); err != nil {
 		return engineReply(err, p.ID)
 	}
+	s.chargeLocked(c, key)
 	return s.pipelineReply(c.wsID, p.ID)
 }
 
@@ -45,9 +50,14 @@ func updatePipeline(s *Server, c *call) reply {
 	}
 	p.CreatedOn, p.CreatedBy = stored.CreatedOn, stored.CreatedBy
 	p.LastModifiedOn, p.LastModifiedBy = ws.NewTimestamp(c.now), c.clientID
+	key := resourceKey(kindPipeline, id)
+	if msg := s.admitLocked(c, key); msg != "" {
+		return badRequest(msg)
+	}
 	if err := s.eng.UpdatePipeline(c.wsID, p); err != nil {
 		return engineReply(err, id)
 	}
+	s.chargeLocked(c, key)
 	return s.pipelineReply(c.wsID, id)
 }
 
@@ -56,6 +66,7 @@ func deletePipeline(s *Server, c *call) reply {
 	if err := s.eng.DeletePipeline(c.wsID, id); err != nil {
 		return engineReply(err, id)
 	}
+	s.refundLocked(c, resourceKey(kindPipeline, id))
 	return noContent()
 }
 

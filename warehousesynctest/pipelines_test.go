@@ -167,7 +167,7 @@ func TestPipelineAcceptsDocumentedExamples(t *testing.T) {
 
 func TestActivePipelineLimit(t *testing.T) {
 	t.Parallel()
-	_, a := newAPI(t, WithMaxActivePipelines(2))
+	_, a := newAPI(t, WithMaxActivePipelines(2), WithWorkspaces("other"))
 	a.seedBasics()
 	a.must(http.StatusOK, http.MethodPost, "/inputs/data-pipelines", pipelineBody("a", "conn", "model"), nil)
 	a.must(http.StatusOK, http.MethodPost, "/inputs/data-pipelines", pipelineBody("b", "conn", "model"), nil)

@@ -126,7 +126,7 @@ func TestSQLSourceRunsTheDataModelsQuery(t *testing.T) {
 	model.Config.SQLQuery = "SELECT email, updated_on FROM missing_table"
 	_, err = c.DataModels.Update(ctx, model)
 	require.NoError(t, err)
-	require.NoError(t, srv.DefaultWorkspace().FailNextRuns("p", 1, "first attempt")) // so the run also shows a retry
+	require.NoError(t, srv.DefaultWorkspace().FailNextAttempts("p", 1, "first attempt")) // so the run also shows a retry
 	require.NoError(t, srv.Advance(time.Hour+13*time.Minute))
 	rep, err := c.Pipelines.Report(ctx, "p")
 	require.NoError(t, err)

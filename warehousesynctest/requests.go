@@ -1,40 +1,57 @@
 package warehousesynctest
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
-	"regexp"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 
 	ws "github.com/wsync-dev/warehousesync"
 )
 
 // Request is one request the server received on the API or the token endpoint (admin requests under
-// /_fake/ are not recorded). Secrets in the body are replaced by "************"; the Authorization
-// header is not kept.
+// /_fake/ are not recorded). The log is an allowlist: it keeps what the route's wire shape parsed, with
+// secrets masked by their type, and of everything else only its size. The Authorization header is
+// never kept.
 type Request struct {
 	// Seq numbers the requests of a Server from 1 in the order they arrived; GET /_fake/requests?after=
 	// pages by it.
 	Seq    int64  `json:"seq"`
 	Method string `json:"method"`
-	// Path is the full URL path, for example /platform/v2/workspaces/12345/connections.
-	Path  string     `json:"path"`
+	// Path is the path relative to the workspace root for an API request (for example /connections, as
+	// Fault.Path), /oauth/token for the token endpoint, and for any other path the URL path cut to 256
+	// bytes.
+	Path string `json:"path"`
+	// Query holds the query parameters the route documents (serviceProvider on the connections list;
+	// currentPage, pageSize, startDate and endDate on the runs list) whose value has the parameter's
+	// type (a provider, a page number, an RFC 3339 timestamp).
 	Query url.Values `json:"query,omitempty"`
+	// WithheldQuery counts the query parameters not kept: every parameter the route does not document
+	// (their names are not kept either, since a name can hold a secret) and values not of their type.
+	WithheldQuery int `json:"withheld_query,omitempty"`
 	// Workspace is the workspace id of an API request; "" for the token endpoint and unknown paths.
 	Workspace string `json:"workspace,omitempty"`
-	// Body is the request body with the values of password, service_account_key and client_secret masked,
-	// whatever the Content-Type said: a body that parses as JSON is masked as JSON (at any depth, keys in
-	// any case and after unescaping), one that parses as a form as a form. On the routes that carry
-	// secrets (connections and the token endpoint) a body that is neither is replaced by a note saying
-	// so, as is the body of an API request without a valid token (which is not even read). After
-	// masking, a body is cut to its first 4 KiB (MaxLoggedBody), and the cut is marked.
+	// Body is the body as the route's wire shape parsed it, encoded again: the members the route takes,
+	// with the values of secret members (password, service_account_key, client_secret) replaced by
+	// "************" and read-only members (status, errors, created_on, …) left out. A token request
+	// sent as a form is kept as a form. A body that does not parse strictly into the shape (not one JSON
+	// object, an unknown member, a member given twice, a value of the wrong kind, another media type, a
+	// request without a valid token, a route that takes no body) is not kept at all: Body is "" and
+	// BodyNote says why. A kept body is cut to its first 4 KiB (MaxLoggedBody), and the cut is marked.
 	Body string `json:"body,omitempty"`
+	// BodySize is the size of the body in bytes: as received, or as announced by Content-Length when
+	// the body was not read (-1: not announced).
+	BodySize int64 `json:"body_size,omitempty"`
+	// MediaType is the media type of the Content-Type header when it is a common one
+	// (application/json, application/x-www-form-urlencoded, text/plain, …), "other" for any other, ""
+	// without a Content-Type.
+	MediaType string `json:"media_type,omitempty"`
+	// BodyNote says why a body of BodySize bytes is not in Body.
+	BodyNote string `json:"body_note,omitempty"`
 	// Status is the status code the server answered; 0 while the request is in flight, and 499 when the
 	// client went away during injected latency.
 	Status int `json:"status"`
@@ -49,57 +66,32 @@ const (
 	MaxLoggedBody = 4 << 10
 	// MaxRequestLogEntries is the most requests the log keeps.
 	MaxRequestLogEntries = 100_000
-	// MaxRequestLogBytes is the most bytes of bodies, paths and queries the log keeps, counting a fixed
-	// overhead per entry: 32 MiB.
+	// MaxRequestLogBytes is the most memory the log holds: every entry counts its strings, the headers
+	// of its fields, its query's map and its slot in the log: 32 MiB.
 	MaxRequestLogBytes = 32 << 20
 )
-
-// requestOverhead is what an entry costs besides its strings, for the byte bound.
-const requestOverhead = 256
-
-// masker masks the secret fields of logged bodies. The field names come from the wire rules (every
-// provider's secret config keys and the token endpoint's client_secret), read once per server.
-type masker struct {
-	keys []string
-	// pattern finds secret values in bodies of routes without secrets that are neither JSON nor a form,
-	// as a last guard.
-	pattern *regexp.Regexp
-}
-
-func newMasker(keys []string) masker {
-	quoted := make([]string, len(keys))
-	for i, k := range keys {
-		quoted[i] = regexp.QuoteMeta(k)
-	}
-	return masker{keys: keys, pattern: regexp.MustCompile(
-		`(?i)("(?:` + strings.Join(quoted, "|") + `)"\s*:\s*)"(?:[^"\\]|\\.)*"?`)}
-}
-
-// isSecretKey reports whether a body field holds a secret. The match ignores case, as encoding/json
-// does when the token endpoint decodes {"Client_Secret": …} into client_secret.
-func (m masker) isSecretKey(k string) bool {
-	for _, s := range m.keys {
-		if strings.EqualFold(k, s) {
-			return true
-		}
-	}
-	return false
-}
 
 // requestLog is the bounded request log; it is guarded by the server's mutex.
 type requestLog struct {
 	entries []*Request // oldest first
 	bytes   int        // the size of entries, as entrySize counts it
 	seq     int64      // of the newest entry ever logged
+
+	maxBytes, maxEntries int // Budgets.MaxRequestLogBytes and MaxRequestLogEntries
 }
 
-// entrySize is what an entry counts against MaxRequestLogBytes.
+// entrySize is what an entry counts against MaxRequestLogBytes: the memory it holds, its strings and
+// the headers that point at them, its query's map and slices included, and its slot in the log.
 func entrySize(r *Request) int {
-	n := requestOverhead + len(r.Method) + len(r.Path) + len(r.Workspace) + len(r.Body)
-	for k, vs := range r.Query {
-		n += len(k)
-		for _, v := range vs {
-			n += len(v) + 16
+	n := int(unsafe.Sizeof(*r)) + 8 + len(r.Method) + len(r.Path) + len(r.Workspace) + len(r.Body) +
+		len(r.MediaType) + len(r.BodyNote)
+	if r.Query != nil {
+		n += 64 // the map's header
+		for k, vs := range r.Query {
+			n += 48 + len(k) + int(unsafe.Sizeof(vs)) + cap(vs)*int(unsafe.Sizeof("")) // a bucket slot, the key, the slice
+			for _, v := range vs {
+				n += (len(v) + 7) &^ 7 // its allocation, rounded up to a word
+			}
 		}
 	}
 	return n
@@ -112,7 +104,7 @@ func (l *requestLog) add(r *Request) {
 	l.entries = append(l.entries, r)
 	l.bytes += entrySize(r)
 	drop := 0
-	for len(l.entries)-drop > MaxRequestLogEntries || (l.bytes > MaxRequestLogBytes && drop < len(l.entries)-1) {
+	for len(l.entries)-drop > l.maxEntries || (l.bytes > l.maxBytes && drop < len(l.entries)-1) {
 		l.bytes -= entrySize(l.entries[drop])
 		l.entries[drop] = nil
 		drop++
@@ -169,34 +161,132 @@ func cloneValues(v url.Values) url.Values {
 	return out
 }
 
+// Notes of a body the request log does not keep.
+const (
+	noteUnread   = "not read: the request has no valid token"
+	noteNotShape = "not kept: it does not parse strictly into the route's wire shape (one JSON object of " +
+		"the members the route takes, each once, with values of their kind)"
+	noteNoBody = "not kept: the route takes no body"
+)
+
+// maxLoggedQueryValue is the longest query value the request log keeps.
+const maxLoggedQueryValue = 256
+
 // logRequestLocked appends r to the request log and returns the entry, whose Status the caller sets.
-// body is what to show of a body of size bytes; nil when it was not read (size is then the announced
-// Content-Length, -1 when unknown, 0 for none).
-func (s *Server) logRequestLocked(r *http.Request, wsID string, body []byte, size int, now time.Time) *Request {
-	entry := &Request{Method: r.Method, Path: r.URL.Path, Workspace: wsID, Time: now}
+// key is the route's "METHOD route" key ("" for an unknown route; tokenPath for the token endpoint),
+// rel the path relative to the workspace root. body is nil when it was not read: size is then the
+// announced Content-Length, -1 when unknown.
+func (s *Server) logRequestLocked(r *http.Request, wsID, key, rel string, body []byte, size int64, now time.Time) *Request {
+	// Copies, never substrings: net/http's method and path are substrings of the request line, which
+	// holds the whole query string.
+	entry := &Request{Method: strings.Clone(truncate(r.Method, 16)), Path: strings.Clone(rel),
+		Workspace: strings.Clone(wsID), Time: now, BodySize: size, MediaType: loggedMediaType(r)}
+	if rel == "" {
+		entry.Path = strings.Clone(truncate(r.URL.Path, 256))
+	}
 	switch {
-	case len(body) > 0:
-		entry.Body = truncateBody(s.masker.body(body, carriesSecrets(r.URL.Path)), size)
-	case body == nil && size > 0:
-		entry.Body = fmt.Sprintf("[body not read: %d bytes announced by a request without a valid token]", size)
-	case body == nil && size < 0:
-		entry.Body = "[body not read: a request without a valid token]"
+	case body == nil && size != 0:
+		entry.BodyNote = noteUnread
+	case len(body) == 0:
+		entry.MediaType = "" // no body: nothing to label
+	default:
+		logged, note := s.loggedBody(r, key, body)
+		entry.Body, entry.BodyNote = truncateBody(logged, len(body)), note
 	}
-	if q := r.URL.Query(); len(q) > 0 {
-		entry.Query = q
-	}
+	entry.Query, entry.WithheldQuery = loggedQuery(r.URL.RawQuery, queryParams()[key])
 	s.log.add(entry)
 	return entry
 }
 
-// carriesSecrets reports whether requests on path may carry secrets in their body: the token endpoint
-// and the connections of any workspace.
-func carriesSecrets(path string) bool {
-	if path == tokenPath {
-		return true
+// loggedBody is what the log keeps of a body received on the route key, or a note saying why nothing.
+func (s *Server) loggedBody(r *http.Request, key string, body []byte) (string, string) {
+	if key == tokenPath {
+		switch loggedMediaType(r) {
+		case mediaForm:
+			if logged, fits := loggedForm(string(body), tokenShape()); fits {
+				return logged, ""
+			}
+			return "", noteNotShape
+		case mediaJSON:
+		default:
+			return "", noteNotShape
+		}
+		if logged, _ := walkBody(body, tokenShape()); logged != "" {
+			return logged, ""
+		}
+		return "", noteNotShape
 	}
-	_, segs, isAPI := splitAPIPath(path)
-	return !isAPI || segs[0] == "connections"
+	sh := s.shapes[key]
+	if sh == nil {
+		return "", noteNoBody
+	}
+	if loggedMediaType(r) != mediaJSON {
+		return "", noteNotShape
+	}
+	if logged, _ := walkBody(body, sh); logged != "" {
+		return logged, ""
+	}
+	return "", noteNotShape
+}
+
+// loggedForm re-encodes a form body whose every field is a scalar or secret member of sh, each given
+// once and each percent-encoded correctly, with secrets masked; false when the body is not such a form.
+func loggedForm(body string, sh *shape) (string, bool) {
+	if _, err := url.ParseQuery(body); err != nil {
+		return "", false // not a form the token endpoint reads (a ; separator, a bad escape)
+	}
+	var out strings.Builder
+	seen := map[string]bool{}
+	for i, pair := range strings.Split(body, "&") {
+		rawKey, rawValue, found := strings.Cut(pair, "=")
+		key, kerr := url.QueryUnescape(rawKey)
+		value, verr := url.QueryUnescape(rawValue)
+		member, known := sh.members[key]
+		if !found || kerr != nil || verr != nil || !known || seen[key] ||
+			(member.kind != shapeScalar && member.kind != shapeSecret) {
+			return "", false
+		}
+		seen[key] = true
+		if i > 0 {
+			out.WriteByte('&')
+		}
+		out.WriteString(url.QueryEscape(key) + "=")
+		if member.kind == shapeSecret && value != "" {
+			out.WriteString(ws.MaskedSecret) // * needs no escape in a form
+			continue
+		}
+		out.WriteString(url.QueryEscape(value))
+	}
+	return out.String(), true
+}
+
+// loggedQuery keeps the parameters of a raw query string that are documented, with a value of their
+// wire type (an enum value, a page number, a timestamp), and counts the others.
+func loggedQuery(rawQuery string, documented []queryParam) (url.Values, int) {
+	if rawQuery == "" {
+		return nil, 0
+	}
+	var kept url.Values
+	withheld := 0
+	for _, pair := range strings.Split(rawQuery, "&") {
+		if pair == "" {
+			continue
+		}
+		rawKey, rawValue, _ := strings.Cut(pair, "=")
+		key, kerr := url.QueryUnescape(rawKey)
+		value, verr := url.QueryUnescape(rawValue)
+		i := slices.IndexFunc(documented, func(p queryParam) bool { return p.name == key })
+		if kerr != nil || verr != nil || i < 0 || len(value) > maxLoggedQueryValue || !documented[i].valid(value) {
+			withheld++
+			continue
+		}
+		if kept == nil {
+			kept = url.Values{}
+		}
+		key = documented[i].name // not a substring of the request's query, which the log must not hold on to
+		kept[key] = append(kept[key], strings.Clone(value))
+	}
+	return kept, withheld
 }
 
 // truncateBody cuts a logged body to MaxLoggedBody bytes (on a rune boundary) and copies it, so that
@@ -210,123 +300,4 @@ func truncateBody(b string, size int) string {
 		cut--
 	}
 	return b[:cut] + fmt.Sprintf("… [truncated: %d bytes in all]", size) // a new string: b is not kept
-}
-
-// body returns body with every secret value replaced by the mask, whatever its Content-Type said: a
-// body that parses as JSON is masked as JSON, one that parses as a form is masked as a form. A body
-// that is neither is not shown when secret is set (the route carries secrets), and is masked by pattern
-// otherwise.
-func (m masker) body(body []byte, secret bool) string {
-	if len(body) == 0 {
-		return ""
-	}
-	if masked, container, isJSON := m.json(body); isJSON && (container || !secret) {
-		return masked
-	}
-	if masked, isForm := m.form(string(body)); isForm {
-		return masked
-	}
-	if secret {
-		// Also a JSON string or number: a route that carries secrets only takes objects.
-		return fmt.Sprintf("[body not shown: %d bytes that are neither JSON nor a form, on a route that carries secrets]", len(body))
-	}
-	return m.pattern.ReplaceAllString(string(body), `${1}"`+ws.MaskedSecret+`"`)
-}
-
-// json masks a body that is one JSON value; it reports whether the body is JSON and whether it is
-// an object or array. The keys are compared after decoding, so escapes such as "p\u0061ssword" are
-// masked too.
-func (m masker) json(body []byte) (masked string, container, isJSON bool) {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return "", false, false
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return "", false, false // trailing data: not one JSON value
-	}
-	switch v.(type) {
-	case map[string]any, []any:
-		container = true
-	}
-	if !m.value(v) {
-		return string(body), container, true
-	}
-	var out bytes.Buffer
-	enc := json.NewEncoder(&out)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return "", false, false
-	}
-	return strings.TrimSuffix(out.String(), "\n"), container, true
-}
-
-// value masks secret fields anywhere in a decoded JSON value and reports whether it changed any.
-func (m masker) value(v any) bool {
-	changed := false
-	switch t := v.(type) {
-	case map[string]any:
-		for k, x := range t {
-			if m.isSecretKey(k) {
-				if s, isString := x.(string); !isString || s != "" {
-					t[k] = ws.MaskedSecret
-					changed = true
-				}
-				continue
-			}
-			changed = m.value(x) || changed
-		}
-	case []any:
-		for _, x := range t {
-			changed = m.value(x) || changed
-		}
-	}
-	return changed
-}
-
-// namesSecret reports whether a form value mentions a secret field, such as a JSON document sent as
-// one form field: its value is masked whole.
-func (m masker) namesSecret(v string) bool {
-	lower := strings.ToLower(v)
-	for _, s := range m.keys {
-		if strings.Contains(lower, s) {
-			return true
-		}
-	}
-	return false
-}
-
-// formKey is what a form field name looks like: a body whose keys are not such names is not a form.
-var formKey = regexp.MustCompile(`^[A-Za-z0-9_.\-\[\]]+$`)
-
-// form masks a body that parses as a form (fields separated by & or ;, names of letters, digits
-// and _.-[]); it reports false when the body is not such a form.
-func (m masker) form(body string) (string, bool) {
-	var out strings.Builder
-	for len(body) > 0 {
-		i := strings.IndexAny(body, "&;")
-		pair, sep := body, ""
-		if i >= 0 {
-			pair, sep, body = body[:i], body[i:i+1], body[i+1:]
-		} else {
-			body = ""
-		}
-		if pair != "" {
-			rawKey, rawValue, _ := strings.Cut(pair, "=")
-			key, err := url.QueryUnescape(rawKey)
-			if err != nil || !formKey.MatchString(key) {
-				return "", false
-			}
-			value, err := url.QueryUnescape(rawValue)
-			if err != nil {
-				return "", false
-			}
-			if rawValue != "" && (m.isSecretKey(key) || m.namesSecret(value)) {
-				pair = rawKey + "=" + ws.MaskedSecret
-			}
-		}
-		out.WriteString(pair + sep)
-	}
-	return out.String(), true
 }

@@ -204,7 +204,7 @@ func TestRunsWaitWithAutoAdvance(t *testing.T) {
 	assert.Equal(t, 1, countRequests(srv, "GET", "/inputs/data-pipelines/p/runs/1"))
 
 	// A run that fails once: each poll moves one step, so Wait sees retrying, running, success.
-	require.NoError(t, srv.DefaultWorkspace().FailNextRuns("p", 1, "warehouse busy"))
+	require.NoError(t, srv.DefaultWorkspace().FailNextAttempts("p", 1, "warehouse busy"))
 	id = mustTrigger(t, c, "p")
 	var seen []ws.RunStatus
 	for {
@@ -217,7 +217,7 @@ func TestRunsWaitWithAutoAdvance(t *testing.T) {
 	}
 	assert.Equal(t, []ws.RunStatus{ws.RunRetrying, ws.RunRunning, ws.RunSuccess}, seen)
 
-	require.NoError(t, srv.DefaultWorkspace().FailNextRuns("p", 1, "warehouse busy"))
+	require.NoError(t, srv.DefaultWorkspace().FailNextAttempts("p", 1, "warehouse busy"))
 	id = mustTrigger(t, c, "p")
 	run, err = c.Runs.Wait(ctx, "p", id, ws.PollEvery(time.Millisecond))
 	require.NoError(t, err)
@@ -226,7 +226,7 @@ func TestRunsWaitWithAutoAdvance(t *testing.T) {
 	assert.Equal(t, 3, countRequests(srv, "GET", "/inputs/data-pipelines/p/runs/3"), "Wait polled retrying, running, success")
 
 	// The report polls the same way, one step of the run per poll, until the pipeline stops running.
-	require.NoError(t, srv.DefaultWorkspace().FailNextRuns("p", 3, "warehouse down"))
+	require.NoError(t, srv.DefaultWorkspace().FailNextRuns("p", 1, "warehouse down"))
 	id = mustTrigger(t, c, "p")
 	var steps []string
 	for range 10 {
@@ -316,7 +316,7 @@ func TestReportContents(t *testing.T) {
 		DataModelStatus: ws.DataModelValid}, *rep, "no run yet")
 
 	require.NoError(t, srv.Advance(2*time.Hour+time.Minute)) // runs 1 and 2 succeed
-	require.NoError(t, srv.DefaultWorkspace().FailNextRuns("p", 3, "disk full"))
+	require.NoError(t, srv.DefaultWorkspace().FailNextRuns("p", 1, "disk full"))
 	require.NoError(t, srv.Advance(time.Hour+13*time.Minute)) // run 3's three attempts fail: faulted
 	srv.DefaultWorkspace().SetDataModelInvalid("model", "column updated_on does not exist")
 	srv.DefaultWorkspace().SetConnectionUnreachable("conn", "password expired")
@@ -372,7 +372,7 @@ func TestFailNextRunsFaultsThePipelineUntilAPutOrATrigger(t *testing.T) {
 	// Over the Go API, on an hourly pipeline whose first run is due at 01:00; cleared by a PUT.
 	p := newPipeline("hourly", s, hourly(s))
 	mustCreate(t, c, p)
-	require.NoError(t, srv.DefaultWorkspace().FailNextRuns("hourly", 3, "disk full"))
+	require.NoError(t, srv.DefaultWorkspace().FailNextRuns("hourly", 1, "disk full"))
 	require.NoError(t, srv.AdvanceTo(s.Add(time.Hour+13*time.Minute)))
 	got, err := c.Pipelines.Get(ctx, "hourly")
 	require.NoError(t, err)
@@ -406,7 +406,7 @@ func TestFailNextRunsFaultsThePipelineUntilAPutOrATrigger(t *testing.T) {
 	// Over HTTP, on an on-demand pipeline; cleared by a successful trigger.
 	mustCreate(t, c, newPipeline("manual", time.Time{}, onDemand()))
 	status, body := admin(t, srv, http.MethodPost, "workspaces/"+srv.WorkspaceID()+"/inputs/data-pipelines/manual/fail-next-runs",
-		`{"n":3,"message":"warehouse timed out"}`)
+		`{"n":1,"message":"warehouse timed out"}`)
 	require.Equal(t, http.StatusNoContent, status, string(body))
 	failed := mustTrigger(t, c, "manual")
 	require.NoError(t, srv.Advance(13*time.Minute))

@@ -120,8 +120,11 @@ func TestGetRunValidation(t *testing.T) {
 
 func TestFailNextRunsNeedsThePipeline(t *testing.T) {
 	t.Parallel()
-	srv, a := newAPI(t)
-	assert.Error(t, srv.DefaultWorkspace().FailNextRuns("ghost", 1, "boom"))
+	srv, err := Start() // a Server without a test: the setters only return their errors
+	require.NoError(t, err)
+	t.Cleanup(srv.Close)
+	a := &api{t: t, srv: srv, ws: srv.WorkspaceID(), token: getToken(t, srv)}
+	assert.ErrorContains(t, srv.DefaultWorkspace().FailNextRuns("ghost", 1, "boom"), "pipeline 'ghost' not found in workspace 12345 (pipelines: none)")
 	a.seedBasics()
 	a.must(http.StatusOK, http.MethodPost, "/inputs/data-pipelines", pipelineBody("p", "conn", "model"), nil)
 	assert.NoError(t, srv.DefaultWorkspace().FailNextRuns("p", 2, "boom"))

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/wsync-dev/warehousesync/internal/engine"
-	"github.com/wsync-dev/warehousesync/internal/wire"
 )
 
 // apiPrefix is the path of every workspace's API root: apiPrefix + "{workspaceId}/...".
@@ -25,13 +24,15 @@ type Server struct {
 	tb          testing.TB // nil for a Server made by Start
 	routes      []route[handler]
 	adminRoutes []route[adminHandler]
-	masker      masker // of the request log
+	shapes      map[string]*shape // of request bodies, by route (bodyShapes)
 
 	mu         sync.Mutex // guards everything below, the engine included
 	clock      clock
 	eng        *engine.Engine
 	workspaces map[string]*workspace
 	tokens     map[string]tokenInfo
+	tokenQueue []queuedToken // the tokens in expiry order (budgets.go)
+	stored     int64         // bytes of stored resources, against Budgets.MaxStoredBytes
 	faults     []*faultState
 	log        requestLog
 
@@ -54,6 +55,7 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 	}
 	s.tb = t
 	t.Cleanup(func() {
+		t.Helper() // report at the NewServer call; the message names each fault's InjectFault call
 		s.mu.Lock()
 		unfired := s.unfiredFaultsLocked()
 		s.mu.Unlock()
@@ -83,8 +85,9 @@ func Start(opts ...Option) (*Server, error) {
 		cfg:         cfg,
 		routes:      apiRoutes(),
 		adminRoutes: adminRoutes(),
-		masker:      newMasker(wire.SecretKeys()),
-		workspaces:  map[string]*workspace{},
+		shapes:      bodyShapes(),
+		workspaces:  cfg.knownWorkspaces(),
+		log:         requestLog{maxBytes: cfg.budgets.MaxRequestLogBytes, maxEntries: cfg.budgets.MaxRequestLogEntries},
 		tokens:      map[string]tokenInfo{},
 		url:         "http://" + ln.Addr().String(),
 		done:        make(chan struct{}),
@@ -209,7 +212,7 @@ func (s *Server) stopBackground() {
 
 // Reset empties the server: every workspace's connections, data models, pipelines, runs, seeded
 // records, connection and data model faults, the HTTP faults and the request log. The clock keeps its
-// time, the options stay, and issued tokens stay valid.
+// time, the options and the known workspaces stay, and issued tokens stay valid.
 func (s *Server) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -217,7 +220,10 @@ func (s *Server) Reset() {
 }
 
 func (s *Server) resetLocked() {
-	s.workspaces = map[string]*workspace{}
+	for id := range s.workspaces { // the known workspaces stay, emptied
+		s.workspaces[id] = s.newWorkspaceLocked()
+	}
+	s.stored = 0
 	s.faults = nil
 	s.log.reset()
 	s.eng.Reset() // keeps the run id counter: run ids increase across the whole server

@@ -1,7 +1,6 @@
 package warehousesynctest
 
 import (
-	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -50,7 +49,7 @@ func TestUnknownPathsAndMethods(t *testing.T) {
 
 func TestWorkspacesAndServersAreIsolated(t *testing.T) {
 	t.Parallel()
-	_, a := newAPI(t)
+	_, a := newAPI(t, WithWorkspaces("other"))
 	_, b := newAPI(t)
 	a.must(http.StatusOK, http.MethodPost, "/connections", databricksBody("db"), nil)
 	assert.Equal(t, "[]\n[]\n[]\n", b.snapshot(), "another server")
@@ -98,7 +97,7 @@ func TestReset(t *testing.T) {
 	a.must(http.StatusOK, http.MethodPost, "/inputs/data-pipelines", pipelineBody("p", "conn", "model"), nil)
 	srv.DefaultWorkspace().SetConnectionUnreachable("conn", "down")
 	srv.DefaultWorkspace().SetFieldTransformations("ft")
-	require.NoError(t, srv.InjectFault(Fault{Path: "/nowhere", Status: 500}))
+	require.NoError(t, srv.InjectFault(Fault{Path: "/inputs/data-pipelines/p/report", Status: 500}))
 	require.NoError(t, srv.Advance(time.Hour))
 
 	srv.Reset()
@@ -147,40 +146,34 @@ func TestHandlerServesEverything(t *testing.T) {
 }
 
 // Run ids increase across the whole server (scheduler.md): Reset empties the runs but does not reuse
-// their ids, so a run id a test kept from before a Reset never names a different run.
-func TestResetKeepsRunIDsIncreasing(t *testing.T) {
+// TestOnlyKnownWorkspacesAnswer: a typo in a workspace id is a 404 naming the known workspaces, and
+// creates nothing; WithWorkspaces and AddWorkspace add workspaces, up to the budget.
+func TestOnlyKnownWorkspacesAnswer(t *testing.T) {
 	t.Parallel()
-	srv := NewServer(t)
-	c := newCheckedClient(t, srv)
-	createBasics(t, c)
-	mustCreate(t, c, newPipeline("p", time.Time{}, onDemand()))
-	require.Equal(t, int64(1), mustTrigger(t, c, "p"))
+	srv, a := newAPI(t, WithWorkspaces("eu"), WithBudgets(Budgets{MaxWorkspaces: 3}))
+	status, body := a.in("99999").do(http.MethodGet, "/connections", nil)
+	require.Equal(t, http.StatusNotFound, status, string(body))
+	assert.Contains(t, decodeError(t, status, body)[0], "Workspace '99999' not found: this fake serves workspaces 12345, eu.")
+	status, _ = a.in("99999").do(http.MethodPost, "/connections", databricksBody("db"))
+	assert.Equal(t, http.StatusNotFound, status)
+	assert.Equal(t, []string{"12345", "eu"}, srv.Workspaces())
 
+	a.in("eu").must(http.StatusOK, http.MethodPost, "/connections", databricksBody("db"), nil)
+	require.NoError(t, srv.AddWorkspace("us"))
+	a.in("us").must(http.StatusOK, http.MethodGet, "/connections", nil, nil)
+	err := srv.AddWorkspace("ap")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "budget MaxWorkspaces of 3")
+	assert.Error(t, srv.AddWorkspace("not a slug"))
+
+	status, _ = admin(t, srv, http.MethodPut, "workspaces/ap", "")
+	assert.Equal(t, http.StatusConflict, status, "over the budget")
 	srv.Reset()
-	createBasics(t, c)
-	mustCreate(t, c, newPipeline("p", time.Time{}, onDemand()))
-	assert.Equal(t, int64(2), mustTrigger(t, c, "p"))
-}
+	assert.Equal(t, []string{"12345", "eu", "us"}, srv.Workspaces(), "Reset keeps the known workspaces")
+	assert.Equal(t, "[]\n[]\n[]\n", a.in("eu").snapshot(), "and empties them")
 
-func TestOnlyWritesThatStoreSomethingKeepAWorkspace(t *testing.T) {
-	t.Parallel()
-	srv, a := newAPI(t)
-	workspaces := func() int {
-		srv.mu.Lock()
-		defer srv.mu.Unlock()
-		return len(srv.workspaces)
-	}
-	before := workspaces()
-	for i := range 20 {
-		a.in(fmt.Sprintf("invented-%d", i)).must(http.StatusOK, http.MethodGet, "/inputs/data-pipelines", nil, nil)
-	}
-	status, _ := a.in("rejected").do(http.MethodPost, "/connections", obj{"id": "x"})
-	require.Equal(t, http.StatusBadRequest, status)
-	assert.Equal(t, before, workspaces(), "reads and rejected writes in new workspaces keep nothing")
-
-	a.in("kept").must(http.StatusOK, http.MethodPost, "/connections", databricksBody("db"), nil)
-	assert.Equal(t, before+1, workspaces(), "a workspace with a connection is kept")
-	assert.Contains(t, a.in("kept").snapshot(), `"id":"db"`)
+	_, err = Start(WithWorkspaces("a", "b", "c"), WithBudgets(Budgets{MaxWorkspaces: 3}))
+	assert.ErrorContains(t, err, "budget MaxWorkspaces of 3")
 }
 
 // TestSlowClientsAreCut: a body that never completes and an idle keep-alive connection are cut by the

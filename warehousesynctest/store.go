@@ -2,8 +2,10 @@ package warehousesynctest
 
 import (
 	"database/sql"
+	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	ws "github.com/wsync-dev/warehousesync"
 	"github.com/wsync-dev/warehousesync/internal/engine"
@@ -18,6 +20,7 @@ type workspace struct {
 	invalid         map[string]string // data model id → why it is invalid, applied on create
 	sources         map[string]source // data model id → seeded records
 	transformations map[string]bool   // known field transformation ids; nil: any id
+	cost            map[string]int64  // resource key (resourceKey) → its bytes against MaxStoredBytes
 }
 
 // source is what a test seeded for a data model: rows, or a database to run the model's query on.
@@ -27,47 +30,51 @@ type source struct {
 	db     *sql.DB
 }
 
-// workspaceLocked returns the workspace, creating it on first use.
-func (s *Server) workspaceLocked(id string) *workspace {
-	w, found := s.workspaces[id]
-	if !found {
-		w = &workspace{
-			connections: map[string]*ws.Connection{},
-			models:      map[string]*ws.DataModel{},
-			unreachable: map[string]string{},
-			invalid:     map[string]string{},
-			sources:     map[string]source{},
+// newWorkspaceLocked returns an empty workspace with the field transformations the server starts every
+// workspace with.
+func (s *Server) newWorkspaceLocked() *workspace { return s.cfg.newWorkspace() }
+
+// knownWorkspaces returns the workspaces a server starts with, each empty: the default one and those of
+// WithWorkspaces.
+func (c *config) knownWorkspaces() map[string]*workspace {
+	out := map[string]*workspace{}
+	for _, id := range append([]string{c.workspace}, c.workspaces...) {
+		out[id] = c.newWorkspace()
+	}
+	return out
+}
+
+// newWorkspace returns an empty workspace with the field transformations every workspace starts with.
+func (c *config) newWorkspace() *workspace {
+	w := &workspace{
+		connections: map[string]*ws.Connection{},
+		models:      map[string]*ws.DataModel{},
+		unreachable: map[string]string{},
+		invalid:     map[string]string{},
+		sources:     map[string]source{},
+		cost:        map[string]int64{},
+	}
+	if c.transformations != nil {
+		w.transformations = map[string]bool{}
+		for _, t := range c.transformations {
+			w.transformations[t] = true
 		}
-		if s.cfg.transformations != nil {
-			w.transformations = map[string]bool{}
-			for _, t := range s.cfg.transformations {
-				w.transformations[t] = true
-			}
-		}
-		s.workspaces[id] = w
 	}
 	return w
 }
 
-// empty reports whether the workspace holds nothing a request or a test put there, pipelines aside
-// (the engine keeps those).
-func (w *workspace) empty() bool {
-	return len(w.connections) == 0 && len(w.models) == 0 &&
-		len(w.unreachable) == 0 && len(w.invalid) == 0 && len(w.sources) == 0
-}
+// knownWorkspacesLocked lists the ids of the workspaces the server serves, sorted.
+func (s *Server) knownWorkspacesLocked() []string { return sortedKeys(s.workspaces) }
 
-// pristineLocked reports whether w holds nothing a new workspace would not: no resources, no faults, no
-// records, and the field transformations the server starts every workspace with.
-func (s *Server) pristineLocked(w *workspace) bool {
-	if !w.empty() || (w.transformations == nil) != (s.cfg.transformations == nil) {
-		return false
+// unknownWorkspace is the message for a workspace id the server does not serve.
+func (s *Server) unknownWorkspaceLocked(id string) string {
+	known := s.knownWorkspacesLocked()
+	list := strings.Join(known[:min(len(known), 10)], ", ")
+	if len(known) > 10 {
+		list += fmt.Sprintf(", … (%d in all)", len(known))
 	}
-	for _, t := range s.cfg.transformations {
-		if !w.transformations[t] {
-			return false
-		}
-	}
-	return len(w.transformations) == len(s.cfg.transformations)
+	return fmt.Sprintf("Workspace '%s' not found: this fake serves workspaces %s. Add one with the option "+
+		"WithWorkspaces, the binary's -workspaces flag, or PUT /_fake/workspaces/%s.", truncate(id, 128), list, truncate(id, 128))
 }
 
 // sortedKeys returns the keys of m in ascending order: every list the fake returns is sorted by id.

@@ -44,7 +44,7 @@ func TestWaitWithAutoAdvanceNeverSleeps(t *testing.T) {
 	ctx := context.Background()
 	srv, a := newAPI(t, WithAutoAdvance(), withWallClock(refusingWall{t}))
 	onDemandPipeline(a)
-	require.NoError(t, srv.DefaultWorkspace().FailNextRuns("p", 3, "the warehouse is down")) // the attempt and both retries
+	require.NoError(t, srv.DefaultWorkspace().FailNextRuns("p", 1, "the warehouse is down")) // the attempt and both retries
 	c := srv.Client()
 	tr, err := c.Pipelines.Trigger(ctx, "p")
 	require.NoError(t, err)
@@ -117,4 +117,23 @@ func TestNewClientReturnsTheError(t *testing.T) {
 	c, err := srv.NewClient()
 	require.NoError(t, err)
 	assert.Equal(t, DefaultWorkspaceID, c.WorkspaceID())
+}
+
+// TestClientOptionsGiveAnyClientTheFakesWait: a client built with warehousesync.NewClient and
+// srv.ClientOptions gets what srv.Client gets: its wait on a still manual clock ends with ErrNoProgress
+// instead of hanging.
+func TestClientOptionsGiveAnyClientTheFakesWait(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	wall := newTestWall(DefaultStartTime())
+	srv, _, runID := triggeredOnDemand(t, withWallClock(wall))
+	c, err := ws.NewClient(srv.WorkspaceID(), srv.ClientOptions()...)
+	require.NoError(t, err)
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.Runs.Wait(ctx, "p", runID)
+		done <- err
+	}()
+	wall.set(<-wall.waits)
+	require.ErrorIs(t, <-done, ws.ErrNoProgress)
 }

@@ -107,6 +107,7 @@ func (r recordLimits) Set(v string) error {
 
 // settings are the flags of one run.
 type settings struct {
+	strictSettings                                      // flags.go
 	addr, workspace, clientID, clientSecret, adminToken string
 	clock, start                                        string
 	autoAdvance                                         bool
@@ -125,15 +126,16 @@ func parseFlags(args []string, getenv func(string) string, out io.Writer) (*sett
 		fmt.Fprint(fs.Output(), description)
 		fs.PrintDefaults()
 	}
+	strictFlags(fs, &st.strictSettings) // flags.go
 	fs.StringVar(&st.addr, "addr", defaultAddr, "listen address (port 0 picks a free port); other than loopback needs -admin-token")
-	fs.StringVar(&st.workspace, "workspace", warehousesynctest.DefaultWorkspaceID, "default workspace id (every workspace id works)")
+	fs.StringVar(&st.workspace, "workspace", warehousesynctest.DefaultWorkspaceID, "default workspace id (see -workspaces for more)")
 	fs.StringVar(&st.clientID, "client-id", warehousesynctest.DefaultClientID, "client id the token endpoint accepts")
 	fs.StringVar(&st.clientSecret, "client-secret", "", "client secret the token endpoint accepts; prefer the variable (default: the fake's throwaway secret "+warehousesynctest.DefaultClientSecret+", printed on start)")
 	fs.StringVar(&st.adminToken, "admin-token", "", "token the admin endpoints require as Authorization: Bearer <token>; required on an address other than loopback")
 	fs.StringVar(&st.clock, "clock", "real", "clock: real (runs progress on their own) or manual (moved with POST /_fake/clock/advance)")
 	fs.StringVar(&st.start, "start", "", "start time of the manual clock, RFC 3339 (default 2025-01-01T00:00:00Z)")
 	fs.BoolVar(&st.autoAdvance, "auto-advance", false, "manual clock: polling a run or report of a running pipeline jumps to its next event")
-	fs.DurationVar(&st.attemptDuration, "attempt-duration", time.Minute, "how long one attempt of a run lasts (on the real clock: of wall time)")
+	fs.DurationVar(&st.attemptDuration, "attempt-duration", time.Minute, "how long one attempt of a run lasts (on the real clock: of wall time); must be positive")
 	fs.IntVar(&st.retries, "retries", 2, "how many times a failed attempt is retried")
 	fs.DurationVar(&st.retryDelay, "retry-delay", 5*time.Minute, "wait between a failed attempt and its retry")
 	fs.DurationVar(&st.tokenTTL, "token-ttl", warehousesynctest.DefaultTokenTTL, "lifetime of an access token")
@@ -164,6 +166,13 @@ func (st *settings) options(secret string) ([]warehousesynctest.Option, error) {
 	if st.retries < 0 {
 		return nil, fmt.Errorf("-retries must be 0 or more, got %d", st.retries)
 	}
+	if st.attemptDuration <= 0 {
+		return nil, fmt.Errorf("-attempt-duration must be positive (for example 1s), got %s", st.attemptDuration)
+	}
+	strict, err := st.strictSettings.options()
+	if err != nil {
+		return nil, err
+	}
 	opts := []warehousesynctest.Option{
 		warehousesynctest.WithAddr(st.addr),
 		warehousesynctest.WithWorkspace(st.workspace),
@@ -173,6 +182,7 @@ func (st *settings) options(secret string) ([]warehousesynctest.Option, error) {
 		warehousesynctest.WithRetryDelay(st.retryDelay),
 		warehousesynctest.WithTokenTTL(st.tokenTTL),
 	}
+	opts = append(opts, strict...)
 	for f, n := range st.recordLimits {
 		opts = append(opts, warehousesynctest.WithRecordLimit(f, n))
 	}

@@ -186,7 +186,8 @@ func TestEnvironmentSetsFlags(t *testing.T) {
 	assert.NotContains(t, st.printed, "env-secret")
 	assert.NotContains(t, st.printed, "env-admin")
 
-	body, _ := json.Marshal(map[string]string{"client_id": "env-id", "client_secret": "env-secret", "grant_type": "client_credentials"})
+	body, _ := json.Marshal(map[string]string{"client_id": "env-id", "client_secret": "env-secret", "grant_type": "client_credentials",
+		"audience": "https://api.mparticle.com"})
 	resp, err := http.Post(st.fields["Token URL"], "application/json", bytes.NewReader(body))
 	require.NoError(t, err)
 	var tok struct {
@@ -259,6 +260,11 @@ func TestFlagErrors(t *testing.T) {
 		{"-start", "2025-01-01T00:00:00Z"},
 		{"-workspace", "a b", "-addr", "127.0.0.1:0"},
 		{"-retries", "-1", "-addr", "127.0.0.1:0"},
+		{"-attempt-duration", "0", "-addr", "127.0.0.1:0"},
+		{"-max-active-pipelines", "-1", "-addr", "127.0.0.1:0"},
+		{"-max-tokens", "0", "-addr", "127.0.0.1:0"},
+		{"-workspaces", "a,,b", "-addr", "127.0.0.1:0"},
+		{"-workspaces", "a b", "-addr", "127.0.0.1:0"},
 		{"-no-such-flag"},
 		{"extra"},
 	} {

@@ -165,7 +165,7 @@ func TestTriggerFailingRun(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	h.must(exitOK, "apply", "-f", example)
-	require.NoError(t, h.srv.DefaultWorkspace().FailNextRuns("users-hourly", 3, "warehouse query timed out"))
+	require.NoError(t, h.srv.DefaultWorkspace().FailNextRuns("users-hourly", 1, "warehouse query timed out"))
 	res := h.must(exitRunFail, "trigger", "users-hourly", "--wait")
 	golden(t, "trigger_failed.golden", res.stdout)
 }
@@ -174,7 +174,7 @@ func TestTriggerProgressLineOnTerminal(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	h.must(exitOK, "apply", "-f", example)
-	require.NoError(t, h.srv.DefaultWorkspace().FailNextRuns("users-hourly", 1, "warehouse busy"))
+	require.NoError(t, h.srv.DefaultWorkspace().FailNextAttempts("users-hourly", 1, "warehouse busy"))
 	h.terminal = true
 	h.vars["NO_COLOR"] = "1"
 	res := h.must(exitOK, "trigger", "users-hourly", "--wait")

@@ -90,8 +90,8 @@ func backfill(ctx context.Context, out io.Writer) error {
 		{func() error { return setState(ws.StateActive) }, "resumed the pipeline: the next run reaches back to the last successful one"},
 		{func() error { return advance(8) }, ""},
 		{func() error {
-			return srv.DefaultWorkspace().FailNextRuns(pipelineID, 3, "Warehouse compute_wh is suspended.")
-		}, "fake: the warehouse is suspended; the next attempts fail"},
+			return srv.DefaultWorkspace().FailNextRuns(pipelineID, 1, "Warehouse compute_wh is suspended.")
+		}, "fake: the warehouse is suspended; the next run fails"},
 		{func() error { return advance(10) }, ""},
 		{func() error { return setState(ws.StateActive) }, "updated the pipeline (PUT, same settings): that clears the fault"},
 		{func() error { return advance(12) }, ""},

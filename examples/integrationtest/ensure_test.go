@@ -190,18 +190,19 @@ func TestEnsureRecoversAFaultedPipeline(t *testing.T) {
 	t.Parallel()
 	srv, c := newFake(t)
 	ctx := context.Background()
-	srv.DefaultWorkspace().SeedRecords("crm-model", []map[string]any{
+	// The pipeline's first run (everything before its start) happens while EnsurePipeline reads the
+	// report: the fake's auto-advance moves the clock when a running pipeline is polled. The model
+	// exists from then on, and rows can be seeded for it.
+	ensured(t, c, spec())
+	require.NoError(t, srv.DefaultWorkspace().SeedRecords("crm-model", []map[string]any{
 		{"email": "a@example.com", "updated_at": "2025-02-27T10:00:00Z"},
 		{"email": "b@example.com", "updated_at": "2025-03-01T10:00:00Z"},
 		{"email": "c@example.com", "updated_at": "2025-03-03T10:00:00Z"},
-	})
-	// The pipeline's first run (everything before its start, row a) happens while EnsurePipeline reads
-	// the report: the fake's auto-advance moves the clock when a running pipeline is polled.
-	ensured(t, c, spec())
+	}))
 
-	// Every attempt of the next daily run fails (one attempt and two retries): the pipeline is faulted,
-	// and no scheduled run is created while it is.
-	require.NoError(t, srv.DefaultWorkspace().FailNextRuns("crm-pipeline", 3, "Snowflake query timed out."))
+	// The next daily run fails (its attempt and both retries): the pipeline is faulted, and no scheduled
+	// run is created while it is.
+	require.NoError(t, srv.DefaultWorkspace().FailNextRuns("crm-pipeline", 1, "Snowflake query timed out."))
 	require.NoError(t, srv.Advance(3*24*time.Hour))
 	rep, err := c.Pipelines.Report(ctx, "crm-pipeline")
 	require.NoError(t, err)
@@ -244,8 +245,8 @@ func TestEnsureReportsAFailedRecovery(t *testing.T) {
 	t.Parallel()
 	srv, c := newFake(t)
 	ensured(t, c, spec())
-	// Enough failures for the scheduled run and for the recovery run.
-	require.NoError(t, srv.DefaultWorkspace().FailNextRuns("crm-pipeline", 6, "Snowflake query timed out."))
+	// The scheduled run and the recovery run fail.
+	require.NoError(t, srv.DefaultWorkspace().FailNextRuns("crm-pipeline", 2, "Snowflake query timed out."))
 	require.NoError(t, srv.Advance(25*time.Hour))
 
 	res, err := EnsurePipeline(context.Background(), c, spec(), poll)
@@ -296,7 +297,7 @@ func TestEnsureRidesOutA503Storm(t *testing.T) {
 
 	var statuses []int
 	for _, r := range srv.Requests() {
-		if r.Path == "/platform/v2/workspaces/12345/connections/crm-connection" {
+		if r.Path == "/connections/crm-connection" {
 			statuses = append(statuses, r.Status)
 		}
 	}
@@ -313,7 +314,7 @@ func TestEnsureRidesOutA503Storm(t *testing.T) {
 	assert.Equal(t, []string{"created pipeline crm-pipeline-2"}, res.Actions)
 	posts := 0
 	for _, r := range srv.Requests() {
-		if r.Method == http.MethodPost && r.Path == "/platform/v2/workspaces/12345/inputs/data-pipelines" {
+		if r.Method == http.MethodPost && r.Path == "/inputs/data-pipelines" {
 			posts++
 		}
 	}

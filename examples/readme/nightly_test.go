@@ -37,10 +37,12 @@ func TestNightlySync(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	srv.DefaultWorkspace().SeedRecords("users-model", []map[string]any{
+	if err := srv.DefaultWorkspace().SeedRecords("users-model", []map[string]any{
 		{"email": "a@example.com", "updated_on": "2025-02-28T10:00:00Z"},
 		{"email": "b@example.com", "updated_on": "2025-02-28T11:00:00Z"},
-	})
+	}); err != nil { // the model must exist; on NewServer's server a typo also fails the test
+		t.Fatal(err)
+	}
 	if _, err := c.Pipelines.Create(ctx, &warehousesync.Pipeline{
 		ID: "users-pipeline", Name: "Users", PipelineType: warehousesync.PipelineUserAttributes,
 		ConnectionID: "dwh-connection", DataModelID: "users-model",

@@ -98,6 +98,9 @@ type Config struct {
 	// MaxEventsPerAdvance caps one AdvanceTo (default 1,000,000); a larger advance is refused before
 	// anything changes.
 	MaxEventsPerAdvance int
+	// MaxRuns caps the runs stored across all pipelines (0: no cap). When a new run goes over it, the
+	// oldest finished runs, by creation, are removed until a tenth of the cap is free.
+	MaxRuns int
 	// Env answers what the engine needs from the fake's store at run time. Nil: every connection and
 	// data model is healthy and no data model has rows.
 	Env Env
@@ -204,6 +207,9 @@ type Engine struct {
 	nextID int64
 	pipes  map[string]map[string]*pipe // by workspace, then pipeline id
 	queue  eventQueue
+
+	maxRuns    int // Config.MaxRuns
+	storedRuns int // of every pipeline
 }
 
 // New returns an Engine at cfg.Start.
@@ -216,6 +222,7 @@ func New(cfg Config) *Engine {
 		window:    cfg.CatchUpWindow,
 		maxEvents: int64(cfg.MaxEventsPerAdvance),
 		env:       cfg.Env,
+		maxRuns:   cfg.MaxRuns,
 		nextID:    1,
 		pipes:     make(map[string]map[string]*pipe),
 	}
@@ -265,6 +272,7 @@ func (e *Engine) Now() time.Time { return e.now }
 func (e *Engine) Reset() {
 	e.pipes = make(map[string]map[string]*pipe)
 	e.queue = nil
+	e.storedRuns = 0
 }
 
 // NextEvent is the time of the next pending event, if any.
@@ -398,6 +406,8 @@ func (e *Engine) step() {
 func (e *Engine) trimAll() {
 	cut := e.retentionCut()
 	for p := range e.each() {
+		n := p.runCount()
 		p.trim(cut)
+		e.storedRuns -= n - p.runCount()
 	}
 }

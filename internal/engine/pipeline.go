@@ -306,6 +306,7 @@ func (e *Engine) DeletePipeline(workspace, id string) error {
 		return ErrNotFound
 	}
 	e.unschedule(p)
+	e.storedRuns -= p.runCount()
 	w := e.pipes[workspace]
 	delete(w, id)
 	if len(w) == 0 {

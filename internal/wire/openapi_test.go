@@ -55,7 +55,9 @@ func describedEnums(t *testing.T) []describedEnum {
 				}
 				e.values = append(e.values, fmt.Sprint(v))
 			}
-			out = append(out, e)
+			if len(e.values) > 0 { // enum [null] is JSON null (NullValue), not a table
+				out = append(out, e)
+			}
 		}
 		for _, name := range sortedKeys(s.Properties) {
 			walk(where+"."+name, s.Properties[name])

@@ -1,0 +1,215 @@
+package warehousesynctest
+
+import (
+	"fmt"
+	"time"
+)
+
+// Budgets bound everything that requests can make a Server store, so that no client, however
+// hostile, grows its memory without limit. Each budget, when reached, is refused with a status and a
+// message that names it (or, for runs and the request log, trims the oldest entries, as documented),
+// never by dropping something silently. The binary sets each with a flag (and its environment
+// variable), named after the field: -max-body-bytes, -max-field-bytes, and so on.
+type Budgets struct {
+	// MaxBodyBytes is the largest API request body (default 1 MiB); a larger one is refused with 413.
+	MaxBodyBytes int64
+	// MaxFieldBytes is the longest string member of an API request body, such as a name, a query or a
+	// config value (default 64 KiB); a longer one is refused with 400 naming the member.
+	MaxFieldBytes int
+	// MaxResources is how many connections, data models and pipelines one workspace may hold together
+	// (default 1,000); a create beyond it is refused with 400.
+	MaxResources int
+	// MaxStoredBytes is the total size of the stored resources of all workspaces, each counted as the
+	// size of the body that last wrote it (default 64 MiB); a create or update beyond it is refused
+	// with 400.
+	MaxStoredBytes int64
+	// MaxWorkspaces is how many workspaces the server knows (default 100); adding one beyond it is
+	// refused with 409.
+	MaxWorkspaces int
+	// MaxRuns is how many runs the server stores across all pipelines (default 250,000, about 36 MiB).
+	// When a new run goes over it, the oldest finished runs are removed until a tenth of it is free;
+	// active runs are never removed.
+	MaxRuns int
+	// MaxTokens is how many unexpired access tokens the server holds (default 100,000); a token request
+	// beyond it is refused with 503 until tokens expire. Issuing a token costs O(1).
+	MaxTokens int
+	// MaxRequestLogBytes is the memory the request log may hold (default MaxRequestLogBytes, 32 MiB);
+	// the oldest requests are dropped to stay under it.
+	MaxRequestLogBytes int
+	// MaxRequestLogEntries is how many requests the log keeps (default MaxRequestLogEntries, 100,000);
+	// the oldest requests are dropped to stay under it.
+	MaxRequestLogEntries int
+	// MaxFaults is how many HTTP faults may be installed at once (default 1,000); InjectFault beyond it
+	// returns an error (400 over HTTP).
+	MaxFaults int
+}
+
+// DefaultBudgets returns the budgets of a Server without WithBudgets.
+func DefaultBudgets() Budgets {
+	return Budgets{
+		MaxBodyBytes:         1 << 20,
+		MaxFieldBytes:        64 << 10,
+		MaxResources:         1_000,
+		MaxStoredBytes:       64 << 20,
+		MaxWorkspaces:        100,
+		MaxRuns:              250_000,
+		MaxTokens:            100_000,
+		MaxRequestLogBytes:   MaxRequestLogBytes,
+		MaxRequestLogEntries: MaxRequestLogEntries,
+		MaxFaults:            1_000,
+	}
+}
+
+// WithBudgets replaces the budgets of the server; a zero field keeps its default (DefaultBudgets).
+func WithBudgets(b Budgets) Option {
+	return func(c *config) {
+		d := &c.budgets
+		setIf(&d.MaxBodyBytes, b.MaxBodyBytes)
+		setIf(&d.MaxFieldBytes, b.MaxFieldBytes)
+		setIf(&d.MaxResources, b.MaxResources)
+		setIf(&d.MaxStoredBytes, b.MaxStoredBytes)
+		setIf(&d.MaxWorkspaces, b.MaxWorkspaces)
+		setIf(&d.MaxRuns, b.MaxRuns)
+		setIf(&d.MaxTokens, b.MaxTokens)
+		setIf(&d.MaxRequestLogBytes, b.MaxRequestLogBytes)
+		setIf(&d.MaxRequestLogEntries, b.MaxRequestLogEntries)
+		setIf(&d.MaxFaults, b.MaxFaults)
+	}
+}
+
+func setIf[T int | int64](dst *T, v T) {
+	if v != 0 {
+		*dst = v
+	}
+}
+
+// check reports the first budget that is not positive.
+func (b Budgets) check() error {
+	for _, f := range []struct {
+		name string
+		v    int64
+	}{{"MaxBodyBytes", b.MaxBodyBytes}, {"MaxFieldBytes", int64(b.MaxFieldBytes)}, {"MaxResources", int64(b.MaxResources)},
+		{"MaxStoredBytes", b.MaxStoredBytes}, {"MaxWorkspaces", int64(b.MaxWorkspaces)}, {"MaxRuns", int64(b.MaxRuns)},
+		{"MaxTokens", int64(b.MaxTokens)}, {"MaxRequestLogBytes", int64(b.MaxRequestLogBytes)},
+		{"MaxRequestLogEntries", int64(b.MaxRequestLogEntries)}, {"MaxFaults", int64(b.MaxFaults)}} {
+		if f.v < 0 {
+			return fmt.Errorf("budgets: %s must be positive (0 keeps the default), got %d", f.name, f.v)
+		}
+	}
+	return nil
+}
+
+// budgetMessage is the refusal of a budget: what was asked, the budget by its field, and how to raise
+// it.
+func budgetMessage(what, field string, limit int64) string {
+	return fmt.Sprintf("%s: over the fake's budget %s of %d (raise it with WithBudgets, or the binary's -%s flag)",
+		what, field, limit, flagName(field))
+}
+
+// flagName is the binary's flag of a Budgets field: MaxBodyBytes → max-body-bytes.
+func flagName(field string) string {
+	var out []byte
+	for i := 0; i < len(field); i++ {
+		c := field[i]
+		if c >= 'A' && c <= 'Z' {
+			if i > 0 {
+				out = append(out, '-')
+			}
+			c += 'a' - 'A'
+		}
+		out = append(out, c)
+	}
+	return string(out)
+}
+
+// queuedToken is an issued token in the order of its expiry, for trimming expired tokens in O(1).
+type queuedToken struct {
+	token   string
+	expires time.Time
+}
+
+// trimTokensLocked forgets the expired tokens at the front of the queue. Every token lives the same
+// TTL on a clock that never goes back, so the queue is in expiry order and each token is trimmed once:
+// issuing costs O(1) amortised, whatever the number of live tokens.
+func (s *Server) trimTokensLocked(now time.Time) {
+	q := s.tokenQueue
+	n := 0
+	for n < len(q) && !now.Before(q[n].expires) {
+		if info, found := s.tokens[q[n].token]; found && !now.Before(info.expires) {
+			delete(s.tokens, q[n].token)
+		}
+		q[n] = queuedToken{}
+		n++
+	}
+	q = q[n:]
+	if cap(q) > 64 && len(q) < cap(q)/4 {
+		q = append([]queuedToken(nil), q...) // give back the space of trimmed tokens
+	}
+	s.tokenQueue = q
+}
+
+// resourceKey names a stored resource in workspace.cost.
+func resourceKey(kind, id string) string { return kind + "/" + id }
+
+// admitLocked returns why storing c's body as the resource key would go over MaxResources (a new
+// resource) or MaxStoredBytes, or "" when it fits.
+func (s *Server) admitLocked(c *call, key string) string {
+	b := s.cfg.budgets
+	old, exists := c.ws.cost[key]
+	if n := len(c.ws.connections) + len(c.ws.models) + s.eng.PipelineCount(c.wsID); !exists && n >= b.MaxResources {
+		return budgetMessage(fmt.Sprintf("workspace %s: %d connections, data models and pipelines", c.wsID, n),
+			"MaxResources", int64(b.MaxResources))
+	}
+	if total := s.stored - old + int64(len(c.body)); total > b.MaxStoredBytes {
+		return budgetMessage(fmt.Sprintf("storing %d bytes (%d bytes of resources stored in all workspaces)",
+			len(c.body), s.stored), "MaxStoredBytes", b.MaxStoredBytes)
+	}
+	return ""
+}
+
+// chargeLocked records that the resource key now holds c's body.
+func (s *Server) chargeLocked(c *call, key string) {
+	if c.ws.cost == nil {
+		c.ws.cost = map[string]int64{}
+	}
+	s.stored += int64(len(c.body)) - c.ws.cost[key]
+	c.ws.cost[key] = int64(len(c.body))
+}
+
+// refundLocked records that the resource key is gone.
+func (s *Server) refundLocked(c *call, key string) {
+	s.stored -= c.ws.cost[key]
+	delete(c.ws.cost, key)
+}
+
+// recordsKey names a data model's seeded records in workspace.cost.
+func recordsKey(modelID string) string { return "records/" + modelID }
+
+// admitRecordsLocked returns why storing n bytes of seeded records for the model would go over
+// MaxStoredBytes, or "".
+func (s *Server) admitRecordsLocked(w *workspace, modelID string, n int64) string {
+	if total := s.stored - w.cost[recordsKey(modelID)] + n; total > s.cfg.budgets.MaxStoredBytes {
+		return budgetMessage(fmt.Sprintf("records: storing %d bytes (%d bytes stored in all workspaces)", n, s.stored),
+			"MaxStoredBytes", s.cfg.budgets.MaxStoredBytes)
+	}
+	return ""
+}
+
+// chargeRecordsLocked records that the model's seeded records now hold n bytes (0: none).
+func (s *Server) chargeRecordsLocked(w *workspace, modelID string, n int64) {
+	key := recordsKey(modelID)
+	if w.cost == nil {
+		w.cost = map[string]int64{}
+	}
+	s.stored += n - w.cost[key]
+	if n == 0 {
+		delete(w.cost, key)
+		return
+	}
+	w.cost[key] = n
+}
+
+// budgetError is a refusal for a budget, which the admin endpoints answer with 400.
+type budgetError struct{ msg string }
+
+func (e *budgetError) Error() string { return e.msg }
