@@ -172,6 +172,16 @@ func (s *Server) restoreDocLocked(data []byte) error {
 		}
 		workspaces[wd.ID] = w
 	}
+	// The workspaces the server was started to serve stay served, empty when the snapshot lacks them;
+	// the snapshot's own workspaces are served too, within the workspace budget.
+	for id, w := range s.cfg.knownWorkspaces() {
+		if workspaces[id] == nil {
+			workspaces[id] = w
+		}
+	}
+	if n, limit := len(workspaces), s.cfg.budgets.MaxWorkspaces; n > limit {
+		return errors.New(budgetMessage(fmt.Sprintf("workspaces: %d workspaces", n), "MaxWorkspaces", int64(limit)))
+	}
 	faults := make([]*faultState, 0, len(doc.Faults))
 	for i, fd := range doc.Faults {
 		f, err := restoreFault(fd)

@@ -176,7 +176,7 @@ func snapshotOp(t *rapid.T, c *plainClient) {
 func TestSnapshotRestoreProperty(t *testing.T) {
 	t.Parallel()
 	rapid.Check(t, func(t *rapid.T) {
-		srv, err := Start()
+		srv, err := Start(WithWorkspaces("other"))
 		require.NoError(t, err)
 		defer srv.Close()
 		c := newPlainClient(t, srv)
@@ -186,7 +186,7 @@ func TestSnapshotRestoreProperty(t *testing.T) {
 		snap, err := srv.Snapshot()
 		require.NoError(t, err)
 
-		fresh, err := Start(WithStartTime(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)))
+		fresh, err := Start(WithWorkspaces("other"), WithStartTime(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)))
 		require.NoError(t, err)
 		defer fresh.Close()
 		fc := newPlainClient(t, fresh)
@@ -356,4 +356,32 @@ func TestPersistKeepsConcurrentWrites(t *testing.T) {
 	b := &api{t: t, srv: fresh, ws: fresh.WorkspaceID(), token: getToken(t, fresh)}
 	assert.Equal(t, a.snapshot(), b.snapshot())
 	assert.Equal(t, 40, strings.Count(b.snapshot(), `"service_provider":"Databricks"`))
+}
+
+func TestRestoreKeepsTheServedWorkspacesWithinTheBudget(t *testing.T) {
+	t.Parallel()
+	src, err := Start(WithWorkspaces("a", "b"))
+	require.NoError(t, err)
+	t.Cleanup(src.Close)
+	snap, err := src.Snapshot()
+	require.NoError(t, err)
+
+	dst, err := Start(WithWorkspaces("x"))
+	require.NoError(t, err)
+	t.Cleanup(dst.Close)
+	require.NoError(t, dst.Restore(snap))
+	assert.Equal(t, []string{DefaultWorkspaceID, "a", "b", "x"}, dst.Workspaces(),
+		"the snapshot's workspaces are added to those the server was started to serve")
+
+	small, err := Start(WithBudgets(Budgets{MaxWorkspaces: 2}))
+	require.NoError(t, err)
+	t.Cleanup(small.Close)
+	before, err := small.Snapshot()
+	require.NoError(t, err)
+	err = small.Restore(snap)
+	require.ErrorIs(t, err, ErrInvalidSnapshot)
+	assert.Contains(t, err.Error(), "MaxWorkspaces")
+	after, err := small.Snapshot()
+	require.NoError(t, err)
+	assert.Equal(t, string(before), string(after), "a refused restore changes nothing")
 }
