@@ -77,16 +77,23 @@ func (cc *clientCredentials) Token() (*oauth2.Token, error) {
 	req.Header.Set("User-Agent", cc.userAgent)
 	resp, err := cc.rc.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("fetching access token: %w", err)
+		if resp != nil {
+			resp.Body.Close()
+		}
+		return nil, fmt.Errorf("fetching access token: %w", refusedRedirect(err))
 	}
 	defer resp.Body.Close()
+	g := newSecretGuard(cc.clientSecret)
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		u := redactedURL(req.URL)
-		apiErr := newAPIError(resp, http.MethodPost, u, u, cc.now(), cc.clientSecret)
+		apiErr := newAPIError(resp, http.MethodPost, u, u, cc.now(), g)
 		return nil, fmt.Errorf("fetching access token: %w", apiErr)
 	}
 	var tr oauthwire.TokenResponse
 	if err := json.NewDecoder(io.LimitReader(resp.Body, maxTokenResponse)).Decode(&tr); err != nil {
+		if !g.clean(err.Error()) {
+			err = errors.New("the body is not the token endpoint's JSON (the decoder's message is withheld: it shares text with the client secret)")
+		}
 		return nil, fmt.Errorf("fetching access token: decoding response: %w", err)
 	}
 	if tr.AccessToken == "" {

@@ -61,7 +61,8 @@ type Client struct {
 	userAgent   string
 	now         func() time.Time
 	poll        pollSettings
-	maxBody     int64 // the limit of a successful response's body
+	maxBody     int64    // the limit of a successful response's body
+	secrets     []string // the client secret or fixed token given to the client; never shown
 
 	// Header values every request shares (len and cap 1: an append copies).
 	jsonHeader []string // application/json
@@ -162,9 +163,13 @@ func WithTokenSource(ts oauth2.TokenSource) Option {
 }
 
 // WithHTTPClient sets the HTTP client that sends every request, including token requests: use it for
-// custom transports (tracing, proxies, TLS). Retries happen above it. The client's Transport, Jar and
-// CheckRedirect are used as they are; its Timeout is replaced by the attempt timeout (see
-// WithAttemptTimeout) unless that option is absent and the Timeout is set.
+// custom transports (tracing, proxies, TLS). Retries happen above it. NewClient works on a copy of hc
+// and never changes hc itself. The copy's Transport and Jar are hc's. Its CheckRedirect first refuses
+// any redirect to another origin (scheme, host and port, so https to http too) with an error matching
+// ErrRedirectRefused, since every request carries a credential meant for its own origin; a redirect
+// within the origin then goes to hc's CheckRedirect, or without one is followed up to 10 times. Its
+// Timeout is replaced by the attempt timeout (see WithAttemptTimeout) unless that option is absent and
+// hc's Timeout is set.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(s *settings) { s.httpClient = hc }
 }
@@ -324,15 +329,18 @@ func newClient(workspaceID string, s *settings) (*Client, error) {
 	if c.rc.HTTPClient == nil {
 		c.rc.HTTPClient = retryablehttp.NewClient().HTTPClient // a pooled client of its own
 	} else {
-		hc := *c.rc.HTTPClient // a copy, so the attempt timeout does not change the caller's client
+		hc := *c.rc.HTTPClient // a copy: the timeout and the redirect check must not change the caller's client
 		c.rc.HTTPClient = &hc
 	}
 	if s.timeoutSet || c.rc.HTTPClient.Timeout == 0 {
 		c.rc.HTTPClient.Timeout = s.attemptTimeout
 	}
-	if s.logger != nil {
-		c.rc.Logger = retryLogger{s.logger}
+	for _, secret := range []string{s.clientSecret, s.bearerToken} {
+		if secret != "" {
+			c.secrets = append(c.secrets, secret)
+		}
 	}
+	c.rc.HTTPClient.CheckRedirect = checkRedirect(c.rc.HTTPClient.CheckRedirect, c.secrets)
 
 	if c.tokens, err = s.tokenCache(c.rc.HTTPClient, policy, c.userAgent); err != nil {
 		return nil, err
@@ -503,7 +511,7 @@ func (c *Client) do(req *retryablehttp.Request, out any) error {
 	}
 	resp, err := c.send(req, a)
 	if err != nil {
-		return a.outcome(fmt.Errorf("%s %s: %w", a.method, a.apiPath(), err))
+		return a.outcome(fmt.Errorf("%s %s: %w", a.method, a.apiPath(), refusedRedirect(err)))
 	}
 	defer resp.Body.Close()
 	if rec != nil {
@@ -512,7 +520,7 @@ func (c *Client) do(req *retryablehttp.Request, out any) error {
 	switch resp.StatusCode {
 	case http.StatusOK, http.StatusCreated, http.StatusAccepted, http.StatusNoContent:
 	default:
-		return a.outcome(newAPIError(resp, a.method, redactedURL(req.URL), a.apiPath(), c.now(), ""))
+		return a.outcome(newAPIError(resp, a.method, redactedURL(req.URL), a.apiPath(), c.now(), c.guard(a)))
 	}
 	if (out == nil && rec == nil) || resp.StatusCode == http.StatusNoContent {
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorBody))
@@ -529,6 +537,10 @@ func (c *Client) do(req *retryablehttp.Request, out any) error {
 		return nil
 	}
 	if err := json.Unmarshal(body, out); err != nil {
+		if !c.guard(a).clean(err.Error()) {
+			// The decoder quoted a value that shares text with a credential: name the type only.
+			err = fmt.Errorf("the body is not a valid %T (the decoder's message is withheld: it shares text with a credential)", out)
+		}
 		return fmt.Errorf("%s %s: decoding response: %w", a.method, a.apiPath(), err)
 	}
 	if v, ok := out.(checkedResponse); ok {
@@ -609,6 +621,16 @@ func (c *Client) send(req *retryablehttp.Request, a *attempt) (*http.Response, e
 		setHeader(req.Request, "Authorization", next.value) // the earlier attempt shares the map
 		a.offset = a.n
 	}
+}
+
+// guard returns the guard of the secrets the call a carried: the client's own and every access token
+// its attempts sent.
+func (c *Client) guard(a *attempt) *secretGuard {
+	secrets := slices.Clone(c.secrets)
+	for _, v := range a.sent {
+		secrets = append(secrets, bearerOf(v))
+	}
+	return newSecretGuard(secrets...)
 }
 
 // redactedURL returns u without query, fragment and user info.

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"syscall"
 	"time"
 
@@ -113,6 +114,9 @@ const (
 // shouldRetry is the retry decision for one attempt of a request of kind k.
 func shouldRetry(k retryKind, resp *http.Response, err error) bool {
 	if err != nil {
+		if errors.Is(err, ErrRedirectRefused) {
+			return false // the same request would be redirected again
+		}
 		if k == retryUnsafe {
 			return errors.Is(err, syscall.ECONNREFUSED)
 		}
@@ -171,9 +175,10 @@ type attempt struct {
 	method    string
 	path      string // relative to the workspace root, without query and leading slash
 	kind      retryKind
-	uncertain bool // a non-idempotent attempt may have taken effect without the client learning so
-	offset    int  // attempts made before the current retryablehttp.Do (a retry after a 401)
-	n         int  // 1-based number of the current attempt
+	uncertain bool     // a non-idempotent attempt may have taken effect without the client learning so
+	offset    int      // attempts made before the current retryablehttp.Do (a retry after a 401)
+	sent      []string // the Authorization values the attempts sent, each once
+	n         int      // 1-based number of the current attempt
 	start     time.Time
 }
 
@@ -197,6 +202,9 @@ func attemptFrom(ctx context.Context) *attempt {
 func (c *Client) beforeAttempt(_ retryablehttp.Logger, req *http.Request, i int) {
 	if a := attemptFrom(req.Context()); a != nil {
 		a.n = a.offset + i + 1
+		if v := req.Header.Get("Authorization"); v != "" && !slices.Contains(a.sent, v) {
+			a.sent = append(a.sent, v)
+		}
 		if c.logger != nil {
 			a.start = time.Now()
 		}
