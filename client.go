@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -61,8 +62,8 @@ type Client struct {
 	userAgent   string
 	now         func() time.Time
 	poll        pollSettings
-	maxBody     int64    // the limit of a successful response's body
-	secrets     []string // the client secret or fixed token given to the client; never shown
+	maxBody     int64       // the limit of a successful response's body
+	secrets     *secretList // the client secret or fixed token given to the client (a pointer: fmt prints its address)
 
 	// Header values every request shares (len and cap 1: an append copies).
 	jsonHeader []string // application/json
@@ -118,7 +119,9 @@ const (
 type Option func(*settings)
 
 // WithBaseURL sets the API's address (default DefaultBaseURL). It may include a path prefix
-// ("https://proxy.example.com/mparticle"); the client appends /platform/v2/workspaces/{id}.
+// ("https://proxy.example.com/mparticle"); the client appends /platform/v2/workspaces/{id}. NewClient
+// refuses an address with user info ("https://user:password@host"), a query or a fragment, with an
+// error that does not quote them.
 func WithBaseURL(baseURL string) Option {
 	return func(s *settings) { s.baseURL = baseURL }
 }
@@ -136,6 +139,7 @@ func WithClientCredentials(clientID, clientSecret string) Option {
 }
 
 // WithTokenURL sets the OAuth token endpoint used with WithClientCredentials (default DefaultTokenURL).
+// NewClient refuses it with user info, a query or a fragment, as it does for WithBaseURL.
 func WithTokenURL(tokenURL string) Option {
 	return func(s *settings) { s.tokenURL = tokenURL }
 }
@@ -290,7 +294,7 @@ func newClient(workspaceID string, s *settings) (*Client, error) {
 		return nil, fmt.Errorf("%s conflict: each sets how the client authenticates; give only one",
 			strings.Join(s.authOptions, " and "))
 	}
-	root, err := parseBaseURL(s.baseURL)
+	root, err := parseBaseURL("base URL", s.baseURL)
 	if err != nil {
 		return nil, err
 	}
@@ -335,12 +339,13 @@ func newClient(workspaceID string, s *settings) (*Client, error) {
 	if s.timeoutSet || c.rc.HTTPClient.Timeout == 0 {
 		c.rc.HTTPClient.Timeout = s.attemptTimeout
 	}
+	c.secrets = &secretList{}
 	for _, secret := range []string{s.clientSecret, s.bearerToken} {
 		if secret != "" {
-			c.secrets = append(c.secrets, secret)
+			c.secrets.values = append(c.secrets.values, secret)
 		}
 	}
-	c.rc.HTTPClient.CheckRedirect = checkRedirect(c.rc.HTTPClient.CheckRedirect, c.secrets)
+	c.rc.HTTPClient.CheckRedirect = checkRedirect(c.rc.HTTPClient.CheckRedirect, c.secrets.values)
 
 	if c.tokens, err = s.tokenCache(c.rc.HTTPClient, policy, c.userAgent); err != nil {
 		return nil, err
@@ -364,8 +369,8 @@ func (s *settings) tokenCache(hc *http.Client, policy RetryPolicy, userAgent str
 		if s.clientSecret == "" {
 			return nil, &ValidationError{Field: "clientSecret", Rule: "must not be empty"}
 		}
-		if _, err := parseBaseURL(s.tokenURL); err != nil {
-			return nil, fmt.Errorf("token URL: %w", err)
+		if _, err := parseBaseURL("token URL", s.tokenURL); err != nil {
+			return nil, err
 		}
 		return newTokens(&clientCredentials{
 			rc: &retryablehttp.Client{
@@ -398,21 +403,45 @@ func (s *settings) tokenCache(hc *http.Client, policy RetryPolicy, userAgent str
 	return nil, ErrNoCredentials
 }
 
-// parseBaseURL checks that raw is an absolute http(s) URL without query or fragment.
-func parseBaseURL(raw string) (*url.URL, error) {
+// parseBaseURL checks that raw, the value of the option field, is an absolute http(s) URL without user
+// info, query or fragment. Its errors never quote raw: they show at most its scheme, host and path,
+// taken apart from the rest, since user info or a query may hold a secret.
+func parseBaseURL(field, raw string) (*url.URL, error) {
+	if hasUserInfo(raw) {
+		return nil, fmt.Errorf("%s must not hold user info (user:password@ before the host); "+
+			"give credentials with WithClientCredentials, WithBearerToken or WithTokenSource", field)
+	}
 	u, err := url.Parse(strings.TrimRight(raw, "/"))
 	if err != nil {
-		return nil, fmt.Errorf("base URL: %w", err)
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // *url.Error quotes the whole URL
+		}
+		return nil, fmt.Errorf("%s is not a valid URL: %w", field, err)
 	}
-	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("base URL %q must be an absolute http or https URL", u.Redacted())
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Opaque != "" || u.User != nil {
+		return nil, fmt.Errorf("%s %q must be an absolute http or https URL", field, redactedURL(u))
 	}
 	// An empty "?" or "#" leaves RawQuery and Fragment empty but would still put every API path in the
 	// query or the fragment of the requests.
 	if strings.ContainsAny(raw, "?#") {
-		return nil, fmt.Errorf("base URL %q must not have a query or fragment", u.Redacted())
+		return nil, fmt.Errorf("%s %q must not have a query or fragment", field, redactedURL(u))
 	}
 	return u, nil
+}
+
+// hasUserInfo reports whether the authority of raw (what follows "scheme:" and "//", up to the first
+// "/", "?" or "#") holds an "@": user info, which url.Parse would accept, and print in its errors.
+func hasUserInfo(raw string) bool {
+	rest := raw
+	if i := strings.IndexByte(rest, ':'); i > 0 && !strings.ContainsAny(rest[:i], "/?#@") {
+		rest = rest[i+1:]
+	}
+	rest = strings.TrimPrefix(rest, "//")
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+		rest = rest[:i]
+	}
+	return strings.Contains(rest, "@")
 }
 
 // WorkspaceID returns the workspace the client works in.
@@ -422,8 +451,8 @@ func (c *Client) WorkspaceID() string { return c.workspaceID }
 // or the one given with WithHTTPClient), as http.Client.CloseIdleConnections does. The client stays usable.
 func (c *Client) CloseIdleConnections() { c.rc.HTTPClient.CloseIdleConnections() }
 
-// BaseURL returns the API's address as WithBaseURL gave it (DefaultBaseURL by default), without user
-// info or a trailing slash, for example "https://proxy.example.com/mparticle".
+// BaseURL returns the API's address as WithBaseURL gave it (DefaultBaseURL by default), without a
+// trailing slash, for example "https://proxy.example.com/mparticle".
 func (c *Client) BaseURL() string { return c.baseURL }
 
 // WorkspaceURL returns the workspace root the client sends requests to, for example
@@ -623,10 +652,14 @@ func (c *Client) send(req *retryablehttp.Request, a *attempt) (*http.Response, e
 	}
 }
 
+// secretList holds secrets behind a pointer: fmt prints a pointer inside a struct as an address, so a
+// Client printed with %v, %+v or %#v shows none of them.
+type secretList struct{ values []string }
+
 // guard returns the guard of the secrets the call a carried: the client's own and every access token
 // its attempts sent.
 func (c *Client) guard(a *attempt) *secretGuard {
-	secrets := slices.Clone(c.secrets)
+	secrets := slices.Clone(c.secrets.values)
 	for _, v := range a.sent {
 		secrets = append(secrets, bearerOf(v))
 	}

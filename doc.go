@@ -78,10 +78,11 @@
 // Every field of the API has a Go field. Enumerations are typed strings with constants (StateActive,
 // RunSuccess, ScheduleOnDemand, …). A Connection's Config is a *SnowflakeConfig, *BigQueryConfig,
 // *RedshiftConfig or *DatabricksConfig (a *RawConfig for a warehouse this version does not know, kept
-// byte for byte); ServiceProvider is filled from it. Timestamp accepts every timestamp shape the API
+// byte for byte and treated as all secret); ServiceProvider is filled from it. Timestamp accepts every timestamp shape the API
 // sends, Delay parses schedule delays such as "15m" or "5d", and numbers that the API sends as strings
 // or integers decode either way. Secrets in configs have the type Secret, which never prints its value
-// (fmt, slog, and json.Marshal of any value holding one: only the client's own requests carry it);
+// (fmt, slog, and json.Marshal of any value holding one, except in an unexported field of your own
+// struct, which fmt prints without calling methods: only the client's own requests carry it);
 // the API returns them as MaskedSecret, and sending MaskedSecret back in an update keeps the stored value.
 //
 // # Observability
