@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -48,6 +49,7 @@ const maxTokenResponse = 1 << 20
 type clientCredentials struct {
 	rc           *retryablehttp.Client // retries like an idempotent API call
 	tokenURL     string
+	route        route // for Attempt: tokenOperation and the token URL's path
 	audience     string
 	clientID     string
 	clientSecret string
@@ -59,6 +61,10 @@ type clientCredentials struct {
 func (cc *clientCredentials) Token() (*oauth2.Token, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), tokenTimeout)
 	defer cancel()
+	// The attempt record numbers, logs and reports the attempts, as for an API request; token requests
+	// are retried like an idempotent one (a second token does no harm).
+	a := &attempt{Context: ctx, method: http.MethodPost, path: strings.TrimPrefix(cc.route.template, "/"),
+		route: cc.route, kind: retryIdempotent}
 	body, err := json.Marshal(oauthwire.TokenRequest{
 		ClientID:     cc.clientID,
 		ClientSecret: cc.clientSecret,
@@ -68,7 +74,7 @@ func (cc *clientCredentials) Token() (*oauth2.Token, error) {
 	if err != nil {
 		return nil, fmt.Errorf("fetching access token: %w", err)
 	}
-	req, err := retryablehttp.NewRequestWithContext(ctx, http.MethodPost, cc.tokenURL, body)
+	req, err := retryablehttp.NewRequestWithContext(a, http.MethodPost, cc.tokenURL, body)
 	if err != nil {
 		return nil, fmt.Errorf("fetching access token: %w", err)
 	}
@@ -250,15 +256,6 @@ func setHeader(req *http.Request, key string, v []string) {
 	}
 	h[key] = v
 	req.Header = h
-}
-
-// checkTokenRetry is the retryablehttp.CheckRetry of token requests: they are retried like an
-// idempotent API call (a second token does no harm).
-func checkTokenRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
-	if ctx.Err() != nil {
-		return false, ctx.Err()
-	}
-	return shouldRetry(retryIdempotent, resp, err), nil
 }
 
 // sentAuthorization returns the Authorization header that resp's request carried.

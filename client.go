@@ -62,8 +62,10 @@ type Client struct {
 	userAgent   string
 	now         func() time.Time
 	poll        pollSettings
-	maxBody     int64       // the limit of a successful response's body
-	secrets     *secretList // the client secret or fixed token given to the client (a pointer: fmt prints its address)
+	maxBody     int64                          // the limit of a successful response's body
+	hook        func(context.Context, Attempt) // WithAttemptHook's; nil: none
+	policy      RetryPolicy                    // normalized
+	secrets     *secretList                    // the client secret or fixed token given to the client (a pointer: fmt prints its address)
 
 	// Header values every request shares (len and cap 1: an append copies).
 	jsonHeader []string // application/json
@@ -89,6 +91,7 @@ type settings struct {
 	httpClient    *http.Client
 	retry         RetryPolicy
 	logger        *slog.Logger
+	hook          func(context.Context, Attempt)
 	userAgentTail string
 	poll          pollSettings // WithPollInterval, WithPollWait (wait.go)
 
@@ -301,7 +304,8 @@ func newClient(workspaceID string, s *settings) (*Client, error) {
 	// The workspace root as an escaped string: request paths are appended to it as they are.
 	rootURL := strings.TrimRight(root.String(), "/") + "/platform/v2/workspaces/" + url.PathEscape(workspaceID) + "/"
 
-	c := &Client{workspaceID: workspaceID, root: rootURL, baseURL: redactedURL(root), logger: s.logger, now: time.Now, poll: s.poll}
+	c := &Client{workspaceID: workspaceID, root: rootURL, baseURL: redactedURL(root), logger: s.logger, hook: s.hook,
+		now: time.Now, poll: s.poll}
 	c.userAgent = "warehousesync-go/" + Version
 	if tail := strings.TrimSpace(s.userAgentTail); tail != "" {
 		c.userAgent += " " + tail
@@ -318,15 +322,17 @@ func newClient(workspaceID string, s *settings) (*Client, error) {
 		return nil, &ValidationError{Field: "WithAttemptTimeout", Value: s.attemptTimeout.String(), Rule: "must not be negative"}
 	}
 	c.maxBody = s.maxResponseBody
-	policy := s.retry.normalized()
+	c.policy = s.retry.normalized()
+	// No Logger: checkRetry logs each attempt once, without the query string that retryablehttp's own
+	// lines would show; and it waits between attempts itself, so the attempt hook can say how long.
 	c.rc = &retryablehttp.Client{
 		HTTPClient:     s.httpClient,
-		RetryWaitMin:   policy.MinWait,
-		RetryWaitMax:   policy.MaxWait,
-		RetryMax:       policy.MaxRetries,
+		RetryWaitMin:   c.policy.MinWait,
+		RetryWaitMax:   c.policy.MaxWait,
+		RetryMax:       c.policy.MaxRetries,
 		RequestLogHook: c.beforeAttempt,
 		CheckRetry:     c.checkRetry,
-		Backoff:        backoff,
+		Backoff:        noBackoff,
 		ErrorHandler:   retryablehttp.PassthroughErrorHandler,
 		PrepareRetry:   c.authorize,
 	}
@@ -347,7 +353,7 @@ func newClient(workspaceID string, s *settings) (*Client, error) {
 	}
 	c.rc.HTTPClient.CheckRedirect = checkRedirect(c.rc.HTTPClient.CheckRedirect, c.secrets.values)
 
-	if c.tokens, err = s.tokenCache(c.rc.HTTPClient, policy, c.userAgent); err != nil {
+	if c.tokens, err = s.tokenCache(c); err != nil {
 		return nil, err
 	}
 
@@ -359,8 +365,9 @@ func newClient(workspaceID string, s *settings) (*Client, error) {
 	return c, nil
 }
 
-// tokenCache builds the token cache of the chosen auth option.
-func (s *settings) tokenCache(hc *http.Client, policy RetryPolicy, userAgent string) (*tokens, error) {
+// tokenCache builds the token cache of the chosen auth option; token requests go through c's HTTP client
+// and are retried, logged and reported as c's requests are.
+func (s *settings) tokenCache(c *Client) (*tokens, error) {
 	switch s.auth {
 	case authClientCredentials:
 		if s.clientID == "" {
@@ -369,24 +376,27 @@ func (s *settings) tokenCache(hc *http.Client, policy RetryPolicy, userAgent str
 		if s.clientSecret == "" {
 			return nil, &ValidationError{Field: "clientSecret", Rule: "must not be empty"}
 		}
-		if _, err := parseBaseURL("token URL", s.tokenURL); err != nil {
+		u, err := parseBaseURL("token URL", s.tokenURL)
+		if err != nil {
 			return nil, err
 		}
 		return newTokens(&clientCredentials{
 			rc: &retryablehttp.Client{
-				HTTPClient:   hc,
-				RetryWaitMin: policy.MinWait,
-				RetryWaitMax: policy.MaxWait,
-				RetryMax:     policy.MaxRetries,
-				CheckRetry:   checkTokenRetry,
-				Backoff:      backoff,
-				ErrorHandler: retryablehttp.PassthroughErrorHandler,
+				HTTPClient:     c.rc.HTTPClient,
+				RetryWaitMin:   c.policy.MinWait,
+				RetryWaitMax:   c.policy.MaxWait,
+				RetryMax:       c.policy.MaxRetries,
+				RequestLogHook: c.beforeAttempt,
+				CheckRetry:     c.checkRetry,
+				Backoff:        noBackoff,
+				ErrorHandler:   retryablehttp.PassthroughErrorHandler,
 			},
 			tokenURL:     s.tokenURL,
+			route:        route{tokenOperation, "/" + strings.TrimLeft(u.EscapedPath(), "/")},
 			audience:     s.audience,
 			clientID:     s.clientID,
 			clientSecret: s.clientSecret,
-			userAgent:    userAgent,
+			userAgent:    c.userAgent,
 			now:          time.Now,
 		}, true), nil
 	case authBearer:
@@ -467,7 +477,7 @@ func (c *Client) WorkspaceURL() string {
 
 // newRequest builds a request for path (relative to the workspace root, segments already escaped),
 // with opts encoded as the query string and body, when not nil, encoded as JSON.
-func (c *Client) newRequest(ctx context.Context, method, path string, opts, body any) (*retryablehttp.Request, error) {
+func (c *Client) newRequest(ctx context.Context, rt route, method, path string, opts, body any) (*retryablehttp.Request, error) {
 	if ctx == nil {
 		return nil, &ValidationError{Field: "ctx", Rule: "must not be nil"}
 	}
@@ -489,7 +499,7 @@ func (c *Client) newRequest(ctx context.Context, method, path string, opts, body
 		}
 		raw = b
 	}
-	a := &attempt{Context: ctx, method: method, path: path}
+	a := &attempt{Context: ctx, method: method, path: path, route: rt}
 	if method == http.MethodPost {
 		a.kind = retryUnsafe // create marks its requests retryReconciled
 	}
@@ -507,8 +517,8 @@ func (c *Client) newRequest(ctx context.Context, method, path string, opts, body
 }
 
 // call is newRequest → do for a request whose successful answer decodes into a T.
-func call[T any](ctx context.Context, c *Client, method, path string, opts, body any) (*T, error) {
-	req, err := c.newRequest(ctx, method, path, opts, body)
+func call[T any](ctx context.Context, c *Client, rt route, method, path string, opts, body any) (*T, error) {
+	req, err := c.newRequest(ctx, rt, method, path, opts, body)
 	if err != nil {
 		return nil, err
 	}
@@ -520,8 +530,8 @@ func call[T any](ctx context.Context, c *Client, method, path string, opts, body
 }
 
 // delete sends a DELETE for path; the answer's body is ignored.
-func (c *Client) delete(ctx context.Context, path string) error {
-	req, err := c.newRequest(ctx, http.MethodDelete, path, nil, nil)
+func (c *Client) delete(ctx context.Context, rt route, path string) error {
+	req, err := c.newRequest(ctx, rt, http.MethodDelete, path, nil, nil)
 	if err != nil {
 		return err
 	}
@@ -659,8 +669,8 @@ type secretList struct{ values []string }
 // guard returns the guard of the secrets the call a carried: the client's own and every access token
 // its attempts sent.
 func (c *Client) guard(a *attempt) *secretGuard {
-	secrets := slices.Clone(c.secrets.values)
-	for _, v := range a.sent {
+	secrets := append(slices.Clone(c.secrets.values), bearerOf(a.sent))
+	for _, v := range a.sentMore {
 		secrets = append(secrets, bearerOf(v))
 	}
 	return newSecretGuard(secrets...)

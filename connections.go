@@ -265,7 +265,7 @@ type ListConnectionsOptions struct {
 
 // List returns the workspace's connections; opts may be nil.
 func (s *ConnectionsService) List(ctx context.Context, opts *ListConnectionsOptions) ([]*Connection, error) {
-	conns, err := call[[]*Connection](ctx, s.client, http.MethodGet, "connections", opts, nil)
+	conns, err := call[[]*Connection](ctx, s.client, route{"Connections.List", "/connections"}, http.MethodGet, "connections", opts, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -277,7 +277,7 @@ func (s *ConnectionsService) Get(ctx context.Context, connectionID string) (*Con
 	if err := validateID("connectionID", connectionID); err != nil {
 		return nil, err
 	}
-	return call[Connection](ctx, s.client, http.MethodGet, "connections/"+url.PathEscape(connectionID), nil, nil)
+	return call[Connection](ctx, s.client, routeConnection("Connections.Get"), http.MethodGet, "connections/"+url.PathEscape(connectionID), nil, nil)
 }
 
 // Create creates conn (POST) and returns the stored connection. ServiceProvider may be left empty: it
@@ -289,7 +289,7 @@ func (s *ConnectionsService) Create(ctx context.Context, conn *Connection) (*Con
 	if err := validateConnection(conn); err != nil {
 		return nil, err
 	}
-	return create(ctx, s.client, "connections", "connections/"+url.PathEscape(conn.ID), "connection", conn, conn.request())
+	return create(ctx, s.client, route{"Connections.Create", "/connections"}, routeConnection("Connections.Create"), "connections", "connections/"+url.PathEscape(conn.ID), "connection", conn, conn.request())
 }
 
 // Update replaces the connection conn.ID with conn (PUT) and returns the stored connection. A secret
@@ -299,7 +299,7 @@ func (s *ConnectionsService) Update(ctx context.Context, conn *Connection) (*Con
 	if err := validateConnection(conn); err != nil {
 		return nil, err
 	}
-	return call[Connection](ctx, s.client, http.MethodPut, "connections/"+url.PathEscape(conn.ID), nil, conn.request())
+	return call[Connection](ctx, s.client, routeConnection("Connections.Update"), http.MethodPut, "connections/"+url.PathEscape(conn.ID), nil, conn.request())
 }
 
 // Delete deletes the connection connectionID. A connection that a pipeline uses cannot be deleted.
@@ -307,7 +307,7 @@ func (s *ConnectionsService) Delete(ctx context.Context, connectionID string) er
 	if err := validateID("connectionID", connectionID); err != nil {
 		return err
 	}
-	return s.client.delete(ctx, "connections/"+url.PathEscape(connectionID))
+	return s.client.delete(ctx, routeConnection("Connections.Delete"), "connections/"+url.PathEscape(connectionID))
 }
 
 // validateConnection checks a connection about to be sent: not nil, a valid ID, and a ServiceProvider

@@ -88,7 +88,10 @@
 // # Observability
 //
 // WithResponse records the HTTP response behind a call (status, headers, raw body of a success) in a
-// Response. WithLogger logs every attempt at debug level (method, path, status or error, attempt, duration), never
-// headers, bodies or tokens. WithHTTPClient takes an *http.Client with your own transport (tracing,
+// Response. WithAttemptHook calls a function after every HTTP attempt, token requests included, with an
+// Attempt (operation, method, route template, attempt number, status or error, duration, request id,
+// and the wait before a retry and its reason): the place for tracing spans and metrics. WithLogger logs
+// every attempt once at debug level (the same, and the path), never query strings, headers, bodies or
+// tokens. WithHTTPClient takes an *http.Client with your own transport (tracing,
 // proxies); WithUserAgent adds to the User-Agent "warehousesync-go/<Version>".
 package warehousesync

@@ -206,16 +206,12 @@ func (env *errorEnvelope) messages() []string {
 // straddling the cut is seen whole by the guard.
 const maxErrorRead = maxErrorBody + 4<<10
 
-// rateLimitScopes are the values of X-mp-rate-limit-exceeded that APIError.RateLimitScope shows.
-var rateLimitScopes = [...]string{"org", "account", "app", "feed", "workspace", "acceleration"}
-
-// rateLimitScope returns the scope v names, in lower case, or "" when v is not one of rateLimitScopes.
+// rateLimitScope returns the scope an X-mp-rate-limit-exceeded value names, in lower case, when it is
+// one of the documented ones (org, account, app, feed, workspace, acceleration); else "".
 func rateLimitScope(v string) string {
-	v = strings.TrimSpace(v)
-	for _, s := range rateLimitScopes {
-		if strings.EqualFold(v, s) {
-			return s
-		}
+	switch v = strings.ToLower(strings.TrimSpace(v)); v {
+	case "org", "account", "app", "feed", "workspace", "acceleration":
+		return v
 	}
 	return ""
 }

@@ -79,7 +79,7 @@ func (s *RunsService) List(ctx context.Context, pipelineID string, opts *ListRun
 	if err := validateID("pipelineID", pipelineID); err != nil {
 		return nil, err
 	}
-	return call[RunPage](ctx, s.client, http.MethodGet, pipelinePath(pipelineID)+"/runs", opts.query(), nil)
+	return call[RunPage](ctx, s.client, routePipeline("Runs.List", "/runs"), http.MethodGet, pipelinePath(pipelineID)+"/runs", opts.query(), nil)
 }
 
 // Get returns the run runID of the pipeline pipelineID.
@@ -88,7 +88,7 @@ func (s *RunsService) Get(ctx context.Context, pipelineID string, runID int64) (
 		return nil, err
 	}
 	path := pipelinePath(pipelineID) + "/runs/" + strconv.FormatInt(runID, 10)
-	return call[Run](ctx, s.client, http.MethodGet, path, nil, nil)
+	return call[Run](ctx, s.client, routePipeline("Runs.Get", "/runs/{pipelineRunId}"), http.MethodGet, path, nil, nil)
 }
 
 // All returns an iterator over the runs of the pipeline pipelineID, fetching page after page from
