@@ -343,7 +343,7 @@ func newClient(workspaceID string, s *settings) (*Client, error) {
 		c.rc.HTTPClient = &hc
 	}
 	if s.timeoutSet || c.rc.HTTPClient.Timeout == 0 {
-		c.rc.HTTPClient.Timeout = s.attemptTimeout
+		withAttemptTimeout(c.rc.HTTPClient, s.attemptTimeout)
 	}
 	c.secrets = &secretList{}
 	for _, secret := range []string{s.clientSecret, s.bearerToken} {
