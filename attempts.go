@@ -2,8 +2,10 @@ package warehousesync
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"time"
 )
 
@@ -44,10 +46,11 @@ type Attempt struct {
 }
 
 // WithAttemptHook calls hook after every HTTP attempt of every call, token requests included, with
-// the context of the call (a token request, which concurrent calls share, has a context of its own)
-// and what happened (see Attempt); for an attempt that is retried, before the wait. It is the place
-// where tracing, metrics and logging plug in. hook runs on the goroutine of the call and delays it while
-// it runs; it must not keep the context beyond its return. Giving it twice keeps the last.
+// the context of the call and what happened (see Attempt); for an attempt that is retried, before the
+// wait. A token request, which concurrent calls share, runs on a goroutine and a context of its own, and
+// its attempts are reported there. It is the place where tracing, metrics and logging plug in. hook
+// delays the request while it runs, may be called by many goroutines at once, and must not keep the
+// context beyond its return. Giving it twice keeps the last.
 func WithAttemptHook(hook func(context.Context, Attempt)) Option {
 	return func(s *settings) { s.hook = hook }
 }
@@ -80,6 +83,16 @@ func requestID(resp *http.Response, g *secretGuard) string {
 		return v
 	}
 	return ""
+}
+
+// logError is the text of an attempt's error for the log: without the request URL that *url.Error
+// quotes (the log has the path; the query string is never logged).
+func logError(err error) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Op + ": " + ue.Err.Error()
+	}
+	return err.Error()
 }
 
 // report hands the attempt a, which ended with resp or err, to the attempt hook and logs it at debug
@@ -119,7 +132,7 @@ func (c *Client) report(a *attempt, resp *http.Response, err error, retry bool, 
 		slog.Int("attempt", at.Attempt),
 		slog.Duration("duration", at.Duration))
 	if at.Err != nil {
-		attrs = append(attrs, slog.String("error", at.Err.Error()))
+		attrs = append(attrs, slog.String("error", logError(at.Err)))
 	} else {
 		attrs = append(attrs, slog.Int("status", at.StatusCode))
 	}
