@@ -59,8 +59,8 @@ func WithAttemptHook(hook func(context.Context, Attempt)) Option {
 const maxRequestID = 128
 
 // requestID returns the request id header of resp when it is made of letters, digits and -_.: only,
-// at most maxRequestID long, and g finds it clean; else "".
-func requestID(resp *http.Response, g *secretGuard) string {
+// at most maxRequestID long, and the guard that guard builds finds it clean; else "".
+func requestID(resp *http.Response, guard func() *secretGuard) string {
 	if resp == nil {
 		return ""
 	}
@@ -77,7 +77,7 @@ func requestID(resp *http.Response, g *secretGuard) string {
 				return ""
 			}
 		}
-		if !g.clean(v) {
+		if !guard().clean(v) {
 			return ""
 		}
 		return v
@@ -113,7 +113,7 @@ func (c *Client) report(a *attempt, resp *http.Response, err error, retry bool, 
 	}
 	if resp != nil {
 		at.StatusCode = resp.StatusCode
-		at.RequestID = requestID(resp, c.guard(a))
+		at.RequestID = requestID(resp, func() *secretGuard { return c.guard(a) })
 	}
 	if retry {
 		at.RetryWait, at.RetryReason = wait, retryReason(resp, err)
