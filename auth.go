@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -48,6 +49,7 @@ const maxTokenResponse = 1 << 20
 type clientCredentials struct {
 	rc           *retryablehttp.Client // retries like an idempotent API call
 	tokenURL     string
+	route        route // for Attempt: tokenOperation and the token URL's path
 	audience     string
 	clientID     string
 	clientSecret string
@@ -59,6 +61,10 @@ type clientCredentials struct {
 func (cc *clientCredentials) Token() (*oauth2.Token, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), tokenTimeout)
 	defer cancel()
+	// The attempt record numbers, logs and reports the attempts, as for an API request; token requests
+	// are retried like an idempotent one (a second token does no harm).
+	a := &attempt{Context: ctx, method: http.MethodPost, path: strings.TrimPrefix(cc.route.template, "/"),
+		route: cc.route, kind: retryIdempotent}
 	body, err := json.Marshal(oauthwire.TokenRequest{
 		ClientID:     cc.clientID,
 		ClientSecret: cc.clientSecret,
@@ -68,7 +74,7 @@ func (cc *clientCredentials) Token() (*oauth2.Token, error) {
 	if err != nil {
 		return nil, fmt.Errorf("fetching access token: %w", err)
 	}
-	req, err := retryablehttp.NewRequestWithContext(ctx, http.MethodPost, cc.tokenURL, body)
+	req, err := retryablehttp.NewRequestWithContext(a, http.MethodPost, cc.tokenURL, body)
 	if err != nil {
 		return nil, fmt.Errorf("fetching access token: %w", err)
 	}
@@ -77,16 +83,23 @@ func (cc *clientCredentials) Token() (*oauth2.Token, error) {
 	req.Header.Set("User-Agent", cc.userAgent)
 	resp, err := cc.rc.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("fetching access token: %w", err)
+		if resp != nil {
+			resp.Body.Close()
+		}
+		return nil, fmt.Errorf("fetching access token: %w", refusedRedirect(err))
 	}
 	defer resp.Body.Close()
+	g := newSecretGuard(cc.clientSecret)
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		u := redactedURL(req.URL)
-		apiErr := newAPIError(resp, http.MethodPost, u, u, cc.now(), cc.clientSecret)
+		apiErr := newAPIError(resp, http.MethodPost, u, u, cc.now(), g)
 		return nil, fmt.Errorf("fetching access token: %w", apiErr)
 	}
 	var tr oauthwire.TokenResponse
 	if err := json.NewDecoder(io.LimitReader(resp.Body, maxTokenResponse)).Decode(&tr); err != nil {
+		if !g.clean(err.Error()) {
+			err = errors.New("the body is not the token endpoint's JSON (the decoder's message is withheld: it shares text with the client secret)")
+		}
 		return nil, fmt.Errorf("fetching access token: decoding response: %w", err)
 	}
 	if tr.AccessToken == "" {
@@ -243,15 +256,6 @@ func setHeader(req *http.Request, key string, v []string) {
 	}
 	h[key] = v
 	req.Header = h
-}
-
-// checkTokenRetry is the retryablehttp.CheckRetry of token requests: they are retried like an
-// idempotent API call (a second token does no harm).
-func checkTokenRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
-	if ctx.Err() != nil {
-		return false, ctx.Err()
-	}
-	return shouldRetry(retryIdempotent, resp, err), nil
 }
 
 // sentAuthorization returns the Authorization header that resp's request carried.

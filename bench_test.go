@@ -1,6 +1,7 @@
 package warehousesync_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	ws "github.com/wsync-dev/warehousesync"
 	"github.com/wsync-dev/warehousesync/warehousesynctest"
@@ -206,6 +208,104 @@ func BenchmarkPipelinesGet(b *testing.B) {
 			if _, err := c.Pipelines.Get(ctx, "p"); err != nil {
 				b.Error(err)
 				return
+			}
+		}
+	})
+}
+
+// benchRunsPageJSON is a page of 100 runs as the API returns it.
+func benchRunsPageJSON() []byte {
+	var b strings.Builder
+	b.WriteString(`{"items":[`)
+	for i := range 100 {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `{"id":%d,"pipeline_id":"p","type":"scheduled_interval","status":"success","errors":[],`+
+			`"logical_date":"2024-05-01T%02d:00:00.000Z","started_on":"2024-05-01T%02d:00:01.120Z",`+
+			`"ended_on":"2024-05-01T%02d:01:01.120Z","range_start":"2024-05-01T%02d:00:00.000Z",`+
+			`"range_end":"2024-05-01T%02d:59:59.999Z","successful_records":1200,"failed_records":0}`,
+			1000+i, i%24, i%24, i%24, i%24, i%24)
+	}
+	b.WriteString(`],"current_page":1,"page_size":100,"total_pages":3,"total_items":300,"has_previous_page":false,"has_next_page":true}`)
+	return []byte(b.String())
+}
+
+// runsTransport answers every request with body, without a network.
+type runsTransport struct{ body []byte }
+
+func (t runsTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	return &http.Response{StatusCode: http.StatusOK, Status: "200 OK", Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header: http.Header{"Content-Type": {"application/json"}}, Body: io.NopCloser(bytes.NewReader(t.body)),
+		ContentLength: int64(len(t.body)), Request: req}, nil
+}
+
+// handRun and handRunPage are what a user would decode a page of runs into by hand: plain fields,
+// time.Time for the timestamps.
+type handRun struct {
+	ID                int64            `json:"id"`
+	PipelineID        string           `json:"pipeline_id"`
+	Type              string           `json:"type"`
+	Status            string           `json:"status"`
+	Errors            []ws.ErrorDetail `json:"errors"`
+	LogicalDate       time.Time        `json:"logical_date"`
+	StartedOn         time.Time        `json:"started_on"`
+	EndedOn           time.Time        `json:"ended_on"`
+	RangeStart        time.Time        `json:"range_start"`
+	RangeEnd          time.Time        `json:"range_end"`
+	SuccessfulRecords int64            `json:"successful_records"`
+	FailedRecords     int64            `json:"failed_records"`
+}
+
+type handRunPage struct {
+	Items       []*handRun `json:"items"`
+	CurrentPage int        `json:"current_page"`
+	PageSize    int        `json:"page_size"`
+	TotalPages  int        `json:"total_pages"`
+	TotalItems  int        `json:"total_items"`
+	HasNext     bool       `json:"has_next_page"`
+	HasPrevious bool       `json:"has_previous_page"`
+}
+
+// BenchmarkRunsListOverhead compares Runs.List of a page of 100 runs with a hand-written net/http +
+// encoding/json call decoding into plain types, both through a transport without a network, so only
+// the callers' own work is measured.
+func BenchmarkRunsListOverhead(b *testing.B) {
+	ctx := context.Background()
+	hc := &http.Client{Transport: runsTransport{body: benchRunsPageJSON()}}
+	const base = "http://api.invalid"
+	b.Run("caller=nethttp", func(b *testing.B) {
+		b.ReportAllocs()
+		url := base + "/platform/v2/workspaces/w/inputs/data-pipelines/p/runs?pageSize=100"
+		for b.Loop() {
+			req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			req.Header.Set("Authorization", "Bearer "+benchToken)
+			req.Header.Set("Accept", "application/json")
+			resp, err := hc.Do(req)
+			if err != nil {
+				b.Fatal(err)
+			}
+			var page handRunPage
+			err = json.NewDecoder(resp.Body).Decode(&page)
+			resp.Body.Close()
+			if err != nil || len(page.Items) != 100 {
+				b.Fatal(err, len(page.Items))
+			}
+		}
+	})
+	b.Run("caller=client", func(b *testing.B) {
+		c, err := ws.NewClient("w", ws.WithBaseURL(base), ws.WithBearerToken(benchToken), ws.WithHTTPClient(hc))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportAllocs()
+		for b.Loop() {
+			page, err := c.Runs.List(ctx, "p", &ws.ListRunsOptions{PageSize: 100})
+			if err != nil || len(page.Items) != 100 {
+				b.Fatal(err)
 			}
 		}
 	})

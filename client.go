@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -61,7 +62,10 @@ type Client struct {
 	userAgent   string
 	now         func() time.Time
 	poll        pollSettings
-	maxBody     int64 // the limit of a successful response's body
+	maxBody     int64                          // the limit of a successful response's body
+	hook        func(context.Context, Attempt) // WithAttemptHook's; nil: none
+	policy      RetryPolicy                    // normalized
+	secrets     *secretList                    // the client secret or fixed token given to the client (a pointer: fmt prints its address)
 
 	// Header values every request shares (len and cap 1: an append copies).
 	jsonHeader []string // application/json
@@ -87,6 +91,7 @@ type settings struct {
 	httpClient    *http.Client
 	retry         RetryPolicy
 	logger        *slog.Logger
+	hook          func(context.Context, Attempt)
 	userAgentTail string
 	poll          pollSettings                // WithPollInterval, WithPollWait (wait.go)
 	lookupEnv     func(string) (string, bool) // WithLookupEnv, for NewClientFromEnv
@@ -118,7 +123,9 @@ const (
 type Option func(*settings)
 
 // WithBaseURL sets the API's address (default DefaultBaseURL). It may include a path prefix
-// ("https://proxy.example.com/mparticle"); the client appends /platform/v2/workspaces/{id}.
+// ("https://proxy.example.com/mparticle"); the client appends /platform/v2/workspaces/{id}. NewClient
+// refuses an address with user info ("https://user:password@host"), a query or a fragment, with an
+// error that does not quote them.
 func WithBaseURL(baseURL string) Option {
 	return func(s *settings) { s.baseURL = baseURL }
 }
@@ -136,6 +143,7 @@ func WithClientCredentials(clientID, clientSecret string) Option {
 }
 
 // WithTokenURL sets the OAuth token endpoint used with WithClientCredentials (default DefaultTokenURL).
+// NewClient refuses it with user info, a query or a fragment, as it does for WithBaseURL.
 func WithTokenURL(tokenURL string) Option {
 	return func(s *settings) { s.tokenURL = tokenURL }
 }
@@ -163,9 +171,13 @@ func WithTokenSource(ts oauth2.TokenSource) Option {
 }
 
 // WithHTTPClient sets the HTTP client that sends every request, including token requests: use it for
-// custom transports (tracing, proxies, TLS). Retries happen above it. The client's Transport, Jar and
-// CheckRedirect are used as they are; its Timeout is replaced by the attempt timeout (see
-// WithAttemptTimeout) unless that option is absent and the Timeout is set.
+// custom transports (tracing, proxies, TLS). Retries happen above it. NewClient works on a copy of hc
+// and never changes hc itself. The copy's Transport and Jar are hc's. Its CheckRedirect first refuses
+// any redirect to another origin (scheme, host and port, so https to http too) with an error matching
+// ErrRedirectRefused, since every request carries a credential meant for its own origin; a redirect
+// within the origin then goes to hc's CheckRedirect, or without one is followed up to 10 times. Its
+// Timeout is replaced by the attempt timeout (see WithAttemptTimeout) unless that option is absent and
+// hc's Timeout is set.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(s *settings) { s.httpClient = hc }
 }
@@ -297,14 +309,15 @@ func newClient(workspaceID string, s *settings) (*Client, error) {
 		return nil, fmt.Errorf("%s conflict: each sets how the client authenticates; give only one",
 			strings.Join(s.authOptions, " and "))
 	}
-	root, err := parseBaseURL(s.baseURL)
+	root, err := parseBaseURL("base URL", s.baseURL)
 	if err != nil {
 		return nil, err
 	}
 	// The workspace root as an escaped string: request paths are appended to it as they are.
 	rootURL := strings.TrimRight(root.String(), "/") + "/platform/v2/workspaces/" + url.PathEscape(workspaceID) + "/"
 
-	c := &Client{workspaceID: workspaceID, root: rootURL, baseURL: redactedURL(root), logger: s.logger, now: time.Now, poll: s.poll}
+	c := &Client{workspaceID: workspaceID, root: rootURL, baseURL: redactedURL(root), logger: s.logger, hook: s.hook,
+		now: time.Now, poll: s.poll}
 	c.userAgent = "warehousesync-go/" + Version
 	if tail := strings.TrimSpace(s.userAgentTail); tail != "" {
 		c.userAgent += " " + tail
@@ -321,32 +334,38 @@ func newClient(workspaceID string, s *settings) (*Client, error) {
 		return nil, &ValidationError{Field: "WithAttemptTimeout", Value: s.attemptTimeout.String(), Rule: "must not be negative"}
 	}
 	c.maxBody = s.maxResponseBody
-	policy := s.retry.normalized()
+	c.policy = s.retry.normalized()
+	// No Logger: checkRetry logs each attempt once, without the query string that retryablehttp's own
+	// lines would show; and it waits between attempts itself, so the attempt hook can say how long.
 	c.rc = &retryablehttp.Client{
 		HTTPClient:     s.httpClient,
-		RetryWaitMin:   policy.MinWait,
-		RetryWaitMax:   policy.MaxWait,
-		RetryMax:       policy.MaxRetries,
+		RetryWaitMin:   c.policy.MinWait,
+		RetryWaitMax:   c.policy.MaxWait,
+		RetryMax:       c.policy.MaxRetries,
 		RequestLogHook: c.beforeAttempt,
 		CheckRetry:     c.checkRetry,
-		Backoff:        backoff,
+		Backoff:        noBackoff,
 		ErrorHandler:   retryablehttp.PassthroughErrorHandler,
 		PrepareRetry:   c.authorize,
 	}
 	if c.rc.HTTPClient == nil {
 		c.rc.HTTPClient = retryablehttp.NewClient().HTTPClient // a pooled client of its own
 	} else {
-		hc := *c.rc.HTTPClient // a copy, so the attempt timeout does not change the caller's client
+		hc := *c.rc.HTTPClient // a copy: the timeout and the redirect check must not change the caller's client
 		c.rc.HTTPClient = &hc
 	}
 	if s.timeoutSet || c.rc.HTTPClient.Timeout == 0 {
-		c.rc.HTTPClient.Timeout = s.attemptTimeout
+		withAttemptTimeout(c.rc.HTTPClient, s.attemptTimeout)
 	}
-	if s.logger != nil {
-		c.rc.Logger = retryLogger{s.logger}
+	c.secrets = &secretList{}
+	for _, secret := range []string{s.clientSecret, s.bearerToken} {
+		if secret != "" {
+			c.secrets.values = append(c.secrets.values, secret)
+		}
 	}
+	c.rc.HTTPClient.CheckRedirect = checkRedirect(c.rc.HTTPClient.CheckRedirect, c.secrets.values)
 
-	if c.tokens, err = s.tokenCache(c.rc.HTTPClient, policy, c.userAgent); err != nil {
+	if c.tokens, err = s.tokenCache(c); err != nil {
 		return nil, err
 	}
 
@@ -358,8 +377,9 @@ func newClient(workspaceID string, s *settings) (*Client, error) {
 	return c, nil
 }
 
-// tokenCache builds the token cache of the chosen auth option.
-func (s *settings) tokenCache(hc *http.Client, policy RetryPolicy, userAgent string) (*tokens, error) {
+// tokenCache builds the token cache of the chosen auth option; token requests go through c's HTTP client
+// and are retried, logged and reported as c's requests are.
+func (s *settings) tokenCache(c *Client) (*tokens, error) {
 	switch s.auth {
 	case authClientCredentials:
 		if s.clientID == "" {
@@ -368,24 +388,27 @@ func (s *settings) tokenCache(hc *http.Client, policy RetryPolicy, userAgent str
 		if s.clientSecret == "" {
 			return nil, &ValidationError{Field: "clientSecret", Rule: "must not be empty"}
 		}
-		if _, err := parseBaseURL(s.tokenURL); err != nil {
-			return nil, fmt.Errorf("token URL: %w", err)
+		u, err := parseBaseURL("token URL", s.tokenURL)
+		if err != nil {
+			return nil, err
 		}
 		return newTokens(&clientCredentials{
 			rc: &retryablehttp.Client{
-				HTTPClient:   hc,
-				RetryWaitMin: policy.MinWait,
-				RetryWaitMax: policy.MaxWait,
-				RetryMax:     policy.MaxRetries,
-				CheckRetry:   checkTokenRetry,
-				Backoff:      backoff,
-				ErrorHandler: retryablehttp.PassthroughErrorHandler,
+				HTTPClient:     c.rc.HTTPClient,
+				RetryWaitMin:   c.policy.MinWait,
+				RetryWaitMax:   c.policy.MaxWait,
+				RetryMax:       c.policy.MaxRetries,
+				RequestLogHook: c.beforeAttempt,
+				CheckRetry:     c.checkRetry,
+				Backoff:        noBackoff,
+				ErrorHandler:   retryablehttp.PassthroughErrorHandler,
 			},
 			tokenURL:     s.tokenURL,
+			route:        route{tokenOperation, "/" + strings.TrimLeft(u.EscapedPath(), "/")},
 			audience:     s.audience,
 			clientID:     s.clientID,
 			clientSecret: s.clientSecret,
-			userAgent:    userAgent,
+			userAgent:    c.userAgent,
 			now:          time.Now,
 		}, true), nil
 	case authBearer:
@@ -402,21 +425,45 @@ func (s *settings) tokenCache(hc *http.Client, policy RetryPolicy, userAgent str
 	return nil, ErrNoCredentials
 }
 
-// parseBaseURL checks that raw is an absolute http(s) URL without query or fragment.
-func parseBaseURL(raw string) (*url.URL, error) {
+// parseBaseURL checks that raw, the value of the option field, is an absolute http(s) URL without user
+// info, query or fragment. Its errors never quote raw: they show at most its scheme, host and path,
+// taken apart from the rest, since user info or a query may hold a secret.
+func parseBaseURL(field, raw string) (*url.URL, error) {
+	if hasUserInfo(raw) {
+		return nil, fmt.Errorf("%s must not hold user info (user:password@ before the host); "+
+			"give credentials with WithClientCredentials, WithBearerToken or WithTokenSource", field)
+	}
 	u, err := url.Parse(strings.TrimRight(raw, "/"))
 	if err != nil {
-		return nil, fmt.Errorf("base URL: %w", err)
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // *url.Error quotes the whole URL
+		}
+		return nil, fmt.Errorf("%s is not a valid URL: %w", field, err)
 	}
-	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("base URL %q must be an absolute http or https URL", u.Redacted())
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Opaque != "" || u.User != nil {
+		return nil, fmt.Errorf("%s %q must be an absolute http or https URL", field, redactedURL(u))
 	}
 	// An empty "?" or "#" leaves RawQuery and Fragment empty but would still put every API path in the
 	// query or the fragment of the requests.
 	if strings.ContainsAny(raw, "?#") {
-		return nil, fmt.Errorf("base URL %q must not have a query or fragment", u.Redacted())
+		return nil, fmt.Errorf("%s %q must not have a query or fragment", field, redactedURL(u))
 	}
 	return u, nil
+}
+
+// hasUserInfo reports whether the authority of raw (what follows "scheme:" and "//", up to the first
+// "/", "?" or "#") holds an "@": user info, which url.Parse would accept, and print in its errors.
+func hasUserInfo(raw string) bool {
+	rest := raw
+	if i := strings.IndexByte(rest, ':'); i > 0 && !strings.ContainsAny(rest[:i], "/?#@") {
+		rest = rest[i+1:]
+	}
+	rest = strings.TrimPrefix(rest, "//")
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+		rest = rest[:i]
+	}
+	return strings.Contains(rest, "@")
 }
 
 // WorkspaceID returns the workspace the client works in.
@@ -426,8 +473,8 @@ func (c *Client) WorkspaceID() string { return c.workspaceID }
 // or the one given with WithHTTPClient), as http.Client.CloseIdleConnections does. The client stays usable.
 func (c *Client) CloseIdleConnections() { c.rc.HTTPClient.CloseIdleConnections() }
 
-// BaseURL returns the API's address as WithBaseURL gave it (DefaultBaseURL by default), without user
-// info or a trailing slash, for example "https://proxy.example.com/mparticle".
+// BaseURL returns the API's address as WithBaseURL gave it (DefaultBaseURL by default), without a
+// trailing slash, for example "https://proxy.example.com/mparticle".
 func (c *Client) BaseURL() string { return c.baseURL }
 
 // WorkspaceURL returns the workspace root the client sends requests to, for example
@@ -442,7 +489,7 @@ func (c *Client) WorkspaceURL() string {
 
 // newRequest builds a request for path (relative to the workspace root, segments already escaped),
 // with opts encoded as the query string and body, when not nil, encoded as JSON.
-func (c *Client) newRequest(ctx context.Context, method, path string, opts, body any) (*retryablehttp.Request, error) {
+func (c *Client) newRequest(ctx context.Context, rt route, method, path string, opts, body any) (*retryablehttp.Request, error) {
 	if ctx == nil {
 		return nil, &ValidationError{Field: "ctx", Rule: "must not be nil"}
 	}
@@ -464,7 +511,7 @@ func (c *Client) newRequest(ctx context.Context, method, path string, opts, body
 		}
 		raw = b
 	}
-	a := &attempt{Context: ctx, method: method, path: path}
+	a := &attempt{Context: ctx, method: method, path: path, route: rt}
 	if method == http.MethodPost {
 		a.kind = retryUnsafe // create marks its requests retryReconciled
 	}
@@ -482,8 +529,8 @@ func (c *Client) newRequest(ctx context.Context, method, path string, opts, body
 }
 
 // call is newRequest → do for a request whose successful answer decodes into a T.
-func call[T any](ctx context.Context, c *Client, method, path string, opts, body any) (*T, error) {
-	req, err := c.newRequest(ctx, method, path, opts, body)
+func call[T any](ctx context.Context, c *Client, rt route, method, path string, opts, body any) (*T, error) {
+	req, err := c.newRequest(ctx, rt, method, path, opts, body)
 	if err != nil {
 		return nil, err
 	}
@@ -495,8 +542,8 @@ func call[T any](ctx context.Context, c *Client, method, path string, opts, body
 }
 
 // delete sends a DELETE for path; the answer's body is ignored.
-func (c *Client) delete(ctx context.Context, path string) error {
-	req, err := c.newRequest(ctx, http.MethodDelete, path, nil, nil)
+func (c *Client) delete(ctx context.Context, rt route, path string) error {
+	req, err := c.newRequest(ctx, rt, http.MethodDelete, path, nil, nil)
 	if err != nil {
 		return err
 	}
@@ -515,7 +562,7 @@ func (c *Client) do(req *retryablehttp.Request, out any) error {
 	}
 	resp, err := c.send(req, a)
 	if err != nil {
-		return a.outcome(fmt.Errorf("%s %s: %w", a.method, a.apiPath(), err))
+		return a.outcome(fmt.Errorf("%s %s: %w", a.method, a.apiPath(), refusedRedirect(err)))
 	}
 	defer resp.Body.Close()
 	if rec != nil {
@@ -524,7 +571,7 @@ func (c *Client) do(req *retryablehttp.Request, out any) error {
 	switch resp.StatusCode {
 	case http.StatusOK, http.StatusCreated, http.StatusAccepted, http.StatusNoContent:
 	default:
-		return a.outcome(newAPIError(resp, a.method, redactedURL(req.URL), a.apiPath(), c.now(), ""))
+		return a.outcome(newAPIError(resp, a.method, redactedURL(req.URL), a.apiPath(), c.now(), c.guard(a)))
 	}
 	if (out == nil && rec == nil) || resp.StatusCode == http.StatusNoContent {
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorBody))
@@ -541,6 +588,10 @@ func (c *Client) do(req *retryablehttp.Request, out any) error {
 		return nil
 	}
 	if err := json.Unmarshal(body, out); err != nil {
+		if !c.guard(a).clean(err.Error()) {
+			// The decoder quoted a value that shares text with a credential: name the type only.
+			err = fmt.Errorf("the body is not a valid %T (the decoder's message is withheld: it shares text with a credential)", out)
+		}
 		return fmt.Errorf("%s %s: decoding response: %w", a.method, a.apiPath(), err)
 	}
 	if v, ok := out.(checkedResponse); ok {
@@ -621,6 +672,20 @@ func (c *Client) send(req *retryablehttp.Request, a *attempt) (*http.Response, e
 		setHeader(req.Request, "Authorization", next.value) // the earlier attempt shares the map
 		a.offset = a.n
 	}
+}
+
+// secretList holds secrets behind a pointer: fmt prints a pointer inside a struct as an address, so a
+// Client printed with %v, %+v or %#v shows none of them.
+type secretList struct{ values []string }
+
+// guard returns the guard of the secrets the call a carried: the client's own and every access token
+// its attempts sent.
+func (c *Client) guard(a *attempt) *secretGuard {
+	secrets := append(slices.Clone(c.secrets.values), bearerOf(a.sent))
+	for _, v := range a.sentMore {
+		secrets = append(secrets, bearerOf(v))
+	}
+	return newSecretGuard(secrets...)
 }
 
 // redactedURL returns u without query, fragment and user info.

@@ -11,27 +11,42 @@ import (
 )
 
 // Every attempt has a timeout by default; a caller's *http.Client is not changed, and its own Timeout
-// is kept unless WithAttemptTimeout says otherwise.
+// is kept unless WithAttemptTimeout says otherwise. The client's own bound is a deadline on each
+// request (timeoutTransport), not http.Client.Timeout, which costs about 15 allocations an attempt.
 func TestDefaultAttemptTimeout(t *testing.T) {
 	t.Parallel()
+	bound := func(c *Client) time.Duration {
+		if tt, ok := c.rc.HTTPClient.Transport.(*timeoutTransport); ok {
+			assert.Zero(t, c.rc.HTTPClient.Timeout, "one bound, not two")
+			return tt.d
+		}
+		return c.rc.HTTPClient.Timeout
+	}
 	c, err := NewClient("ws", WithBearerToken("t"))
 	require.NoError(t, err)
-	assert.Equal(t, DefaultAttemptTimeout, c.rc.HTTPClient.Timeout)
+	assert.Equal(t, DefaultAttemptTimeout, bound(c))
 
 	mine := &http.Client{}
 	c, err = NewClient("ws", WithBearerToken("t"), WithHTTPClient(mine))
 	require.NoError(t, err)
-	assert.Equal(t, DefaultAttemptTimeout, c.rc.HTTPClient.Timeout)
+	assert.Equal(t, DefaultAttemptTimeout, bound(c))
 	assert.Zero(t, mine.Timeout, "the caller's client is not modified")
+	assert.Nil(t, mine.Transport, "the caller's client is not modified")
 
 	mine = &http.Client{Timeout: 5 * time.Second}
 	c, err = NewClient("ws", WithBearerToken("t"), WithHTTPClient(mine))
 	require.NoError(t, err)
 	assert.Equal(t, 5*time.Second, c.rc.HTTPClient.Timeout, "the caller's own timeout is kept")
+	assert.Nil(t, c.rc.HTTPClient.Transport)
 
 	c, err = NewClient("ws", WithBearerToken("t"), WithHTTPClient(mine), WithAttemptTimeout(0))
 	require.NoError(t, err)
-	assert.Zero(t, c.rc.HTTPClient.Timeout, "WithAttemptTimeout(0) turns the bound off")
+	assert.Zero(t, bound(c), "WithAttemptTimeout(0) turns the bound off")
+	assert.Nil(t, c.rc.HTTPClient.Transport)
+
+	c, err = NewClient("ws", WithBearerToken("t"), WithHTTPClient(mine), WithAttemptTimeout(time.Second))
+	require.NoError(t, err)
+	assert.Equal(t, time.Second, bound(c))
 }
 
 // A token is replaced a minute before it expires, or after three quarters of its life when that is

@@ -3,6 +3,7 @@ package warehousesync_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -33,11 +34,10 @@ func TestNewClientDefaults(t *testing.T) {
 func TestNewClientBaseURL(t *testing.T) {
 	t.Parallel()
 	for base, want := range map[string]string{
-		"http://localhost:8080":                  "http://localhost:8080",
-		"http://localhost:8080/":                 "http://localhost:8080",
-		"https://proxy.example.com/mparticle":    "https://proxy.example.com/mparticle",
-		"https://proxy.example.com/a%2Fb/":       "https://proxy.example.com/a%2Fb",
-		"https://user:pw@proxy.example.com/pre/": "https://proxy.example.com/pre",
+		"http://localhost:8080":               "http://localhost:8080",
+		"http://localhost:8080/":              "http://localhost:8080",
+		"https://proxy.example.com/mparticle": "https://proxy.example.com/mparticle",
+		"https://proxy.example.com/a%2Fb/":    "https://proxy.example.com/a%2Fb",
 	} {
 		c, err := ws.NewClient("w", ws.WithBearerToken("t"), ws.WithBaseURL(base))
 		require.NoError(t, err, base)
@@ -65,7 +65,7 @@ func TestNewClientErrors(t *testing.T) {
 		{"base URL with query", "w", []ws.Option{ws.WithBearerToken("t"), ws.WithBaseURL("https://x.example.com/?k=v")}, "must not have a query or fragment"},
 		{"base URL with an empty query", "w", []ws.Option{ws.WithBearerToken("t"), ws.WithBaseURL("https://x.example.com/?")}, "must not have a query or fragment"},
 		{"base URL with an empty fragment", "w", []ws.Option{ws.WithBearerToken("t"), ws.WithBaseURL("https://x.example.com?#")}, "must not have a query or fragment"},
-		{"bad token URL", "w", []ws.Option{ws.WithClientCredentials("id", "s"), ws.WithTokenURL("ftp://x")}, "token URL: "},
+		{"bad token URL", "w", []ws.Option{ws.WithClientCredentials("id", "s"), ws.WithTokenURL("ftp://x")}, "token URL "},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -74,6 +74,52 @@ func TestNewClientErrors(t *testing.T) {
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tc.want)
 		})
+	}
+}
+
+// TestURLUserInfoIsRefusedWithoutShowingIt: a password in the user info of the base URL or the token
+// URL was quoted by NewClient's error (a bad port made url.Parse fail) and kept in the client.
+func TestURLUserInfoIsRefusedWithoutShowingIt(t *testing.T) {
+	t.Parallel()
+	const pw = "Pa55w0rd-in-URL"
+	for _, raw := range []string{
+		"http://u:" + pw + "@host:badport", "https://u:" + pw + "@api.example.com/pre/", "https://" + pw + "@api.example.com",
+		"http:u:" + pw + "@host", "https://u:" + pw + "@host/?q=1", "https://u:" + pw + "@[::1", "//u:" + pw + "@host",
+	} {
+		for name, opts := range map[string][]ws.Option{
+			"WithBaseURL":  {ws.WithBearerToken("t"), ws.WithBaseURL(raw)},
+			"WithTokenURL": {ws.WithClientCredentials("id", "s"), ws.WithTokenURL(raw)},
+		} {
+			c, err := ws.NewClient("w", opts...)
+			assert.Nil(t, c, "%s(%q)", name, raw)
+			require.Error(t, err, "%s(%q)", name, raw)
+			assert.NotContains(t, err.Error(), pw, "%s(%q)", name, raw)
+			assert.Contains(t, err.Error(), "user info", "%s(%q)", name, raw)
+		}
+	}
+	// Errors of other bad URLs quote neither a query nor a value url.Parse cannot read.
+	for _, raw := range []string{"http://host:badport/?api_key=" + pw, "https://x.example.com/?token=" + pw, "ftp://x/?k=" + pw} {
+		_, err := ws.NewClient("w", ws.WithBearerToken("t"), ws.WithBaseURL(raw))
+		require.Error(t, err, raw)
+		assert.NotContains(t, err.Error(), pw, raw)
+	}
+	// An "@" in the path is no user info.
+	c, err := ws.NewClient("w", ws.WithBearerToken("t"), ws.WithBaseURL("https://api.example.com/a@b"))
+	require.NoError(t, err)
+	assert.Equal(t, "https://api.example.com/a@b", c.BaseURL())
+}
+
+// TestClientPrintsNoCredential: %v, %+v and %#v of a client show neither its client secret nor its token.
+func TestClientPrintsNoCredential(t *testing.T) {
+	t.Parallel()
+	for secret, opt := range map[string]ws.Option{
+		"the-client-secret-77": ws.WithClientCredentials("id", "the-client-secret-77"),
+		"the-fixed-token-88":   ws.WithBearerToken("the-fixed-token-88"),
+	} {
+		c, err := ws.NewClient("w", opt)
+		require.NoError(t, err)
+		text := fmt.Sprintf("%v %+v %#v %v %+v %#v", c, c, c, *c, *c, *c)
+		assert.NotContains(t, text, secret)
 	}
 }
 

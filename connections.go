@@ -5,10 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strings"
+	"strconv"
 )
 
 // Connection is where a warehouse is and how to log in to it. It prints (fmt, slog, json.Marshal) with
@@ -116,76 +117,50 @@ func (*DatabricksConfig) ServiceProvider() ServiceProvider { return ProviderData
 
 // RawConfig keeps the config of a provider this version does not know, byte for byte, so a connection
 // read from a newer API can be written back unchanged. The client cannot know which of its fields are
-// secrets: it treats every key containing password, secret, key, token or credential (in any case) as
-// one, and masks its value in JSON output.
+// secrets, so it treats all of it as secret: json.Marshal writes it as MaskedSecret, and fmt (every verb,
+// %#v included, of a RawConfig or a pointer to one), slog and String show only the provider and the
+// size. Only the client's own request encoding sends the kept bytes.
 type RawConfig struct {
 	Provider ServiceProvider
 	JSON     json.RawMessage
 }
 
 // ServiceProvider returns the provider the config came with.
-func (c *RawConfig) ServiceProvider() ServiceProvider { return c.Provider }
+func (c RawConfig) ServiceProvider() ServiceProvider { return c.Provider }
 
-// MarshalJSON writes the kept bytes (null when there are none) with the value of every key that names a
-// secret (see RawConfig) replaced by MaskedSecret, so that json.Marshal never reveals one. Bytes that do
-// not parse as JSON are written as String's summary. The client itself sends the kept bytes unchanged.
-func (c *RawConfig) MarshalJSON() ([]byte, error) {
+// MarshalJSON writes MaskedSecret in place of the whole config (null when no bytes are kept), so that
+// json.Marshal never reveals any part of it.
+func (c RawConfig) MarshalJSON() ([]byte, error) {
 	if len(c.JSON) == 0 {
 		return []byte("null"), nil
 	}
-	var v any
-	dec := json.NewDecoder(bytes.NewReader(c.JSON))
-	dec.UseNumber()
-	if err := dec.Decode(&v); err != nil || dec.More() {
-		return json.Marshal(c.String())
-	}
-	if !maskSecretKeys(v) {
-		return c.JSON, nil
-	}
-	return json.Marshal(v)
-}
-
-// maskSecretKeys replaces, in a decoded JSON value, the value of every key that names a secret by
-// MaskedSecret, and reports whether it replaced any.
-func maskSecretKeys(v any) bool {
-	masked := false
-	switch v := v.(type) {
-	case map[string]any:
-		for k, e := range v {
-			if e != nil && isSecretKey(k) {
-				v[k], masked = MaskedSecret, true
-			} else if maskSecretKeys(e) {
-				masked = true
-			}
-		}
-	case []any:
-		for _, e := range v {
-			if maskSecretKeys(e) {
-				masked = true
-			}
-		}
-	}
-	return masked
-}
-
-// isSecretKey reports whether a config key names a secret: one that contains password, secret, key,
-// token or credential, in any case.
-func isSecretKey(k string) bool {
-	k = strings.ToLower(k)
-	for _, word := range [...]string{"password", "secret", "key", "token", "credential"} {
-		if strings.Contains(k, word) {
-			return true
-		}
-	}
-	return false
+	return json.Marshal(MaskedSecret)
 }
 
 // LogValue makes slog show only the provider and the size, as String does.
-func (c *RawConfig) LogValue() slog.Value { return slog.StringValue(c.String()) }
+func (c RawConfig) LogValue() slog.Value { return slog.StringValue(c.String()) }
 
-// String shows only the provider and the size, since an unknown config may hold secrets.
-func (c *RawConfig) String() string {
+// String shows only the provider and the size, since an unknown config may hold secrets anywhere.
+func (c RawConfig) String() string {
 	return fmt.Sprintf("RawConfig{Provider: %s, %d bytes}", c.Provider, len(c.JSON))
+}
+
+// GoString shows only the provider and the size, for %#v.
+func (c RawConfig) GoString() string {
+	return fmt.Sprintf("warehousesync.RawConfig{Provider: %q, JSON: /* %d bytes withheld */}", string(c.Provider), len(c.JSON))
+}
+
+// Format makes every fmt verb print String (quoted for %q) and %#v print GoString, so that no verb
+// (%x, %d, …) reaches the kept bytes.
+func (c RawConfig) Format(f fmt.State, verb rune) {
+	switch {
+	case verb == 'v' && f.Flag('#'):
+		_, _ = io.WriteString(f, c.GoString())
+	case verb == 'q':
+		_, _ = io.WriteString(f, strconv.Quote(c.String()))
+	default:
+		_, _ = io.WriteString(f, c.String())
+	}
 }
 
 // String prints c with its config's fields and every secret masked, so that fmt and slog's text handler
@@ -290,7 +265,7 @@ type ListConnectionsOptions struct {
 
 // List returns the workspace's connections; opts may be nil.
 func (s *ConnectionsService) List(ctx context.Context, opts *ListConnectionsOptions) ([]*Connection, error) {
-	conns, err := call[[]*Connection](ctx, s.client, http.MethodGet, "connections", opts, nil)
+	conns, err := call[[]*Connection](ctx, s.client, route{"Connections.List", "/connections"}, http.MethodGet, "connections", opts, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -302,7 +277,7 @@ func (s *ConnectionsService) Get(ctx context.Context, connectionID string) (*Con
 	if err := validateID("connectionID", connectionID); err != nil {
 		return nil, err
 	}
-	return call[Connection](ctx, s.client, http.MethodGet, "connections/"+url.PathEscape(connectionID), nil, nil)
+	return call[Connection](ctx, s.client, routeConnection("Connections.Get"), http.MethodGet, "connections/"+url.PathEscape(connectionID), nil, nil)
 }
 
 // Create creates conn (POST) and returns the stored connection. ServiceProvider may be left empty: it
@@ -314,7 +289,7 @@ func (s *ConnectionsService) Create(ctx context.Context, conn *Connection) (*Con
 	if err := validateConnection(conn); err != nil {
 		return nil, err
 	}
-	return create(ctx, s.client, "connections", "connections/"+url.PathEscape(conn.ID), "connection", conn, conn.request())
+	return create(ctx, s.client, route{"Connections.Create", "/connections"}, routeConnection("Connections.Create"), "connections", "connections/"+url.PathEscape(conn.ID), "connection", conn, conn.request())
 }
 
 // Update replaces the connection conn.ID with conn (PUT) and returns the stored connection. A secret
@@ -324,7 +299,7 @@ func (s *ConnectionsService) Update(ctx context.Context, conn *Connection) (*Con
 	if err := validateConnection(conn); err != nil {
 		return nil, err
 	}
-	return call[Connection](ctx, s.client, http.MethodPut, "connections/"+url.PathEscape(conn.ID), nil, conn.request())
+	return call[Connection](ctx, s.client, routeConnection("Connections.Update"), http.MethodPut, "connections/"+url.PathEscape(conn.ID), nil, conn.request())
 }
 
 // Delete deletes the connection connectionID. A connection that a pipeline uses cannot be deleted.
@@ -332,7 +307,7 @@ func (s *ConnectionsService) Delete(ctx context.Context, connectionID string) er
 	if err := validateID("connectionID", connectionID); err != nil {
 		return err
 	}
-	return s.client.delete(ctx, "connections/"+url.PathEscape(connectionID))
+	return s.client.delete(ctx, routeConnection("Connections.Delete"), "connections/"+url.PathEscape(connectionID))
 }
 
 // validateConnection checks a connection about to be sent: not nil, a valid ID, and a ServiceProvider

@@ -36,7 +36,7 @@ type ListDataModelsOptions struct{}
 
 // List returns the workspace's data models; opts may be nil.
 func (s *DataModelsService) List(ctx context.Context, opts *ListDataModelsOptions) ([]*DataModel, error) {
-	models, err := call[[]*DataModel](ctx, s.client, http.MethodGet, "data-models", opts, nil)
+	models, err := call[[]*DataModel](ctx, s.client, route{"DataModels.List", "/data-models"}, http.MethodGet, "data-models", opts, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -48,7 +48,7 @@ func (s *DataModelsService) Get(ctx context.Context, modelID string) (*DataModel
 	if err := validateID("modelID", modelID); err != nil {
 		return nil, err
 	}
-	return call[DataModel](ctx, s.client, http.MethodGet, "data-models/"+url.PathEscape(modelID), nil, nil)
+	return call[DataModel](ctx, s.client, routeDataModel("DataModels.Get"), http.MethodGet, "data-models/"+url.PathEscape(modelID), nil, nil)
 }
 
 // Create creates model (POST) and returns the stored data model. A query the API cannot accept is a
@@ -59,7 +59,7 @@ func (s *DataModelsService) Create(ctx context.Context, model *DataModel) (*Data
 	if err := validateBody("model", model); err != nil {
 		return nil, err
 	}
-	return create(ctx, s.client, "data-models", "data-models/"+url.PathEscape(model.ID), "data model", model, model.request())
+	return create(ctx, s.client, route{"DataModels.Create", "/data-models"}, routeDataModel("DataModels.Create"), "data-models", "data-models/"+url.PathEscape(model.ID), "data model", model, model.request())
 }
 
 // Update replaces the data model model.ID with model (PUT) and returns the stored data model.
@@ -67,7 +67,7 @@ func (s *DataModelsService) Update(ctx context.Context, model *DataModel) (*Data
 	if err := validateBody("model", model); err != nil {
 		return nil, err
 	}
-	return call[DataModel](ctx, s.client, http.MethodPut, "data-models/"+url.PathEscape(model.ID), nil, model.request())
+	return call[DataModel](ctx, s.client, routeDataModel("DataModels.Update"), http.MethodPut, "data-models/"+url.PathEscape(model.ID), nil, model.request())
 }
 
 // Delete deletes the data model modelID. A data model that a pipeline uses cannot be deleted.
@@ -75,7 +75,7 @@ func (s *DataModelsService) Delete(ctx context.Context, modelID string) error {
 	if err := validateID("modelID", modelID); err != nil {
 		return err
 	}
-	return s.client.delete(ctx, "data-models/"+url.PathEscape(modelID))
+	return s.client.delete(ctx, routeDataModel("DataModels.Delete"), "data-models/"+url.PathEscape(modelID))
 }
 
 // identity returns m's ID and whether m is not nil, for validateBody.

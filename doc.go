@@ -78,16 +78,20 @@
 // Every field of the API has a Go field. Enumerations are typed strings with constants (StateActive,
 // RunSuccess, ScheduleOnDemand, …). A Connection's Config is a *SnowflakeConfig, *BigQueryConfig,
 // *RedshiftConfig or *DatabricksConfig (a *RawConfig for a warehouse this version does not know, kept
-// byte for byte); ServiceProvider is filled from it. Timestamp accepts every timestamp shape the API
+// byte for byte and treated as all secret); ServiceProvider is filled from it. Timestamp accepts every timestamp shape the API
 // sends, Delay parses schedule delays such as "15m" or "5d", and numbers that the API sends as strings
 // or integers decode either way. Secrets in configs have the type Secret, which never prints its value
-// (fmt, slog, and json.Marshal of any value holding one: only the client's own requests carry it);
+// (fmt, slog, and json.Marshal of any value holding one, except in an unexported field of your own
+// struct, which fmt prints without calling methods: only the client's own requests carry it);
 // the API returns them as MaskedSecret, and sending MaskedSecret back in an update keeps the stored value.
 //
 // # Observability
 //
 // WithResponse records the HTTP response behind a call (status, headers, raw body of a success) in a
-// Response. WithLogger logs every attempt at debug level (method, path, status or error, attempt, duration), never
-// headers, bodies or tokens. WithHTTPClient takes an *http.Client with your own transport (tracing,
+// Response. WithAttemptHook calls a function after every HTTP attempt, token requests included, with an
+// Attempt (operation, method, route template, attempt number, status or error, duration, request id,
+// and the wait before a retry and its reason): the place for tracing spans and metrics. WithLogger logs
+// every attempt once at debug level (the same, and the path), never query strings, headers, bodies or
+// tokens. WithHTTPClient takes an *http.Client with your own transport (tracing,
 // proxies); WithUserAgent adds to the User-Agent "warehousesync-go/<Version>".
 package warehousesync

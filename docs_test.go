@@ -1,6 +1,7 @@
 package warehousesync_test
 
 import (
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -106,4 +107,70 @@ func TestTheModuleHasALicence(t *testing.T) {
 	assert.Contains(t, string(licence), "Apache License\n                           Version 2.0, January 2004")
 	assert.Contains(t, string(licence), "END OF TERMS AND CONDITIONS")
 	assert.Contains(t, documentation(t)["README.md"], "Apache License 2.0: see [LICENSE](LICENSE)")
+}
+
+// fenceLine matches a line that CommonMark may read as a code fence: up to three spaces, three or more
+// backticks or tildes, and the rest of the line.
+var fenceLine = regexp.MustCompile("^( {0,3})(`{3,}|~{3,})(.*)$")
+
+// fenceLanguage matches the info string of an opening fence that names a language.
+var fenceLanguage = regexp.MustCompile(`^[a-z0-9+-]+$`)
+
+// fenceProblems checks the code fences of a Markdown text by CommonMark's rules: a closing fence is the
+// opening fence's character, at least as many of them, and nothing after them but spaces; a line that
+// starts like a fence inside a block but has text after it is code, not the end of the block. It
+// returns every line where the text says something CommonMark does not read that way: such a line, an
+// opening fence whose info string is not a language (what was meant to close a block opened one), and a
+// block left open.
+func fenceProblems(text string) []string {
+	var problems []string
+	open, openLine := "", 0
+	for i, line := range strings.Split(text, "\n") {
+		m := fenceLine.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		fence, rest := m[2], strings.TrimRight(m[3], " \t")
+		if open == "" {
+			info := strings.TrimSpace(rest)
+			if fence[0] == '`' && strings.Contains(info, "`") {
+				continue // inline code, not a fence
+			}
+			if info != "" && !fenceLanguage.MatchString(info) {
+				problems = append(problems, fmt.Sprintf("line %d: %q opens a code block whose info string is not a language", i+1, line))
+			}
+			open, openLine = fence, i+1
+			continue
+		}
+		if fence[0] == open[0] && len(fence) >= len(open) {
+			if rest == "" {
+				open = ""
+			} else {
+				problems = append(problems, fmt.Sprintf("line %d: %q has text after the fence, so it does not close the block opened on line %d", i+1, line, openLine))
+			}
+		}
+	}
+	if open != "" {
+		problems = append(problems, fmt.Sprintf("the code block opened on line %d is never closed", openLine))
+	}
+	return problems
+}
+
+// TestReadmeFencesPairUp: a closing fence with text after it ("``` IDs are checked…") is no fence in
+// CommonMark, and everything after it rendered as code.
+func TestReadmeFencesPairUp(t *testing.T) {
+	t.Parallel()
+	docs := documentation(t)
+	assert.Empty(t, fenceProblems(docs["README.md"]), "README.md")
+	for in, want := range map[string]int{
+		"```go\nx\n```\n":                      0,
+		"```go\nx\n``` text\n\nmore\n":         2, // not closed by the line with text, and never closed
+		"```go\nx\n```\n``` IDs are\ny\n```\n": 1, // the line with text opens a block
+		"````\n```\n````\n":                    0,
+		"~~~\n```\n~~~\n":                      0,
+		"```sh\nx\n":                           1,
+		"a ```not a fence``` b\n":              0,
+	} {
+		assert.Len(t, fenceProblems(in), want, "%q: %q", in, fenceProblems(in))
+	}
 }

@@ -89,14 +89,20 @@ type APIError struct {
 	// token request it is the token URL.
 	Path string
 	// Messages are the errors[].message values of the response, or the trimmed body text when the body
-	// is not the API's JSON error envelope.
+	// is not the API's JSON error envelope. Text a server returns about a request that carried a
+	// credential (the client secret, an access token) is shown only when it provably holds no part of
+	// one: a message (or reason phrase) that shares a run of 6 or more characters with a credential,
+	// after undoing percent, backslash and HTML escapes and ignoring case, separators and the split
+	// into messages, withholds all of them (and the body): Messages is then one note saying so.
 	Messages []string
 	// RetryAfter is the wait the server asked for with Retry-After (0 when absent).
 	RetryAfter time.Duration
-	// RateLimitScope is the X-mp-rate-limit-exceeded header of a 429: org, account, app, feed,
-	// workspace or acceleration.
+	// RateLimitScope is the X-mp-rate-limit-exceeded header of a 429 when it is one of the documented
+	// scopes: org, account, app, feed, workspace or acceleration (in lower case); any other value is
+	// withheld and RateLimitScope is empty.
 	RateLimitScope string
-	// Body is the raw response body, at most 64 KiB.
+	// Body is the raw response body, at most 64 KiB; nil when the body shares text with a credential
+	// the request carried (see Messages).
 	Body []byte
 }
 
@@ -196,20 +202,35 @@ func (env *errorEnvelope) messages() []string {
 	return out
 }
 
+// maxErrorRead is how much of an error body is read: the kept 64 KiB and a margin, so that a secret
+// straddling the cut is seen whole by the guard.
+const maxErrorRead = maxErrorBody + 4<<10
+
+// rateLimitScope returns the scope an X-mp-rate-limit-exceeded value names, in lower case, when it is
+// one of the documented ones (org, account, app, feed, workspace, acceleration); else "".
+func rateLimitScope(v string) string {
+	switch v = strings.ToLower(strings.TrimSpace(v)); v {
+	case "org", "account", "app", "feed", "workspace", "acceleration":
+		return v
+	}
+	return ""
+}
+
 // newAPIError reads (a bounded part of) resp's body and decodes it into an *APIError. method, urlText
-// and path describe the request; the body is left for the caller to close. A non-empty secret is
-// removed from everything the error keeps (status line, body, messages) before anything is cut, so no
-// part of it survives a cut either; the body is read a little beyond the cut for that.
-func newAPIError(resp *http.Response, method, urlText, path string, now time.Time, secret string) *APIError {
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, int64(maxErrorBody+12*len(secret))))
-	body = cutRedacted(redactSecret(body, secret), maxErrorBody, secret)
+// and path describe the request; the body is left for the caller to close. g guards the secrets the
+// request carried: the server's text (reason phrase, messages, body) is kept only when g finds it
+// clean, each piece alone and all of them together; a piece that is not is withheld, and then the body
+// too. The rate-limit scope is kept only when it is one of the documented values.
+func newAPIError(resp *http.Response, method, urlText, path string, now time.Time, g *secretGuard) *APIError {
+	read, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorRead))
+	body := read[:min(len(read), maxErrorBody)]
 	e := &APIError{
 		StatusCode:     resp.StatusCode,
-		Status:         string(redactSecret([]byte(statusLine(resp)), secret)),
+		Status:         statusLine(resp),
 		Method:         method,
 		URL:            urlText,
 		Path:           path,
-		RateLimitScope: resp.Header.Get("X-mp-rate-limit-exceeded"),
+		RateLimitScope: rateLimitScope(resp.Header.Get("X-mp-rate-limit-exceeded")),
 		Body:           body,
 	}
 	if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), now); ok {
@@ -220,15 +241,24 @@ func newAPIError(resp *http.Response, method, urlText, path string, now time.Tim
 		e.Messages = env.messages()
 	} else if text := strings.TrimSpace(string(body)); text != "" {
 		if len(text) > maxMessage {
-			text = strings.ToValidUTF8(string(cutRedacted([]byte(text), maxMessage, secret)), "") + "…"
+			text = strings.ToValidUTF8(text[:maxMessage], "") + "…"
 		}
 		e.Messages = []string{text}
 	}
-	if secret != "" {
-		for i, m := range e.Messages {
-			e.Messages[i] = strings.ReplaceAll(m, secret, MaskedSecret)
-		}
+	if g.empty() {
+		return e
 	}
+	reason := strings.TrimSpace(strings.TrimPrefix(e.Status, strconv.Itoa(resp.StatusCode)))
+	if g.cleanAll(append([]string{reason, string(read)}, e.Messages...)...) {
+		return e
+	}
+	// Something the server said shares text with a secret: keep the reason phrase when it is clean
+	// alone, and withhold the messages and the body, which hold the rest.
+	e.Body = nil
+	if !g.clean(reason) {
+		e.Status = strings.TrimSpace(strconv.Itoa(resp.StatusCode) + " " + http.StatusText(resp.StatusCode))
+	}
+	e.Messages = []string{withheldText}
 	return e
 }
 

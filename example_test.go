@@ -294,3 +294,44 @@ func ExampleAPIError() {
 	// 404 [Pipeline 'no-such-pipeline' not found.]
 	// GET /inputs/data-pipelines/no-such-pipeline: 404 Not Found: Pipeline 'no-such-pipeline' not found.
 }
+
+// exampleSpan stands in for a tracing library's span (an OpenTelemetry trace.Span, say): the module
+// imports none, and the attempt hook is where one plugs in.
+type exampleSpan struct {
+	name  string
+	attrs map[string]any
+}
+
+func ExampleWithAttemptHook() {
+	srv := newExampleServer()
+	defer srv.Close()
+
+	// One span per HTTP attempt, named by the route (never an id), as a tracer would record it:
+	//   _, span := tracer.Start(ctx, a.Method+" "+a.Route, trace.WithTimestamp(time.Now().Add(-a.Duration)))
+	//   span.SetAttributes(attribute.Int("http.response.status_code", a.StatusCode), …)
+	//   span.End()
+	var spans []exampleSpan
+	hook := func(ctx context.Context, a warehousesync.Attempt) {
+		spans = append(spans, exampleSpan{name: a.Method + " " + a.Route, attrs: map[string]any{
+			"warehousesync.operation":   a.Operation,
+			"http.request.resend_count": a.Attempt - 1,
+			"http.response.status_code": a.StatusCode,
+		}})
+	}
+	c, err := warehousesync.NewClient("12345", warehousesync.WithBaseURL(srv.URL),
+		warehousesync.WithClientCredentials("my-client-id", "my-client-secret"),
+		warehousesync.WithTokenURL(srv.URL+"/oauth/token"),
+		warehousesync.WithAttemptHook(hook))
+	if err != nil {
+		log.Fatal(err)
+	}
+	if _, err := c.Pipelines.Trigger(context.Background(), "tickets-pipeline"); err != nil {
+		log.Fatal(err)
+	}
+	for _, s := range spans {
+		fmt.Println(s.name, s.attrs["warehousesync.operation"], s.attrs["http.response.status_code"])
+	}
+	// Output:
+	// POST /oauth/token Auth.Token 200
+	// POST /inputs/data-pipelines/trigger Pipelines.Trigger 200
+}

@@ -6,15 +6,18 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html"
 	"io"
 	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	ws "github.com/wsync-dev/warehousesync"
@@ -216,6 +219,7 @@ type fuzzTransport struct {
 	reason      string // the status line's text (default "fuzz")
 	retryAfter  string
 	contentType string
+	header      http.Header // more header fields
 	body        []byte
 }
 
@@ -224,7 +228,10 @@ func (ft *fuzzTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 		_, _ = io.Copy(io.Discard, r.Body)
 		r.Body.Close()
 	}
-	h := http.Header{}
+	h := ft.header.Clone()
+	if h == nil {
+		h = http.Header{}
+	}
 	if ft.retryAfter != "" {
 		h.Set("Retry-After", ft.retryAfter)
 	}
@@ -246,28 +253,34 @@ const fuzzSecret = "fuzz-client-secret-4711"
 // and body: the call never panics; a 2xx is a success or a decoding error, anything else an *APIError
 // with that status, the messages of the body, the right sentinel, and a bounded body.
 func FuzzAPIErrors(f *testing.F) {
-	f.Add(400, "", "application/json", []byte(`{"statusCode":400,"errors":[{"message":"name is required"}]}`))
-	f.Add(400, "", "application/json", []byte(`{"statusCode":400,"errors":[{"message":"Pipeline p is already in progress."}]}`))
-	f.Add(404, "", "application/json", []byte(`{"statusCode":404,"errors":[{"message":"Pipeline 'p' not found."}]}`))
-	f.Add(429, "2", "application/json", []byte(`{"errors":[{"message":"slow down"}]}`))
-	f.Add(429, "Wed, 21 Oct 2015 07:28:00 GMT", "", []byte(`rate limited`))
-	f.Add(429, "99999999999999999999", "", []byte(``))
-	f.Add(401, "", "application/json", []byte(`{"error":"access_denied","error_description":"Unauthorized"}`))
-	f.Add(500, "-1", "text/html", []byte(`<html><body>Internal error</body></html>`))
-	f.Add(505, "", "application/json", []byte(`{"message":"Failed to connect to the warehouse account."}`))
-	f.Add(200, "", "application/json", []byte(`{"id":"p","name":"P"}`))
-	f.Add(200, "", "application/json", []byte(`not json`))
-	f.Add(204, "", "", []byte(``))
-	f.Add(302, "", "", []byte(`moved`))
-	f.Add(418, "", "application/json", []byte(`{"errors":[{"message":""},{"code":"x"}],"message":"m"}`))
-	f.Add(503, "", "text/plain", bytes.Repeat([]byte("\xff"), 3000))
-	f.Fuzz(func(t *testing.T, status int, retryAfter, contentType string, body []byte) {
+	f.Add(400, "", "application/json", []byte(`{"statusCode":400,"errors":[{"message":"name is required"}]}`), uint8(0))
+	f.Add(400, "", "application/json", []byte(`{"statusCode":400,"errors":[{"message":"Pipeline p is already in progress."}]}`), uint8(0))
+	f.Add(404, "", "application/json", []byte(`{"statusCode":404,"errors":[{"message":"Pipeline 'p' not found."}]}`), uint8(0))
+	f.Add(429, "2", "application/json", []byte(`{"errors":[{"message":"slow down"}]}`), uint8(0))
+	f.Add(429, "Wed, 21 Oct 2015 07:28:00 GMT", "", []byte(`rate limited`), uint8(0))
+	f.Add(429, "99999999999999999999", "", []byte(``), uint8(0))
+	f.Add(401, "", "application/json", []byte(`{"error":"access_denied","error_description":"Unauthorized"}`), uint8(0))
+	f.Add(500, "-1", "text/html", []byte(`<html><body>Internal error</body></html>`), uint8(0))
+	f.Add(505, "", "application/json", []byte(`{"message":"Failed to connect to the warehouse account."}`), uint8(0))
+	f.Add(200, "", "application/json", []byte(`{"id":"p","name":"P"}`), uint8(0))
+	f.Add(200, "", "application/json", []byte(`not json`), uint8(0))
+	f.Add(204, "", "", []byte(``), uint8(0))
+	f.Add(302, "", "", []byte(`moved`), uint8(0))
+	f.Add(418, "", "application/json", []byte(`{"errors":[{"message":""},{"code":"x"}],"message":"m"}`), uint8(0))
+	f.Add(503, "", "text/plain", bytes.Repeat([]byte("\xff"), 3000), uint8(0))
+	f.Add(403, "", "application/json", []byte(`{"errors":[{"message":"token `), uint8(1))
+	f.Add(429, "1", "", []byte(``), uint8(5))
+	f.Add(400, "", "", []byte(`x`), uint8(6))
+	f.Add(401, "", "", []byte(`{"message":"\\`), uint8(7))
+	f.Fuzz(func(t *testing.T, status int, retryAfter, contentType string, body []byte, echo uint8) {
 		status = 100 + (status%500+500)%500 // 100 to 599
 		if strings.ContainsAny(retryAfter+contentType, "\r\n\x00") {
 			return // not a header value a server can send
 		}
-		ft := &fuzzTransport{status: status, retryAfter: retryAfter, contentType: contentType, body: body}
-		c, err := ws.NewClient("ws-1", ws.WithBaseURL("http://fuzz.invalid"), ws.WithBearerToken("fuzz-token"),
+		ft := &fuzzTransport{status: status, retryAfter: retryAfter, contentType: contentType}
+		ft.body, ft.header, ft.reason = fuzzEcho(echo, fuzzToken, body)
+		body = ft.body
+		c, err := ws.NewClient("ws-1", ws.WithBaseURL("http://fuzz.invalid"), ws.WithBearerToken(fuzzToken),
 			ws.WithRetryPolicy(ws.RetryPolicy{Disabled: true}), ws.WithHTTPClient(&http.Client{Transport: ft}))
 		if err != nil {
 			t.Fatal(err)
@@ -286,7 +299,9 @@ func FuzzAPIErrors(f *testing.F) {
 			"DELETE /data-models": func() error { return c.DataModels.Delete(ctx, "m") },
 		}
 		for name, call := range calls {
-			fuzzCheckAnswer(t, name, status, body, call(), strings.HasPrefix(name, "DELETE"))
+			err := call()
+			fuzzCheckAnswer(t, name, status, body, err, strings.HasPrefix(name, "DELETE"))
+			fuzzCheckHidden(t, name, err, fuzzToken)
 		}
 	})
 }
@@ -359,7 +374,8 @@ func fuzzCheckAnswer(t *testing.T, name string, status int, body []byte, err err
 				want = append(want, e.Message)
 			}
 		}
-		if len(want) > 0 && strings.Join(want, "\x00") != strings.Join(apiErr.Messages, "\x00") {
+		withheld := strings.Contains(strings.Join(apiErr.Messages, ""), "withheld")
+		if len(want) > 0 && !withheld && strings.Join(want, "\x00") != strings.Join(apiErr.Messages, "\x00") {
 			t.Fatalf("%s: Messages %q, want the envelope's %q", name, apiErr.Messages, want)
 		}
 	}
@@ -386,8 +402,17 @@ func FuzzTokenErrors(f *testing.F) {
 	f.Add(200, "", uint16(0), uint8(0), []byte(`{"access_token":"tok","expires_in":"3600","token_type":"Bearer"}`))
 	f.Add(200, "", uint16(0), uint8(0), []byte(`{"access_token":""}`))
 	f.Add(200, "", uint16(0), uint8(0), []byte(fuzzSecret))
+	f.Add(400, "", uint16(0), uint8(128), []byte(`{"message":"`))
+	f.Add(400, "", uint16(0), uint8(129), []byte(`<p>`))
+	f.Add(400, "", uint16(0), uint8(130), []byte(`{"message":"`))
+	f.Add(400, "", uint16(11), uint8(131), []byte(`{"errors":[{"message":"`))
+	f.Add(400, "", uint16(0), uint8(132), []byte(`{"message":"`))
+	f.Add(200, "", uint16(0), uint8(133), []byte(``))
 	f.Fuzz(func(t *testing.T, status int, reason string, pad uint16, shape uint8, body []byte) {
 		status = 100 + (status%500+500)%500
+		if strings.ContainsAny(reason, "\r\n\x00") {
+			return // not a reason phrase a server can send
+		}
 		body = fuzzSecretShape(shape, pad, body)
 		token := &fuzzTransport{status: status, reason: reason, body: body}
 		api := &fuzzTransport{status: http.StatusOK, body: []byte(`{"id":"p"}`)}
@@ -407,12 +432,10 @@ func FuzzTokenErrors(f *testing.F) {
 		if err == nil {
 			return
 		}
-		if strings.Contains(err.Error(), fuzzSecret) || strings.Contains(err.Error(), fuzzSecret[:12]+"…") {
-			t.Fatalf("the error shows the client secret: %v", err)
-		}
+		fuzzCheckHidden(t, "token request", err, fuzzSecret)
 		var apiErr *ws.APIError
 		if errors.As(err, &apiErr) {
-			if fuzzLeaks(apiErr.Body, len(body) > 64<<10) || strings.Contains(strings.Join(apiErr.Messages, " "), fuzzSecret) {
+			if fuzzLeaks(apiErr.Body, len(body) > 64<<10) {
 				t.Fatalf("the APIError keeps the client secret: %q %q", apiErr.Body, apiErr.Messages)
 			}
 			if apiErr.StatusCode != status {
@@ -423,11 +446,19 @@ func FuzzTokenErrors(f *testing.F) {
 }
 
 // fuzzSecretShape builds a token error body of one of the shapes that once leaked the secret from the
-// fuzzer's body: 1 and 2 put the secret across the 1 KiB message cut or the 64 KiB body cut (pad picks
-// the straddling offset), 3 JSON-escapes some of its bytes (pad picks which), 4 escapes the secret and
-// puts it across the body cut; anything else is the body as it is.
+// fuzzer's body. Below 128, shape%5 picks: 1 and 2 put the secret across the 1 KiB message cut or the
+// 64 KiB body cut (pad picks the straddling offset), 3 JSON-escapes some of its bytes (pad picks
+// which), 4 escapes the secret and puts it across the body cut; 0 is the body as it is. From 128 on,
+// the echoes of fuzzEcho in the body, and (shape-128)%6 == 5 splits the secret across two messages.
 func fuzzSecretShape(shape uint8, pad uint16, body []byte) []byte {
 	off := int(pad) % len(fuzzSecret)
+	if shape >= 128 {
+		if (shape-128)%6 == 5 {
+			return fmt.Appendf(nil, `{"errors":[{"message":"%s%s"},{"message":"%s"}]}`, body, fuzzSecret[:off], fuzzSecret[off:])
+		}
+		b, _, _ := fuzzEcho(1+(shape-128)%6, fuzzSecret, body)
+		return b
+	}
 	switch shape % 5 {
 	case 1:
 		return append(append(bytes.Repeat([]byte("x"), max(0, 1024-off)), fuzzSecret...), body...)
@@ -470,6 +501,106 @@ func fuzzLeaks(b []byte, cut bool) bool {
 		dec = append(dec, b[i])
 	}
 	return bytes.Contains(dec, []byte(fuzzSecret)) || (cut && bytes.HasSuffix(dec, []byte(fuzzSecret[:12])))
+}
+
+// fuzzToken is the access token of FuzzAPIErrors: it must never show in an error.
+const fuzzToken = "fuzz-access-token-0815"
+
+// fuzzEcho returns the answer of a server that echoes secret in the way echo picks (echo%8): 0 not at
+// all, then appended to body as it is (1), percent-encoded byte by byte (2), as HTML numeric entities
+// (3), in upper case (4), with a stray backslash before it (5); in the X-Mp-Rate-Limit-Exceeded header
+// (6) or in the reason phrase, case mixed (7).
+func fuzzEcho(echo uint8, secret string, body []byte) ([]byte, http.Header, string) {
+	body = slices.Clone(body)
+	switch echo % 8 {
+	case 1:
+		return append(body, secret...), nil, ""
+	case 2:
+		for i := range len(secret) {
+			body = fmt.Appendf(body, "%%%02X", secret[i])
+		}
+		return body, nil, ""
+	case 3:
+		for i := range len(secret) {
+			body = fmt.Appendf(body, "&#%d;", secret[i])
+		}
+		return body, nil, ""
+	case 4:
+		return append(body, strings.ToUpper(secret)...), nil, ""
+	case 5:
+		return append(append(body, '\\'), secret...), nil, ""
+	case 6:
+		return body, http.Header{"X-Mp-Rate-Limit-Exceeded": {secret}}, ""
+	case 7:
+		return body, nil, strings.ToUpper(secret[:len(secret)/2]) + secret[len(secret)/2:]
+	}
+	return body, nil, ""
+}
+
+// fuzzPercent and fuzzUnicode match a percent escape and a \u escape.
+var (
+	fuzzPercent = regexp.MustCompile(`%[0-9A-Fa-f]{2}`)
+	fuzzUnicode = regexp.MustCompile(`\\u[0-9A-Fa-f]{4}`)
+)
+
+// fuzzViews returns the ways a reader may read text: as it is, and with HTML entities, percent and \u
+// escapes undone (again and again), and backslashes dropped; each in lower case, and each reduced to
+// its letters and digits.
+func fuzzViews(text string) []string {
+	views := []string{text}
+	for range 4 {
+		text = html.UnescapeString(text)
+		text = fuzzPercent.ReplaceAllStringFunc(text, func(m string) string {
+			v, _ := strconv.ParseUint(m[1:], 16, 8)
+			return string([]byte{byte(v)})
+		})
+		text = fuzzUnicode.ReplaceAllStringFunc(text, func(m string) string {
+			v, _ := strconv.ParseUint(m[2:], 16, 16)
+			return string(rune(v))
+		})
+		views = append(views, text, strings.ReplaceAll(text, `\`, ""))
+	}
+	var out []string
+	for _, v := range views {
+		v = strings.ToLower(v)
+		out = append(out, v, strings.Map(func(r rune) rune {
+			if unicode.IsLetter(r) || unicode.IsDigit(r) {
+				return r
+			}
+			return -1
+		}, v))
+	}
+	return out
+}
+
+// fuzzCheckHidden fails when anything err shows (its text, %+v, the fields of its *APIError) holds a
+// run of 6 characters of secret in any view of fuzzViews.
+func fuzzCheckHidden(t *testing.T, name string, err error, secret string) {
+	t.Helper()
+	if err == nil {
+		return
+	}
+	texts := []string{err.Error(), fmt.Sprintf("%+v", err)}
+	var apiErr *ws.APIError
+	if errors.As(err, &apiErr) {
+		texts = append(texts, apiErr.Status, apiErr.RateLimitScope, string(apiErr.Body), strings.Join(apiErr.Messages, ""))
+	}
+	low := strings.ToLower(secret)
+	var runs []string
+	for _, form := range []string{low, strings.ReplaceAll(low, "-", "")} {
+		for i := 0; i+6 <= len(form); i++ {
+			runs = append(runs, form[i:i+6])
+		}
+	}
+	for _, text := range texts {
+		for _, v := range fuzzViews(text) {
+			for _, run := range runs {
+				if strings.Contains(v, run) {
+					t.Fatalf("%s: the error shows %q of the secret: %q", name, run, text)
+				}
+			}
+		}
+	}
 }
 
 // roundTripperFunc is a RoundTripper made of a function.

@@ -3,6 +3,7 @@ package warehousesync_test
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"runtime"
 	"strconv"
@@ -109,4 +110,27 @@ func TestAttemptTimeout(t *testing.T) {
 
 	_, err = ws.NewClient("ws", ws.WithBearerToken("t"), ws.WithAttemptTimeout(-time.Second))
 	assert.EqualError(t, err, `WithAttemptTimeout "-1s" must not be negative`)
+}
+
+// The attempt timeout bounds reading the answer too: a server that sends the headers and then stalls
+// in the middle of the body cannot hold the call.
+func TestAttemptTimeoutBoundsTheBody(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) })
+	c, mux := setup(t, ws.WithAttemptTimeout(50*time.Millisecond))
+	mux.HandleFunc("/data-models/stall", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusOK)
+		_, _ = io.WriteString(w, `{"id":"stall","name":"`)
+		w.(http.Flusher).Flush()
+		select {
+		case <-r.Context().Done():
+		case <-release:
+		}
+	})
+	_, err := c.DataModels.Get(context.Background(), "stall")
+	require.Error(t, err)
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.Contains(t, err.Error(), "reading response: attempt timed out after 50ms")
 }

@@ -85,10 +85,26 @@ func TestLogsEveryAttempt(t *testing.T) {
 		assert.Equal(t, status, recs[i]["status"])
 		assert.Contains(t, recs[i], "duration")
 	}
-	// retryablehttp's own messages go to the same logger, at debug level.
-	all := logs.records(t, "retryablehttp: retrying request")
-	require.Len(t, all, 1)
-	assert.Equal(t, "DEBUG", all[0]["level"])
+	// Each attempt is logged once: retryablehttp's own lines ("performing request" with the full URL,
+	// "retrying request") are not.
+	assert.NotContains(t, logs.String(), "retryablehttp")
+	assert.NotContains(t, logs.String(), "serviceProvider=", "the query string is never logged")
+}
+
+// TestLoggedNetworkErrorsHaveNoQueryString: the error of a failed attempt quoted the request URL,
+// query string and all.
+func TestLoggedNetworkErrorsHaveNoQueryString(t *testing.T) {
+	t.Parallel()
+	logs := &logBuffer{}
+	c, err := ws.NewClient("w", ws.WithBaseURL("http://127.0.0.1:1"), ws.WithBearerToken("t"),
+		ws.WithLogger(debugLogger(logs)), ws.WithRetryPolicy(ws.RetryPolicy{Disabled: true}))
+	require.NoError(t, err)
+	_, err = c.Connections.List(context.Background(), &ws.ListConnectionsOptions{ServiceProvider: ws.ProviderBigQuery})
+	require.Error(t, err)
+	recs := logs.records(t, "warehousesync request")
+	require.Len(t, recs, 1)
+	assert.Contains(t, recs[0]["error"], "connection refused")
+	assert.NotContains(t, logs.String(), "serviceProvider")
 }
 
 func TestLogsNetworkErrors(t *testing.T) {

@@ -10,7 +10,7 @@ import (
 	"github.com/wsync-dev/warehousesync/internal/wire"
 )
 
-// create sends a Create of sent (POST path, with body, sent's wire form, as its body) and reconciles a
+// create sends a Create of sent (POST path, rt and itemRt naming its POST and GET for Attempt, with body, sent's wire form, as its body) and reconciles a
 // lost answer. A Create is retried after
 // the failures that an idempotent request is retried after. When an attempt may have taken effect and
 // a later one is answered "already exists", the answer of the lost attempt is recovered by reading the
@@ -18,8 +18,8 @@ import (
 // secrets it masks, it is returned as the Create's result; otherwise the error wraps the "already
 // exists" *APIError (ErrAlreadyExists). Any other failure after an attempt that may have taken effect
 // matches ErrOutcomeUnknown. kind names the resource in errors ("connection").
-func create[T any](ctx context.Context, c *Client, path, itemPath, kind string, sent *T, body any) (*T, error) {
-	req, err := c.newRequest(ctx, http.MethodPost, path, nil, body)
+func create[T any](ctx context.Context, c *Client, rt, itemRt route, path, itemPath, kind string, sent *T, body any) (*T, error) {
+	req, err := c.newRequest(ctx, rt, http.MethodPost, path, nil, body)
 	if err != nil {
 		return nil, err
 	}
@@ -33,7 +33,7 @@ func create[T any](ctx context.Context, c *Client, path, itemPath, kind string, 
 	if !errors.Is(err, ErrOutcomeUnknown) || !errors.As(err, &apiErr) || !apiErr.Is(ErrAlreadyExists) {
 		return nil, err
 	}
-	stored, getErr := call[T](ctx, c, http.MethodGet, itemPath, nil, nil)
+	stored, getErr := call[T](ctx, c, itemRt, http.MethodGet, itemPath, nil, nil)
 	if getErr != nil {
 		return nil, fmt.Errorf("%w; reading the %s back failed: %v", err, kind, getErr)
 	}

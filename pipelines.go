@@ -118,7 +118,7 @@ type ListPipelinesOptions struct{}
 
 // List returns the workspace's pipelines; opts may be nil.
 func (s *PipelinesService) List(ctx context.Context, opts *ListPipelinesOptions) ([]*Pipeline, error) {
-	pipelines, err := call[[]*Pipeline](ctx, s.client, http.MethodGet, "inputs/data-pipelines", opts, nil)
+	pipelines, err := call[[]*Pipeline](ctx, s.client, route{"Pipelines.List", "/inputs/data-pipelines"}, http.MethodGet, "inputs/data-pipelines", opts, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -130,7 +130,7 @@ func (s *PipelinesService) Get(ctx context.Context, pipelineID string) (*Pipelin
 	if err := validateID("pipelineID", pipelineID); err != nil {
 		return nil, err
 	}
-	return call[Pipeline](ctx, s.client, http.MethodGet, pipelinePath(pipelineID), nil, nil)
+	return call[Pipeline](ctx, s.client, routePipeline("Pipelines.Get", ""), http.MethodGet, pipelinePath(pipelineID), nil, nil)
 }
 
 // Create creates p (POST) and returns the stored pipeline. Its connection and data model must exist.
@@ -140,7 +140,7 @@ func (s *PipelinesService) Create(ctx context.Context, p *Pipeline) (*Pipeline, 
 	if err := validatePipeline(p); err != nil {
 		return nil, err
 	}
-	return create(ctx, s.client, "inputs/data-pipelines", pipelinePath(p.ID), "pipeline", p, p.request())
+	return create(ctx, s.client, route{"Pipelines.Create", "/inputs/data-pipelines"}, routePipeline("Pipelines.Create", ""), "inputs/data-pipelines", pipelinePath(p.ID), "pipeline", p, p.request())
 }
 
 // Update replaces the pipeline p.ID with p (PUT) and returns the stored pipeline. SyncMode.From cannot
@@ -149,7 +149,7 @@ func (s *PipelinesService) Update(ctx context.Context, p *Pipeline) (*Pipeline, 
 	if err := validatePipeline(p); err != nil {
 		return nil, err
 	}
-	return call[Pipeline](ctx, s.client, http.MethodPut, pipelinePath(p.ID), nil, p.request())
+	return call[Pipeline](ctx, s.client, routePipeline("Pipelines.Update", ""), http.MethodPut, pipelinePath(p.ID), nil, p.request())
 }
 
 // Delete deletes the pipeline pipelineID.
@@ -157,7 +157,7 @@ func (s *PipelinesService) Delete(ctx context.Context, pipelineID string) error 
 	if err := validateID("pipelineID", pipelineID); err != nil {
 		return err
 	}
-	return s.client.delete(ctx, pipelinePath(pipelineID))
+	return s.client.delete(ctx, routePipeline("Pipelines.Delete", ""), pipelinePath(pipelineID))
 }
 
 // Trigger starts a run of the pipeline pipelineID now (POST /inputs/data-pipelines/trigger) and returns
@@ -170,7 +170,7 @@ func (s *PipelinesService) Trigger(ctx context.Context, pipelineID string) (*Tri
 		return nil, err
 	}
 	body := triggerRequest{PipelineID: pipelineID}
-	return call[TriggerResponse](ctx, s.client, http.MethodPost, "inputs/data-pipelines/trigger", nil, body)
+	return call[TriggerResponse](ctx, s.client, route{"Pipelines.Trigger", "/inputs/data-pipelines/trigger"}, http.MethodPost, "inputs/data-pipelines/trigger", nil, body)
 }
 
 // Report returns the status report of the pipeline pipelineID: its status, the status of its
@@ -179,7 +179,7 @@ func (s *PipelinesService) Report(ctx context.Context, pipelineID string) (*Repo
 	if err := validateID("pipelineID", pipelineID); err != nil {
 		return nil, err
 	}
-	return call[Report](ctx, s.client, http.MethodGet, pipelinePath(pipelineID)+"/report", nil, nil)
+	return call[Report](ctx, s.client, routePipeline("Pipelines.Report", "/report"), http.MethodGet, pipelinePath(pipelineID)+"/report", nil, nil)
 }
 
 // triggerRequest is the body of a trigger.

@@ -14,7 +14,9 @@ import (
 //	fmt.Println(resp.StatusCode, resp.Header.Get("X-Request-Id"), len(resp.Body))
 //
 // The recorded response is the one of the call's last request: the last attempt after retries, the
-// last page of an iteration, the read-back of a Create that reconciled a lost answer.
+// last page of an iteration, the read-back of a Create that reconciled a lost answer. Header and Body
+// are the server's bytes as they came: unlike the text of an error, they are not checked for a
+// credential the request carried, so log them only from a server you trust.
 type Response struct {
 	// StatusCode is the HTTP status code; 0 when no response arrived (a network error).
 	StatusCode int

@@ -4,9 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
+	"io"
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"syscall"
 	"time"
 
@@ -113,6 +114,9 @@ const (
 // shouldRetry is the retry decision for one attempt of a request of kind k.
 func shouldRetry(k retryKind, resp *http.Response, err error) bool {
 	if err != nil {
+		if errors.Is(err, ErrRedirectRefused) {
+			return false // the same request would be redirected again
+		}
 		if k == retryUnsafe {
 			return errors.Is(err, syscall.ECONNREFUSED)
 		}
@@ -170,10 +174,13 @@ type attempt struct {
 
 	method    string
 	path      string // relative to the workspace root, without query and leading slash
+	route     route  // the operation and path template, for Attempt
 	kind      retryKind
-	uncertain bool // a non-idempotent attempt may have taken effect without the client learning so
-	offset    int  // attempts made before the current retryablehttp.Do (a retry after a 401)
-	n         int  // 1-based number of the current attempt
+	uncertain bool     // a non-idempotent attempt may have taken effect without the client learning so
+	offset    int      // attempts made before the current retryablehttp.Do (a retry after a 401)
+	sent      string   // the Authorization value the first attempt sent (a field: no allocation per call)
+	sentMore  []string // the other values later attempts sent, each once
+	n         int      // 1-based number of the current attempt
 	start     time.Time
 }
 
@@ -193,53 +200,88 @@ func attemptFrom(ctx context.Context) *attempt {
 	return a
 }
 
-// beforeAttempt is the retryablehttp.RequestLogHook: it numbers each attempt, and times it when c logs.
+// beforeAttempt is the retryablehttp.RequestLogHook: it numbers each attempt, notes the access token it
+// carries, and times it when c logs or has an attempt hook.
 func (c *Client) beforeAttempt(_ retryablehttp.Logger, req *http.Request, i int) {
 	if a := attemptFrom(req.Context()); a != nil {
 		a.n = a.offset + i + 1
-		if c.logger != nil {
+		if v := req.Header.Get("Authorization"); v != "" && v != a.sent && !slices.Contains(a.sentMore, v) {
+			if a.sent == "" {
+				a.sent = v
+			} else {
+				a.sentMore = append(a.sentMore, v)
+			}
+		}
+		if c.logger != nil || c.hook != nil {
 			a.start = time.Now()
 		}
 	}
 }
 
-// checkRetry is the retryablehttp.CheckRetry of c: it logs the attempt, stops when ctx is done and
-// otherwise applies shouldRetry.
+// checkRetry is the retryablehttp.CheckRetry of c's API and token requests. It decides whether the
+// attempt that ended with resp or err is retried (shouldRetry, within the policy's retries, never once
+// ctx is done) and how long to wait first (backoff), reports the attempt to the log and the attempt hook,
+// and then waits itself, so that the report can say how long: retryablehttp's own Backoff is zero.
 func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
 	a := attemptFrom(ctx)
-	if c.logger != nil && a != nil {
-		attrs := []slog.Attr{
-			slog.String("method", a.method),
-			slog.String("path", a.apiPath()),
-			slog.Int("attempt", a.n),
-			slog.Duration("duration", time.Since(a.start)),
+	if a == nil { // not a request of c's: decide without reporting
+		if ctx.Err() != nil {
+			return false, ctx.Err()
 		}
-		if err != nil {
-			attrs = append(attrs, slog.String("error", err.Error()))
-		} else {
-			attrs = append(attrs, slog.Int("status", resp.StatusCode))
-		}
-		c.logger.LogAttrs(ctx, slog.LevelDebug, "warehousesync request", attrs...)
+		return shouldRetry(retryIdempotent, resp, err), nil
 	}
-	if a != nil && a.kind != retryIdempotent && mayHaveApplied(resp, err) {
+	if a.kind != retryIdempotent && mayHaveApplied(resp, err) {
 		a.uncertain = true
 	}
+	retry := ctx.Err() == nil && shouldRetry(a.kind, resp, err) && a.n-a.offset <= c.policy.MaxRetries
+	var wait time.Duration
+	if retry {
+		wait = backoff(c.policy.MinWait, c.policy.MaxWait, a.n-a.offset-1, resp)
+	}
+	c.report(a, resp, err, retry, wait)
 	if ctx.Err() != nil {
 		return false, ctx.Err()
 	}
-	if a == nil {
-		return shouldRetry(retryIdempotent, resp, err), nil
+	if !retry {
+		return false, nil
 	}
-	return shouldRetry(a.kind, resp, err), nil
+	if resp != nil { // free the connection for the next attempt before waiting
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorBody))
+		resp.Body.Close()
+	}
+	if wait > 0 {
+		timer := time.NewTimer(wait)
+		defer timer.Stop()
+		select {
+		case <-ctx.Done():
+			return false, ctx.Err()
+		case <-timer.C:
+		}
+	}
+	return true, nil
 }
 
-// retryLogger routes retryablehttp's own messages to a *slog.Logger at debug level.
-type retryLogger struct{ l *slog.Logger }
+// noBackoff is the retryablehttp.Backoff of c: checkRetry has waited already.
+func noBackoff(time.Duration, time.Duration, int, *http.Response) time.Duration { return 0 }
 
-func (r retryLogger) Error(msg string, kv ...any) { r.l.Debug("retryablehttp: "+msg, kv...) }
-func (r retryLogger) Info(msg string, kv ...any)  { r.l.Debug("retryablehttp: "+msg, kv...) }
-func (r retryLogger) Debug(msg string, kv ...any) { r.l.Debug("retryablehttp: "+msg, kv...) }
-func (r retryLogger) Warn(msg string, kv ...any)  { r.l.Debug("retryablehttp: "+msg, kv...) }
+// retryReason says why an attempt that ended with resp or err is retried.
+func retryReason(resp *http.Response, err error) string {
+	switch {
+	case err == nil:
+		return statusLine(resp)
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "connection refused"
+	case errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
+		return "attempt timed out"
+	}
+	return "network error"
+}
+
+// isTimeout reports whether err is a network timeout.
+func isTimeout(err error) bool {
+	var t interface{ Timeout() bool }
+	return errors.As(err, &t) && t.Timeout()
+}
 
 // outcome returns err, the failure of the call a follows, marked as ErrOutcomeUnknown when one of its
 // attempts may have taken effect.

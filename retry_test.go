@@ -248,13 +248,9 @@ func TestRetryAfterIsCapped(t *testing.T) {
 }
 
 func TestCancelDuringBackoffReturnsPromptly(t *testing.T) {
-	c := mockClient(t, WithRetryPolicy(RetryPolicy{MaxRetries: 3, MinWait: time.Hour, MaxWait: time.Hour}))
 	waiting := make(chan time.Duration, 1)
-	c.rc.Backoff = func(lo, hi time.Duration, n int, resp *http.Response) time.Duration {
-		d := backoff(lo, hi, n, resp)
-		waiting <- d
-		return d
-	}
+	c := mockClient(t, WithRetryPolicy(RetryPolicy{MaxRetries: 3, MinWait: time.Hour, MaxWait: time.Hour}),
+		WithAttemptHook(func(_ context.Context, a Attempt) { waiting <- a.RetryWait }))
 	httpmock.RegisterResponder(http.MethodGet, mockRoot+"/connections",
 		httpmock.NewStringResponder(http.StatusServiceUnavailable, ``))
 	ctx, cancel := context.WithCancel(context.Background())

@@ -32,19 +32,76 @@ type Run struct {
 
 // UnmarshalJSON decodes r, accepting id and the record counts as numbers or strings.
 func (r *Run) UnmarshalJSON(b []byte) error {
-	type plain Run
-	aux := struct {
-		*plain
-		ID                *flexInt64 `json:"id"`
-		SuccessfulRecords *flexInt64 `json:"successful_records"`
-		FailedRecords     *flexInt64 `json:"failed_records"`
-	}{
-		plain:             (*plain)(r),
-		ID:                (*flexInt64)(&r.ID),
-		SuccessfulRecords: (*flexInt64)(&r.SuccessfulRecords),
-		FailedRecords:     (*flexInt64)(&r.FailedRecords),
+	var w runWire
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
 	}
-	return json.Unmarshal(b, &aux)
+	w.to(r)
+	return nil
+}
+
+// runWire is a Run as the API sends it: the same fields, with the integers that may come as strings
+// typed flexInt64. It has no UnmarshalJSON of its own, so a page of runs decodes in one pass of the
+// decoder (a Run's UnmarshalJSON would scan each run once more and decode it through an alias).
+type runWire struct {
+	ID                flexInt64     `json:"id"`
+	PipelineID        string        `json:"pipeline_id"`
+	Type              RunType       `json:"type"`
+	Status            RunStatus     `json:"status"`
+	Errors            []ErrorDetail `json:"errors"`
+	LogicalDate       Timestamp     `json:"logical_date"`
+	StartedOn         Timestamp     `json:"started_on"`
+	EndedOn           Timestamp     `json:"ended_on"`
+	RangeStart        Timestamp     `json:"range_start"`
+	RangeEnd          Timestamp     `json:"range_end"`
+	SuccessfulRecords flexInt64     `json:"successful_records"`
+	FailedRecords     flexInt64     `json:"failed_records"`
+}
+
+// to copies w into r.
+func (w *runWire) to(r *Run) {
+	*r = Run{
+		ID: int64(w.ID), PipelineID: w.PipelineID, Type: w.Type, Status: w.Status, Errors: w.Errors,
+		LogicalDate: w.LogicalDate, StartedOn: w.StartedOn, EndedOn: w.EndedOn,
+		RangeStart: w.RangeStart, RangeEnd: w.RangeEnd,
+		SuccessfulRecords: int64(w.SuccessfulRecords), FailedRecords: int64(w.FailedRecords),
+	}
+}
+
+func (w *runWire) checkResponse() error {
+	if w.ID <= 0 {
+		return missing("id")
+	}
+	return nil
+}
+
+// runPageWire is a RunPage as the API sends it, its runs decoded as runWire values (null stays nil).
+type runPageWire struct {
+	Items           []*runWire `json:"items"`
+	CurrentPage     int        `json:"current_page"`
+	PageSize        int        `json:"page_size"`
+	TotalPages      int        `json:"total_pages"`
+	TotalItems      int        `json:"total_items"`
+	HasPreviousPage bool       `json:"has_previous_page"`
+	HasNextPage     bool       `json:"has_next_page"`
+}
+
+// page returns w as a RunPage, its runs in one array (one allocation for all of them, not one each); a
+// null item stays nil.
+func (w *runPageWire) page() *RunPage {
+	p := &RunPage{CurrentPage: w.CurrentPage, PageSize: w.PageSize, TotalPages: w.TotalPages,
+		TotalItems: w.TotalItems, HasPreviousPage: w.HasPreviousPage, HasNextPage: w.HasNextPage}
+	if w.Items != nil {
+		runs := make([]Run, len(w.Items))
+		p.Items = make([]*Run, len(w.Items))
+		for i, item := range w.Items {
+			if item != nil {
+				item.to(&runs[i])
+				p.Items[i] = &runs[i]
+			}
+		}
+	}
+	return p
 }
 
 // RunPage is one page of a pipeline's runs, in ascending logical date, then id.
@@ -79,7 +136,11 @@ func (s *RunsService) List(ctx context.Context, pipelineID string, opts *ListRun
 	if err := validateID("pipelineID", pipelineID); err != nil {
 		return nil, err
 	}
-	return call[RunPage](ctx, s.client, http.MethodGet, pipelinePath(pipelineID)+"/runs", opts.query(), nil)
+	w, err := call[runPageWire](ctx, s.client, routePipeline("Runs.List", "/runs"), http.MethodGet, pipelinePath(pipelineID)+"/runs", opts.query(), nil)
+	if err != nil {
+		return nil, err
+	}
+	return w.page(), nil
 }
 
 // Get returns the run runID of the pipeline pipelineID.
@@ -88,7 +149,13 @@ func (s *RunsService) Get(ctx context.Context, pipelineID string, runID int64) (
 		return nil, err
 	}
 	path := pipelinePath(pipelineID) + "/runs/" + strconv.FormatInt(runID, 10)
-	return call[Run](ctx, s.client, http.MethodGet, path, nil, nil)
+	w, err := call[runWire](ctx, s.client, routePipeline("Runs.Get", "/runs/{pipelineRunId}"), http.MethodGet, path, nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	run := new(Run)
+	w.to(run)
+	return run, nil
 }
 
 // All returns an iterator over the runs of the pipeline pipelineID, fetching page after page from

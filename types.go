@@ -100,6 +100,24 @@ func (t *Timestamp) UnmarshalJSON(b []byte) error {
 		*t = Timestamp{}
 		return nil
 	}
+	// The shape the API sends most, RFC 3339 with a zone, is parsed from the bytes themselves, without
+	// copying them into a string: time.Time's decoder accepts it (and nothing ParseTimestamp rejects
+	// or reads otherwise, other than the years, which are checked here too).
+	if len(b) > 2 && b[0] == '"' {
+		var tt time.Time
+		if tt.UnmarshalJSON(b) == nil {
+			if u := tt.UTC(); wire.InYears(u) {
+				*t = Timestamp{Time: u}
+				return nil
+			}
+		}
+	}
+	return t.unmarshalOther(b)
+}
+
+// unmarshalOther is UnmarshalJSON for every other shape: "", a time without a zone, an escaped string,
+// and what fails.
+func (t *Timestamp) unmarshalOther(b []byte) error {
 	var s string
 	if err := json.Unmarshal(b, &s); err != nil {
 		return fmt.Errorf("timestamp must be a string or null, got %s", truncate(b, 40))

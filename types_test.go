@@ -188,7 +188,7 @@ func TestConnectionServiceProviderFromConfig(t *testing.T) {
 	// An explicit provider is kept.
 	b, err := json.Marshal(Connection{ID: "c", ServiceProvider: "Other", Config: &RawConfig{Provider: "Other", JSON: json.RawMessage(`{"k":1}`)}})
 	require.NoError(t, err)
-	assert.Contains(t, string(b), `"service_provider":"Other","config":{"k":1}`)
+	assert.Contains(t, string(b), `"service_provider":"Other","config":"`+MaskedSecret+`"`, "an unknown config is all secret")
 }
 
 func TestSecretNeverPrints(t *testing.T) {
@@ -218,6 +218,52 @@ func TestRawConfigString(t *testing.T) {
 	raw := &RawConfig{Provider: "Postgres", JSON: json.RawMessage(`{"password":"hunter2"}`)}
 	assert.Equal(t, "RawConfig{Provider: Postgres, 22 bytes}", raw.String())
 	assert.NotContains(t, fmt.Sprintf("%v %+v", raw, raw), "hunter2")
+}
+
+// TestRawConfigIsAllSecret: a config of unknown shape may hold a secret under any key (pwd, dsn, …), so
+// every output path shows none of it: json.Marshal, every fmt verb of the value and of a pointer
+// (%#v of a pointer printed the bytes in hex), slog's text and JSON handlers, also nested.
+func TestRawConfigIsAllSecret(t *testing.T) {
+	t.Parallel()
+	const secret = "s3cr3t-value"
+	raw := RawConfig{Provider: "Postgres", JSON: json.RawMessage(`{"pwd":"` + secret + `","dsn":"u:` + secret + `@h"}`)}
+	conn := Connection{ID: "pg", ServiceProvider: "Postgres", Config: &raw}
+	type mine struct {
+		Config RawConfig
+		Ptr    *RawConfig
+		Conn   *Connection
+	}
+	nested := mine{Config: raw, Ptr: &raw, Conn: &conn}
+	var texts []string
+	for _, v := range []any{raw, &raw, conn, &conn, nested, []any{raw, &raw}, map[string]any{"c": raw}} {
+		for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%X", "%d"} {
+			texts = append(texts, fmt.Sprintf(verb, v))
+		}
+		b, err := json.Marshal(v)
+		require.NoError(t, err)
+		texts = append(texts, string(b))
+		for _, h := range []func(*strings.Builder) slog.Handler{
+			func(b *strings.Builder) slog.Handler { return slog.NewTextHandler(b, nil) },
+			func(b *strings.Builder) slog.Handler { return slog.NewJSONHandler(b, nil) },
+		} {
+			var out strings.Builder
+			slog.New(h(&out)).Info("config", "v", v)
+			texts = append(texts, out.String())
+		}
+	}
+	texts = append(texts, raw.GoString(), raw.String())
+	for _, text := range texts {
+		assert.NotContains(t, text, secret)
+		assert.NotContains(t, text, "7333637233742d76616c7565", "hex of the secret")
+		assert.NotContains(t, text, "pwd")
+	}
+	assert.Contains(t, fmt.Sprintf("%#v", &raw), "47 bytes withheld") // the GoString, not the bytes
+	// Only the client's request encoding sends the bytes, for a pointer and a value alike.
+	for _, cfg := range []ConnectionConfig{&raw, raw} {
+		b, err := json.Marshal(revealedConfig(cfg))
+		require.NoError(t, err)
+		assert.JSONEq(t, string(raw.JSON), string(b))
+	}
 }
 
 func TestRunStatusTerminal(t *testing.T) {

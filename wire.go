@@ -61,6 +61,11 @@ func revealedConfig(cfg ConnectionConfig) any {
 			return c.JSON
 		}
 		return nil
+	case RawConfig:
+		if len(c.JSON) > 0 {
+			return c.JSON
+		}
+		return nil
 	}
 	return cfg
 }

@@ -5,6 +5,7 @@ package oauthwire
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 
@@ -53,7 +54,8 @@ type TokenResponse struct {
 	TokenType   string `json:"token_type"` // "Bearer"
 }
 
-// UnmarshalJSON decodes r, accepting expires_in as a number, a string holding an integer, or null.
+// UnmarshalJSON decodes r, accepting expires_in as a number, a string holding an integer, or null. Its
+// errors name the field and the rule, never the value.
 func (r *TokenResponse) UnmarshalJSON(b []byte) error {
 	type plain TokenResponse
 	aux := struct {
@@ -65,7 +67,8 @@ func (r *TokenResponse) UnmarshalJSON(b []byte) error {
 	}
 	n, err := wire.DecodeInteger(aux.ExpiresIn)
 	if err != nil {
-		return fmt.Errorf("expires_in: %w", err)
+		// The field and the rule, never the value: a token endpoint may put anything there.
+		return errors.New("expires_in must be a whole number of seconds (a number or a string holding one)")
 	}
 	r.ExpiresIn = n
 	return nil

@@ -25,6 +25,12 @@ func TestTokenResponseDecodes(t *testing.T) {
 	}
 	var tr TokenResponse
 	assert.Error(t, json.Unmarshal([]byte(`{"expires_in":"soon"}`), &tr))
+	// The error names the field and the rule, never the value, which a token endpoint may fill with
+	// anything (an echo of the client secret, say).
+	err := json.Unmarshal([]byte(`{"expires_in":"the-client-secret"}`), &tr)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "expires_in")
+	assert.NotContains(t, err.Error(), "client-secret")
 }
 
 func TestTokenRequestSendsButNeverPrintsTheSecret(t *testing.T) {
