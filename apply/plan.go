@@ -260,7 +260,7 @@ func check(d *Desired) error {
 			continue
 		}
 		if p := c.Config.ServiceProvider(); p != c.ServiceProvider {
-			l.add(Ref{KindConnection, c.ID}, "service_provider", "is %s but the config is a %s config", c.ServiceProvider, p)
+			l.add(Ref{KindConnection, c.ID}, "service_provider", "is %s but the config is a %s config", safeKey(string(c.ServiceProvider)), safeKey(string(p)))
 		}
 	}
 	validateCleared(l, d)
@@ -284,6 +284,13 @@ func check(d *Desired) error {
 		}
 		if p.DataModelID == "" {
 			l.add(Ref{KindPipeline, p.ID}, "data_model_id", "is required")
+		}
+		// A reference the API could not hold is refused here, so that no message prints it.
+		if p.ConnectionID != "" && !wire.ValidSlug(p.ConnectionID) {
+			l.add(Ref{KindPipeline, p.ID}, "connection_id", "must be a connection's id: 1 to %d letters, digits, _ or -", wire.MaxIDLength)
+		}
+		if p.DataModelID != "" && !wire.ValidSlug(p.DataModelID) {
+			l.add(Ref{KindPipeline, p.ID}, "data_model_id", "must be a data model's id: 1 to %d letters, digits, _ or -", wire.MaxIDLength)
 		}
 	}
 	return l.err()
@@ -329,7 +336,7 @@ func checkAgainst(d *Desired, actual *State, opts Options) error {
 			continue
 		}
 		if want, have := providerOf(c), providerOf(old); want != "" && want != have {
-			l.add(ref, "service_provider", "cannot change from %s to %s; declare a new connection instead", have, want)
+			l.add(ref, "service_provider", "cannot change from %s to %s; declare a new connection instead", safeKey(string(have)), safeKey(string(want)))
 		}
 	}
 	for _, m := range d.DataModels {

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	ws "github.com/wsync-dev/warehousesync"
+	"github.com/wsync-dev/warehousesync/internal/wire"
 )
 
 // Kind is a kind of resource.
@@ -168,24 +169,45 @@ type Error struct {
 	Rule     string
 }
 
-// Error returns "apply.yaml:12:7: pipeline p1: sync_mode.from: cannot change …".
+// Error returns "apply.yaml:12:7: pipeline p1: sync_mode.from: cannot change …". Every part is
+// printed as SafeText prints it, whoever built the Error: a file name, id or key from outside cannot
+// rewrite the terminal, and a key or id longer than 80 characters is cut.
 func (e *Error) Error() string {
 	var b strings.Builder
 	if e.File != "" {
-		b.WriteString(e.File)
+		b.WriteString(safeText(e.File))
 		if p := e.Pos.String(); p != "" {
 			b.WriteString(":" + p)
 		}
 		b.WriteString(": ")
 	}
 	if e.Resource.Kind != "" {
-		b.WriteString(e.Resource.String() + ": ")
+		b.WriteString(safeText(string(e.Resource.Kind)) + " " + safeName(e.Resource.ID) + ": ")
 	}
 	if e.Field != "" {
-		b.WriteString(e.Field + ": ")
+		parts := strings.Split(e.Field, ".")
+		for i, p := range parts {
+			parts[i] = safeName(p)
+		}
+		b.WriteString(strings.Join(parts, ".") + ": ")
 	}
-	b.WriteString(e.Rule)
+	b.WriteString(safeText(e.Rule))
 	return b.String()
+}
+
+// maxName bounds a key or an id as an error prints it, in characters.
+const maxName = 80
+
+// safeName is a key or id as an error prints it: escaped, and cut after maxName characters (an id
+// of the API is at most 128 letters, digits, _ or -, printed whole).
+func safeName(s string) string {
+	if wire.ValidSlug(s) {
+		return s
+	}
+	if r := []rune(s); len(r) > maxName {
+		s = string(r[:maxName-1]) + "…"
+	}
+	return safeText(s)
 }
 
 // ErrInvalid is matched (errors.Is) by every *Error.

@@ -1,0 +1,72 @@
+package apply_test
+
+import (
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	ws "github.com/wsync-dev/warehousesync"
+	"github.com/wsync-dev/warehousesync/apply"
+)
+
+// TestErrorsPrintNoTerminalControls: a key, an id, a reference or a file name from outside prints
+// escaped in every error, and a very long key is cut, whichever check refused it.
+func TestErrorsPrintNoTerminalControls(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("k", 1000)
+	fsys := fstest.MapFS{
+		"a\x1b[2J.yaml": {Data: []byte("data_models:\n  - id: m\n    \"x\\e[2J\\u202e\": 1\n    " + long + ": 1\n" +
+			"    config: {\"q\\e]0;t\\a\": 1}\n")},
+	}
+	_, err := apply.Load(fsys, nil)
+	require.Error(t, err)
+	msg := err.Error()
+	assert.NotContains(t, msg, "\x1b")
+	assert.NotContains(t, msg, "\u202e")
+	assert.NotContains(t, msg, "\a")
+	assert.Contains(t, msg, `a\u001b[2J.yaml:3:5: data_model m: x\u001b[2J\u202e: unknown field`)
+	assert.Less(t, len(msg), 1000, "a 1,000-character key is cut")
+
+	// A pipeline's references: an id the API could not hold is refused without being printed.
+	p := pipeline("p", "c\x1b[2J\u202e", "m\x1b[2J", ws.FrequencyDaily)
+	_, err = apply.Compare(desired(apply.State{Pipelines: []*ws.Pipeline{p}}), &apply.State{}, apply.Options{})
+	require.Error(t, err)
+	msg = err.Error()
+	assert.NotContains(t, msg, "\x1b")
+	assert.NotContains(t, msg, "\u202e")
+	assert.Contains(t, msg, "pipeline p: connection_id: must be a connection's id")
+	assert.Contains(t, msg, "pipeline p: data_model_id: must be a data model's id")
+
+	// An Error built by anyone prints safely.
+	e := &apply.Error{File: "f\x1b.yaml", Resource: apply.Ref{Kind: apply.KindPipeline, ID: "p\u202e"},
+		Field: "a\x00.b", Rule: "rule\x1b[31m"}
+	assert.Equal(t, `f\u001b.yaml: pipeline p\u202e: a\u0000.b: rule\u001b[31m`, e.Error())
+}
+
+// tokenConfig is a config type of a Go caller's own, for the Snowflake API: its Token is a secret the
+// module does not know about, in a plain string field.
+type tokenConfig struct {
+	User  string `json:"user"`
+	Token string `json:"token"`
+}
+
+func (*tokenConfig) ServiceProvider() ws.ServiceProvider { return ws.ProviderSnowflake }
+
+// TestPlanPrintsOnlyDocumentedConfigKeys: a plan prints a config's keys from an allowlist, the
+// provider's documented keys that are not secrets; a config type of the caller's own is sensitive,
+// whatever its fields are called.
+func TestPlanPrintsOnlyDocumentedConfigKeys(t *testing.T) {
+	t.Parallel()
+	c := &ws.Connection{ID: "c", Name: "C", State: ws.StateActive, Config: &tokenConfig{User: "u", Token: secret}}
+	var b strings.Builder
+	// Against a stored Snowflake connection: the unknown key is neither a change nor printed.
+	stored := snowflake("c", ws.MaskedSecret)
+	p, err := apply.Compare(desired(apply.State{Connections: []*ws.Connection{c}}), &apply.State{Connections: []*ws.Connection{stored}}, apply.Options{})
+	require.NoError(t, err)
+	require.NoError(t, p.Render(&b, apply.RenderOptions{}))
+	assertNoSecret(t, b.String(), "an update with a config type of the caller's own")
+	assert.Contains(t, b.String(), `~ config.user: "user" → "u"`)
+}
