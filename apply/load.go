@@ -325,6 +325,9 @@ func (l *Loader) resource(fe *fileErrors, at func(string) Pos, kind Kind, ref Re
 	}
 	cleared = emptyFields(kind, obj, "")
 	l.expand(fe, at, ref, "", obj)
+	if kind == KindConnection {
+		numbersAsText(obj)
+	}
 	t := resourceType(kind)
 	for _, field := range unknownFields(obj, t, "") {
 		fe.add(at(field), ref, field, "unknown field")
@@ -502,6 +505,23 @@ func failingFields(kind Kind, obj map[string]any) []string {
 	return out
 }
 
+// numbersAsText writes, in the config of the connection conn, every number given for a documented
+// setting that is not a secret as its text: the API takes every setting as a string, and YAML reads
+// port: 5439 as a number.
+func numbersAsText(conn map[string]any) {
+	cfg, _ := conn["config"].(map[string]any)
+	sp, _ := conn["service_provider"].(string)
+	p, known := wire.LookupProvider(sp)
+	if cfg == nil || !known {
+		return
+	}
+	for _, k := range p.Config {
+		if n, isNumber := cfg[k.Name].(json.Number); isNumber && !k.Secret {
+			cfg[k.Name] = n.String()
+		}
+	}
+}
+
 // wrongForm describes what a field that does not decode must hold.
 func wrongForm(field string) string {
 	last := field[strings.LastIndexByte(field, '.')+1:]
@@ -510,8 +530,10 @@ func wrongForm(field string) string {
 		return "must be an RFC 3339 timestamp such as \"2025-01-01T00:00:00Z\" (quoted in YAML)"
 	case "delay":
 		return "must be a duration such as 15m, 1h or 1h30m"
-	case "data_plan_version", "partner_feed_id", "port":
+	case "data_plan_version", "partner_feed_id":
 		return "must be an integer"
+	case "port":
+		return "must be a port number such as 5439"
 	case "config", "sync_mode", "schedule":
 		return "must be a mapping"
 	}

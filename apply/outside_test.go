@@ -1,6 +1,7 @@
 package apply_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -69,4 +70,27 @@ func TestPlanPrintsOnlyDocumentedConfigKeys(t *testing.T) {
 	require.NoError(t, p.Render(&b, apply.RenderOptions{}))
 	assertNoSecret(t, b.String(), "an update with a config type of the caller's own")
 	assert.Contains(t, b.String(), `~ config.user: "user" → "u"`)
+}
+
+// TestPortAsANumber: YAML reads port: 5439 as a number; the API takes the setting as a string, so the
+// loader takes the number's text, and the plan converges.
+func TestPortAsANumber(t *testing.T) {
+	t.Parallel()
+	file := "connections:\n  - id: rs\n    name: RS\n    state: active\n    service_provider: Redshift\n    config:\n" +
+		"      database: db\n      host: h.example.com\n      port: 5439\n      user: u\n      password: ${P}\n" +
+		"      aws_iam_role_arn: arn:aws:iam::1:role/r\n"
+	d, err := apply.Load(fstest.MapFS{"f.yaml": {Data: []byte(file)}}, env(map[string]string{"P": "pw"}))
+	require.NoError(t, err)
+	require.Len(t, d.Connections, 1)
+	assert.Equal(t, "5439", d.Connections[0].Config.(*ws.RedshiftConfig).Port)
+	_, c := fake(t)
+	seed(t, c, d)
+	p, err := apply.MakePlan(context.Background(), c, d, apply.Options{})
+	require.NoError(t, err)
+	assert.False(t, p.HasChanges(), "%v", refs(p))
+
+	// A list is still refused, naming what the field must hold.
+	_, err = apply.Load(fstest.MapFS{"f.yaml": {Data: []byte(strings.Replace(file, "port: 5439", "port: [5439]", 1))}}, env(map[string]string{"P": "pw"}))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "config.port: must be a port number")
 }

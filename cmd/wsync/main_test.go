@@ -784,3 +784,22 @@ func TestServerTextIsEscapedColoursAreNot(t *testing.T) {
 	h.terminal = true
 	assert.Contains(t, h.must(exitOK, "report", "users-hourly").stdout, "\x1b[32msuccess\x1b[0m")
 }
+
+// TestErrorsAreEscaped: whatever an error quotes (a flag, an argument, a server's answer), wsync
+// prints it without the control and bidirectional characters that would rewrite the terminal.
+func TestErrorsAreEscaped(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	for _, args := range [][]string{
+		{"--workspace", "w\x1b[2J\u202e", "list", "pipelines"},
+		{"get", "pipelines", "p\x1b]0;title\a"},
+		{"get", "x\x1b[2J"},
+	} {
+		res := h.run(args...)
+		assert.NotEqual(t, exitOK, res.code)
+		assert.Contains(t, res.stderr, "Error: ")
+		for _, c := range []string{"\x1b", "\u202e", "\a"} {
+			assert.NotContains(t, res.stderr, c, "wsync %q", args)
+		}
+	}
+}

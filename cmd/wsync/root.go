@@ -76,12 +76,29 @@ func Main(ctx context.Context, args []string, env Env) int {
 	var ec *exitCode
 	if errors.As(err, &ec) {
 		if ec.err != nil {
-			fmt.Fprintln(env.Stderr, "Error:", ec.err)
+			printError(env.Stderr, ec.err)
 		}
 		return ec.code
 	}
-	fmt.Fprintln(env.Stderr, "Error:", err)
+	printError(env.Stderr, err)
 	return exitError
+}
+
+// maxErrorText bounds an error as wsync prints it, in bytes (an error can quote a server's answer).
+const maxErrorText = 64 << 10
+
+// printError writes err after "Error:", each of its lines escaped (safeText): an error can hold text
+// from a server, a file or a flag, none of which may move the cursor or rewrite the terminal.
+func printError(w io.Writer, err error) {
+	text := err.Error()
+	if len(text) > maxErrorText {
+		text = strings.ToValidUTF8(text[:maxErrorText], "") + fmt.Sprintf("… (%d bytes more)", len(text)-maxErrorText)
+	}
+	lines := strings.Split(text, "\n")
+	for i, l := range lines {
+		lines[i] = safeText(l)
+	}
+	fmt.Fprintln(w, "Error:", strings.Join(lines, "\n"))
 }
 
 func orEmpty(r io.Reader) io.Reader {
