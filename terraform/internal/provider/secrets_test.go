@@ -1,0 +1,92 @@
+package provider
+
+import (
+	"context"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/provider"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+)
+
+// everyAttribute calls f with the path and value of every attribute of a schema's Attributes map,
+// nested ones included (read by reflection: the provider, resource and data source schemas are
+// different types).
+func everyAttribute(prefix string, attrs reflect.Value, f func(string, any)) {
+	iter := attrs.MapRange()
+	for iter.Next() {
+		name := prefix + iter.Key().String()
+		a := iter.Value().Interface()
+		f(name, a)
+		v := reflect.ValueOf(a)
+		if v.Kind() == reflect.Struct {
+			if nested := v.FieldByName("Attributes"); nested.IsValid() && nested.Kind() == reflect.Map {
+				everyAttribute(name+".", nested, f)
+			}
+		}
+	}
+}
+
+// allSchemaAttributes calls f for every attribute of the provider's, its resources' and its data
+// sources' schemas.
+func allSchemaAttributes(t *testing.T, f func(string, any)) {
+	ctx := context.Background()
+	p := New("test")()
+	var presp provider.SchemaResponse
+	p.Schema(ctx, provider.SchemaRequest{}, &presp)
+	everyAttribute("provider.", reflect.ValueOf(presp.Schema.Attributes), f)
+	for _, rf := range p.Resources(ctx) {
+		var resp resource.SchemaResponse
+		r := rf()
+		r.Schema(ctx, resource.SchemaRequest{}, &resp)
+		everyAttribute(reflect.TypeOf(r).Elem().Name()+".", reflect.ValueOf(resp.Schema.Attributes), f)
+	}
+	for _, df := range p.DataSources(ctx) {
+		var resp datasource.SchemaResponse
+		d := df()
+		d.Schema(ctx, datasource.SchemaRequest{}, &resp)
+		everyAttribute(reflect.TypeOf(d).Elem().Name()+".", reflect.ValueOf(resp.Schema.Attributes), f)
+	}
+}
+
+// TestValidatorsNeverQuoteTheValue: in Terraform a value is sensitive, not an attribute (a sensitive
+// variable may set any attribute), so no validator of any attribute may quote the value it refuses,
+// in any shape of mistake.
+func TestValidatorsNeverQuoteTheValue(t *testing.T) {
+	const secret = "Sup3rS3cret"
+	values := []string{
+		secret, " " + secret, secret + "!", "é" + secret, strings.Repeat(secret, 20), "2024-01-01T00:00:00" + secret,
+		"2024-13-01T00:00:00Z" + secret, "99999" + secret, "-1" + secret, secret + "ms", "on-" + secret,
+	}
+	checked := 0
+	allSchemaAttributes(t, func(name string, a any) {
+		sv, ok := a.(interface{ StringValidators() []validator.String })
+		if !ok {
+			return
+		}
+		for _, v := range sv.StringValidators() {
+			for _, s := range values {
+				var resp validator.StringResponse
+				v.ValidateString(context.Background(), validator.StringRequest{Path: path.Root("x"), ConfigValue: types.StringValue(s)}, &resp)
+				for _, d := range resp.Diagnostics {
+					text := strings.ToLower(d.Summary() + " " + d.Detail())
+					for i := 0; i+5 <= len(secret); i++ {
+						if strings.Contains(text, strings.ToLower(secret[i:i+5])) {
+							t.Errorf("%s: a validator quotes the value it refuses: %s", name, d.Detail())
+							return
+						}
+					}
+				}
+				checked++
+			}
+		}
+	})
+	if checked == 0 {
+		t.Fatal("no validator was found")
+	}
+}
