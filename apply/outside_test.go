@@ -2,6 +2,7 @@ package apply_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -93,4 +94,18 @@ func TestPortAsANumber(t *testing.T) {
 	_, err = apply.Load(fstest.MapFS{"f.yaml": {Data: []byte(strings.Replace(file, "port: 5439", "port: [5439]", 1))}}, env(map[string]string{"P": "pw"}))
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "config.port: must be a port number")
+}
+
+// TestMergeBombIsBounded: merges of merges of an empty mapping build no value, yet a file of a few
+// hundred bytes stands for millions of merges; each merge spends the same budget as a value.
+func TestMergeBombIsBounded(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	b.WriteString("m0: &m0 {}\n")
+	for i := 1; i <= 5; i++ {
+		fmt.Fprintf(&b, "m%d: &m%d {<<: [%s]}\n", i, i, strings.TrimSuffix(strings.Repeat(fmt.Sprintf("*m%d,", i-1), 20), ","))
+	}
+	_, err := apply.Load(fstest.MapFS{"f.yaml": {Data: []byte(b.String())}}, nil)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "expands to more than 100,000 values")
 }

@@ -285,13 +285,23 @@ func join(path, key string) string {
 	return path + "." + key
 }
 
-// convert returns the value of n, recording its position under path.
-func (c *converter) convert(n *yaml.Node, path string, depth int) any {
+// spend counts one value, or one mapping merged into another, against maxNodes, and reports whether
+// the budget allows it (the first refusal is an error). Every step of the conversion spends: a merge
+// of an empty mapping builds no value, but merges of merges of it are work all the same.
+func (c *converter) spend(n *yaml.Node) bool {
 	c.nodes++
 	if c.nodes > maxNodes {
 		if c.nodes == maxNodes+1 {
 			c.fail(n, "expands to more than 100,000 values (aliases of aliases?)")
 		}
+		return false
+	}
+	return true
+}
+
+// convert returns the value of n, recording its position under path.
+func (c *converter) convert(n *yaml.Node, path string, depth int) any {
+	if !c.spend(n) {
 		return nil
 	}
 	if depth > maxDepth {
@@ -379,6 +389,9 @@ func (c *converter) mapping(n *yaml.Node, path string, depth int) map[string]any
 			c.failAt(m, path, "a merge key (<<) whose value is not a mapping")
 		}
 		for _, s := range sources {
+			if !c.spend(s) {
+				return out
+			}
 			if s.Kind != yaml.MappingNode {
 				c.failAt(m, path, "a merge key (<<) whose value is not a mapping")
 				continue
