@@ -327,6 +327,11 @@ func checkAgainst(d *Desired, actual *State, opts Options) error {
 		ref := Ref{KindConnection, c.ID}
 		old, exists := storedConns[c.ID]
 		if !exists {
+			// The API creates only connections of the providers it lists; one it already holds may be
+			// of a provider this module does not know (a config of unknown shape).
+			if sp := providerOf(c); sp != "" && !wire.ServiceProvider.Has(string(sp)) {
+				l.add(ref, "service_provider", "is not one of %s: a new connection must be of one of them", strings.Join(wire.ServiceProvider.Values(), ", "))
+			}
 			validateNew(l, c)
 			for _, s := range secretsOf(c) {
 				if s.val.IsMasked() {

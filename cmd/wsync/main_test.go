@@ -803,3 +803,22 @@ func TestErrorsAreEscaped(t *testing.T) {
 		}
 	}
 }
+
+// TestUnknownProviderNeverAppliesHalfway: the API creates only connections of the providers it lists;
+// a new connection of another is refused by the plan, before the file's other resources are created.
+func TestUnknownProviderNeverAppliesHalfway(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.vars["ORACLE_HOST"] = "db.example.com"
+	dir := t.TempDir()
+	body, err := os.ReadFile(filepath.Join(example, "warehouse.yaml"))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "a.yaml"), body, 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "b.yaml"), []byte("connections:\n  - id: zz\n    name: O\n    state: active\n"+
+		"    service_provider: Oracle\n    config:\n      host: ${ORACLE_HOST}\n"), 0o644))
+	res := h.must(exitError, "apply", "--yes", "-f", dir)
+	assert.Contains(t, res.stderr, "b.yaml:5:5: connection zz: service_provider: is not one of Snowflake, BigQuery, Redshift, Databricks")
+	conns, err := h.srv.Client().Connections.List(context.Background(), nil)
+	require.NoError(t, err)
+	assert.Empty(t, conns, "nothing was created")
+}
