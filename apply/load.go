@@ -257,19 +257,21 @@ func (l *Loader) parse(file string, raw []byte) (parsedFile, error) {
 			}
 			id, _ := obj["id"].(string)
 			fields := byEntry[prefix]
-			if _, seen := positions[Ref{kind, id}]; !seen {
-				positions[Ref{kind, id}] = fields
-			}
 			ref := Ref{kind, id}
-			switch {
-			case id == "":
+			if !wire.ValidSlug(id) {
+				// An id that is not one is never printed (it may be a ${NAME} that expands to a
+				// secret): the entry is named by its place in the list.
 				ref.ID = "#" + strconv.Itoa(i+1)
-			case !wire.ValidSlug(id):
-				ref.ID = safeKey(id)
 			}
 			at := func(field string) Pos { return nearest(fields, field) }
 			before := len(fe.refs)
-			if cleared := l.resource(fe, at, kind, ref, obj, s); len(cleared) > 0 {
+			cleared := l.resource(fe, at, kind, ref, obj, s)
+			// The resource is known by its id as expanded (id: ${NAME} is allowed).
+			id, _ = obj["id"].(string)
+			if _, seen := positions[Ref{kind, id}]; !seen {
+				positions[Ref{kind, id}] = fields
+			}
+			if len(cleared) > 0 {
 				if clearedByRef[Ref{kind, id}] == nil {
 					clearedByRef[Ref{kind, id}] = cleared
 				}

@@ -45,7 +45,7 @@ func TestErrorsPrintNoTerminalControls(t *testing.T) {
 	// An Error built by anyone prints safely.
 	e := &apply.Error{File: "f\x1b.yaml", Resource: apply.Ref{Kind: apply.KindPipeline, ID: "p\u202e"},
 		Field: "a\x00.b", Rule: "rule\x1b[31m"}
-	assert.Equal(t, `f\u001b.yaml: pipeline p\u202e: a\u0000.b: rule\u001b[31m`, e.Error())
+	assert.Equal(t, `f\u001b.yaml: pipeline (invalid id): a\u0000.b: rule\u001b[31m`, e.Error())
 }
 
 // tokenConfig is a config type of a Go caller's own, for the Snowflake API: its Token is a secret the
@@ -108,4 +108,26 @@ func TestMergeBombIsBounded(t *testing.T) {
 	_, err := apply.Load(fstest.MapFS{"f.yaml": {Data: []byte(b.String())}}, nil)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "expands to more than 100,000 values")
+}
+
+// TestInvalidIDFromAVariableIsNotPrinted: an id is printed only when it is one; an id written as
+// ${NAME} that expands to anything else (a secret, by mistake) is named by its place in the list.
+func TestInvalidIDFromAVariableIsNotPrinted(t *testing.T) {
+	t.Parallel()
+	file := "data_models:\n  - id: ok\n    name: M\n  - id: ${P}\n    name: M\n    nmae: typo\n" +
+		"pipelines:\n  - id: p\n    data_model_id: ${P}\n    connection_id: c\n"
+	vars := env(map[string]string{"P": secret + " !"})
+	_, err := apply.Load(fstest.MapFS{"f.yaml": {Data: []byte(file)}}, vars)
+	require.Error(t, err)
+	assertNoSecret(t, err.Error(), "load")
+	assert.Contains(t, err.Error(), "f.yaml:6:5: data_model #2: nmae: unknown field")
+
+	d := &apply.Desired{}
+	l := &apply.Loader{LookupEnv: vars}
+	require.NoError(t, l.Add(d, fstest.MapFS{"f.yaml": {Data: []byte(strings.Replace(file, "    nmae: typo\n", "", 1))}}, "f.yaml", ""))
+	err = apply.Validate(d)
+	require.Error(t, err)
+	assertNoSecret(t, err.Error(), "validate")
+	assert.Contains(t, err.Error(), "f.yaml:4:5: data_model #2: id: must be 1 to 128")
+	assert.Contains(t, err.Error(), "pipeline p: data_model_id: must be a data model's id")
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 
 	ws "github.com/wsync-dev/warehousesync"
@@ -225,13 +226,22 @@ func check(d *Desired) error {
 		if nils > 0 {
 			l.add(Ref{kind, "(nil)"}, "", "%d nil entries", nils)
 		}
-		for _, id := range ids {
+		for i, id := range ids {
 			ref := Ref{kind, id}
+			// An invalid id is never printed (it may come from a variable that holds a secret): the
+			// resource is named by its place among the declared ones of its kind.
+			place := Ref{kind, "#" + strconv.Itoa(i+1)}
+			if !wire.ValidSlug(id) {
+				if l.display == nil {
+					l.display = map[Ref]Ref{}
+				}
+				l.display[ref] = place
+			}
 			switch {
 			case id == "":
-				l.addAs(ref, Ref{kind, `""`}, "id", "is required")
+				l.addAs(ref, place, "id", "is required")
 			case !wire.ValidSlug(id):
-				l.addAs(ref, Ref{kind, safeKey(id)}, "id", "must be 1 to %d letters, digits, _ or -", wire.MaxIDLength)
+				l.addAs(ref, place, "id", "must be 1 to %d letters, digits, _ or -", wire.MaxIDLength)
 			case seen[ref] && len(d.again[ref]) > 0 && d.again[ref][0] != d.Sources[ref]:
 				l.add(ref, "id", "is declared twice (again in %s)", strings.Join(d.again[ref], ", "))
 			case seen[ref]:

@@ -3,6 +3,7 @@ package apply
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -182,7 +183,7 @@ func (e *Error) Error() string {
 		b.WriteString(": ")
 	}
 	if e.Resource.Kind != "" {
-		b.WriteString(safeText(string(e.Resource.Kind)) + " " + safeName(e.Resource.ID) + ": ")
+		b.WriteString(safeText(string(e.Resource.Kind)) + " " + printableID(e.Resource.ID) + ": ")
 	}
 	if e.Field != "" {
 		parts := strings.Split(e.Field, ".")
@@ -193,6 +194,19 @@ func (e *Error) Error() string {
 	}
 	b.WriteString(safeText(e.Rule))
 	return b.String()
+}
+
+// placeID matches how an Error names a resource whose id is missing or invalid: by its place (#2) or
+// as (nil).
+var placeID = regexp.MustCompile(`^(#[0-9]{1,9}|\(nil\))$`)
+
+// printableID is a resource's id as an Error prints it: an allowlist of a valid id or a place; any
+// other text (it may have come from a variable that holds a secret) prints as "(invalid id)".
+func printableID(id string) string {
+	if wire.ValidSlug(id) || placeID.MatchString(id) {
+		return id
+	}
+	return "(invalid id)"
 }
 
 // maxName bounds a key or an id as an error prints it, in characters.
@@ -220,11 +234,17 @@ func (e *Error) Is(target error) bool { return target == ErrInvalid }
 type errorList struct {
 	sources   map[Ref]string
 	positions map[Ref]map[string]Pos
-	errs      []error
+	// display names a resource whose id is invalid by its place (#2) in every error about it.
+	display map[Ref]Ref
+	errs    []error
 }
 
 func (l *errorList) add(r Ref, field, format string, args ...any) {
-	l.addAs(r, r, field, format, args...)
+	display := r
+	if d, known := l.display[r]; known {
+		display = d
+	}
+	l.addAs(r, display, field, format, args...)
 }
 
 // addAs adds an error about the resource r, shown as display (an invalid id is shown quoted).
