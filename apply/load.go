@@ -655,40 +655,48 @@ func (l *Loader) checkUnknownConfig(fe *fileErrors, at func(string) Pos, ref Ref
 	}
 }
 
-// expand replaces ${NAME} in every string of v from the environment; an unset variable, or one set to
-// the empty string (which would read as "not declared", so a rotated secret would silently stay the
-// same), is an error naming the field and the variable.
+// expand replaces ${NAME} in every string of v from the environment, in nested mappings and lists
+// too; an unset variable, or one set to the empty string (which would read as "not declared", so a
+// rotated secret would silently stay the same), is an error naming the field and the variable.
 func (l *Loader) expand(fe *fileErrors, at func(string) Pos, ref Ref, prefix string, v map[string]any) {
 	for _, k := range slices.Sorted(mapsKeys(v)) {
-		field := prefix + k
-		switch x := v[k].(type) {
-		case string:
-			if m := envRef.FindStringSubmatchIndex(x); m != nil && m[0] == 0 && m[1] == len(x) && fe.refs != nil {
-				fe.refs[ref.ID+"\x00"+field] = x[m[2]:m[3]]
+		l.expandValue(fe, at, ref, prefix+k, v[k], func(nv any) { v[k] = nv })
+	}
+}
+
+// expandValue expands the value x of field, storing the result with set.
+func (l *Loader) expandValue(fe *fileErrors, at func(string) Pos, ref Ref, field string, x any, set func(any)) {
+	switch x := x.(type) {
+	case map[string]any:
+		l.expand(fe, at, ref, field+".", x)
+	case []any:
+		for i := range x {
+			l.expandValue(fe, at, ref, field+"."+strconv.Itoa(i), x[i], func(nv any) { x[i] = nv })
+		}
+	case string:
+		if m := envRef.FindStringSubmatchIndex(x); m != nil && m[0] == 0 && m[1] == len(x) && fe.refs != nil {
+			fe.refs[ref.ID+"\x00"+field] = x[m[2]:m[3]]
+		}
+		var missing, empty []string
+		set(envRef.ReplaceAllStringFunc(x, func(r string) string {
+			name := r[2 : len(r)-1]
+			val, isSet := l.lookup(name)
+			switch {
+			case !isSet && l.Unset != nil:
+				return l.Unset(name)
+			case !isSet:
+				missing = append(missing, name)
+			case val == "":
+				empty = append(empty, name)
 			}
-			var missing, empty []string
-			v[k] = envRef.ReplaceAllStringFunc(x, func(r string) string {
-				name := r[2 : len(r)-1]
-				val, set := l.lookup(name)
-				switch {
-				case !set && l.Unset != nil:
-					return l.Unset(name)
-				case !set:
-					missing = append(missing, name)
-				case val == "":
-					empty = append(empty, name)
-				}
-				return val
-			})
-			if len(missing) > 0 {
-				fe.add(at(field), ref, field, "environment variable "+strings.Join(missing, ", ")+" is not set")
-			}
-			if len(empty) > 0 {
-				// An empty value would read as "not declared": a secret would silently stay unchanged.
-				fe.add(at(field), ref, field, "environment variable "+strings.Join(empty, ", ")+" is set but empty")
-			}
-		case map[string]any:
-			l.expand(fe, at, ref, field+".", x)
+			return val
+		}))
+		if len(missing) > 0 {
+			fe.add(at(field), ref, field, "environment variable "+strings.Join(missing, ", ")+" is not set")
+		}
+		if len(empty) > 0 {
+			// An empty value would read as "not declared": a secret would silently stay unchanged.
+			fe.add(at(field), ref, field, "environment variable "+strings.Join(empty, ", ")+" is set but empty")
 		}
 	}
 }

@@ -131,3 +131,19 @@ func TestInvalidIDFromAVariableIsNotPrinted(t *testing.T) {
 	assert.Contains(t, err.Error(), "f.yaml:4:5: data_model #2: id: must be 1 to 128")
 	assert.Contains(t, err.Error(), "pipeline p: data_model_id: must be a data model's id")
 }
+
+// TestVariablesExpandInLists: ${NAME} expands in a list too (a config of unknown shape may hold one),
+// and an unset one in a list is named like any other.
+func TestVariablesExpandInLists(t *testing.T) {
+	t.Parallel()
+	file := "connections:\n  - id: o\n    name: O\n    state: active\n    service_provider: Oracle\n" +
+		"    config:\n      hosts: [\"${H1}\", {name: \"${H2}\"}]\n"
+	d, err := apply.Load(fstest.MapFS{"f.yaml": {Data: []byte(file)}}, env(map[string]string{"H1": "a.example.com", "H2": "b.example.com"}))
+	require.NoError(t, err)
+	raw := d.Connections[0].Config.(*ws.RawConfig)
+	assert.JSONEq(t, `{"hosts":["a.example.com",{"name":"b.example.com"}]}`, string(raw.JSON))
+
+	_, err = apply.Load(fstest.MapFS{"f.yaml": {Data: []byte(file)}}, env(map[string]string{"H1": "a.example.com"}))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "connection o: config.hosts.1.name: environment variable H2 is not set")
+}
