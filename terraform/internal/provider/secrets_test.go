@@ -90,3 +90,33 @@ func TestValidatorsNeverQuoteTheValue(t *testing.T) {
 		t.Fatal("no validator was found")
 	}
 }
+
+// TestConversionErrorsNeverQuoteTheValue: a value unknown at plan time is known only at apply, after
+// the validators ran: converting it must not quote it either.
+func TestConversionErrorsNeverQuoteTheValue(t *testing.T) {
+	const secret = "Sup3rS3cret"
+	for _, c := range []struct {
+		name string
+		set  func(m *pipelineModel)
+	}{
+		{"from", func(m *pipelineModel) { m.SyncMode.From = newNormalized(kindTimestamp, secret) }},
+		{"until", func(m *pipelineModel) { m.SyncMode.Until = newNormalized(kindTimestamp, "2024-01-01T00:00:00"+secret) }},
+		{"start", func(m *pipelineModel) { m.Schedule.Start = newNormalized(kindTimestamp, secret) }},
+		{"delay", func(m *pipelineModel) { m.Schedule.Delay = newNormalized(kindDelay, "15"+secret) }},
+	} {
+		m := pipelineModel{
+			SyncMode: &syncModeModel{Type: types.StringValue("full"), From: newNormalized(kindTimestamp, ""), Until: newNormalized(kindTimestamp, "")},
+			Schedule: &scheduleModel{Type: newNormalized(kindScheduleType, "once"), Delay: newNormalized(kindDelay, ""),
+				Start: newNormalized(kindTimestamp, ""), End: newNormalized(kindTimestamp, "")},
+		}
+		c.set(&m)
+		_, err := m.toAPI()
+		if err == nil {
+			t.Errorf("%s: no error", c.name)
+			continue
+		}
+		if strings.Contains(strings.ToLower(err.Error()), "sup3r") {
+			t.Errorf("%s: the error quotes the value: %v", c.name, err)
+		}
+	}
+}
