@@ -135,8 +135,10 @@ func durationValidator() validator.String {
 // portValidator checks a port number, 1 to 65535, written as a string as the API takes it.
 func portValidator() validator.String {
 	return stringCheck{desc: "a port number, 1 to 65535", check: func(s string) string {
+		// Only the canonical spelling: "05439" or "+5439" would be stored as written by one API and
+		// as 5439 by another, a diff after every apply.
 		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > 65535 {
+		if err != nil || n < 1 || n > 65535 || strconv.Itoa(n) != s {
 			return "must be a port number (1 to 65535)"
 		}
 		return ""
