@@ -22,8 +22,15 @@ import (
 // MaxFileSize bounds one apply file, in bytes.
 const MaxFileSize = 10 << 20
 
-// MaxFiles bounds the apply files one Loader.Add reads.
+// MaxFiles bounds the apply files one Loader reads, over all its Add calls.
 const MaxFiles = 1000
+
+// MaxTotalSize bounds the bytes of all the apply files one Loader reads, over all its Add calls.
+const MaxTotalSize = 32 << 20
+
+// maxDirEntries bounds the entries of a directory Add looks at (apply files or not): a directory of
+// millions of files is refused before their names are all held in memory.
+const maxDirEntries = 100_000
 
 // maxLoadErrors bounds the errors a load reports; the rest are counted.
 const maxLoadErrors = 200
@@ -43,6 +50,10 @@ type Loader struct {
 	// Unset, when not nil, gives the value of a variable that is not set, instead of an error (wsync
 	// --fake uses placeholders).
 	Unset func(name string) string
+
+	// files and size count what the Loader has read, against MaxFiles and MaxTotalSize.
+	files int
+	size  int
 }
 
 // Load reads every apply file at the top of fsys (*.yaml, *.yml and *.json, not *.schema.json), in name
@@ -85,15 +96,12 @@ func (l *Loader) Add(d *Desired, fsys fs.FS, name, label string) error {
 	var files []string
 	var errs []error
 	if info.IsDir() {
-		entries, err := fs.ReadDir(fsys, name)
+		names, err := applyFiles(fsys, name)
 		if err != nil {
-			return &Error{File: display(name), Rule: "cannot be read: " + fsProblem(err)}
+			return &Error{File: display(name), Rule: err.Error()}
 		}
-		for _, e := range entries {
-			if e.IsDir() || !isApplyFile(e.Name()) {
-				continue
-			}
-			files = append(files, path.Join(name, e.Name()))
+		for _, n := range names {
+			files = append(files, path.Join(name, n))
 		}
 		if len(files) == 0 {
 			return &Error{File: display(name), Rule: "holds no .yaml, .yml or .json files"}
@@ -101,14 +109,19 @@ func (l *Loader) Add(d *Desired, fsys fs.FS, name, label string) error {
 	} else {
 		files = []string{name}
 	}
-	if len(files) > MaxFiles {
-		return &Error{File: display(name), Rule: fmt.Sprintf("holds %d apply files; at most %d are read", len(files), MaxFiles)}
+	if l.files+len(files) > MaxFiles {
+		return &Error{File: display(name), Rule: fmt.Sprintf("makes %d apply files in all; at most %d are read", l.files+len(files), MaxFiles)}
 	}
+	l.files += len(files)
 	for _, f := range files {
 		raw, err := readRegular(fsys, f, display(f))
 		if err != nil {
 			errs = append(errs, err)
 			continue
+		}
+		if l.size += len(raw); l.size > MaxTotalSize {
+			errs = append(errs, &Error{File: display(f), Rule: fmt.Sprintf("makes the files read larger than %d MiB in all; split them across several runs", MaxTotalSize>>20)})
+			break
 		}
 		pf, err := l.parse(display(f), raw)
 		if err != nil {
@@ -131,6 +144,45 @@ func (l *Loader) Add(d *Desired, fsys fs.FS, name, label string) error {
 		}
 	}
 	return joinBounded(errs)
+}
+
+// applyFiles returns the names of the apply files in the directory dir of fsys, sorted, reading its
+// entries in batches: at most maxDirEntries of them, and MaxFiles apply files.
+func applyFiles(fsys fs.FS, dir string) ([]string, error) {
+	f, err := fsys.Open(dir)
+	if err != nil {
+		return nil, errors.New("cannot be read: " + fsProblem(err))
+	}
+	defer f.Close()
+	rd, isDir := f.(fs.ReadDirFile)
+	if !isDir {
+		return nil, errors.New("cannot be read as a directory")
+	}
+	var names []string
+	seen := 0
+	for {
+		batch, err := rd.ReadDir(256)
+		seen += len(batch)
+		if seen > maxDirEntries {
+			return nil, fmt.Errorf("holds more than %d entries; give the folder of the apply files", maxDirEntries)
+		}
+		for _, e := range batch {
+			if !e.IsDir() && isApplyFile(e.Name()) {
+				names = append(names, e.Name())
+			}
+		}
+		if len(names) > MaxFiles {
+			return nil, fmt.Errorf("holds more than %d apply files; at most %d are read", MaxFiles, MaxFiles)
+		}
+		if errors.Is(err, io.EOF) || err == nil && len(batch) == 0 {
+			break
+		}
+		if err != nil {
+			return nil, errors.New("cannot be read: " + fsProblem(err))
+		}
+	}
+	slices.Sort(names)
+	return names, nil
 }
 
 // fsProblem is the reason of a file-system error without the path (which the caller names).

@@ -147,3 +147,36 @@ func TestVariablesExpandInLists(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "connection o: config.hosts.1.name: environment variable H2 is not set")
 }
+
+// TestLoaderBudgetsSpanEveryAdd: MaxFiles and MaxTotalSize bound what one Loader reads over all its
+// Add calls (wsync's repeated -f), and a directory's entries are bounded before they are all held.
+func TestLoaderBudgetsSpanEveryAdd(t *testing.T) {
+	t.Parallel()
+	dir := fstest.MapFS{}
+	for i := range 600 {
+		dir[fmt.Sprintf("f%03d.yaml", i)] = &fstest.MapFile{Data: []byte("data_models: []\n")}
+	}
+	l := &apply.Loader{}
+	d := &apply.Desired{}
+	require.NoError(t, l.Add(d, dir, ".", "a"))
+	err := l.Add(d, dir, ".", "b")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "b: makes 1200 apply files in all; at most 1000 are read")
+
+	big := fstest.MapFS{}
+	comment := "# " + strings.Repeat("x", apply.MaxFileSize-10) + "\n"
+	for i := range 4 {
+		big[fmt.Sprintf("f%d.yaml", i)] = &fstest.MapFile{Data: []byte(comment)}
+	}
+	err = (&apply.Loader{}).Add(&apply.Desired{}, big, ".", "")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "f3.yaml: makes the files read larger than 32 MiB in all")
+
+	many := fstest.MapFS{"a.yaml": {Data: []byte("data_models: []\n")}}
+	for i := range 100_001 {
+		many[fmt.Sprintf("n%06d.txt", i)] = &fstest.MapFile{}
+	}
+	err = (&apply.Loader{}).Add(&apply.Desired{}, many, ".", "dir")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "dir: holds more than 100000 entries")
+}
