@@ -822,3 +822,15 @@ func TestUnknownProviderNeverAppliesHalfway(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, conns, "nothing was created")
 }
+
+// TestDeleteRefusesAnInvalidIDBeforeAsking: an id the API could not hold is refused before the prompt
+// (which would print it) and before any request.
+func TestDeleteRefusesAnInvalidIDBeforeAsking(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	res := h.runWith(context.Background(), strings.NewReader("yes\n"), true, false, "delete", "pipelines", "p\x1b[2J")
+	assert.Equal(t, exitError, res.code)
+	assert.NotContains(t, res.stderr, "Delete pipeline")
+	assert.Contains(t, res.stderr, "ID: must be 1 to 128 letters, digits, _ or -")
+	assert.NotContains(t, res.stderr+res.stdout, "\x1b")
+}
