@@ -7,6 +7,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -833,4 +835,34 @@ func TestDeleteRefusesAnInvalidIDBeforeAsking(t *testing.T) {
 	assert.NotContains(t, res.stderr, "Delete pipeline")
 	assert.Contains(t, res.stderr, "ID: must be 1 to 128 letters, digits, _ or -")
 	assert.NotContains(t, res.stderr+res.stdout, "\x1b")
+}
+
+// TestHostileServerTextIsEscaped: a server that answers with escape sequences in what wsync prints
+// back (a run's pipeline id) cannot reach the terminal.
+func TestHostileServerTextIsEscaped(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		switch {
+		case strings.HasSuffix(r.URL.Path, "/oauth/token"):
+			fmt.Fprint(w, `{"access_token":"t0ken","token_type":"bearer","expires_in":3600}`)
+		case r.Method == http.MethodPost:
+			fmt.Fprint(w, `{"pipeline_run_id":7,"status":"requested"}`)
+		default:
+			fmt.Fprint(w, `{"id":7,"pipeline_id":"p\u001b[2J\u202e","type":"scheduled","status":"success",`+
+				`"logical_date":"2025-01-01T00:00:00Z","range_start":null,"range_end":"2025-01-01T00:00:00Z"}`)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	vars := map[string]string{ws.EnvWorkspaceID: "1", ws.EnvClientID: "id", ws.EnvClientSecret: "s3cret-value",
+		ws.EnvAPIURL: srv.URL, ws.EnvTokenURL: srv.URL + "/oauth/token"}
+	var out, errOut bytes.Buffer
+	code := Main(context.Background(), []string{"trigger", "p", "--wait"}, Env{
+		Stdout: &out, Stderr: &errOut, LookupEnv: func(k string) (string, bool) { v, ok := vars[k]; return v, ok },
+		Sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() },
+	})
+	assert.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", out.String(), errOut.String())
+	assert.Contains(t, out.String(), `Run 7 of pipeline p\u001b[2J\u202e: success`)
+	assert.NotContains(t, out.String()+errOut.String(), "\x1b")
+	assert.NotContains(t, out.String()+errOut.String(), "\u202e")
 }
