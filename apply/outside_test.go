@@ -180,3 +180,17 @@ func TestLoaderBudgetsSpanEveryAdd(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "dir: holds more than 100000 entries")
 }
+
+// TestJSONSurrogatePairs: JSON escapes a character above U+FFFF as a UTF-16 surrogate pair, which the
+// YAML parser refuses; a .json file that has one loads, and YAML's own text is left as it is.
+func TestJSONSurrogatePairs(t *testing.T) {
+	t.Parallel()
+	d, err := apply.Load(fstest.MapFS{
+		"a.json": {Data: []byte(`{"data_models": [{"id": "m", "name": "\ud83d\ude00 \\ud83d\\ude00 \uD83D\uDE00"}]}`)},
+		"b.yaml": {Data: []byte("data_models:\n  - id: n\n    name: C:\\ud83d\\ude00\n")},
+	}, nil)
+	require.NoError(t, err)
+	require.Len(t, d.DataModels, 2)
+	assert.Equal(t, "\U0001F600 \\ud83d\\ude00 \U0001F600", d.DataModels[0].Name)
+	assert.Equal(t, `C:\ud83d\ude00`, d.DataModels[1].Name)
+}

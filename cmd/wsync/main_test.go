@@ -866,3 +866,27 @@ func TestHostileServerTextIsEscaped(t *testing.T) {
 	assert.NotContains(t, out.String()+errOut.String(), "\x1b")
 	assert.NotContains(t, out.String()+errOut.String(), "\u202e")
 }
+
+// TestExportEscapesInvisibleCharacters: text from the server that holds control, bidirectional or
+// other format characters (a U+202E that makes a reviewed file read backwards) is written escaped in
+// -o json and -o yaml, and the file still applies as "no changes".
+func TestExportEscapesInvisibleCharacters(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.must(exitOK, "apply", "-f", example)
+	evil := "E\x1b[2J\u202etxt\u200b\U000E0041\tend\nline 2"
+	_, err := h.srv.Client().DataModels.Create(context.Background(), &ws.DataModel{ID: "evil", Name: evil, State: ws.StateActive,
+		Type: ws.DataModelSQL, Config: ws.DataModelConfig{SQLQuery: "SELECT 1 -- " + evil}})
+	require.NoError(t, err)
+	h.vars["SNOWFLAKE_PROD_PASSWORD"] = "sf-Secret-1"
+	for _, format := range []string{"yaml", "json"} {
+		out := h.must(exitOK, "export", "-o", format).stdout
+		for _, r := range []string{"\x1b", "\u202e", "\u200b", "\U000E0041", "\t"} {
+			assert.NotContains(t, out, r, format)
+		}
+		dir := t.TempDir()
+		require.NoError(t, os.WriteFile(filepath.Join(dir, "all."+format), []byte(out), 0o644))
+		res := h.must(exitOK, "plan", "-f", dir, "--prune", "--prune-all")
+		assert.Contains(t, res.stdout, "No changes", format)
+	}
+}
