@@ -559,8 +559,8 @@ func failingFields(kind Kind, obj map[string]any) []string {
 	return out
 }
 
-// numbersAsText writes, in the config of the connection conn, every number given for a documented
-// setting that is not a secret as its text: the API takes every setting as a string, and YAML reads
+// numbersAsText writes, in the config of the connection conn, every integer given for a documented
+// setting that is not a secret as its text (a float, 1e+20 say, is left to be refused): the API takes every setting as a string, and YAML reads
 // port: 5439 as a number.
 func numbersAsText(conn map[string]any) {
 	cfg, _ := conn["config"].(map[string]any)
@@ -570,7 +570,7 @@ func numbersAsText(conn map[string]any) {
 		return
 	}
 	for _, k := range p.Config {
-		if n, isNumber := cfg[k.Name].(json.Number); isNumber && !k.Secret {
+		if n, isNumber := cfg[k.Name].(json.Number); isNumber && !k.Secret && !strings.ContainsAny(string(n), ".eE") {
 			cfg[k.Name] = n.String()
 		}
 	}

@@ -194,3 +194,23 @@ func TestJSONSurrogatePairs(t *testing.T) {
 	assert.Equal(t, "\U0001F600 \\ud83d\\ude00 \U0001F600", d.DataModels[0].Name)
 	assert.Equal(t, `C:\ud83d\ude00`, d.DataModels[1].Name)
 }
+
+// TestPortIsAPortNumber: a port the API could not take (a huge number YAML reads as a float, a sign,
+// leading zeros, 0) is refused before any request, naming no value.
+func TestPortIsAPortNumber(t *testing.T) {
+	t.Parallel()
+	file := "connections:\n  - id: rs\n    name: RS\n    state: active\n    service_provider: Redshift\n    config:\n" +
+		"      database: db\n      host: h.example.com\n      port: PORT\n      user: u\n      password: ${P}\n" +
+		"      aws_iam_role_arn: arn:aws:iam::1:role/r\n"
+	for _, port := range []string{"99999999999999999999999", `"05439"`, `"+5439"`, "0", "65536", `"54 39"`} {
+		d := &apply.Desired{}
+		l := &apply.Loader{LookupEnv: env(map[string]string{"P": "pw"})}
+		err := l.Add(d, fstest.MapFS{"f.yaml": {Data: []byte(strings.Replace(file, "PORT", port, 1))}}, "f.yaml", "")
+		if err == nil {
+			err = apply.Validate(d)
+		}
+		require.Error(t, err, port)
+		assert.Contains(t, err.Error(), "f.yaml:9:7: connection rs: config.port: must be a port number", port)
+		assert.NotContains(t, err.Error(), strings.Trim(port, `"`), port)
+	}
+}
