@@ -51,9 +51,9 @@ type Loader struct {
 	// --fake uses placeholders).
 	Unset func(name string) string
 
-	// files and size count what the Loader has read, against MaxFiles and MaxTotalSize.
-	files int
-	size  int
+	// files and size count what the Loader has read, against MaxFiles and MaxTotalSize; expanded
+	// counts the bytes ${NAME} references expanded to, against MaxTotalSize too.
+	files, size, expanded int
 }
 
 // Load reads every apply file at the top of fsys (*.yaml, *.yml and *.json, not *.schema.json), in name
@@ -730,9 +730,14 @@ func (l *Loader) expandValue(fe *fileErrors, at func(string) Pos, ref Ref, field
 			fe.refs[ref.ID+"\x00"+field] = x[m[2]:m[3]]
 		}
 		var missing, empty []string
+		over := false
 		set(envRef.ReplaceAllStringFunc(x, func(r string) string {
 			name := r[2 : len(r)-1]
 			val, isSet := l.lookup(name)
+			if l.expanded += len(val); l.expanded > MaxTotalSize {
+				over = true
+				return ""
+			}
 			switch {
 			case !isSet && l.Unset != nil:
 				return l.Unset(name)
@@ -743,6 +748,10 @@ func (l *Loader) expandValue(fe *fileErrors, at func(string) Pos, ref Ref, field
 			}
 			return val
 		}))
+		if over {
+			fe.add(at(field), ref, field, fmt.Sprintf("the ${NAME} references of the files expand to more than %d MiB in all", MaxTotalSize>>20))
+			return
+		}
 		if len(missing) > 0 {
 			fe.add(at(field), ref, field, "environment variable "+strings.Join(missing, ", ")+" is not set")
 		}

@@ -214,3 +214,17 @@ func TestPortIsAPortNumber(t *testing.T) {
 		assert.NotContains(t, err.Error(), strings.Trim(port, `"`), port)
 	}
 }
+
+// TestExpansionIsBounded: a file of many references to a large variable expands to at most
+// MaxTotalSize bytes in all, then each further one is refused.
+func TestExpansionIsBounded(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	b.WriteString("data_models:\n")
+	for i := range 600 {
+		fmt.Fprintf(&b, "  - id: m%d\n    name: ${BIG}\n", i)
+	}
+	_, err := apply.Load(fstest.MapFS{"f.yaml": {Data: []byte(b.String())}}, env(map[string]string{"BIG": strings.Repeat("x", 64<<10)}))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "name: the ${NAME} references of the files expand to more than 32 MiB in all")
+}
