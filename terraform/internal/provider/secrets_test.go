@@ -120,3 +120,31 @@ func TestConversionErrorsNeverQuoteTheValue(t *testing.T) {
 		}
 	}
 }
+
+// TestProviderURLErrorsNeverQuoteTheURL: a password in an API or token URL's user info (or anywhere in
+// a URL that does not parse) never reaches a diagnostic, and user info is refused even when the URL
+// parses.
+func TestProviderURLErrorsNeverQuoteTheURL(t *testing.T) {
+	const secret = "Sup3rS3cret"
+	p := &wsProvider{version: "test"}
+	for _, u := range []string{"http://u:" + secret + "@host:bad", "https://u:" + secret + "@host:8443", "http://" + secret + "@host",
+		"ht tp://" + secret, "http://host/%zz" + secret, "ftp://host/" + secret, "/" + secret} {
+		for _, attr := range []string{"api_url", "token_url"} {
+			cfg := providerModel{WorkspaceID: types.StringValue("1"), ClientID: types.StringValue("id"),
+				ClientSecret: types.StringValue("client-secret"), APIURL: types.StringNull(), TokenURL: types.StringNull()}
+			if attr == "api_url" {
+				cfg.APIURL = types.StringValue(u)
+			} else {
+				cfg.TokenURL = types.StringValue(u)
+			}
+			_, err := p.client(cfg)
+			if err == nil {
+				t.Errorf("%s %q: accepted", attr, u)
+				continue
+			}
+			if strings.Contains(err.Error(), secret) || !strings.HasPrefix(err.Error(), attr+" ") {
+				t.Errorf("%s %q: %v", attr, u, err)
+			}
+		}
+	}
+}
