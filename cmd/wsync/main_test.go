@@ -890,3 +890,20 @@ func TestExportEscapesInvisibleCharacters(t *testing.T) {
 		assert.Contains(t, res.stdout, "No changes", format)
 	}
 }
+
+// TestURLVariablesNeverPrint: a password in MPARTICLE_API_URL's or MPARTICLE_TOKEN_URL's user info
+// (or anywhere in one that does not parse) is never printed, and user info is refused.
+func TestURLVariablesNeverPrint(t *testing.T) {
+	t.Parallel()
+	for _, name := range []string{ws.EnvAPIURL, ws.EnvTokenURL} {
+		for _, u := range []string{"http://u:Sup3rS3cret@host:bad", "https://u:Sup3rS3cret@host", "ht tp://Sup3rS3cret", "http://h/%zzSup3rS3cret"} {
+			vars := map[string]string{ws.EnvWorkspaceID: "1", ws.EnvClientID: "id", ws.EnvClientSecret: "s", name: u}
+			var out, errOut bytes.Buffer
+			code := Main(context.Background(), []string{"list", "pipelines"}, Env{Stdout: &out, Stderr: &errOut,
+				LookupEnv: func(k string) (string, bool) { v, ok := vars[k]; return v, ok }})
+			assert.Equal(t, exitError, code, "%s=%s", name, u)
+			assert.Contains(t, errOut.String(), "Error: "+name+": must")
+			assert.NotContains(t, out.String()+errOut.String(), "Sup3r", "%s=%s", name, u)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -163,11 +164,32 @@ func (a *app) client(ctx context.Context) (*ws.Client, error) {
 		}
 		return a.env.lookup(k)
 	}
+	for _, name := range []string{ws.EnvAPIURL, ws.EnvTokenURL} {
+		if v, set := lookup(name); set && v != "" {
+			if err := checkURL(name, v); err != nil {
+				return nil, err
+			}
+		}
+	}
 	c, err := ws.NewClientFromEnv(ws.WithLookupEnv(lookup), ws.WithUserAgent("wsync"), ws.WithPollWait(a.pause))
 	if err != nil {
 		return nil, fmt.Errorf("%w (--workspace gives the workspace; --fake tries wsync against an in-process fake)", err)
 	}
 	return c, nil
+}
+
+// checkURL accepts an http or https URL with a host and without user info; its errors name the
+// variable, never the URL: user info holds a password, and a parse error quotes the whole URL.
+func checkURL(name, s string) error {
+	u, err := url.Parse(s)
+	switch {
+	case err != nil, u.Scheme != "http" && u.Scheme != "https", u.Host == "":
+		return fmt.Errorf("%s: must be an http:// or https:// URL with a host", name)
+	case u.User != nil:
+		return fmt.Errorf("%s: must not hold a user or password (user@ or user:password@): wsync signs in with %s and %s",
+			name, ws.EnvClientID, ws.EnvClientSecret)
+	}
+	return nil
 }
 
 // fakeClient starts the fake (once), seeds it and returns a client for it.
