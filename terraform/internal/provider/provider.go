@@ -83,13 +83,13 @@ func (p *wsProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *p
 			},
 			"api_url": schema.StringAttribute{
 				Optional: true,
-				Description: "The API's root URL, without /platform/v2. Default: " + ws.EnvAPIURL +
+				Description: "The API's root URL, without /platform/v2: http or https, without user info. Default: " + ws.EnvAPIURL +
 					", else " + ws.DefaultBaseURL + ".",
 				Validators: []validator.String{nonEmptyValidator()},
 			},
 			"token_url": schema.StringAttribute{
 				Optional: true,
-				Description: "The OAuth token endpoint. Default: " + ws.EnvTokenURL +
+				Description: "The OAuth token endpoint: http or https, without user info. Default: " + ws.EnvTokenURL +
 					", else " + ws.DefaultTokenURL + ".",
 				Validators: []validator.String{nonEmptyValidator()},
 			},
