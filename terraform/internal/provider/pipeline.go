@@ -376,7 +376,7 @@ func (r *pipelineResource) Create(ctx context.Context, req resource.CreateReques
 	}
 	p, err := plan.toAPI()
 	if err != nil {
-		resp.Diagnostics.AddError("Invalid pipeline", err.Error())
+		addError(&resp.Diagnostics, "Invalid pipeline", err)
 		return
 	}
 	got, err := r.client.Pipelines.Create(ctx, p)
@@ -423,7 +423,7 @@ func (r *pipelineResource) Update(ctx context.Context, req resource.UpdateReques
 	}
 	p, err := plan.toAPI()
 	if err != nil {
-		resp.Diagnostics.AddError("Invalid pipeline", err.Error())
+		addError(&resp.Diagnostics, "Invalid pipeline", err)
 		return
 	}
 	got, err := r.client.Pipelines.Update(ctx, p)

@@ -133,7 +133,7 @@ func (p *wsProvider) Configure(ctx context.Context, req provider.ConfigureReques
 	}
 	c, err := p.client(cfg)
 	if err != nil {
-		resp.Diagnostics.AddError("Invalid provider configuration", err.Error())
+		addError(&resp.Diagnostics, "Invalid provider configuration", err)
 		return
 	}
 	resp.ResourceData = c

@@ -2,16 +2,22 @@ package provider
 
 import (
 	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	ws "github.com/wsync-dev/warehousesync"
 )
 
 // everyAttribute calls f with the path and value of every attribute of a schema's Attributes map,
@@ -146,5 +152,35 @@ func TestProviderURLErrorsNeverQuoteTheURL(t *testing.T) {
 				t.Errorf("%s %q: %v", attr, u, err)
 			}
 		}
+	}
+}
+
+// TestServerTextInDiagnosticsIsEscaped: an error that quotes a server's answer reaches the diagnostic
+// with its control and bidirectional characters escaped: Terraform prints diagnostics as they are.
+func TestServerTextInDiagnosticsIsEscaped(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusBadRequest)
+		fmt.Fprint(w, `{"errors":[{"message":"bad \u001b[2J\u202e\u0007 value"}]}`)
+	}))
+	defer srv.Close()
+	c, err := ws.NewClient("1", ws.WithBaseURL(srv.URL), ws.WithBearerToken("tok"), ws.WithRetryPolicy(ws.RetryPolicy{Disabled: true}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Pipelines.Get(context.Background(), "p")
+	if err == nil {
+		t.Fatal("no error")
+	}
+	var diags diag.Diagnostics
+	addAPIError(&diags, "Reading pipeline p", err)
+	detail := diags[0].Detail()
+	for _, raw := range []string{"\x1b", "\u202e", "\a"} {
+		if strings.Contains(detail, raw) {
+			t.Errorf("the diagnostic holds %q raw: %q", raw, detail)
+		}
+	}
+	if !strings.Contains(detail, `bad \u001b[2J\u202e\u0007 value`) {
+		t.Errorf("detail: %q", detail)
 	}
 }
