@@ -195,7 +195,8 @@ func TestRefusals(t *testing.T) {
 		Pipelines: []*ws.Pipeline{{ID: "bad id"}}}), apply.Options{})
 	require.ErrorIs(t, err, apply.ErrInvalid)
 	assert.Contains(t, err.Error(), "test.yaml: data_model m: id: is declared twice")
-	assert.Contains(t, err.Error(), `pipeline "bad id": id: must be`)
+	assert.Contains(t, err.Error(), `pipeline #1: id: must be`)
+	assert.NotContains(t, err.Error(), "bad id", "an invalid id is named by its place, never printed")
 	assert.Equal(t, n, len(srv.Requests()), "refused before any request")
 
 	moved := pipeline("p", "sf", "m", ws.FrequencyDaily)

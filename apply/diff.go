@@ -65,10 +65,24 @@ func rawConfig(c *ws.Connection) *ws.RawConfig {
 	return nil
 }
 
+// foreignConfig reports whether c's config is of a type the module does not define (not one of its
+// providers' config types nor a RawConfig): which of its fields are secrets cannot be known.
+func foreignConfig(c *ws.Connection) bool {
+	if c == nil || c.Config == nil {
+		return false
+	}
+	t := reflect.TypeOf(c.Config)
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	return t.PkgPath() != reflect.TypeFor[ws.Connection]().PkgPath()
+}
+
 // declaredSecrets returns the paths of the secrets c declares with a value (not left out or masked); a
-// config of unknown shape is one secret, "config".
+// config of unknown shape (a RawConfig, or a config type the module does not define) is one secret,
+// "config".
 func declaredSecrets(c *ws.Connection) []string {
-	if rawConfig(c) != nil {
+	if rawConfig(c) != nil || foreignConfig(c) {
 		return []string{"config"}
 	}
 	var out []string
@@ -107,9 +121,28 @@ func declared(v any) (map[string]any, error) {
 		if _, isRaw := c.Config.(*ws.RawConfig); isRaw {
 			delete(m, "config")
 		}
+		keepKnownConfig(m)
 	}
 	wire.Declared(m)
 	return m, nil
+}
+
+// keepKnownConfig keeps, of the config of the connection m, only the keys its provider documents and
+// that are not secrets: an allowlist, so that a config type of a Go caller's own (a key the module
+// does not know, such as a token of a new sign-in method) is never printed or compared. Keys outside
+// it are a config of unknown shape: the plan shows them as sensitive, as a RawConfig.
+func keepKnownConfig(m map[string]any) {
+	cfg, isMap := m["config"].(map[string]any)
+	if !isMap {
+		return
+	}
+	sp, _ := m["service_provider"].(string)
+	p, known := wire.LookupProvider(sp)
+	for k := range cfg {
+		if !known || !slices.ContainsFunc(p.Config, func(c wire.ConfigKey) bool { return c.Name == k && !c.Secret }) {
+			delete(cfg, k)
+		}
+	}
 }
 
 // isEmpty reports whether a JSON value declares nothing: null, "", 0, false or an empty object or list.

@@ -1,9 +1,12 @@
 package apply_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"testing/fstest"
+	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/wsync-dev/warehousesync/apply"
 )
@@ -37,6 +40,39 @@ func FuzzLoadErrorsShowNoValue(f *testing.F) {
 		}
 		if low := strings.ToLower(err.Error()); strings.Contains(low, "s3cret") || strings.Contains(low, "sup3r") {
 			t.Fatalf("the error shows the secret:\n%s\nfile:\n%q", err, text)
+		}
+	})
+}
+
+// FuzzJSONEscapes: a .json file whose string escapes every character (\uXXXX, a surrogate pair above
+// U+FFFF, as JSON encoders do) loads as the same text.
+func FuzzJSONEscapes(f *testing.F) {
+	for _, s := range []string{"plain", "\U0001F600", "\u202e\U000E0041", `a\b"c`, "\\ud83d\\ude00", "\x00\x1f"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if !utf8.ValidString(s) || strings.Contains(s, "${") {
+			return
+		}
+		var b strings.Builder
+		for _, r := range s {
+			if r >= 0x20 && r < 0x7f && r != '"' && r != '\\' {
+				b.WriteRune(r)
+				continue
+			}
+			if r > 0xFFFF {
+				r1, r2 := utf16.EncodeRune(r)
+				fmt.Fprintf(&b, `\u%04x\u%04X`, r1, r2)
+				continue
+			}
+			fmt.Fprintf(&b, `\u%04x`, r)
+		}
+		d, err := apply.Load(fstest.MapFS{"a.json": {Data: []byte(`{"data_models": [{"id": "m", "name": "` + b.String() + `"}]}`)}}, nil)
+		if err != nil {
+			t.Fatalf("%q: %v", s, err)
+		}
+		if d.DataModels[0].Name != s {
+			t.Fatalf("%q loaded as %q", s, d.DataModels[0].Name)
 		}
 	})
 }

@@ -22,8 +22,15 @@ import (
 // MaxFileSize bounds one apply file, in bytes.
 const MaxFileSize = 10 << 20
 
-// MaxFiles bounds the apply files one Loader.Add reads.
+// MaxFiles bounds the apply files one Loader reads, over all its Add calls.
 const MaxFiles = 1000
+
+// MaxTotalSize bounds the bytes of all the apply files one Loader reads, over all its Add calls.
+const MaxTotalSize = 32 << 20
+
+// maxDirEntries bounds the entries of a directory Add looks at (apply files or not): a directory of
+// millions of files is refused before their names are all held in memory.
+const maxDirEntries = 100_000
 
 // maxLoadErrors bounds the errors a load reports; the rest are counted.
 const maxLoadErrors = 200
@@ -43,6 +50,10 @@ type Loader struct {
 	// Unset, when not nil, gives the value of a variable that is not set, instead of an error (wsync
 	// --fake uses placeholders).
 	Unset func(name string) string
+
+	// files and size count what the Loader has read, against MaxFiles and MaxTotalSize; expanded
+	// counts the bytes ${NAME} references expanded to, against MaxTotalSize too.
+	files, size, expanded int
 }
 
 // Load reads every apply file at the top of fsys (*.yaml, *.yml and *.json, not *.schema.json), in name
@@ -85,15 +96,12 @@ func (l *Loader) Add(d *Desired, fsys fs.FS, name, label string) error {
 	var files []string
 	var errs []error
 	if info.IsDir() {
-		entries, err := fs.ReadDir(fsys, name)
+		names, err := applyFiles(fsys, name)
 		if err != nil {
-			return &Error{File: display(name), Rule: "cannot be read: " + fsProblem(err)}
+			return &Error{File: display(name), Rule: err.Error()}
 		}
-		for _, e := range entries {
-			if e.IsDir() || !isApplyFile(e.Name()) {
-				continue
-			}
-			files = append(files, path.Join(name, e.Name()))
+		for _, n := range names {
+			files = append(files, path.Join(name, n))
 		}
 		if len(files) == 0 {
 			return &Error{File: display(name), Rule: "holds no .yaml, .yml or .json files"}
@@ -101,14 +109,19 @@ func (l *Loader) Add(d *Desired, fsys fs.FS, name, label string) error {
 	} else {
 		files = []string{name}
 	}
-	if len(files) > MaxFiles {
-		return &Error{File: display(name), Rule: fmt.Sprintf("holds %d apply files; at most %d are read", len(files), MaxFiles)}
+	if l.files+len(files) > MaxFiles {
+		return &Error{File: display(name), Rule: fmt.Sprintf("makes %d apply files in all; at most %d are read", l.files+len(files), MaxFiles)}
 	}
+	l.files += len(files)
 	for _, f := range files {
 		raw, err := readRegular(fsys, f, display(f))
 		if err != nil {
 			errs = append(errs, err)
 			continue
+		}
+		if l.size += len(raw); l.size > MaxTotalSize {
+			errs = append(errs, &Error{File: display(f), Rule: fmt.Sprintf("makes the files read larger than %d MiB in all; split them across several runs", MaxTotalSize>>20)})
+			break
 		}
 		pf, err := l.parse(display(f), raw)
 		if err != nil {
@@ -131,6 +144,45 @@ func (l *Loader) Add(d *Desired, fsys fs.FS, name, label string) error {
 		}
 	}
 	return joinBounded(errs)
+}
+
+// applyFiles returns the names of the apply files in the directory dir of fsys, sorted, reading its
+// entries in batches: at most maxDirEntries of them, and MaxFiles apply files.
+func applyFiles(fsys fs.FS, dir string) ([]string, error) {
+	f, err := fsys.Open(dir)
+	if err != nil {
+		return nil, errors.New("cannot be read: " + fsProblem(err))
+	}
+	defer f.Close()
+	rd, isDir := f.(fs.ReadDirFile)
+	if !isDir {
+		return nil, errors.New("cannot be read as a directory")
+	}
+	var names []string
+	seen := 0
+	for {
+		batch, err := rd.ReadDir(256)
+		seen += len(batch)
+		if seen > maxDirEntries {
+			return nil, fmt.Errorf("holds more than %d entries; give the folder of the apply files", maxDirEntries)
+		}
+		for _, e := range batch {
+			if !e.IsDir() && isApplyFile(e.Name()) {
+				names = append(names, e.Name())
+			}
+		}
+		if len(names) > MaxFiles {
+			return nil, fmt.Errorf("holds more than %d apply files; at most %d are read", MaxFiles, MaxFiles)
+		}
+		if errors.Is(err, io.EOF) || err == nil && len(batch) == 0 {
+			break
+		}
+		if err != nil {
+			return nil, errors.New("cannot be read: " + fsProblem(err))
+		}
+	}
+	slices.Sort(names)
+	return names, nil
 }
 
 // fsProblem is the reason of a file-system error without the path (which the caller names).
@@ -257,19 +309,21 @@ func (l *Loader) parse(file string, raw []byte) (parsedFile, error) {
 			}
 			id, _ := obj["id"].(string)
 			fields := byEntry[prefix]
-			if _, seen := positions[Ref{kind, id}]; !seen {
-				positions[Ref{kind, id}] = fields
-			}
 			ref := Ref{kind, id}
-			switch {
-			case id == "":
+			if !wire.ValidSlug(id) {
+				// An id that is not one is never printed (it may be a ${NAME} that expands to a
+				// secret): the entry is named by its place in the list.
 				ref.ID = "#" + strconv.Itoa(i+1)
-			case !wire.ValidSlug(id):
-				ref.ID = safeKey(id)
 			}
 			at := func(field string) Pos { return nearest(fields, field) }
 			before := len(fe.refs)
-			if cleared := l.resource(fe, at, kind, ref, obj, s); len(cleared) > 0 {
+			cleared := l.resource(fe, at, kind, ref, obj, s)
+			// The resource is known by its id as expanded (id: ${NAME} is allowed).
+			id, _ = obj["id"].(string)
+			if _, seen := positions[Ref{kind, id}]; !seen {
+				positions[Ref{kind, id}] = fields
+			}
+			if len(cleared) > 0 {
 				if clearedByRef[Ref{kind, id}] == nil {
 					clearedByRef[Ref{kind, id}] = cleared
 				}
@@ -325,6 +379,9 @@ func (l *Loader) resource(fe *fileErrors, at func(string) Pos, kind Kind, ref Re
 	}
 	cleared = emptyFields(kind, obj, "")
 	l.expand(fe, at, ref, "", obj)
+	if kind == KindConnection {
+		numbersAsText(obj)
+	}
 	t := resourceType(kind)
 	for _, field := range unknownFields(obj, t, "") {
 		fe.add(at(field), ref, field, "unknown field")
@@ -502,6 +559,23 @@ func failingFields(kind Kind, obj map[string]any) []string {
 	return out
 }
 
+// numbersAsText writes, in the config of the connection conn, every integer given for a documented
+// setting that is not a secret as its text (a float, 1e+20 say, is left to be refused): the API takes every setting as a string, and YAML reads
+// port: 5439 as a number.
+func numbersAsText(conn map[string]any) {
+	cfg, _ := conn["config"].(map[string]any)
+	sp, _ := conn["service_provider"].(string)
+	p, known := wire.LookupProvider(sp)
+	if cfg == nil || !known {
+		return
+	}
+	for _, k := range p.Config {
+		if n, isNumber := cfg[k.Name].(json.Number); isNumber && !k.Secret && !strings.ContainsAny(string(n), ".eE") {
+			cfg[k.Name] = n.String()
+		}
+	}
+}
+
 // wrongForm describes what a field that does not decode must hold.
 func wrongForm(field string) string {
 	last := field[strings.LastIndexByte(field, '.')+1:]
@@ -510,8 +584,10 @@ func wrongForm(field string) string {
 		return "must be an RFC 3339 timestamp such as \"2025-01-01T00:00:00Z\" (quoted in YAML)"
 	case "delay":
 		return "must be a duration such as 15m, 1h or 1h30m"
-	case "data_plan_version", "partner_feed_id", "port":
+	case "data_plan_version", "partner_feed_id":
 		return "must be an integer"
+	case "port":
+		return "must be a port number such as 5439"
 	case "config", "sync_mode", "schedule":
 		return "must be a mapping"
 	}
@@ -631,40 +707,57 @@ func (l *Loader) checkUnknownConfig(fe *fileErrors, at func(string) Pos, ref Ref
 	}
 }
 
-// expand replaces ${NAME} in every string of v from the environment; an unset variable, or one set to
-// the empty string (which would read as "not declared", so a rotated secret would silently stay the
-// same), is an error naming the field and the variable.
+// expand replaces ${NAME} in every string of v from the environment, in nested mappings and lists
+// too; an unset variable, or one set to the empty string (which would read as "not declared", so a
+// rotated secret would silently stay the same), is an error naming the field and the variable.
 func (l *Loader) expand(fe *fileErrors, at func(string) Pos, ref Ref, prefix string, v map[string]any) {
 	for _, k := range slices.Sorted(mapsKeys(v)) {
-		field := prefix + k
-		switch x := v[k].(type) {
-		case string:
-			if m := envRef.FindStringSubmatchIndex(x); m != nil && m[0] == 0 && m[1] == len(x) && fe.refs != nil {
-				fe.refs[ref.ID+"\x00"+field] = x[m[2]:m[3]]
+		l.expandValue(fe, at, ref, prefix+k, v[k], func(nv any) { v[k] = nv })
+	}
+}
+
+// expandValue expands the value x of field, storing the result with set.
+func (l *Loader) expandValue(fe *fileErrors, at func(string) Pos, ref Ref, field string, x any, set func(any)) {
+	switch x := x.(type) {
+	case map[string]any:
+		l.expand(fe, at, ref, field+".", x)
+	case []any:
+		for i := range x {
+			l.expandValue(fe, at, ref, field+"."+strconv.Itoa(i), x[i], func(nv any) { x[i] = nv })
+		}
+	case string:
+		if m := envRef.FindStringSubmatchIndex(x); m != nil && m[0] == 0 && m[1] == len(x) && fe.refs != nil {
+			fe.refs[ref.ID+"\x00"+field] = x[m[2]:m[3]]
+		}
+		var missing, empty []string
+		over := false
+		set(envRef.ReplaceAllStringFunc(x, func(r string) string {
+			name := r[2 : len(r)-1]
+			val, isSet := l.lookup(name)
+			if l.expanded += len(val); l.expanded > MaxTotalSize {
+				over = true
+				return ""
 			}
-			var missing, empty []string
-			v[k] = envRef.ReplaceAllStringFunc(x, func(r string) string {
-				name := r[2 : len(r)-1]
-				val, set := l.lookup(name)
-				switch {
-				case !set && l.Unset != nil:
-					return l.Unset(name)
-				case !set:
-					missing = append(missing, name)
-				case val == "":
-					empty = append(empty, name)
-				}
-				return val
-			})
-			if len(missing) > 0 {
-				fe.add(at(field), ref, field, "environment variable "+strings.Join(missing, ", ")+" is not set")
+			switch {
+			case !isSet && l.Unset != nil:
+				return l.Unset(name)
+			case !isSet:
+				missing = append(missing, name)
+			case val == "":
+				empty = append(empty, name)
 			}
-			if len(empty) > 0 {
-				// An empty value would read as "not declared": a secret would silently stay unchanged.
-				fe.add(at(field), ref, field, "environment variable "+strings.Join(empty, ", ")+" is set but empty")
-			}
-		case map[string]any:
-			l.expand(fe, at, ref, field+".", x)
+			return val
+		}))
+		if over {
+			fe.add(at(field), ref, field, fmt.Sprintf("the ${NAME} references of the files expand to more than %d MiB in all", MaxTotalSize>>20))
+			return
+		}
+		if len(missing) > 0 {
+			fe.add(at(field), ref, field, "environment variable "+strings.Join(missing, ", ")+" is not set")
+		}
+		if len(empty) > 0 {
+			// An empty value would read as "not declared": a secret would silently stay unchanged.
+			fe.add(at(field), ref, field, "environment variable "+strings.Join(empty, ", ")+" is set but empty")
 		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 
 	ws "github.com/wsync-dev/warehousesync"
@@ -225,13 +226,22 @@ func check(d *Desired) error {
 		if nils > 0 {
 			l.add(Ref{kind, "(nil)"}, "", "%d nil entries", nils)
 		}
-		for _, id := range ids {
+		for i, id := range ids {
 			ref := Ref{kind, id}
+			// An invalid id is never printed (it may come from a variable that holds a secret): the
+			// resource is named by its place among the declared ones of its kind.
+			place := Ref{kind, "#" + strconv.Itoa(i+1)}
+			if !wire.ValidSlug(id) {
+				if l.display == nil {
+					l.display = map[Ref]Ref{}
+				}
+				l.display[ref] = place
+			}
 			switch {
 			case id == "":
-				l.addAs(ref, Ref{kind, `""`}, "id", "is required")
+				l.addAs(ref, place, "id", "is required")
 			case !wire.ValidSlug(id):
-				l.addAs(ref, Ref{kind, safeKey(id)}, "id", "must be 1 to %d letters, digits, _ or -", wire.MaxIDLength)
+				l.addAs(ref, place, "id", "must be 1 to %d letters, digits, _ or -", wire.MaxIDLength)
 			case seen[ref] && len(d.again[ref]) > 0 && d.again[ref][0] != d.Sources[ref]:
 				l.add(ref, "id", "is declared twice (again in %s)", strings.Join(d.again[ref], ", "))
 			case seen[ref]:
@@ -260,7 +270,7 @@ func check(d *Desired) error {
 			continue
 		}
 		if p := c.Config.ServiceProvider(); p != c.ServiceProvider {
-			l.add(Ref{KindConnection, c.ID}, "service_provider", "is %s but the config is a %s config", c.ServiceProvider, p)
+			l.add(Ref{KindConnection, c.ID}, "service_provider", "is %s but the config is a %s config", safeKey(string(c.ServiceProvider)), safeKey(string(p)))
 		}
 	}
 	validateCleared(l, d)
@@ -284,6 +294,13 @@ func check(d *Desired) error {
 		}
 		if p.DataModelID == "" {
 			l.add(Ref{KindPipeline, p.ID}, "data_model_id", "is required")
+		}
+		// A reference the API could not hold is refused here, so that no message prints it.
+		if p.ConnectionID != "" && !wire.ValidSlug(p.ConnectionID) {
+			l.add(Ref{KindPipeline, p.ID}, "connection_id", "must be a connection's id: 1 to %d letters, digits, _ or -", wire.MaxIDLength)
+		}
+		if p.DataModelID != "" && !wire.ValidSlug(p.DataModelID) {
+			l.add(Ref{KindPipeline, p.ID}, "data_model_id", "must be a data model's id: 1 to %d letters, digits, _ or -", wire.MaxIDLength)
 		}
 	}
 	return l.err()
@@ -320,6 +337,11 @@ func checkAgainst(d *Desired, actual *State, opts Options) error {
 		ref := Ref{KindConnection, c.ID}
 		old, exists := storedConns[c.ID]
 		if !exists {
+			// The API creates only connections of the providers it lists; one it already holds may be
+			// of a provider this module does not know (a config of unknown shape).
+			if sp := providerOf(c); sp != "" && !wire.ServiceProvider.Has(string(sp)) {
+				l.add(ref, "service_provider", "is not one of %s: a new connection must be of one of them", strings.Join(wire.ServiceProvider.Values(), ", "))
+			}
 			validateNew(l, c)
 			for _, s := range secretsOf(c) {
 				if s.val.IsMasked() {
@@ -329,7 +351,7 @@ func checkAgainst(d *Desired, actual *State, opts Options) error {
 			continue
 		}
 		if want, have := providerOf(c), providerOf(old); want != "" && want != have {
-			l.add(ref, "service_provider", "cannot change from %s to %s; declare a new connection instead", have, want)
+			l.add(ref, "service_provider", "cannot change from %s to %s; declare a new connection instead", safeKey(string(have)), safeKey(string(want)))
 		}
 	}
 	for _, m := range d.DataModels {

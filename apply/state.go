@@ -3,10 +3,12 @@ package apply
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 
 	ws "github.com/wsync-dev/warehousesync"
+	"github.com/wsync-dev/warehousesync/internal/wire"
 )
 
 // Kind is a kind of resource.
@@ -168,24 +170,58 @@ type Error struct {
 	Rule     string
 }
 
-// Error returns "apply.yaml:12:7: pipeline p1: sync_mode.from: cannot change …".
+// Error returns "apply.yaml:12:7: pipeline p1: sync_mode.from: cannot change …". Every part is
+// printed as SafeText prints it, whoever built the Error: a file name, id or key from outside cannot
+// rewrite the terminal, and a key or id longer than 80 characters is cut.
 func (e *Error) Error() string {
 	var b strings.Builder
 	if e.File != "" {
-		b.WriteString(e.File)
+		b.WriteString(safeText(e.File))
 		if p := e.Pos.String(); p != "" {
 			b.WriteString(":" + p)
 		}
 		b.WriteString(": ")
 	}
 	if e.Resource.Kind != "" {
-		b.WriteString(e.Resource.String() + ": ")
+		b.WriteString(safeText(string(e.Resource.Kind)) + " " + printableID(e.Resource.ID) + ": ")
 	}
 	if e.Field != "" {
-		b.WriteString(e.Field + ": ")
+		parts := strings.Split(e.Field, ".")
+		for i, p := range parts {
+			parts[i] = safeName(p)
+		}
+		b.WriteString(strings.Join(parts, ".") + ": ")
 	}
-	b.WriteString(e.Rule)
+	b.WriteString(safeText(e.Rule))
 	return b.String()
+}
+
+// placeID matches how an Error names a resource whose id is missing or invalid: by its place (#2) or
+// as (nil).
+var placeID = regexp.MustCompile(`^(#[0-9]{1,9}|\(nil\))$`)
+
+// printableID is a resource's id as an Error prints it: an allowlist of a valid id or a place; any
+// other text (it may have come from a variable that holds a secret) prints as "(invalid id)".
+func printableID(id string) string {
+	if wire.ValidSlug(id) || placeID.MatchString(id) {
+		return id
+	}
+	return "(invalid id)"
+}
+
+// maxName bounds a key or an id as an error prints it, in characters.
+const maxName = 80
+
+// safeName is a key or id as an error prints it: escaped, and cut after maxName characters (an id
+// of the API is at most 128 letters, digits, _ or -, printed whole).
+func safeName(s string) string {
+	if wire.ValidSlug(s) {
+		return s
+	}
+	if r := []rune(s); len(r) > maxName {
+		s = string(r[:maxName-1]) + "…"
+	}
+	return safeText(s)
 }
 
 // ErrInvalid is matched (errors.Is) by every *Error.
@@ -198,11 +234,17 @@ func (e *Error) Is(target error) bool { return target == ErrInvalid }
 type errorList struct {
 	sources   map[Ref]string
 	positions map[Ref]map[string]Pos
-	errs      []error
+	// display names a resource whose id is invalid by its place (#2) in every error about it.
+	display map[Ref]Ref
+	errs    []error
 }
 
 func (l *errorList) add(r Ref, field, format string, args ...any) {
-	l.addAs(r, r, field, format, args...)
+	display := r
+	if d, known := l.display[r]; known {
+		display = d
+	}
+	l.addAs(r, display, field, format, args...)
 }
 
 // addAs adds an error about the resource r, shown as display (an invalid id is shown quoted).

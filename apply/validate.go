@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 
 	ws "github.com/wsync-dev/warehousesync"
@@ -34,6 +35,16 @@ func (l *errorList) oneOf(ref Ref, field string, v string, e wire.Enum) {
 func validateConnection(l *errorList, c *ws.Connection) {
 	ref := Ref{KindConnection, c.ID}
 	l.oneOf(ref, "state", string(c.State), wire.ConnectionState)
+	if rc, isRedshift := c.Config.(*ws.RedshiftConfig); isRedshift && rc != nil && rc.Port != "" && !validPort(rc.Port) {
+		l.add(ref, "config.port", "must be a port number, 1 to 65535, written without a sign or leading zeros")
+	}
+}
+
+// validPort reports whether s is a port number in its canonical spelling: another spelling ("05439")
+// would be stored as written by one API and as the number by another, a change on every plan.
+func validPort(s string) bool {
+	n, err := strconv.Atoi(s)
+	return err == nil && n >= 1 && n <= 65535 && strconv.Itoa(n) == s
 }
 
 // validateDataModel applies the offline rules to a declared data model.

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	yaml "sigs.k8s.io/yaml/goyaml.v3"
@@ -177,6 +178,38 @@ func posOf(raw []byte, off int) Pos {
 	return Pos{Line: line, Column: len([]rune(string(raw[start:off]))) + 1}
 }
 
+// astralEscapes rewrites, in JSON text, each escaped UTF-16 surrogate pair (\ud83d\ude00, JSON's only
+// way to escape a character above U+FFFF) as the one escape YAML takes for it (\U0001f600): the YAML
+// parser reads JSON strings as double-quoted scalars and refuses a surrogate.
+func astralEscapes(raw []byte) []byte {
+	if !bytes.Contains(raw, []byte(`\u`)) && !bytes.Contains(raw, []byte(`\U`)) {
+		return raw
+	}
+	out := make([]byte, 0, len(raw))
+	for i := 0; i < len(raw); i++ {
+		if raw[i] != '\\' {
+			out = append(out, raw[i])
+			continue
+		}
+		// An escape: a backslash and the character it escapes.
+		if i+12 <= len(raw) && (raw[i+1] == 'u' || raw[i+1] == 'U') && raw[i+6] == '\\' && (raw[i+7] == 'u' || raw[i+7] == 'U') {
+			hi, err1 := strconv.ParseUint(string(raw[i+2:i+6]), 16, 16)
+			lo, err2 := strconv.ParseUint(string(raw[i+8:i+12]), 16, 16)
+			if err1 == nil && err2 == nil && utf16.IsSurrogate(rune(hi)) && hi < 0xdc00 && lo >= 0xdc00 && lo <= 0xdfff {
+				out = fmt.Appendf(out, `\U%08x`, utf16.DecodeRune(rune(hi), rune(lo)))
+				i += 11
+				continue
+			}
+		}
+		out = append(out, raw[i])
+		if i+1 < len(raw) {
+			out = append(out, raw[i+1])
+			i++
+		}
+	}
+	return out
+}
+
 // document is the parsed text of one apply file.
 type document struct {
 	// value is the file's top value as generic JSON values.
@@ -194,6 +227,9 @@ func parseYAML(file string, raw []byte) (*document, error) {
 	// and its value), so a file of a million tiny values is refused before it is parsed.
 	if n := bytes.Count(raw, []byte("\n")) + bytes.Count(raw, []byte(",")) + bytes.Count(raw, []byte("[")) + bytes.Count(raw, []byte("{")); n > maxNodes {
 		return nil, &Error{File: file, Pos: Pos{Line: 1}, Rule: fmt.Sprintf("holds more than %d lines, commas and brackets; split it into several files", maxNodes)}
+	}
+	if strings.HasSuffix(file, ".json") {
+		raw = astralEscapes(raw)
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(raw))
 	var root yaml.Node
@@ -285,13 +321,23 @@ func join(path, key string) string {
 	return path + "." + key
 }
 
-// convert returns the value of n, recording its position under path.
-func (c *converter) convert(n *yaml.Node, path string, depth int) any {
+// spend counts one value, or one mapping merged into another, against maxNodes, and reports whether
+// the budget allows it (the first refusal is an error). Every step of the conversion spends: a merge
+// of an empty mapping builds no value, but merges of merges of it are work all the same.
+func (c *converter) spend(n *yaml.Node) bool {
 	c.nodes++
 	if c.nodes > maxNodes {
 		if c.nodes == maxNodes+1 {
 			c.fail(n, "expands to more than 100,000 values (aliases of aliases?)")
 		}
+		return false
+	}
+	return true
+}
+
+// convert returns the value of n, recording its position under path.
+func (c *converter) convert(n *yaml.Node, path string, depth int) any {
+	if !c.spend(n) {
 		return nil
 	}
 	if depth > maxDepth {
@@ -379,6 +425,9 @@ func (c *converter) mapping(n *yaml.Node, path string, depth int) map[string]any
 			c.failAt(m, path, "a merge key (<<) whose value is not a mapping")
 		}
 		for _, s := range sources {
+			if !c.spend(s) {
+				return out
+			}
 			if s.Kind != yaml.MappingNode {
 				c.failAt(m, path, "a merge key (<<) whose value is not a mapping")
 				continue

@@ -7,6 +7,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -783,4 +785,125 @@ func TestServerTextIsEscapedColoursAreNot(t *testing.T) {
 	h.must(exitOK, "trigger", "users-hourly", "--wait")
 	h.terminal = true
 	assert.Contains(t, h.must(exitOK, "report", "users-hourly").stdout, "\x1b[32msuccess\x1b[0m")
+}
+
+// TestErrorsAreEscaped: whatever an error quotes (a flag, an argument, a server's answer), wsync
+// prints it without the control and bidirectional characters that would rewrite the terminal.
+func TestErrorsAreEscaped(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	for _, args := range [][]string{
+		{"--workspace", "w\x1b[2J\u202e", "list", "pipelines"},
+		{"get", "pipelines", "p\x1b]0;title\a"},
+		{"get", "x\x1b[2J"},
+	} {
+		res := h.run(args...)
+		assert.NotEqual(t, exitOK, res.code)
+		assert.Contains(t, res.stderr, "Error: ")
+		for _, c := range []string{"\x1b", "\u202e", "\a"} {
+			assert.NotContains(t, res.stderr, c, "wsync %q", args)
+		}
+	}
+}
+
+// TestUnknownProviderNeverAppliesHalfway: the API creates only connections of the providers it lists;
+// a new connection of another is refused by the plan, before the file's other resources are created.
+func TestUnknownProviderNeverAppliesHalfway(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.vars["ORACLE_HOST"] = "db.example.com"
+	dir := t.TempDir()
+	body, err := os.ReadFile(filepath.Join(example, "warehouse.yaml"))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "a.yaml"), body, 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "b.yaml"), []byte("connections:\n  - id: zz\n    name: O\n    state: active\n"+
+		"    service_provider: Oracle\n    config:\n      host: ${ORACLE_HOST}\n"), 0o644))
+	res := h.must(exitError, "apply", "--yes", "-f", dir)
+	assert.Contains(t, res.stderr, "b.yaml:5:5: connection zz: service_provider: is not one of Snowflake, BigQuery, Redshift, Databricks")
+	conns, err := h.srv.Client().Connections.List(context.Background(), nil)
+	require.NoError(t, err)
+	assert.Empty(t, conns, "nothing was created")
+}
+
+// TestDeleteRefusesAnInvalidIDBeforeAsking: an id the API could not hold is refused before the prompt
+// (which would print it) and before any request.
+func TestDeleteRefusesAnInvalidIDBeforeAsking(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	res := h.runWith(context.Background(), strings.NewReader("yes\n"), true, false, "delete", "pipelines", "p\x1b[2J")
+	assert.Equal(t, exitError, res.code)
+	assert.NotContains(t, res.stderr, "Delete pipeline")
+	assert.Contains(t, res.stderr, "ID: must be 1 to 128 letters, digits, _ or -")
+	assert.NotContains(t, res.stderr+res.stdout, "\x1b")
+}
+
+// TestHostileServerTextIsEscaped: a server that answers with escape sequences in what wsync prints
+// back (a run's pipeline id) cannot reach the terminal.
+func TestHostileServerTextIsEscaped(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		switch {
+		case strings.HasSuffix(r.URL.Path, "/oauth/token"):
+			fmt.Fprint(w, `{"access_token":"t0ken","token_type":"bearer","expires_in":3600}`)
+		case r.Method == http.MethodPost:
+			fmt.Fprint(w, `{"pipeline_run_id":7,"status":"requested"}`)
+		default:
+			fmt.Fprint(w, `{"id":7,"pipeline_id":"p\u001b[2J\u202e","type":"scheduled","status":"success",`+
+				`"logical_date":"2025-01-01T00:00:00Z","range_start":null,"range_end":"2025-01-01T00:00:00Z"}`)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	vars := map[string]string{ws.EnvWorkspaceID: "1", ws.EnvClientID: "id", ws.EnvClientSecret: "s3cret-value",
+		ws.EnvAPIURL: srv.URL, ws.EnvTokenURL: srv.URL + "/oauth/token"}
+	var out, errOut bytes.Buffer
+	code := Main(context.Background(), []string{"trigger", "p", "--wait"}, Env{
+		Stdout: &out, Stderr: &errOut, LookupEnv: func(k string) (string, bool) { v, ok := vars[k]; return v, ok },
+		Sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() },
+	})
+	assert.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", out.String(), errOut.String())
+	assert.Contains(t, out.String(), `Run 7 of pipeline p\u001b[2J\u202e: success`)
+	assert.NotContains(t, out.String()+errOut.String(), "\x1b")
+	assert.NotContains(t, out.String()+errOut.String(), "\u202e")
+}
+
+// TestExportEscapesInvisibleCharacters: text from the server that holds control, bidirectional or
+// other format characters (a U+202E that makes a reviewed file read backwards) is written escaped in
+// -o json and -o yaml, and the file still applies as "no changes".
+func TestExportEscapesInvisibleCharacters(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.must(exitOK, "apply", "-f", example)
+	evil := "E\x1b[2J\u202etxt\u200b\U000E0041\tend\nline 2"
+	_, err := h.srv.Client().DataModels.Create(context.Background(), &ws.DataModel{ID: "evil", Name: evil, State: ws.StateActive,
+		Type: ws.DataModelSQL, Config: ws.DataModelConfig{SQLQuery: "SELECT 1 -- " + evil}})
+	require.NoError(t, err)
+	h.vars["SNOWFLAKE_PROD_PASSWORD"] = "sf-Secret-1"
+	for _, format := range []string{"yaml", "json"} {
+		out := h.must(exitOK, "export", "-o", format).stdout
+		for _, r := range []string{"\x1b", "\u202e", "\u200b", "\U000E0041", "\t"} {
+			assert.NotContains(t, out, r, format)
+		}
+		dir := t.TempDir()
+		require.NoError(t, os.WriteFile(filepath.Join(dir, "all."+format), []byte(out), 0o644))
+		res := h.must(exitOK, "plan", "-f", dir, "--prune", "--prune-all")
+		assert.Contains(t, res.stdout, "No changes", format)
+	}
+}
+
+// TestURLVariablesNeverPrint: a password in MPARTICLE_API_URL's or MPARTICLE_TOKEN_URL's user info
+// (or anywhere in one that does not parse) is never printed, and user info is refused.
+func TestURLVariablesNeverPrint(t *testing.T) {
+	t.Parallel()
+	for _, name := range []string{ws.EnvAPIURL, ws.EnvTokenURL} {
+		for _, u := range []string{"http://u:Sup3rS3cret@host:bad", "https://u:Sup3rS3cret@host", "ht tp://Sup3rS3cret", "http://h/%zzSup3rS3cret"} {
+			vars := map[string]string{ws.EnvWorkspaceID: "1", ws.EnvClientID: "id", ws.EnvClientSecret: "s", name: u}
+			var out, errOut bytes.Buffer
+			code := Main(context.Background(), []string{"list", "pipelines"}, Env{Stdout: &out, Stderr: &errOut,
+				LookupEnv: func(k string) (string, bool) { v, ok := vars[k]; return v, ok }})
+			assert.Equal(t, exitError, code, "%s=%s", name, u)
+			assert.Contains(t, errOut.String(), "Error: "+name+": must")
+			assert.NotContains(t, out.String()+errOut.String(), "Sup3r", "%s=%s", name, u)
+		}
+	}
 }

@@ -9,8 +9,10 @@ import (
 	"slices"
 	"strings"
 	"text/tabwriter"
+	"unicode"
+	"unicode/utf16"
 
-	"sigs.k8s.io/yaml"
+	yaml "sigs.k8s.io/yaml/goyaml.v3"
 
 	ws "github.com/wsync-dev/warehousesync"
 	"github.com/wsync-dev/warehousesync/apply"
@@ -112,7 +114,9 @@ func envName(id, field string) string {
 	return name
 }
 
-// writeData writes v as indented JSON or as YAML.
+// writeData writes v as indented JSON or as YAML. A character that SafeText would escape (a control,
+// bidirectional or other format character, which can make a file read differently from what it holds)
+// is written as an escape of the format, never raw: data from the server lands in files people review.
 func writeData(w io.Writer, format string, v any) error {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
@@ -122,15 +126,67 @@ func writeData(w io.Writer, format string, v any) error {
 		return err
 	}
 	if format == "json" {
-		_, err := w.Write(buf.Bytes())
+		// Outside strings JSON holds only ASCII punctuation, so every such character is in a string.
+		_, err := io.WriteString(w, escapeInvisible(buf.String(), true))
 		return err
 	}
-	y, err := yaml.JSONToYAML(buf.Bytes())
-	if err != nil {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(buf.Bytes(), &doc); err != nil {
 		return err
 	}
-	_, err = w.Write(y)
+	restyle(&doc)
+	var out bytes.Buffer
+	ye := yaml.NewEncoder(&out)
+	ye.SetIndent(2)
+	if err := ye.Encode(&doc); err != nil {
+		return err
+	}
+	if err := ye.Close(); err != nil {
+		return err
+	}
+	// restyle double-quoted every scalar holding such a character, where YAML takes escapes.
+	_, err := io.WriteString(w, escapeInvisible(out.String(), false))
 	return err
+}
+
+// invisible reports whether SafeText escapes r.
+func invisible(r rune) bool {
+	return unicode.IsControl(r) && r != '\n' || unicode.Is(unicode.Cf, r) || r == '\u2028' || r == '\u2029'
+}
+
+// restyle gives the nodes parsed from JSON the styles YAML would choose (plain, block), except for a
+// scalar holding a character invisible reports: it is double-quoted, so that it can be escaped.
+func restyle(n *yaml.Node) {
+	n.Style = 0
+	if n.Kind == yaml.ScalarNode && strings.IndexFunc(n.Value, invisible) >= 0 {
+		n.Style = yaml.DoubleQuotedStyle
+	}
+	for _, c := range n.Content {
+		restyle(c)
+	}
+}
+
+// escapeInvisible replaces every character of s that invisible reports with an escape: \uXXXX, and
+// above U+FFFF a UTF-16 surrogate pair (JSON) or \UXXXXXXXX (YAML).
+func escapeInvisible(s string, surrogates bool) string {
+	if strings.IndexFunc(s, invisible) < 0 {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case !invisible(r):
+			b.WriteRune(r)
+		case r <= 0xFFFF:
+			fmt.Fprintf(&b, `\u%04x`, r)
+		case surrogates:
+			r1, r2 := utf16.EncodeRune(r)
+			fmt.Fprintf(&b, `\u%04x\u%04x`, r1, r2)
+		default:
+			fmt.Fprintf(&b, `\U%08x`, r)
+		}
+	}
+	return b.String()
 }
 
 // checkFormat validates -o.

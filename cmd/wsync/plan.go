@@ -131,16 +131,16 @@ func (a *app) runApply(ctx context.Context, f *planFlags) error {
 	fmt.Fprintln(out)
 	res, err := apply.Apply(ctx, c, p, func(ch apply.Change, err error) {
 		if err != nil {
-			fmt.Fprintf(out, "  %s %s: failed\n", a.colour(red, "✗"), ch.Ref)
+			fmt.Fprintf(out, "  %s %s: failed\n", a.colour(red, "✗"), safeText(ch.Ref.String()))
 			return
 		}
-		fmt.Fprintf(out, "  %s %s: %s\n", a.symbol(ch.Action), ch.Ref, done(ch.Action))
+		fmt.Fprintf(out, "  %s %s: %s\n", a.symbol(ch.Action), safeText(ch.Ref.String()), done(ch.Action))
 	})
 	if err != nil {
 		fmt.Fprintf(out, "\nApply stopped: %d done, %d not done:\n", len(res.Done), len(res.NotDone)+1)
-		fmt.Fprintf(out, "  %s %s (failed)\n", a.symbol(res.Failed.Action), res.Failed.Ref)
+		fmt.Fprintf(out, "  %s %s (failed)\n", a.symbol(res.Failed.Action), safeText(res.Failed.Ref.String()))
 		for _, ch := range res.NotDone {
-			fmt.Fprintf(out, "  %s %s\n", a.symbol(ch.Action), ch.Ref)
+			fmt.Fprintf(out, "  %s %s\n", a.symbol(ch.Action), safeText(ch.Ref.String()))
 		}
 		fmt.Fprintln(out, "Fix the cause and run apply again: it plans from what the workspace holds.")
 		return err

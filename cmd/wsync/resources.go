@@ -9,6 +9,7 @@ import (
 
 	ws "github.com/wsync-dev/warehousesync"
 	"github.com/wsync-dev/warehousesync/apply"
+	"github.com/wsync-dev/warehousesync/internal/wire"
 )
 
 func parseKind(s string) (apply.KindInfo, error) {
@@ -191,6 +192,10 @@ func (a *app) runDelete(ctx context.Context, o *deleteOptions) error {
 	kind, err := parseKind(o.kind)
 	if err != nil {
 		return err
+	}
+	if !wire.ValidSlug(o.id) {
+		// Refused before the prompt, which would print it.
+		return fmt.Errorf("ID: must be 1 to %d letters, digits, _ or -", wire.MaxIDLength)
 	}
 	ref := apply.Ref{Kind: kind.Kind, ID: o.id}
 	out := a.env.Stdout

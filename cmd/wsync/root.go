@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -76,12 +77,29 @@ func Main(ctx context.Context, args []string, env Env) int {
 	var ec *exitCode
 	if errors.As(err, &ec) {
 		if ec.err != nil {
-			fmt.Fprintln(env.Stderr, "Error:", ec.err)
+			printError(env.Stderr, ec.err)
 		}
 		return ec.code
 	}
-	fmt.Fprintln(env.Stderr, "Error:", err)
+	printError(env.Stderr, err)
 	return exitError
+}
+
+// maxErrorText bounds an error as wsync prints it, in bytes (an error can quote a server's answer).
+const maxErrorText = 64 << 10
+
+// printError writes err after "Error:", each of its lines escaped (safeText): an error can hold text
+// from a server, a file or a flag, none of which may move the cursor or rewrite the terminal.
+func printError(w io.Writer, err error) {
+	text := err.Error()
+	if len(text) > maxErrorText {
+		text = strings.ToValidUTF8(text[:maxErrorText], "") + fmt.Sprintf("… (%d bytes more)", len(text)-maxErrorText)
+	}
+	lines := strings.Split(text, "\n")
+	for i, l := range lines {
+		lines[i] = safeText(l)
+	}
+	fmt.Fprintln(w, "Error:", strings.Join(lines, "\n"))
 }
 
 func orEmpty(r io.Reader) io.Reader {
@@ -146,11 +164,32 @@ func (a *app) client(ctx context.Context) (*ws.Client, error) {
 		}
 		return a.env.lookup(k)
 	}
+	for _, name := range []string{ws.EnvAPIURL, ws.EnvTokenURL} {
+		if v, set := lookup(name); set && v != "" {
+			if err := checkURL(name, v); err != nil {
+				return nil, err
+			}
+		}
+	}
 	c, err := ws.NewClientFromEnv(ws.WithLookupEnv(lookup), ws.WithUserAgent("wsync"), ws.WithPollWait(a.pause))
 	if err != nil {
 		return nil, fmt.Errorf("%w (--workspace gives the workspace; --fake tries wsync against an in-process fake)", err)
 	}
 	return c, nil
+}
+
+// checkURL accepts an http or https URL with a host and without user info; its errors name the
+// variable, never the URL: user info holds a password, and a parse error quotes the whole URL.
+func checkURL(name, s string) error {
+	u, err := url.Parse(s)
+	switch {
+	case err != nil, u.Scheme != "http" && u.Scheme != "https", u.Host == "":
+		return fmt.Errorf("%s: must be an http:// or https:// URL with a host", name)
+	case u.User != nil:
+		return fmt.Errorf("%s: must not hold a user or password (user@ or user:password@): wsync signs in with %s and %s",
+			name, ws.EnvClientID, ws.EnvClientSecret)
+	}
+	return nil
 }
 
 // fakeClient starts the fake (once), seeds it and returns a client for it.

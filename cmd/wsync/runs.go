@@ -251,7 +251,7 @@ func runRange(r *ws.Run) string {
 
 // printResult prints the end of a run; a run that did not succeed is exit code 3.
 func (a *app) printResult(out io.Writer, run *ws.Run) error {
-	fmt.Fprintf(out, "Run %d of pipeline %s: %s\n", run.ID, run.PipelineID, a.statusColour(run.Status))
+	fmt.Fprintf(out, "Run %d of pipeline %s: %s\n", run.ID, safeText(run.PipelineID), a.statusColour(run.Status))
 	fmt.Fprintf(out, "  range    %s\n", runRange(run))
 	fmt.Fprintf(out, "  records  %d synced, %d failed\n", run.SuccessfulRecords, run.FailedRecords)
 	for _, e := range run.Errors {

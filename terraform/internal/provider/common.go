@@ -3,8 +3,11 @@ package provider
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -146,7 +149,33 @@ func isNotFound(err error) bool { return errors.Is(err, ws.ErrNotFound) }
 
 // addAPIError reports a failed call.
 func addAPIError(diags *diag.Diagnostics, what string, err error) {
-	diags.AddError(what+" failed", err.Error())
+	addError(diags, what+" failed", err)
+}
+
+// addError reports err under summary, its text escaped (safeText): an error can quote a server's
+// answer, and Terraform prints diagnostics to a terminal as they are.
+func addError(diags *diag.Diagnostics, summary string, err error) {
+	diags.AddError(summary, safeText(err.Error()))
+}
+
+// safeText escapes, as \uXXXX, every character of s that could change how a terminal shows the text
+// around it: control characters other than a line break (C0, DEL, C1), bidirectional and other format
+// characters (U+202E reverses a line), line and paragraph separators, and invalid UTF-8 (as \xXX).
+func safeText(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		c, n := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case c == utf8.RuneError && n <= 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case c != '\n' && unicode.IsControl(c) || unicode.Is(unicode.Cf, c) || c == '\u2028' || c == '\u2029':
+			fmt.Fprintf(&b, `\u%04x`, c)
+		default:
+			b.WriteRune(c)
+		}
+		i += n
+	}
+	return b.String()
 }
 
 // importByID is the ImportState of every resource: the import id is the resource's id.

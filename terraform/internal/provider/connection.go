@@ -271,7 +271,7 @@ func connectionFromAPI(c *ws.Connection, prior *connectionModel, masked bool) (c
 		found = true
 		values, err := configValues(c.Config)
 		if err != nil {
-			diags.AddError("Unreadable connection config", fmt.Sprintf("connection %s: %v", c.ID, err))
+			addError(&diags, "Unreadable connection config", fmt.Errorf("connection %s: %w", c.ID, err))
 			return out, diags
 		}
 		var priorAttrs map[string]attr.Value
@@ -341,7 +341,7 @@ func (r *connectionResource) Create(ctx context.Context, req resource.CreateRequ
 	}
 	conn, err := plan.toAPI()
 	if err != nil {
-		resp.Diagnostics.AddError("Invalid connection", err.Error())
+		addError(&resp.Diagnostics, "Invalid connection", err)
 		return
 	}
 	got, err := r.client.Connections.Create(ctx, conn)
@@ -399,7 +399,7 @@ func (r *connectionResource) Update(ctx context.Context, req resource.UpdateRequ
 	}
 	conn, err := plan.toAPI()
 	if err != nil {
-		resp.Diagnostics.AddError("Invalid connection", err.Error())
+		addError(&resp.Diagnostics, "Invalid connection", err)
 		return
 	}
 	got, err := r.client.Connections.Update(ctx, conn)

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -295,7 +296,8 @@ func (m *pipelineModel) toAPI() (*ws.Pipeline, error) {
 		}
 		t, e := ws.ParseTimestamp(v.ValueString())
 		if e != nil {
-			err = fmt.Errorf("%s: %w", field, e)
+			// The value is not quoted: it may come from a sensitive variable, known only at apply.
+			err = fmt.Errorf("%s: must be an RFC 3339 timestamp with a zone in the years the API can write (for example 2024-01-31T00:00:00Z)", field)
 		}
 		return t
 	}
@@ -319,7 +321,7 @@ func (m *pipelineModel) toAPI() (*ws.Pipeline, error) {
 		if !sc.Delay.IsNull() && !sc.Delay.IsUnknown() {
 			d, e := ws.ParseDelay(sc.Delay.ValueString())
 			if e != nil && err == nil {
-				err = fmt.Errorf("schedule.delay: %w", e)
+				err = errors.New("schedule.delay: must be a whole number followed by s, m, h, d, w or y (for example 15m), at most 100 years")
 			}
 			p.Schedule.Delay = d
 		}
@@ -374,7 +376,7 @@ func (r *pipelineResource) Create(ctx context.Context, req resource.CreateReques
 	}
 	p, err := plan.toAPI()
 	if err != nil {
-		resp.Diagnostics.AddError("Invalid pipeline", err.Error())
+		addError(&resp.Diagnostics, "Invalid pipeline", err)
 		return
 	}
 	got, err := r.client.Pipelines.Create(ctx, p)
@@ -421,7 +423,7 @@ func (r *pipelineResource) Update(ctx context.Context, req resource.UpdateReques
 	}
 	p, err := plan.toAPI()
 	if err != nil {
-		resp.Diagnostics.AddError("Invalid pipeline", err.Error())
+		addError(&resp.Diagnostics, "Invalid pipeline", err)
 		return
 	}
 	got, err := r.client.Pipelines.Update(ctx, p)

@@ -7,6 +7,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"os"
 	"time"
 
@@ -82,13 +83,13 @@ func (p *wsProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *p
 			},
 			"api_url": schema.StringAttribute{
 				Optional: true,
-				Description: "The API's root URL, without /platform/v2. Default: " + ws.EnvAPIURL +
+				Description: "The API's root URL, without /platform/v2: http or https, without user info. Default: " + ws.EnvAPIURL +
 					", else " + ws.DefaultBaseURL + ".",
 				Validators: []validator.String{nonEmptyValidator()},
 			},
 			"token_url": schema.StringAttribute{
 				Optional: true,
-				Description: "The OAuth token endpoint. Default: " + ws.EnvTokenURL +
+				Description: "The OAuth token endpoint: http or https, without user info. Default: " + ws.EnvTokenURL +
 					", else " + ws.DefaultTokenURL + ".",
 				Validators: []validator.String{nonEmptyValidator()},
 			},
@@ -132,7 +133,7 @@ func (p *wsProvider) Configure(ctx context.Context, req provider.ConfigureReques
 	}
 	c, err := p.client(cfg)
 	if err != nil {
-		resp.Diagnostics.AddError("Invalid provider configuration", err.Error())
+		addError(&resp.Diagnostics, "Invalid provider configuration", err)
 		return
 	}
 	resp.ResourceData = c
@@ -171,9 +172,15 @@ func (p *wsProvider) client(cfg providerModel) (*ws.Client, error) {
 		ws.WithUserAgent("terraform-provider-warehousesync/" + p.version),
 	}
 	if u := setting(cfg.APIURL, ws.EnvAPIURL); u != "" {
+		if err := checkURL("api_url", ws.EnvAPIURL, u); err != nil {
+			return nil, err
+		}
 		opts = append(opts, ws.WithBaseURL(u))
 	}
 	if u := setting(cfg.TokenURL, ws.EnvTokenURL); u != "" {
+		if err := checkURL("token_url", ws.EnvTokenURL, u); err != nil {
+			return nil, err
+		}
 		opts = append(opts, ws.WithTokenURL(u))
 	}
 	policy, err := retryPolicy(cfg.Retry)
@@ -182,6 +189,21 @@ func (p *wsProvider) client(cfg providerModel) (*ws.Client, error) {
 	}
 	opts = append(opts, ws.WithRetryPolicy(policy))
 	return ws.NewClient(workspaceID, opts...)
+}
+
+// checkURL accepts an http or https URL with a host and without user info; its errors name the
+// attribute (and the variable it may come from), never the URL: user info holds a password, and a
+// parse error quotes the whole URL.
+func checkURL(attr, env, s string) error {
+	u, err := url.Parse(s)
+	switch {
+	case err != nil, u.Scheme != "http" && u.Scheme != "https", u.Host == "":
+		return fmt.Errorf("%s (or %s): must be an http:// or https:// URL with a host", attr, env)
+	case u.User != nil:
+		return fmt.Errorf("%s (or %s): must not hold a user or password (user@ or user:password@): "+
+			"the provider signs in with client_id and client_secret", attr, env)
+	}
+	return nil
 }
 
 // retryPolicy converts the retry settings (nil: the default policy).

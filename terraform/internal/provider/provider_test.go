@@ -99,7 +99,7 @@ func TestValidators(t *testing.T) {
 		{"delay", delayValidator(), []string{"15m", "0s", "1y"}, []string{"15", "1.5h", "-1m", "101y", "15M"}},
 		{"duration", durationValidator(), []string{"500ms", "30s"}, []string{"-1s", "soon"}},
 		{"non-empty", nonEmptyValidator(), []string{"x"}, []string{""}},
-		{"port", portValidator(), []string{"1", "5439", "65535"}, []string{"0", "65536", "port-1", "54 39"}},
+		{"port", portValidator(), []string{"1", "5439", "65535"}, []string{"0", "65536", "port-1", "54 39", "05439", "+5439"}},
 	}
 	for _, c := range cases {
 		check := func(s string) bool {

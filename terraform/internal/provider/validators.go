@@ -16,6 +16,11 @@ import (
 // stringCheck is a string validator made of a function: check returns "" for a valid value, or the
 // rule the value breaks. Unknown and null values are not checked (Terraform checks them again once
 // they are known; whether a value is required is the schema's business).
+//
+// A rule never quotes the value: in Terraform sensitivity belongs to values, not attributes (a
+// sensitive variable can be given to any attribute), so a validator cannot know whether the value it
+// refuses is a secret. The rule names the attribute and what a valid value is, and may give the
+// value's length.
 type stringCheck struct {
 	desc  string
 	check func(string) string
@@ -50,7 +55,7 @@ func slugValidator() validator.String {
 			case wire.SlugTooLong:
 				return fmt.Sprintf("must be at most %d characters, got %d", wire.MaxIDLength, len(s))
 			default:
-				return fmt.Sprintf("must hold only letters, digits, _ and -, got %q", truncate(s, 40))
+				return "must hold only letters, digits, _ and -"
 			}
 		},
 	}
@@ -67,7 +72,7 @@ func enumValidator(e wire.Enum, extra ...string) validator.String {
 					return ""
 				}
 			}
-			return fmt.Sprintf("must be one of %s, got %q", strings.Join(values, ", "), truncate(s, 40))
+			return "must be one of " + strings.Join(values, ", ")
 		},
 	}
 }
@@ -87,10 +92,10 @@ func nonEmptyValidator() validator.String {
 func timestampValidator() validator.String {
 	return stringCheck{desc: "an RFC 3339 timestamp, as in 2024-01-31T00:00:00Z", check: func(s string) string {
 		if _, err := ws.ParseTimestamp(s); err != nil {
-			return "must be an RFC 3339 timestamp with a zone (for example 2024-01-31T00:00:00Z): " + err.Error()
+			return "must be an RFC 3339 timestamp with a zone in the years the API can write (for example 2024-01-31T00:00:00Z)"
 		}
 		if !hasZone(s) {
-			return fmt.Sprintf("must name its zone (Z or an offset such as +02:00), got %q", truncate(s, 40))
+			return "must name its zone (Z or an offset such as +02:00)"
 		}
 		return ""
 	}}
@@ -118,7 +123,7 @@ func durationValidator() validator.String {
 	return stringCheck{desc: "a duration, as in 500ms or 30s", check: func(s string) string {
 		d, err := time.ParseDuration(s)
 		if err != nil {
-			return fmt.Sprintf("must be a duration such as 500ms or 30s, got %q", truncate(s, 40))
+			return "must be a duration such as 500ms or 30s"
 		}
 		if d < 0 {
 			return "must not be negative"
@@ -127,20 +132,14 @@ func durationValidator() validator.String {
 	}}
 }
 
-// truncate shortens s for an error message.
-func truncate(s string, n int) string {
-	if len(s) > n {
-		return s[:n] + "…"
-	}
-	return s
-}
-
 // portValidator checks a port number, 1 to 65535, written as a string as the API takes it.
 func portValidator() validator.String {
 	return stringCheck{desc: "a port number, 1 to 65535", check: func(s string) string {
+		// Only the canonical spelling: "05439" or "+5439" would be stored as written by one API and
+		// as 5439 by another, a diff after every apply.
 		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > 65535 {
-			return fmt.Sprintf("must be a port number (1 to 65535), got %q", truncate(s, 20))
+		if err != nil || n < 1 || n > 65535 || strconv.Itoa(n) != s {
+			return "must be a port number (1 to 65535)"
 		}
 		return ""
 	}}
@@ -164,6 +163,6 @@ func (v int64AtLeast) ValidateInt64(_ context.Context, req validator.Int64Reques
 		return
 	}
 	if n := req.ConfigValue.ValueInt64(); n < v.min {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid value", fmt.Sprintf("%s must be %d or more, got %d", req.Path, v.min, n))
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid value", fmt.Sprintf("%s must be %d or more", req.Path, v.min))
 	}
 }
