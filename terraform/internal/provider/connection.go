@@ -316,9 +316,19 @@ func configValues(cfg ws.ConnectionConfig) (map[string]any, error) {
 	if cfg == nil {
 		return map[string]any{}, nil
 	}
-	b, err := json.Marshal(cfg)
-	if err != nil {
-		return nil, err
+	var b []byte
+	switch raw := cfg.(type) {
+	case *ws.RawConfig:
+		// A config the client kept as bytes marshals as one mask, so its keys are read from its bytes
+		// (connectionFromAPI reads only the documented keys of them).
+		b = raw.JSON
+	case ws.RawConfig:
+		b = raw.JSON
+	default:
+		var err error
+		if b, err = json.Marshal(cfg); err != nil {
+			return nil, err
+		}
 	}
 	out := map[string]any{}
 	dec := json.NewDecoder(bytes.NewReader(b))
