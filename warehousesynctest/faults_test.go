@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	ws "github.com/wsync-dev/warehousesync"
+	"github.com/wsync-dev/warehousesync/internal/engine"
 )
 
 func TestInjectFaultTimes(t *testing.T) {
@@ -199,8 +200,8 @@ func TestRunFailureFromStore(t *testing.T) {
 	a.seedBasics()
 	a.must(http.StatusOK, http.MethodPost, "/inputs/data-pipelines", pipelineBody("p", "conn", "model"), nil)
 	env := storeEnv{srv}
-	p := &ws.Pipeline{ConnectionID: "conn", DataModelID: "model"}
-	run := func() []ws.ErrorDetail {
+	p := &engine.Pipeline{ConnectionID: "conn", DataModelID: "model"}
+	run := func() []engine.ErrorDetail {
 		srv.mu.Lock()
 		defer srv.mu.Unlock()
 		return env.RunFailure(srv.WorkspaceID(), p)
@@ -208,10 +209,10 @@ func TestRunFailureFromStore(t *testing.T) {
 	assert.Empty(t, run())
 	srv.DefaultWorkspace().SetConnectionUnreachable("conn", "down")
 	srv.DefaultWorkspace().SetDataModelInvalid("model", "bad query")
-	assert.Equal(t, []ws.ErrorDetail{{Message: "down"}, {Message: "bad query"}}, run())
+	assert.Equal(t, []engine.ErrorDetail{{Message: "down"}, {Message: "bad query"}}, run())
 	srv.DefaultWorkspace().SetConnectionReachable("conn")
 	srv.DefaultWorkspace().SetDataModelValid("model")
-	assert.Equal(t, []ws.ErrorDetail{{Message: "down"}}, run(), "a faulted connection fails runs until it is updated")
+	assert.Equal(t, []engine.ErrorDetail{{Message: "down"}}, run(), "a faulted connection fails runs until it is updated")
 	a.must(http.StatusOK, http.MethodPut, "/connections/conn", snowflakeBody("conn"), nil)
 	assert.Empty(t, run())
 

@@ -142,9 +142,9 @@ func (c *config) engineConfig(start time.Time, env engine.Env) engine.Config {
 		ec.Retries = c.retries
 	}
 	if len(c.recordLimit) > 0 {
-		ec.RecordLimit = make(map[ws.Frequency]int64, len(c.recordLimit))
+		ec.RecordLimit = make(map[engine.Frequency]int64, len(c.recordLimit))
 		for f, n := range c.recordLimit {
-			ec.RecordLimit[f] = n
+			ec.RecordLimit[engine.Frequency(f)] = n
 		}
 	}
 	if window := c.catchUpWindow; window != nil {

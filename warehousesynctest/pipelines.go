@@ -5,6 +5,7 @@ import (
 	"time"
 
 	ws "github.com/wsync-dev/warehousesync"
+	"github.com/wsync-dev/warehousesync/internal/engine"
 	"github.com/wsync-dev/warehousesync/internal/wire"
 )
 
@@ -26,7 +27,7 @@ func createPipeline(s *Server, c *call) reply {
 	if len(errs) > 0 {
 		return badRequest(errs...)
 	}
-	p.CreatedOn, p.CreatedBy = ws.NewTimestamp(c.now), c.clientID
+	p.CreatedOn, p.CreatedBy = engine.NewTimestamp(c.now), c.clientID
 	key := resourceKey(kindPipeline, p.ID)
 	if msg := s.admitLocked(c, key); msg != "" && !s.eng.HasPipeline(c.wsID, p.ID) {
 		return badRequest(msg)
@@ -49,7 +50,7 @@ func updatePipeline(s *Server, c *call) reply {
 		return badRequest(errs...)
 	}
 	p.CreatedOn, p.CreatedBy = stored.CreatedOn, stored.CreatedBy
-	p.LastModifiedOn, p.LastModifiedBy = ws.NewTimestamp(c.now), c.clientID
+	p.LastModifiedOn, p.LastModifiedBy = engine.NewTimestamp(c.now), c.clientID
 	key := resourceKey(kindPipeline, id)
 	if msg := s.admitLocked(c, key); msg != "" {
 		return badRequest(msg)
@@ -103,35 +104,60 @@ func getReport(s *Server, c *call) reply {
 	}
 	s.autoAdvanceLocked(c.wsID, id, 0)
 	p, _ := s.eng.Pipeline(c.wsID, id) // the clock may have moved: read what the client sees now
-	rep := ws.Report{PipelineID: id, Status: p.Status, Errors: p.Errors,
+	rep := report{PipelineID: id, Status: p.Status, Errors: p.Errors,
 		ConnectionStatus: ws.ConnectionHealthy, DataModelStatus: ws.DataModelValid}
 	if conn, found := c.ws.connections[p.ConnectionID]; found {
 		rep.ConnectionStatus = conn.Status
-		rep.ConnectionErrors = append([]ws.ErrorDetail(nil), conn.Errors...)
+		rep.ConnectionErrors = engineErrors(conn.Errors)
 	}
 	if m, found := c.ws.models[p.DataModelID]; found {
 		rep.DataModelStatus = m.Status
-		rep.DataModelErrors = append([]ws.ErrorDetail(nil), m.Errors...)
+		rep.DataModelErrors = engineErrors(m.Errors)
 	}
 	rep.LatestPipelineRun, rep.LatestSuccessfulPipelineRunID = s.eng.Report(c.wsID, id)
 	return ok(rep)
 }
 
+// report is the body of a pipeline's status report, in the engine's types.
+type report struct {
+	PipelineID                    string                `json:"pipeline_id"`
+	Status                        engine.PipelineStatus `json:"status"`
+	Errors                        []engine.ErrorDetail  `json:"errors,omitempty"`
+	ConnectionStatus              ws.ConnectionStatus   `json:"connection_status"`
+	ConnectionErrors              []engine.ErrorDetail  `json:"connection_errors,omitempty"`
+	DataModelStatus               ws.DataModelStatus    `json:"data_model_status"`
+	DataModelErrors               []engine.ErrorDetail  `json:"data_model_errors,omitempty"`
+	LatestSuccessfulPipelineRunID *int64                `json:"latest_successful_pipeline_run_id"`
+	LatestPipelineRun             *engine.Run           `json:"latest_pipeline_run"`
+}
+
+// engineErrors copies a resource's errors into the engine's type (nil stays nil).
+func engineErrors(errs []ws.ErrorDetail) []engine.ErrorDetail {
+	if errs == nil {
+		return nil
+	}
+	out := make([]engine.ErrorDetail, len(errs))
+	for i, e := range errs {
+		out[i] = engine.ErrorDetail{Message: e.Message, Code: e.Code}
+	}
+	return out
+}
+
 // parsePipeline validates a create (pathID "") or update body and builds the pipeline it describes.
-func (s *Server) parsePipeline(c *call, pathID string, stored *ws.Pipeline) (*ws.Pipeline, fieldErrors) {
+func (s *Server) parsePipeline(c *call, pathID string, stored *engine.Pipeline) (*engine.Pipeline, fieldErrors) {
 	var errs fieldErrors
 	o, valid := decodeObject(c.body, &errs)
 	if !valid {
 		return nil, errs
 	}
-	p := &ws.Pipeline{}
+	p := &engine.Pipeline{}
 	if pathID == "" {
 		p.ID = o.slug("id", true)
 	} else {
 		p.ID = checkPathID(o, pathID)
 	}
 	p.Name = o.required("name", "")
-	p.PipelineType = ws.PipelineType(o.oneOf("pipeline_type", true, wire.PipelineType.Values()...))
+	p.PipelineType = engine.PipelineType(o.oneOf("pipeline_type", true, wire.PipelineType.Values()...))
 	p.ConnectionID = o.slug("connection_id", true)
 	if p.ConnectionID != "" && validSlug(p.ConnectionID) {
 		if _, found := c.ws.connections[p.ConnectionID]; !found {
@@ -148,8 +174,8 @@ func (s *Server) parsePipeline(c *call, pathID string, stored *ws.Pipeline) (*ws
 	checkFieldTransformation(c.ws, p, &errs)
 	p.PartnerFeedID = o.int64("partner_feed_id")
 	p.PartnerFeedKey = o.str("partner_feed_key")
-	p.State = ws.State(o.oneOf("state", true, wire.PipelineState.Values()...))
-	p.Environment = ws.Environment(o.oneOf("environment", true, wire.Environment.Values()...))
+	p.State = engine.StateValue(o.oneOf("state", true, wire.PipelineState.Values()...))
+	p.Environment = engine.Environment(o.oneOf("environment", true, wire.Environment.Values()...))
 	p.DataPlanID = o.str("data_plan_id")
 	p.DataPlanVersion = o.int64("data_plan_version")
 	if p.DataPlanVersion != nil && *p.DataPlanVersion < 1 {
@@ -157,7 +183,7 @@ func (s *Server) parsePipeline(c *call, pathID string, stored *ws.Pipeline) (*ws
 	}
 	parseSyncMode(o, p, stored)
 	parseSchedule(o, p)
-	if p.State == ws.StateActive && s.cfg.maxActive > 0 {
+	if p.State == engine.StateActive && s.cfg.maxActive > 0 {
 		var active []string
 		for _, id := range s.eng.ActivePipelines(c.wsID) {
 			if id != p.ID {
@@ -173,12 +199,12 @@ func (s *Server) parsePipeline(c *call, pathID string, stored *ws.Pipeline) (*ws
 }
 
 // checkFieldTransformation applies the pipeline type's rule and the workspace's registry.
-func checkFieldTransformation(w *workspace, p *ws.Pipeline, errs *fieldErrors) {
+func checkFieldTransformation(w *workspace, p *engine.Pipeline, errs *fieldErrors) {
 	ft := p.FieldTransformationID
 	switch {
-	case p.PipelineType == ws.PipelineEvents && ft == "":
+	case p.PipelineType == engine.PipelineEvents && ft == "":
 		errs.add("field_transformation_id", "is required for events pipelines")
-	case p.PipelineType == ws.PipelineUserAttributes && ft != "":
+	case p.PipelineType == engine.PipelineUserAttributes && ft != "":
 		errs.add("field_transformation_id", "must be left out for user_attributes pipelines: field transformations are not available for user data")
 	case ft != "" && validSlug(ft) && w.transformations != nil && !w.transformations[ft]:
 		errs.add("field_transformation_id", "Field transformation '%s' not found (known: %s).",
@@ -187,7 +213,7 @@ func checkFieldTransformation(w *workspace, p *ws.Pipeline, errs *fieldErrors) {
 }
 
 // parseSyncMode validates sync_mode into p; stored is the pipeline being updated, whose from is fixed.
-func parseSyncMode(o object, p *ws.Pipeline, stored *ws.Pipeline) {
+func parseSyncMode(o object, p *engine.Pipeline, stored *engine.Pipeline) {
 	sm, found := o.obj("sync_mode")
 	if !found {
 		if _, present := o.raw("sync_mode"); !present {
@@ -195,15 +221,15 @@ func parseSyncMode(o object, p *ws.Pipeline, stored *ws.Pipeline) {
 		}
 		return
 	}
-	p.SyncMode.Type = ws.SyncModeType(sm.oneOf("type", true, wire.SyncModeType.Values()...))
-	incremental := p.SyncMode.Type == ws.SyncIncremental
+	p.SyncMode.Type = engine.SyncModeType(sm.oneOf("type", true, wire.SyncModeType.Values()...))
+	incremental := p.SyncMode.Type == engine.SyncIncremental
 	p.SyncMode.IteratorField = sm.str("iterator_field")
 	if incremental && p.SyncMode.IteratorField == "" {
 		if _, isString := sm.strOK("iterator_field"); isString {
 			o.errs.add(sm.name("iterator_field"), "is required for incremental sync mode")
 		}
 	}
-	p.SyncMode.IteratorDataType = ws.IteratorDataType(sm.oneOf("iterator_data_type", incremental, wire.IteratorDataType.Values()...))
+	p.SyncMode.IteratorDataType = engine.IteratorDataType(sm.oneOf("iterator_data_type", incremental, wire.IteratorDataType.Values()...))
 	from, until := sm.timestamp("from"), sm.timestamp("until")
 	p.SyncMode.From, p.SyncMode.Until = tsOrZero(from), tsOrZero(until)
 	if !from.IsZero() && !until.IsZero() && !from.Before(until) {
@@ -219,7 +245,7 @@ func parseSyncMode(o object, p *ws.Pipeline, stored *ws.Pipeline) {
 }
 
 // parseSchedule validates schedule into p.
-func parseSchedule(o object, p *ws.Pipeline) {
+func parseSchedule(o object, p *engine.Pipeline) {
 	sc, found := o.obj("schedule")
 	if !found {
 		if _, present := o.raw("schedule"); !present {
@@ -231,15 +257,15 @@ func parseSchedule(o object, p *ws.Pipeline) {
 	case !isString:
 	case t == "":
 		o.errs.add(sc.name("type"), "is required; valid values: %s", strings.Join(wire.ScheduleType.Values(), ", "))
-	case t == wire.ScheduleOnDemandAlias || t == string(ws.ScheduleOnDemand):
-		p.Schedule.Type = ws.ScheduleOnDemand
-	case t == string(ws.ScheduleInterval) || t == string(ws.ScheduleOnce):
-		p.Schedule.Type = ws.ScheduleType(t)
+	case t == wire.ScheduleOnDemandAlias || t == string(engine.ScheduleOnDemand):
+		p.Schedule.Type = engine.ScheduleOnDemand
+	case t == string(engine.ScheduleInterval) || t == string(engine.ScheduleOnce):
+		p.Schedule.Type = engine.ScheduleType(t)
 	default:
 		o.errs.add(sc.name("type"), "%q is not a valid value; valid values: %s", truncate(t, 40), strings.Join(wire.ScheduleType.Values(), ", "))
 	}
-	interval := p.Schedule.Type == ws.ScheduleInterval
-	p.Schedule.Frequency = ws.Frequency(sc.oneOf("frequency", interval, wire.Frequency.Values()...))
+	interval := p.Schedule.Type == engine.ScheduleInterval
+	p.Schedule.Frequency = engine.Frequency(sc.oneOf("frequency", interval, wire.Frequency.Values()...))
 	start, end := sc.timestamp("start"), sc.timestamp("end")
 	if interval && sc.str("start") == "" {
 		if _, isString := sc.strOK("start"); isString {
@@ -251,7 +277,7 @@ func parseSchedule(o object, p *ws.Pipeline) {
 	}
 	p.Schedule.Start, p.Schedule.End = tsOrZero(start), tsOrZero(end)
 	if d := sc.str("delay"); d != "" {
-		delay, err := ws.ParseDelay(d)
+		delay, err := engine.ParseDelay(d)
 		if err != nil {
 			o.errs.add(sc.name("delay"), "%s (it must match ^[0-9]+[smhdwy]$)", err.Error())
 		}
@@ -260,9 +286,9 @@ func parseSchedule(o object, p *ws.Pipeline) {
 }
 
 // tsOrZero is t as a Timestamp, the zero Timestamp (null) when t is zero.
-func tsOrZero(t time.Time) ws.Timestamp {
+func tsOrZero(t time.Time) engine.Timestamp {
 	if t.IsZero() {
-		return ws.Timestamp{}
+		return engine.Timestamp{}
 	}
-	return ws.NewTimestamp(t)
+	return engine.NewTimestamp(t)
 }

@@ -89,19 +89,19 @@ type storeEnv struct{ s *Server }
 
 // RunFailure returns the errors of the pipeline's connection (faulted or unreachable) and data model
 // (invalid).
-func (e storeEnv) RunFailure(workspaceID string, p *ws.Pipeline) []ws.ErrorDetail {
+func (e storeEnv) RunFailure(workspaceID string, p *engine.Pipeline) []engine.ErrorDetail {
 	w, found := e.s.workspaces[workspaceID]
 	if !found {
 		return nil
 	}
-	var errs []ws.ErrorDetail
+	var errs []engine.ErrorDetail
 	if c, found := w.connections[p.ConnectionID]; found && c.Status == ws.ConnectionFaulted {
-		errs = append(errs, c.Errors...)
+		errs = append(errs, engineErrors(c.Errors)...)
 	} else if msg, down := w.unreachable[p.ConnectionID]; down {
-		errs = append(errs, ws.ErrorDetail{Message: msg})
+		errs = append(errs, engine.ErrorDetail{Message: msg})
 	}
 	if m, found := w.models[p.DataModelID]; found && m.Status == ws.DataModelInvalid {
-		errs = append(errs, m.Errors...)
+		errs = append(errs, engineErrors(m.Errors)...)
 	}
 	return errs
 }

@@ -304,7 +304,7 @@ func (s *Server) attemptsPerRun() int {
 	return engine.DefaultRetries + 1
 }
 
-func pipelineIDs(ps []ws.Pipeline) []string {
+func pipelineIDs(ps []engine.Pipeline) []string {
 	ids := make([]string, len(ps))
 	for i, p := range ps {
 		ids[i] = p.ID

@@ -5,8 +5,6 @@ import (
 	"runtime"
 	"testing"
 	"time"
-
-	ws "github.com/wsync-dev/warehousesync"
 )
 
 var benchStart = time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -14,7 +12,7 @@ var benchStart = time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC)
 func hourlyPipelines(e *Engine, n int) {
 	for i := range n {
 		e.PutPipeline(wsID, pipeline(fmt.Sprintf("p%03d", i), incremental("", ""),
-			interval(ws.FrequencyHourly, benchStart.Format(time.RFC3339), "", "")))
+			interval(FrequencyHourly, benchStart.Format(time.RFC3339), "", "")))
 	}
 }
 
@@ -119,8 +117,8 @@ func BenchmarkListRuns(b *testing.B) {
 // makes the engine ask both questions of every run, as it does in the fake.
 type healthyEnv struct{}
 
-func (healthyEnv) RunFailure(string, *ws.Pipeline) []ws.ErrorDetail { return nil }
-func (healthyEnv) Source(string, string) Source                     { return nil }
+func (healthyEnv) RunFailure(string, *Pipeline) []ErrorDetail { return nil }
+func (healthyEnv) Source(string, string) Source               { return nil }
 
 // BenchmarkRunAllocations runs one hourly pipeline for a year (8,760 runs) without an Env and with one,
 // as the fake does, and reports the bytes allocated per run. Target: under 500 B per run with an Env.

@@ -74,7 +74,6 @@ import (
 	"math"
 	"time"
 
-	ws "github.com/wsync-dev/warehousesync"
 	"github.com/wsync-dev/warehousesync/internal/schedule"
 )
 
@@ -94,7 +93,7 @@ type Config struct {
 	// RecordLimit is the most records one run of the given frequency may sync (successful_records);
 	// a run over it fails. Missing or 0: no limit. Runs of on-demand and once pipelines use the "" key;
 	// the manual runs of an interval pipeline use its frequency.
-	RecordLimit map[ws.Frequency]int64
+	RecordLimit map[Frequency]int64
 	// MaxEventsPerAdvance caps one AdvanceTo (default 1,000,000); a larger advance is refused before
 	// anything changes.
 	MaxEventsPerAdvance int
@@ -124,7 +123,7 @@ type Env interface {
 	// RunFailure returns why a run of the pipeline fails now because of its connection (faulted or
 	// unreachable) or its data model (invalid); nil when both are healthy. p is the engine's own
 	// pipeline: RunFailure must neither change it nor keep it after returning.
-	RunFailure(workspace string, p *ws.Pipeline) []ws.ErrorDetail
+	RunFailure(workspace string, p *Pipeline) []ErrorDetail
 	// Source returns the seeded records of a data model, or nil when none were seeded.
 	Source(workspace, dataModelID string) Source
 }
@@ -134,7 +133,7 @@ type Source interface {
 	// Count returns how many rows a run syncs: rows whose iterator value lies in [start, end) count as
 	// successful (a zero bound is unbounded); rows whose iterator value is missing or cannot be parsed as
 	// the iterator type count as failed.
-	Count(sm ws.SyncMode, start, end time.Time) (successful, failed int64, err error)
+	Count(sm SyncMode, start, end time.Time) (successful, failed int64, err error)
 }
 
 // The engine's refusals. Every error the engine returns wraps exactly one of them, for errors.Is; the
@@ -156,7 +155,7 @@ var (
 
 // StateError is Trigger's ErrNotActive refusal; it names the pipeline's state.
 type StateError struct {
-	State ws.State
+	State StateValue
 }
 
 // Error says which state refused the trigger.
@@ -200,7 +199,7 @@ type Engine struct {
 	retries   int
 	retryWait time.Duration
 	window    func(p schedule.Period, a time.Time) time.Time
-	limits    map[ws.Frequency]int64
+	limits    map[Frequency]int64
 	maxEvents int64
 	env       Env
 
@@ -314,7 +313,7 @@ func (e *Engine) AdvanceTo(t time.Time) (int, error) {
 		if n := e.estimate(t); n > e.maxEvents {
 			return 0, refuse(ErrTooMany,
 				"advancing to %s could process up to %d events, more than the limit of %d; advance in smaller steps (an advance to the next event is always allowed)",
-				ws.NewTimestamp(t), n, e.maxEvents)
+				NewTimestamp(t), n, e.maxEvents)
 		}
 	}
 	n, _ := e.advance(t, math.MaxInt)
@@ -387,7 +386,7 @@ func (e *Engine) advance(t time.Time, limit int) (n int, done bool) {
 }
 
 func (e *Engine) backwards(t time.Time) error {
-	return refuse(ErrBackwards, "cannot move the clock backwards from %s to %s", ws.NewTimestamp(e.now), ws.NewTimestamp(t))
+	return refuse(ErrBackwards, "cannot move the clock backwards from %s to %s", NewTimestamp(e.now), NewTimestamp(t))
 }
 
 // step processes the earliest pending event. The pipeline stays in the queue while its event is
