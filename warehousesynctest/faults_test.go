@@ -12,7 +12,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	ws "github.com/wsync-dev/warehousesync"
-	"github.com/wsync-dev/warehousesync/internal/engine"
 )
 
 func TestInjectFaultTimes(t *testing.T) {
@@ -192,42 +191,6 @@ func TestDataModelInvalid(t *testing.T) {
 	srv.DefaultWorkspace().SetDataModelValid("m")
 	a.must(http.StatusOK, http.MethodGet, "/data-models/m", nil, &got)
 	assert.Equal(t, ws.DataModelValid, got.Status)
-}
-
-func TestRunFailureFromStore(t *testing.T) {
-	t.Parallel()
-	srv, a := newAPI(t)
-	a.seedBasics()
-	a.must(http.StatusOK, http.MethodPost, "/inputs/data-pipelines", pipelineBody("p", "conn", "model"), nil)
-	env := storeEnv{srv}
-	p := &engine.Pipeline{ConnectionID: "conn", DataModelID: "model"}
-	run := func() []engine.ErrorDetail {
-		srv.mu.Lock()
-		defer srv.mu.Unlock()
-		return env.RunFailure(srv.WorkspaceID(), p)
-	}
-	assert.Empty(t, run())
-	srv.DefaultWorkspace().SetConnectionUnreachable("conn", "down")
-	srv.DefaultWorkspace().SetDataModelInvalid("model", "bad query")
-	assert.Equal(t, []engine.ErrorDetail{{Message: "down"}, {Message: "bad query"}}, run())
-	srv.DefaultWorkspace().SetConnectionReachable("conn")
-	srv.DefaultWorkspace().SetDataModelValid("model")
-	assert.Equal(t, []engine.ErrorDetail{{Message: "down"}}, run(), "a faulted connection fails runs until it is updated")
-	a.must(http.StatusOK, http.MethodPut, "/connections/conn", snowflakeBody("conn"), nil)
-	assert.Empty(t, run())
-
-	srv.mu.Lock()
-	assert.Nil(t, env.Source(srv.WorkspaceID(), "model"), "no records seeded")
-	srv.mu.Unlock()
-	srv.DefaultWorkspace().SeedRecords("model", []map[string]any{{"updated_on": "2025-01-01T00:00:00Z"}})
-	srv.mu.Lock()
-	assert.NotNil(t, env.Source(srv.WorkspaceID(), "model"))
-	assert.Len(t, srv.workspaces[srv.WorkspaceID()].sources["model"].rows, 1)
-	srv.mu.Unlock()
-	srv.DefaultWorkspace().SeedRecords("model", nil)
-	srv.mu.Lock()
-	assert.Nil(t, env.Source(srv.WorkspaceID(), "model"))
-	srv.mu.Unlock()
 }
 
 // TestFaultWithFullPathIsRefused: a full URL path would never match; InjectFault and the admin endpoint

@@ -125,15 +125,14 @@ func (c *config) check() error {
 	return c.checkWorkspaces()
 }
 
-// engineConfig is the engine's configuration at time start with env.
-func (c *config) engineConfig(start time.Time, env engine.Env) engine.Config {
+// engineConfig is the engine's configuration at time start.
+func (c *config) engineConfig(start time.Time) engine.Config {
 	ec := engine.Config{
 		Start:               start,
 		AttemptDuration:     c.attemptDuration,
 		RetryDelay:          c.retryDelay,
 		MaxEventsPerAdvance: c.maxEventsPerAdvance,
 		MaxRuns:             c.budgets.MaxRuns,
-		Env:                 env,
 	}
 	switch {
 	case c.retries == 0:

@@ -105,14 +105,12 @@ func getReport(s *Server, c *call) reply {
 	s.autoAdvanceLocked(c.wsID, id, 0)
 	p, _ := s.eng.Pipeline(c.wsID, id) // the clock may have moved: read what the client sees now
 	rep := report{PipelineID: id, Status: p.Status, Errors: p.Errors,
-		ConnectionStatus: ws.ConnectionHealthy, DataModelStatus: ws.DataModelValid}
-	if conn, found := c.ws.connections[p.ConnectionID]; found {
-		rep.ConnectionStatus = conn.Status
-		rep.ConnectionErrors = engineErrors(conn.Errors)
+		ConnectionStatus: engine.ConnectionHealthy, DataModelStatus: engine.DataModelValid}
+	if conn, found := s.eng.Connection(c.wsID, p.ConnectionID); found {
+		rep.ConnectionStatus, rep.ConnectionErrors = conn.Status, conn.Errors
 	}
-	if m, found := c.ws.models[p.DataModelID]; found {
-		rep.DataModelStatus = m.Status
-		rep.DataModelErrors = engineErrors(m.Errors)
+	if m, found := s.eng.DataModel(c.wsID, p.DataModelID); found {
+		rep.DataModelStatus, rep.DataModelErrors = m.Status, m.Errors
 	}
 	rep.LatestPipelineRun, rep.LatestSuccessfulPipelineRunID = s.eng.Report(c.wsID, id)
 	return ok(rep)
@@ -120,27 +118,15 @@ func getReport(s *Server, c *call) reply {
 
 // report is the body of a pipeline's status report, in the engine's types.
 type report struct {
-	PipelineID                    string                `json:"pipeline_id"`
-	Status                        engine.PipelineStatus `json:"status"`
-	Errors                        []engine.ErrorDetail  `json:"errors,omitempty"`
-	ConnectionStatus              ws.ConnectionStatus   `json:"connection_status"`
-	ConnectionErrors              []engine.ErrorDetail  `json:"connection_errors,omitempty"`
-	DataModelStatus               ws.DataModelStatus    `json:"data_model_status"`
-	DataModelErrors               []engine.ErrorDetail  `json:"data_model_errors,omitempty"`
-	LatestSuccessfulPipelineRunID *int64                `json:"latest_successful_pipeline_run_id"`
-	LatestPipelineRun             *engine.Run           `json:"latest_pipeline_run"`
-}
-
-// engineErrors copies a resource's errors into the engine's type (nil stays nil).
-func engineErrors(errs []ws.ErrorDetail) []engine.ErrorDetail {
-	if errs == nil {
-		return nil
-	}
-	out := make([]engine.ErrorDetail, len(errs))
-	for i, e := range errs {
-		out[i] = engine.ErrorDetail{Message: e.Message, Code: e.Code}
-	}
-	return out
+	PipelineID                    string                  `json:"pipeline_id"`
+	Status                        engine.PipelineStatus   `json:"status"`
+	Errors                        []engine.ErrorDetail    `json:"errors,omitempty"`
+	ConnectionStatus              engine.ConnectionStatus `json:"connection_status"`
+	ConnectionErrors              []engine.ErrorDetail    `json:"connection_errors,omitempty"`
+	DataModelStatus               engine.DataModelStatus  `json:"data_model_status"`
+	DataModelErrors               []engine.ErrorDetail    `json:"data_model_errors,omitempty"`
+	LatestSuccessfulPipelineRunID *int64                  `json:"latest_successful_pipeline_run_id"`
+	LatestPipelineRun             *engine.Run             `json:"latest_pipeline_run"`
 }
 
 // parsePipeline validates a create (pathID "") or update body and builds the pipeline it describes.
@@ -160,18 +146,18 @@ func (s *Server) parsePipeline(c *call, pathID string, stored *engine.Pipeline) 
 	p.PipelineType = engine.PipelineType(o.oneOf("pipeline_type", true, wire.PipelineType.Values()...))
 	p.ConnectionID = o.slug("connection_id", true)
 	if p.ConnectionID != "" && validSlug(p.ConnectionID) {
-		if _, found := c.ws.connections[p.ConnectionID]; !found {
+		if !s.eng.HasConnection(c.wsID, p.ConnectionID) {
 			errs.add("connection_id", "%s '%s' not found.", kindConnection, p.ConnectionID)
 		}
 	}
 	p.DataModelID = o.slug("data_model_id", true)
 	if p.DataModelID != "" && validSlug(p.DataModelID) {
-		if _, found := c.ws.models[p.DataModelID]; !found {
+		if !s.eng.HasDataModel(c.wsID, p.DataModelID) {
 			errs.add("data_model_id", "%s '%s' not found.", kindDataModel, p.DataModelID)
 		}
 	}
 	p.FieldTransformationID = o.slug("field_transformation_id", false)
-	checkFieldTransformation(c.ws, p, &errs)
+	s.checkFieldTransformation(c.wsID, p, &errs)
 	p.PartnerFeedID = o.int64("partner_feed_id")
 	p.PartnerFeedKey = o.str("partner_feed_key")
 	p.State = engine.StateValue(o.oneOf("state", true, wire.PipelineState.Values()...))
@@ -199,16 +185,17 @@ func (s *Server) parsePipeline(c *call, pathID string, stored *engine.Pipeline) 
 }
 
 // checkFieldTransformation applies the pipeline type's rule and the workspace's registry.
-func checkFieldTransformation(w *workspace, p *engine.Pipeline, errs *fieldErrors) {
+func (s *Server) checkFieldTransformation(wsID string, p *engine.Pipeline, errs *fieldErrors) {
 	ft := p.FieldTransformationID
 	switch {
 	case p.PipelineType == engine.PipelineEvents && ft == "":
 		errs.add("field_transformation_id", "is required for events pipelines")
 	case p.PipelineType == engine.PipelineUserAttributes && ft != "":
 		errs.add("field_transformation_id", "must be left out for user_attributes pipelines: field transformations are not available for user data")
-	case ft != "" && validSlug(ft) && w.transformations != nil && !w.transformations[ft]:
+	case ft != "" && validSlug(ft) && !s.eng.KnowsFieldTransformation(wsID, ft):
+		known, _ := s.eng.FieldTransformations(wsID)
 		errs.add("field_transformation_id", "Field transformation '%s' not found (known: %s).",
-			ft, orDefault(strings.Join(sortedKeys(w.transformations), ", "), "none"))
+			ft, orDefault(strings.Join(known, ", "), "none"))
 	}
 }
 

@@ -86,7 +86,7 @@ func Start(opts ...Option) (*Server, error) {
 		routes:      apiRoutes(),
 		adminRoutes: adminRoutes(),
 		shapes:      bodyShapes(),
-		workspaces:  cfg.knownWorkspaces(),
+		workspaces:  map[string]*workspace{},
 		log:         requestLog{maxBytes: cfg.budgets.MaxRequestLogBytes, maxEntries: cfg.budgets.MaxRequestLogEntries},
 		tokens:      map[string]tokenInfo{},
 		url:         "http://" + ln.Addr().String(),
@@ -94,7 +94,10 @@ func Start(opts ...Option) (*Server, error) {
 	}
 	var start time.Time
 	s.clock, start = newClock(s)
-	s.eng = engine.New(cfg.engineConfig(start, storeEnv{s}))
+	s.eng = engine.New(cfg.engineConfig(start))
+	for _, id := range cfg.knownWorkspaces() {
+		s.workspaces[id] = s.newWorkspaceLocked(id)
+	}
 	if err := s.startFromSnapshot(); err != nil {
 		_ = ln.Close()
 		return nil, err
@@ -220,12 +223,12 @@ func (s *Server) Reset() {
 }
 
 func (s *Server) resetLocked() {
+	s.eng.Reset()                  // keeps the run id counter: run ids increase across the whole server
 	for id := range s.workspaces { // the known workspaces stay, emptied
-		s.workspaces[id] = s.newWorkspaceLocked()
+		s.workspaces[id] = s.newWorkspaceLocked(id)
 	}
 	s.stored = 0
 	s.faults = nil
 	s.log.reset()
-	s.eng.Reset() // keeps the run id counter: run ids increase across the whole server
 	s.settleLocked()
 }

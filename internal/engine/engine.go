@@ -5,12 +5,15 @@
 //
 // The engine is not safe for concurrent use: the fake server calls it with its own mutex held. The read
 // methods (Now, NextEvent, Pipeline, Pipelines, PipelinesUsing, ActivePipelines, HasPipelines, Status,
-// Run, ListRuns, Report, ActiveRunCount, RunCount) change nothing and may share a read lock; every other
+// Run, ListRuns, Report, ActiveRunCount, RunCount, and the getters of resources.go) change nothing and may share a read lock; every other
 // method needs the lock exclusively. It never reads the wall clock and starts no goroutine; time moves
 // only through AdvanceTo, AdvanceAtMost and RunUntilIdle. One Engine serves all the workspaces of a fake
-// server: it keeps their pipelines (the only copy the fake has), keyed by workspace and id, and run ids
-// increase across the engine from 1. Refusals are the sentinel errors below (errors.Is); the fake words
-// them.
+// server and is the only owner of their resources (the fake's HTTP layer keeps none): pipelines and runs,
+// connections and data models with their reachability and validity, seeded records and known field
+// transformations, keyed by workspace and id, and every rule between them (resources.go). It has its own
+// types and JSON encoding of them and imports neither the client package nor the fake. Run ids increase
+// across the engine from 1. Refusals are the sentinel errors below and in resources.go (errors.Is); the
+// fake words them.
 //
 // # Schedule arithmetic
 //
@@ -100,9 +103,6 @@ type Config struct {
 	// MaxRuns caps the runs stored across all pipelines (0: no cap). When a new run goes over it, the
 	// oldest finished runs, by creation, are removed until a tenth of the cap is free.
 	MaxRuns int
-	// Env answers what the engine needs from the fake's store at run time. Nil: every connection and
-	// data model is healthy and no data model has rows.
-	Env Env
 }
 
 // NoRetries as Config.Retries turns retries off.
@@ -116,15 +116,10 @@ const (
 	DefaultMaxEventsPerAdvance = 1_000_000
 )
 
-// Env is what the engine asks the fake's store while runs execute. The engine calls it only from within
-// its own methods (AdvanceTo, AdvanceAtMost, RunUntilIdle), on the caller's goroutine, so an Env may read
-// state guarded by the lock under which its caller calls the engine.
-type Env interface {
-	// RunFailure returns why a run of the pipeline fails now because of its connection (faulted or
-	// unreachable) or its data model (invalid); nil when both are healthy. p is the engine's own
-	// pipeline: RunFailure must neither change it nor keep it after returning.
+// probe answers, in place of the engine's own resources, why a run fails and what it reads: a seam
+// for the package's tests, which set one on a new engine. The engine has no other caller-supplied hook.
+type probe interface {
 	RunFailure(workspace string, p *Pipeline) []ErrorDetail
-	// Source returns the seeded records of a data model, or nil when none were seeded.
 	Source(workspace, dataModelID string) Source
 }
 
@@ -201,10 +196,12 @@ type Engine struct {
 	window    func(p schedule.Period, a time.Time) time.Time
 	limits    map[Frequency]int64
 	maxEvents int64
-	env       Env
+	env       probe // nil but in the package's tests
 
 	nextID int64
 	pipes  map[string]map[string]*pipe // by workspace, then pipeline id
+	spaces map[string]*space           // by workspace: connections, data models, faults, records
+	none   space                       // the resources of a workspace without any; never written
 	queue  eventQueue
 
 	maxRuns    int // Config.MaxRuns
@@ -220,10 +217,10 @@ func New(cfg Config) *Engine {
 		retryWait: cfg.RetryDelay,
 		window:    cfg.CatchUpWindow,
 		maxEvents: int64(cfg.MaxEventsPerAdvance),
-		env:       cfg.Env,
 		maxRuns:   cfg.MaxRuns,
 		nextID:    1,
 		pipes:     make(map[string]map[string]*pipe),
+		spaces:    make(map[string]*space),
 	}
 	if e.attempt <= 0 {
 		e.attempt = DefaultAttemptDuration
@@ -266,10 +263,11 @@ func (e *Engine) each() iter.Seq[*pipe] {
 // Now is the engine's current time.
 func (e *Engine) Now() time.Time { return e.now }
 
-// Reset forgets every pipeline, run and pending event. The clock and the run id counter are kept, so
+// Reset forgets every pipeline, run, pending event and resource. The clock and the run id counter are kept, so
 // run ids are never reused within one engine.
 func (e *Engine) Reset() {
 	e.pipes = make(map[string]map[string]*pipe)
+	e.spaces = make(map[string]*space)
 	e.queue = nil
 	e.storedRuns = 0
 }

@@ -14,7 +14,7 @@ type tb interface {
 	Helper()
 }
 
-// testEnv is an Env whose failures and sources tests set directly.
+// testEnv is a probe whose failures and sources tests set directly, in place of the engine's resources.
 type testEnv struct {
 	failures map[string][]ErrorDetail // by pipeline id
 	sources  map[string]Source        // by data model id
@@ -146,3 +146,9 @@ func newestRun(t tb, e *Engine, id string) Run {
 
 // int64p returns a pointer to v.
 func int64p(v int64) *int64 { return &v }
+
+// withEnv makes e ask env, not its own resources, why a run fails and what it reads (nil: its own).
+func withEnv(e *Engine, env probe) *Engine {
+	e.env = env
+	return e
+}

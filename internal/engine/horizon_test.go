@@ -16,7 +16,7 @@ import (
 func TestEstimateCountsTheLastSecondOfYear9999(t *testing.T) {
 	t.Parallel()
 	last := wire.LastInstant()
-	e := New(Config{Start: time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC), Env: newTestEnv()})
+	e := withEnv(New(Config{Start: time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)}), newTestEnv())
 	due := time.Date(9999, 12, 31, 23, 59, 59, 500_000_000, time.UTC)
 	e.PutPipeline(wsID, pipeline("late", SyncMode{Type: SyncFull},
 		Schedule{Type: ScheduleOnce, Start: NewTimestamp(due)}))

@@ -193,15 +193,17 @@ func (e *Engine) outcome(p *pipe, r *runRec) (successful, failed int64, errs []E
 		p.failNext--
 		return 0, 0, []ErrorDetail{{Message: p.failMsg}}
 	}
-	if e.env == nil {
-		return 0, 0, nil
+	var fail []ErrorDetail
+	var src Source
+	if e.env != nil {
+		// The stored pipeline itself, not a copy: a copy escapes to the heap through the interface call.
+		fail, src = e.env.RunFailure(p.key.workspace, &p.p), e.env.Source(p.key.workspace, p.p.DataModelID)
+	} else {
+		fail, src = e.runFailure(p), e.source(p)
 	}
-	// The stored pipeline itself, not a copy: a copy escapes to the heap through the interface call,
-	// about 500 bytes a run. Env promises not to change or keep it.
-	if errs := e.env.RunFailure(p.key.workspace, &p.p); len(errs) > 0 {
-		return 0, 0, slices.Clone(errs)
+	if len(fail) > 0 {
+		return 0, 0, slices.Clone(fail)
 	}
-	src := e.env.Source(p.key.workspace, p.p.DataModelID)
 	if src == nil {
 		return 0, 0, nil
 	}

@@ -79,7 +79,7 @@ type propWorld struct {
 
 func newPropWorld() *propWorld {
 	w := &propWorld{env: newTestEnv(), defs: map[string]*Pipeline{}, lastClear: map[string]time.Time{}}
-	w.e = New(Config{Start: propStart, Env: w.env})
+	w.e = withEnv(New(Config{Start: propStart}), w.env)
 	for _, id := range propPipelines {
 		s := propSchedule(0)
 		if id == "b" {

@@ -134,7 +134,7 @@ func TestAppendPipelineIsEncodingJSON(t *testing.T) {
 			DataPlanVersion: num("version"), CreatedOn: when("created"), CreatedBy: text("by"),
 			LastModifiedOn: when("modified"), LastModifiedBy: text("modified by")}
 		env := newTestEnv()
-		e := New(Config{Start: propStart, Env: env})
+		e := withEnv(New(Config{Start: propStart}), env)
 		e.PutPipeline(wsID, pl)
 		if rapid.Bool().Draw(t, "faulted") {
 			env.failures["p"] = []ErrorDetail{{Message: text("message"), Code: text("code")}}

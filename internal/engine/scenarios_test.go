@@ -167,7 +167,7 @@ func TestPauseStopsQueuedAndRetryingRuns(t *testing.T) {
 func faultAtTwo(t *testing.T) (*Engine, *testEnv) {
 	t.Helper()
 	env := newTestEnv()
-	e := hourlyFromFeb1(t, Config{Env: env})
+	e := withEnv(hourlyFromFeb1(t, Config{}), env)
 	advance(t, e, at(t, "2023-02-01T01:30:00Z"))
 	env.failures["p"] = []ErrorDetail{{Message: "connection conn is faulted"}}
 	advance(t, e, at(t, "2023-02-01T05:30:00Z"))
@@ -400,7 +400,7 @@ func TestRecordsAndLimit(t *testing.T) {
 		{"updated_on": "yesterday"},
 		{"other": 1},
 	})
-	e := hourlyFromFeb1(t, Config{Env: env, RecordLimit: map[Frequency]int64{FrequencyHourly: 2}, Retries: NoRetries})
+	e := withEnv(hourlyFromFeb1(t, Config{RecordLimit: map[Frequency]int64{FrequencyHourly: 2}, Retries: NoRetries}), env)
 	advance(t, e, at(t, "2023-02-01T01:01:00Z"))
 	r := lastRun(t, e, "p")
 	require.Equal(t, RunFailed, r.Status, "3 records exceed the hourly limit of 2")
@@ -408,7 +408,7 @@ func TestRecordsAndLimit(t *testing.T) {
 	assert.Contains(t, r.Errors[0].Message, "more than the limit of 2 records per hourly interval")
 	assert.Zero(t, r.SuccessfulRecords)
 
-	e = hourlyFromFeb1(t, Config{Env: env})
+	e = withEnv(hourlyFromFeb1(t, Config{}), env)
 	advance(t, e, at(t, "2023-02-01T02:01:00Z"))
 	runs := allRuns(t, e, "p")
 	require.Len(t, runs, 2)

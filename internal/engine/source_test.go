@@ -173,7 +173,7 @@ func TestSQLSourceInRuns(t *testing.T) {
 	}
 	env := newTestEnv()
 	env.sources["model"] = SQL(db, "SELECT updated_on FROM events")
-	e := hourlyFromFeb1(t, Config{Env: env})
+	e := withEnv(hourlyFromFeb1(t, Config{}), env)
 	advance(t, e, at(t, "2023-02-01T02:01:00Z"))
 	runs := allRuns(t, e, "p")
 	require.Len(t, runs, 2)

@@ -1,0 +1,680 @@
+package engine
+
+import (
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/wsync-dev/warehousesync/internal/wire"
+)
+
+// The engine keeps every resource of every workspace: besides the pipelines and their runs, the
+// connections and data models with their health (reachability, validity), the records seeded for data
+// models and the field transformations a workspace knows. The rules between them are here too: a
+// connection or data model in use by a pipeline cannot be deleted, a PUT of one clears the faults of the
+// pipelines using it, and a run fails while its connection is faulted or unreachable or its data model
+// invalid.
+
+// ConnectionStatus is the health of a connection.
+type ConnectionStatus string
+
+// The connection statuses.
+const (
+	ConnectionHealthy ConnectionStatus = "healthy"
+	ConnectionFaulted ConnectionStatus = "faulted"
+)
+
+// DataModelStatus is the validity of a data model.
+type DataModelStatus string
+
+// The data model statuses.
+const (
+	DataModelValid   DataModelStatus = "valid"
+	DataModelInvalid DataModelStatus = "invalid"
+)
+
+// StateInactive is the inactive state of a connection or data model.
+const StateInactive StateValue = "inactive"
+
+// MaskedSecret is what the API writes for a secret that is set.
+const MaskedSecret = "************"
+
+// Connection is a connection as the engine keeps it: its config's keys and values as the provider's
+// table in internal/wire names them, secrets in clear. Its JSON masks every secret that is set.
+type Connection struct {
+	ID              string           `json:"id"`
+	Name            string           `json:"name"`
+	State           StateValue       `json:"state"`
+	Status          ConnectionStatus `json:"status,omitempty"`
+	Errors          []ErrorDetail    `json:"errors,omitempty"`
+	ServiceProvider string           `json:"service_provider"`
+	Config          ConnectionConfig `json:"config"`
+	CreatedOn       Timestamp        `json:"created_on"`
+	CreatedBy       string           `json:"created_by,omitempty"`
+	LastModifiedOn  Timestamp        `json:"last_modified_on"`
+	LastModifiedBy  string           `json:"last_modified_by,omitempty"`
+}
+
+// ConnectionConfig is a connection's config: key → value, secrets in clear.
+type ConnectionConfig map[string]string
+
+// connectionWire is the JSON form of a Connection.
+type connectionWire struct {
+	ID              string           `json:"id"`
+	Name            string           `json:"name"`
+	State           StateValue       `json:"state"`
+	Status          ConnectionStatus `json:"status,omitempty"`
+	Errors          []ErrorDetail    `json:"errors,omitempty"`
+	ServiceProvider string           `json:"service_provider"`
+	Config          configJSON       `json:"config"`
+	CreatedOn       Timestamp        `json:"created_on"`
+	CreatedBy       string           `json:"created_by,omitempty"`
+	LastModifiedOn  Timestamp        `json:"last_modified_on"`
+	LastModifiedBy  string           `json:"last_modified_by,omitempty"`
+}
+
+// configJSON is a config with its provider, for MarshalJSON.
+type configJSON struct {
+	provider string
+	values   ConnectionConfig
+}
+
+// MarshalJSON writes c as the API shows it: secrets masked.
+func (c Connection) MarshalJSON() ([]byte, error) {
+	return json.Marshal(connectionWire{ID: c.ID, Name: c.Name, State: c.State, Status: c.Status, Errors: c.Errors,
+		ServiceProvider: c.ServiceProvider, Config: configJSON{c.ServiceProvider, c.Config},
+		CreatedOn: c.CreatedOn, CreatedBy: c.CreatedBy, LastModifiedOn: c.LastModifiedOn, LastModifiedBy: c.LastModifiedBy})
+}
+
+// MarshalJSON writes the config's keys in the provider table's order: a key is written when it has a
+// value, or when it is required and not secret; a secret that is set is written as MaskedSecret.
+func (c configJSON) MarshalJSON() ([]byte, error) {
+	if c.values == nil {
+		return []byte("null"), nil
+	}
+	p, _ := wire.LookupProvider(c.provider)
+	dst := append(make([]byte, 0, 256), '{')
+	for _, k := range p.Config {
+		v := c.values[k.Name]
+		if v == "" && (!k.Required || k.Secret) {
+			continue
+		}
+		if k.Secret {
+			v = MaskedSecret
+		}
+		if len(dst) > 1 {
+			dst = append(dst, ',')
+		}
+		dst = appendString(dst, k.Name)
+		dst = append(dst, ':')
+		dst = appendString(dst, v)
+	}
+	return append(dst, '}'), nil
+}
+
+// UnmarshalJSON reads a connection as MarshalJSON writes it; the config keeps the non-empty string
+// values of the provider table's keys.
+func (c *Connection) UnmarshalJSON(b []byte) error {
+	var aux struct {
+		ID              string           `json:"id"`
+		Name            string           `json:"name"`
+		State           StateValue       `json:"state"`
+		Status          ConnectionStatus `json:"status"`
+		Errors          []ErrorDetail    `json:"errors"`
+		ServiceProvider string           `json:"service_provider"`
+		Config          map[string]any   `json:"config"`
+		CreatedOn       Timestamp        `json:"created_on"`
+		CreatedBy       string           `json:"created_by"`
+		LastModifiedOn  Timestamp        `json:"last_modified_on"`
+		LastModifiedBy  string           `json:"last_modified_by"`
+	}
+	if err := json.Unmarshal(b, &aux); err != nil {
+		return err
+	}
+	*c = Connection{ID: aux.ID, Name: aux.Name, State: aux.State, Status: aux.Status, Errors: aux.Errors,
+		ServiceProvider: aux.ServiceProvider, CreatedOn: aux.CreatedOn, CreatedBy: aux.CreatedBy,
+		LastModifiedOn: aux.LastModifiedOn, LastModifiedBy: aux.LastModifiedBy}
+	if aux.Config == nil {
+		return nil
+	}
+	p, _ := wire.LookupProvider(c.ServiceProvider)
+	c.Config = ConnectionConfig{}
+	for _, k := range p.Config {
+		switch v := aux.Config[k.Name].(type) {
+		case nil:
+		case string:
+			if v != "" {
+				c.Config[k.Name] = v
+			}
+		default:
+			return fmt.Errorf("config.%s: must be a string", k.Name)
+		}
+	}
+	return nil
+}
+
+// DataModel is a data model as the API writes it.
+type DataModel struct {
+	ID             string          `json:"id"`
+	Name           string          `json:"name"`
+	State          StateValue      `json:"state"`
+	Status         DataModelStatus `json:"status,omitempty"`
+	Errors         []ErrorDetail   `json:"errors,omitempty"`
+	Type           string          `json:"type"`
+	Config         DataModelConfig `json:"config"`
+	CreatedOn      Timestamp       `json:"created_on"`
+	CreatedBy      string          `json:"created_by,omitempty"`
+	LastModifiedOn Timestamp       `json:"last_modified_on"`
+	LastModifiedBy string          `json:"last_modified_by,omitempty"`
+}
+
+// DataModelConfig holds the query of a data model.
+type DataModelConfig struct {
+	SQLQuery string `json:"sql_query"`
+}
+
+// The engine's refusals about connections and data models.
+var (
+	// ErrInUse: a delete of a connection or data model that pipelines use (an *InUseError).
+	ErrInUse = errors.New("the resource is used by pipelines")
+	// ErrUnreachable: a PUT of a connection whose warehouse cannot be reached (an *UnreachableError).
+	ErrUnreachable = errors.New("the warehouse cannot be reached")
+	// ErrNoConnection and ErrNoDataModel: no such connection, or data model, in the workspace.
+	ErrNoConnection = errors.New("no such connection")
+	ErrNoDataModel  = errors.New("no such data model")
+	// ErrConnectionExists and ErrDataModelExists: a create found one with the same id.
+	ErrConnectionExists = errors.New("a connection with this id exists")
+	ErrDataModelExists  = errors.New("a data model with this id exists")
+)
+
+// InUseError is the ErrInUse refusal: it names the pipelines that use the resource.
+type InUseError struct {
+	Kind      string   // "connection" or "data model"
+	ID        string   // the resource
+	Pipelines []string // sorted
+}
+
+// Error names the resource and its users.
+func (e *InUseError) Error() string {
+	return fmt.Sprintf("%s %s is used by pipelines %s", e.Kind, e.ID, strings.Join(e.Pipelines, ", "))
+}
+
+// Unwrap returns ErrInUse.
+func (e *InUseError) Unwrap() error { return ErrInUse }
+
+// UnreachableError is the ErrUnreachable refusal: Message is why the warehouse cannot be reached.
+type UnreachableError struct{ Message string }
+
+// Error is the message.
+func (e *UnreachableError) Error() string { return e.Message }
+
+// Unwrap returns ErrUnreachable.
+func (e *UnreachableError) Unwrap() error { return ErrUnreachable }
+
+// seed is what a test seeded for a data model: rows, or a database that runs the model's query.
+type seed struct {
+	rows   []map[string]any
+	counts Source // over rows, made once so that every run shares its parsed iterator values
+	db     *sql.DB
+}
+
+// space is the resources of one workspace besides its pipelines.
+type space struct {
+	connections     map[string]*Connection
+	models          map[string]*DataModel
+	unreachable     map[string]string // connection id → why its warehouse cannot be reached
+	invalid         map[string]string // data model id → why it is invalid
+	seeds           map[string]seed   // data model id → seeded records
+	transformations map[string]bool   // known field transformation ids; nil: any id
+}
+
+func newSpace() *space {
+	return &space{connections: map[string]*Connection{}, models: map[string]*DataModel{},
+		unreachable: map[string]string{}, invalid: map[string]string{}, seeds: map[string]seed{}}
+}
+
+// space returns the workspace's resources, made empty on first use.
+func (e *Engine) space(workspace string) *space {
+	sp := e.spaces[workspace]
+	if sp == nil {
+		sp = newSpace()
+		e.spaces[workspace] = sp
+	}
+	return sp
+}
+
+// view returns the workspace's resources without making them: e.none, whose maps are nil, when it has
+// none. A method writes through a view only after finding what it changes, so e.none stays empty.
+func (e *Engine) view(workspace string) *space {
+	if sp := e.spaces[workspace]; sp != nil {
+		return sp
+	}
+	return &e.none
+}
+
+// ResourceCount is how many connections, data models and pipelines the workspace has.
+func (e *Engine) ResourceCount(workspace string) int {
+	sp := e.view(workspace)
+	return len(sp.connections) + len(sp.models) + len(e.pipes[workspace])
+}
+
+// copyConnection is a deep copy of c.
+func copyConnection(c *Connection) Connection {
+	out := *c
+	out.Errors = slices.Clone(c.Errors)
+	out.Config = maps.Clone(c.Config)
+	return out
+}
+
+// copyDataModel is a deep copy of m.
+func copyDataModel(m *DataModel) DataModel {
+	out := *m
+	out.Errors = slices.Clone(m.Errors)
+	return out
+}
+
+// Connections returns copies of the workspace's connections, sorted by id.
+func (e *Engine) Connections(workspace string) []Connection {
+	sp := e.view(workspace)
+	out := make([]Connection, 0, len(sp.connections))
+	for _, id := range slices.Sorted(maps.Keys(sp.connections)) {
+		out = append(out, copyConnection(sp.connections[id]))
+	}
+	return out
+}
+
+// ConnectionIDs returns the ids of the workspace's connections, sorted.
+func (e *Engine) ConnectionIDs(workspace string) []string {
+	return slices.Sorted(maps.Keys(e.view(workspace).connections))
+}
+
+// Connection returns a copy of one connection.
+func (e *Engine) Connection(workspace, id string) (Connection, bool) {
+	c, found := e.view(workspace).connections[id]
+	if !found {
+		return Connection{}, false
+	}
+	return copyConnection(c), true
+}
+
+// HasConnection reports whether the workspace has the connection.
+func (e *Engine) HasConnection(workspace, id string) bool {
+	_, found := e.view(workspace).connections[id]
+	return found
+}
+
+// CreateConnection stores a new connection, healthy (the engine keeps a copy); it refuses an id the
+// workspace has (ErrConnectionExists).
+func (e *Engine) CreateConnection(workspace string, c *Connection) error {
+	sp := e.space(workspace)
+	if _, exists := sp.connections[c.ID]; exists {
+		return ErrConnectionExists
+	}
+	cc := copyConnection(c)
+	cc.Status, cc.Errors = ConnectionHealthy, nil
+	sp.connections[c.ID] = &cc
+	return nil
+}
+
+// Unreachable returns why the connection's warehouse cannot be reached, if it cannot.
+func (e *Engine) Unreachable(workspace, id string) (string, bool) {
+	msg, down := e.view(workspace).unreachable[id]
+	return msg, down
+}
+
+// UpdateConnection replaces a connection, keeping its creation; it refuses an unknown id
+// (ErrNoConnection) and an unreachable warehouse (an *UnreachableError). The connection is healthy
+// again, and so are the pipelines it faulted.
+func (e *Engine) UpdateConnection(workspace string, c *Connection) error {
+	sp := e.view(workspace)
+	stored, found := sp.connections[c.ID]
+	if !found {
+		return ErrNoConnection
+	}
+	if msg, down := sp.unreachable[c.ID]; down {
+		return &UnreachableError{Message: msg}
+	}
+	cc := copyConnection(c)
+	cc.Status, cc.Errors = ConnectionHealthy, nil
+	cc.CreatedOn, cc.CreatedBy = stored.CreatedOn, stored.CreatedBy
+	sp.connections[c.ID] = &cc
+	for _, p := range e.PipelinesUsing(workspace, c.ID, "") {
+		e.ClearFault(workspace, p)
+	}
+	return nil
+}
+
+// DeleteConnection forgets a connection and its reachability; it refuses an unknown id
+// (ErrNoConnection) and one that pipelines use (an *InUseError).
+func (e *Engine) DeleteConnection(workspace, id string) error {
+	sp := e.view(workspace)
+	if _, found := sp.connections[id]; !found {
+		return ErrNoConnection
+	}
+	if users := e.PipelinesUsing(workspace, id, ""); len(users) > 0 {
+		return &InUseError{Kind: "connection", ID: id, Pipelines: users}
+	}
+	delete(sp.connections, id)
+	delete(sp.unreachable, id)
+	return nil
+}
+
+// SetConnectionUnreachable makes the connection's warehouse unreachable: it turns faulted with message,
+// a PUT of it is refused, and runs of its pipelines fail. It refuses an unknown id (ErrNoConnection).
+func (e *Engine) SetConnectionUnreachable(workspace, id, message string) error {
+	sp := e.view(workspace)
+	c, found := sp.connections[id]
+	if !found {
+		return ErrNoConnection
+	}
+	sp.unreachable[id] = message
+	c.Status, c.Errors = ConnectionFaulted, []ErrorDetail{{Message: message}}
+	return nil
+}
+
+// SetConnectionReachable makes the warehouse reachable again; the connection stays faulted until its
+// next PUT. It refuses an unknown id (ErrNoConnection).
+func (e *Engine) SetConnectionReachable(workspace, id string) error {
+	sp := e.view(workspace)
+	if _, found := sp.connections[id]; !found {
+		return ErrNoConnection
+	}
+	delete(sp.unreachable, id)
+	return nil
+}
+
+// DataModels returns copies of the workspace's data models, sorted by id.
+func (e *Engine) DataModels(workspace string) []DataModel {
+	sp := e.view(workspace)
+	out := make([]DataModel, 0, len(sp.models))
+	for _, id := range slices.Sorted(maps.Keys(sp.models)) {
+		out = append(out, copyDataModel(sp.models[id]))
+	}
+	return out
+}
+
+// DataModelIDs returns the ids of the workspace's data models, sorted.
+func (e *Engine) DataModelIDs(workspace string) []string {
+	return slices.Sorted(maps.Keys(e.view(workspace).models))
+}
+
+// DataModel returns a copy of one data model.
+func (e *Engine) DataModel(workspace, id string) (DataModel, bool) {
+	m, found := e.view(workspace).models[id]
+	if !found {
+		return DataModel{}, false
+	}
+	return copyDataModel(m), true
+}
+
+// HasDataModel reports whether the workspace has the data model.
+func (e *Engine) HasDataModel(workspace, id string) bool {
+	_, found := e.view(workspace).models[id]
+	return found
+}
+
+// CreateDataModel stores a new data model, valid; it refuses an id the workspace has
+// (ErrDataModelExists).
+func (e *Engine) CreateDataModel(workspace string, m *DataModel) error {
+	sp := e.space(workspace)
+	if _, exists := sp.models[m.ID]; exists {
+		return ErrDataModelExists
+	}
+	mm := copyDataModel(m)
+	mm.Status, mm.Errors = DataModelValid, nil
+	sp.models[m.ID] = &mm
+	return nil
+}
+
+// UpdateDataModel replaces a data model, keeping its creation; it refuses an unknown id
+// (ErrNoDataModel). A PUT fixes the model: it is valid again, and so are the pipelines it faulted.
+func (e *Engine) UpdateDataModel(workspace string, m *DataModel) error {
+	sp := e.view(workspace)
+	stored, found := sp.models[m.ID]
+	if !found {
+		return ErrNoDataModel
+	}
+	delete(sp.invalid, m.ID)
+	mm := copyDataModel(m)
+	mm.Status, mm.Errors = DataModelValid, nil
+	mm.CreatedOn, mm.CreatedBy = stored.CreatedOn, stored.CreatedBy
+	sp.models[m.ID] = &mm
+	for _, p := range e.PipelinesUsing(workspace, "", m.ID) {
+		e.ClearFault(workspace, p)
+	}
+	return nil
+}
+
+// DeleteDataModel forgets a data model, its validity and its seeded records; it refuses an unknown id
+// (ErrNoDataModel) and one that pipelines use (an *InUseError).
+func (e *Engine) DeleteDataModel(workspace, id string) error {
+	sp := e.view(workspace)
+	if _, found := sp.models[id]; !found {
+		return ErrNoDataModel
+	}
+	if users := e.PipelinesUsing(workspace, "", id); len(users) > 0 {
+		return &InUseError{Kind: "data model", ID: id, Pipelines: users}
+	}
+	delete(sp.models, id)
+	delete(sp.invalid, id)
+	delete(sp.seeds, id)
+	return nil
+}
+
+// SetDataModelInvalid makes the data model invalid with message: runs of its pipelines fail until a PUT
+// of it or SetDataModelValid. It refuses an unknown id (ErrNoDataModel).
+func (e *Engine) SetDataModelInvalid(workspace, id, message string) error {
+	sp := e.view(workspace)
+	m, found := sp.models[id]
+	if !found {
+		return ErrNoDataModel
+	}
+	sp.invalid[id] = message
+	m.Status, m.Errors = DataModelInvalid, []ErrorDetail{{Message: message}}
+	return nil
+}
+
+// SetDataModelValid makes the data model valid again. It refuses an unknown id (ErrNoDataModel).
+func (e *Engine) SetDataModelValid(workspace, id string) error {
+	sp := e.view(workspace)
+	m, found := sp.models[id]
+	if !found {
+		return ErrNoDataModel
+	}
+	delete(sp.invalid, id)
+	m.Status, m.Errors = DataModelValid, nil
+	return nil
+}
+
+// SeedRows sets the rows runs of the data model count (the engine keeps rows; nil removes them). It
+// refuses an unknown id (ErrNoDataModel).
+func (e *Engine) SeedRows(workspace, id string, rows []map[string]any) error {
+	sp := e.view(workspace)
+	if _, found := sp.models[id]; !found {
+		return ErrNoDataModel
+	}
+	if rows == nil {
+		delete(sp.seeds, id)
+		return nil
+	}
+	sp.seeds[id] = seed{rows: rows, counts: Rows(rows)}
+	return nil
+}
+
+// UseSQL makes runs of the data model count rows of its query on db (nil: stop). It refuses an unknown
+// id (ErrNoDataModel).
+func (e *Engine) UseSQL(workspace, id string, db *sql.DB) error {
+	sp := e.view(workspace)
+	if _, found := sp.models[id]; !found {
+		return ErrNoDataModel
+	}
+	if db == nil {
+		delete(sp.seeds, id)
+		return nil
+	}
+	sp.seeds[id] = seed{db: db}
+	return nil
+}
+
+// SeededRows returns the rows seeded for the data model, and whether there are any (not a copy).
+func (e *Engine) SeededRows(workspace, id string) ([]map[string]any, bool) {
+	s, found := e.view(workspace).seeds[id]
+	return s.rows, found && s.db == nil
+}
+
+// SetFieldTransformations sets the field transformation ids the workspace knows; nil: any id.
+func (e *Engine) SetFieldTransformations(workspace string, ids []string) {
+	sp := e.space(workspace)
+	if ids == nil {
+		sp.transformations = nil
+		return
+	}
+	sp.transformations = make(map[string]bool, len(ids))
+	for _, id := range ids {
+		sp.transformations[id] = true
+	}
+}
+
+// FieldTransformations returns the field transformation ids the workspace knows, sorted, and false
+// when it accepts any id.
+func (e *Engine) FieldTransformations(workspace string) ([]string, bool) {
+	t := e.view(workspace).transformations
+	if t == nil {
+		return nil, false
+	}
+	return slices.Sorted(maps.Keys(t)), true
+}
+
+// KnowsFieldTransformation reports whether a pipeline of the workspace may name id.
+func (e *Engine) KnowsFieldTransformation(workspace, id string) bool {
+	t := e.view(workspace).transformations
+	return t == nil || t[id]
+}
+
+// ForgetResources forgets the workspace's connections, data models, faults and records; its field
+// transformations become known (ids; nil: any id).
+func (e *Engine) ForgetResources(workspace string, transformations []string) {
+	delete(e.spaces, workspace)
+	if transformations != nil {
+		e.SetFieldTransformations(workspace, transformations)
+	}
+}
+
+// runFailure returns why a run of p fails now because of its connection (faulted or unreachable) or
+// its data model (invalid); nil when both are healthy.
+func (e *Engine) runFailure(p *pipe) []ErrorDetail {
+	sp := e.spaces[p.key.workspace]
+	if sp == nil {
+		return nil
+	}
+	var errs []ErrorDetail
+	if c, found := sp.connections[p.p.ConnectionID]; found && c.Status == ConnectionFaulted {
+		errs = append(errs, c.Errors...)
+	} else if msg, down := sp.unreachable[p.p.ConnectionID]; down {
+		errs = append(errs, ErrorDetail{Message: msg})
+	}
+	if m, found := sp.models[p.p.DataModelID]; found && m.Status == DataModelInvalid {
+		errs = append(errs, m.Errors...)
+	}
+	return errs
+}
+
+// source returns the records seeded for the pipeline's data model: its rows, or its query run on the
+// test's database; nil when none were seeded.
+func (e *Engine) source(p *pipe) Source {
+	sp := e.spaces[p.key.workspace]
+	if sp == nil {
+		return nil
+	}
+	s, found := sp.seeds[p.p.DataModelID]
+	switch {
+	case !found:
+		return nil
+	case s.db != nil:
+		m, found := sp.models[p.p.DataModelID]
+		if !found {
+			return nil
+		}
+		return SQL(s.db, m.Config.SQLQuery)
+	default:
+		return s.counts
+	}
+}
+
+// Resources is a workspace's resources besides its pipelines, as a snapshot holds them.
+type Resources struct {
+	Connections []Connection // sorted by id
+	DataModels  []DataModel  // sorted by id
+	// Unreachable and Invalid are the faults of SetConnectionUnreachable and SetDataModelInvalid:
+	// id → message.
+	Unreachable map[string]string
+	Invalid     map[string]string
+	// FieldTransformations are the known ids, sorted; nil: any id.
+	FieldTransformations []string
+	// Records are the rows seeded for data models (shared, not copied).
+	Records map[string][]map[string]any
+	// SQLSources are the data models that read a database (UseSQL), sorted.
+	SQLSources []string
+}
+
+// Resources returns the workspace's resources.
+func (e *Engine) Resources(workspace string) Resources {
+	sp := e.view(workspace)
+	r := Resources{Connections: e.Connections(workspace), DataModels: e.DataModels(workspace),
+		Unreachable: maps.Clone(sp.unreachable), Invalid: maps.Clone(sp.invalid)}
+	r.FieldTransformations, _ = e.FieldTransformations(workspace)
+	for _, id := range slices.Sorted(maps.Keys(sp.seeds)) {
+		if s := sp.seeds[id]; s.db != nil {
+			r.SQLSources = append(r.SQLSources, id)
+		} else {
+			if r.Records == nil {
+				r.Records = map[string][]map[string]any{}
+			}
+			r.Records[id] = s.rows
+		}
+	}
+	return r
+}
+
+// space builds the resources of r (a database is not restored: SQLSources are left out).
+func (r *Resources) space() *space {
+	sp := newSpace()
+	for i := range r.Connections {
+		c := copyConnection(&r.Connections[i])
+		sp.connections[c.ID] = &c
+	}
+	for i := range r.DataModels {
+		m := copyDataModel(&r.DataModels[i])
+		sp.models[m.ID] = &m
+	}
+	maps.Copy(sp.unreachable, r.Unreachable)
+	maps.Copy(sp.invalid, r.Invalid)
+	if r.FieldTransformations != nil {
+		sp.transformations = make(map[string]bool, len(r.FieldTransformations))
+		for _, id := range r.FieldTransformations {
+			sp.transformations[id] = true
+		}
+	}
+	for id, rows := range r.Records {
+		sp.seeds[id] = seed{rows: rows, counts: Rows(rows)}
+	}
+	return sp
+}
+
+// RestoreAll replaces the engine's whole state: st as Restore does, and every workspace's resources
+// with res (a workspace not in res has none). On error nothing changes.
+func (e *Engine) RestoreAll(st State, res map[string]Resources) error {
+	spaces := make(map[string]*space, len(res))
+	for id, r := range res {
+		spaces[id] = r.space()
+	}
+	if err := e.Restore(st); err != nil {
+		return err
+	}
+	e.spaces = spaces
+	return nil
+}
