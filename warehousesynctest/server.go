@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -26,7 +27,11 @@ type Server struct {
 	adminRoutes []route[adminHandler]
 	shapes      map[string]*shape // of request bodies, by route (bodyShapes)
 
-	mu         sync.Mutex // guards everything below, the engine included
+	// tokenMu lets a request look its token up (tokenKnown) before it takes mu: tokens is written with
+	// both held, and read with either.
+	tokenMu sync.Mutex
+
+	mu         countedMutex // guards everything below, the engine included
 	clock      clock
 	eng        *engine.Engine
 	workspaces map[string]*workspace
@@ -41,6 +46,19 @@ type Server struct {
 	done chan struct{} // closed when the server stops
 	wg   sync.WaitGroup
 	stop sync.Once
+}
+
+// countedMutex is a mutex that counts how often it was locked, so that tests can check that a request
+// takes it once.
+type countedMutex struct {
+	sync.Mutex
+	locks atomic.Int64
+}
+
+// Lock locks the mutex and counts it.
+func (m *countedMutex) Lock() {
+	m.Mutex.Lock()
+	m.locks.Add(1)
 }
 
 // NewServer starts a Server on a free loopback port for the test t, stops it when the test ends, and

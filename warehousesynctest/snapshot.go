@@ -325,10 +325,10 @@ type persister struct {
 // persisted saves the state after a request with method that is about to be answered rep, when it
 // was a write that succeeded, and returns the reply to send.
 func (s *Server) persisted(method string, rep reply) reply {
-	p := s.cfg.state.persist
-	if p == nil || method == http.MethodGet || method == http.MethodHead || rep.status < 200 || rep.status > 299 {
+	if !s.willPersist(method, rep) {
 		return rep
 	}
+	p := s.cfg.state.persist
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	data, err := s.Snapshot()
@@ -339,6 +339,13 @@ func (s *Server) persisted(method string, rep reply) reply {
 		return errReply(http.StatusInternalServerError, "The change was made but the fake could not save its state: "+err.Error())
 	}
 	return rep
+}
+
+// willPersist reports whether persisted saves the state before answering rep to a request of method:
+// an acknowledged change of a server that persists its state.
+func (s *Server) willPersist(method string, rep reply) bool {
+	return s.cfg.state.persist != nil && method != http.MethodGet && method != http.MethodHead &&
+		rep.status >= 200 && rep.status <= 299
 }
 
 // adminGetState serves GET /_fake/state: a snapshot of the whole state.
