@@ -14,7 +14,7 @@ import (
 	"strings"
 	"time"
 
-	ws "github.com/wsync-dev/warehousesync"
+	"github.com/wsync-dev/warehousesync/internal/engine"
 )
 
 // Limits on request bodies: API requests are small; seeded records may be large.
@@ -25,8 +25,8 @@ const (
 
 // errorBody is the documented error envelope: {"statusCode": 400, "errors": [{"message": "…"}]}.
 type errorBody struct {
-	StatusCode int              `json:"statusCode"`
-	Errors     []ws.ErrorDetail `json:"errors"`
+	StatusCode int                  `json:"statusCode"`
+	Errors     []engine.ErrorDetail `json:"errors"`
 }
 
 // reply is what a handler answers; it is written after the server's mutex is released.
@@ -44,9 +44,9 @@ func noContent() reply { return reply{status: http.StatusNoContent} }
 
 // errReply is an error envelope with one entry per message.
 func errReply(status int, messages ...string) reply {
-	e := errorBody{StatusCode: status, Errors: make([]ws.ErrorDetail, len(messages))}
+	e := errorBody{StatusCode: status, Errors: make([]engine.ErrorDetail, len(messages))}
 	for i, m := range messages {
-		e.Errors[i] = ws.ErrorDetail{Message: m}
+		e.Errors[i] = engine.ErrorDetail{Message: m}
 	}
 	return reply{status: status, body: e}
 }
@@ -109,7 +109,7 @@ func writeReply(w http.ResponseWriter, rep reply) {
 	jw := &jsonWriter{w: w, status: rep.status}
 	if err := encodeJSON(jw, rep.body); err != nil && !jw.started {
 		jw.status = http.StatusInternalServerError
-		_ = encodeJSON(jw, errorBody{StatusCode: jw.status, Errors: []ws.ErrorDetail{{Message: "encoding the response: " + err.Error()}}})
+		_ = encodeJSON(jw, errorBody{StatusCode: jw.status, Errors: []engine.ErrorDetail{{Message: "encoding the response: " + err.Error()}}})
 	}
 }
 

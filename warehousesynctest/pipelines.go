@@ -4,7 +4,6 @@ import (
 	"strings"
 	"time"
 
-	ws "github.com/wsync-dev/warehousesync"
 	"github.com/wsync-dev/warehousesync/internal/engine"
 	"github.com/wsync-dev/warehousesync/internal/wire"
 )
@@ -94,7 +93,7 @@ func triggerPipeline(s *Server, c *call) reply {
 	if err != nil {
 		return engineReply(err, id)
 	}
-	return ok(ws.TriggerResponse{PipelineRunID: runID, Status: ws.TriggerAttemptRequested})
+	return ok(triggerResponse{PipelineRunID: runID, Status: "attempt_requested"})
 }
 
 func getReport(s *Server, c *call) reply {
@@ -114,6 +113,12 @@ func getReport(s *Server, c *call) reply {
 	}
 	rep.LatestPipelineRun, rep.LatestSuccessfulPipelineRunID = s.eng.Report(c.wsID, id)
 	return ok(rep)
+}
+
+// triggerResponse is the body of a trigger's answer.
+type triggerResponse struct {
+	PipelineRunID int64  `json:"pipeline_run_id"`
+	Status        string `json:"status"`
 }
 
 // report is the body of a pipeline's status report, in the engine's types.

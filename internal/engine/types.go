@@ -107,7 +107,8 @@ func (d *Delay) UnmarshalText(b []byte) error {
 	return nil
 }
 
-// StateValue is a pipeline's state: new, active or paused (wire.PipelineState).
+// StateValue is the state of a pipeline (new, active or paused: wire.PipelineState), connection or data
+// model (new, active or inactive).
 type StateValue string
 
 // The pipeline states.
