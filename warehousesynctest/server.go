@@ -18,8 +18,8 @@ import (
 const apiPrefix = "/platform/v2/workspaces/"
 
 // Server is a fake Warehouse Sync API: the workspace API, the OAuth token endpoint and the admin
-// endpoints under /_fake/, over an in-memory store and a run engine driven by the server's own clock.
-// Its methods are safe for concurrent use. Two Servers share nothing.
+// endpoints under /_fake/, over one engine that owns every resource and runs pipelines on the server's
+// own clock. Its methods are safe for concurrent use. Two Servers share nothing.
 type Server struct {
 	cfg         config
 	tb          testing.TB // nil for a Server made by Start

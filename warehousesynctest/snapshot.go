@@ -33,7 +33,7 @@ type snapshotDoc struct {
 	Faults     []faultDoc     `json:"faults"`
 }
 
-// workspaceDoc is one workspace of a snapshot: what the store keeps (the engine keeps the pipelines).
+// workspaceDoc is one workspace of a snapshot: its resources besides the pipelines (engine.Resources).
 type workspaceDoc struct {
 	ID          string              `json:"id"`
 	Connections []engine.Connection `json:"connections"` // as GET shows them: secrets masked
