@@ -62,58 +62,57 @@ type Connection struct {
 // ConnectionConfig is a connection's config: key → value, secrets in clear.
 type ConnectionConfig map[string]string
 
-// connectionWire is the JSON form of a Connection.
-type connectionWire struct {
-	ID              string           `json:"id"`
-	Name            string           `json:"name"`
-	State           StateValue       `json:"state"`
-	Status          ConnectionStatus `json:"status,omitempty"`
-	Errors          []ErrorDetail    `json:"errors,omitempty"`
-	ServiceProvider string           `json:"service_provider"`
-	Config          configJSON       `json:"config"`
-	CreatedOn       Timestamp        `json:"created_on"`
-	CreatedBy       string           `json:"created_by,omitempty"`
-	LastModifiedOn  Timestamp        `json:"last_modified_on"`
-	LastModifiedBy  string           `json:"last_modified_by,omitempty"`
-}
-
-// configJSON is a config with its provider, for MarshalJSON.
-type configJSON struct {
-	provider string
-	values   ConnectionConfig
-}
-
-// MarshalJSON writes c as the API shows it: secrets masked.
+// MarshalJSON writes c as the API shows it, secrets masked: the config's keys in the provider table's
+// order, a key written when it has a value or when it is required and not secret, a secret that is set
+// written as MaskedSecret. It appends to one buffer, as encoding/json would write the same fields.
 func (c Connection) MarshalJSON() ([]byte, error) {
-	return json.Marshal(connectionWire{ID: c.ID, Name: c.Name, State: c.State, Status: c.Status, Errors: c.Errors,
-		ServiceProvider: c.ServiceProvider, Config: configJSON{c.ServiceProvider, c.Config},
-		CreatedOn: c.CreatedOn, CreatedBy: c.CreatedBy, LastModifiedOn: c.LastModifiedOn, LastModifiedBy: c.LastModifiedBy})
+	dst := make([]byte, 0, 512)
+	dst = append(dst, `{"id":`...)
+	dst = appendString(dst, c.ID)
+	dst = append(dst, `,"name":`...)
+	dst = appendString(dst, c.Name)
+	dst = append(dst, `,"state":`...)
+	dst = appendString(dst, string(c.State))
+	dst = appendOptString(dst, `,"status":`, string(c.Status))
+	dst = appendErrors(dst, c.Errors)
+	dst = append(dst, `,"service_provider":`...)
+	dst = appendString(dst, c.ServiceProvider)
+	dst = append(dst, `,"config":`...)
+	dst = appendConfig(dst, c.ServiceProvider, c.Config)
+	dst = append(dst, `,"created_on":`...)
+	dst = appendTime(dst, c.CreatedOn.Time)
+	dst = appendOptString(dst, `,"created_by":`, c.CreatedBy)
+	dst = append(dst, `,"last_modified_on":`...)
+	dst = appendTime(dst, c.LastModifiedOn.Time)
+	dst = appendOptString(dst, `,"last_modified_by":`, c.LastModifiedBy)
+	return append(dst, '}'), nil
 }
 
-// MarshalJSON writes the config's keys in the provider table's order: a key is written when it has a
-// value, or when it is required and not secret; a secret that is set is written as MaskedSecret.
-func (c configJSON) MarshalJSON() ([]byte, error) {
-	if c.values == nil {
-		return []byte("null"), nil
+// appendConfig appends a connection's config of provider as MarshalJSON writes it; null when nil.
+func appendConfig(dst []byte, provider string, values ConnectionConfig) []byte {
+	if values == nil {
+		return append(dst, "null"...)
 	}
-	p, _ := wire.LookupProvider(c.provider)
-	dst := append(make([]byte, 0, 256), '{')
+	p, _ := wire.LookupProvider(provider)
+	dst = append(dst, '{')
+	first := true
 	for _, k := range p.Config {
-		v := c.values[k.Name]
+		v := values[k.Name]
 		if v == "" && (!k.Required || k.Secret) {
 			continue
 		}
 		if k.Secret {
 			v = MaskedSecret
 		}
-		if len(dst) > 1 {
+		if !first {
 			dst = append(dst, ',')
 		}
+		first = false
 		dst = appendString(dst, k.Name)
 		dst = append(dst, ':')
 		dst = appendString(dst, v)
 	}
-	return append(dst, '}'), nil
+	return append(dst, '}')
 }
 
 // UnmarshalJSON reads a connection as MarshalJSON writes it; the config keeps the non-empty string
@@ -262,7 +261,7 @@ func (e *Engine) ResourceCount(workspace string) int {
 	return len(sp.connections) + len(sp.models) + len(e.pipes[workspace])
 }
 
-// copyConnection is a deep copy of c.
+// copyConnection is a deep copy of c: what the engine stores of a caller's connection.
 func copyConnection(c *Connection) Connection {
 	out := *c
 	out.Errors = slices.Clone(c.Errors)
@@ -270,19 +269,23 @@ func copyConnection(c *Connection) Connection {
 	return out
 }
 
-// copyDataModel is a deep copy of m.
+// copyDataModel is a deep copy of m: what the engine stores of a caller's data model.
 func copyDataModel(m *DataModel) DataModel {
 	out := *m
 	out.Errors = slices.Clone(m.Errors)
 	return out
 }
 
-// Connections returns copies of the workspace's connections, sorted by id.
+// The getters below return shallow copies: a stored connection's Config and Errors, and a stored data
+// model's Errors, are never changed in place (a change replaces them), so a copy may share them as long
+// as its holder does not change them either.
+
+// Connections returns (shallow) copies of the workspace's connections, sorted by id.
 func (e *Engine) Connections(workspace string) []Connection {
 	sp := e.view(workspace)
 	out := make([]Connection, 0, len(sp.connections))
 	for _, id := range slices.Sorted(maps.Keys(sp.connections)) {
-		out = append(out, copyConnection(sp.connections[id]))
+		out = append(out, *sp.connections[id])
 	}
 	return out
 }
@@ -292,13 +295,13 @@ func (e *Engine) ConnectionIDs(workspace string) []string {
 	return slices.Sorted(maps.Keys(e.view(workspace).connections))
 }
 
-// Connection returns a copy of one connection.
+// Connection returns a (shallow) copy of one connection.
 func (e *Engine) Connection(workspace, id string) (Connection, bool) {
 	c, found := e.view(workspace).connections[id]
 	if !found {
 		return Connection{}, false
 	}
-	return copyConnection(c), true
+	return *c, true
 }
 
 // HasConnection reports whether the workspace has the connection.
@@ -387,12 +390,12 @@ func (e *Engine) SetConnectionReachable(workspace, id string) error {
 	return nil
 }
 
-// DataModels returns copies of the workspace's data models, sorted by id.
+// DataModels returns (shallow) copies of the workspace's data models, sorted by id.
 func (e *Engine) DataModels(workspace string) []DataModel {
 	sp := e.view(workspace)
 	out := make([]DataModel, 0, len(sp.models))
 	for _, id := range slices.Sorted(maps.Keys(sp.models)) {
-		out = append(out, copyDataModel(sp.models[id]))
+		out = append(out, *sp.models[id])
 	}
 	return out
 }
@@ -402,13 +405,13 @@ func (e *Engine) DataModelIDs(workspace string) []string {
 	return slices.Sorted(maps.Keys(e.view(workspace).models))
 }
 
-// DataModel returns a copy of one data model.
+// DataModel returns a (shallow) copy of one data model.
 func (e *Engine) DataModel(workspace, id string) (DataModel, bool) {
 	m, found := e.view(workspace).models[id]
 	if !found {
 		return DataModel{}, false
 	}
-	return copyDataModel(m), true
+	return *m, true
 }
 
 // HasDataModel reports whether the workspace has the data model.
