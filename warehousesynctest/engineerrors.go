@@ -14,7 +14,10 @@ import (
 // the engine says which rule refused (a sentinel error), the API's text is written here only.
 func engineReply(err error, id string) reply {
 	var notActive *engine.StateError
+	var ref *engine.ReferenceError
 	switch {
+	case errors.As(err, &ref): // parsePipeline words these first, with the ids that exist
+		return badRequest(fmt.Sprintf("%s: '%s' not found.", ref.Field, ref.ID))
 	case errors.Is(err, engine.ErrNotFound):
 		return notFound(kindPipeline, id)
 	case errors.Is(err, engine.ErrExists):

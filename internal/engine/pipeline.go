@@ -144,26 +144,35 @@ func scheduleMoved(a, b Schedule) bool {
 }
 
 // CreatePipeline stores a new pipeline (the engine keeps a copy); it refuses an id the workspace has
-// (ErrExists). A pipeline created active catches up (rule 3 of the package doc).
+// (ErrExists) and a pipeline that names a connection, data model or field transformation the workspace
+// does not have (a *ReferenceError). A pipeline created active catches up (rule 3 of the package doc).
 func (e *Engine) CreatePipeline(workspace string, pl *Pipeline) error {
 	if e.find(workspace, pl.ID) != nil {
 		return ErrExists
 	}
-	e.PutPipeline(workspace, pl)
-	return nil
-}
-
-// UpdatePipeline replaces a pipeline (the engine keeps a copy); it refuses an unknown id (ErrNotFound).
-// An update clears a fault and applies state changes (pause, resume) and schedule changes.
-func (e *Engine) UpdatePipeline(workspace string, pl *Pipeline) error {
-	if e.find(workspace, pl.ID) == nil {
-		return ErrNotFound
+	if err := e.checkReferences(workspace, pl); err != nil {
+		return err
 	}
 	e.PutPipeline(workspace, pl)
 	return nil
 }
 
-// PutPipeline creates or updates a pipeline: CreatePipeline and UpdatePipeline without their refusals.
+// UpdatePipeline replaces a pipeline (the engine keeps a copy); it refuses an unknown id (ErrNotFound)
+// and references as CreatePipeline does. An update clears a fault and applies state changes (pause,
+// resume) and schedule changes.
+func (e *Engine) UpdatePipeline(workspace string, pl *Pipeline) error {
+	if e.find(workspace, pl.ID) == nil {
+		return ErrNotFound
+	}
+	if err := e.checkReferences(workspace, pl); err != nil {
+		return err
+	}
+	e.PutPipeline(workspace, pl)
+	return nil
+}
+
+// PutPipeline creates or updates a pipeline: CreatePipeline and UpdatePipeline without their refusals
+// (a restore, and the package's tests, which run pipelines without resources).
 func (e *Engine) PutPipeline(workspace string, pl *Pipeline) {
 	p := e.find(workspace, pl.ID)
 	if p == nil {

@@ -185,6 +185,8 @@ var (
 	// ErrNoConnection and ErrNoDataModel: no such connection, or data model, in the workspace.
 	ErrNoConnection = errors.New("no such connection")
 	ErrNoDataModel  = errors.New("no such data model")
+	// ErrNoTransformation: a pipeline names a field transformation the workspace does not know.
+	ErrNoTransformation = errors.New("no such field transformation")
 	// ErrConnectionExists and ErrDataModelExists: a create found one with the same id.
 	ErrConnectionExists = errors.New("a connection with this id exists")
 	ErrDataModelExists  = errors.New("a data model with this id exists")
@@ -204,6 +206,35 @@ func (e *InUseError) Error() string {
 
 // Unwrap returns ErrInUse.
 func (e *InUseError) Unwrap() error { return ErrInUse }
+
+// ReferenceError is a refusal of a pipeline that names a resource the workspace does not have: it wraps
+// ErrNoConnection, ErrNoDataModel or ErrNoTransformation.
+type ReferenceError struct {
+	Field string // connection_id, data_model_id or field_transformation_id
+	ID    string // the id named
+	kind  error
+}
+
+// Error names the field and the id.
+func (e *ReferenceError) Error() string { return fmt.Sprintf("%s: %s not found", e.Field, e.ID) }
+
+// Unwrap returns the sentinel of the missing kind.
+func (e *ReferenceError) Unwrap() error { return e.kind }
+
+// checkReferences refuses a pipeline whose connection, data model or field transformation the
+// workspace does not have.
+func (e *Engine) checkReferences(workspace string, pl *Pipeline) error {
+	sp := e.view(workspace)
+	switch {
+	case sp.connections[pl.ConnectionID] == nil:
+		return &ReferenceError{Field: "connection_id", ID: pl.ConnectionID, kind: ErrNoConnection}
+	case sp.models[pl.DataModelID] == nil:
+		return &ReferenceError{Field: "data_model_id", ID: pl.DataModelID, kind: ErrNoDataModel}
+	case pl.FieldTransformationID != "" && !e.KnowsFieldTransformation(workspace, pl.FieldTransformationID):
+		return &ReferenceError{Field: "field_transformation_id", ID: pl.FieldTransformationID, kind: ErrNoTransformation}
+	}
+	return nil
+}
 
 // UnreachableError is the ErrUnreachable refusal: Message is why the warehouse cannot be reached.
 type UnreachableError struct{ Message string }

@@ -88,3 +88,26 @@ func TestConnectionJSONMasksSecrets(t *testing.T) {
 	assert.Equal(t, MaskedSecret, back.Config["password"])
 	assert.Equal(t, "db", back.Config["database"])
 }
+
+// TestPipelinesReferToResources: a pipeline must name a connection and data model of its workspace and,
+// when the workspace has a registry, a field transformation it knows.
+func TestPipelinesReferToResources(t *testing.T) {
+	t.Parallel()
+	e := New(Config{Start: propStart})
+	pl := pipeline("p", SyncMode{Type: SyncFull}, Schedule{Type: ScheduleOnDemand})
+	var ref *ReferenceError
+	require.True(t, errors.As(e.CreatePipeline(wsID, pl), &ref))
+	assert.Equal(t, "connection_id", ref.Field)
+	require.ErrorIs(t, e.CreatePipeline(wsID, pl), ErrNoConnection)
+	require.NoError(t, e.CreateConnection(wsID, &Connection{ID: "conn", ServiceProvider: "Databricks"}))
+	require.ErrorIs(t, e.CreatePipeline(wsID, pl), ErrNoDataModel)
+	require.NoError(t, e.CreateDataModel(wsID, &DataModel{ID: "model"}))
+	e.SetFieldTransformations(wsID, []string{"ft"})
+	pl.FieldTransformationID = "other"
+	require.ErrorIs(t, e.CreatePipeline(wsID, pl), ErrNoTransformation)
+	pl.FieldTransformationID = "ft"
+	require.NoError(t, e.CreatePipeline(wsID, pl))
+	pl.DataModelID = "gone"
+	require.ErrorIs(t, e.UpdatePipeline(wsID, pl), ErrNoDataModel)
+	assert.True(t, e.HasPipeline(wsID, "p"))
+}
