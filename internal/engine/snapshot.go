@@ -5,6 +5,7 @@ import (
 	"container/heap"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -416,4 +417,78 @@ func microsOrNil(t *time.Time) int64 {
 		return nullTime
 	}
 	return micros(*t)
+}
+
+// Resources is a workspace's resources besides its pipelines, as a snapshot holds them.
+type Resources struct {
+	Connections []Connection // sorted by id
+	DataModels  []DataModel  // sorted by id
+	// Unreachable and Invalid are the faults of SetConnectionUnreachable and SetDataModelInvalid:
+	// id → message.
+	Unreachable map[string]string
+	Invalid     map[string]string
+	// FieldTransformations are the known ids, sorted; nil: any id.
+	FieldTransformations []string
+	// Records are the rows seeded for data models (shared, not copied).
+	Records map[string][]map[string]any
+	// SQLSources are the data models that read a database (UseSQL), sorted.
+	SQLSources []string
+}
+
+// Resources returns the workspace's resources.
+func (e *Engine) Resources(workspace string) Resources {
+	sp := e.view(workspace)
+	r := Resources{Connections: e.Connections(workspace), DataModels: e.DataModels(workspace),
+		Unreachable: maps.Clone(sp.unreachable), Invalid: maps.Clone(sp.invalid)}
+	r.FieldTransformations, _ = e.FieldTransformations(workspace)
+	for _, id := range slices.Sorted(maps.Keys(sp.seeds)) {
+		if s := sp.seeds[id]; s.db != nil {
+			r.SQLSources = append(r.SQLSources, id)
+		} else {
+			if r.Records == nil {
+				r.Records = map[string][]map[string]any{}
+			}
+			r.Records[id] = s.rows
+		}
+	}
+	return r
+}
+
+// space builds the resources of r (a database is not restored: SQLSources are left out).
+func (r *Resources) space() *space {
+	sp := newSpace()
+	for i := range r.Connections {
+		c := copyConnection(&r.Connections[i])
+		sp.connections[c.ID] = &c
+	}
+	for i := range r.DataModels {
+		m := copyDataModel(&r.DataModels[i])
+		sp.models[m.ID] = &m
+	}
+	maps.Copy(sp.unreachable, r.Unreachable)
+	maps.Copy(sp.invalid, r.Invalid)
+	if r.FieldTransformations != nil {
+		sp.transformations = make(map[string]bool, len(r.FieldTransformations))
+		for _, id := range r.FieldTransformations {
+			sp.transformations[id] = true
+		}
+	}
+	for id, rows := range r.Records {
+		sp.seeds[id] = seed{rows: rows, counts: Rows(rows)}
+	}
+	return sp
+}
+
+// RestoreAll replaces the engine's whole state: st as Restore does, and every workspace's resources
+// with res (a workspace not in res has none). On error nothing changes.
+func (e *Engine) RestoreAll(st State, res map[string]Resources) error {
+	spaces := make(map[string]*space, len(res))
+	for id, r := range res {
+		spaces[id] = r.space()
+	}
+	if err := e.Restore(st); err != nil {
+		return err
+	}
+	e.spaces = spaces
+	return nil
 }

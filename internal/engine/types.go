@@ -286,3 +286,160 @@ type RunPage struct {
 
 // Terminal reports whether s is final: success, failed or stopped.
 func (s RunStatus) Terminal() bool { return s == RunSuccess || s == RunFailed || s == RunStopped }
+
+// ConnectionStatus is the health of a connection.
+type ConnectionStatus string
+
+// The connection statuses.
+const (
+	ConnectionHealthy ConnectionStatus = "healthy"
+	ConnectionFaulted ConnectionStatus = "faulted"
+)
+
+// DataModelStatus is the validity of a data model.
+type DataModelStatus string
+
+// The data model statuses.
+const (
+	DataModelValid   DataModelStatus = "valid"
+	DataModelInvalid DataModelStatus = "invalid"
+)
+
+// StateInactive is the inactive state of a connection or data model.
+const StateInactive StateValue = "inactive"
+
+// MaskedSecret is what the API writes for a secret that is set.
+const MaskedSecret = "************"
+
+// Connection is a connection as the engine keeps it: its config's keys and values as the provider's
+// table in internal/wire names them, secrets in clear. Its JSON masks every secret that is set.
+type Connection struct {
+	ID              string           `json:"id"`
+	Name            string           `json:"name"`
+	State           StateValue       `json:"state"`
+	Status          ConnectionStatus `json:"status,omitempty"`
+	Errors          []ErrorDetail    `json:"errors,omitempty"`
+	ServiceProvider string           `json:"service_provider"`
+	Config          ConnectionConfig `json:"config"`
+	CreatedOn       Timestamp        `json:"created_on"`
+	CreatedBy       string           `json:"created_by,omitempty"`
+	LastModifiedOn  Timestamp        `json:"last_modified_on"`
+	LastModifiedBy  string           `json:"last_modified_by,omitempty"`
+}
+
+// ConnectionConfig is a connection's config: key → value, secrets in clear.
+type ConnectionConfig map[string]string
+
+// MarshalJSON writes c as the API shows it, secrets masked: the config's keys in the provider table's
+// order, a key written when it has a value or when it is required and not secret, a secret that is set
+// written as MaskedSecret. It appends to one buffer, as encoding/json would write the same fields.
+func (c Connection) MarshalJSON() ([]byte, error) {
+	dst := make([]byte, 0, 512)
+	dst = append(dst, `{"id":`...)
+	dst = appendString(dst, c.ID)
+	dst = append(dst, `,"name":`...)
+	dst = appendString(dst, c.Name)
+	dst = append(dst, `,"state":`...)
+	dst = appendString(dst, string(c.State))
+	dst = appendOptString(dst, `,"status":`, string(c.Status))
+	dst = appendErrors(dst, c.Errors)
+	dst = append(dst, `,"service_provider":`...)
+	dst = appendString(dst, c.ServiceProvider)
+	dst = append(dst, `,"config":`...)
+	dst = appendConfig(dst, c.ServiceProvider, c.Config)
+	dst = append(dst, `,"created_on":`...)
+	dst = appendTime(dst, c.CreatedOn.Time)
+	dst = appendOptString(dst, `,"created_by":`, c.CreatedBy)
+	dst = append(dst, `,"last_modified_on":`...)
+	dst = appendTime(dst, c.LastModifiedOn.Time)
+	dst = appendOptString(dst, `,"last_modified_by":`, c.LastModifiedBy)
+	return append(dst, '}'), nil
+}
+
+// appendConfig appends a connection's config of provider as MarshalJSON writes it; null when nil.
+func appendConfig(dst []byte, provider string, values ConnectionConfig) []byte {
+	if values == nil {
+		return append(dst, "null"...)
+	}
+	p, _ := wire.LookupProvider(provider)
+	dst = append(dst, '{')
+	first := true
+	for _, k := range p.Config {
+		v := values[k.Name]
+		if v == "" && (!k.Required || k.Secret) {
+			continue
+		}
+		if k.Secret {
+			v = MaskedSecret
+		}
+		if !first {
+			dst = append(dst, ',')
+		}
+		first = false
+		dst = appendString(dst, k.Name)
+		dst = append(dst, ':')
+		dst = appendString(dst, v)
+	}
+	return append(dst, '}')
+}
+
+// UnmarshalJSON reads a connection as MarshalJSON writes it; the config keeps the non-empty string
+// values of the provider table's keys.
+func (c *Connection) UnmarshalJSON(b []byte) error {
+	var aux struct {
+		ID              string           `json:"id"`
+		Name            string           `json:"name"`
+		State           StateValue       `json:"state"`
+		Status          ConnectionStatus `json:"status"`
+		Errors          []ErrorDetail    `json:"errors"`
+		ServiceProvider string           `json:"service_provider"`
+		Config          map[string]any   `json:"config"`
+		CreatedOn       Timestamp        `json:"created_on"`
+		CreatedBy       string           `json:"created_by"`
+		LastModifiedOn  Timestamp        `json:"last_modified_on"`
+		LastModifiedBy  string           `json:"last_modified_by"`
+	}
+	if err := json.Unmarshal(b, &aux); err != nil {
+		return err
+	}
+	*c = Connection{ID: aux.ID, Name: aux.Name, State: aux.State, Status: aux.Status, Errors: aux.Errors,
+		ServiceProvider: aux.ServiceProvider, CreatedOn: aux.CreatedOn, CreatedBy: aux.CreatedBy,
+		LastModifiedOn: aux.LastModifiedOn, LastModifiedBy: aux.LastModifiedBy}
+	if aux.Config == nil {
+		return nil
+	}
+	p, _ := wire.LookupProvider(c.ServiceProvider)
+	c.Config = ConnectionConfig{}
+	for _, k := range p.Config {
+		switch v := aux.Config[k.Name].(type) {
+		case nil:
+		case string:
+			if v != "" {
+				c.Config[k.Name] = v
+			}
+		default:
+			return fmt.Errorf("config.%s: must be a string", k.Name)
+		}
+	}
+	return nil
+}
+
+// DataModel is a data model as the API writes it.
+type DataModel struct {
+	ID             string          `json:"id"`
+	Name           string          `json:"name"`
+	State          StateValue      `json:"state"`
+	Status         DataModelStatus `json:"status,omitempty"`
+	Errors         []ErrorDetail   `json:"errors,omitempty"`
+	Type           string          `json:"type"`
+	Config         DataModelConfig `json:"config"`
+	CreatedOn      Timestamp       `json:"created_on"`
+	CreatedBy      string          `json:"created_by,omitempty"`
+	LastModifiedOn Timestamp       `json:"last_modified_on"`
+	LastModifiedBy string          `json:"last_modified_by,omitempty"`
+}
+
+// DataModelConfig holds the query of a data model.
+type DataModelConfig struct {
+	SQLQuery string `json:"sql_query"`
+}
