@@ -160,7 +160,7 @@ func TestAdminFaultsAndFixtures(t *testing.T) {
 	status, body = admin(t, srv, http.MethodPut, ws1+"/data-models/model/records", `[{"updated_on":"2025-01-01T00:00:00Z","ms":1735689600000,"x":1.5}]`)
 	require.Equal(t, http.StatusNoContent, status, string(body))
 	srv.mu.Lock()
-	rows := srv.workspaces[srv.WorkspaceID()].sources["model"].rows
+	rows, _ := srv.eng.SeededRows(srv.WorkspaceID(), "model")
 	srv.mu.Unlock()
 	require.Len(t, rows, 1)
 	assert.Equal(t, int64(1735689600000), rows[0]["ms"], "integral numbers are int64")

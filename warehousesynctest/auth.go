@@ -41,7 +41,9 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	now := s.clock.Now()
 	entry := s.logRequestLocked(r, "", tokenPath, tokenPath, body, int64(len(body)), now)
+	s.tokenMu.Lock() // issuing writes the tokens (server.go)
 	rep := s.issueTokenLocked(r, body, bodyErr, now)
+	s.tokenMu.Unlock()
 	entry.Status = rep.status
 	s.mu.Unlock()
 	w.Header().Set("Cache-Control", "no-store")

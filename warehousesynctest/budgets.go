@@ -156,7 +156,7 @@ func resourceKey(kind, id string) string { return kind + "/" + id }
 func (s *Server) admitLocked(c *call, key string) string {
 	b := s.cfg.budgets
 	old, exists := c.ws.cost[key]
-	if n := len(c.ws.connections) + len(c.ws.models) + s.eng.PipelineCount(c.wsID); !exists && n >= b.MaxResources {
+	if n := s.eng.ResourceCount(c.wsID); !exists && n >= b.MaxResources {
 		return budgetMessage(fmt.Sprintf("workspace %s: %d connections, data models and pipelines", c.wsID, n),
 			"MaxResources", int64(b.MaxResources))
 	}

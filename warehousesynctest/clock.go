@@ -8,6 +8,7 @@ import (
 	"time"
 
 	ws "github.com/wsync-dev/warehousesync"
+	"github.com/wsync-dev/warehousesync/internal/engine"
 	"github.com/wsync-dev/warehousesync/internal/wire"
 )
 
@@ -169,7 +170,7 @@ type autoClock struct{ manualClock }
 
 func (c *autoClock) polled(wsID, pipelineID string, runID int64) {
 	s := c.s
-	if status, _ := s.eng.Status(wsID, pipelineID); status != ws.PipelineRunning {
+	if status, _ := s.eng.Status(wsID, pipelineID); status != engine.PipelineRunning {
 		return
 	}
 	seen := s.pollStateLocked(wsID, pipelineID, runID)
@@ -412,10 +413,10 @@ func (s *Server) syncLocked() {
 // pollState is what a polling client sees change: a run's status, or a pipeline's status and latest run.
 type pollState struct {
 	runFound  bool
-	run       ws.RunStatus // the polled run's status, when runFound
-	status    ws.PipelineStatus
+	run       engine.RunStatus // the polled run's status, when runFound
+	status    engine.PipelineStatus
 	latestID  int64
-	latestRun ws.RunStatus
+	latestRun engine.RunStatus
 }
 
 // pollStateLocked is the state a GET of the run runID (or of the report, when runID is 0) shows.

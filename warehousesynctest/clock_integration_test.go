@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	ws "github.com/wsync-dev/warehousesync"
+	"github.com/wsync-dev/warehousesync/internal/engine"
 )
 
 // These tests drive the clock over HTTP (/_fake/clock) and read the runs over the API, checked against
@@ -412,5 +413,5 @@ func TestRequestLeavesTheEngineCaughtUp(t *testing.T) {
 	run, found := srv.eng.Run(srv.cfg.workspace, "p", 1)
 	srv.mu.Unlock()
 	require.True(t, found)
-	assert.Equal(t, ws.RunRunning, run.Status)
+	assert.Equal(t, engine.RunRunning, run.Status)
 }

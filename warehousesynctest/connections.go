@@ -4,14 +4,12 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
-	"reflect"
-	"slices"
 	"strconv"
 	"strings"
 
 	ws "github.com/wsync-dev/warehousesync"
+	"github.com/wsync-dev/warehousesync/internal/engine"
 	"github.com/wsync-dev/warehousesync/internal/wire"
 )
 
@@ -36,21 +34,21 @@ func listConnections(s *Server, c *call) reply {
 		return badRequest(fmt.Sprintf("serviceProvider: %q is not a valid value; valid values: %s",
 			truncate(provider, 40), strings.Join(wire.ServiceProvider.Values(), ", ")))
 	}
-	out := []ws.Connection{}
-	for _, id := range sortedKeys(c.ws.connections) {
-		if conn := c.ws.connections[id]; provider == "" || string(conn.ServiceProvider) == provider {
-			out = append(out, maskedConnection(conn))
+	out := []engine.Connection{}
+	for _, conn := range s.eng.Connections(c.wsID) {
+		if provider == "" || conn.ServiceProvider == provider {
+			out = append(out, conn)
 		}
 	}
-	return ok(out)
+	return ok(out) // a Connection's JSON masks its secrets
 }
 
 func getConnection(s *Server, c *call) reply {
-	conn, found := c.ws.connections[c.params[0]]
+	conn, found := s.eng.Connection(c.wsID, c.params[0])
 	if !found {
 		return notFound(kindConnection, c.params[0])
 	}
-	return ok(maskedConnection(conn))
+	return ok(conn)
 }
 
 func createConnection(s *Server, c *call) reply {
@@ -58,59 +56,60 @@ func createConnection(s *Server, c *call) reply {
 	if len(errs) > 0 {
 		return badRequest(errs...)
 	}
-	if _, exists := c.ws.connections[conn.ID]; exists {
+	if s.eng.HasConnection(c.wsID, conn.ID) {
 		return alreadyExists(kindConnection, conn.ID)
 	}
 	key := resourceKey(kindConnection, conn.ID)
 	if msg := s.admitLocked(c, key); msg != "" {
 		return badRequest(msg)
 	}
-	conn.Status = ws.ConnectionHealthy
-	conn.CreatedOn, conn.CreatedBy = ws.NewTimestamp(c.now), c.clientID
-	c.ws.connections[conn.ID] = conn
+	conn.CreatedOn, conn.CreatedBy = engine.NewTimestamp(c.now), c.clientID
+	if err := s.eng.CreateConnection(c.wsID, conn); err != nil {
+		return resourceReply(err, conn.ID)
+	}
 	s.chargeLocked(c, key)
-	return ok(maskedConnection(conn))
+	return s.connectionReply(c.wsID, conn.ID)
 }
 
 func updateConnection(s *Server, c *call) reply {
 	id := c.params[0]
-	stored, found := c.ws.connections[id]
+	stored, found := s.eng.Connection(c.wsID, id)
 	if !found {
 		return notFound(kindConnection, id)
 	}
-	conn, errs := parseConnection(c, id, stored)
+	conn, errs := parseConnection(c, id, &stored)
 	if len(errs) > 0 {
 		return badRequest(errs...)
 	}
-	if msg, down := c.ws.unreachable[id]; down {
+	if msg, down := s.eng.Unreachable(c.wsID, id); down {
 		return errReply(statusWarehouseUnreachable, msg)
 	}
 	key := resourceKey(kindConnection, id)
 	if msg := s.admitLocked(c, key); msg != "" {
 		return badRequest(msg)
 	}
-	conn.Status = ws.ConnectionHealthy
-	conn.CreatedOn, conn.CreatedBy = stored.CreatedOn, stored.CreatedBy
-	conn.LastModifiedOn, conn.LastModifiedBy = ws.NewTimestamp(c.now), c.clientID
-	c.ws.connections[id] = conn
-	s.chargeLocked(c, key)
-	for _, p := range s.eng.PipelinesUsing(c.wsID, id, "") {
-		s.eng.ClearFault(c.wsID, p)
+	conn.LastModifiedOn, conn.LastModifiedBy = engine.NewTimestamp(c.now), c.clientID
+	if err := s.eng.UpdateConnection(c.wsID, conn); err != nil { // healthy again, and its pipelines
+		return resourceReply(err, id)
 	}
-	return ok(maskedConnection(conn))
+	s.chargeLocked(c, key)
+	return s.connectionReply(c.wsID, id)
+}
+
+// connectionReply answers with the connection as the engine stores it.
+func (s *Server) connectionReply(wsID, id string) reply {
+	conn, found := s.eng.Connection(wsID, id)
+	if !found {
+		return notFound(kindConnection, id)
+	}
+	return ok(conn)
 }
 
 func deleteConnection(s *Server, c *call) reply {
 	id := c.params[0]
-	if _, found := c.ws.connections[id]; !found {
-		return notFound(kindConnection, id)
+	if err := s.eng.DeleteConnection(c.wsID, id); err != nil { // refused while pipelines use it
+		return resourceReply(err, id)
 	}
-	if users := s.eng.PipelinesUsing(c.wsID, id, ""); len(users) > 0 {
-		return badRequest(fmt.Sprintf("%s '%s' is used by pipelines %s; delete them or point them at another connection first.",
-			kindConnection, id, strings.Join(users, ", ")))
-	}
-	delete(c.ws.connections, id)
-	delete(c.ws.unreachable, id) // a fault set on it goes with it
 	s.refundLocked(c, resourceKey(kindConnection, id))
 	return noContent()
 }
@@ -129,21 +128,21 @@ func checkPathID(o object, pathID string) string {
 
 // parseConnection validates a create (pathID "") or update body and builds the connection it describes,
 // keeping stored secrets where the body sends the mask.
-func parseConnection(c *call, pathID string, stored *ws.Connection) (*ws.Connection, fieldErrors) {
+func parseConnection(c *call, pathID string, stored *engine.Connection) (*engine.Connection, fieldErrors) {
 	var errs fieldErrors
 	o, valid := decodeObject(c.body, &errs)
 	if !valid {
 		return nil, errs
 	}
-	conn := &ws.Connection{}
+	conn := &engine.Connection{}
 	if pathID == "" {
 		conn.ID = o.slug("id", true)
 	} else {
 		conn.ID = checkPathID(o, pathID)
 	}
 	conn.Name = o.required("name", "")
-	conn.State = ws.State(o.oneOf("state", true, wire.ConnectionState.Values()...))
-	conn.ServiceProvider = ws.ServiceProvider(o.oneOf("service_provider", true, wire.ServiceProvider.Values()...))
+	conn.State = engine.StateValue(o.oneOf("state", true, wire.ConnectionState.Values()...))
+	conn.ServiceProvider = o.oneOf("service_provider", true, wire.ServiceProvider.Values()...)
 	if stored != nil && conn.ServiceProvider != "" && conn.ServiceProvider != stored.ServiceProvider {
 		errs.add("service_provider", "cannot change from %s to %s; create a new connection instead",
 			stored.ServiceProvider, conn.ServiceProvider)
@@ -151,23 +150,23 @@ func parseConnection(c *call, pathID string, stored *ws.Connection) (*ws.Connect
 	cfg, found := o.obj("config")
 	if !found {
 		if _, present := o.raw("config"); !present {
-			errs.add("config", "is required: an object with the %s settings", orDefault(string(conn.ServiceProvider), "warehouse"))
+			errs.add("config", "is required: an object with the %s settings", orDefault(conn.ServiceProvider, "warehouse"))
 		}
 		return conn, errs
 	}
-	provider, known := wire.LookupProvider(string(conn.ServiceProvider))
+	provider, known := wire.LookupProvider(conn.ServiceProvider)
 	if !known {
 		return conn, errs // service_provider's error is recorded
 	}
-	var old map[string]string // the stored secrets, kept where the body sends the mask
+	var old engine.ConnectionConfig // the stored secrets, kept where the body sends the mask
 	if stored != nil && stored.ServiceProvider == conn.ServiceProvider {
-		old = configValues(stored.Config)
+		old = stored.Config
 	}
 	what := " for a " + provider.Name + " connection"
 	if !c.lenient {
 		checkProviderKeys(cfg, provider, &errs)
 	}
-	values := make(map[string]string, len(provider.Config))
+	values := make(engine.ConnectionConfig, len(provider.Config))
 	for _, key := range provider.Config {
 		v := cfg.str(key.Name)
 		if key.Required {
@@ -179,9 +178,11 @@ func parseConnection(c *call, pathID string, stored *ws.Connection) (*ws.Connect
 			}
 			v = old[key.Name]
 		}
-		values[key.Name] = orDefault(v, key.Default)
+		if v = orDefault(v, key.Default); v != "" {
+			values[key.Name] = v
+		}
 	}
-	switch conn.ServiceProvider {
+	switch ws.ServiceProvider(conn.ServiceProvider) {
 	case ws.ProviderSnowflake:
 		arn, external := snowflakeAWS(c.wsID, conn.ID)
 		values["aws_iam_user_arn"] = orDefault(values["aws_iam_user_arn"], arn)
@@ -193,11 +194,7 @@ func parseConnection(c *call, pathID string, stored *ws.Connection) (*ws.Connect
 			}
 		}
 	}
-	config, err := typedConfig(conn.ServiceProvider, values)
-	if err != nil {
-		errs.add("config", "%s", err)
-	}
-	conn.Config = config
+	conn.Config = values
 	return conn, errs
 }
 
@@ -213,41 +210,6 @@ func checkProviderKeys(cfg object, provider wire.Provider, errs *fieldErrors) {
 	}
 }
 
-// configValues returns the keys and values of a stored config, secrets included. It reads the struct's
-// fields by their JSON keys rather than marshalling it, since a Secret marshals as the mask.
-func configValues(cfg ws.ConnectionConfig) map[string]string {
-	values := map[string]string{}
-	v := reflect.ValueOf(cfg)
-	if v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.Struct {
-		return values
-	}
-	e := v.Elem()
-	for i := range e.NumField() {
-		key, _, _ := strings.Cut(e.Type().Field(i).Tag.Get("json"), ",")
-		if f := e.Field(i); f.Kind() == reflect.String && key != "" && key != "-" {
-			values[key] = f.String()
-		}
-	}
-	return values
-}
-
-// typedConfig builds the client's config type of provider from its keys and values, by decoding them
-// as a response would be decoded, so the fake names no config type here.
-func typedConfig(provider ws.ServiceProvider, values map[string]string) (ws.ConnectionConfig, error) {
-	body, err := json.Marshal(struct {
-		ServiceProvider ws.ServiceProvider `json:"service_provider"`
-		Config          map[string]string  `json:"config"`
-	}{provider, values})
-	if err != nil {
-		return nil, err
-	}
-	var conn ws.Connection
-	if err := json.Unmarshal(body, &conn); err != nil {
-		return nil, err
-	}
-	return conn.Config, nil
-}
-
 // snowflakeAWS derives the AWS user ARN and external id of a Snowflake storage integration from the
 // connection's identity, so the same connection always gets the same values.
 func snowflakeAWS(workspaceID, connectionID string) (arn, externalID string) {
@@ -255,36 +217,6 @@ func snowflakeAWS(workspaceID, connectionID string) (arn, externalID string) {
 	arn = "arn:aws:iam::123456789012:user/externalstages/" + hex.EncodeToString(sum[:5])
 	externalID = "FAKE_SFCRole=2_" + base64.StdEncoding.EncodeToString(sum[5:20])
 	return arn, externalID
-}
-
-// maskedConnection returns a copy of conn as the API shows it: every secret of the provider's table
-// masked.
-func maskedConnection(conn *ws.Connection) ws.Connection {
-	out := *conn
-	out.Errors = append([]ws.ErrorDetail(nil), conn.Errors...)
-	out.Config = maskedConfig(conn.Config)
-	return out
-}
-
-// maskedConfig returns a copy of cfg, a pointer to a config struct, with each field whose JSON key the
-// provider's table marks secret set to the mask (an empty secret stays empty).
-func maskedConfig(cfg ws.ConnectionConfig) ws.ConnectionConfig {
-	v := reflect.ValueOf(cfg)
-	if v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.Struct {
-		return cfg
-	}
-	provider, _ := wire.LookupProvider(string(cfg.ServiceProvider()))
-	secrets := provider.SecretKeys()
-	c := reflect.New(v.Elem().Type()).Elem()
-	c.Set(v.Elem())
-	for i := range c.NumField() {
-		key, _, _ := strings.Cut(c.Type().Field(i).Tag.Get("json"), ",")
-		if f := c.Field(i); f.Kind() == reflect.String && f.Len() > 0 && slices.Contains(secrets, key) {
-			f.SetString(ws.MaskedSecret)
-		}
-	}
-	masked, _ := c.Addr().Interface().(ws.ConnectionConfig)
-	return masked
 }
 
 func orDefault(s, def string) string {

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	ws "github.com/wsync-dev/warehousesync"
+	"github.com/wsync-dev/warehousesync/internal/engine"
 )
 
 func TestConnectionLifecycle(t *testing.T) {
@@ -92,10 +93,13 @@ func TestConnectionProvidersAndMasking(t *testing.T) {
 		a.must(http.StatusOK, http.MethodPut, "/connections/"+id, body, nil)
 	}
 	srv.mu.Lock()
-	w := srv.workspaces[srv.WorkspaceID()]
-	assert.Equal(t, ws.Secret("sf-secret-password"), w.connections["sf"].Config.(*ws.SnowflakeConfig).Password)
-	assert.Equal(t, ws.Secret(`{"type": "service_account", "private_key": "bq-secret-key"}`), w.connections["bq"].Config.(*ws.BigQueryConfig).ServiceAccountKey)
-	assert.Equal(t, ws.Secret("rs-secret-password"), w.connections["rs"].Config.(*ws.RedshiftConfig).Password)
+	stored := func(id string) engine.ConnectionConfig {
+		c, _ := srv.eng.Connection(srv.WorkspaceID(), id)
+		return c.Config
+	}
+	assert.Equal(t, "sf-secret-password", stored("sf")["password"])
+	assert.Equal(t, `{"type": "service_account", "private_key": "bq-secret-key"}`, stored("bq")["service_account_key"])
+	assert.Equal(t, "rs-secret-password", stored("rs")["password"])
 	srv.mu.Unlock()
 
 	// A new secret replaces the stored one.
@@ -103,7 +107,7 @@ func TestConnectionProvidersAndMasking(t *testing.T) {
 	body["config"].(obj)["password"] = "new-password"
 	a.must(http.StatusOK, http.MethodPut, "/connections/rs", body, nil)
 	srv.mu.Lock()
-	assert.Equal(t, ws.Secret("new-password"), srv.workspaces[srv.WorkspaceID()].connections["rs"].Config.(*ws.RedshiftConfig).Password)
+	assert.Equal(t, "new-password", stored("rs")["password"])
 	srv.mu.Unlock()
 }
 

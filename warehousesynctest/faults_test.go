@@ -193,42 +193,6 @@ func TestDataModelInvalid(t *testing.T) {
 	assert.Equal(t, ws.DataModelValid, got.Status)
 }
 
-func TestRunFailureFromStore(t *testing.T) {
-	t.Parallel()
-	srv, a := newAPI(t)
-	a.seedBasics()
-	a.must(http.StatusOK, http.MethodPost, "/inputs/data-pipelines", pipelineBody("p", "conn", "model"), nil)
-	env := storeEnv{srv}
-	p := &ws.Pipeline{ConnectionID: "conn", DataModelID: "model"}
-	run := func() []ws.ErrorDetail {
-		srv.mu.Lock()
-		defer srv.mu.Unlock()
-		return env.RunFailure(srv.WorkspaceID(), p)
-	}
-	assert.Empty(t, run())
-	srv.DefaultWorkspace().SetConnectionUnreachable("conn", "down")
-	srv.DefaultWorkspace().SetDataModelInvalid("model", "bad query")
-	assert.Equal(t, []ws.ErrorDetail{{Message: "down"}, {Message: "bad query"}}, run())
-	srv.DefaultWorkspace().SetConnectionReachable("conn")
-	srv.DefaultWorkspace().SetDataModelValid("model")
-	assert.Equal(t, []ws.ErrorDetail{{Message: "down"}}, run(), "a faulted connection fails runs until it is updated")
-	a.must(http.StatusOK, http.MethodPut, "/connections/conn", snowflakeBody("conn"), nil)
-	assert.Empty(t, run())
-
-	srv.mu.Lock()
-	assert.Nil(t, env.Source(srv.WorkspaceID(), "model"), "no records seeded")
-	srv.mu.Unlock()
-	srv.DefaultWorkspace().SeedRecords("model", []map[string]any{{"updated_on": "2025-01-01T00:00:00Z"}})
-	srv.mu.Lock()
-	assert.NotNil(t, env.Source(srv.WorkspaceID(), "model"))
-	assert.Len(t, srv.workspaces[srv.WorkspaceID()].sources["model"].rows, 1)
-	srv.mu.Unlock()
-	srv.DefaultWorkspace().SeedRecords("model", nil)
-	srv.mu.Lock()
-	assert.Nil(t, env.Source(srv.WorkspaceID(), "model"))
-	srv.mu.Unlock()
-}
-
 // TestFaultWithFullPathIsRefused: a full URL path would never match; InjectFault and the admin endpoint
 // refuse it with the form that works.
 func TestFaultWithFullPathIsRefused(t *testing.T) {

@@ -105,9 +105,8 @@ var fuzzHandlerSeeds = []fuzzHandlerSeed{
 func fuzzSeedState(t *testing.T, srv *Server, token string) {
 	t.Helper()
 	srv.mu.Lock()
-	w := srv.workspaces[srv.WorkspaceID()]
-	_, hasConn := w.connections["conn"]
-	_, hasModel := w.models["model"]
+	hasConn := srv.eng.HasConnection(srv.WorkspaceID(), "conn")
+	hasModel := srv.eng.HasDataModel(srv.WorkspaceID(), "model")
 	_, hasPipe := srv.eng.Pipeline(srv.WorkspaceID(), "p1")
 	srv.mu.Unlock()
 	send := func(path string, body obj) {
@@ -197,19 +196,19 @@ func fuzzSnapshot(srv *Server) (string, bool) {
 		put("fault", fmt.Sprintf("%+v left %d", f.Fault, f.left))
 	}
 	for _, id := range sortedKeys(srv.workspaces) {
-		w := srv.workspaces[id]
-		if len(w.connections)+len(w.models)+len(w.unreachable)+len(w.invalid)+len(w.sources) == 0 &&
-			!srv.eng.HasPipelines(id) && w.transformations == nil {
+		w := srv.eng.Resources(id)
+		if len(w.Connections)+len(w.DataModels)+len(w.Unreachable)+len(w.Invalid)+len(w.Records)+len(w.SQLSources) == 0 &&
+			!srv.eng.HasPipelines(id) && w.FieldTransformations == nil {
 			continue // created by a request that only looked: the same as no workspace
 		}
-		allow5xx = allow5xx || len(w.unreachable) > 0
+		allow5xx = allow5xx || len(w.Unreachable) > 0
 		put("workspace", id)
-		put("connections", w.connections)
-		put("models", w.models)
-		put("unreachable", w.unreachable)
-		put("invalid", w.invalid)
-		put("sources", slices.Sorted(maps.Keys(w.sources)))
-		put("transformations", w.transformations)
+		put("connections", w.Connections)
+		put("models", w.DataModels)
+		put("unreachable", w.Unreachable)
+		put("invalid", w.Invalid)
+		put("sources", append(slices.Sorted(maps.Keys(w.Records)), w.SQLSources...))
+		put("transformations", w.FieldTransformations)
 		for _, p := range srv.eng.Pipelines(id) {
 			put("pipeline", p) // its status and errors included
 			put("runs", srv.eng.ListRuns(id, p.ID, engine.RunQuery{PageSize: engine.MaxPageSize}))

@@ -14,7 +14,7 @@ import (
 	"strings"
 	"time"
 
-	ws "github.com/wsync-dev/warehousesync"
+	"github.com/wsync-dev/warehousesync/internal/engine"
 )
 
 // Limits on request bodies: API requests are small; seeded records may be large.
@@ -25,8 +25,8 @@ const (
 
 // errorBody is the documented error envelope: {"statusCode": 400, "errors": [{"message": "…"}]}.
 type errorBody struct {
-	StatusCode int              `json:"statusCode"`
-	Errors     []ws.ErrorDetail `json:"errors"`
+	StatusCode int                  `json:"statusCode"`
+	Errors     []engine.ErrorDetail `json:"errors"`
 }
 
 // reply is what a handler answers; it is written after the server's mutex is released.
@@ -44,9 +44,9 @@ func noContent() reply { return reply{status: http.StatusNoContent} }
 
 // errReply is an error envelope with one entry per message.
 func errReply(status int, messages ...string) reply {
-	e := errorBody{StatusCode: status, Errors: make([]ws.ErrorDetail, len(messages))}
+	e := errorBody{StatusCode: status, Errors: make([]engine.ErrorDetail, len(messages))}
 	for i, m := range messages {
-		e.Errors[i] = ws.ErrorDetail{Message: m}
+		e.Errors[i] = engine.ErrorDetail{Message: m}
 	}
 	return reply{status: status, body: e}
 }
@@ -109,7 +109,7 @@ func writeReply(w http.ResponseWriter, rep reply) {
 	jw := &jsonWriter{w: w, status: rep.status}
 	if err := encodeJSON(jw, rep.body); err != nil && !jw.started {
 		jw.status = http.StatusInternalServerError
-		_ = encodeJSON(jw, errorBody{StatusCode: jw.status, Errors: []ws.ErrorDetail{{Message: "encoding the response: " + err.Error()}}})
+		_ = encodeJSON(jw, errorBody{StatusCode: jw.status, Errors: []engine.ErrorDetail{{Message: "encoding the response: " + err.Error()}}})
 	}
 }
 
@@ -288,22 +288,27 @@ func (e *bodyTooBig) Error() string {
 }
 
 // serveAPI serves a workspace API request: log, authenticate, route, apply HTTP faults, then run the
-// handler with the mutex held and write its reply after releasing it.
+// handler with the mutex held and write its reply after releasing it. A request takes the server's
+// mutex once, unless a fault delays or answers it (then it is released while the fault waits) or the
+// server persists its state (then the save takes it again to write the snapshot).
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	wsID, segs, isAPI := splitAPIPath(r.URL.Path)
-	// The request is authenticated once, on arrival. The body of a request without a valid token is not
-	// read, parsed or kept: traffic from anyone who can reach the server costs it neither memory nor CPU.
-	s.mu.Lock()
-	clientID, authErr := s.authenticateLocked(r, s.clock.Now())
-	s.mu.Unlock()
+	// The body of a request without a known token is not read, parsed or kept: traffic from anyone who
+	// can reach the server costs it neither memory nor CPU. The token is looked up under the token lock
+	// alone; whether it has expired is decided with the clock, under the mutex.
 	var body []byte
 	var bodyErr error
-	if authErr == "" {
+	known := s.tokenKnown(r)
+	if known {
 		body, bodyErr = readBody(w, r, s.cfg.budgets.MaxBodyBytes)
 	}
 
 	s.mu.Lock()
 	now := s.clock.Now()
+	clientID, authErr := s.authenticateLocked(r, now)
+	if authErr == "" && !known { // issued after the look-up: impossible for a client that holds it
+		authErr = "Unauthorized: the access token is not valid."
+	}
 	d := s.prepareLocked(r, body, bodyErr, wsID, segs, isAPI, clientID, authErr)
 	key, rel := "", ""
 	if isAPI {
@@ -315,41 +320,83 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	} else {
 		entry = s.logRequestLocked(r, wsID, key, rel, nil, r.ContentLength, now)
 	}
-	s.mu.Unlock()
-
 	if d.final != nil {
-		s.finish(w, entry, *d.final)
+		entry.Status = d.final.status
+		s.mu.Unlock()
+		writeReply(w, *d.final)
 		return
 	}
 	c, fault := d.call, d.fault
 	c.body = body
-	if fault != nil && fault.Latency > 0 {
+	if fault == nil || fault.Latency <= 0 && (fault.Status == 0 || fault.ApplyThenFail) {
+		// The common path: the handler runs in the same critical section.
+		rep := s.handleLocked(wsID, d.h, c)
+		if fault != nil && fault.ApplyThenFail {
+			rep = fault.reply()
+		}
+		persist := s.willPersist(r.Method, rep)
+		if !persist {
+			entry.Status = rep.status
+		}
+		s.mu.Unlock()
+		if fault != nil && fault.ApplyThenFail {
+			fault.writeHeaders(w)
+		}
+		if persist {
+			s.finish(w, entry, s.persisted(r.Method, rep)) // WithPersist: saved before it is answered
+			return
+		}
+		writeReply(w, rep)
+		return
+	}
+	s.mu.Unlock()
+
+	if fault.Latency > 0 {
 		if err := sleepCtx(r.Context(), fault.Latency); err != nil {
 			s.finish(nil, entry, reply{status: statusClientClosed})
 			return
 		}
 	}
-	if fault != nil && fault.Status != 0 && !fault.ApplyThenFail {
+	if fault.Status != 0 && !fault.ApplyThenFail {
 		fault.writeHeaders(w)
 		s.finish(w, entry, fault.reply())
 		return
 	}
-
-	var rep reply
 	s.mu.Lock()
-	if !s.inWorkspaceLocked(wsID, func(st *workspace) {
-		c.ws, c.now = st, s.clock.Now()
-		rep = d.h(s, c)
-	}) { // the workspace was known when the request was routed; nothing removes one, but never answer 0
-		rep = errReply(http.StatusNotFound, s.unknownWorkspaceLocked(wsID))
-	}
+	rep := s.handleLocked(wsID, d.h, c)
 	s.mu.Unlock()
-	if fault != nil && fault.ApplyThenFail {
+	if fault.ApplyThenFail {
 		fault.writeHeaders(w)
 		rep = fault.reply()
 	}
 	rep = s.persisted(r.Method, rep) // WithPersist: saved before it is answered
 	s.finish(w, entry, rep)
+}
+
+// handleLocked runs a request's handler on its workspace, the engine caught up with the clock before and
+// settled after.
+func (s *Server) handleLocked(wsID string, h handler, c *call) reply {
+	var rep reply
+	if !s.inWorkspaceLocked(wsID, func(st *workspace) {
+		c.ws, c.now = st, s.clock.Now()
+		rep = h(s, c)
+	}) { // the workspace was known when the request was routed; nothing removes one, but never answer 0
+		rep = errReply(http.StatusNotFound, s.unknownWorkspaceLocked(wsID))
+	}
+	return rep
+}
+
+// tokenKnown reports whether the request's bearer token was issued, expired or not, taking only the
+// token lock.
+func (s *Server) tokenKnown(r *http.Request) bool {
+	token, found := bearerToken(r)
+	if !found {
+		return false
+	}
+	s.tokenMu.Lock()
+	_, known := s.tokens[token]
+	s.tokenMu.Unlock()
+	return known
 }
 
 // finish records the status of a logged request and writes the reply (unless w is nil).

@@ -125,15 +125,14 @@ func (c *config) check() error {
 	return c.checkWorkspaces()
 }
 
-// engineConfig is the engine's configuration at time start with env.
-func (c *config) engineConfig(start time.Time, env engine.Env) engine.Config {
+// engineConfig is the engine's configuration at time start.
+func (c *config) engineConfig(start time.Time) engine.Config {
 	ec := engine.Config{
 		Start:               start,
 		AttemptDuration:     c.attemptDuration,
 		RetryDelay:          c.retryDelay,
 		MaxEventsPerAdvance: c.maxEventsPerAdvance,
 		MaxRuns:             c.budgets.MaxRuns,
-		Env:                 env,
 	}
 	switch {
 	case c.retries == 0:
@@ -142,9 +141,9 @@ func (c *config) engineConfig(start time.Time, env engine.Env) engine.Config {
 		ec.Retries = c.retries
 	}
 	if len(c.recordLimit) > 0 {
-		ec.RecordLimit = make(map[ws.Frequency]int64, len(c.recordLimit))
+		ec.RecordLimit = make(map[engine.Frequency]int64, len(c.recordLimit))
 		for f, n := range c.recordLimit {
-			ec.RecordLimit[f] = n
+			ec.RecordLimit[engine.Frequency(f)] = n
 		}
 	}
 	if window := c.catchUpWindow; window != nil {

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"time"
 
-	ws "github.com/wsync-dev/warehousesync"
+	"github.com/wsync-dev/warehousesync/internal/engine"
 	"github.com/wsync-dev/warehousesync/internal/wire"
 )
 
@@ -26,7 +26,7 @@ func createPipeline(s *Server, c *call) reply {
 	if len(errs) > 0 {
 		return badRequest(errs...)
 	}
-	p.CreatedOn, p.CreatedBy = ws.NewTimestamp(c.now), c.clientID
+	p.CreatedOn, p.CreatedBy = engine.NewTimestamp(c.now), c.clientID
 	key := resourceKey(kindPipeline, p.ID)
 	if msg := s.admitLocked(c, key); msg != "" && !s.eng.HasPipeline(c.wsID, p.ID) {
 		return badRequest(msg)
@@ -49,7 +49,7 @@ func updatePipeline(s *Server, c *call) reply {
 		return badRequest(errs...)
 	}
 	p.CreatedOn, p.CreatedBy = stored.CreatedOn, stored.CreatedBy
-	p.LastModifiedOn, p.LastModifiedBy = ws.NewTimestamp(c.now), c.clientID
+	p.LastModifiedOn, p.LastModifiedBy = engine.NewTimestamp(c.now), c.clientID
 	key := resourceKey(kindPipeline, id)
 	if msg := s.admitLocked(c, key); msg != "" {
 		return badRequest(msg)
@@ -93,7 +93,7 @@ func triggerPipeline(s *Server, c *call) reply {
 	if err != nil {
 		return engineReply(err, id)
 	}
-	return ok(ws.TriggerResponse{PipelineRunID: runID, Status: ws.TriggerAttemptRequested})
+	return ok(triggerResponse{PipelineRunID: runID, Status: "attempt_requested"})
 }
 
 func getReport(s *Server, c *call) reply {
@@ -103,53 +103,70 @@ func getReport(s *Server, c *call) reply {
 	}
 	s.autoAdvanceLocked(c.wsID, id, 0)
 	p, _ := s.eng.Pipeline(c.wsID, id) // the clock may have moved: read what the client sees now
-	rep := ws.Report{PipelineID: id, Status: p.Status, Errors: p.Errors,
-		ConnectionStatus: ws.ConnectionHealthy, DataModelStatus: ws.DataModelValid}
-	if conn, found := c.ws.connections[p.ConnectionID]; found {
-		rep.ConnectionStatus = conn.Status
-		rep.ConnectionErrors = append([]ws.ErrorDetail(nil), conn.Errors...)
+	rep := report{PipelineID: id, Status: p.Status, Errors: p.Errors,
+		ConnectionStatus: engine.ConnectionHealthy, DataModelStatus: engine.DataModelValid}
+	if conn, found := s.eng.Connection(c.wsID, p.ConnectionID); found {
+		rep.ConnectionStatus, rep.ConnectionErrors = conn.Status, conn.Errors
 	}
-	if m, found := c.ws.models[p.DataModelID]; found {
-		rep.DataModelStatus = m.Status
-		rep.DataModelErrors = append([]ws.ErrorDetail(nil), m.Errors...)
+	if m, found := s.eng.DataModel(c.wsID, p.DataModelID); found {
+		rep.DataModelStatus, rep.DataModelErrors = m.Status, m.Errors
 	}
 	rep.LatestPipelineRun, rep.LatestSuccessfulPipelineRunID = s.eng.Report(c.wsID, id)
 	return ok(rep)
 }
 
+// triggerResponse is the body of a trigger's answer.
+type triggerResponse struct {
+	PipelineRunID int64  `json:"pipeline_run_id"`
+	Status        string `json:"status"`
+}
+
+// report is the body of a pipeline's status report, in the engine's types.
+type report struct {
+	PipelineID                    string                  `json:"pipeline_id"`
+	Status                        engine.PipelineStatus   `json:"status"`
+	Errors                        []engine.ErrorDetail    `json:"errors,omitempty"`
+	ConnectionStatus              engine.ConnectionStatus `json:"connection_status"`
+	ConnectionErrors              []engine.ErrorDetail    `json:"connection_errors,omitempty"`
+	DataModelStatus               engine.DataModelStatus  `json:"data_model_status"`
+	DataModelErrors               []engine.ErrorDetail    `json:"data_model_errors,omitempty"`
+	LatestSuccessfulPipelineRunID *int64                  `json:"latest_successful_pipeline_run_id"`
+	LatestPipelineRun             *engine.Run             `json:"latest_pipeline_run"`
+}
+
 // parsePipeline validates a create (pathID "") or update body and builds the pipeline it describes.
-func (s *Server) parsePipeline(c *call, pathID string, stored *ws.Pipeline) (*ws.Pipeline, fieldErrors) {
+func (s *Server) parsePipeline(c *call, pathID string, stored *engine.Pipeline) (*engine.Pipeline, fieldErrors) {
 	var errs fieldErrors
 	o, valid := decodeObject(c.body, &errs)
 	if !valid {
 		return nil, errs
 	}
-	p := &ws.Pipeline{}
+	p := &engine.Pipeline{}
 	if pathID == "" {
 		p.ID = o.slug("id", true)
 	} else {
 		p.ID = checkPathID(o, pathID)
 	}
 	p.Name = o.required("name", "")
-	p.PipelineType = ws.PipelineType(o.oneOf("pipeline_type", true, wire.PipelineType.Values()...))
+	p.PipelineType = engine.PipelineType(o.oneOf("pipeline_type", true, wire.PipelineType.Values()...))
 	p.ConnectionID = o.slug("connection_id", true)
 	if p.ConnectionID != "" && validSlug(p.ConnectionID) {
-		if _, found := c.ws.connections[p.ConnectionID]; !found {
+		if !s.eng.HasConnection(c.wsID, p.ConnectionID) {
 			errs.add("connection_id", "%s '%s' not found.", kindConnection, p.ConnectionID)
 		}
 	}
 	p.DataModelID = o.slug("data_model_id", true)
 	if p.DataModelID != "" && validSlug(p.DataModelID) {
-		if _, found := c.ws.models[p.DataModelID]; !found {
+		if !s.eng.HasDataModel(c.wsID, p.DataModelID) {
 			errs.add("data_model_id", "%s '%s' not found.", kindDataModel, p.DataModelID)
 		}
 	}
 	p.FieldTransformationID = o.slug("field_transformation_id", false)
-	checkFieldTransformation(c.ws, p, &errs)
+	s.checkFieldTransformation(c.wsID, p, &errs)
 	p.PartnerFeedID = o.int64("partner_feed_id")
 	p.PartnerFeedKey = o.str("partner_feed_key")
-	p.State = ws.State(o.oneOf("state", true, wire.PipelineState.Values()...))
-	p.Environment = ws.Environment(o.oneOf("environment", true, wire.Environment.Values()...))
+	p.State = engine.StateValue(o.oneOf("state", true, wire.PipelineState.Values()...))
+	p.Environment = engine.Environment(o.oneOf("environment", true, wire.Environment.Values()...))
 	p.DataPlanID = o.str("data_plan_id")
 	p.DataPlanVersion = o.int64("data_plan_version")
 	if p.DataPlanVersion != nil && *p.DataPlanVersion < 1 {
@@ -157,7 +174,7 @@ func (s *Server) parsePipeline(c *call, pathID string, stored *ws.Pipeline) (*ws
 	}
 	parseSyncMode(o, p, stored)
 	parseSchedule(o, p)
-	if p.State == ws.StateActive && s.cfg.maxActive > 0 {
+	if p.State == engine.StateActive && s.cfg.maxActive > 0 {
 		var active []string
 		for _, id := range s.eng.ActivePipelines(c.wsID) {
 			if id != p.ID {
@@ -173,21 +190,22 @@ func (s *Server) parsePipeline(c *call, pathID string, stored *ws.Pipeline) (*ws
 }
 
 // checkFieldTransformation applies the pipeline type's rule and the workspace's registry.
-func checkFieldTransformation(w *workspace, p *ws.Pipeline, errs *fieldErrors) {
+func (s *Server) checkFieldTransformation(wsID string, p *engine.Pipeline, errs *fieldErrors) {
 	ft := p.FieldTransformationID
 	switch {
-	case p.PipelineType == ws.PipelineEvents && ft == "":
+	case p.PipelineType == engine.PipelineEvents && ft == "":
 		errs.add("field_transformation_id", "is required for events pipelines")
-	case p.PipelineType == ws.PipelineUserAttributes && ft != "":
+	case p.PipelineType == engine.PipelineUserAttributes && ft != "":
 		errs.add("field_transformation_id", "must be left out for user_attributes pipelines: field transformations are not available for user data")
-	case ft != "" && validSlug(ft) && w.transformations != nil && !w.transformations[ft]:
+	case ft != "" && validSlug(ft) && !s.eng.KnowsFieldTransformation(wsID, ft):
+		known, _ := s.eng.FieldTransformations(wsID)
 		errs.add("field_transformation_id", "Field transformation '%s' not found (known: %s).",
-			ft, orDefault(strings.Join(sortedKeys(w.transformations), ", "), "none"))
+			ft, orDefault(strings.Join(known, ", "), "none"))
 	}
 }
 
 // parseSyncMode validates sync_mode into p; stored is the pipeline being updated, whose from is fixed.
-func parseSyncMode(o object, p *ws.Pipeline, stored *ws.Pipeline) {
+func parseSyncMode(o object, p *engine.Pipeline, stored *engine.Pipeline) {
 	sm, found := o.obj("sync_mode")
 	if !found {
 		if _, present := o.raw("sync_mode"); !present {
@@ -195,15 +213,15 @@ func parseSyncMode(o object, p *ws.Pipeline, stored *ws.Pipeline) {
 		}
 		return
 	}
-	p.SyncMode.Type = ws.SyncModeType(sm.oneOf("type", true, wire.SyncModeType.Values()...))
-	incremental := p.SyncMode.Type == ws.SyncIncremental
+	p.SyncMode.Type = engine.SyncModeType(sm.oneOf("type", true, wire.SyncModeType.Values()...))
+	incremental := p.SyncMode.Type == engine.SyncIncremental
 	p.SyncMode.IteratorField = sm.str("iterator_field")
 	if incremental && p.SyncMode.IteratorField == "" {
 		if _, isString := sm.strOK("iterator_field"); isString {
 			o.errs.add(sm.name("iterator_field"), "is required for incremental sync mode")
 		}
 	}
-	p.SyncMode.IteratorDataType = ws.IteratorDataType(sm.oneOf("iterator_data_type", incremental, wire.IteratorDataType.Values()...))
+	p.SyncMode.IteratorDataType = engine.IteratorDataType(sm.oneOf("iterator_data_type", incremental, wire.IteratorDataType.Values()...))
 	from, until := sm.timestamp("from"), sm.timestamp("until")
 	p.SyncMode.From, p.SyncMode.Until = tsOrZero(from), tsOrZero(until)
 	if !from.IsZero() && !until.IsZero() && !from.Before(until) {
@@ -219,7 +237,7 @@ func parseSyncMode(o object, p *ws.Pipeline, stored *ws.Pipeline) {
 }
 
 // parseSchedule validates schedule into p.
-func parseSchedule(o object, p *ws.Pipeline) {
+func parseSchedule(o object, p *engine.Pipeline) {
 	sc, found := o.obj("schedule")
 	if !found {
 		if _, present := o.raw("schedule"); !present {
@@ -231,15 +249,15 @@ func parseSchedule(o object, p *ws.Pipeline) {
 	case !isString:
 	case t == "":
 		o.errs.add(sc.name("type"), "is required; valid values: %s", strings.Join(wire.ScheduleType.Values(), ", "))
-	case t == wire.ScheduleOnDemandAlias || t == string(ws.ScheduleOnDemand):
-		p.Schedule.Type = ws.ScheduleOnDemand
-	case t == string(ws.ScheduleInterval) || t == string(ws.ScheduleOnce):
-		p.Schedule.Type = ws.ScheduleType(t)
+	case t == wire.ScheduleOnDemandAlias || t == string(engine.ScheduleOnDemand):
+		p.Schedule.Type = engine.ScheduleOnDemand
+	case t == string(engine.ScheduleInterval) || t == string(engine.ScheduleOnce):
+		p.Schedule.Type = engine.ScheduleType(t)
 	default:
 		o.errs.add(sc.name("type"), "%q is not a valid value; valid values: %s", truncate(t, 40), strings.Join(wire.ScheduleType.Values(), ", "))
 	}
-	interval := p.Schedule.Type == ws.ScheduleInterval
-	p.Schedule.Frequency = ws.Frequency(sc.oneOf("frequency", interval, wire.Frequency.Values()...))
+	interval := p.Schedule.Type == engine.ScheduleInterval
+	p.Schedule.Frequency = engine.Frequency(sc.oneOf("frequency", interval, wire.Frequency.Values()...))
 	start, end := sc.timestamp("start"), sc.timestamp("end")
 	if interval && sc.str("start") == "" {
 		if _, isString := sc.strOK("start"); isString {
@@ -251,7 +269,7 @@ func parseSchedule(o object, p *ws.Pipeline) {
 	}
 	p.Schedule.Start, p.Schedule.End = tsOrZero(start), tsOrZero(end)
 	if d := sc.str("delay"); d != "" {
-		delay, err := ws.ParseDelay(d)
+		delay, err := engine.ParseDelay(d)
 		if err != nil {
 			o.errs.add(sc.name("delay"), "%s (it must match ^[0-9]+[smhdwy]$)", err.Error())
 		}
@@ -260,9 +278,9 @@ func parseSchedule(o object, p *ws.Pipeline) {
 }
 
 // tsOrZero is t as a Timestamp, the zero Timestamp (null) when t is zero.
-func tsOrZero(t time.Time) ws.Timestamp {
+func tsOrZero(t time.Time) engine.Timestamp {
 	if t.IsZero() {
-		return ws.Timestamp{}
+		return engine.Timestamp{}
 	}
-	return ws.NewTimestamp(t)
+	return engine.NewTimestamp(t)
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	ws "github.com/wsync-dev/warehousesync"
+	"github.com/wsync-dev/warehousesync/internal/engine"
 )
 
 // testWall is a wall clock a test moves by hand: the real-time goroutine waits on it instead of the
@@ -84,7 +85,7 @@ func (w *testWall) waitFor(t *testing.T, want time.Time) {
 
 // engineRun reads a run straight from the engine, without a request (which would bring the engine up
 // to the clock itself): what it shows, the goroutine did.
-func engineRun(srv *Server, pipelineID string, runID int64) (ws.Run, bool) {
+func engineRun(srv *Server, pipelineID string, runID int64) (engine.Run, bool) {
 	srv.mu.Lock()
 	defer srv.mu.Unlock()
 	return srv.eng.Run(srv.WorkspaceID(), pipelineID, runID)
@@ -107,14 +108,14 @@ func TestRealTimeGoroutineDrivesTheEngine(t *testing.T) {
 	wall.waitFor(t, t0.Add(time.Hour+time.Minute)) // the run's attempt ends at 01:01
 	run, found := engineRun(srv, "p", 1)
 	require.True(t, found, "the goroutine created the run when it fell due")
-	assert.Equal(t, ws.RunRunning, run.Status)
-	assert.Equal(t, ws.NewTimestamp(t0.Add(time.Hour)), run.StartedOn)
+	assert.Equal(t, engine.RunRunning, run.Status)
+	assert.Equal(t, engine.NewTimestamp(t0.Add(time.Hour)), run.StartedOn)
 
 	wall.set(t0.Add(time.Hour + time.Minute))
 	wall.waitFor(t, t0.Add(2*time.Hour)) // the next interval
 	run, _ = engineRun(srv, "p", 1)
-	assert.Equal(t, ws.RunSuccess, run.Status, "the goroutine ended the run")
-	assert.Equal(t, ws.NewTimestamp(t0.Add(time.Hour+time.Minute)), run.EndedOn)
+	assert.Equal(t, engine.RunSuccess, run.Status, "the goroutine ended the run")
+	assert.Equal(t, engine.NewTimestamp(t0.Add(time.Hour+time.Minute)), run.EndedOn)
 
 	// A request sees the same, and the clock is the wall clock's, to the millisecond.
 	wall.set(t0.Add(time.Hour + time.Minute + 1500*time.Microsecond))
@@ -164,6 +165,6 @@ func TestRealTimeGoAPIChangeDoesNotRewriteThePast(t *testing.T) {
 
 	run, found := engineRun(srv, "p", 1)
 	require.True(t, found)
-	assert.Equal(t, ws.RunSuccess, run.Status, "the attempt ended at 00:01, before the failure was injected")
-	assert.Equal(t, ws.NewTimestamp(t0.Add(time.Minute)), run.EndedOn)
+	assert.Equal(t, engine.RunSuccess, run.Status, "the attempt ended at 00:01, before the failure was injected")
+	assert.Equal(t, engine.NewTimestamp(t0.Add(time.Minute)), run.EndedOn)
 }

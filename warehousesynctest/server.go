@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -17,8 +18,8 @@ import (
 const apiPrefix = "/platform/v2/workspaces/"
 
 // Server is a fake Warehouse Sync API: the workspace API, the OAuth token endpoint and the admin
-// endpoints under /_fake/, over an in-memory store and a run engine driven by the server's own clock.
-// Its methods are safe for concurrent use. Two Servers share nothing.
+// endpoints under /_fake/, over one engine that owns every resource and runs pipelines on the server's
+// own clock. Its methods are safe for concurrent use. Two Servers share nothing.
 type Server struct {
 	cfg         config
 	tb          testing.TB // nil for a Server made by Start
@@ -26,7 +27,11 @@ type Server struct {
 	adminRoutes []route[adminHandler]
 	shapes      map[string]*shape // of request bodies, by route (bodyShapes)
 
-	mu         sync.Mutex // guards everything below, the engine included
+	// tokenMu lets a request look its token up (tokenKnown) before it takes mu: tokens is written with
+	// both held, and read with either.
+	tokenMu sync.Mutex
+
+	mu         countedMutex // guards everything below, the engine included
 	clock      clock
 	eng        *engine.Engine
 	workspaces map[string]*workspace
@@ -41,6 +46,19 @@ type Server struct {
 	done chan struct{} // closed when the server stops
 	wg   sync.WaitGroup
 	stop sync.Once
+}
+
+// countedMutex is a mutex that counts how often it was locked, so that tests can check that a request
+// takes it once.
+type countedMutex struct {
+	sync.Mutex
+	locks atomic.Int64
+}
+
+// Lock locks the mutex and counts it.
+func (m *countedMutex) Lock() {
+	m.Mutex.Lock()
+	m.locks.Add(1)
 }
 
 // NewServer starts a Server on a free loopback port for the test t, stops it when the test ends, and
@@ -86,7 +104,7 @@ func Start(opts ...Option) (*Server, error) {
 		routes:      apiRoutes(),
 		adminRoutes: adminRoutes(),
 		shapes:      bodyShapes(),
-		workspaces:  cfg.knownWorkspaces(),
+		workspaces:  map[string]*workspace{},
 		log:         requestLog{maxBytes: cfg.budgets.MaxRequestLogBytes, maxEntries: cfg.budgets.MaxRequestLogEntries},
 		tokens:      map[string]tokenInfo{},
 		url:         "http://" + ln.Addr().String(),
@@ -94,7 +112,10 @@ func Start(opts ...Option) (*Server, error) {
 	}
 	var start time.Time
 	s.clock, start = newClock(s)
-	s.eng = engine.New(cfg.engineConfig(start, storeEnv{s}))
+	s.eng = engine.New(cfg.engineConfig(start))
+	for _, id := range cfg.knownWorkspaces() {
+		s.workspaces[id] = s.newWorkspaceLocked(id)
+	}
 	if err := s.startFromSnapshot(); err != nil {
 		_ = ln.Close()
 		return nil, err
@@ -220,12 +241,12 @@ func (s *Server) Reset() {
 }
 
 func (s *Server) resetLocked() {
+	s.eng.Reset()                  // keeps the run id counter: run ids increase across the whole server
 	for id := range s.workspaces { // the known workspaces stay, emptied
-		s.workspaces[id] = s.newWorkspaceLocked()
+		s.workspaces[id] = s.newWorkspaceLocked(id)
 	}
 	s.stored = 0
 	s.faults = nil
 	s.log.reset()
-	s.eng.Reset() // keeps the run id counter: run ids increase across the whole server
 	s.settleLocked()
 }

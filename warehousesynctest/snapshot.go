@@ -5,12 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"net/http"
 	"sync"
 	"time"
 
-	ws "github.com/wsync-dev/warehousesync"
 	"github.com/wsync-dev/warehousesync/internal/engine"
 	"github.com/wsync-dev/warehousesync/internal/wire"
 )
@@ -35,11 +33,11 @@ type snapshotDoc struct {
 	Faults     []faultDoc     `json:"faults"`
 }
 
-// workspaceDoc is one workspace of a snapshot: what the store keeps (the engine keeps the pipelines).
+// workspaceDoc is one workspace of a snapshot: its resources besides the pipelines (engine.Resources).
 type workspaceDoc struct {
-	ID          string          `json:"id"`
-	Connections []ws.Connection `json:"connections"` // as GET shows them: secrets masked
-	DataModels  []ws.DataModel  `json:"data_models"`
+	ID          string              `json:"id"`
+	Connections []engine.Connection `json:"connections"` // as GET shows them: secrets masked
+	DataModels  []engine.DataModel  `json:"data_models"`
 	// Unreachable and Invalid are the faults of SetConnectionUnreachable and SetDataModelInvalid: id → message.
 	Unreachable map[string]string `json:"unreachable_connections,omitempty"`
 	Invalid     map[string]string `json:"invalid_data_models,omitempty"`
@@ -88,28 +86,11 @@ func (s *Server) snapshotLocked() ([]byte, error) {
 	doc := snapshotDoc{Format: SnapshotFormat, Version: SnapshotVersion, Engine: s.eng.Snapshot(),
 		Workspaces: []workspaceDoc{}, Faults: []faultDoc{}}
 	for _, id := range sortedKeys(s.workspaces) {
-		w := s.workspaces[id]
-		wd := workspaceDoc{ID: id, Connections: []ws.Connection{}, DataModels: []ws.DataModel{},
-			Unreachable: maps.Clone(w.unreachable), Invalid: maps.Clone(w.invalid)}
-		for _, cid := range sortedKeys(w.connections) {
-			wd.Connections = append(wd.Connections, maskedConnection(w.connections[cid]))
-		}
-		for _, mid := range sortedKeys(w.models) {
-			wd.DataModels = append(wd.DataModels, copyDataModel(w.models[mid]))
-		}
-		if w.transformations != nil {
-			known := sortedKeys(w.transformations)
-			wd.FieldTransformations = &known
-		}
-		for _, mid := range sortedKeys(w.sources) {
-			if src := w.sources[mid]; src.db != nil {
-				wd.SQLSources = append(wd.SQLSources, mid)
-			} else {
-				if wd.Records == nil {
-					wd.Records = map[string][]map[string]any{}
-				}
-				wd.Records[mid] = src.rows
-			}
+		r := s.eng.Resources(id)
+		wd := workspaceDoc{ID: id, Connections: r.Connections, DataModels: r.DataModels,
+			Unreachable: r.Unreachable, Invalid: r.Invalid, Records: r.Records, SQLSources: r.SQLSources}
+		if r.FieldTransformations != nil {
+			wd.FieldTransformations = &r.FieldTransformations
 		}
 		doc.Workspaces = append(doc.Workspaces, wd)
 	}
@@ -161,22 +142,24 @@ func (s *Server) restoreDocLocked(data []byte) error {
 		return err
 	}
 	workspaces := make(map[string]*workspace, len(doc.Workspaces))
+	resources := make(map[string]engine.Resources, len(doc.Workspaces))
 	for i := range doc.Workspaces {
 		wd := &doc.Workspaces[i]
-		w, err := restoreWorkspace(wd)
+		r, err := restoreWorkspace(wd)
 		if err != nil {
 			return fmt.Errorf("workspaces[%d]: %w", i, err)
 		}
 		if workspaces[wd.ID] != nil {
 			return fmt.Errorf("workspaces[%d]: workspace %q appears twice", i, wd.ID)
 		}
-		workspaces[wd.ID] = w
+		workspaces[wd.ID], resources[wd.ID] = &workspace{cost: map[string]int64{}}, r
 	}
 	// The workspaces the server was started to serve stay served, empty when the snapshot lacks them;
 	// the snapshot's own workspaces are served too, within the workspace budget.
-	for id, w := range s.cfg.knownWorkspaces() {
+	for _, id := range s.cfg.knownWorkspaces() {
 		if workspaces[id] == nil {
-			workspaces[id] = w
+			workspaces[id] = &workspace{cost: map[string]int64{}}
+			resources[id] = engine.Resources{FieldTransformations: s.cfg.transformations}
 		}
 	}
 	if n, limit := len(workspaces), s.cfg.budgets.MaxWorkspaces; n > limit {
@@ -191,7 +174,7 @@ func (s *Server) restoreDocLocked(data []byte) error {
 		faults = append(faults, f)
 	}
 	// The engine's restore is the last step that can fail, and it changes nothing when it does.
-	if err := s.eng.Restore(doc.Engine); err != nil {
+	if err := s.eng.RestoreAll(doc.Engine, resources); err != nil {
 		return fmt.Errorf("engine: %w", err)
 	}
 	s.workspaces, s.faults = workspaces, faults
@@ -236,66 +219,53 @@ func decodeSnapshot(data []byte) (*snapshotDoc, error) {
 	return nil, errors.New(jsonProblem(err))
 }
 
-// restoreWorkspace checks and builds one workspace of a snapshot.
-func restoreWorkspace(wd *workspaceDoc) (*workspace, error) {
+// restoreWorkspace checks one workspace of a snapshot and returns its resources.
+func restoreWorkspace(wd *workspaceDoc) (engine.Resources, error) {
+	var none engine.Resources
 	if !validSlug(wd.ID) {
-		return nil, fmt.Errorf("id: %q is not a valid workspace id", truncate(wd.ID, 40))
+		return none, fmt.Errorf("id: %q is not a valid workspace id", truncate(wd.ID, 40))
 	}
-	w := &workspace{
-		connections: make(map[string]*ws.Connection, len(wd.Connections)),
-		models:      make(map[string]*ws.DataModel, len(wd.DataModels)),
-		unreachable: maps.Clone(wd.Unreachable),
-		invalid:     maps.Clone(wd.Invalid),
-		sources:     make(map[string]source, len(wd.Records)),
-	}
-	if w.unreachable == nil {
-		w.unreachable = map[string]string{}
-	}
-	if w.invalid == nil {
-		w.invalid = map[string]string{}
-	}
-	for i := range wd.Connections {
-		c := wd.Connections[i]
+	r := engine.Resources{Unreachable: wd.Unreachable, Invalid: wd.Invalid, Records: wd.Records}
+	seen := map[string]bool{}
+	for i, c := range wd.Connections {
 		where := fmt.Sprintf("connections[%d]", i)
-		switch _, known := wire.LookupProvider(string(c.ServiceProvider)); {
+		switch _, known := wire.LookupProvider(c.ServiceProvider); {
 		case !validSlug(c.ID):
-			return nil, fmt.Errorf("%s.id: %q is not a valid id", where, truncate(c.ID, 40))
-		case w.connections[c.ID] != nil:
-			return nil, fmt.Errorf("%s.id: connection %q appears twice", where, c.ID)
+			return none, fmt.Errorf("%s.id: %q is not a valid id", where, truncate(c.ID, 40))
+		case seen[c.ID]:
+			return none, fmt.Errorf("%s.id: connection %q appears twice", where, c.ID)
 		case !known || c.Config == nil:
-			return nil, fmt.Errorf("%s: service_provider %q needs a config of its kind", where, truncate(string(c.ServiceProvider), 40))
+			return none, fmt.Errorf("%s: service_provider %q needs a config of its kind", where, truncate(c.ServiceProvider, 40))
 		}
-		if _, raw := c.Config.(*ws.RawConfig); raw {
-			return nil, fmt.Errorf("%s.config: not a %s config", where, c.ServiceProvider)
-		}
-		w.connections[c.ID] = &c
+		seen[c.ID] = true
+		r.Connections = append(r.Connections, c)
 	}
-	for i := range wd.DataModels {
-		m := wd.DataModels[i]
+	seen = map[string]bool{}
+	for i, m := range wd.DataModels {
 		if !validSlug(m.ID) {
-			return nil, fmt.Errorf("data_models[%d].id: %q is not a valid id", i, truncate(m.ID, 40))
+			return none, fmt.Errorf("data_models[%d].id: %q is not a valid id", i, truncate(m.ID, 40))
 		}
-		if w.models[m.ID] != nil {
-			return nil, fmt.Errorf("data_models[%d].id: data model %q appears twice", i, m.ID)
+		if seen[m.ID] {
+			return none, fmt.Errorf("data_models[%d].id: data model %q appears twice", i, m.ID)
 		}
-		w.models[m.ID] = &m
+		seen[m.ID] = true
+		r.DataModels = append(r.DataModels, m)
 	}
 	if wd.FieldTransformations != nil {
-		w.transformations = map[string]bool{}
+		r.FieldTransformations = []string{}
 		for _, id := range *wd.FieldTransformations {
 			if !validSlug(id) {
-				return nil, fmt.Errorf("field_transformations: %q is not a valid id", truncate(id, 40))
+				return none, fmt.Errorf("field_transformations: %q is not a valid id", truncate(id, 40))
 			}
-			w.transformations[id] = true
+			r.FieldTransformations = append(r.FieldTransformations, id)
 		}
 	}
 	for id, rows := range wd.Records {
 		if rows == nil {
-			return nil, fmt.Errorf("records.%s: must be a list of rows", truncate(id, 40))
+			return none, fmt.Errorf("records.%s: must be a list of rows", truncate(id, 40))
 		}
-		w.sources[id] = source{rows: rows, counts: engine.Rows(rows)}
 	}
-	return w, nil
+	return r, nil
 }
 
 // restoreFault checks and builds one installed fault.
@@ -355,10 +325,10 @@ type persister struct {
 // persisted saves the state after a request with method that is about to be answered rep, when it
 // was a write that succeeded, and returns the reply to send.
 func (s *Server) persisted(method string, rep reply) reply {
-	p := s.cfg.state.persist
-	if p == nil || method == http.MethodGet || method == http.MethodHead || rep.status < 200 || rep.status > 299 {
+	if !s.willPersist(method, rep) {
 		return rep
 	}
+	p := s.cfg.state.persist
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	data, err := s.Snapshot()
@@ -369,6 +339,13 @@ func (s *Server) persisted(method string, rep reply) reply {
 		return errReply(http.StatusInternalServerError, "The change was made but the fake could not save its state: "+err.Error())
 	}
 	return rep
+}
+
+// willPersist reports whether persisted saves the state before answering rep to a request of method:
+// an acknowledged change of a server that persists its state.
+func (s *Server) willPersist(method string, rep reply) bool {
+	return s.cfg.state.persist != nil && method != http.MethodGet && method != http.MethodHead &&
+		rep.status >= 200 && rep.status <= 299
 }
 
 // adminGetState serves GET /_fake/state: a snapshot of the whole state.

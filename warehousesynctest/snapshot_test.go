@@ -221,8 +221,8 @@ func TestSnapshotKeepsNoSecret(t *testing.T) {
 	b.must(http.StatusOK, http.MethodPut, "/connections/sf", body, nil)
 	b.must(http.StatusOK, http.MethodPut, "/connections/sf", snowflakeBody("sf"), nil)
 	fresh.mu.Lock()
-	cfg := fresh.workspaces[DefaultWorkspaceID].connections["sf"].Config.(*ws.SnowflakeConfig)
-	assert.Equal(t, "sf-secret-password", string(cfg.Password))
+	stored, _ := fresh.eng.Connection(DefaultWorkspaceID, "sf")
+	assert.Equal(t, "sf-secret-password", stored.Config["password"])
 	fresh.mu.Unlock()
 }
 

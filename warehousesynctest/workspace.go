@@ -8,7 +8,6 @@ import (
 	"math"
 	"strings"
 
-	ws "github.com/wsync-dev/warehousesync"
 	"github.com/wsync-dev/warehousesync/internal/engine"
 )
 
@@ -50,7 +49,7 @@ func (s *Server) addWorkspaceLocked(id string) error {
 		return errors.New(budgetMessage(fmt.Sprintf("workspace %q: %d workspaces", id, len(s.workspaces)),
 			"MaxWorkspaces", int64(s.cfg.budgets.MaxWorkspaces)))
 	}
-	s.workspaces[id] = s.newWorkspaceLocked()
+	s.workspaces[id] = s.newWorkspaceLocked(id)
 	return nil
 }
 
@@ -110,22 +109,16 @@ func notFoundError(kind, id, wsID string, ids []string) error {
 		strings.ToLower(kind), list)
 }
 
-// connectionLocked returns the connection, or the error naming the ones that exist.
-func (w *Workspace) connection(st *workspace, id string) (*ws.Connection, error) {
-	c, found := st.connections[id]
-	if !found {
-		return nil, notFoundError(kindConnection, id, w.id, sortedKeys(st.connections))
+// resourceError words a refusal of the engine about a setter's connection or data model: an unknown id
+// names the ones that exist.
+func (w *Workspace) resourceError(err error, id string) error {
+	switch {
+	case errors.Is(err, engine.ErrNoConnection):
+		return notFoundError(kindConnection, id, w.id, w.s.eng.ConnectionIDs(w.id))
+	case errors.Is(err, engine.ErrNoDataModel):
+		return notFoundError(kindDataModel, id, w.id, w.s.eng.DataModelIDs(w.id))
 	}
-	return c, nil
-}
-
-// model returns the data model, or the error naming the ones that exist.
-func (w *Workspace) model(st *workspace, id string) (*ws.DataModel, error) {
-	m, found := st.models[id]
-	if !found {
-		return nil, notFoundError(kindDataModel, id, w.id, sortedKeys(st.models))
-	}
-	return m, nil
+	return err
 }
 
 // SetConnectionUnreachable makes the warehouse of connection connectionID unreachable: its status turns
@@ -142,14 +135,8 @@ func (w *Workspace) SetConnectionUnreachable(connectionID, message string) error
 
 func (w *Workspace) setConnectionUnreachable(connectionID, message string) error {
 	message = orDefault(message, defaultUnreachableMessage)
-	return w.do(func(st *workspace) error {
-		c, err := w.connection(st, connectionID)
-		if err != nil {
-			return err
-		}
-		st.unreachable[connectionID] = message
-		c.Status, c.Errors = ws.ConnectionFaulted, []ws.ErrorDetail{{Message: message}}
-		return nil
+	return w.do(func(*workspace) error {
+		return w.resourceError(w.s.eng.SetConnectionUnreachable(w.id, connectionID, message), connectionID)
 	})
 }
 
@@ -165,12 +152,8 @@ func (w *Workspace) SetConnectionReachable(connectionID string) error {
 }
 
 func (w *Workspace) setConnectionReachable(connectionID string) error {
-	return w.do(func(st *workspace) error {
-		if _, err := w.connection(st, connectionID); err != nil {
-			return err
-		}
-		delete(st.unreachable, connectionID)
-		return nil
+	return w.do(func(*workspace) error {
+		return w.resourceError(w.s.eng.SetConnectionReachable(w.id, connectionID), connectionID)
 	})
 }
 
@@ -186,14 +169,8 @@ func (w *Workspace) SetDataModelInvalid(modelID, message string) error {
 
 func (w *Workspace) setDataModelInvalid(modelID, message string) error {
 	message = orDefault(message, defaultInvalidMessage)
-	return w.do(func(st *workspace) error {
-		m, err := w.model(st, modelID)
-		if err != nil {
-			return err
-		}
-		st.invalid[modelID] = message
-		m.Status, m.Errors = ws.DataModelInvalid, []ws.ErrorDetail{{Message: message}}
-		return nil
+	return w.do(func(*workspace) error {
+		return w.resourceError(w.s.eng.SetDataModelInvalid(w.id, modelID, message), modelID)
 	})
 }
 
@@ -208,14 +185,8 @@ func (w *Workspace) SetDataModelValid(modelID string) error {
 }
 
 func (w *Workspace) setDataModelValid(modelID string) error {
-	return w.do(func(st *workspace) error {
-		m, err := w.model(st, modelID)
-		if err != nil {
-			return err
-		}
-		delete(st.invalid, modelID)
-		m.Status, m.Errors = ws.DataModelValid, nil
-		return nil
+	return w.do(func(*workspace) error {
+		return w.resourceError(w.s.eng.SetDataModelValid(w.id, modelID), modelID)
 	})
 }
 
@@ -234,15 +205,12 @@ func (w *Workspace) setFieldTransformations(ids ...string) error {
 	if limit := w.s.cfg.budgets.MaxResources; len(ids) > limit {
 		return errors.New(budgetMessage(fmt.Sprintf("field transformations: %d ids", len(ids)), "MaxResources", int64(limit)))
 	}
-	return w.do(func(st *workspace) error {
+	return w.do(func(*workspace) error {
 		if len(ids) == 0 {
-			st.transformations = nil
+			w.s.eng.SetFieldTransformations(w.id, nil)
 			return nil
 		}
-		st.transformations = map[string]bool{}
-		for _, id := range ids {
-			st.transformations[id] = true
-		}
+		w.s.eng.SetFieldTransformations(w.id, append([]string(nil), ids...))
 		return nil
 	})
 }
@@ -304,7 +272,7 @@ func (s *Server) attemptsPerRun() int {
 	return engine.DefaultRetries + 1
 }
 
-func pipelineIDs(ps []ws.Pipeline) []string {
+func pipelineIDs(ps []engine.Pipeline) []string {
 	ids := make([]string, len(ps))
 	for i, p := range ps {
 		ids[i] = p.ID
@@ -330,17 +298,16 @@ func (w *Workspace) seedRecords(modelID string, rows []map[string]any) error {
 // seedRecordsCharged is seedRecords for rows that came in a body of size bytes, counted against
 // MaxStoredBytes (size -1: rows from the Go API, which the test owns and which are not counted).
 func (w *Workspace) seedRecordsCharged(modelID string, rows []map[string]any, size int64) error {
-	var src source
+	var copied []map[string]any
 	if rows != nil {
-		src.rows = make([]map[string]any, len(rows))
+		copied = make([]map[string]any, len(rows))
 		for i, r := range rows {
-			src.rows[i] = maps.Clone(r)
+			copied[i] = maps.Clone(r)
 		}
-		src.counts = engine.Rows(src.rows)
 	}
 	return w.do(func(st *workspace) error {
-		if _, err := w.model(st, modelID); err != nil {
-			return err
+		if !w.s.eng.HasDataModel(w.id, modelID) {
+			return w.resourceError(engine.ErrNoDataModel, modelID)
 		}
 		if size >= 0 {
 			if msg := w.s.admitRecordsLocked(st, modelID, size); msg != "" {
@@ -348,12 +315,7 @@ func (w *Workspace) seedRecordsCharged(modelID string, rows []map[string]any, si
 			}
 		}
 		w.s.chargeRecordsLocked(st, modelID, max(size, 0))
-		if rows == nil {
-			delete(st.sources, modelID)
-			return nil
-		}
-		st.sources[modelID] = src
-		return nil
+		return w.resourceError(w.s.eng.SeedRows(w.id, modelID, copied), modelID)
 	})
 }
 
@@ -367,16 +329,8 @@ func (w *Workspace) UseSQLSource(modelID string, db *sql.DB) error {
 	if tb := w.s.tb; tb != nil {
 		tb.Helper()
 	}
-	return w.failed(w.do(func(st *workspace) error {
-		if _, err := w.model(st, modelID); err != nil {
-			return err
-		}
-		if db == nil {
-			delete(st.sources, modelID)
-			return nil
-		}
-		st.sources[modelID] = source{db: db}
-		return nil
+	return w.failed(w.do(func(*workspace) error {
+		return w.resourceError(w.s.eng.UseSQL(w.id, modelID, db), modelID)
 	}))
 }
 

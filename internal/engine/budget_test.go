@@ -8,7 +8,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	ws "github.com/wsync-dev/warehousesync"
 )
 
 // TestMaxRunsTrimsTheOldestFinishedRuns: hourly pipelines over a fake month store at most MaxRuns runs;
@@ -18,7 +17,7 @@ func TestMaxRunsTrimsTheOldestFinishedRuns(t *testing.T) {
 	e := New(Config{Start: at(t, "2025-01-01T00:00:00Z"), MaxRuns: 200})
 	for i := range 10 {
 		e.PutPipeline(wsID, pipeline(fmt.Sprintf("p%d", i), incremental("", ""),
-			interval(ws.FrequencyHourly, "2025-01-01T00:00:00Z", "", "")))
+			interval(FrequencyHourly, "2025-01-01T00:00:00Z", "", "")))
 	}
 	advance(t, e, at(t, "2025-01-03T00:30:00Z")) // 48 runs each: 480 in all
 	require.LessOrEqual(t, e.StoredRuns(), 200)
@@ -56,7 +55,7 @@ func TestMaxRunsBoundsTheHeap(t *testing.T) {
 		e := New(Config{Start: at(t, "2025-01-01T00:00:00Z"), MaxRuns: maxRuns})
 		for i := range 1000 {
 			e.PutPipeline(wsID, pipeline(fmt.Sprintf("p%d", i), incremental("", ""),
-				interval(ws.FrequencyHourly, "2025-01-01T00:00:00Z", "", "")))
+				interval(FrequencyHourly, "2025-01-01T00:00:00Z", "", "")))
 		}
 		base := liveHeap()
 		for d := 1; d <= 7; d++ {
@@ -85,7 +84,7 @@ func liveHeap() uint64 {
 func TestActiveAttemptsLeft(t *testing.T) {
 	t.Parallel()
 	e := New(Config{Start: at(t, "2025-01-01T00:00:00Z")}) // 2 retries: 3 attempts
-	e.PutPipeline(wsID, pipeline("p", incremental("", ""), ws.Schedule{Type: ws.ScheduleOnDemand}))
+	e.PutPipeline(wsID, pipeline("p", incremental("", ""), Schedule{Type: ScheduleOnDemand}))
 	assert.Equal(t, 0, e.ActiveAttemptsLeft(wsID, "p"), "no active run")
 	_, err := e.Trigger(wsID, "p")
 	require.NoError(t, err)

@@ -8,7 +8,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	ws "github.com/wsync-dev/warehousesync"
 )
 
 // triggeredOnDemand returns an engine with n on-demand pipelines whose triggered runs are running.
@@ -18,7 +17,7 @@ func triggeredOnDemand(t *testing.T, n int, cfg Config) *Engine {
 	e := New(cfg)
 	for i := range n {
 		id := fmt.Sprintf("p%d", i)
-		e.PutPipeline(wsID, pipeline(id, incremental("", ""), ws.Schedule{Type: ws.ScheduleOnDemand}))
+		e.PutPipeline(wsID, pipeline(id, incremental("", ""), Schedule{Type: ScheduleOnDemand}))
 		_, err := e.Trigger(wsID, id)
 		require.NoError(t, err)
 	}
@@ -43,7 +42,7 @@ func TestTheCapNeverRefusesTheNextEvent(t *testing.T) {
 		for i := range 6 {
 			r, found := e.Run(wsID, fmt.Sprintf("p%d", i), 1+int64(i))
 			require.True(t, found)
-			assert.Equal(t, ws.RunSuccess, r.Status)
+			assert.Equal(t, RunSuccess, r.Status)
 		}
 	}
 }

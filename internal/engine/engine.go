@@ -5,12 +5,15 @@
 //
 // The engine is not safe for concurrent use: the fake server calls it with its own mutex held. The read
 // methods (Now, NextEvent, Pipeline, Pipelines, PipelinesUsing, ActivePipelines, HasPipelines, Status,
-// Run, ListRuns, Report, ActiveRunCount, RunCount) change nothing and may share a read lock; every other
+// Run, ListRuns, Report, ActiveRunCount, RunCount, and the getters of resources.go) change nothing and may share a read lock; every other
 // method needs the lock exclusively. It never reads the wall clock and starts no goroutine; time moves
 // only through AdvanceTo, AdvanceAtMost and RunUntilIdle. One Engine serves all the workspaces of a fake
-// server: it keeps their pipelines (the only copy the fake has), keyed by workspace and id, and run ids
-// increase across the engine from 1. Refusals are the sentinel errors below (errors.Is); the fake words
-// them.
+// server and is the only owner of their resources (the fake's HTTP layer keeps none): pipelines and runs,
+// connections and data models with their reachability and validity, seeded records and known field
+// transformations, keyed by workspace and id, and every rule between them (resources.go). It has its own
+// types and JSON encoding of them and imports neither the client package nor the fake. Run ids increase
+// across the engine from 1. Refusals are the sentinel errors below and in resources.go (errors.Is); the
+// fake words them.
 //
 // # Schedule arithmetic
 //
@@ -74,7 +77,6 @@ import (
 	"math"
 	"time"
 
-	ws "github.com/wsync-dev/warehousesync"
 	"github.com/wsync-dev/warehousesync/internal/schedule"
 )
 
@@ -94,16 +96,13 @@ type Config struct {
 	// RecordLimit is the most records one run of the given frequency may sync (successful_records);
 	// a run over it fails. Missing or 0: no limit. Runs of on-demand and once pipelines use the "" key;
 	// the manual runs of an interval pipeline use its frequency.
-	RecordLimit map[ws.Frequency]int64
+	RecordLimit map[Frequency]int64
 	// MaxEventsPerAdvance caps one AdvanceTo (default 1,000,000); a larger advance is refused before
 	// anything changes.
 	MaxEventsPerAdvance int
 	// MaxRuns caps the runs stored across all pipelines (0: no cap). When a new run goes over it, the
 	// oldest finished runs, by creation, are removed until a tenth of the cap is free.
 	MaxRuns int
-	// Env answers what the engine needs from the fake's store at run time. Nil: every connection and
-	// data model is healthy and no data model has rows.
-	Env Env
 }
 
 // NoRetries as Config.Retries turns retries off.
@@ -117,15 +116,10 @@ const (
 	DefaultMaxEventsPerAdvance = 1_000_000
 )
 
-// Env is what the engine asks the fake's store while runs execute. The engine calls it only from within
-// its own methods (AdvanceTo, AdvanceAtMost, RunUntilIdle), on the caller's goroutine, so an Env may read
-// state guarded by the lock under which its caller calls the engine.
-type Env interface {
-	// RunFailure returns why a run of the pipeline fails now because of its connection (faulted or
-	// unreachable) or its data model (invalid); nil when both are healthy. p is the engine's own
-	// pipeline: RunFailure must neither change it nor keep it after returning.
-	RunFailure(workspace string, p *ws.Pipeline) []ws.ErrorDetail
-	// Source returns the seeded records of a data model, or nil when none were seeded.
+// probe answers, in place of the engine's own resources, why a run fails and what it reads: a seam
+// for the package's tests, which set one on a new engine. The engine has no other caller-supplied hook.
+type probe interface {
+	RunFailure(workspace string, p *Pipeline) []ErrorDetail
 	Source(workspace, dataModelID string) Source
 }
 
@@ -134,7 +128,7 @@ type Source interface {
 	// Count returns how many rows a run syncs: rows whose iterator value lies in [start, end) count as
 	// successful (a zero bound is unbounded); rows whose iterator value is missing or cannot be parsed as
 	// the iterator type count as failed.
-	Count(sm ws.SyncMode, start, end time.Time) (successful, failed int64, err error)
+	Count(sm SyncMode, start, end time.Time) (successful, failed int64, err error)
 }
 
 // The engine's refusals. Every error the engine returns wraps exactly one of them, for errors.Is; the
@@ -156,7 +150,7 @@ var (
 
 // StateError is Trigger's ErrNotActive refusal; it names the pipeline's state.
 type StateError struct {
-	State ws.State
+	State StateValue
 }
 
 // Error says which state refused the trigger.
@@ -200,12 +194,14 @@ type Engine struct {
 	retries   int
 	retryWait time.Duration
 	window    func(p schedule.Period, a time.Time) time.Time
-	limits    map[ws.Frequency]int64
+	limits    map[Frequency]int64
 	maxEvents int64
-	env       Env
+	env       probe // nil but in the package's tests
 
 	nextID int64
 	pipes  map[string]map[string]*pipe // by workspace, then pipeline id
+	spaces map[string]*space           // by workspace: connections, data models, faults, records
+	none   space                       // the resources of a workspace without any; never written
 	queue  eventQueue
 
 	maxRuns    int // Config.MaxRuns
@@ -221,10 +217,10 @@ func New(cfg Config) *Engine {
 		retryWait: cfg.RetryDelay,
 		window:    cfg.CatchUpWindow,
 		maxEvents: int64(cfg.MaxEventsPerAdvance),
-		env:       cfg.Env,
 		maxRuns:   cfg.MaxRuns,
 		nextID:    1,
 		pipes:     make(map[string]map[string]*pipe),
+		spaces:    make(map[string]*space),
 	}
 	if e.attempt <= 0 {
 		e.attempt = DefaultAttemptDuration
@@ -267,10 +263,11 @@ func (e *Engine) each() iter.Seq[*pipe] {
 // Now is the engine's current time.
 func (e *Engine) Now() time.Time { return e.now }
 
-// Reset forgets every pipeline, run and pending event. The clock and the run id counter are kept, so
+// Reset forgets every pipeline, run, pending event and resource. The clock and the run id counter are kept, so
 // run ids are never reused within one engine.
 func (e *Engine) Reset() {
 	e.pipes = make(map[string]map[string]*pipe)
+	e.spaces = make(map[string]*space)
 	e.queue = nil
 	e.storedRuns = 0
 }
@@ -314,7 +311,7 @@ func (e *Engine) AdvanceTo(t time.Time) (int, error) {
 		if n := e.estimate(t); n > e.maxEvents {
 			return 0, refuse(ErrTooMany,
 				"advancing to %s could process up to %d events, more than the limit of %d; advance in smaller steps (an advance to the next event is always allowed)",
-				ws.NewTimestamp(t), n, e.maxEvents)
+				NewTimestamp(t), n, e.maxEvents)
 		}
 	}
 	n, _ := e.advance(t, math.MaxInt)
@@ -387,7 +384,7 @@ func (e *Engine) advance(t time.Time, limit int) (n int, done bool) {
 }
 
 func (e *Engine) backwards(t time.Time) error {
-	return refuse(ErrBackwards, "cannot move the clock backwards from %s to %s", ws.NewTimestamp(e.now), ws.NewTimestamp(t))
+	return refuse(ErrBackwards, "cannot move the clock backwards from %s to %s", NewTimestamp(e.now), NewTimestamp(t))
 }
 
 // step processes the earliest pending event. The pipeline stays in the queue while its event is

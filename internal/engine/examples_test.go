@@ -8,7 +8,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	ws "github.com/wsync-dev/warehousesync"
 )
 
 // TestWorkedExamples checks the runs of the API reference's schedule examples 1–4 (with
@@ -18,15 +17,15 @@ func TestWorkedExamples(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name  string
-		sm    ws.SyncMode
-		sched ws.Schedule
+		sm    SyncMode
+		sched Schedule
 		runs  map[int]wantRun // by position in the pipeline's runs
 		total int             // runs after advancing to 2023-06-01, or 0 to skip
 	}{
 		{
 			name:  "1 hourly",
 			sm:    incremental("", ""),
-			sched: interval(ws.FrequencyHourly, "2023-02-01T00:15:00Z", "", ""),
+			sched: interval(FrequencyHourly, "2023-02-01T00:15:00Z", "", ""),
 			runs: map[int]wantRun{
 				0: {"2023-01-31T23:15:00Z", "", "2023-02-01T00:15:00Z", "2023-02-01T00:15:00Z", ""},
 				1: {"2023-02-01T00:15:00Z", "2023-02-01T00:15:00Z", "2023-02-01T01:15:00Z", "2023-02-01T01:15:00Z", ""},
@@ -35,7 +34,7 @@ func TestWorkedExamples(t *testing.T) {
 		{
 			name:  "2 hourly with 15m delay",
 			sm:    incremental("", ""),
-			sched: interval(ws.FrequencyHourly, "2023-02-01T00:00:00Z", "", "15m"),
+			sched: interval(FrequencyHourly, "2023-02-01T00:00:00Z", "", "15m"),
 			runs: map[int]wantRun{
 				0: {"2023-01-31T23:00:00Z", "", "2023-02-01T00:00:00Z", "2023-02-01T00:15:00Z", ""},
 				1: {"2023-02-01T00:00:00Z", "2023-02-01T00:00:00Z", "2023-02-01T01:00:00Z", "2023-02-01T01:15:00Z", ""},
@@ -44,7 +43,7 @@ func TestWorkedExamples(t *testing.T) {
 		{
 			name:  "3 daily for February",
 			sm:    incremental("2023-02-01T12:00:00Z", "2023-03-01T12:00:00Z"),
-			sched: interval(ws.FrequencyDaily, "2023-02-01T12:00:00Z", "2023-03-01T12:00:00Z", ""),
+			sched: interval(FrequencyDaily, "2023-02-01T12:00:00Z", "2023-03-01T12:00:00Z", ""),
 			runs: map[int]wantRun{
 				0:  {"2023-02-01T12:00:00Z", "2023-02-01T12:00:00Z", "2023-02-02T12:00:00Z", "2023-02-02T12:00:00Z", ""},
 				27: {"2023-02-28T12:00:00Z", "2023-02-28T12:00:00Z", "2023-03-01T12:00:00Z", "2023-03-01T12:00:00Z", ""},
@@ -54,7 +53,7 @@ func TestWorkedExamples(t *testing.T) {
 		{
 			name:  "4 monthly with 5d delay",
 			sm:    incremental("2020-01-01T00:00:00Z", ""),
-			sched: interval(ws.FrequencyMonthly, "2023-02-01T00:00:00Z", "", "5d"),
+			sched: interval(FrequencyMonthly, "2023-02-01T00:00:00Z", "", "5d"),
 			runs: map[int]wantRun{
 				0: {"2023-01-01T00:00:00Z", "2020-01-01T00:00:00Z", "2023-02-01T00:00:00Z", "2023-02-06T00:00:00Z", ""},
 				1: {"2023-02-01T00:00:00Z", "2023-02-01T00:00:00Z", "2023-03-01T00:00:00Z", "2023-03-06T00:00:00Z", ""},
@@ -76,17 +75,17 @@ func TestWorkedExamples(t *testing.T) {
 				require.Len(t, runs, i+1)
 				got := runs[i]
 				checkRun(t, got, want)
-				assert.Equal(t, ws.RunRunning, got.Status)
+				assert.Equal(t, RunRunning, got.Status)
 				status, _ := e.Status(wsID, "p")
-				assert.Equal(t, ws.PipelineRunning, status)
+				assert.Equal(t, PipelineRunning, status)
 
 				advance(t, e, created.Add(time.Minute))
 				done, ok := e.Run(wsID, "p", got.ID)
 				require.True(t, ok)
-				assert.Equal(t, ws.RunSuccess, done.Status)
-				assert.Equal(t, ws.NewTimestamp(created.Add(time.Minute)), done.EndedOn)
+				assert.Equal(t, RunSuccess, done.Status)
+				assert.Equal(t, NewTimestamp(created.Add(time.Minute)), done.EndedOn)
 				status, _ = e.Status(wsID, "p")
-				assert.Equal(t, ws.PipelineIdle, status)
+				assert.Equal(t, PipelineIdle, status)
 			}
 			if tt.total > 0 {
 				advance(t, e, at(t, "2023-06-01T00:00:00Z"))
@@ -102,9 +101,9 @@ func TestWorkedExamples(t *testing.T) {
 func example5(t *testing.T) *Engine {
 	t.Helper()
 	e := New(Config{Start: at(t, "2023-02-01T15:13:22Z")})
-	e.PutPipeline(wsID, pipeline("p", incremental("2020-01-01T00:00:00Z", ""), ws.Schedule{Type: ws.ScheduleOnDemand}))
+	e.PutPipeline(wsID, pipeline("p", incremental("2020-01-01T00:00:00Z", ""), Schedule{Type: ScheduleOnDemand}))
 	status, _ := e.Status(wsID, "p")
-	require.Equal(t, ws.PipelineIdle, status, "the pipeline is initially idle")
+	require.Equal(t, PipelineIdle, status, "the pipeline is initially idle")
 	require.Zero(t, e.RunCount(wsID, "p"))
 	_, pending := e.NextEvent()
 	require.False(t, pending, "an on-demand pipeline schedules nothing")
@@ -112,21 +111,21 @@ func example5(t *testing.T) *Engine {
 }
 
 // trigger triggers p at t, checks the queued run, and runs its first attempt.
-func trigger(t *testing.T, e *Engine, when string, want wantRun) ws.Run {
+func trigger(t *testing.T, e *Engine, when string, want wantRun) Run {
 	t.Helper()
 	advance(t, e, at(t, when))
 	id, err := e.Trigger(wsID, "p")
 	require.NoError(t, err)
 	queued, ok := e.Run(wsID, "p", id)
 	require.True(t, ok)
-	assert.Equal(t, ws.RunQueued, queued.Status)
+	assert.Equal(t, RunQueued, queued.Status)
 	assert.True(t, queued.StartedOn.IsZero(), "a queued run has not started")
 	status, _ := e.Status(wsID, "p")
-	assert.Equal(t, ws.PipelineRunning, status, "a queued run is active")
+	assert.Equal(t, PipelineRunning, status, "a queued run is active")
 	advance(t, e, e.Now())
 	got, _ := e.Run(wsID, "p", id)
-	assert.Equal(t, ws.RunRunning, got.Status)
-	want.typ, want.logical, want.created = ws.RunManual, when, when
+	assert.Equal(t, RunRunning, got.Status)
+	want.typ, want.logical, want.created = RunManual, when, when
 	checkRun(t, got, want)
 	return got
 }
@@ -137,7 +136,7 @@ func TestExample5Triggers(t *testing.T) {
 	first := trigger(t, e, "2023-02-04T08:30:17Z", wantRun{rangeStart: "2020-01-01T00:00:00Z", rangeEnd: "2023-02-04T08:30:17Z"})
 	advanceBy(t, e, time.Minute)
 	got, _ := e.Run(wsID, "p", first.ID)
-	require.Equal(t, ws.RunSuccess, got.Status)
+	require.Equal(t, RunSuccess, got.Status)
 
 	second := trigger(t, e, "2023-02-08T12:05:45Z", wantRun{rangeStart: "2023-02-04T08:30:17Z", rangeEnd: "2023-02-08T12:05:45Z"})
 	assert.Greater(t, second.ID, first.ID)
@@ -158,15 +157,15 @@ func TestExample5FirstRunFailed(t *testing.T) {
 	// Attempt 1 fails at +1m, retries wait 5m each: attempts end at +1m, +7m, +13m.
 	advanceBy(t, e, time.Minute)
 	got, _ := e.Run(wsID, "p", first.ID)
-	assert.Equal(t, ws.RunRetrying, got.Status)
-	assert.Equal(t, []ws.ErrorDetail{{Message: "warehouse timed out"}}, got.Errors)
+	assert.Equal(t, RunRetrying, got.Status)
+	assert.Equal(t, []ErrorDetail{{Message: "warehouse timed out"}}, got.Errors)
 	advanceBy(t, e, 12*time.Minute)
 	got, _ = e.Run(wsID, "p", first.ID)
-	require.Equal(t, ws.RunFailed, got.Status)
-	assert.Equal(t, ws.NewTimestamp(at(t, "2023-02-04T08:43:17Z")), got.EndedOn)
+	require.Equal(t, RunFailed, got.Status)
+	assert.Equal(t, NewTimestamp(at(t, "2023-02-04T08:43:17Z")), got.EndedOn)
 	status, errs := e.Status(wsID, "p")
-	assert.Equal(t, ws.PipelineFaulted, status)
-	assert.Equal(t, []ws.ErrorDetail{{Message: "warehouse timed out"}}, errs)
+	assert.Equal(t, PipelineFaulted, status)
+	assert.Equal(t, []ErrorDetail{{Message: "warehouse timed out"}}, errs)
 	_, successful := e.Report(wsID, "p")
 	assert.Nil(t, successful)
 
@@ -174,10 +173,10 @@ func TestExample5FirstRunFailed(t *testing.T) {
 	second := trigger(t, e, "2023-02-08T12:05:45Z", wantRun{rangeStart: "2020-01-01T00:00:00Z", rangeEnd: "2023-02-08T12:05:45Z"})
 	advanceBy(t, e, time.Minute)
 	got, _ = e.Run(wsID, "p", second.ID)
-	assert.Equal(t, ws.RunSuccess, got.Status)
+	assert.Equal(t, RunSuccess, got.Status)
 	assert.Empty(t, got.Errors)
 	status, errs = e.Status(wsID, "p")
-	assert.Equal(t, ws.PipelineIdle, status)
+	assert.Equal(t, PipelineIdle, status)
 	assert.Empty(t, errs)
 }
 
@@ -199,10 +198,10 @@ func TestTriggerRefusals(t *testing.T) {
 	require.ErrorIs(t, err, ErrBusy, "still running")
 	advanceBy(t, e, 30*time.Second)
 	r, _ := e.Run(wsID, "p", id)
-	require.Equal(t, ws.RunSuccess, r.Status)
+	require.Equal(t, RunSuccess, r.Status)
 
-	for _, state := range []ws.State{ws.StatePaused, ws.StateNew} {
-		pl := pipeline("p", incremental("2020-01-01T00:00:00Z", ""), ws.Schedule{Type: ws.ScheduleOnDemand})
+	for _, state := range []StateValue{StatePaused, StateNew} {
+		pl := pipeline("p", incremental("2020-01-01T00:00:00Z", ""), Schedule{Type: ScheduleOnDemand})
 		pl.State = state
 		e.PutPipeline(wsID, pl)
 		_, err = e.Trigger(wsID, "p")

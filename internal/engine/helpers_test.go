@@ -4,7 +4,6 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
-	ws "github.com/wsync-dev/warehousesync"
 )
 
 const wsID = "ws1"
@@ -15,18 +14,18 @@ type tb interface {
 	Helper()
 }
 
-// testEnv is an Env whose failures and sources tests set directly.
+// testEnv is a probe whose failures and sources tests set directly, in place of the engine's resources.
 type testEnv struct {
-	failures map[string][]ws.ErrorDetail // by pipeline id
-	sources  map[string]Source           // by data model id
+	failures map[string][]ErrorDetail // by pipeline id
+	sources  map[string]Source        // by data model id
 }
 
 func newTestEnv() *testEnv {
-	return &testEnv{failures: map[string][]ws.ErrorDetail{}, sources: map[string]Source{}}
+	return &testEnv{failures: map[string][]ErrorDetail{}, sources: map[string]Source{}}
 }
 
-func (e *testEnv) RunFailure(_ string, p *ws.Pipeline) []ws.ErrorDetail { return e.failures[p.ID] }
-func (e *testEnv) Source(_, dataModelID string) Source                  { return e.sources[dataModelID] }
+func (e *testEnv) RunFailure(_ string, p *Pipeline) []ErrorDetail { return e.failures[p.ID] }
+func (e *testEnv) Source(_, dataModelID string) Source            { return e.sources[dataModelID] }
 
 // at parses an RFC 3339 instant; it is only called with constants.
 func at(t tb, s string) time.Time {
@@ -36,18 +35,18 @@ func at(t tb, s string) time.Time {
 	return v.UTC()
 }
 
-func stampOf(t tb, s string) ws.Timestamp {
+func stampOf(t tb, s string) Timestamp {
 	t.Helper()
 	if s == "" {
-		return ws.Timestamp{}
+		return Timestamp{}
 	}
-	return ws.NewTimestamp(at(t, s))
+	return NewTimestamp(at(t, s))
 }
 
 // incremental is the sync mode of the reference's examples.
-func incremental(from, until string) ws.SyncMode {
-	return ws.SyncMode{Type: ws.SyncIncremental, IteratorField: "updated_on", IteratorDataType: ws.IteratorDatetimeTZ,
-		From: ws.Timestamp{Time: parseOrZero(from)}, Until: ws.Timestamp{Time: parseOrZero(until)}}
+func incremental(from, until string) SyncMode {
+	return SyncMode{Type: SyncIncremental, IteratorField: "updated_on", IteratorDataType: IteratorDatetimeTZ,
+		From: Timestamp{Time: parseOrZero(from)}, Until: Timestamp{Time: parseOrZero(until)}}
 }
 
 func parseOrZero(s string) time.Time {
@@ -61,11 +60,11 @@ func parseOrZero(s string) time.Time {
 	return v.UTC()
 }
 
-func interval(freq ws.Frequency, start, end, delay string) ws.Schedule {
-	s := ws.Schedule{Type: ws.ScheduleInterval, Frequency: freq,
-		Start: ws.Timestamp{Time: parseOrZero(start)}, End: ws.Timestamp{Time: parseOrZero(end)}}
+func interval(freq Frequency, start, end, delay string) Schedule {
+	s := Schedule{Type: ScheduleInterval, Frequency: freq,
+		Start: Timestamp{Time: parseOrZero(start)}, End: Timestamp{Time: parseOrZero(end)}}
 	if delay != "" {
-		d, err := ws.ParseDelay(delay)
+		d, err := ParseDelay(delay)
 		if err == nil {
 			s.Delay = d
 		}
@@ -73,16 +72,16 @@ func interval(freq ws.Frequency, start, end, delay string) ws.Schedule {
 	return s
 }
 
-func pipeline(id string, sm ws.SyncMode, s ws.Schedule) *ws.Pipeline {
-	return &ws.Pipeline{ID: id, Name: id, PipelineType: ws.PipelineUserAttributes, ConnectionID: "conn",
-		DataModelID: "model", State: ws.StateActive, SyncMode: sm, Schedule: s,
-		Environment: ws.EnvironmentProduction}
+func pipeline(id string, sm SyncMode, s Schedule) *Pipeline {
+	return &Pipeline{ID: id, Name: id, PipelineType: PipelineUserAttributes, ConnectionID: "conn",
+		DataModelID: "model", State: StateActive, SyncMode: sm, Schedule: s,
+		Environment: EnvironmentProduction}
 }
 
 // allRuns lists every run of the pipeline, page by page.
-func allRuns(t tb, e *Engine, id string) []ws.Run {
+func allRuns(t tb, e *Engine, id string) []Run {
 	t.Helper()
-	var out []ws.Run
+	var out []Run
 	for page := 1; ; page++ {
 		p := e.ListRuns(wsID, id, RunQuery{Page: page, PageSize: MaxPageSize})
 		for _, r := range p.Items {
@@ -105,7 +104,7 @@ func advanceBy(t tb, e *Engine, d time.Duration) {
 	advance(t, e, e.Now().Add(d))
 }
 
-func lastRun(t tb, e *Engine, id string) ws.Run {
+func lastRun(t tb, e *Engine, id string) Run {
 	t.Helper()
 	r, _ := e.Report(wsID, id)
 	require.NotNil(t, r, "pipeline %s has no run", id)
@@ -115,10 +114,10 @@ func lastRun(t tb, e *Engine, id string) ws.Run {
 // wantRun is what a test expects of a run; empty strings mean null.
 type wantRun struct {
 	logical, rangeStart, rangeEnd, created string
-	typ                                    ws.RunType
+	typ                                    RunType
 }
 
-func checkRun(t tb, got ws.Run, want wantRun) {
+func checkRun(t tb, got Run, want wantRun) {
 	t.Helper()
 	require.Equal(t, stampOf(t, want.logical), got.LogicalDate, "logical_date")
 	require.Equal(t, stampOf(t, want.rangeStart), got.RangeStart, "range_start")
@@ -126,13 +125,13 @@ func checkRun(t tb, got ws.Run, want wantRun) {
 	require.Equal(t, stampOf(t, want.created), got.StartedOn, "started_on (creation)")
 	typ := want.typ
 	if typ == "" {
-		typ = ws.RunScheduled
+		typ = RunScheduled
 	}
 	require.Equal(t, typ, got.Type, "type")
 }
 
 // newestRun is the pipeline's most recently created run (greatest id).
-func newestRun(t tb, e *Engine, id string) ws.Run {
+func newestRun(t tb, e *Engine, id string) Run {
 	t.Helper()
 	runs := allRuns(t, e, id)
 	require.NotEmpty(t, runs, "pipeline %s has no run", id)
@@ -143,4 +142,13 @@ func newestRun(t tb, e *Engine, id string) ws.Run {
 		}
 	}
 	return best
+}
+
+// int64p returns a pointer to v.
+func int64p(v int64) *int64 { return &v }
+
+// withEnv makes e ask env, not its own resources, why a run fails and what it reads (nil: its own).
+func withEnv(e *Engine, env probe) *Engine {
+	e.env = env
+	return e
 }

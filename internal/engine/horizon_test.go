@@ -7,7 +7,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	ws "github.com/wsync-dev/warehousesync"
 	"github.com/wsync-dev/warehousesync/internal/wire"
 )
 
@@ -17,10 +16,10 @@ import (
 func TestEstimateCountsTheLastSecondOfYear9999(t *testing.T) {
 	t.Parallel()
 	last := wire.LastInstant()
-	e := New(Config{Start: time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC), Env: newTestEnv()})
+	e := withEnv(New(Config{Start: time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)}), newTestEnv())
 	due := time.Date(9999, 12, 31, 23, 59, 59, 500_000_000, time.UTC)
-	e.PutPipeline(wsID, pipeline("late", ws.SyncMode{Type: ws.SyncFull},
-		ws.Schedule{Type: ws.ScheduleOnce, Start: ws.NewTimestamp(due)}))
+	e.PutPipeline(wsID, pipeline("late", SyncMode{Type: SyncFull},
+		Schedule{Type: ScheduleOnce, Start: NewTimestamp(due)}))
 	estimate := e.estimate(last)
 	n, err := e.AdvanceTo(last)
 	require.NoError(t, err)

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"slices"
 	"time"
-
-	ws "github.com/wsync-dev/warehousesync"
 )
 
 // reschedule sets p's pending creation event after anything that may change it. A pipeline with an active
@@ -190,20 +188,22 @@ func (e *Engine) endRun(p *pipe) {
 }
 
 // outcome decides the active run's attempt: the records it syncs, or why it fails.
-func (e *Engine) outcome(p *pipe, r *runRec) (successful, failed int64, errs []ws.ErrorDetail) {
+func (e *Engine) outcome(p *pipe, r *runRec) (successful, failed int64, errs []ErrorDetail) {
 	if p.failNext > 0 {
 		p.failNext--
-		return 0, 0, []ws.ErrorDetail{{Message: p.failMsg}}
+		return 0, 0, []ErrorDetail{{Message: p.failMsg}}
 	}
-	if e.env == nil {
-		return 0, 0, nil
+	var fail []ErrorDetail
+	var src Source
+	if e.env != nil {
+		// The stored pipeline itself, not a copy: a copy escapes to the heap through the interface call.
+		fail, src = e.env.RunFailure(p.key.workspace, &p.p), e.env.Source(p.key.workspace, p.p.DataModelID)
+	} else {
+		fail, src = e.runFailure(p), e.source(p)
 	}
-	// The stored pipeline itself, not a copy: a copy escapes to the heap through the interface call,
-	// about 500 bytes a run. Env promises not to change or keep it.
-	if errs := e.env.RunFailure(p.key.workspace, &p.p); len(errs) > 0 {
-		return 0, 0, slices.Clone(errs)
+	if len(fail) > 0 {
+		return 0, 0, slices.Clone(fail)
 	}
-	src := e.env.Source(p.key.workspace, p.p.DataModelID)
 	if src == nil {
 		return 0, 0, nil
 	}
@@ -213,10 +213,10 @@ func (e *Engine) outcome(p *pipe, r *runRec) (successful, failed int64, errs []w
 	}
 	successful, failed, err := src.Count(p.p.SyncMode, start, end)
 	if err != nil {
-		return 0, 0, []ws.ErrorDetail{{Message: fmt.Sprintf(
+		return 0, 0, []ErrorDetail{{Message: fmt.Sprintf(
 			"reading data model %s failed: %v", p.p.DataModelID, err)}}
 	}
-	var freq ws.Frequency
+	var freq Frequency
 	if p.plan.kind == planInterval {
 		freq = p.p.Schedule.Frequency
 	}
@@ -225,7 +225,7 @@ func (e *Engine) outcome(p *pipe, r *runRec) (successful, failed int64, errs []w
 		if freq != "" {
 			what = "per " + string(freq) + " interval"
 		}
-		return 0, 0, []ws.ErrorDetail{{Message: fmt.Sprintf(
+		return 0, 0, []ErrorDetail{{Message: fmt.Sprintf(
 			"the run would sync %d records, more than the limit of %d records %s", successful, limit, what)}}
 	}
 	return successful, failed, nil

@@ -5,7 +5,6 @@ import (
 	"slices"
 	"time"
 
-	ws "github.com/wsync-dev/warehousesync"
 	"github.com/wsync-dev/warehousesync/internal/schedule"
 )
 
@@ -29,19 +28,19 @@ type plan struct {
 }
 
 // parsePlan reads a schedule that the fake has validated; what it cannot run gets planNone.
-func parsePlan(s ws.Schedule) plan {
+func parsePlan(s Schedule) plan {
 	pl := plan{start: s.Start.UTC(), end: s.End.UTC()} // a zero time stays zero
 	switch s.Type {
-	case ws.ScheduleInterval:
+	case ScheduleInterval:
 		p, ok := schedule.ParsePeriod(string(s.Frequency))
 		if ok && !pl.start.IsZero() {
 			pl.kind, pl.period = planInterval, p
-			// No delay ("") parses as an error and leaves the zero Delay; ws.Delay holds only valid ones.
+			// No delay ("") parses as an error and leaves the zero Delay; Delay holds only valid ones.
 			pl.delay, _ = schedule.ParseDelay(s.Delay.String())
 		}
-	case ws.ScheduleOnce:
+	case ScheduleOnce:
 		pl.kind = planOnce
-	case ws.ScheduleOnDemand:
+	case ScheduleOnDemand:
 		pl.kind = planOnDemand
 	}
 	return pl
@@ -69,7 +68,7 @@ func (pl *plan) firstDueAtOrAfter(t time.Time) int64 {
 // pipe is the engine's state of one pipeline.
 type pipe struct {
 	key   key
-	p     ws.Pipeline // the pipeline as last put (Status and Errors unused)
+	p     Pipeline // the pipeline as last put (Status and Errors unused)
 	plan  plan
 	from  time.Time // F (zero: unbounded)
 	until time.Time // U (zero: unbounded)
@@ -79,7 +78,7 @@ type pipe struct {
 	activeManual  bool
 	attempt       int // the active run's current attempt, from 1
 
-	fault    *[]ws.ErrorDetail // non-nil while faulted
+	fault    *[]ErrorDetail // non-nil while faulted
 	failNext int
 	failMsg  string
 
@@ -107,7 +106,7 @@ type pipe struct {
 }
 
 // set stores a copy of pl and its parsed schedule and sync bounds.
-func (p *pipe) set(pl *ws.Pipeline) {
+func (p *pipe) set(pl *Pipeline) {
 	p.p = *pl
 	p.p.Status, p.p.Errors = "", nil
 	p.p.PartnerFeedID, p.p.DataPlanVersion = copyInt64(pl.PartnerFeedID), copyInt64(pl.DataPlanVersion)
@@ -115,8 +114,8 @@ func (p *pipe) set(pl *ws.Pipeline) {
 	p.from, p.until = pl.SyncMode.From.UTC(), pl.SyncMode.Until.UTC() // a zero time stays zero
 }
 
-func (p *pipe) active() bool { return p.p.State == ws.StateActive }
-func (p *pipe) full() bool   { return p.p.SyncMode.Type == ws.SyncFull }
+func (p *pipe) active() bool { return p.p.State == StateActive }
+func (p *pipe) full() bool   { return p.p.SyncMode.Type == SyncFull }
 
 // activeRec is the active run; only valid while hasActive.
 func (p *pipe) activeRec() *runRec {
@@ -139,33 +138,42 @@ func (p *pipe) endless() bool {
 }
 
 // scheduleMoved reports whether a schedule change moves the boundaries or the kind of schedule.
-func scheduleMoved(a, b ws.Schedule) bool {
+func scheduleMoved(a, b Schedule) bool {
 	return a.Type != b.Type || a.Frequency != b.Frequency || !a.Start.Equal(b.Start.Time) ||
 		a.Delay.String() != b.Delay.String()
 }
 
 // CreatePipeline stores a new pipeline (the engine keeps a copy); it refuses an id the workspace has
-// (ErrExists). A pipeline created active catches up (rule 3 of the package doc).
-func (e *Engine) CreatePipeline(workspace string, pl *ws.Pipeline) error {
+// (ErrExists) and a pipeline that names a connection, data model or field transformation the workspace
+// does not have (a *ReferenceError). A pipeline created active catches up (rule 3 of the package doc).
+func (e *Engine) CreatePipeline(workspace string, pl *Pipeline) error {
 	if e.find(workspace, pl.ID) != nil {
 		return ErrExists
 	}
-	e.PutPipeline(workspace, pl)
-	return nil
-}
-
-// UpdatePipeline replaces a pipeline (the engine keeps a copy); it refuses an unknown id (ErrNotFound).
-// An update clears a fault and applies state changes (pause, resume) and schedule changes.
-func (e *Engine) UpdatePipeline(workspace string, pl *ws.Pipeline) error {
-	if e.find(workspace, pl.ID) == nil {
-		return ErrNotFound
+	if err := e.checkReferences(workspace, pl); err != nil {
+		return err
 	}
 	e.PutPipeline(workspace, pl)
 	return nil
 }
 
-// PutPipeline creates or updates a pipeline: CreatePipeline and UpdatePipeline without their refusals.
-func (e *Engine) PutPipeline(workspace string, pl *ws.Pipeline) {
+// UpdatePipeline replaces a pipeline (the engine keeps a copy); it refuses an unknown id (ErrNotFound)
+// and references as CreatePipeline does. An update clears a fault and applies state changes (pause,
+// resume) and schedule changes.
+func (e *Engine) UpdatePipeline(workspace string, pl *Pipeline) error {
+	if e.find(workspace, pl.ID) == nil {
+		return ErrNotFound
+	}
+	if err := e.checkReferences(workspace, pl); err != nil {
+		return err
+	}
+	e.PutPipeline(workspace, pl)
+	return nil
+}
+
+// PutPipeline creates or updates a pipeline: CreatePipeline and UpdatePipeline without their refusals
+// (a restore, and the package's tests, which run pipelines without resources).
+func (e *Engine) PutPipeline(workspace string, pl *Pipeline) {
 	p := e.find(workspace, pl.ID)
 	if p == nil {
 		p = &pipe{key: key{workspace, pl.ID}, heapIdx: -1}
@@ -194,7 +202,7 @@ func (e *Engine) PutPipeline(workspace string, pl *ws.Pipeline) {
 	if old.Schedule.Type != pl.Schedule.Type {
 		p.onceDone = false
 	}
-	switch wasActive := old.State == ws.StateActive; {
+	switch wasActive := old.State == StateActive; {
 	case !wasActive && p.active():
 		e.activate(p)
 	case wasActive && !p.active():
@@ -205,10 +213,10 @@ func (e *Engine) PutPipeline(workspace string, pl *ws.Pipeline) {
 
 // Pipeline returns a copy of the pipeline as last stored, with the status and errors the engine
 // reports (see Status).
-func (e *Engine) Pipeline(workspace, id string) (ws.Pipeline, bool) {
+func (e *Engine) Pipeline(workspace, id string) (Pipeline, bool) {
 	p := e.find(workspace, id)
 	if p == nil {
-		return ws.Pipeline{}, false
+		return Pipeline{}, false
 	}
 	return p.view(), true
 }
@@ -217,9 +225,9 @@ func (e *Engine) Pipeline(workspace, id string) (ws.Pipeline, bool) {
 func (e *Engine) HasPipeline(workspace, id string) bool { return e.find(workspace, id) != nil }
 
 // Pipelines returns copies of the workspace's pipelines, sorted by id, as Pipeline does.
-func (e *Engine) Pipelines(workspace string) []ws.Pipeline {
+func (e *Engine) Pipelines(workspace string) []Pipeline {
 	w := e.pipes[workspace]
-	out := make([]ws.Pipeline, 0, len(w))
+	out := make([]Pipeline, 0, len(w))
 	for _, id := range slices.Sorted(maps.Keys(w)) {
 		out = append(out, w[id].view())
 	}
@@ -255,7 +263,7 @@ func (e *Engine) ActivePipelines(workspace string) []string {
 func (e *Engine) HasPipelines(workspace string) bool { return len(e.pipes[workspace]) > 0 }
 
 // view is the pipeline as the API shows it: a deep copy with the engine's status and errors.
-func (p *pipe) view() ws.Pipeline {
+func (p *pipe) view() Pipeline {
 	out := p.p
 	out.PartnerFeedID = copyInt64(p.p.PartnerFeedID)
 	out.DataPlanVersion = copyInt64(p.p.DataPlanVersion)
@@ -329,7 +337,7 @@ func (e *Engine) ClearFault(workspace, id string) {
 
 // Status is the pipeline's current status and errors: running if a run is active, else faulted (with
 // the errors of the run that faulted it), else stopped if paused, else idle. An unknown pipeline gives "".
-func (e *Engine) Status(workspace, id string) (ws.PipelineStatus, []ws.ErrorDetail) {
+func (e *Engine) Status(workspace, id string) (PipelineStatus, []ErrorDetail) {
 	p := e.find(workspace, id)
 	if p == nil {
 		return "", nil
@@ -338,16 +346,16 @@ func (e *Engine) Status(workspace, id string) (ws.PipelineStatus, []ws.ErrorDeta
 }
 
 // status is Status of p; the errors are a copy.
-func (p *pipe) status() (ws.PipelineStatus, []ws.ErrorDetail) {
+func (p *pipe) status() (PipelineStatus, []ErrorDetail) {
 	switch {
 	case p.hasActive:
-		return ws.PipelineRunning, nil
+		return PipelineRunning, nil
 	case p.fault != nil:
-		return ws.PipelineFaulted, slices.Clone(*p.fault)
-	case p.p.State == ws.StatePaused:
-		return ws.PipelineStopped, nil
+		return PipelineFaulted, slices.Clone(*p.fault)
+	case p.p.State == StatePaused:
+		return PipelineStopped, nil
 	}
-	return ws.PipelineIdle, nil
+	return PipelineIdle, nil
 }
 
 // FailNextRuns makes the next n attempts of the pipeline's runs fail with message (n <= 0 cancels).
@@ -378,7 +386,7 @@ func (e *Engine) Trigger(workspace, id string) (int64, error) {
 	case !p.active():
 		state := p.p.State
 		if state == "" {
-			state = ws.StateNew
+			state = StateNew
 		}
 		return 0, &StateError{State: state}
 	}

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
-	ws "github.com/wsync-dev/warehousesync"
 	"pgregory.net/rapid"
 )
 
@@ -35,23 +34,23 @@ func propFrom(id string) time.Time {
 }
 
 // propSchedules are what an update action may set.
-func propSchedule(n int) ws.Schedule {
-	start := ws.NewTimestamp(propStart.Add(-3 * time.Hour))
+func propSchedule(n int) Schedule {
+	start := NewTimestamp(propStart.Add(-3 * time.Hour))
 	switch n {
 	case 0:
-		return ws.Schedule{Type: ws.ScheduleInterval, Frequency: ws.FrequencyHourly, Start: start}
+		return Schedule{Type: ScheduleInterval, Frequency: FrequencyHourly, Start: start}
 	case 1:
-		d, _ := ws.ParseDelay("15m")
-		return ws.Schedule{Type: ws.ScheduleInterval, Frequency: ws.FrequencyHourly, Start: ws.NewTimestamp(propStart.Add(20 * time.Minute)), Delay: d}
+		d, _ := ParseDelay("15m")
+		return Schedule{Type: ScheduleInterval, Frequency: FrequencyHourly, Start: NewTimestamp(propStart.Add(20 * time.Minute)), Delay: d}
 	case 2:
-		return ws.Schedule{Type: ws.ScheduleInterval, Frequency: ws.FrequencyDaily, Start: start}
+		return Schedule{Type: ScheduleInterval, Frequency: FrequencyDaily, Start: start}
 	case 3:
-		d, _ := ws.ParseDelay("2h")
-		return ws.Schedule{Type: ws.ScheduleInterval, Frequency: ws.FrequencyWeekly, Start: start, Delay: d}
+		d, _ := ParseDelay("2h")
+		return Schedule{Type: ScheduleInterval, Frequency: FrequencyWeekly, Start: start, Delay: d}
 	case 4:
-		return ws.Schedule{Type: ws.ScheduleOnce}
+		return Schedule{Type: ScheduleOnce}
 	}
-	return ws.Schedule{Type: ws.ScheduleOnDemand}
+	return Schedule{Type: ScheduleOnDemand}
 }
 
 func drawScript(t *rapid.T) []action {
@@ -74,20 +73,20 @@ func drawScript(t *rapid.T) []action {
 type propWorld struct {
 	e         *Engine
 	env       *testEnv
-	defs      map[string]*ws.Pipeline
+	defs      map[string]*Pipeline
 	lastClear map[string]time.Time // last PUT or ClearFault
 }
 
 func newPropWorld() *propWorld {
-	w := &propWorld{env: newTestEnv(), defs: map[string]*ws.Pipeline{}, lastClear: map[string]time.Time{}}
-	w.e = New(Config{Start: propStart, Env: w.env})
+	w := &propWorld{env: newTestEnv(), defs: map[string]*Pipeline{}, lastClear: map[string]time.Time{}}
+	w.e = withEnv(New(Config{Start: propStart}), w.env)
 	for _, id := range propPipelines {
 		s := propSchedule(0)
 		if id == "b" {
 			s = propSchedule(5)
 		}
-		pl := pipeline(id, ws.SyncMode{Type: ws.SyncIncremental, IteratorField: "updated_on",
-			IteratorDataType: ws.IteratorTimestamp, From: ws.NewTimestamp(propFrom(id))}, s)
+		pl := pipeline(id, SyncMode{Type: SyncIncremental, IteratorField: "updated_on",
+			IteratorDataType: IteratorTimestamp, From: NewTimestamp(propFrom(id))}, s)
 		w.defs[id] = pl
 		w.e.PutPipeline(wsID, pl)
 	}
@@ -114,22 +113,22 @@ func (w *propWorld) do(t require.TestingT, a action) {
 		switch {
 		case busy:
 			require.True(t, errors.Is(err, ErrBusy), "busy trigger: %v", err)
-		case w.defs[id].State != ws.StateActive:
+		case w.defs[id].State != StateActive:
 			require.True(t, errors.Is(err, ErrNotActive), "inactive trigger: %v", err)
 		default:
 			require.NoError(t, err)
 		}
 	case "pause":
-		w.defs[id].State = ws.StatePaused
+		w.defs[id].State = StatePaused
 		w.put(id)
 	case "resume":
-		w.defs[id].State = ws.StateActive
+		w.defs[id].State = StateActive
 		w.put(id)
 	case "update":
 		w.defs[id].Schedule = propSchedule(a.n)
 		w.put(id)
 	case "fault":
-		w.env.failures[id] = []ws.ErrorDetail{{Message: "connection of " + id + " is faulted"}}
+		w.env.failures[id] = []ErrorDetail{{Message: "connection of " + id + " is faulted"}}
 	case "heal":
 		delete(w.env.failures, id)
 	case "failNext":
@@ -154,33 +153,33 @@ func (w *propWorld) check(t tb) {
 		require.Equal(t, active, w.e.ActiveRunCount(wsID, id))
 
 		// The expected status, from the runs alone: the last run to succeed or fail decides the fault.
-		byEnd := slices.DeleteFunc(slices.Clone(runs), func(r ws.Run) bool {
-			return r.Status != ws.RunSuccess && r.Status != ws.RunFailed
+		byEnd := slices.DeleteFunc(slices.Clone(runs), func(r Run) bool {
+			return r.Status != RunSuccess && r.Status != RunFailed
 		})
-		slices.SortFunc(byEnd, func(a, b ws.Run) int {
+		slices.SortFunc(byEnd, func(a, b Run) int {
 			return cmp.Or(a.EndedOn.Compare(b.EndedOn.Time), cmp.Compare(a.ID, b.ID))
 		})
-		faulted := len(byEnd) > 0 && byEnd[len(byEnd)-1].Status == ws.RunFailed &&
+		faulted := len(byEnd) > 0 && byEnd[len(byEnd)-1].Status == RunFailed &&
 			byEnd[len(byEnd)-1].EndedOn.After(w.lastClear[id])
-		want := ws.PipelineIdle
+		want := PipelineIdle
 		switch {
 		case active > 0:
-			want = ws.PipelineRunning
+			want = PipelineRunning
 		case faulted:
-			want = ws.PipelineFaulted
-		case w.defs[id].State == ws.StatePaused:
-			want = ws.PipelineStopped
+			want = PipelineFaulted
+		case w.defs[id].State == StatePaused:
+			want = PipelineStopped
 		}
 		status, errs := w.e.Status(wsID, id)
 		require.Equal(t, want, status, "pipeline %s", id)
-		if status == ws.PipelineFaulted {
+		if status == PipelineFaulted {
 			require.Equal(t, byEnd[len(byEnd)-1].Errors, errs)
 		}
 
 		// Successful incremental ranges, in creation order, cover [from, latest range_end) exactly.
-		ok := slices.DeleteFunc(slices.Clone(runs), func(r ws.Run) bool { return r.Status != ws.RunSuccess })
-		slices.SortFunc(ok, func(a, b ws.Run) int { return cmp.Compare(a.ID, b.ID) })
-		next := ws.NewTimestamp(propFrom(id))
+		ok := slices.DeleteFunc(slices.Clone(runs), func(r Run) bool { return r.Status != RunSuccess })
+		slices.SortFunc(ok, func(a, b Run) int { return cmp.Compare(a.ID, b.ID) })
+		next := NewTimestamp(propFrom(id))
 		for _, r := range ok {
 			require.Equal(t, next, r.RangeStart, "pipeline %s run %d (%s) starts where the last success ended", id, r.ID, r.Type)
 			require.False(t, r.RangeEnd.Before(r.RangeStart.Time), "run %d has an inverted range", r.ID)

@@ -6,8 +6,6 @@ import (
 	"slices"
 	"strconv"
 	"time"
-
-	ws "github.com/wsync-dev/warehousesync"
 )
 
 // timestampLayout is how the API writes a time: UTC with milliseconds.
@@ -125,7 +123,7 @@ func appendOptTime(dst []byte, key string, t time.Time) []byte {
 }
 
 // appendErrors appends ,"errors":[…] unless errs is empty (omitempty).
-func appendErrors(dst []byte, errs []ws.ErrorDetail) []byte {
+func appendErrors(dst []byte, errs []ErrorDetail) []byte {
 	if len(errs) == 0 {
 		return dst
 	}
@@ -159,7 +157,7 @@ func (e *Engine) AppendRun(dst []byte, workspace, id string, runID int64) ([]byt
 	return dst, false
 }
 
-// appendRun appends the JSON of one run of p, as encoding/json writes the ws.Run that p.run returns.
+// appendRun appends the JSON of one run of p, as encoding/json writes the Run that p.run returns.
 func (p *pipe) appendRun(dst []byte, r *runRec, manual bool) []byte {
 	dst = append(dst, `{"id":`...)
 	dst = strconv.AppendInt(dst, r.id, 10)
@@ -201,7 +199,7 @@ func appendStamp(dst []byte, us int64) []byte {
 	return appendStampDigits(dst, us)
 }
 
-// appendTime appends t as the client's Timestamp writes it: null for the zero time.
+// appendTime appends t as a Timestamp writes it: null for the zero time.
 func appendTime(dst []byte, t time.Time) []byte {
 	if t.IsZero() {
 		return append(dst, "null"...)

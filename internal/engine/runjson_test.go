@@ -7,12 +7,11 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
-	ws "github.com/wsync-dev/warehousesync"
 	"pgregory.net/rapid"
 )
 
 // encodePage is what the fake writes for a page built as values: encoding/json without HTML escaping.
-func encodePage(t require.TestingT, page ws.RunPage) []byte {
+func encodePage(t require.TestingT, page RunPage) []byte {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
@@ -35,7 +34,7 @@ func TestAppendRunsPageIsEncodingJSON(t *testing.T) {
 				continue
 			}
 			if a.kind == "fault" {
-				w.env.failures[a.pipeline] = []ws.ErrorDetail{{Message: rapid.SampledFrom(messages).Draw(t, "message"),
+				w.env.failures[a.pipeline] = []ErrorDetail{{Message: rapid.SampledFrom(messages).Draw(t, "message"),
 					Code: rapid.SampledFrom(messages).Draw(t, "code")}}
 				continue
 			}
@@ -111,34 +110,34 @@ func TestAppendPipelineIsEncodingJSON(t *testing.T) {
 	texts := []string{"", "plain", `quote " back \ slash`, "<b>&amp;", "tab\t\x02", "ünï ✓", "bad \xff", "\u2028"}
 	rapid.Check(t, func(t *rapid.T) {
 		text := func(label string) string { return rapid.SampledFrom(texts).Draw(t, label) }
-		when := func(label string) ws.Timestamp {
+		when := func(label string) Timestamp {
 			if rapid.Bool().Draw(t, label+" set") {
-				return ws.Timestamp{}
+				return Timestamp{}
 			}
-			return ws.Timestamp{Time: propStart.Add(time.Duration(rapid.Int64Range(-1e17, 1e17).Draw(t, label)))}
+			return Timestamp{Time: propStart.Add(time.Duration(rapid.Int64Range(-1e17, 1e17).Draw(t, label)))}
 		}
 		num := func(label string) *int64 {
 			if rapid.Bool().Draw(t, label+" set") {
 				return nil
 			}
-			return ws.Int64(rapid.Int64().Draw(t, label))
+			return int64p(rapid.Int64().Draw(t, label))
 		}
 		sched := propSchedule(rapid.IntRange(0, 5).Draw(t, "schedule"))
 		sched.End = when("end")
-		pl := &ws.Pipeline{ID: "p", Name: text("name"), PipelineType: ws.PipelineType(text("type")),
+		pl := &Pipeline{ID: "p", Name: text("name"), PipelineType: PipelineType(text("type")),
 			ConnectionID: text("connection"), FieldTransformationID: text("ft"), DataModelID: text("model"),
 			PartnerFeedID: num("feed"), PartnerFeedKey: text("key"),
-			State: rapid.SampledFrom([]ws.State{ws.StateActive, ws.StatePaused, ws.StateNew}).Draw(t, "state"),
-			SyncMode: ws.SyncMode{Type: ws.SyncModeType(text("sync")), IteratorField: text("field"),
-				IteratorDataType: ws.IteratorDataType(text("iterator type")), From: when("from"), Until: when("until")},
-			Schedule: sched, Environment: ws.Environment(text("environment")), DataPlanID: text("plan"),
+			State: rapid.SampledFrom([]StateValue{StateActive, StatePaused, StateNew}).Draw(t, "state"),
+			SyncMode: SyncMode{Type: SyncModeType(text("sync")), IteratorField: text("field"),
+				IteratorDataType: IteratorDataType(text("iterator type")), From: when("from"), Until: when("until")},
+			Schedule: sched, Environment: Environment(text("environment")), DataPlanID: text("plan"),
 			DataPlanVersion: num("version"), CreatedOn: when("created"), CreatedBy: text("by"),
 			LastModifiedOn: when("modified"), LastModifiedBy: text("modified by")}
 		env := newTestEnv()
-		e := New(Config{Start: propStart, Env: env})
+		e := withEnv(New(Config{Start: propStart}), env)
 		e.PutPipeline(wsID, pl)
 		if rapid.Bool().Draw(t, "faulted") {
-			env.failures["p"] = []ws.ErrorDetail{{Message: text("message"), Code: text("code")}}
+			env.failures["p"] = []ErrorDetail{{Message: text("message"), Code: text("code")}}
 			_ = e.FailNextRuns(wsID, "p", 3, text("injected"))
 		}
 		if _, err := e.AdvanceTo(propStart.Add(time.Duration(rapid.IntRange(0, 100).Draw(t, "minutes")) * time.Minute)); err != nil {

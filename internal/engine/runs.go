@@ -7,7 +7,6 @@ import (
 	"sort"
 	"time"
 
-	ws "github.com/wsync-dev/warehousesync"
 	"github.com/wsync-dev/warehousesync/internal/schedule"
 )
 
@@ -26,20 +25,20 @@ const (
 	stStopped
 )
 
-func (s runStatus) wire() ws.RunStatus {
+func (s runStatus) wire() RunStatus {
 	switch s {
 	case stQueued:
-		return ws.RunQueued
+		return RunQueued
 	case stRunning:
-		return ws.RunRunning
+		return RunRunning
 	case stRetrying:
-		return ws.RunRetrying
+		return RunRetrying
 	case stSuccess:
-		return ws.RunSuccess
+		return RunSuccess
 	case stFailed:
-		return ws.RunFailed
+		return RunFailed
 	}
-	return ws.RunStopped
+	return RunStopped
 }
 
 func (s runStatus) active() bool { return s <= stRetrying }
@@ -53,7 +52,7 @@ type runRec struct {
 	started, ended       int64
 	rangeStart, rangeEnd int64
 	successful, failed   int64
-	errs                 *[]ws.ErrorDetail
+	errs                 *[]ErrorDetail
 	status               runStatus
 }
 
@@ -76,7 +75,7 @@ func fromMicros(us int64) time.Time {
 	return time.UnixMicro(us).UTC()
 }
 
-func stamp(us int64) ws.Timestamp { return ws.Timestamp{Time: fromMicros(us)} }
+func stamp(us int64) Timestamp { return Timestamp{Time: fromMicros(us)} }
 
 // before orders runs by (logical_date, id).
 func before(a, b *runRec) bool {
@@ -129,11 +128,11 @@ func (l runList) trim(cut int64, keepLast bool) runList {
 func (e *Engine) retentionCut() int64 { return micros(schedule.AddMonthsClamped(e.now, -24)) }
 
 // run converts a stored run of p to its wire form.
-func (p *pipe) run(r *runRec, manual bool) ws.Run {
-	out := ws.Run{
+func (p *pipe) run(r *runRec, manual bool) Run {
+	out := Run{
 		ID:                r.id,
 		PipelineID:        p.key.id,
-		Type:              ws.RunScheduled,
+		Type:              RunScheduled,
 		Status:            r.status.wire(),
 		LogicalDate:       stamp(r.logical),
 		StartedOn:         stamp(r.started),
@@ -144,7 +143,7 @@ func (p *pipe) run(r *runRec, manual bool) ws.Run {
 		FailedRecords:     r.failed,
 	}
 	if manual {
-		out.Type = ws.RunManual
+		out.Type = RunManual
 	}
 	if r.errs != nil {
 		out.Errors = slices.Clone(*r.errs)
@@ -153,10 +152,10 @@ func (p *pipe) run(r *runRec, manual bool) ws.Run {
 }
 
 // Run returns one run of the pipeline.
-func (e *Engine) Run(workspace, id string, runID int64) (ws.Run, bool) {
+func (e *Engine) Run(workspace, id string, runID int64) (Run, bool) {
 	p := e.find(workspace, id)
 	if p == nil {
-		return ws.Run{}, false
+		return Run{}, false
 	}
 	if i := p.sched.find(runID); i >= 0 {
 		return p.run(&p.sched[i], false), true
@@ -164,7 +163,7 @@ func (e *Engine) Run(workspace, id string, runID int64) (ws.Run, bool) {
 	if i := p.manual.find(runID); i >= 0 {
 		return p.run(&p.manual[i], true), true
 	}
-	return ws.Run{}, false
+	return Run{}, false
 }
 
 // Default and maximum page sizes of ListRuns.
@@ -176,17 +175,17 @@ const (
 // ListRuns returns a page of the pipeline's runs in ascending logical_date, then id. A page beyond the
 // last is empty, with the correct totals; an unknown pipeline gives an empty page. Its cost is
 // proportional to the page size (plus logarithmic searches), not to the pipeline's history.
-func (e *Engine) ListRuns(workspace, id string, q RunQuery) ws.RunPage {
+func (e *Engine) ListRuns(workspace, id string, q RunQuery) RunPage {
 	sel := e.selectPage(workspace, id, q)
 	out := sel.meta
 	if sel.n == 0 {
 		return out
 	}
-	runs := make([]ws.Run, 0, sel.n) // one allocation for the page's runs, then one for the pointers
+	runs := make([]Run, 0, sel.n) // one allocation for the page's runs, then one for the pointers
 	for r, manual := range sel.all() {
 		runs = append(runs, sel.p.run(r, manual))
 	}
-	out.Items = make([]*ws.Run, len(runs))
+	out.Items = make([]*Run, len(runs))
 	for k := range runs {
 		out.Items[k] = &runs[k]
 	}
@@ -195,7 +194,7 @@ func (e *Engine) ListRuns(workspace, id string, q RunQuery) ws.RunPage {
 
 // pageSelection is a page of runs chosen by a RunQuery: its totals, and where its runs are.
 type pageSelection struct {
-	meta ws.RunPage // Items empty
+	meta RunPage // Items empty
 	p    *pipe
 	a, b runList // the scheduled and manual runs within the query's dates
 	i, j int     // the page's first run in a and in b
@@ -212,7 +211,7 @@ func (e *Engine) selectPage(workspace, id string, q RunQuery) pageSelection {
 		size = DefaultPageSize
 	}
 	size = min(size, MaxPageSize)
-	sel := pageSelection{meta: ws.RunPage{Items: []*ws.Run{}, CurrentPage: page, PageSize: size, HasPreviousPage: page > 1}}
+	sel := pageSelection{meta: RunPage{Items: []*Run{}, CurrentPage: page, PageSize: size, HasPreviousPage: page > 1}}
 	p := e.find(workspace, id)
 	if p == nil {
 		return sel
@@ -284,7 +283,7 @@ func splitAt(a, b runList, k int) int {
 
 // Report returns the pipeline's latest run (greatest logical_date, then id) and the id of its
 // successful run with the greatest range_end (ties: the greatest id); nil when there is none.
-func (e *Engine) Report(workspace, id string) (latest *ws.Run, latestSuccessful *int64) {
+func (e *Engine) Report(workspace, id string) (latest *Run, latestSuccessful *int64) {
 	p := e.find(workspace, id)
 	if p == nil {
 		return nil, nil

@@ -8,22 +8,21 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	ws "github.com/wsync-dev/warehousesync"
 	"github.com/wsync-dev/warehousesync/internal/schedule"
 )
 
 // requireContiguous checks that there are exactly want successful runs (at least two, or there is no
 // pair to compare) and that their ranges, in creation order, touch end to start.
-func requireContiguous(t *testing.T, runs []ws.Run, want int) {
+func requireContiguous(t *testing.T, runs []Run, want int) {
 	t.Helper()
 	require.GreaterOrEqual(t, want, 2, "contiguity needs two successful runs to compare")
 	runs = slices.Clone(runs)
-	slices.SortFunc(runs, func(a, b ws.Run) int { return cmp.Compare(a.ID, b.ID) })
-	var prev *ws.Run
+	slices.SortFunc(runs, func(a, b Run) int { return cmp.Compare(a.ID, b.ID) })
+	var prev *Run
 	successes := 0
 	for i := range runs {
 		r := &runs[i]
-		if r.Status != ws.RunSuccess {
+		if r.Status != RunSuccess {
 			continue
 		}
 		successes++
@@ -41,7 +40,7 @@ func TestCatchUpOfNewPipeline(t *testing.T) {
 	// (168 h, plus the one ending now) get runs, one at a time from the creation instant.
 	e := New(Config{Start: at(t, "2023-02-01T00:00:00Z")})
 	e.PutPipeline(wsID, pipeline("p", incremental("2022-06-01T00:00:00Z", ""),
-		interval(ws.FrequencyHourly, "2023-01-01T00:00:00Z", "", "")))
+		interval(FrequencyHourly, "2023-01-01T00:00:00Z", "", "")))
 	advance(t, e, e.Now())
 	runs := allRuns(t, e, "p")
 	require.Len(t, runs, 1)
@@ -70,7 +69,7 @@ func TestCatchUpWindowIsConfigurable(t *testing.T) {
 		require.Equal(t, schedule.Daily, p)
 		return a.Add(-48 * time.Hour)
 	}})
-	e.PutPipeline(wsID, pipeline("p", incremental("", ""), interval(ws.FrequencyDaily, "2023-01-01T00:00:00Z", "", "")))
+	e.PutPipeline(wsID, pipeline("p", incremental("", ""), interval(FrequencyDaily, "2023-01-01T00:00:00Z", "", "")))
 	advance(t, e, at(t, "2023-02-01T00:10:00Z"))
 	runs := allRuns(t, e, "p")
 	require.Len(t, runs, 3, "intervals ending 01-30, 01-31 and 02-01")
@@ -84,12 +83,12 @@ func hourlyFromFeb1(t *testing.T, cfg Config) *Engine {
 	cfg.Start = at(t, "2023-02-01T00:00:00Z")
 	e := New(cfg)
 	e.PutPipeline(wsID, pipeline("p", incremental("2023-02-01T00:00:00Z", ""),
-		interval(ws.FrequencyHourly, "2023-02-01T00:00:00Z", "", "")))
+		interval(FrequencyHourly, "2023-02-01T00:00:00Z", "", "")))
 	return e
 }
 
-func setState(e *Engine, id string, state ws.State) {
-	pl := pipeline(id, incremental("2023-02-01T00:00:00Z", ""), interval(ws.FrequencyHourly, "2023-02-01T00:00:00Z", "", ""))
+func setState(e *Engine, id string, state StateValue) {
+	pl := pipeline(id, incremental("2023-02-01T00:00:00Z", ""), interval(FrequencyHourly, "2023-02-01T00:00:00Z", "", ""))
 	pl.State = state
 	e.PutPipeline(wsID, pl)
 }
@@ -100,14 +99,14 @@ func TestPauseResumeWidensTheRange(t *testing.T) {
 	advance(t, e, at(t, "2023-02-01T02:30:00Z"))
 	require.Equal(t, 2, e.RunCount(wsID, "p"))
 
-	setState(e, "p", ws.StatePaused)
+	setState(e, "p", StatePaused)
 	status, _ := e.Status(wsID, "p")
-	assert.Equal(t, ws.PipelineStopped, status)
+	assert.Equal(t, PipelineStopped, status)
 	advance(t, e, at(t, "2023-02-01T05:30:00Z"))
 	assert.Equal(t, 2, e.RunCount(wsID, "p"), "nothing runs while paused")
 
 	// Resume: no catch-up; the next interval's run reaches back to the last successful range end.
-	setState(e, "p", ws.StateActive)
+	setState(e, "p", StateActive)
 	advance(t, e, at(t, "2023-02-01T06:00:00Z"))
 	runs := allRuns(t, e, "p")
 	require.Len(t, runs, 3)
@@ -115,13 +114,13 @@ func TestPauseResumeWidensTheRange(t *testing.T) {
 
 	// Pausing during an attempt lets it finish.
 	advanceBy(t, e, 30*time.Second)
-	setState(e, "p", ws.StatePaused)
+	setState(e, "p", StatePaused)
 	status, _ = e.Status(wsID, "p")
-	assert.Equal(t, ws.PipelineRunning, status)
+	assert.Equal(t, PipelineRunning, status)
 	advanceBy(t, e, 30*time.Second)
-	assert.Equal(t, ws.RunSuccess, lastRun(t, e, "p").Status)
+	assert.Equal(t, RunSuccess, lastRun(t, e, "p").Status)
 	status, _ = e.Status(wsID, "p")
-	assert.Equal(t, ws.PipelineStopped, status)
+	assert.Equal(t, PipelineStopped, status)
 	requireContiguous(t, allRuns(t, e, "p"), 3)
 }
 
@@ -131,54 +130,54 @@ func TestPauseStopsQueuedAndRetryingRuns(t *testing.T) {
 	advance(t, e, at(t, "2023-02-01T00:30:00Z"))
 	id, err := e.Trigger(wsID, "p")
 	require.NoError(t, err)
-	setState(e, "p", ws.StatePaused)
+	setState(e, "p", StatePaused)
 	r, _ := e.Run(wsID, "p", id)
-	assert.Equal(t, ws.RunStopped, r.Status, "a queued run is stopped")
+	assert.Equal(t, RunStopped, r.Status, "a queued run is stopped")
 	assert.True(t, r.StartedOn.IsZero())
-	assert.Equal(t, ws.NewTimestamp(e.Now()), r.EndedOn)
+	assert.Equal(t, NewTimestamp(e.Now()), r.EndedOn)
 	status, _ := e.Status(wsID, "p")
-	assert.Equal(t, ws.PipelineStopped, status)
+	assert.Equal(t, PipelineStopped, status)
 
-	setState(e, "p", ws.StateActive)
+	setState(e, "p", StateActive)
 	e.FailNextRuns(wsID, "p", 1, "boom")
 	advance(t, e, at(t, "2023-02-01T01:02:00Z"))
 	r = newestRun(t, e, "p")
-	require.Equal(t, ws.RunRetrying, r.Status)
-	setState(e, "p", ws.StatePaused)
+	require.Equal(t, RunRetrying, r.Status)
+	setState(e, "p", StatePaused)
 	r, _ = e.Run(wsID, "p", r.ID)
-	assert.Equal(t, ws.RunStopped, r.Status, "a retry-waiting run is stopped")
-	assert.Equal(t, []ws.ErrorDetail{{Message: "boom"}}, r.Errors)
+	assert.Equal(t, RunStopped, r.Status, "a retry-waiting run is stopped")
+	assert.Equal(t, []ErrorDetail{{Message: "boom"}}, r.Errors)
 	_, pending := e.NextEvent()
 	assert.False(t, pending)
 
 	// A failed attempt of a run paused while running ends it as stopped, without retry or fault.
-	setState(e, "p", ws.StateActive)
+	setState(e, "p", StateActive)
 	e.FailNextRuns(wsID, "p", 1, "boom")
 	advance(t, e, at(t, "2023-02-01T02:00:30Z"))
-	setState(e, "p", ws.StatePaused)
+	setState(e, "p", StatePaused)
 	advanceBy(t, e, time.Hour)
 	r = newestRun(t, e, "p")
-	assert.Equal(t, ws.RunStopped, r.Status)
-	assert.Equal(t, ws.NewTimestamp(at(t, "2023-02-01T02:01:00Z")), r.EndedOn)
+	assert.Equal(t, RunStopped, r.Status)
+	assert.Equal(t, NewTimestamp(at(t, "2023-02-01T02:01:00Z")), r.EndedOn)
 	status, _ = e.Status(wsID, "p")
-	assert.Equal(t, ws.PipelineStopped, status)
+	assert.Equal(t, PipelineStopped, status)
 }
 
 // faultAtTwo runs [00,01) successfully, then fails the 02:00 run on its connection.
 func faultAtTwo(t *testing.T) (*Engine, *testEnv) {
 	t.Helper()
 	env := newTestEnv()
-	e := hourlyFromFeb1(t, Config{Env: env})
+	e := withEnv(hourlyFromFeb1(t, Config{}), env)
 	advance(t, e, at(t, "2023-02-01T01:30:00Z"))
-	env.failures["p"] = []ws.ErrorDetail{{Message: "connection conn is faulted"}}
+	env.failures["p"] = []ErrorDetail{{Message: "connection conn is faulted"}}
 	advance(t, e, at(t, "2023-02-01T05:30:00Z"))
 	runs := allRuns(t, e, "p")
 	require.Len(t, runs, 2, "no scheduled runs while faulted")
-	assert.Equal(t, ws.RunFailed, runs[1].Status)
-	assert.Equal(t, ws.NewTimestamp(at(t, "2023-02-01T02:13:00Z")), runs[1].EndedOn, "three attempts, two retry waits")
+	assert.Equal(t, RunFailed, runs[1].Status)
+	assert.Equal(t, NewTimestamp(at(t, "2023-02-01T02:13:00Z")), runs[1].EndedOn, "three attempts, two retry waits")
 	assert.Equal(t, env.failures["p"], runs[1].Errors)
 	status, errs := e.Status(wsID, "p")
-	assert.Equal(t, ws.PipelineFaulted, status)
+	assert.Equal(t, PipelineFaulted, status)
 	assert.Equal(t, env.failures["p"], errs)
 	return e, env
 }
@@ -189,13 +188,13 @@ func TestFaultRecovery(t *testing.T) {
 		t.Parallel()
 		e, env := faultAtTwo(t)
 		delete(env.failures, "p")
-		setState(e, "p", ws.StateActive)
+		setState(e, "p", StateActive)
 		status, _ := e.Status(wsID, "p")
-		assert.Equal(t, ws.PipelineIdle, status)
+		assert.Equal(t, PipelineIdle, status)
 		advance(t, e, at(t, "2023-02-01T06:01:00Z"))
 		r := lastRun(t, e, "p")
 		checkRun(t, r, wantRun{"2023-02-01T05:00:00Z", "2023-02-01T01:00:00Z", "2023-02-01T06:00:00Z", "2023-02-01T06:00:00Z", ""})
-		assert.Equal(t, ws.RunSuccess, r.Status)
+		assert.Equal(t, RunSuccess, r.Status)
 	})
 	t.Run("by clear fault", func(t *testing.T) {
 		t.Parallel()
@@ -212,19 +211,19 @@ func TestFaultRecovery(t *testing.T) {
 		require.NoError(t, err)
 		advanceBy(t, e, 13*time.Minute)
 		r, _ := e.Run(wsID, "p", id)
-		require.Equal(t, ws.RunFailed, r.Status, "still broken")
+		require.Equal(t, RunFailed, r.Status, "still broken")
 		status, _ := e.Status(wsID, "p")
-		require.Equal(t, ws.PipelineFaulted, status)
+		require.Equal(t, PipelineFaulted, status)
 
 		delete(env.failures, "p")
 		id, err = e.Trigger(wsID, "p")
 		require.NoError(t, err)
 		advanceBy(t, e, time.Minute)
 		r, _ = e.Run(wsID, "p", id)
-		require.Equal(t, ws.RunSuccess, r.Status)
-		checkRun(t, r, wantRun{"2023-02-01T05:43:00Z", "2023-02-01T01:00:00Z", "2023-02-01T05:43:00Z", "2023-02-01T05:43:00Z", ws.RunManual})
+		require.Equal(t, RunSuccess, r.Status)
+		checkRun(t, r, wantRun{"2023-02-01T05:43:00Z", "2023-02-01T01:00:00Z", "2023-02-01T05:43:00Z", "2023-02-01T05:43:00Z", RunManual})
 		status, _ = e.Status(wsID, "p")
-		assert.Equal(t, ws.PipelineIdle, status)
+		assert.Equal(t, PipelineIdle, status)
 		advance(t, e, at(t, "2023-02-01T06:01:00Z"))
 		checkRun(t, newestRun(t, e, "p"), wantRun{"2023-02-01T05:00:00Z", "2023-02-01T05:43:00Z", "2023-02-01T06:00:00Z", "2023-02-01T06:00:00Z", ""})
 		requireContiguous(t, allRuns(t, e, "p"), 3)
@@ -249,7 +248,7 @@ func TestSixMonthFullRefresh(t *testing.T) {
 	}{{"2023-01-15T00:00:00Z", "2023-01-15T00:00:00Z"}, {"", ""}} {
 		e := New(Config{Start: at(t, "2023-02-01T00:00:00Z")})
 		e.PutPipeline(wsID, pipeline("p", incremental("", ""),
-			ws.Schedule{Type: ws.ScheduleOnDemand, Start: ws.Timestamp{Time: parseOrZero(tt.start)}}))
+			Schedule{Type: ScheduleOnDemand, Start: Timestamp{Time: parseOrZero(tt.start)}}))
 		trigger(t, e, "2023-02-01T00:00:00Z", wantRun{rangeStart: tt.want, rangeEnd: "2023-02-01T00:00:00Z"})
 	}
 }
@@ -262,7 +261,7 @@ func TestDeleteDuringRun(t *testing.T) {
 	advanceBy(t, e, 30*time.Second)
 	e.DeletePipeline(wsID, "p")
 	status, _ := e.Status(wsID, "p")
-	assert.Equal(t, ws.PipelineStatus(""), status)
+	assert.Equal(t, PipelineStatus(""), status)
 	assert.Zero(t, e.RunCount(wsID, "p"))
 	_, ok := e.Run(wsID, "p", first)
 	assert.False(t, ok)
@@ -270,7 +269,7 @@ func TestDeleteDuringRun(t *testing.T) {
 	assert.False(t, pending, "the active run's events are gone")
 	advanceBy(t, e, time.Hour)
 
-	e.PutPipeline(wsID, pipeline("p", incremental("2020-01-01T00:00:00Z", ""), ws.Schedule{Type: ws.ScheduleOnDemand}))
+	e.PutPipeline(wsID, pipeline("p", incremental("2020-01-01T00:00:00Z", ""), Schedule{Type: ScheduleOnDemand}))
 	second := trigger(t, e, e.Now().Format(time.RFC3339), wantRun{rangeStart: "2020-01-01T00:00:00Z",
 		rangeEnd: e.Now().Format(time.RFC3339)})
 	assert.Greater(t, second.ID, first, "run ids are never reused")
@@ -281,7 +280,7 @@ func TestMonthlyClamping(t *testing.T) {
 	t.Parallel()
 	e := New(Config{Start: at(t, "2023-01-31T00:00:00Z")})
 	e.PutPipeline(wsID, pipeline("p", incremental("2023-01-31T00:00:00Z", ""),
-		interval(ws.FrequencyMonthly, "2023-01-31T00:00:00Z", "", "")))
+		interval(FrequencyMonthly, "2023-01-31T00:00:00Z", "", "")))
 	advance(t, e, at(t, "2023-06-01T00:00:00Z"))
 	runs := allRuns(t, e, "p")
 	want := []wantRun{
@@ -298,17 +297,17 @@ func TestMonthlyClamping(t *testing.T) {
 
 func TestOnce(t *testing.T) {
 	t.Parallel()
-	full := ws.SyncMode{Type: ws.SyncFull, IteratorField: "updated_on", IteratorDataType: ws.IteratorDatetimeTZ,
+	full := SyncMode{Type: SyncFull, IteratorField: "updated_on", IteratorDataType: IteratorDatetimeTZ,
 		From: stampOf(t, "2020-01-01T00:00:00Z"), Until: stampOf(t, "2021-01-01T00:00:00Z")}
 	t.Run("reference example 6", func(t *testing.T) {
 		t.Parallel()
 		e := New(Config{Start: at(t, "2023-03-10T09:00:00Z")})
-		e.PutPipeline(wsID, pipeline("p", full, ws.Schedule{Type: ws.ScheduleOnce}))
+		e.PutPipeline(wsID, pipeline("p", full, Schedule{Type: ScheduleOnce}))
 		advance(t, e, e.Now())
 		checkRun(t, lastRun(t, e, "p"), wantRun{"2023-03-10T09:00:00Z", "2020-01-01T00:00:00Z", "2021-01-01T00:00:00Z", "2023-03-10T09:00:00Z", ""})
 		advanceBy(t, e, 365*24*time.Hour)
 		assert.Equal(t, 1, e.RunCount(wsID, "p"))
-		assert.Equal(t, ws.RunSuccess, lastRun(t, e, "p").Status)
+		assert.Equal(t, RunSuccess, lastRun(t, e, "p").Status)
 		_, pending := e.NextEvent()
 		assert.False(t, pending)
 		// A trigger re-runs it.
@@ -317,7 +316,7 @@ func TestOnce(t *testing.T) {
 	t.Run("start later", func(t *testing.T) {
 		t.Parallel()
 		e := New(Config{Start: at(t, "2023-03-10T09:00:00Z")})
-		e.PutPipeline(wsID, pipeline("p", incremental("", ""), ws.Schedule{Type: ws.ScheduleOnce, Start: stampOf(t, "2023-03-11T00:00:00Z")}))
+		e.PutPipeline(wsID, pipeline("p", incremental("", ""), Schedule{Type: ScheduleOnce, Start: stampOf(t, "2023-03-11T00:00:00Z")}))
 		advance(t, e, at(t, "2023-03-10T23:59:59Z"))
 		assert.Zero(t, e.RunCount(wsID, "p"))
 		n, err := e.RunUntilIdle()
@@ -334,7 +333,7 @@ func TestOnDemandGetsNoScheduledRuns(t *testing.T) {
 	advanceBy(t, e, 3*365*24*time.Hour)
 	assert.Zero(t, e.RunCount(wsID, "p"))
 	status, _ := e.Status(wsID, "p")
-	assert.Equal(t, ws.PipelineIdle, status)
+	assert.Equal(t, PipelineIdle, status)
 }
 
 func TestScheduleUpdate(t *testing.T) {
@@ -342,14 +341,14 @@ func TestScheduleUpdate(t *testing.T) {
 	e := hourlyFromFeb1(t, Config{})
 	advance(t, e, at(t, "2023-02-02T10:00:30Z"))
 	running := lastRun(t, e, "p")
-	require.Equal(t, ws.RunRunning, running.Status)
+	require.Equal(t, RunRunning, running.Status)
 	checkRun(t, running, wantRun{"2023-02-02T09:00:00Z", "2023-02-02T09:00:00Z", "2023-02-02T10:00:00Z", "2023-02-02T10:00:00Z", ""})
 
-	pl := pipeline("p", incremental("2023-02-01T00:00:00Z", ""), interval(ws.FrequencyDaily, "2023-02-01T00:00:00Z", "", ""))
+	pl := pipeline("p", incremental("2023-02-01T00:00:00Z", ""), interval(FrequencyDaily, "2023-02-01T00:00:00Z", "", ""))
 	e.PutPipeline(wsID, pl)
 	advanceBy(t, e, 30*time.Second)
 	r, _ := e.Run(wsID, "p", running.ID)
-	assert.Equal(t, ws.RunSuccess, r.Status, "the active run continues")
+	assert.Equal(t, RunSuccess, r.Status, "the active run continues")
 
 	// The daily interval of 02-02 would reuse an earlier time than the last logical date (09:00): the
 	// next run is for 02-03, reaching back to the last range end.
@@ -367,7 +366,7 @@ func TestScheduleMoveSkipsPastIntervals(t *testing.T) {
 	advance(t, e, at(t, "2023-02-01T05:30:00Z"))
 	// Moving the start 30 minutes earlier makes intervals due at 00:30 … 05:30 eligible by logical date;
 	// no catch-up: the next run is the one due at or after now, reaching back to LS.
-	e.PutPipeline(wsID, pipeline("p", incremental("2023-02-01T00:00:00Z", ""), interval(ws.FrequencyHourly, "2023-01-31T23:30:00Z", "", "")))
+	e.PutPipeline(wsID, pipeline("p", incremental("2023-02-01T00:00:00Z", ""), interval(FrequencyHourly, "2023-01-31T23:30:00Z", "", "")))
 	advance(t, e, at(t, "2023-02-01T05:30:00Z"))
 	checkRun(t, lastRun(t, e, "p"), wantRun{"2023-02-01T04:30:00Z", "2023-02-01T05:00:00Z", "2023-02-01T05:30:00Z", "2023-02-01T05:30:00Z", ""})
 }
@@ -375,13 +374,13 @@ func TestScheduleMoveSkipsPastIntervals(t *testing.T) {
 func TestRetention(t *testing.T) {
 	t.Parallel()
 	e := New(Config{Start: at(t, "2023-02-01T00:00:00Z"), MaxEventsPerAdvance: 10_000_000})
-	e.PutPipeline(wsID, pipeline("p", incremental("", ""), interval(ws.FrequencyDaily, "2023-02-01T00:00:00Z", "", "")))
+	e.PutPipeline(wsID, pipeline("p", incremental("", ""), interval(FrequencyDaily, "2023-02-01T00:00:00Z", "", "")))
 	advance(t, e, at(t, "2025-03-15T12:00:00Z"))
 	runs := allRuns(t, e, "p")
-	cut := ws.NewTimestamp(at(t, "2023-03-15T12:00:00Z"))
+	cut := NewTimestamp(at(t, "2023-03-15T12:00:00Z"))
 	require.NotEmpty(t, runs)
 	assert.False(t, runs[0].LogicalDate.Before(cut.Time), "oldest kept %s", runs[0].LogicalDate)
-	assert.Equal(t, ws.NewTimestamp(at(t, "2023-03-16T00:00:00Z")), runs[0].LogicalDate)
+	assert.Equal(t, NewTimestamp(at(t, "2023-03-16T00:00:00Z")), runs[0].LogicalDate)
 	assert.Equal(t, 730, len(runs)) // 2023-03-16 … 2025-03-14 (the 03-14 interval ran at 03-15 00:00)
 	latest, successful := e.Report(wsID, "p")
 	require.NotNil(t, latest)
@@ -401,15 +400,15 @@ func TestRecordsAndLimit(t *testing.T) {
 		{"updated_on": "yesterday"},
 		{"other": 1},
 	})
-	e := hourlyFromFeb1(t, Config{Env: env, RecordLimit: map[ws.Frequency]int64{ws.FrequencyHourly: 2}, Retries: NoRetries})
+	e := withEnv(hourlyFromFeb1(t, Config{RecordLimit: map[Frequency]int64{FrequencyHourly: 2}, Retries: NoRetries}), env)
 	advance(t, e, at(t, "2023-02-01T01:01:00Z"))
 	r := lastRun(t, e, "p")
-	require.Equal(t, ws.RunFailed, r.Status, "3 records exceed the hourly limit of 2")
+	require.Equal(t, RunFailed, r.Status, "3 records exceed the hourly limit of 2")
 	require.Len(t, r.Errors, 1)
 	assert.Contains(t, r.Errors[0].Message, "more than the limit of 2 records per hourly interval")
 	assert.Zero(t, r.SuccessfulRecords)
 
-	e = hourlyFromFeb1(t, Config{Env: env})
+	e = withEnv(hourlyFromFeb1(t, Config{}), env)
 	advance(t, e, at(t, "2023-02-01T02:01:00Z"))
 	runs := allRuns(t, e, "p")
 	require.Len(t, runs, 2)
@@ -452,14 +451,14 @@ func TestAdvanceRefusals(t *testing.T) {
 func TestAdvanceToNowIgnoresTheCap(t *testing.T) {
 	t.Parallel()
 	e := New(Config{Start: at(t, "2023-02-01T00:00:00Z"), MaxEventsPerAdvance: 2})
-	e.PutPipeline(wsID, pipeline("p", incremental("", ""), ws.Schedule{Type: ws.ScheduleOnDemand}))
+	e.PutPipeline(wsID, pipeline("p", incremental("", ""), Schedule{Type: ScheduleOnDemand}))
 	id, err := e.Trigger(wsID, "p")
 	require.NoError(t, err)
 	n, err := e.AdvanceTo(e.Now())
 	require.NoError(t, err)
 	assert.Equal(t, 1, n)
 	r, _ := e.Run(wsID, "p", id)
-	assert.Equal(t, ws.RunRunning, r.Status)
+	assert.Equal(t, RunRunning, r.Status)
 
 	// The attempt ends at +1m: an advance there is always allowed; one past the first retry (+6m) and
 	// its completion (+7m), 3 events in the worst case, is still capped.
@@ -489,11 +488,11 @@ func TestListRunsPaging(t *testing.T) {
 	}
 	// A scheduled run's logical date is an hour before its creation, so it sorts before the manual runs
 	// created before it.
-	assert.Equal(t, ws.RunScheduled, all[0].Type)
-	assert.Equal(t, ws.RunManual, all[1].Type)
+	assert.Equal(t, RunScheduled, all[0].Type)
+	assert.Equal(t, RunManual, all[1].Type)
 
 	for size := 1; size <= 31; size++ {
-		var got []ws.Run
+		var got []Run
 		for page := 1; ; page++ {
 			p := e.ListRuns(wsID, "p", RunQuery{Page: page, PageSize: size})
 			require.Equal(t, 30, p.TotalItems)
@@ -511,7 +510,7 @@ func TestListRunsPaging(t *testing.T) {
 
 	from, to := at(t, "2023-02-01T02:00:00Z"), at(t, "2023-02-01T04:10:00Z")
 	p := e.ListRuns(wsID, "p", RunQuery{From: &from, To: &to, PageSize: 3, Page: 2})
-	var want []ws.Run
+	var want []Run
 	for _, r := range all {
 		if !r.LogicalDate.Before(from) && !r.LogicalDate.After(to) {
 			want = append(want, r)
@@ -540,7 +539,7 @@ func TestListRunsPaging(t *testing.T) {
 func TestEqualTimeOrder(t *testing.T) {
 	t.Parallel()
 	e := New(Config{Start: at(t, "2023-02-01T00:00:00Z")})
-	sched := interval(ws.FrequencyHourly, "2023-02-01T00:00:00Z", "", "")
+	sched := interval(FrequencyHourly, "2023-02-01T00:00:00Z", "", "")
 	from := incremental("2023-02-01T00:00:00Z", "")
 	e.PutPipeline("w1", pipeline("b", from, sched))
 	e.PutPipeline("w1", pipeline("a", from, sched))
@@ -554,7 +553,7 @@ func TestEqualTimeOrder(t *testing.T) {
 		r, _ := e.Report(k.workspace, k.id)
 		require.NotNil(t, r)
 		assert.Equal(t, int64(want+1), r.ID, "%v", k)
-		assert.Equal(t, ws.RunRunning, r.Status)
+		assert.Equal(t, RunRunning, r.Status)
 	}
 	next, _ = e.NextEvent()
 	assert.Equal(t, at(t, "2023-02-01T01:01:00Z"), next)
@@ -575,7 +574,7 @@ func TestRunUntilIdleStopsAtTheCap(t *testing.T) {
 	t.Parallel()
 	e := New(Config{Start: at(t, "2023-02-01T00:00:00Z"), MaxEventsPerAdvance: 10})
 	e.PutPipeline(wsID, pipeline("p", incremental("2023-02-01T00:00:00Z", ""),
-		interval(ws.FrequencyHourly, "2023-02-01T00:00:00Z", "2023-02-02T00:00:00Z", "")))
+		interval(FrequencyHourly, "2023-02-01T00:00:00Z", "2023-02-02T00:00:00Z", "")))
 	n, err := e.RunUntilIdle()
 	require.ErrorIs(t, err, ErrTooMany)
 	assert.Equal(t, 10, n)
@@ -583,7 +582,7 @@ func TestRunUntilIdleStopsAtTheCap(t *testing.T) {
 
 	e = New(Config{Start: at(t, "2023-02-01T00:00:00Z")})
 	e.PutPipeline(wsID, pipeline("p", incremental("2023-02-01T00:00:00Z", ""),
-		interval(ws.FrequencyHourly, "2023-02-01T00:00:00Z", "2023-02-02T00:00:00Z", "")))
+		interval(FrequencyHourly, "2023-02-01T00:00:00Z", "2023-02-02T00:00:00Z", "")))
 	n, err = e.RunUntilIdle()
 	require.NoError(t, err)
 	assert.Equal(t, 24*3, n)

@@ -5,10 +5,10 @@ import (
 	"container/heap"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
-	ws "github.com/wsync-dev/warehousesync"
 	"github.com/wsync-dev/warehousesync/internal/wire"
 )
 
@@ -35,7 +35,7 @@ type PipelineState struct {
 	// Attempt is the active run's current attempt, from 1 (0 while it is queued).
 	Attempt int `json:"attempt,omitempty"`
 	// Fault holds the errors of the run that faulted the pipeline; absent when it is not faulted.
-	Fault *[]ws.ErrorDetail `json:"fault,omitempty"`
+	Fault *[]ErrorDetail `json:"fault,omitempty"`
 	// FailNext and FailMessage are the injected failures still to come (FailNextRuns).
 	FailNext    int    `json:"fail_next,omitempty"`
 	FailMessage string `json:"fail_message,omitempty"`
@@ -86,16 +86,16 @@ type PipelineSpec struct {
 
 // RunState is one stored run; absent times are null on the wire.
 type RunState struct {
-	ID          int64             `json:"id"`
-	Status      string            `json:"status"`
-	LogicalDate time.Time         `json:"logical_date"`
-	StartedOn   *time.Time        `json:"started_on,omitempty"`
-	EndedOn     *time.Time        `json:"ended_on,omitempty"`
-	RangeStart  *time.Time        `json:"range_start,omitempty"`
-	RangeEnd    time.Time         `json:"range_end"`
-	Successful  int64             `json:"successful_records,omitempty"`
-	Failed      int64             `json:"failed_records,omitempty"`
-	Errors      *[]ws.ErrorDetail `json:"errors,omitempty"`
+	ID          int64          `json:"id"`
+	Status      string         `json:"status"`
+	LogicalDate time.Time      `json:"logical_date"`
+	StartedOn   *time.Time     `json:"started_on,omitempty"`
+	EndedOn     *time.Time     `json:"ended_on,omitempty"`
+	RangeStart  *time.Time     `json:"range_start,omitempty"`
+	RangeEnd    time.Time      `json:"range_end"`
+	Successful  int64          `json:"successful_records,omitempty"`
+	Failed      int64          `json:"failed_records,omitempty"`
+	Errors      *[]ErrorDetail `json:"errors,omitempty"`
 }
 
 // EventState is a pipeline's pending event.
@@ -110,8 +110,8 @@ type EventState struct {
 
 var eventKindNames = [...]string{evComplete: "complete", evRetry: "retry", evCreate: "create", evStart: "start"}
 
-var runStatusNames = [...]ws.RunStatus{stQueued: ws.RunQueued, stRunning: ws.RunRunning, stRetrying: ws.RunRetrying,
-	stSuccess: ws.RunSuccess, stFailed: ws.RunFailed, stStopped: ws.RunStopped}
+var runStatusNames = [...]RunStatus{stQueued: RunQueued, stRunning: RunRunning, stRetrying: RunRetrying,
+	stSuccess: RunSuccess, stFailed: RunFailed, stStopped: RunStopped}
 
 // Snapshot returns the engine's whole state, pipelines sorted by workspace and id. It shares nothing
 // with the engine.
@@ -261,19 +261,19 @@ func restorePipe(ps *PipelineState, st State, runIDs map[int64]bool) (*pipe, err
 	case ps.Attempt < 0 || ps.FailNext < 0:
 		return nil, errors.New("attempt and fail_next: must not be negative")
 	}
-	pl := ws.Pipeline{ID: spec.ID, Name: spec.Name, PipelineType: ws.PipelineType(spec.PipelineType),
+	pl := Pipeline{ID: spec.ID, Name: spec.Name, PipelineType: PipelineType(spec.PipelineType),
 		ConnectionID: spec.ConnectionID, FieldTransformationID: spec.FieldTransformationID, DataModelID: spec.DataModelID,
-		PartnerFeedID: copyInt64(spec.PartnerFeedID), PartnerFeedKey: spec.PartnerFeedKey, State: ws.State(spec.State),
-		SyncMode: ws.SyncMode{Type: ws.SyncModeType(spec.SyncType), IteratorField: spec.IteratorField,
-			IteratorDataType: ws.IteratorDataType(spec.IteratorDataType), From: ws.Timestamp{Time: spec.From},
-			Until: ws.Timestamp{Time: spec.Until}},
-		Schedule: ws.Schedule{Type: ws.ScheduleType(spec.ScheduleType), Frequency: ws.Frequency(spec.Frequency),
-			Start: ws.Timestamp{Time: spec.Start}, End: ws.Timestamp{Time: spec.End}},
-		Environment: ws.Environment(spec.Environment), DataPlanID: spec.DataPlanID,
-		DataPlanVersion: copyInt64(spec.DataPlanVersion), CreatedOn: ws.Timestamp{Time: spec.CreatedOn},
-		CreatedBy: spec.CreatedBy, LastModifiedOn: ws.Timestamp{Time: spec.LastModifiedOn}, LastModifiedBy: spec.LastModifiedBy}
+		PartnerFeedID: copyInt64(spec.PartnerFeedID), PartnerFeedKey: spec.PartnerFeedKey, State: StateValue(spec.State),
+		SyncMode: SyncMode{Type: SyncModeType(spec.SyncType), IteratorField: spec.IteratorField,
+			IteratorDataType: IteratorDataType(spec.IteratorDataType), From: Timestamp{Time: spec.From},
+			Until: Timestamp{Time: spec.Until}},
+		Schedule: Schedule{Type: ScheduleType(spec.ScheduleType), Frequency: Frequency(spec.Frequency),
+			Start: Timestamp{Time: spec.Start}, End: Timestamp{Time: spec.End}},
+		Environment: Environment(spec.Environment), DataPlanID: spec.DataPlanID,
+		DataPlanVersion: copyInt64(spec.DataPlanVersion), CreatedOn: Timestamp{Time: spec.CreatedOn},
+		CreatedBy: spec.CreatedBy, LastModifiedOn: Timestamp{Time: spec.LastModifiedOn}, LastModifiedBy: spec.LastModifiedBy}
 	if spec.Delay != "" {
-		d, err := ws.ParseDelay(spec.Delay)
+		d, err := ParseDelay(spec.Delay)
 		if err != nil {
 			return nil, fmt.Errorf("pipeline.delay: %w", err)
 		}
@@ -375,7 +375,7 @@ func restoreRuns(field string, runs []RunState, nextID int64, seen map[int64]boo
 	for i := range runs {
 		rs := &runs[i]
 		where := fmt.Sprintf("%s[%d]", field, i)
-		status := slices.Index(runStatusNames[:], ws.RunStatus(rs.Status))
+		status := slices.Index(runStatusNames[:], RunStatus(rs.Status))
 		switch {
 		case rs.ID < 1 || rs.ID >= nextID:
 			return nil, fmt.Errorf("%s.id: must be between 1 and next_run_id-1, got %d", where, rs.ID)
@@ -417,4 +417,78 @@ func microsOrNil(t *time.Time) int64 {
 		return nullTime
 	}
 	return micros(*t)
+}
+
+// Resources is a workspace's resources besides its pipelines, as a snapshot holds them.
+type Resources struct {
+	Connections []Connection // sorted by id
+	DataModels  []DataModel  // sorted by id
+	// Unreachable and Invalid are the faults of SetConnectionUnreachable and SetDataModelInvalid:
+	// id → message.
+	Unreachable map[string]string
+	Invalid     map[string]string
+	// FieldTransformations are the known ids, sorted; nil: any id.
+	FieldTransformations []string
+	// Records are the rows seeded for data models (shared, not copied).
+	Records map[string][]map[string]any
+	// SQLSources are the data models that read a database (UseSQL), sorted.
+	SQLSources []string
+}
+
+// Resources returns the workspace's resources.
+func (e *Engine) Resources(workspace string) Resources {
+	sp := e.view(workspace)
+	r := Resources{Connections: e.Connections(workspace), DataModels: e.DataModels(workspace),
+		Unreachable: maps.Clone(sp.unreachable), Invalid: maps.Clone(sp.invalid)}
+	r.FieldTransformations, _ = e.FieldTransformations(workspace)
+	for _, id := range slices.Sorted(maps.Keys(sp.seeds)) {
+		if s := sp.seeds[id]; s.db != nil {
+			r.SQLSources = append(r.SQLSources, id)
+		} else {
+			if r.Records == nil {
+				r.Records = map[string][]map[string]any{}
+			}
+			r.Records[id] = s.rows
+		}
+	}
+	return r
+}
+
+// space builds the resources of r (a database is not restored: SQLSources are left out).
+func (r *Resources) space() *space {
+	sp := newSpace()
+	for i := range r.Connections {
+		c := copyConnection(&r.Connections[i])
+		sp.connections[c.ID] = &c
+	}
+	for i := range r.DataModels {
+		m := copyDataModel(&r.DataModels[i])
+		sp.models[m.ID] = &m
+	}
+	maps.Copy(sp.unreachable, r.Unreachable)
+	maps.Copy(sp.invalid, r.Invalid)
+	if r.FieldTransformations != nil {
+		sp.transformations = make(map[string]bool, len(r.FieldTransformations))
+		for _, id := range r.FieldTransformations {
+			sp.transformations[id] = true
+		}
+	}
+	for id, rows := range r.Records {
+		sp.seeds[id] = seed{rows: rows, counts: Rows(rows)}
+	}
+	return sp
+}
+
+// RestoreAll replaces the engine's whole state: st as Restore does, and every workspace's resources
+// with res (a workspace not in res has none). On error nothing changes.
+func (e *Engine) RestoreAll(st State, res map[string]Resources) error {
+	spaces := make(map[string]*space, len(res))
+	for id, r := range res {
+		spaces[id] = r.space()
+	}
+	if err := e.Restore(st); err != nil {
+		return err
+	}
+	e.spaces = spaces
+	return nil
 }

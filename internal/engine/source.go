@@ -13,8 +13,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	ws "github.com/wsync-dev/warehousesync"
 )
 
 // Rows returns a Source over rows seeded by a test (the slice is copied, the maps are not). A row's
@@ -43,7 +41,7 @@ type rowSource struct {
 
 type iteratorKey struct {
 	field string
-	typ   ws.IteratorDataType
+	typ   IteratorDataType
 }
 
 // parsedRows are the iterator values of the rows, sorted, and how many rows had none.
@@ -52,7 +50,7 @@ type parsedRows struct {
 	failed int64
 }
 
-func (s *rowSource) Count(sm ws.SyncMode, start, end time.Time) (successful, failed int64, err error) {
+func (s *rowSource) Count(sm SyncMode, start, end time.Time) (successful, failed int64, err error) {
 	if sm.IteratorField == "" {
 		return int64(len(s.rows)), 0, nil
 	}
@@ -118,13 +116,13 @@ var timestampLayouts = [...]string{
 }
 
 // parseIterator parses one iterator value as typ.
-func parseIterator(v any, typ ws.IteratorDataType) (time.Time, bool) {
+func parseIterator(v any, typ IteratorDataType) (time.Time, bool) {
 	switch typ {
-	case ws.IteratorUnixTimeMillis:
+	case IteratorUnixTimeMillis:
 		return parseUnix(v, time.Millisecond)
-	case ws.IteratorUnixTimeSecs:
+	case IteratorUnixTimeSecs:
 		return parseUnix(v, time.Second)
-	case ws.IteratorDate:
+	case IteratorDate:
 		switch x := v.(type) {
 		case time.Time:
 			return x.UTC(), true
@@ -286,7 +284,7 @@ type sqlSource struct {
 // errIteratorField is returned (wrapped) for an iterator field that is not a plain identifier.
 var errIteratorField = errors.New("must be a plain SQL identifier: letters, digits and _, not starting with a digit")
 
-func (s *sqlSource) Count(sm ws.SyncMode, start, end time.Time) (successful, failed int64, err error) {
+func (s *sqlSource) Count(sm SyncMode, start, end time.Time) (successful, failed int64, err error) {
 	ctx, cancel := context.WithTimeout(context.Background(), s.timeout)
 	defer cancel()
 	defer func() {

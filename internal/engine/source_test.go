@@ -11,7 +11,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	ws "github.com/wsync-dev/warehousesync"
 	_ "modernc.org/sqlite"
 )
 
@@ -20,44 +19,44 @@ func TestParseIterator(t *testing.T) {
 	want := time.Date(2023, 2, 1, 10, 0, 0, 0, time.UTC)
 	wantFrac := time.Date(2023, 2, 1, 10, 0, 0, 500_000_000, time.UTC)
 	tests := []struct {
-		typ  ws.IteratorDataType
+		typ  IteratorDataType
 		v    any
 		want time.Time // zero: unparsable
 	}{
-		{ws.IteratorDatetimeTZ, "2023-02-01T10:00:00Z", want},
-		{ws.IteratorTimestampTZ, "2023-02-01T12:00:00+02:00", want},
-		{ws.IteratorTimestampNTZ, "2023-02-01T10:00:00", want},
-		{ws.IteratorTimestamp, "2023-02-01T10:00:00.5", wantFrac},
-		{ws.IteratorTimestampLTZ, "2023-02-01T10:00:00.500Z", wantFrac},
-		{ws.IteratorDatetime, "2023-02-01 10:00:00", want},
-		{ws.IteratorDatetime, "2023-02-01 10:00:00.5", wantFrac},
-		{ws.IteratorDatetime, "2023-02-01 11:00:00+01:00", want},
-		{ws.IteratorDatetime, "2023-02-01 11:00:00 +0100", want},
-		{ws.IteratorDatetime, "2023-02-01 10:00:00 +0000 UTC", want},
-		{ws.IteratorDatetime, []byte("2023-02-01 10:00:00"), want},
-		{ws.IteratorDatetime, want.In(time.FixedZone("x", 3600)), want},
-		{ws.IteratorDatetime, "2023-02-01", time.Time{}},
-		{ws.IteratorDatetime, "soon", time.Time{}},
-		{ws.IteratorDatetime, 1675245600, time.Time{}},
-		{ws.IteratorDatetime, nil, time.Time{}},
-		{ws.IteratorDate, "2023-02-01", time.Date(2023, 2, 1, 0, 0, 0, 0, time.UTC)},
-		{ws.IteratorDate, want, want},
-		{ws.IteratorDate, "2023-02-01T10:00:00Z", time.Time{}},
-		{ws.IteratorUnixTimeSecs, 1675245600, want},
-		{ws.IteratorUnixTimeSecs, int64(1675245600), want},
-		{ws.IteratorUnixTimeSecs, uint32(1675245600), want},
-		{ws.IteratorUnixTimeSecs, 1675245600.5, wantFrac},
-		{ws.IteratorUnixTimeSecs, json.Number("1675245600"), want},
-		{ws.IteratorUnixTimeSecs, " 1675245600 ", want},
-		{ws.IteratorUnixTimeSecs, "1675245600.5", wantFrac},
-		{ws.IteratorUnixTimeSecs, "2023-02-01", time.Time{}},
-		{ws.IteratorUnixTimeSecs, int64(1) << 62, time.Time{}},
-		{ws.IteratorUnixTimeMillis, int64(1675245600000), want},
-		{ws.IteratorUnixTimeMillis, int64(1675245600500), wantFrac},
-		{ws.IteratorUnixTimeMillis, -1500, time.Date(1969, 12, 31, 23, 59, 58, 500_000_000, time.UTC)},
-		{ws.IteratorUnixTimeMillis, float32(0), time.Unix(0, 0).UTC()},
-		{ws.IteratorUnixTimeMillis, json.Number("1675245600000"), want},
-		{ws.IteratorUnixTimeMillis, true, time.Time{}},
+		{IteratorDatetimeTZ, "2023-02-01T10:00:00Z", want},
+		{IteratorTimestampTZ, "2023-02-01T12:00:00+02:00", want},
+		{IteratorTimestampNTZ, "2023-02-01T10:00:00", want},
+		{IteratorTimestamp, "2023-02-01T10:00:00.5", wantFrac},
+		{IteratorTimestampLTZ, "2023-02-01T10:00:00.500Z", wantFrac},
+		{IteratorDatetime, "2023-02-01 10:00:00", want},
+		{IteratorDatetime, "2023-02-01 10:00:00.5", wantFrac},
+		{IteratorDatetime, "2023-02-01 11:00:00+01:00", want},
+		{IteratorDatetime, "2023-02-01 11:00:00 +0100", want},
+		{IteratorDatetime, "2023-02-01 10:00:00 +0000 UTC", want},
+		{IteratorDatetime, []byte("2023-02-01 10:00:00"), want},
+		{IteratorDatetime, want.In(time.FixedZone("x", 3600)), want},
+		{IteratorDatetime, "2023-02-01", time.Time{}},
+		{IteratorDatetime, "soon", time.Time{}},
+		{IteratorDatetime, 1675245600, time.Time{}},
+		{IteratorDatetime, nil, time.Time{}},
+		{IteratorDate, "2023-02-01", time.Date(2023, 2, 1, 0, 0, 0, 0, time.UTC)},
+		{IteratorDate, want, want},
+		{IteratorDate, "2023-02-01T10:00:00Z", time.Time{}},
+		{IteratorUnixTimeSecs, 1675245600, want},
+		{IteratorUnixTimeSecs, int64(1675245600), want},
+		{IteratorUnixTimeSecs, uint32(1675245600), want},
+		{IteratorUnixTimeSecs, 1675245600.5, wantFrac},
+		{IteratorUnixTimeSecs, json.Number("1675245600"), want},
+		{IteratorUnixTimeSecs, " 1675245600 ", want},
+		{IteratorUnixTimeSecs, "1675245600.5", wantFrac},
+		{IteratorUnixTimeSecs, "2023-02-01", time.Time{}},
+		{IteratorUnixTimeSecs, int64(1) << 62, time.Time{}},
+		{IteratorUnixTimeMillis, int64(1675245600000), want},
+		{IteratorUnixTimeMillis, int64(1675245600500), wantFrac},
+		{IteratorUnixTimeMillis, -1500, time.Date(1969, 12, 31, 23, 59, 58, 500_000_000, time.UTC)},
+		{IteratorUnixTimeMillis, float32(0), time.Unix(0, 0).UTC()},
+		{IteratorUnixTimeMillis, json.Number("1675245600000"), want},
+		{IteratorUnixTimeMillis, true, time.Time{}},
 	}
 	for _, tt := range tests {
 		got, ok := parseIterator(tt.v, tt.typ)
@@ -81,7 +80,7 @@ func TestRowsCount(t *testing.T) {
 		{"ts": "x"},
 		{},
 	})
-	sm := ws.SyncMode{Type: ws.SyncIncremental, IteratorField: "ts", IteratorDataType: ws.IteratorUnixTimeMillis}
+	sm := SyncMode{Type: SyncIncremental, IteratorField: "ts", IteratorDataType: IteratorUnixTimeMillis}
 	ms := func(n int64) time.Time { return time.UnixMilli(n).UTC() }
 	for _, tt := range []struct {
 		start, end time.Time
@@ -100,7 +99,7 @@ func TestRowsCount(t *testing.T) {
 		assert.Equal(t, tt.want, ok, "[%s, %s)", tt.start, tt.end)
 		assert.Equal(t, int64(2), failed)
 	}
-	all, failed, err := src.Count(ws.SyncMode{Type: ws.SyncFull}, time.Time{}, time.Time{})
+	all, failed, err := src.Count(SyncMode{Type: SyncFull}, time.Time{}, time.Time{})
 	require.NoError(t, err)
 	assert.Equal(t, int64(6), all, "without an iterator every row syncs")
 	assert.Zero(t, failed)
@@ -139,10 +138,10 @@ func TestSQLSource(t *testing.T) {
 	}
 	src := SQL(db, "SELECT id, updated_on, seen, epoch FROM users WHERE email LIKE '%@example.com'")
 	start, end := time.Date(2023, 2, 1, 10, 0, 0, 0, time.UTC), time.Date(2023, 2, 1, 11, 0, 0, 0, time.UTC)
-	for _, sm := range []ws.SyncMode{
-		{IteratorField: "updated_on", IteratorDataType: ws.IteratorTimestampNTZ},
-		{IteratorField: "seen", IteratorDataType: ws.IteratorDatetime},
-		{IteratorField: "epoch", IteratorDataType: ws.IteratorUnixTimeSecs},
+	for _, sm := range []SyncMode{
+		{IteratorField: "updated_on", IteratorDataType: IteratorTimestampNTZ},
+		{IteratorField: "seen", IteratorDataType: IteratorDatetime},
+		{IteratorField: "epoch", IteratorDataType: IteratorUnixTimeSecs},
 	} {
 		ok, failed, err := src.Count(sm, start, end)
 		require.NoError(t, err, sm.IteratorField)
@@ -150,16 +149,16 @@ func TestSQLSource(t *testing.T) {
 		assert.Equal(t, int64(2), failed, sm.IteratorField)
 	}
 
-	n, failed, err := src.Count(ws.SyncMode{Type: ws.SyncFull}, time.Time{}, time.Time{})
+	n, failed, err := src.Count(SyncMode{Type: SyncFull}, time.Time{}, time.Time{})
 	require.NoError(t, err)
 	assert.Equal(t, int64(6), n)
 	assert.Zero(t, failed)
 
-	_, _, err = src.Count(ws.SyncMode{IteratorField: `x"; DROP TABLE users; --`}, start, end)
+	_, _, err = src.Count(SyncMode{IteratorField: `x"; DROP TABLE users; --`}, start, end)
 	require.True(t, errors.Is(err, errIteratorField))
-	_, _, err = src.Count(ws.SyncMode{IteratorField: "missing_column", IteratorDataType: ws.IteratorDate}, start, end)
+	_, _, err = src.Count(SyncMode{IteratorField: "missing_column", IteratorDataType: IteratorDate}, start, end)
 	require.Error(t, err)
-	_, _, err = SQL(db, "SELECT FROM nowhere").Count(ws.SyncMode{IteratorField: "id"}, start, end)
+	_, _, err = SQL(db, "SELECT FROM nowhere").Count(SyncMode{IteratorField: "id"}, start, end)
 	require.Error(t, err)
 }
 
@@ -174,7 +173,7 @@ func TestSQLSourceInRuns(t *testing.T) {
 	}
 	env := newTestEnv()
 	env.sources["model"] = SQL(db, "SELECT updated_on FROM events")
-	e := hourlyFromFeb1(t, Config{Env: env})
+	e := withEnv(hourlyFromFeb1(t, Config{}), env)
 	advance(t, e, at(t, "2023-02-01T02:01:00Z"))
 	runs := allRuns(t, e, "p")
 	require.Len(t, runs, 2)
@@ -185,7 +184,7 @@ func TestSQLSourceInRuns(t *testing.T) {
 	env.sources["model"] = SQL(db, "SELECT updated_on FROM no_such_table")
 	advance(t, e, at(t, "2023-02-01T03:13:00Z"))
 	r := newestRun(t, e, "p")
-	require.Equal(t, ws.RunFailed, r.Status)
+	require.Equal(t, RunFailed, r.Status)
 	require.Len(t, r.Errors, 1)
 	assert.Contains(t, r.Errors[0].Message, "no_such_table")
 }
@@ -213,7 +212,7 @@ func TestSQLSourceQueryIsBounded(t *testing.T) {
 	t.Parallel()
 	db := sql.OpenDB(hangingConnector{})
 	t.Cleanup(func() { _ = db.Close() })
-	for _, sm := range []ws.SyncMode{{}, {IteratorField: "id", IteratorDataType: ws.IteratorTimestamp}} {
+	for _, sm := range []SyncMode{{}, {IteratorField: "id", IteratorDataType: IteratorTimestamp}} {
 		src := &sqlSource{db: db, query: "SELECT 1", timeout: time.Millisecond}
 		_, _, err := src.Count(sm, time.Time{}, time.Time{})
 		require.ErrorIs(t, err, context.DeadlineExceeded, "iterator field %q", sm.IteratorField)
