@@ -41,7 +41,7 @@ func adminRoutes() []route[adminHandler] {
 		r("clock/run-until-idle", map[string]adminHandler{http.MethodPost: adminRunUntilIdle}, "process events until none is pending"),
 		r("reset", map[string]adminHandler{http.MethodPost: adminReset}, "empty everything but the clock, the options and the tokens"),
 		r("state", map[string]adminHandler{http.MethodGet: adminGetState, http.MethodPut: adminPutState}, "export or import a snapshot of the whole state"),
-		r("requests", map[string]adminHandler{http.MethodGet: adminRequests}, "the requests received, secrets masked; ?after=<seq>&limit=<n> pages"),
+		r("requests", map[string]adminHandler{http.MethodGet: adminRequests}, "the requests received, secrets masked; ?after=<seq>&before=<seq>&limit=<n>&order=desc pages"),
 		r("faults", map[string]adminHandler{http.MethodGet: adminListFaults, http.MethodPost: adminInjectFault, http.MethodDelete: adminClearFaults}, "list, inject or clear HTTP faults"),
 		r("workspaces", map[string]adminHandler{http.MethodGet: adminListWorkspaces}, "the workspaces the fake serves"),
 		r("workspaces/{}", map[string]adminHandler{http.MethodPut: adminAddWorkspace}, "serve one more workspace, empty"),
@@ -233,28 +233,45 @@ func adminReset(s *Server, _ *adminCall) reply {
 	return noContent()
 }
 
-// adminRequests serves GET /_fake/requests[?after=<seq>][&limit=<n>]: the logged requests with Seq
-// greater than after (default 0), oldest first, at most limit of them (default: all).
+// adminRequests serves GET /_fake/requests[?after=<seq>][&before=<seq>][&limit=<n>][&order=asc|desc]:
+// the logged requests with after < Seq (and Seq < before), oldest first or, with order=desc, newest
+// first, at most limit of them (default: all), taken from the end the order starts at. Any other
+// parameter is refused, and no message quotes a value: an admin query is not a place to echo.
 func adminRequests(s *Server, c *adminCall) reply {
-	param := func(name string) (int64, bool) {
-		v := c.query.Get(name)
-		if v == "" {
-			return 0, true
+	const takes = "GET /_fake/requests takes after=<seq>, before=<seq>, limit=<n> and order=asc or order=desc"
+	var q requestQuery
+	for name, values := range c.query {
+		var n int64
+		var err error
+		switch {
+		case len(values) != 1:
+			return badRequest(fmt.Sprintf("%s: give it once; %s", name, takes))
+		case name == "order":
+			if values[0] != "asc" && values[0] != "desc" {
+				return badRequest("order: must be asc (oldest first, the default) or desc (newest first)")
+			}
+			q.newestFirst = values[0] == "desc"
+			continue
+		case name == "after" || name == "before" || name == "limit":
+			n, err = strconv.ParseInt(values[0], 10, 64)
+			if err != nil || n < 0 {
+				return badRequest(fmt.Sprintf("%s: must be a whole number, 0 or more (%d bytes given)", name, len(values[0])))
+			}
+		default:
+			return badRequest(fmt.Sprintf("unknown query parameter (%d bytes; its name is not shown); %s", len(name), takes))
 		}
-		n, err := strconv.ParseInt(v, 10, 64)
-		return n, err == nil && n >= 0
-	}
-	after, validAfter := param("after")
-	limit, validLimit := param("limit")
-	switch {
-	case !validAfter:
-		return badRequest(fmt.Sprintf("after: %q must be a sequence number, 0 or more", truncate(c.query.Get("after"), 40)))
-	case !validLimit:
-		return badRequest(fmt.Sprintf("limit: %q must be a number, 0 or more (0: all)", truncate(c.query.Get("limit"), 40)))
+		switch name {
+		case "after":
+			q.after = n
+		case "before":
+			q.before = n
+		case "limit":
+			q.limit = int(min(n, math.MaxInt32))
+		}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return ok(s.requestsLocked(after, int(min(limit, math.MaxInt32))))
+	return ok(s.requestsLocked(q))
 }
 
 // faultJSON is a Fault over HTTP: durations as Go duration strings ("2s", "150ms").

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"sort"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -122,30 +123,56 @@ func (l *requestLog) reset() { l.entries, l.bytes = nil, 0 }
 func (s *Server) Requests() []Request {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.requestsLocked(0, 0)
+	return s.requestsLocked(requestQuery{})
 }
 
-// requestsLocked copies the logged requests with Seq > after, at most limit of them (0: all).
-func (s *Server) requestsLocked(after int64, limit int) []Request {
+// LatestRequests returns the n newest requests the log holds, newest first (n <= 0: all of them), so
+// that a test can look at the request it just made as LatestRequests(1)[0] without copying the log.
+func (s *Server) LatestRequests(n int) []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.requestsLocked(requestQuery{limit: max(n, 0), newestFirst: true})
+}
+
+// requestQuery selects logged requests: those with after < Seq (and Seq < before, when before > 0), at
+// most limit of them (0: all), oldest first or newest first. With a limit, oldest first keeps the
+// oldest of the selection and newest first the newest, so that each pages in its own direction.
+type requestQuery struct {
+	after, before int64
+	limit         int
+	newestFirst   bool
+}
+
+// requestsLocked copies the logged requests q selects.
+func (s *Server) requestsLocked(q requestQuery) []Request {
 	entries := s.log.entries
-	// Seq increases along the log: skip to the first entry after the cursor.
-	lo, hi := 0, len(entries)
-	for lo < hi {
-		mid := (lo + hi) / 2
-		if entries[mid].Seq <= after {
-			lo = mid + 1
-		} else {
-			hi = mid
-		}
+	// Seq increases along the log: find the bounds by binary search.
+	firstAbove := func(seq int64) int {
+		return sort.Search(len(entries), func(i int) bool { return entries[i].Seq > seq })
 	}
-	entries = entries[lo:]
-	if limit > 0 && len(entries) > limit {
-		entries = entries[:limit]
+	lo, hi := firstAbove(q.after), len(entries)
+	if q.before > 0 {
+		hi = min(hi, firstAbove(q.before-1))
+	}
+	if lo > hi {
+		lo = hi
+	}
+	entries = entries[lo:hi]
+	if q.limit > 0 && len(entries) > q.limit {
+		if q.newestFirst {
+			entries = entries[len(entries)-q.limit:]
+		} else {
+			entries = entries[:q.limit]
+		}
 	}
 	out := make([]Request, len(entries))
 	for i, r := range entries {
-		out[i] = *r
-		out[i].Query = cloneValues(r.Query)
+		j := i
+		if q.newestFirst {
+			j = len(entries) - 1 - i
+		}
+		out[j] = *r
+		out[j].Query = cloneValues(r.Query)
 	}
 	return out
 }
