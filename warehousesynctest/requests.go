@@ -21,11 +21,14 @@ import (
 type Request struct {
 	// Seq numbers the requests of a Server from 1 in the order they arrived; GET /_fake/requests?after=
 	// pages by it.
-	Seq    int64  `json:"seq"`
+	Seq int64 `json:"seq"`
+	// Method is the request's method when it is a standard one (GET, POST, …), else "other".
 	Method string `json:"method"`
 	// Path is the path relative to the workspace root for an API request (for example /connections, as
-	// Fault.Path), /oauth/token for the token endpoint, and for any other path the URL path cut to 256
-	// bytes.
+	// Fault.Path), /oauth/token for the token endpoint, and for any other path the URL path. Only what
+	// is known to be safe is kept: the segments of the route the path matches, with the ids in its {}
+	// places (slugs); of a path that matches no route, the words of the API's paths (connections,
+	// inputs, …) and their typos; every other segment is {?}, and a path is cut after 32 segments.
 	Path string `json:"path"`
 	// Query holds the query parameters the route documents (serviceProvider on the connections list;
 	// currentPage, pageSize, startDate and endDate on the runs list) whose value has the parameter's
@@ -206,11 +209,8 @@ const maxLoggedQueryValue = 256
 func (s *Server) logRequestLocked(r *http.Request, wsID, key, rel string, body []byte, size int64, now time.Time) *Request {
 	// Copies, never substrings: net/http's method and path are substrings of the request line, which
 	// holds the whole query string.
-	entry := &Request{Method: strings.Clone(truncate(r.Method, 16)), Path: strings.Clone(rel),
+	entry := &Request{Method: loggedMethod(r.Method), Path: s.loggedPath(r.URL.Path, rel),
 		Workspace: strings.Clone(wsID), Time: now, BodySize: size, MediaType: loggedMediaType(r)}
-	if rel == "" {
-		entry.Path = strings.Clone(truncate(r.URL.Path, 256))
-	}
 	switch {
 	case body == nil && size != 0:
 		entry.BodyNote = noteUnread
@@ -327,4 +327,84 @@ func truncateBody(b string, size int) string {
 		cut--
 	}
 	return b[:cut] + fmt.Sprintf("… [truncated: %d bytes in all]", size) // a new string: b is not kept
+}
+
+// httpMethods are the methods the request log names; any other is logged as "other".
+var httpMethods = []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+	http.MethodDelete, http.MethodOptions, http.MethodConnect, http.MethodTrace}
+
+// loggedMethod is the method as the request log keeps it: a standard method, or "other" (a method is
+// any token a client chooses, so another one is not known to be safe to show).
+func loggedMethod(m string) string {
+	if i := slices.Index(httpMethods, m); i >= 0 {
+		return httpMethods[i]
+	}
+	return "other"
+}
+
+// otherSegment stands in the request log for a path segment that is not known to be safe to show.
+const otherSegment = "{?}"
+
+// loggedPath is the path as the request log keeps it: rel (the path relative to the workspace root)
+// for an API request, the URL path for any other. The segments of a path that matches a route are kept
+// when they are the route's own or, in its {} places, ids (slugs); the segments of any other path are
+// kept when they are words of the API's paths (connections, inputs, oauth, …) or a typo of one, and
+// every other segment is replaced by {?}: a path is any text a client chooses, so only what is known
+// to be the API's vocabulary or an id is shown.
+func (s *Server) loggedPath(urlPath, rel string) string {
+	p := rel
+	if p == "" {
+		p = urlPath
+	}
+	if p == tokenPath {
+		return tokenPath
+	}
+	segs := strings.Split(strings.TrimPrefix(p, "/"), "/")
+	if len(segs) > 32 {
+		segs = append(segs[:32:32], "…")
+	}
+	var pattern []string
+	if rel != "" {
+		for _, rt := range s.routes {
+			if _, matched := matchSegs(rt.segs, segs); matched {
+				pattern = rt.segs
+				break
+			}
+		}
+	}
+	var b strings.Builder
+	for i, seg := range segs {
+		b.WriteByte('/')
+		switch {
+		case pattern != nil && pattern[i] == "{}" && validSlug(seg):
+			b.WriteString(seg)
+		case pattern != nil && pattern[i] != "{}":
+			b.WriteString(pattern[i]) // the route's own, not a substring of the request
+		case seg == "" || seg == "…":
+			b.WriteString(seg)
+		default:
+			if w := pathWord(seg); w != "" {
+				b.WriteString(w)
+			} else {
+				b.WriteString(otherSegment)
+			}
+		}
+	}
+	return b.String()
+}
+
+// pathWords are the words of the API's paths.
+var pathWords = []string{"platform", "v2", "workspaces", "oauth", "token", "connections", "data-models",
+	"inputs", "data-pipelines", "trigger", "report", "runs"}
+
+// pathWord returns seg when it is one of pathWords or a typo of one (at most 2 edits away, fewer than
+// half its length), as a copy; "" otherwise.
+func pathWord(seg string) string {
+	if i := slices.Index(pathWords, seg); i >= 0 {
+		return pathWords[i]
+	}
+	if closest(seg, pathWords) != "" {
+		return strings.Clone(seg)
+	}
+	return ""
 }
