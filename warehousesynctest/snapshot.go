@@ -212,6 +212,9 @@ func decodeSnapshot(data []byte) (*snapshotDoc, error) {
 		err = errors.New("data after the document")
 	}
 	if err == nil && doc.Format == SnapshotFormat && doc.Version == SnapshotVersion {
+		if err := checkSnapshotConnections(data); err != nil {
+			return nil, err
+		}
 		return &doc, nil
 	}
 	var head struct {
@@ -234,6 +237,30 @@ func decodeSnapshot(data []byte) (*snapshotDoc, error) {
 		return nil, fmt.Errorf("version %d cannot be read", head.Version)
 	}
 	return nil, errors.New(jsonProblem(err))
+}
+
+// checkSnapshotConnections refuses a connection of a snapshot whose members, or whose config's keys,
+// are not the API's: unknown, in another case, or given twice. A connection decodes its config by its
+// own rules, which take any key, so the strict decoding of the document does not reach it; without
+// this a misspelt or upper-case secret key was restored silently and dropped.
+func checkSnapshotConnections(data []byte) error {
+	var doc struct {
+		Workspaces []struct {
+			Connections []json.RawMessage `json:"connections"`
+		} `json:"workspaces"`
+	}
+	if err := json.Unmarshal(data, &doc); err != nil {
+		return errors.New(jsonProblem(err))
+	}
+	sh := bodyShapes()["POST connections"]
+	for i, w := range doc.Workspaces {
+		for j, c := range w.Connections {
+			if unknown, _ := checkBody(c, sh, 0); len(unknown) > 0 {
+				return fmt.Errorf("workspaces[%d].connections[%d]: %s", i, j, unknown[0])
+			}
+		}
+	}
+	return nil
 }
 
 // restoreWorkspace checks and builds one workspace of a snapshot.
