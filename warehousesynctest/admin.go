@@ -73,10 +73,20 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	body, err := readBody(w, r, maxAdminBody)
+	limit := int64(maxAdminSmallBody)
+	if strings.HasSuffix(r.URL.Path, "/records") || strings.HasSuffix(r.URL.Path, "/state") {
+		limit = maxAdminBody // seeded rows and snapshots, counted against the budgets when stored
+	}
+	body, err := readBody(w, r, limit)
 	if err != nil {
 		writeReply(w, badRequest(err.Error()))
 		return
+	}
+	if limit == maxAdminSmallBody {
+		if problem := adminStringProblem(body); problem != "" {
+			writeReply(w, badRequest(problem))
+			return
+		}
 	}
 	for _, p := range params {
 		if !validSlug(p) {
@@ -426,7 +436,7 @@ func adminSeedRecords(s *Server, c *adminCall) reply {
 			}
 		}
 	}
-	return adminResult(s.Workspace(p[0]).seedRecordsCharged(p[1], rows, int64(len(body))))
+	return adminResult(s.Workspace(p[0]).seedRecordsCharged(p[1], rows, max(recordsCost(rows), int64(len(body)))))
 }
 
 func adminDeleteRecords(s *Server, c *adminCall) reply {

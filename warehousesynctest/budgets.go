@@ -1,6 +1,8 @@
 package warehousesynctest
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"time"
 )
@@ -20,8 +22,10 @@ type Budgets struct {
 	// (default 1,000); a create beyond it is refused with 400.
 	MaxResources int
 	// MaxStoredBytes is the total size of the stored resources of all workspaces, each counted as the
-	// size of the body that last wrote it (default 64 MiB); a create or update beyond it is refused
-	// with 400.
+	// size of the body that last wrote it, and of the records seeded through the admin endpoint,
+	// counted by an estimate of the memory they hold once decoded (default 64 MiB); a create, update
+	// or seed beyond it is refused with 400. A restored snapshot is counted the same way, and refused
+	// when it does not fit this budget, MaxResources or MaxFaults.
 	MaxStoredBytes int64
 	// MaxWorkspaces is how many workspaces the server knows (default 100); adding one beyond it is
 	// refused with 409.
@@ -213,3 +217,84 @@ func (s *Server) chargeRecordsLocked(w *workspace, modelID string, n int64) {
 type budgetError struct{ msg string }
 
 func (e *budgetError) Error() string { return e.msg }
+
+// Bounds of admin bodies other than seeded records and snapshots (which may be large, and are counted
+// against MaxStoredBytes when stored): a fault, a message, a list of ids fit in far less.
+const (
+	// maxAdminSmallBody is the largest body of those admin requests.
+	maxAdminSmallBody = 64 << 10
+	// maxAdminText is the longest string (a member's name or value) in those bodies: a message, a
+	// fault's path or scope. With it, the messages stored per resource (an unreachable connection, an
+	// invalid data model, runs made to fail) are bounded by the resources' budgets.
+	maxAdminText = 1 << 10
+)
+
+// adminStringProblem returns why an admin body holds a string longer than maxAdminText (naming where,
+// never quoting it), or "" (also when the body is not JSON: the handler says so).
+func adminStringProblem(body []byte) string {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	for i := 0; ; i++ {
+		tok, err := dec.Token()
+		if err != nil {
+			return ""
+		}
+		if str, isString := tok.(string); isString && len(str) > maxAdminText {
+			return fmt.Sprintf("request body: a string of %d bytes (the %d. token) is longer than the %d bytes an admin "+
+				"message, path or id may have", len(str), i+1, maxAdminText)
+		}
+	}
+}
+
+// Estimates of the memory that decoded rows hold, measured with runtime.ReadMemStats on the rows that
+// json.Decoder makes: seeded records are charged against MaxStoredBytes by this estimate when it is
+// above the body's size, since a map of one member holds a whole group of 8 slots (a 7-byte row
+// {"a":1} holds about 340 bytes once decoded, an empty row about 55).
+const (
+	emptyObjectCost = 64  // a map without members
+	smallObjectCost = 352 // a map of 1 to 8 members: its header and one group of 8 slots
+	memberCost      = 80  // each member of a larger map, with its slack for growth
+	arrayCost       = 24  // a slice's header
+	elementCost     = 32  // each element of a slice: its interface, with its slack for growth
+	boxCost         = 8   // a number held in an interface
+)
+
+// recordsCost estimates the memory that rows hold.
+func recordsCost(rows []map[string]any) int64 {
+	n := int64(24 * len(rows))
+	for _, r := range rows {
+		n += jsonValueCost(r)
+	}
+	return n
+}
+
+// jsonValueCost estimates the memory one decoded JSON value holds beyond the interface that holds it.
+func jsonValueCost(v any) int64 {
+	switch v := v.(type) {
+	case map[string]any:
+		n := int64(emptyObjectCost)
+		switch {
+		case len(v) > 8:
+			n += int64(len(v)) * memberCost
+		case len(v) > 0:
+			n = smallObjectCost
+		}
+		for k, x := range v {
+			n += int64(len(k)) + jsonValueCost(x)
+		}
+		return n
+	case []any:
+		n := int64(arrayCost + elementCost*len(v))
+		for _, x := range v {
+			n += jsonValueCost(x)
+		}
+		return n
+	case string:
+		return int64(len(v))
+	case json.Number:
+		return int64(len(v))
+	case nil, bool:
+		return 0
+	default:
+		return boxCost
+	}
+}

@@ -182,6 +182,13 @@ func (s *Server) restoreDocLocked(data []byte) error {
 	if n, limit := len(workspaces), s.cfg.budgets.MaxWorkspaces; n > limit {
 		return errors.New(budgetMessage(fmt.Sprintf("workspaces: %d workspaces", n), "MaxWorkspaces", int64(limit)))
 	}
+	stored, err := s.chargeRestoredLocked(doc, workspaces)
+	if err != nil {
+		return err
+	}
+	if n, limit := len(doc.Faults), s.cfg.budgets.MaxFaults; n > limit {
+		return errors.New(budgetMessage(fmt.Sprintf("faults: %d faults", n), "MaxFaults", int64(limit)))
+	}
 	faults := make([]*faultState, 0, len(doc.Faults))
 	for i, fd := range doc.Faults {
 		f, err := restoreFault(fd)
@@ -194,7 +201,7 @@ func (s *Server) restoreDocLocked(data []byte) error {
 	if err := s.eng.Restore(doc.Engine); err != nil {
 		return fmt.Errorf("engine: %w", err)
 	}
-	s.workspaces, s.faults = workspaces, faults
+	s.workspaces, s.faults, s.stored = workspaces, faults, stored
 	s.clock.restored()
 	return nil
 }
@@ -237,6 +244,56 @@ func decodeSnapshot(data []byte) (*snapshotDoc, error) {
 		return nil, fmt.Errorf("version %d cannot be read", head.Version)
 	}
 	return nil, errors.New(jsonProblem(err))
+}
+
+// chargeRestoredLocked gives each restored workspace its costs against the budgets, as the API and the
+// admin endpoints charge them (a resource its JSON's size, seeded records their estimated memory), and
+// returns their total; it refuses a snapshot over MaxResources in a workspace or MaxStoredBytes in all.
+// Without it a restore stored anything a 64 MiB document decodes to, uncounted, and kept the count of
+// the state it replaced, so later creates were refused or admitted by the old state's size.
+func (s *Server) chargeRestoredLocked(doc *snapshotDoc, workspaces map[string]*workspace) (int64, error) {
+	b := s.cfg.budgets
+	pipelines := map[string]map[string]int64{} // workspace → pipeline id → its JSON's size
+	for _, p := range doc.Engine.Pipelines {
+		if pipelines[p.Workspace] == nil {
+			pipelines[p.Workspace] = map[string]int64{}
+		}
+		spec, _ := json.Marshal(p.Pipeline)
+		pipelines[p.Workspace][p.Pipeline.ID] = int64(len(spec))
+	}
+	var stored int64
+	for _, id := range sortedKeys(workspaces) {
+		w := workspaces[id]
+		w.cost = map[string]int64{}
+		for cid, c := range w.connections {
+			size, _ := json.Marshal(c)
+			w.cost[resourceKey(kindConnection, cid)] = int64(len(size))
+		}
+		for mid, m := range w.models {
+			size, _ := json.Marshal(m)
+			w.cost[resourceKey(kindDataModel, mid)] = int64(len(size))
+		}
+		for pid, size := range pipelines[id] {
+			w.cost[resourceKey(kindPipeline, pid)] = size
+		}
+		if n := len(w.connections) + len(w.models) + len(pipelines[id]); n > b.MaxResources {
+			return 0, errors.New(budgetMessage(fmt.Sprintf("workspace %s: %d connections, data models and pipelines", id, n),
+				"MaxResources", int64(b.MaxResources)))
+		}
+		for mid, src := range w.sources {
+			if src.rows != nil {
+				w.cost[recordsKey(mid)] = recordsCost(src.rows)
+			}
+		}
+		for _, c := range w.cost {
+			stored += c
+		}
+	}
+	if stored > b.MaxStoredBytes {
+		return 0, errors.New(budgetMessage(fmt.Sprintf("storing %d bytes of resources and records", stored),
+			"MaxStoredBytes", b.MaxStoredBytes))
+	}
+	return stored, nil
 }
 
 // checkSnapshotConnections refuses a connection of a snapshot whose members, or whose config's keys,
