@@ -415,6 +415,12 @@ func adminValid(s *Server, c *adminCall) reply {
 func adminSeedRecords(s *Server, c *adminCall) reply {
 	p := c.params
 	body := c.body
+	if limit := s.cfg.budgets.MaxStoredBytes; limit > 0 {
+		if n, fits := jsonCost(body, limit); !fits {
+			return badRequest(budgetMessage(fmt.Sprintf("records: more than %d bytes once decoded (read up to there)", n),
+				"MaxStoredBytes", limit))
+		}
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	var rows []map[string]any

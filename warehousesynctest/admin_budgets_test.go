@@ -114,3 +114,37 @@ func TestRestoreKeepsTheBudgets(t *testing.T) {
 	require.ErrorIs(t, err, ErrInvalidSnapshot)
 	assert.Contains(t, err.Error(), "MaxStoredBytes")
 }
+
+// totalAlloc is the bytes the process has allocated so far.
+func totalAlloc() uint64 {
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.TotalAlloc
+}
+
+// TestHugeRecordsAreRefusedBeforeTheyAreDecoded: seeded rows, through the records endpoint or inside
+// a snapshot, were decoded whole before their size was judged, so 6 MiB of empty rows allocated about
+// 130 MiB on the way to a refusal (and 60 MiB, the admin body's limit, 1.2 GiB). They are now measured
+// token by token and refused once over MaxStoredBytes: the test reports the bytes allocated to refuse.
+func TestHugeRecordsAreRefusedBeforeTheyAreDecoded(t *testing.T) {
+	srv, a := newAPI(t, WithBudgets(Budgets{MaxStoredBytes: 16 << 20}))
+	a.seedBasics()
+	h := srv.Handler()
+	rows := "[" + strings.Repeat("{},", 2_000_000) + "{}]"
+	snap, err := srv.Snapshot()
+	require.NoError(t, err)
+	state := strings.Replace(string(snap), `"id": "12345",`, `"id": "12345", "records": {"model": `+rows+`},`, 1)
+	require.NotEqual(t, string(snap), state)
+	for _, c := range []struct{ name, target, body string }{
+		{"records", "/_fake/workspaces/" + srv.WorkspaceID() + "/data-models/model/records", rows},
+		{"state", "/_fake/state", state},
+	} {
+		before := totalAlloc()
+		status, answer := serveAdminBody(h, http.MethodPut, c.target, c.body)
+		allocated := totalAlloc() - before
+		t.Logf("%s: %d MiB of empty rows: %d, %d MiB allocated to answer", c.name, len(rows)>>20, status, allocated>>20)
+		assert.Equal(t, http.StatusBadRequest, status, "%s: %.300s", c.name, answer)
+		assert.Contains(t, answer, "MaxStoredBytes", c.name)
+		assert.Less(t, allocated, uint64(5*len(c.body)), "%s: refused before the rows are built", c.name)
+	}
+}

@@ -298,3 +298,70 @@ func jsonValueCost(v any) int64 {
 		return boxCost
 	}
 }
+
+// jsonCost estimates, as jsonValueCost does, the memory that the JSON value in data holds once
+// decoded into maps and slices, reading it token by token without building it; it stops, returning
+// false, as soon as the estimate passes limit. It lets a body be refused for its decoded size before
+// it is decoded: 60 MiB of "{}," rows would otherwise take 1.2 GiB to find out.
+func jsonCost(data []byte, limit int64) (int64, bool) {
+	type frame struct {
+		object  bool
+		members int
+		key     bool // in an object: the next string is a key
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var stack []frame
+	n := int64(0)
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return n, true // the end, or malformed JSON: the decoder that follows says where
+		}
+		if len(stack) > 0 {
+			top := &stack[len(stack)-1]
+			if top.object && top.key {
+				if key, isKey := tok.(string); isKey {
+					n += int64(len(key))
+					top.key = false
+					continue
+				}
+			}
+		}
+		switch t := tok.(type) {
+		case json.Delim:
+			switch t {
+			case '{':
+				stack = append(stack, frame{object: true, key: true})
+				continue
+			case '[':
+				stack = append(stack, frame{})
+				continue
+			}
+			top := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			switch {
+			case !top.object:
+				n += arrayCost + int64(elementCost*top.members)
+			case top.members > 8:
+				n += emptyObjectCost + int64(top.members)*memberCost
+			case top.members > 0:
+				n += smallObjectCost
+			default:
+				n += emptyObjectCost
+			}
+		case string:
+			n += int64(len(t))
+		case json.Number:
+			n += boxCost + int64(len(t))
+		}
+		if len(stack) > 0 { // a value ended: count it as a member or element of its container
+			top := &stack[len(stack)-1]
+			top.members++
+			top.key = top.object
+		}
+		if n > limit {
+			return n, false
+		}
+	}
+}

@@ -156,7 +156,7 @@ func (s *Server) restoreLocked(data []byte) error {
 }
 
 func (s *Server) restoreDocLocked(data []byte) error {
-	doc, err := decodeSnapshot(data)
+	doc, err := decodeSnapshot(data, s.cfg.budgets.MaxStoredBytes)
 	if err != nil {
 		return err
 	}
@@ -209,7 +209,10 @@ func (s *Server) restoreDocLocked(data []byte) error {
 // decodeSnapshot reads a document strictly, in one pass; only when that fails does it read the format
 // and version alone, so that a newer or foreign document gets that error rather than its first
 // unknown field.
-func decodeSnapshot(data []byte) (*snapshotDoc, error) {
+func decodeSnapshot(data []byte, maxStored int64) (*snapshotDoc, error) {
+	if err := precheckSnapshot(data, maxStored); err != nil {
+		return nil, err
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber() // seeded numbers stay exact
 	dec.DisallowUnknownFields()
@@ -219,9 +222,6 @@ func decodeSnapshot(data []byte) (*snapshotDoc, error) {
 		err = errors.New("data after the document")
 	}
 	if err == nil && doc.Format == SnapshotFormat && doc.Version == SnapshotVersion {
-		if err := checkSnapshotConnections(data); err != nil {
-			return nil, err
-		}
 		return &doc, nil
 	}
 	var head struct {
@@ -296,25 +296,39 @@ func (s *Server) chargeRestoredLocked(doc *snapshotDoc, workspaces map[string]*w
 	return stored, nil
 }
 
-// checkSnapshotConnections refuses a connection of a snapshot whose members, or whose config's keys,
-// are not the API's: unknown, in another case, or given twice. A connection decodes its config by its
-// own rules, which take any key, so the strict decoding of the document does not reach it; without
-// this a misspelt or upper-case secret key was restored silently and dropped.
-func checkSnapshotConnections(data []byte) error {
+// precheckSnapshot reads what a document of this format and version holds that the strict decoding
+// cannot judge, before it decodes the document: its seeded records, which must fit maxStored once
+// decoded (60 MiB of "{}," rows decode to 1.2 GiB, so they are measured token by token first), and its
+// connections, whose members and config keys must be the API's (a connection decodes its config by its
+// own rules, which take any key: an upper-case or misspelt secret key was restored silently and
+// dropped). Another format or version is left to decodeSnapshot's own errors.
+func precheckSnapshot(data []byte, maxStored int64) error {
 	var doc struct {
+		Format     string `json:"format"`
+		Version    int    `json:"version"`
 		Workspaces []struct {
-			Connections []json.RawMessage `json:"connections"`
+			Connections []json.RawMessage          `json:"connections"`
+			Records     map[string]json.RawMessage `json:"records"`
 		} `json:"workspaces"`
 	}
-	if err := json.Unmarshal(data, &doc); err != nil {
-		return errors.New(jsonProblem(err))
+	if err := json.Unmarshal(data, &doc); err != nil || doc.Format != SnapshotFormat || doc.Version != SnapshotVersion {
+		return nil
 	}
 	sh := bodyShapes()["POST connections"]
+	left := maxStored
 	for i, w := range doc.Workspaces {
 		for j, c := range w.Connections {
 			if unknown, _ := checkBody(c, sh, 0); len(unknown) > 0 {
 				return fmt.Errorf("workspaces[%d].connections[%d]: %s", i, j, unknown[0])
 			}
+		}
+		for _, id := range sortedKeys(w.Records) {
+			n, fits := jsonCost(w.Records[id], left)
+			if !fits {
+				return errors.New(budgetMessage(fmt.Sprintf("workspaces[%d].records: more than %d bytes once decoded", i, maxStored),
+					"MaxStoredBytes", maxStored))
+			}
+			left -= n
 		}
 	}
 	return nil
