@@ -131,6 +131,25 @@ func hostileRequests(wsID string) []hostileRequest {
 		{name: "api unknown root", echo: true, method: "GET", target: "/" + s + "/x", auth: true},
 		{name: "api unknown prefix", echo: true, method: "GET", target: "/platform/v2/" + s, auth: true},
 	}
+	// Creates and updates the API takes, each with the secret where it belongs, and a read back.
+	valid := func(id string, body obj, secretKey string, secret any) string {
+		body["id"] = id
+		body["config"].(obj)[secretKey] = secret
+		b, _ := json.Marshal(body)
+		return string(b)
+	}
+	reqs = append(reqs,
+		hostileRequest{name: "valid snowflake", method: "POST", target: api + "/connections", contentType: mediaJSON,
+			body: valid("v1", snowflakeBody(""), "password", s), auth: true},
+		hostileRequest{name: "valid redshift", method: "POST", target: api + "/connections", contentType: mediaJSON,
+			body: valid("v2", redshiftBody(""), "password", s), auth: true},
+		hostileRequest{name: "valid bigquery", method: "POST", target: api + "/connections", contentType: mediaJSON,
+			body: valid("v3", bigQueryBody(""), "service_account_key", `{"type":"service_account","private_key":"`+s+`"}`), auth: true},
+		hostileRequest{name: "valid update", method: "PUT", target: api + "/connections/v1", contentType: mediaJSON,
+			body: valid("v1", snowflakeBody(""), "password", s+"2"), auth: true},
+		hostileRequest{name: "read back", method: "GET", target: api + "/connections", auth: true},
+		hostileRequest{name: "read one", method: "GET", target: api + "/connections/v3", auth: true},
+	)
 	return reqs
 }
 
@@ -194,6 +213,12 @@ func TestHostileRequestsLeakNoSecret(t *testing.T) {
 		snap, err := srv.Snapshot()
 		if err != nil || leaked(string(snap)) {
 			t.Errorf("lenient=%v: the snapshot (%v) shows the secret: %s", lenient, err, snap)
+		}
+		if !strings.Contains(string(snap), `"v3"`) {
+			t.Errorf("lenient=%v: the valid creates were refused: %s", lenient, snap)
+		}
+		if _, state := admin(t, srv, http.MethodGet, "state", ""); leaked(string(state)) {
+			t.Errorf("lenient=%v: GET /_fake/state shows the secret", lenient)
 		}
 	}
 }
