@@ -262,3 +262,20 @@ func TestRequestLogShowsOnlyTheAPIsWordsAndIds(t *testing.T) {
 		}
 	}
 }
+
+// TestTokenRefusalsQuoteLittle: the token endpoint quoted a refused grant_type or audience whole, so a
+// 60 KB value came back whole; it now quotes the first 40 or 60 bytes.
+func TestTokenRefusalsQuoteLittle(t *testing.T) {
+	t.Parallel()
+	srv := NewServer(t)
+	long := strings.Repeat("g", 60_000)
+	for _, body := range []string{
+		`{"client_id":"a","client_secret":"b","audience":"` + ws.DefaultAudience + `","grant_type":"` + long + `"}`,
+		`{"client_id":"a","client_secret":"b","audience":"` + long + `","grant_type":"client_credentials"}`,
+	} {
+		answer := hostileRequest{method: "POST", target: tokenPath, contentType: mediaJSON, body: body}.send(t, srv, "")
+		if len(answer) > 300 || !strings.Contains(answer, "ggg") {
+			t.Errorf("the answer quotes %d bytes: %.200s", len(answer), answer)
+		}
+	}
+}
