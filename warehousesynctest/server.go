@@ -112,7 +112,7 @@ func Start(opts ...Option) (*Server, error) {
 	go func() {
 		defer s.wg.Done()
 		// Serve returns http.ErrServerClosed after Close or Shutdown; nothing else stops it.
-		_ = s.http.Serve(ln)
+		_ = s.http.Serve(limitListener(ln, lim.MaxConnections))
 	}()
 	s.clock.start()
 	return s, nil

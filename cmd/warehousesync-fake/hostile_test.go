@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -61,4 +62,13 @@ func TestStateFileMustBeARegularFileOfBoundedSize(t *testing.T) {
 		}
 	}
 	assert.True(t, strings.HasSuffix(fifo, ".fifo"))
+}
+
+// TestMaxConnectionsFlag: the connection budget has its flag (and variable), refused below 1.
+func TestMaxConnectionsFlag(t *testing.T) {
+	t.Parallel()
+	err := run(context.Background(), []string{"-addr", "127.0.0.1:0", "-max-connections", "0"}, env(nil), io.Discard, io.Discard)
+	require.ErrorContains(t, err, "-max-connections must be 1 or more")
+	st := start(t, []string{"-addr", "127.0.0.1:0"}, map[string]string{"WAREHOUSESYNC_FAKE_MAX_CONNECTIONS": "3"})
+	require.NoError(t, st.stop())
 }
