@@ -31,3 +31,25 @@ func TestRefusalsOfUnknownMembersAreBounded(t *testing.T) {
 		assert.Contains(t, messages[len(messages)-1], "more unknown or repeated members", name)
 	}
 }
+
+// TestUnknownNamesAreQuotedOnlyWhenShapedLikeMembers: an unknown member's name was quoted whatever it
+// held, so {"S3cr3t…": 1} came back in the 400. A name is now quoted when it is shaped like the API's
+// (lower-case letters and _) or close to a member; any other is shown as its size.
+func TestUnknownNamesAreQuotedOnlyWhenShapedLikeMembers(t *testing.T) {
+	t.Parallel()
+	_, a := newAPI(t)
+	for body, want := range map[string]string{
+		`{"id":"m","S3cr3tQZ9v":1}`:                `"{10 bytes}": unknown member`,
+		`{"id":"m","S3cr3tQZ9v":1,"S3cr3tQZ9v":2}`: `"{10 bytes}": is given twice`,
+		`{"id":"m","config":{"p@ss w0rd!":1}}`:     `"config.{10 bytes}": unknown member`,
+		`{"id":"m","colour":1}`:                    `"colour": unknown member`,
+		`{"id":"m","Name":1}`:                      `"Name": unknown member; did you mean "name"?`,
+		`{"id":"m","config":{"sqlQuery":"x"}}`:     `"config.sqlQuery": unknown member; did you mean "sql_query"?`,
+	} {
+		status, answer := a.do(http.MethodPost, "/data-models", body)
+		assert.Equal(t, http.StatusBadRequest, status, body)
+		assert.Contains(t, strings.Join(decodeError(t, status, answer), "\n"), want, body)
+		assert.NotContains(t, string(answer), "S3cr3t", body)
+		assert.NotContains(t, string(answer), "w0rd", body)
+	}
+}

@@ -216,7 +216,13 @@ func (w *shapeWalk) object(sh *shape, path string) error {
 		switch {
 		case seen[key]:
 			w.fits = false
-			w.addUnknown(func() string { return fmt.Sprintf("%s: is given twice; send each member once", quoteName(name)) })
+			w.addUnknown(func() string {
+				shown := name
+				if !known && !memberShaped(key) {
+					shown = hiddenName(name, key)
+				}
+				return fmt.Sprintf("%s: is given twice; send each member once", quoteName(shown))
+			})
 		case !known:
 			w.fits = false
 			w.addUnknown(func() string { return unknownMember(name, key, sh) })
@@ -365,11 +371,36 @@ func unknownMember(name, key string, sh *shape) string {
 		}
 	}
 	slices.Sort(known)
+	meant := closest(key, known)
+	if meant == "" && !memberShaped(key) {
+		return quoteName(hiddenName(name, key)) + ": unknown member (its name is not shown: only names shaped like the " +
+			"API's, lower-case letters and _, or close to one, are quoted) (members: " + strings.Join(known, ", ") + ")"
+	}
 	msg := quoteName(name) + ": unknown member"
-	if meant := closest(key, known); meant != "" {
+	if meant != "" {
 		msg += fmt.Sprintf("; did you mean %q?", meant)
 	}
 	return msg + " (members: " + strings.Join(known, ", ") + ")"
+}
+
+// memberShaped reports whether key is shaped like the API's member names (1 to 64 lower-case letters
+// and _), so that a message may quote it. A name of any other shape, unless it is a typo of a member,
+// may be anything a client sent, a secret included: a body of {"S3cr3t…": 1} quoted it back.
+func memberShaped(key string) bool {
+	if key == "" || len(key) > 64 {
+		return false
+	}
+	for i := 0; i < len(key); i++ {
+		if c := key[i]; (c < 'a' || c > 'z') && c != '_' {
+			return false
+		}
+	}
+	return true
+}
+
+// hiddenName is name with its last part, key, replaced by its size.
+func hiddenName(name, key string) string {
+	return strings.TrimSuffix(name, key) + fmt.Sprintf("{%d bytes}", len(key))
 }
 
 // closest returns the candidate nearest to s by edit distance (ignoring case), when it is close: at most
