@@ -77,6 +77,19 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 	if strings.HasSuffix(r.URL.Path, "/records") || strings.HasSuffix(r.URL.Path, "/state") {
 		limit = maxAdminBody // seeded rows and snapshots, counted against the budgets when stored
 	}
+	// Seeded rows, snapshots and the request log are documents of up to 64 MiB (and the log's budget)
+	// that cost a few times their size to read or write: they take turns, so that many clients at
+	// once hold one of them, not one each.
+	if limit == maxAdminBody || strings.HasSuffix(r.URL.Path, "/requests") {
+		select {
+		case s.bulk <- struct{}{}:
+			defer func() { <-s.bulk }()
+		case <-r.Context().Done():
+			writeReply(w, errReply(http.StatusServiceUnavailable,
+				"the client went away while another large admin document (records, state, requests) was read or written"))
+			return
+		}
+	}
 	body, err := readBody(w, r, limit)
 	if err != nil {
 		writeReply(w, badRequest(err.Error()))

@@ -1,6 +1,7 @@
 package warehousesynctest
 
 import (
+	"context"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -114,4 +115,37 @@ func TestAnnouncedBodiesCostNothingUntilSent(t *testing.T) {
 	wg.Wait()
 	t.Logf("%d requests announcing 1 MiB, none sent: live heap +%d KiB", clients, held>>10)
 	assert.Less(t, held, int64(clients*256<<10), "no buffer of the announced length")
+}
+
+// TestLargeAdminDocumentsTakeTurns: seeded rows, snapshots and the request log (up to 64 MiB each, a
+// few times that to decode or encode) were read and written by any number of admin requests at once.
+// They now take turns: while one holds the turn, another waits, and one whose client has gone away
+// gets a 503 without being read.
+func TestLargeAdminDocumentsTakeTurns(t *testing.T) {
+	srv, a := newAPI(t)
+	a.seedBasics()
+	h := srv.Handler()
+	body := &startedReader{started: make(chan struct{}), release: make(chan struct{})}
+	first := httptest.NewRequest(http.MethodPut, "/_fake/workspaces/"+srv.WorkspaceID()+"/data-models/model/records", body)
+	first.Header.Set("Content-Type", "application/json")
+	done := make(chan struct{})
+	go func() { defer close(done); h.ServeHTTP(httptest.NewRecorder(), first) }()
+	<-body.started // the first holds the turn while its body is read
+
+	for _, target := range []string{"/_fake/requests", "/_fake/state"} {
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, target, nil).WithContext(ctx))
+		assert.Equal(t, http.StatusServiceUnavailable, rec.Code, "%s waits for its turn: %s", target, rec.Body)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/_fake/clock", nil))
+	assert.Equal(t, http.StatusOK, rec.Code, "small admin requests do not wait")
+
+	close(body.release)
+	<-done
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/_fake/requests", nil))
+	assert.Equal(t, http.StatusOK, rec.Code, "the turn is free again")
 }

@@ -39,6 +39,7 @@ type Server struct {
 	http *http.Server
 	url  string
 	done chan struct{} // closed when the server stops
+	bulk chan struct{} // one slot: the admin operations on large documents run one at a time
 	wg   sync.WaitGroup
 	stop sync.Once
 }
@@ -91,6 +92,7 @@ func Start(opts ...Option) (*Server, error) {
 		tokens:      map[string]tokenInfo{},
 		url:         "http://" + ln.Addr().String(),
 		done:        make(chan struct{}),
+		bulk:        make(chan struct{}, 1),
 	}
 	var start time.Time
 	s.clock, start = newClock(s)
