@@ -41,7 +41,7 @@ func adminRoutes() []route[adminHandler] {
 		r("clock/run-until-idle", map[string]adminHandler{http.MethodPost: adminRunUntilIdle}, "process events until none is pending"),
 		r("reset", map[string]adminHandler{http.MethodPost: adminReset}, "empty everything but the clock, the options and the tokens"),
 		r("state", map[string]adminHandler{http.MethodGet: adminGetState, http.MethodPut: adminPutState}, "export or import a snapshot of the whole state"),
-		r("requests", map[string]adminHandler{http.MethodGet: adminRequests}, "the requests received, secrets masked; ?after=<seq>&limit=<n> pages"),
+		r("requests", map[string]adminHandler{http.MethodGet: adminRequests}, "the requests received, secrets masked; ?after=<seq>&before=<seq>&limit=<n>&order=desc pages"),
 		r("faults", map[string]adminHandler{http.MethodGet: adminListFaults, http.MethodPost: adminInjectFault, http.MethodDelete: adminClearFaults}, "list, inject or clear HTTP faults"),
 		r("workspaces", map[string]adminHandler{http.MethodGet: adminListWorkspaces}, "the workspaces the fake serves"),
 		r("workspaces/{}", map[string]adminHandler{http.MethodPut: adminAddWorkspace}, "serve one more workspace, empty"),
@@ -73,10 +73,33 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	body, err := readBody(w, r, maxAdminBody)
+	limit := int64(maxAdminSmallBody)
+	if strings.HasSuffix(r.URL.Path, "/records") || strings.HasSuffix(r.URL.Path, "/state") {
+		limit = maxAdminBody // seeded rows and snapshots, counted against the budgets when stored
+	}
+	// Seeded rows, snapshots and the request log are documents of up to 64 MiB (and the log's budget)
+	// that cost a few times their size to read or write: they take turns, so that many clients at
+	// once hold one of them, not one each.
+	if limit == maxAdminBody || strings.HasSuffix(r.URL.Path, "/requests") {
+		select {
+		case s.bulk <- struct{}{}:
+			defer func() { <-s.bulk }()
+		case <-r.Context().Done():
+			writeReply(w, errReply(http.StatusServiceUnavailable,
+				"the client went away while another large admin document (records, state, requests) was read or written"))
+			return
+		}
+	}
+	body, err := readBody(w, r, limit)
 	if err != nil {
 		writeReply(w, badRequest(err.Error()))
 		return
+	}
+	if limit == maxAdminSmallBody {
+		if problem := adminStringProblem(body); problem != "" {
+			writeReply(w, badRequest(problem))
+			return
+		}
 	}
 	for _, p := range params {
 		if !validSlug(p) {
@@ -233,28 +256,45 @@ func adminReset(s *Server, _ *adminCall) reply {
 	return noContent()
 }
 
-// adminRequests serves GET /_fake/requests[?after=<seq>][&limit=<n>]: the logged requests with Seq
-// greater than after (default 0), oldest first, at most limit of them (default: all).
+// adminRequests serves GET /_fake/requests[?after=<seq>][&before=<seq>][&limit=<n>][&order=asc|desc]:
+// the logged requests with after < Seq (and Seq < before), oldest first or, with order=desc, newest
+// first, at most limit of them (default: all), taken from the end the order starts at. Any other
+// parameter is refused, and no message quotes a value: an admin query is not a place to echo.
 func adminRequests(s *Server, c *adminCall) reply {
-	param := func(name string) (int64, bool) {
-		v := c.query.Get(name)
-		if v == "" {
-			return 0, true
+	const takes = "GET /_fake/requests takes after=<seq>, before=<seq>, limit=<n> and order=asc or order=desc"
+	var q requestQuery
+	for name, values := range c.query {
+		var n int64
+		var err error
+		switch {
+		case len(values) != 1:
+			return badRequest(fmt.Sprintf("%s: give it once; %s", name, takes))
+		case name == "order":
+			if values[0] != "asc" && values[0] != "desc" {
+				return badRequest("order: must be asc (oldest first, the default) or desc (newest first)")
+			}
+			q.newestFirst = values[0] == "desc"
+			continue
+		case name == "after" || name == "before" || name == "limit":
+			n, err = strconv.ParseInt(values[0], 10, 64)
+			if err != nil || n < 0 {
+				return badRequest(fmt.Sprintf("%s: must be a whole number, 0 or more (%d bytes given)", name, len(values[0])))
+			}
+		default:
+			return badRequest(fmt.Sprintf("unknown query parameter (%d bytes; its name is not shown); %s", len(name), takes))
 		}
-		n, err := strconv.ParseInt(v, 10, 64)
-		return n, err == nil && n >= 0
-	}
-	after, validAfter := param("after")
-	limit, validLimit := param("limit")
-	switch {
-	case !validAfter:
-		return badRequest(fmt.Sprintf("after: %q must be a sequence number, 0 or more", truncate(c.query.Get("after"), 40)))
-	case !validLimit:
-		return badRequest(fmt.Sprintf("limit: %q must be a number, 0 or more (0: all)", truncate(c.query.Get("limit"), 40)))
+		switch name {
+		case "after":
+			q.after = n
+		case "before":
+			q.before = n
+		case "limit":
+			q.limit = int(min(n, math.MaxInt32))
+		}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return ok(s.requestsLocked(after, int(min(limit, math.MaxInt32))))
+	return ok(s.requestsLocked(q))
 }
 
 // faultJSON is a Fault over HTTP: durations as Go duration strings ("2s", "150ms").
@@ -388,6 +428,12 @@ func adminValid(s *Server, c *adminCall) reply {
 func adminSeedRecords(s *Server, c *adminCall) reply {
 	p := c.params
 	body := c.body
+	if limit := s.cfg.budgets.MaxStoredBytes; limit > 0 {
+		if n, fits := jsonCost(body, limit); !fits {
+			return badRequest(budgetMessage(fmt.Sprintf("records: more than %d bytes once decoded (read up to there)", n),
+				"MaxStoredBytes", limit))
+		}
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	var rows []map[string]any
@@ -409,7 +455,7 @@ func adminSeedRecords(s *Server, c *adminCall) reply {
 			}
 		}
 	}
-	return adminResult(s.Workspace(p[0]).seedRecordsCharged(p[1], rows, int64(len(body))))
+	return adminResult(s.Workspace(p[0]).seedRecordsCharged(p[1], rows, max(recordsCost(rows), int64(len(body)))))
 }
 
 func adminDeleteRecords(s *Server, c *adminCall) reply {

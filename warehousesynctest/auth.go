@@ -68,12 +68,13 @@ func (s *Server) issueTokenLocked(r *http.Request, body []byte, bodyErr error, n
 		return oauthReply(http.StatusBadRequest, "invalid_request", "Missing required parameter: grant_type")
 	case req.GrantType != "client_credentials":
 		return oauthReply(http.StatusBadRequest, "unsupported_grant_type",
-			"Unsupported grant type: "+req.GrantType+"; use client_credentials")
+			"Unsupported grant type: "+truncate(req.GrantType, 40)+"; use client_credentials")
 	case req.Audience == "":
 		return oauthReply(http.StatusBadRequest, "invalid_request",
 			"Missing required parameter: audience (send \""+ws.DefaultAudience+"\")")
 	case req.Audience != ws.DefaultAudience:
-		return oauthReply(http.StatusForbidden, "access_denied", "Service not enabled within domain: "+req.Audience)
+		return oauthReply(http.StatusForbidden, "access_denied", "Service not enabled within domain: "+
+			truncate(req.Audience, 60))
 	case !equalSecret(req.ClientID, s.cfg.clientID) || !equalSecret(req.ClientSecret, s.cfg.clientSecret):
 		return oauthReply(http.StatusUnauthorized, "access_denied", "Unauthorized")
 	}

@@ -1,7 +1,11 @@
 package warehousesynctest
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
+	"net"
+	"sync"
 	"time"
 )
 
@@ -20,8 +24,10 @@ type Budgets struct {
 	// (default 1,000); a create beyond it is refused with 400.
 	MaxResources int
 	// MaxStoredBytes is the total size of the stored resources of all workspaces, each counted as the
-	// size of the body that last wrote it (default 64 MiB); a create or update beyond it is refused
-	// with 400.
+	// size of the body that last wrote it, and of the records seeded through the admin endpoint,
+	// counted by an estimate of the memory they hold once decoded (default 64 MiB); a create, update
+	// or seed beyond it is refused with 400. A restored snapshot is counted the same way, and refused
+	// when it does not fit this budget, MaxResources or MaxFaults.
 	MaxStoredBytes int64
 	// MaxWorkspaces is how many workspaces the server knows (default 100); adding one beyond it is
 	// refused with 409.
@@ -213,3 +219,198 @@ func (s *Server) chargeRecordsLocked(w *workspace, modelID string, n int64) {
 type budgetError struct{ msg string }
 
 func (e *budgetError) Error() string { return e.msg }
+
+// Bounds of admin bodies other than seeded records and snapshots (which may be large, and are counted
+// against MaxStoredBytes when stored): a fault, a message, a list of ids fit in far less.
+const (
+	// maxAdminSmallBody is the largest body of those admin requests.
+	maxAdminSmallBody = 64 << 10
+	// maxAdminText is the longest string (a member's name or value) in those bodies: a message, a
+	// fault's path or scope. With it, the messages stored per resource (an unreachable connection, an
+	// invalid data model, runs made to fail) are bounded by the resources' budgets.
+	maxAdminText = 1 << 10
+)
+
+// adminStringProblem returns why an admin body holds a string longer than maxAdminText (naming where,
+// never quoting it), or "" (also when the body is not JSON: the handler says so).
+func adminStringProblem(body []byte) string {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	for i := 0; ; i++ {
+		tok, err := dec.Token()
+		if err != nil {
+			return ""
+		}
+		if str, isString := tok.(string); isString && len(str) > maxAdminText {
+			return fmt.Sprintf("request body: a string of %d bytes (the %d. token) is longer than the %d bytes an admin "+
+				"message, path or id may have", len(str), i+1, maxAdminText)
+		}
+	}
+}
+
+// Estimates of the memory that decoded rows hold, measured with runtime.ReadMemStats on the rows that
+// json.Decoder makes: seeded records are charged against MaxStoredBytes by this estimate when it is
+// above the body's size, since a map of one member holds a whole group of 8 slots (a 7-byte row
+// {"a":1} holds about 340 bytes once decoded, an empty row about 55).
+const (
+	emptyObjectCost = 64  // a map without members
+	smallObjectCost = 352 // a map of 1 to 8 members: its header and one group of 8 slots
+	memberCost      = 80  // each member of a larger map, with its slack for growth
+	arrayCost       = 24  // a slice's header
+	elementCost     = 32  // each element of a slice: its interface, with its slack for growth
+	boxCost         = 8   // a number held in an interface
+)
+
+// recordsCost estimates the memory that rows hold.
+func recordsCost(rows []map[string]any) int64 {
+	n := int64(24 * len(rows))
+	for _, r := range rows {
+		n += jsonValueCost(r)
+	}
+	return n
+}
+
+// jsonValueCost estimates the memory one decoded JSON value holds beyond the interface that holds it.
+func jsonValueCost(v any) int64 {
+	switch v := v.(type) {
+	case map[string]any:
+		n := int64(emptyObjectCost)
+		switch {
+		case len(v) > 8:
+			n += int64(len(v)) * memberCost
+		case len(v) > 0:
+			n = smallObjectCost
+		}
+		for k, x := range v {
+			n += int64(len(k)) + jsonValueCost(x)
+		}
+		return n
+	case []any:
+		n := int64(arrayCost + elementCost*len(v))
+		for _, x := range v {
+			n += jsonValueCost(x)
+		}
+		return n
+	case string:
+		return int64(len(v))
+	case json.Number:
+		return int64(len(v))
+	case nil, bool:
+		return 0
+	default:
+		return boxCost
+	}
+}
+
+// jsonCost estimates, as jsonValueCost does, the memory that the JSON value in data holds once
+// decoded into maps and slices, reading it token by token without building it; it stops, returning
+// false, as soon as the estimate passes limit. It lets a body be refused for its decoded size before
+// it is decoded: 60 MiB of "{}," rows would otherwise take 1.2 GiB to find out.
+func jsonCost(data []byte, limit int64) (int64, bool) {
+	type frame struct {
+		object  bool
+		members int
+		key     bool // in an object: the next string is a key
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var stack []frame
+	n := int64(0)
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return n, true // the end, or malformed JSON: the decoder that follows says where
+		}
+		if len(stack) > 0 {
+			top := &stack[len(stack)-1]
+			if top.object && top.key {
+				if key, isKey := tok.(string); isKey {
+					n += int64(len(key))
+					top.key = false
+					continue
+				}
+			}
+		}
+		switch t := tok.(type) {
+		case json.Delim:
+			switch t {
+			case '{':
+				stack = append(stack, frame{object: true, key: true})
+				continue
+			case '[':
+				stack = append(stack, frame{})
+				continue
+			}
+			top := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			switch {
+			case !top.object:
+				n += arrayCost + int64(elementCost*top.members)
+			case top.members > 8:
+				n += emptyObjectCost + int64(top.members)*memberCost
+			case top.members > 0:
+				n += smallObjectCost
+			default:
+				n += emptyObjectCost
+			}
+		case string:
+			n += int64(len(t))
+		case json.Number:
+			n += boxCost + int64(len(t))
+		}
+		if len(stack) > 0 { // a value ended: count it as a member or element of its container
+			top := &stack[len(stack)-1]
+			top.members++
+			top.key = top.object
+		}
+		if n > limit {
+			return n, false
+		}
+	}
+}
+
+// limitedListener accepts at most cap(sem) connections at once (HTTPLimits.MaxConnections): Accept
+// waits while that many are open, so that clients which open connections and send nothing, or a
+// byte at a time, hold a bounded number of goroutines and buffers.
+type limitedListener struct {
+	net.Listener
+	sem       chan struct{}
+	done      chan struct{}
+	closeOnce sync.Once
+}
+
+func limitListener(ln net.Listener, n int) net.Listener {
+	return &limitedListener{Listener: ln, sem: make(chan struct{}, n), done: make(chan struct{})}
+}
+
+// Accept waits for a free slot, then for a connection; the slot is freed when the connection closes.
+func (l *limitedListener) Accept() (net.Conn, error) {
+	select {
+	case l.sem <- struct{}{}:
+	case <-l.done:
+		return nil, net.ErrClosed
+	}
+	c, err := l.Listener.Accept()
+	if err != nil {
+		<-l.sem
+		return nil, err
+	}
+	return &limitedConn{Conn: c, release: sync.OnceFunc(func() { <-l.sem })}, nil
+}
+
+// Close stops waiting Accepts and closes the listener.
+func (l *limitedListener) Close() error {
+	l.closeOnce.Do(func() { close(l.done) })
+	return l.Listener.Close()
+}
+
+// limitedConn frees its listener's slot once, when it is closed.
+type limitedConn struct {
+	net.Conn
+	release func()
+}
+
+func (c *limitedConn) Close() error {
+	err := c.Conn.Close()
+	c.release()
+	return err
+}

@@ -35,3 +35,26 @@ func (s *Server) LogValue() slog.Value {
 	}
 	return slog.GroupValue(slog.String("url", s.url), slog.String("workspace", s.cfg.workspace))
 }
+
+// String describes the workspace handle by its id. A Workspace holds its Server, whose fields fmt
+// would print for a verb that does not fit it (%s of the struct dereferences the pointer): without
+// these methods fmt.Sprintf("%s", srv.DefaultWorkspace()) showed the client secret and the admin token.
+func (w Workspace) String() string { return "warehousesynctest.Workspace{ID: " + w.id + "}" }
+
+// GoString is String, for %#v.
+func (w Workspace) GoString() string { return w.String() }
+
+// Format prints String for every verb, so that no verb reaches the Server the handle holds.
+func (w Workspace) Format(f fmt.State, verb rune) {
+	switch verb {
+	case 'q':
+		fmt.Fprintf(f, "%q", w.String())
+	default:
+		_, _ = f.Write([]byte(w.String()))
+	}
+}
+
+// LogValue is what log/slog records for the handle: its id.
+func (w Workspace) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("workspace", w.id))
+}

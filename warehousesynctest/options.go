@@ -69,14 +69,18 @@ type HTTPLimits struct {
 	WriteTimeout      time.Duration
 	IdleTimeout       time.Duration
 	MaxHeaderBytes    int
+	// MaxConnections is how many connections the server holds open at once (default 256); further
+	// clients wait to be accepted until one closes. With MaxHeaderBytes and the server's body limits
+	// it bounds the memory that many slow clients hold together.
+	MaxConnections int
 }
 
 // DefaultHTTPLimits returns the limits of a Server without WithHTTPLimits: 10 s to read the headers,
 // 1 minute to read a whole request, 2 minutes to write the answer, idle connections closed after
-// 2 minutes, and 64 KiB of headers.
+// 2 minutes, 64 KiB of headers, and 256 connections at once.
 func DefaultHTTPLimits() HTTPLimits {
 	return HTTPLimits{ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: 2 * time.Minute,
-		IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
+		IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10, MaxConnections: 256}
 }
 
 func defaultConfig() config {
@@ -114,6 +118,8 @@ func (c *config) check() error {
 	case c.httpLimits.ReadHeaderTimeout <= 0 || c.httpLimits.ReadTimeout <= 0 || c.httpLimits.WriteTimeout <= 0 ||
 		c.httpLimits.IdleTimeout <= 0:
 		return fmt.Errorf("http limits: every timeout must be positive, got %+v", c.httpLimits)
+	case c.httpLimits.MaxConnections < 1:
+		return fmt.Errorf("http limits: max connections must be 1 or more, got %d", c.httpLimits.MaxConnections)
 	case c.httpLimits.MaxHeaderBytes < 1<<10:
 		return fmt.Errorf("http limits: max header bytes must be at least 1024, got %d", c.httpLimits.MaxHeaderBytes)
 	}
@@ -244,8 +250,8 @@ func WithCatchUpWindow(window func(f ws.Frequency, activated time.Time) time.Tim
 // is refused before anything changes.
 func WithMaxEventsPerAdvance(n int) Option { return func(c *config) { c.maxEventsPerAdvance = n } }
 
-// WithHTTPLimits replaces the timeouts and the header size limit of the server's HTTP server; a zero
-// field keeps its default (DefaultHTTPLimits).
+// WithHTTPLimits replaces the timeouts, the header size limit and the connection limit of the server's
+// HTTP server; a zero field keeps its default (DefaultHTTPLimits).
 func WithHTTPLimits(l HTTPLimits) Option {
 	return func(c *config) {
 		d := &c.httpLimits
@@ -257,6 +263,9 @@ func WithHTTPLimits(l HTTPLimits) Option {
 			if f.v != 0 {
 				*f.dst = f.v
 			}
+		}
+		if l.MaxConnections != 0 {
+			d.MaxConnections = l.MaxConnections
 		}
 		if l.MaxHeaderBytes != 0 {
 			d.MaxHeaderBytes = l.MaxHeaderBytes

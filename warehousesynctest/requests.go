@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"sort"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -20,11 +21,14 @@ import (
 type Request struct {
 	// Seq numbers the requests of a Server from 1 in the order they arrived; GET /_fake/requests?after=
 	// pages by it.
-	Seq    int64  `json:"seq"`
+	Seq int64 `json:"seq"`
+	// Method is the request's method when it is a standard one (GET, POST, …), else "other".
 	Method string `json:"method"`
 	// Path is the path relative to the workspace root for an API request (for example /connections, as
-	// Fault.Path), /oauth/token for the token endpoint, and for any other path the URL path cut to 256
-	// bytes.
+	// Fault.Path), /oauth/token for the token endpoint, and for any other path the URL path. Only what
+	// is known to be safe is kept: the segments of the route the path matches, with the ids in its {}
+	// places (slugs); of a path that matches no route, the words of the API's paths (connections,
+	// inputs, …) and their typos; every other segment is {?}, and a path is cut after 32 segments.
 	Path string `json:"path"`
 	// Query holds the query parameters the route documents (serviceProvider on the connections list;
 	// currentPage, pageSize, startDate and endDate on the runs list) whose value has the parameter's
@@ -41,7 +45,7 @@ type Request struct {
 	// sent as a form is kept as a form. A body that does not parse strictly into the shape (not one JSON
 	// object, an unknown member, a member given twice, a value of the wrong kind, another media type, a
 	// request without a valid token, a route that takes no body) is not kept at all: Body is "" and
-	// BodyNote says why. A kept body is cut to its first 4 KiB (MaxLoggedBody), and the cut is marked.
+	// BodyNote says why. A kept body is cut to 4 KiB (MaxLoggedBody), the mark of the cut included.
 	Body string `json:"body,omitempty"`
 	// BodySize is the size of the body in bytes: as received, or as announced by Content-Length when
 	// the body was not read (-1: not announced).
@@ -62,7 +66,8 @@ type Request struct {
 // Bounds of the request log. Requests keeps the newest requests that fit both bounds and drops the
 // oldest, so traffic of any size (authenticated or not) never grows the log past them.
 const (
-	// MaxLoggedBody is how much of a body (after masking) the request log keeps: 4 KiB.
+	// MaxLoggedBody is how much of a body (after masking) the request log keeps, the mark of a cut
+	// included: 4 KiB.
 	MaxLoggedBody = 4 << 10
 	// MaxRequestLogEntries is the most requests the log keeps.
 	MaxRequestLogEntries = 100_000
@@ -83,8 +88,8 @@ type requestLog struct {
 // entrySize is what an entry counts against MaxRequestLogBytes: the memory it holds, its strings and
 // the headers that point at them, its query's map and slices included, and its slot in the log.
 func entrySize(r *Request) int {
-	n := int(unsafe.Sizeof(*r)) + 8 + len(r.Method) + len(r.Path) + len(r.Workspace) + len(r.Body) +
-		len(r.MediaType) + len(r.BodyNote)
+	n := int(unsafe.Sizeof(*r)) + 8 + allocated(len(r.Method)) + allocated(len(r.Path)) +
+		allocated(len(r.Workspace)) + allocated(len(r.Body)) // MediaType and BodyNote are constants
 	if r.Query != nil {
 		n += 64 // the map's header
 		for k, vs := range r.Query {
@@ -95,6 +100,19 @@ func entrySize(r *Request) int {
 		}
 	}
 	return n
+}
+
+// allocated is an upper bound of the memory a string of n bytes holds: its allocation's size class
+// (at most an eighth above n past 128 bytes; a 4,130-byte body sat in a 4,864-byte allocation, so the
+// log held 16% more than it counted).
+func allocated(n int) int {
+	switch {
+	case n == 0:
+		return 0
+	case n <= 128:
+		return (n + 15) &^ 15
+	}
+	return n + n/8
 }
 
 // add appends an entry and drops the oldest ones until both bounds hold.
@@ -122,30 +140,56 @@ func (l *requestLog) reset() { l.entries, l.bytes = nil, 0 }
 func (s *Server) Requests() []Request {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.requestsLocked(0, 0)
+	return s.requestsLocked(requestQuery{})
 }
 
-// requestsLocked copies the logged requests with Seq > after, at most limit of them (0: all).
-func (s *Server) requestsLocked(after int64, limit int) []Request {
+// LatestRequests returns the n newest requests the log holds, newest first (n <= 0: all of them), so
+// that a test can look at the request it just made as LatestRequests(1)[0] without copying the log.
+func (s *Server) LatestRequests(n int) []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.requestsLocked(requestQuery{limit: max(n, 0), newestFirst: true})
+}
+
+// requestQuery selects logged requests: those with after < Seq (and Seq < before, when before > 0), at
+// most limit of them (0: all), oldest first or newest first. With a limit, oldest first keeps the
+// oldest of the selection and newest first the newest, so that each pages in its own direction.
+type requestQuery struct {
+	after, before int64
+	limit         int
+	newestFirst   bool
+}
+
+// requestsLocked copies the logged requests q selects.
+func (s *Server) requestsLocked(q requestQuery) []Request {
 	entries := s.log.entries
-	// Seq increases along the log: skip to the first entry after the cursor.
-	lo, hi := 0, len(entries)
-	for lo < hi {
-		mid := (lo + hi) / 2
-		if entries[mid].Seq <= after {
-			lo = mid + 1
-		} else {
-			hi = mid
-		}
+	// Seq increases along the log: find the bounds by binary search.
+	firstAbove := func(seq int64) int {
+		return sort.Search(len(entries), func(i int) bool { return entries[i].Seq > seq })
 	}
-	entries = entries[lo:]
-	if limit > 0 && len(entries) > limit {
-		entries = entries[:limit]
+	lo, hi := firstAbove(q.after), len(entries)
+	if q.before > 0 {
+		hi = min(hi, firstAbove(q.before-1))
+	}
+	if lo > hi {
+		lo = hi
+	}
+	entries = entries[lo:hi]
+	if q.limit > 0 && len(entries) > q.limit {
+		if q.newestFirst {
+			entries = entries[len(entries)-q.limit:]
+		} else {
+			entries = entries[:q.limit]
+		}
 	}
 	out := make([]Request, len(entries))
 	for i, r := range entries {
-		out[i] = *r
-		out[i].Query = cloneValues(r.Query)
+		j := i
+		if q.newestFirst {
+			j = len(entries) - 1 - i
+		}
+		out[j] = *r
+		out[j].Query = cloneValues(r.Query)
 	}
 	return out
 }
@@ -179,11 +223,8 @@ const maxLoggedQueryValue = 256
 func (s *Server) logRequestLocked(r *http.Request, wsID, key, rel string, body []byte, size int64, now time.Time) *Request {
 	// Copies, never substrings: net/http's method and path are substrings of the request line, which
 	// holds the whole query string.
-	entry := &Request{Method: strings.Clone(truncate(r.Method, 16)), Path: strings.Clone(rel),
+	entry := &Request{Method: loggedMethod(r.Method), Path: s.loggedPath(r.URL.Path, rel),
 		Workspace: strings.Clone(wsID), Time: now, BodySize: size, MediaType: loggedMediaType(r)}
-	if rel == "" {
-		entry.Path = strings.Clone(truncate(r.URL.Path, 256))
-	}
 	switch {
 	case body == nil && size != 0:
 		entry.BodyNote = noteUnread
@@ -295,9 +336,90 @@ func truncateBody(b string, size int) string {
 	if len(b) <= MaxLoggedBody {
 		return strings.Clone(b)
 	}
-	cut := MaxLoggedBody
+	mark := fmt.Sprintf("… [truncated: %d bytes in all]", size)
+	cut := MaxLoggedBody - len(mark) // the mark included, the whole fits MaxLoggedBody's allocation
 	for cut > 0 && !utf8.RuneStart(b[cut]) {
 		cut--
 	}
-	return b[:cut] + fmt.Sprintf("… [truncated: %d bytes in all]", size) // a new string: b is not kept
+	return b[:cut] + mark // a new string: b is not kept
+}
+
+// httpMethods are the methods the request log names; any other is logged as "other".
+var httpMethods = []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+	http.MethodDelete, http.MethodOptions, http.MethodConnect, http.MethodTrace}
+
+// loggedMethod is the method as the request log keeps it: a standard method, or "other" (a method is
+// any token a client chooses, so another one is not known to be safe to show).
+func loggedMethod(m string) string {
+	if i := slices.Index(httpMethods, m); i >= 0 {
+		return httpMethods[i]
+	}
+	return "other"
+}
+
+// otherSegment stands in the request log for a path segment that is not known to be safe to show.
+const otherSegment = "{?}"
+
+// loggedPath is the path as the request log keeps it: rel (the path relative to the workspace root)
+// for an API request, the URL path for any other. The segments of a path that matches a route are kept
+// when they are the route's own or, in its {} places, ids (slugs); the segments of any other path are
+// kept when they are words of the API's paths (connections, inputs, oauth, …) or a typo of one, and
+// every other segment is replaced by {?}: a path is any text a client chooses, so only what is known
+// to be the API's vocabulary or an id is shown.
+func (s *Server) loggedPath(urlPath, rel string) string {
+	p := rel
+	if p == "" {
+		p = urlPath
+	}
+	if p == tokenPath {
+		return tokenPath
+	}
+	segs := strings.Split(strings.TrimPrefix(p, "/"), "/")
+	if len(segs) > 32 {
+		segs = append(segs[:32:32], "…")
+	}
+	var pattern []string
+	if rel != "" {
+		for _, rt := range s.routes {
+			if _, matched := matchSegs(rt.segs, segs); matched {
+				pattern = rt.segs
+				break
+			}
+		}
+	}
+	var b strings.Builder
+	for i, seg := range segs {
+		b.WriteByte('/')
+		switch {
+		case pattern != nil && pattern[i] == "{}" && validSlug(seg):
+			b.WriteString(seg)
+		case pattern != nil && pattern[i] != "{}":
+			b.WriteString(pattern[i]) // the route's own, not a substring of the request
+		case seg == "" || seg == "…":
+			b.WriteString(seg)
+		default:
+			if w := pathWord(seg); w != "" {
+				b.WriteString(w)
+			} else {
+				b.WriteString(otherSegment)
+			}
+		}
+	}
+	return b.String()
+}
+
+// pathWords are the words of the API's paths.
+var pathWords = []string{"platform", "v2", "workspaces", "oauth", "token", "connections", "data-models",
+	"inputs", "data-pipelines", "trigger", "report", "runs"}
+
+// pathWord returns seg when it is one of pathWords or a typo of one (at most 2 edits away, fewer than
+// half its length), as a copy; "" otherwise.
+func pathWord(seg string) string {
+	if i := slices.Index(pathWords, seg); i >= 0 {
+		return pathWords[i]
+	}
+	if closest(seg, pathWords) != "" {
+		return strings.Clone(seg)
+	}
+	return ""
 }

@@ -44,6 +44,7 @@ type Server struct {
 	http *http.Server
 	url  string
 	done chan struct{} // closed when the server stops
+	bulk chan struct{} // one slot: the admin operations on large documents run one at a time
 	wg   sync.WaitGroup
 	stop sync.Once
 }
@@ -109,6 +110,7 @@ func Start(opts ...Option) (*Server, error) {
 		tokens:      map[string]tokenInfo{},
 		url:         "http://" + ln.Addr().String(),
 		done:        make(chan struct{}),
+		bulk:        make(chan struct{}, 1),
 	}
 	var start time.Time
 	s.clock, start = newClock(s)
@@ -133,7 +135,7 @@ func Start(opts ...Option) (*Server, error) {
 	go func() {
 		defer s.wg.Done()
 		// Serve returns http.ErrServerClosed after Close or Shutdown; nothing else stops it.
-		_ = s.http.Serve(ln)
+		_ = s.http.Serve(limitListener(ln, lim.MaxConnections))
 	}()
 	s.clock.start()
 	return s, nil

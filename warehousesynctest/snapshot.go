@@ -137,7 +137,7 @@ func (s *Server) restoreLocked(data []byte) error {
 }
 
 func (s *Server) restoreDocLocked(data []byte) error {
-	doc, err := decodeSnapshot(data)
+	doc, err := decodeSnapshot(data, s.cfg.budgets.MaxStoredBytes)
 	if err != nil {
 		return err
 	}
@@ -165,6 +165,13 @@ func (s *Server) restoreDocLocked(data []byte) error {
 	if n, limit := len(workspaces), s.cfg.budgets.MaxWorkspaces; n > limit {
 		return errors.New(budgetMessage(fmt.Sprintf("workspaces: %d workspaces", n), "MaxWorkspaces", int64(limit)))
 	}
+	stored, err := s.chargeRestoredLocked(doc, workspaces, resources)
+	if err != nil {
+		return err
+	}
+	if n, limit := len(doc.Faults), s.cfg.budgets.MaxFaults; n > limit {
+		return errors.New(budgetMessage(fmt.Sprintf("faults: %d faults", n), "MaxFaults", int64(limit)))
+	}
 	faults := make([]*faultState, 0, len(doc.Faults))
 	for i, fd := range doc.Faults {
 		f, err := restoreFault(fd)
@@ -177,7 +184,7 @@ func (s *Server) restoreDocLocked(data []byte) error {
 	if err := s.eng.RestoreAll(doc.Engine, resources); err != nil {
 		return fmt.Errorf("engine: %w", err)
 	}
-	s.workspaces, s.faults = workspaces, faults
+	s.workspaces, s.faults, s.stored = workspaces, faults, stored
 	s.clock.restored()
 	return nil
 }
@@ -185,7 +192,10 @@ func (s *Server) restoreDocLocked(data []byte) error {
 // decodeSnapshot reads a document strictly, in one pass; only when that fails does it read the format
 // and version alone, so that a newer or foreign document gets that error rather than its first
 // unknown field.
-func decodeSnapshot(data []byte) (*snapshotDoc, error) {
+func decodeSnapshot(data []byte, maxStored int64) (*snapshotDoc, error) {
+	if err := precheckSnapshot(data, maxStored); err != nil {
+		return nil, err
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber() // seeded numbers stay exact
 	dec.DisallowUnknownFields()
@@ -217,6 +227,93 @@ func decodeSnapshot(data []byte) (*snapshotDoc, error) {
 		return nil, fmt.Errorf("version %d cannot be read", head.Version)
 	}
 	return nil, errors.New(jsonProblem(err))
+}
+
+// chargeRestoredLocked gives each restored workspace its costs against the budgets, as the API and the
+// admin endpoints charge them (a resource its JSON's size, seeded records their estimated memory), and
+// returns their total; it refuses a snapshot over MaxResources in a workspace or MaxStoredBytes in all.
+// Without it a restore stored anything a 64 MiB document decodes to, uncounted, and kept the count of
+// the state it replaced, so later creates were refused or admitted by the old state's size.
+func (s *Server) chargeRestoredLocked(doc *snapshotDoc, workspaces map[string]*workspace,
+	resources map[string]engine.Resources) (int64, error) {
+	b := s.cfg.budgets
+	pipelines := map[string]map[string]int64{} // workspace → pipeline id → its JSON's size
+	for _, p := range doc.Engine.Pipelines {
+		if pipelines[p.Workspace] == nil {
+			pipelines[p.Workspace] = map[string]int64{}
+		}
+		spec, _ := json.Marshal(p.Pipeline)
+		pipelines[p.Workspace][p.Pipeline.ID] = int64(len(spec))
+	}
+	var stored int64
+	for _, id := range sortedKeys(workspaces) {
+		w, r := workspaces[id], resources[id]
+		w.cost = map[string]int64{}
+		for _, c := range r.Connections {
+			size, _ := json.Marshal(c)
+			w.cost[resourceKey(kindConnection, c.ID)] = int64(len(size))
+		}
+		for _, m := range r.DataModels {
+			size, _ := json.Marshal(m)
+			w.cost[resourceKey(kindDataModel, m.ID)] = int64(len(size))
+		}
+		for pid, size := range pipelines[id] {
+			w.cost[resourceKey(kindPipeline, pid)] = size
+		}
+		if n := len(r.Connections) + len(r.DataModels) + len(pipelines[id]); n > b.MaxResources {
+			return 0, errors.New(budgetMessage(fmt.Sprintf("workspace %s: %d connections, data models and pipelines", id, n),
+				"MaxResources", int64(b.MaxResources)))
+		}
+		for mid, rows := range r.Records {
+			w.cost[recordsKey(mid)] = recordsCost(rows)
+		}
+		for _, c := range w.cost {
+			stored += c
+		}
+	}
+	if stored > b.MaxStoredBytes {
+		return 0, errors.New(budgetMessage(fmt.Sprintf("storing %d bytes of resources and records", stored),
+			"MaxStoredBytes", b.MaxStoredBytes))
+	}
+	return stored, nil
+}
+
+// precheckSnapshot reads what a document of this format and version holds that the strict decoding
+// cannot judge, before it decodes the document: its seeded records, which must fit maxStored once
+// decoded (60 MiB of "{}," rows decode to 1.2 GiB, so they are measured token by token first), and its
+// connections, whose members and config keys must be the API's (a connection decodes its config by its
+// own rules, which take any key: an upper-case or misspelt secret key was restored silently and
+// dropped). Another format or version is left to decodeSnapshot's own errors.
+func precheckSnapshot(data []byte, maxStored int64) error {
+	var doc struct {
+		Format     string `json:"format"`
+		Version    int    `json:"version"`
+		Workspaces []struct {
+			Connections []json.RawMessage          `json:"connections"`
+			Records     map[string]json.RawMessage `json:"records"`
+		} `json:"workspaces"`
+	}
+	if err := json.Unmarshal(data, &doc); err != nil || doc.Format != SnapshotFormat || doc.Version != SnapshotVersion {
+		return nil
+	}
+	sh := bodyShapes()["POST connections"]
+	left := maxStored
+	for i, w := range doc.Workspaces {
+		for j, c := range w.Connections {
+			if unknown, _ := checkBody(c, sh, 0); len(unknown) > 0 {
+				return fmt.Errorf("workspaces[%d].connections[%d]: %s", i, j, unknown[0])
+			}
+		}
+		for _, id := range sortedKeys(w.Records) {
+			n, fits := jsonCost(w.Records[id], left)
+			if !fits {
+				return errors.New(budgetMessage(fmt.Sprintf("workspaces[%d].records: more than %d bytes once decoded", i, maxStored),
+					"MaxStoredBytes", maxStored))
+			}
+			left -= n
+		}
+	}
+	return nil
 }
 
 // restoreWorkspace checks one workspace of a snapshot and returns its resources.

@@ -145,7 +145,8 @@ func routeKey(routes []route[handler], method string, segs []string) string {
 type shapeWalk struct {
 	dec      *json.Decoder
 	out      bytes.Buffer
-	unknown  []string // "path: message" for each unknown or repeated member
+	unknown  []string // "path: message" for each unknown or repeated member, up to maxBodyProblems
+	more     int      // the unknown or repeated members past maxBodyProblems
 	long     []string // "path: message" for each string member longer than maxField
 	maxField int      // 0: no limit
 	fits     bool     // every member is known, once, with a value of its kind
@@ -173,7 +174,7 @@ func checkBody(body []byte, sh *shape, maxField int) (unknown, long []string) {
 	if err := w.object(sh, ""); err != nil {
 		return nil, nil
 	}
-	return w.unknown, w.long
+	return w.problems(), w.long
 }
 
 // walk walks body against sh; it returns nil and the unknown members when the body does not fit.
@@ -191,7 +192,7 @@ func walk(body []byte, sh *shape, maxField int) (*shapeWalk, []string) {
 		return nil, nil // trailing data
 	}
 	if !w.fits {
-		return nil, w.unknown
+		return nil, w.problems()
 	}
 	return w, nil
 }
@@ -215,10 +216,16 @@ func (w *shapeWalk) object(sh *shape, path string) error {
 		switch {
 		case seen[key]:
 			w.fits = false
-			w.unknown = append(w.unknown, fmt.Sprintf("%s: is given twice; send each member once", quoteName(name)))
+			w.addUnknown(func() string {
+				shown := name
+				if !known && !memberShaped(key) {
+					shown = hiddenName(name, key)
+				}
+				return fmt.Sprintf("%s: is given twice; send each member once", quoteName(shown))
+			})
 		case !known:
 			w.fits = false
-			w.unknown = append(w.unknown, unknownMember(name, key, sh))
+			w.addUnknown(func() string { return unknownMember(name, key, sh) })
 		}
 		seen[key] = true
 		if !known || member.kind == shapeReadOnly {
@@ -242,6 +249,28 @@ func (w *shapeWalk) object(sh *shape, path string) error {
 	}
 	w.out.WriteByte('}')
 	return nil
+}
+
+// maxBodyProblems is how many unknown or repeated members a refusal names; the others are counted.
+// Without it a 900 KB body of distinct unknown members was answered with 6.9 MB of messages.
+const maxBodyProblems = 10
+
+// addUnknown records an unknown or repeated member: its message while fewer than maxBodyProblems are
+// named, else only the count.
+func (w *shapeWalk) addUnknown(msg func() string) {
+	if len(w.unknown) < maxBodyProblems {
+		w.unknown = append(w.unknown, msg())
+		return
+	}
+	w.more++
+}
+
+// problems returns the messages of the unknown and repeated members, with the count of those not named.
+func (w *shapeWalk) problems() []string {
+	if w.more == 0 {
+		return w.unknown
+	}
+	return append(w.unknown, fmt.Sprintf("and %d more unknown or repeated members", w.more))
 }
 
 // value walks one member's value of shape sh.
@@ -342,11 +371,36 @@ func unknownMember(name, key string, sh *shape) string {
 		}
 	}
 	slices.Sort(known)
+	meant := closest(key, known)
+	if meant == "" && !memberShaped(key) {
+		return quoteName(hiddenName(name, key)) + ": unknown member (its name is not shown: only names shaped like the " +
+			"API's, lower-case letters and _, or close to one, are quoted) (members: " + strings.Join(known, ", ") + ")"
+	}
 	msg := quoteName(name) + ": unknown member"
-	if meant := closest(key, known); meant != "" {
+	if meant != "" {
 		msg += fmt.Sprintf("; did you mean %q?", meant)
 	}
 	return msg + " (members: " + strings.Join(known, ", ") + ")"
+}
+
+// memberShaped reports whether key is shaped like the API's member names (1 to 64 lower-case letters
+// and _), so that a message may quote it. A name of any other shape, unless it is a typo of a member,
+// may be anything a client sent, a secret included: a body of {"S3cr3t…": 1} quoted it back.
+func memberShaped(key string) bool {
+	if key == "" || len(key) > 64 {
+		return false
+	}
+	for i := 0; i < len(key); i++ {
+		if c := key[i]; (c < 'a' || c > 'z') && c != '_' {
+			return false
+		}
+	}
+	return true
+}
+
+// hiddenName is name with its last part, key, replaced by its size.
+func hiddenName(name, key string) string {
+	return strings.TrimSuffix(name, key) + fmt.Sprintf("{%d bytes}", len(key))
 }
 
 // closest returns the candidate nearest to s by edit distance (ignoring case), when it is close: at most

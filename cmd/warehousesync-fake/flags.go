@@ -15,6 +15,7 @@ type strictSettings struct {
 	lenientBodies bool
 	maxActive     int
 	budgets       warehousesynctest.Budgets
+	maxConns      int
 }
 
 // strictFlags defines the flags of st on fs.
@@ -34,6 +35,7 @@ func strictFlags(fs *flag.FlagSet, st *strictSettings) {
 	fs.IntVar(&b.MaxRequestLogBytes, "max-request-log-bytes", d.MaxRequestLogBytes, "budget: memory of the request log, in bytes; the oldest requests are dropped")
 	fs.IntVar(&b.MaxRequestLogEntries, "max-request-log-entries", d.MaxRequestLogEntries, "budget: requests the log keeps; the oldest are dropped")
 	fs.IntVar(&b.MaxFaults, "max-faults", d.MaxFaults, "budget: HTTP faults installed at once (more: 400)")
+	fs.IntVar(&st.maxConns, "max-connections", warehousesynctest.DefaultHTTPLimits().MaxConnections, "budget: connections open at once (more wait to be accepted)")
 }
 
 // options returns the Server options of st, or the first invalid setting.
@@ -45,12 +47,14 @@ func (st *strictSettings) options() ([]warehousesynctest.Option, error) {
 	for name, v := range map[string]int64{"-max-body-bytes": b.MaxBodyBytes, "-max-field-bytes": int64(b.MaxFieldBytes),
 		"-max-resources": int64(b.MaxResources), "-max-stored-bytes": b.MaxStoredBytes, "-max-workspaces": int64(b.MaxWorkspaces),
 		"-max-runs": int64(b.MaxRuns), "-max-tokens": int64(b.MaxTokens), "-max-request-log-bytes": int64(b.MaxRequestLogBytes),
-		"-max-request-log-entries": int64(b.MaxRequestLogEntries), "-max-faults": int64(b.MaxFaults)} {
+		"-max-request-log-entries": int64(b.MaxRequestLogEntries), "-max-faults": int64(b.MaxFaults),
+		"-max-connections": int64(st.maxConns)} {
 		if v < 1 {
 			return nil, fmt.Errorf("%s must be 1 or more, got %d", name, v)
 		}
 	}
-	opts := []warehousesynctest.Option{warehousesynctest.WithMaxActivePipelines(st.maxActive), warehousesynctest.WithBudgets(b)}
+	opts := []warehousesynctest.Option{warehousesynctest.WithMaxActivePipelines(st.maxActive), warehousesynctest.WithBudgets(b),
+		warehousesynctest.WithHTTPLimits(warehousesynctest.HTTPLimits{MaxConnections: st.maxConns})}
 	if st.workspaces != "" {
 		var ids []string
 		for _, id := range strings.Split(st.workspaces, ",") {

@@ -145,7 +145,9 @@ func parseFlags(args []string, getenv func(string) string, out io.Writer) (*sett
 		return nil, err
 	}
 	if fs.NArg() > 0 {
-		return nil, fmt.Errorf("unexpected arguments %q (-h lists the flags)", fs.Args())
+		// Not quoted: a stray argument is often a value meant for a flag (-admin-token= TOKEN).
+		return nil, fmt.Errorf("%d unexpected arguments after the flags, starting with argument %d (not shown: it may be "+
+			"a value meant for a flag, such as -admin-token=VALUE with no space); -h lists the flags", fs.NArg(), len(args)-fs.NArg()+1)
 	}
 	given := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })

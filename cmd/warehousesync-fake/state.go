@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -21,7 +22,7 @@ func startWithState(path string, opts []warehousesynctest.Option) (*warehousesyn
 	if path == "" {
 		return warehousesynctest.Start(opts...)
 	}
-	data, err := os.ReadFile(path)
+	data, err := readStateFile(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 	case err != nil:
@@ -46,6 +47,40 @@ func startWithState(path string, opts []warehousesynctest.Option) (*warehousesyn
 		return nil, fmt.Errorf("state file %s: %w", path, err)
 	}
 	return srv, nil
+}
+
+// maxStateFile is the largest state file the binary reads: far above what the default budgets let a
+// snapshot grow to, and a bound on what a wrong -state path (a disk image, a log) makes it read.
+const maxStateFile = 1 << 30
+
+// readStateFile reads the state file, which must be a regular file of at most maxStateFile bytes: a
+// FIFO or a device (-state /dev/zero) would block the start or read without end.
+func readStateFile(path string) ([]byte, error) {
+	// Stat before opening: opening a FIFO for reading blocks until a writer comes.
+	if info, err := os.Stat(path); err != nil {
+		return nil, err
+	} else if !info.Mode().IsRegular() {
+		return nil, fmt.Errorf("not a regular file (%s); give the path of a file", info.Mode().Type())
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	switch {
+	case err != nil:
+		return nil, err
+	case !info.Mode().IsRegular():
+		return nil, fmt.Errorf("not a regular file (%s); give the path of a file", info.Mode().Type())
+	case info.Size() > maxStateFile:
+		return nil, fmt.Errorf("%d bytes, more than the %d bytes a state file may hold", info.Size(), maxStateFile)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, maxStateFile+1))
+	if err == nil && len(data) > maxStateFile {
+		err = fmt.Errorf("more than the %d bytes a state file may hold", maxStateFile)
+	}
+	return data, err
 }
 
 // writeDurably replaces the file at path with data so that a crash at any moment leaves either the old
