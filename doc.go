@@ -65,6 +65,10 @@
 //		// a run is already in progress
 //	}
 //
+// An error never shows a credential its request carried: text the server returns is shown only when
+// it provably holds no part of one. No request follows a redirect to another origin (scheme, host and
+// port, https to http included): it fails with ErrRedirectRefused, and nothing is sent there.
+//
 // IDs are checked before any request: an empty ID, or one that is not 1 to 128 letters, digits, _ or -,
 // gives a *ValidationError naming the argument.
 //
@@ -81,9 +85,11 @@
 // byte for byte and treated as all secret); ServiceProvider is filled from it. Timestamp accepts every timestamp shape the API
 // sends, Delay parses schedule delays such as "15m" or "5d", and numbers that the API sends as strings
 // or integers decode either way. Secrets in configs have the type Secret, which never prints its value
-// (fmt, slog, and json.Marshal of any value holding one, except in an unexported field of your own
-// struct, which fmt prints without calling methods: only the client's own requests carry it);
-// the API returns them as MaskedSecret, and sending MaskedSecret back in an update keeps the stored value.
+// with fmt, slog or json.Marshal, alone, behind a pointer, or in a slice, array, map value, interface or
+// exported struct field; only the client's own requests carry it. Go gives the type no say in two
+// places: an unexported field of your own struct, which fmt prints without calling methods, and a map
+// key, which encoding/json writes as it is; keep secrets out of both. The API returns secrets as
+// MaskedSecret, and sending MaskedSecret back in an update keeps the stored value.
 //
 // # Observability
 //

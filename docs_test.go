@@ -40,12 +40,28 @@ func documentation(t *testing.T) map[string]string {
 // or speaks of the project's tickets instead of the project.
 func TestDocumentationSpeaksOfTheModuleOnly(t *testing.T) {
 	t.Parallel()
-	outside := regexp.MustCompile(`\.\./` + `shared|/work/|\bapi-behaviour\.md|warehouse-sync-api-reference\.txt`)
+	outside := regexp.MustCompile(`\.\./` + `shared|/` + `work/|\bapi-behaviour\.md|warehouse-sync-api-reference\.txt`)
 	tickets := regexp.MustCompile(`(?i)\bissues? #?[0-9]+|\bthe issue's\b`)
 	for path, text := range documentation(t) {
 		assert.Emptyf(t, outside.FindAllString(text, -1), "%s points outside the module", path)
 		assert.Emptyf(t, tickets.FindAllString(text, -1), "%s speaks of tickets", path)
 	}
+	// Comments in Go files, tests included, speak to the same readers.
+	err := filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
+		switch {
+		case err != nil:
+			return err
+		case d.IsDir() && path != "." && (strings.HasPrefix(d.Name(), ".") || d.Name() == "testdata"):
+			return filepath.SkipDir
+		case d.IsDir() || !strings.HasSuffix(path, ".go"):
+			return nil
+		}
+		b, err := os.ReadFile(path)
+		assert.Emptyf(t, outside.FindAllString(string(b), -1), "%s points outside the module", path)
+		assert.Emptyf(t, tickets.FindAllString(string(b), -1), "%s speaks of tickets", path)
+		return err
+	})
+	require.NoError(t, err)
 }
 
 // TestTheFidelityTableIsKeptOnce checks that the behaviours are listed in docs/fidelity.md only: the

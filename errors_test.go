@@ -228,7 +228,7 @@ func TestUndecodableResponse(t *testing.T) {
 
 func TestAPIErrorToleratesANumericCode(t *testing.T) {
 	t.Parallel()
-	// api-behaviour.md: clients tolerate extra fields such as code, whatever their JSON type.
+	// A client tolerates extra fields in an error, such as code, whatever their JSON type.
 	c := failWith(t, http.StatusBadRequest, nil,
 		`{"statusCode":400,"errors":[{"code":1001,"message":"Pipeline p is already in progress."}]}`)
 	_, err := c.Pipelines.Trigger(context.Background(), "p")

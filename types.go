@@ -218,9 +218,12 @@ func (d *Delay) UnmarshalText(b []byte) error {
 const MaskedSecret = "************"
 
 // Secret is a credential inside a connection config. It prints as MaskedSecret with fmt and slog and is
-// encoded as MaskedSecret by json.Marshal, so no output path of any value that holds one (a Connection,
-// a slice or map of them, a struct of the caller's) reveals it. Only the client's own request encoding
-// sends the real value to the API. Convert it with string(s) when the real value is needed.
+// encoded as MaskedSecret by json.Marshal, so no output path of a value that holds one (a Connection, a
+// slice, array or map value of them, an exported field of a struct of the caller's) reveals it. Go gives
+// the type no say in two places: fmt prints an unexported struct field without calling its methods, and
+// encoding/json writes a map key of string kind as it is; keep secrets out of both. Only the client's
+// own request encoding sends the real value to the API. Convert it with string(s) when the real value
+// is needed.
 type Secret string
 
 // String returns MaskedSecret for any non-empty secret, so %v and %s never print the value.

@@ -1,4 +1,4 @@
-// Package apply reconciles a Warehouse Sync workspace with a desired state: Plan compares what is
+// Package apply reconciles a Warehouse Sync workspace with a desired state: MakePlan compares what is
 // declared with what the workspace holds and lists what to create, update or delete; Apply carries a
 // plan out, step by step. It is the engine of the wsync command and works as well from Go code.
 //

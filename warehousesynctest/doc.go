@@ -16,8 +16,14 @@
 // workspace id is a 404 naming the known ones. The default workspace is the one of Client;
 // DefaultWorkspace returns it, with the methods that make faults and seed records
 // (srv.DefaultWorkspace().FailNextRuns(…)), and Workspace(id) another one. An unknown member in a
-// request body is a 400 naming it and the member meant (WithLenientBodies accepts it); Budgets bound
-// everything requests can make the server keep. Two Servers in one process share nothing.
+// request body is a 400 naming it and the member meant (WithLenientBodies accepts it), and a token
+// request without audience a 400; Budgets bound everything requests can make the server keep, each
+// refusal naming its budget. Two Servers in one process share nothing.
+//
+// Code under test that builds its own client gets everything Client sets (the addresses, the
+// credentials, fast retries and waits that fit the server's clock) from ClientOptions:
+//
+//	c, err := warehousesync.NewClient(srv.WorkspaceID(), srv.ClientOptions()...)
 //
 // Plain HTTP works as well: POST {"client_id", "client_secret", "audience", "grant_type":
 // "client_credentials"} to TokenURL (the defaults are DefaultClientID and DefaultClientSecret) and send
@@ -52,16 +58,31 @@
 // model's query (UseSQLSource). Workspace(id) gives the same methods for another workspace the server
 // serves. Each of these setters refuses an id that does not exist with an error, and on a server made by
 // NewServer also fails the test at the caller's line. Requests lists what the server received, as the
-// route's wire shape parsed it, secrets masked; Reset empties everything but the clock. All of it is also
-// available over HTTP under /_fake/, without authentication (docs/fake.md lists every endpoint), and
+// route's wire shape parsed it, secrets masked, with Path relative to the workspace root as in a Fault;
+// LatestRequests(n) the n newest, newest first. Reset empties everything but the clock, the options,
+// the known workspaces and the tokens.
+//
+// # Snapshots
+//
+// Snapshot returns the whole state (workspaces, resources, runs, the clock, faults not yet fired,
+// seeded records) as a versioned JSON document that holds no secret in plain text; Restore puts one
+// back, all or nothing, and WithSnapshot starts a server from one, so an expensive fixture is built once
+// and restored per test. WithPersist is called with a snapshot after every acknowledged change; the
+// binary's -state flag uses it to keep its state in a file. docs/snapshots.md describes the document.
+//
+// # Over HTTP
+//
+// All of it is also available over HTTP under /_fake/, without authentication unless WithAdminToken
+// (docs/fake.md lists every endpoint, and GET /_fake/ lists them too), and
 // GET /_fake/openapi.yaml serves the OpenAPI description of the API (package api) that the project's
 // contract tests hold both the fake and the client to (docs/contract.md).
 //
 // # Fidelity
 //
 // The fake implements what mParticle documents for the API and chooses, strictly and deterministically,
-// where the documentation is silent or vague; lists are sorted by id, every rejection is a 400 that names
-// each field and rule it breaks and changes nothing, and the same script gives the same runs, ids and
+// where the documentation is silent or vague; lists are sorted by id, every rejection of a request
+// changes nothing and names each field and rule it breaks (a 400, or the status a budget or an unknown
+// workspace or id answers), and the same script gives the same runs, ids and
 // timestamps every time. The module's docs/fidelity.md is the one table of every behaviour, with its
 // source and whether the fake follows the documentation, chooses, or leaves it out ([Fidelity]);
 // docs/scheduler.md states the scheduling and run rules the run engine follows ([Scheduling]).
