@@ -112,6 +112,11 @@ func TestFakeStatusesMatchTheDescription(t *testing.T) {
 			do: func(t *testing.T, f *checkedFake) (int, string) {
 				return f.send(t, f.base, http.MethodPut, ws+"/data-models/m", f.token(t), "", dataModel("m", 400))
 			}, status: http.StatusRequestEntityTooLarge, want: "MaxBodyBytes"},
+		{name: "413 excuses a body that is also invalid", budgets: warehousesynctest.Budgets{MaxBodyBytes: 256},
+			do: func(t *testing.T, f *checkedFake) (int, string) {
+				body := `{"id":"m","unknown":"` + strings.Repeat("x", 300) + `"}`
+				return f.send(t, f.base, http.MethodPost, ws+"/data-models", f.token(t), "", body)
+			}, status: http.StatusRequestEntityTooLarge, want: "MaxBodyBytes"},
 		{name: "415 token request as text/plain",
 			do: func(t *testing.T, f *checkedFake) (int, string) {
 				return f.send(t, f.base, http.MethodPost, "/oauth/token", "", "text/plain", f.tokenBody(t))
