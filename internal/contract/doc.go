@@ -10,7 +10,7 @@
 //     reported. Requests outside the described API, such as the fake's /_fake/… admin routes, pass
 //     unchecked.
 //   - A request that does not match its operation is reported unless the server refused it as it should:
-//     with 401 when the bearer token is missing, with 400, 403, 404 or 415 for any other mismatch (the status
+//     with 401 when the bearer token is missing, with 400, 403, 404, 413 or 415 for any other mismatch (the status
 //     must still be one the operation lists). A test may send a bad request on purpose to see the fake
 //     reject it; if the fake accepts it instead, that is reported.
 //   - Every response to a described operation is checked: its status must be one the operation lists, and

@@ -205,15 +205,16 @@ func (v *validator) reportRequest(ex *exchange, report func(error)) {
 }
 
 // excused reports whether a server that answered status refused a request that does not match the
-// description as it should: 401 for a missing token, 400, 403, 404 or 415 (a body that is not JSON)
-// for anything else (whether the operation lists that status is checked with the response).
+// description as it should: 401 for a missing token, 400, 403, 404, 413 (a body too large to read)
+// or 415 (a body that is not JSON) for anything else (whether the operation lists that status is
+// checked with the response).
 func excused(reqErr error, status int) bool {
 	var sec *openapi3filter.SecurityRequirementsError
 	if errors.As(reqErr, &sec) {
 		return status == http.StatusUnauthorized
 	}
 	return status == http.StatusBadRequest || status == http.StatusForbidden || status == http.StatusNotFound ||
-		status == http.StatusUnsupportedMediaType
+		status == http.StatusRequestEntityTooLarge || status == http.StatusUnsupportedMediaType
 }
 
 // readBody reads and closes body; a nil body reads as nil.
