@@ -35,7 +35,8 @@ type reply struct {
 	body        any    // encoded as JSON; nil: no body (unless raw is set)
 	raw         []byte // written as is with contentType, instead of body
 	contentType string
-	allow       []string // the Allow header of a 405
+	allow       []string    // the Allow header of a 405
+	bufs        *answerBufs // set: raw came from bufs and goes back once written
 }
 
 func ok(body any) reply { return reply{status: http.StatusOK, body: body} }
@@ -98,6 +99,7 @@ func writeReply(w http.ResponseWriter, rep reply) {
 		w.Header().Set("Content-Type", rep.contentType)
 		w.WriteHeader(rep.status)
 		_, _ = w.Write(rep.raw)
+		rep.bufs.put(rep.raw)
 		return
 	}
 	if rep.body == nil {

@@ -19,7 +19,7 @@ func listRuns(s *Server, c *call) reply {
 		return badRequest(errs...)
 	}
 	// The engine writes the page's JSON from its stored runs: the same bytes as encoding the page.
-	return rawJSON(s.eng.AppendRunsPage(nil, c.wsID, id, q))
+	return pooledJSON(&s.answers, s.eng.AppendRunsPage(s.answers.get(4096), c.wsID, id, q))
 }
 
 // parseRunQuery validates currentPage, pageSize, startDate and endDate.
@@ -81,9 +81,10 @@ func getRun(s *Server, c *call) reply {
 		return notFound(kindRun, strconv.FormatInt(runID, 10))
 	}
 	s.autoAdvanceLocked(c.wsID, id, runID)
-	run, found := s.eng.AppendRun(make([]byte, 0, 512), c.wsID, id, runID)
+	run, found := s.eng.AppendRun(s.answers.get(512), c.wsID, id, runID)
 	if !found {
+		s.answers.put(run)
 		return notFound(kindRun, strconv.FormatInt(runID, 10))
 	}
-	return rawJSON(run)
+	return pooledJSON(&s.answers, run)
 }

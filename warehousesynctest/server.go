@@ -41,6 +41,8 @@ type Server struct {
 	faults     []*faultState
 	log        requestLog
 
+	answers answerBufs // the buffers of the engine's JSON answers, reused across requests
+
 	http *http.Server
 	url  string
 	done chan struct{} // closed when the server stops
