@@ -159,17 +159,12 @@ type route[H any] struct {
 	path    string
 	segs    []string
 	methods map[string]H
-	keys    map[string]string // "METHOD path" of each method, made once (routeKey)
-	about   string            // what the route does, for the admin index
+	about   string // what the route does, for the admin index
 }
 
 // newRoute makes a route of path ("" is the root of its table).
 func newRoute[H any](path string, methods map[string]H, about string) route[H] {
-	keys := make(map[string]string, len(methods))
-	for m := range methods {
-		keys[m] = m + " " + path
-	}
-	return route[H]{path: path, segs: strings.Split(strings.Trim(path, "/"), "/"), methods: methods, keys: keys, about: about}
+	return route[H]{path: path, segs: strings.Split(strings.Trim(path, "/"), "/"), methods: methods, about: about}
 }
 
 // lookup finds the handler of r's method on path segs. When none matches it returns the final answer:

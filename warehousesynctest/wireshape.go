@@ -131,8 +131,8 @@ func queryParams() map[string][]queryParam {
 func routeKey(routes []route[handler], method string, segs []string) string {
 	for _, rt := range routes {
 		if segsMatch(rt.segs, segs) {
-			if key, found := rt.keys[method]; found {
-				return key
+			if _, found := rt.methods[method]; found {
+				return method + " " + rt.path
 			}
 		}
 	}
