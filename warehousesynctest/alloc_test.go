@@ -23,7 +23,7 @@ func TestServeAllocations(t *testing.T) {
 	}{
 		// The recorder and its copy of the answer are 5 of these; the request log's entry, its path and
 		// query, the route's parameters and the call are most of the rest.
-		{"/inputs/data-pipelines/p", 22},
+		{"/inputs/data-pipelines/p", 21},
 		{"/inputs/data-pipelines/p/runs?pageSize=100", 30},
 	} {
 		req := httptest.NewRequest(http.MethodGet, apiPrefix+a.ws+tc.path, nil)

@@ -36,7 +36,8 @@ type reply struct {
 	raw         []byte // written as is with contentType, instead of body
 	contentType string
 	allow       []string    // the Allow header of a 405
-	bufs        *answerBufs // set: raw came from bufs and goes back once written
+	bufs        *answerBufs // set: raw came from bufs, in buf, and goes back once written
+	buf         *[]byte
 }
 
 func ok(body any) reply { return reply{status: http.StatusOK, body: body} }
@@ -99,7 +100,7 @@ func writeReply(w http.ResponseWriter, rep reply) {
 		w.Header().Set("Content-Type", rep.contentType)
 		w.WriteHeader(rep.status)
 		_, _ = w.Write(rep.raw)
-		rep.bufs.put(rep.raw)
+		rep.bufs.put(rep.buf, rep.raw)
 		return
 	}
 	if rep.body == nil {

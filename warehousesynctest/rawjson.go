@@ -21,26 +21,30 @@ const maxPooledAnswer = 256 << 10
 // like every io.Writer, does not keep the bytes. The zero value is ready to use.
 type answerBufs struct{ pool sync.Pool }
 
-// get returns an empty buffer of at least size bytes of capacity.
-func (a *answerBufs) get(size int) []byte {
+// get returns an empty buffer of at least size bytes of capacity. The buffer is *p: the pointer goes
+// back with it (put), so that giving it back allocates nothing.
+func (a *answerBufs) get(size int) (p *[]byte) {
 	if p, _ := a.pool.Get().(*[]byte); p != nil && cap(*p) >= size {
-		return (*p)[:0]
+		*p = (*p)[:0]
+		return p
 	}
-	return make([]byte, 0, size)
+	b := make([]byte, 0, size)
+	return &b
 }
 
-// pooledJSON is rawJSON of a buffer from bufs, which writeReply gives back after writing it.
-func pooledJSON(bufs *answerBufs, b []byte) reply {
+// pooledJSON is rawJSON of b, written into the buffer p from bufs, which writeReply gives back after
+// writing it.
+func pooledJSON(bufs *answerBufs, p *[]byte, b []byte) reply {
 	rep := rawJSON(b)
-	rep.bufs = bufs
+	rep.bufs, rep.buf = bufs, p
 	return rep
 }
 
-// put gives a written answer's buffer back.
-func (a *answerBufs) put(b []byte) {
-	if a == nil || cap(b) > maxPooledAnswer {
+// put gives the buffer p back, now holding b (which may have grown from it).
+func (a *answerBufs) put(p *[]byte, b []byte) {
+	if a == nil || p == nil || cap(b) > maxPooledAnswer {
 		return
 	}
-	b = b[:0]
-	a.pool.Put(&b)
+	*p = b[:0]
+	a.pool.Put(p)
 }
