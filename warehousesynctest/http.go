@@ -337,7 +337,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	}
 	key, rel := "", ""
 	if isAPI {
-		// rel is the path after the workspace id: the segments joined again, a substring of the path.
+		// rel is the path after the workspace id (segs joined by /): a substring of the path, not a copy.
 		key, rel = routeKey(s.routes, r.Method, segs), r.URL.Path[len(apiPrefix)+len(wsID):]
 	}
 	d := s.prepareLocked(r, body, bodyErr, wsID, segs, isAPI, key, rel, clientID, authErr)
