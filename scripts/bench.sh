@@ -24,6 +24,8 @@ for round in $(seq "$count"); do
 	echo "round $round of $count: client overhead, fake throughput, runs lists, scheduler year" >&2
 	bench -bench '^BenchmarkClientOverhead$' .
 	bench -bench '^Benchmark(Throughput|ListRunsHTTP)$' ./warehousesynctest
+	bench -bench '^BenchmarkServeInProcess$' -benchtime 5000x ./warehousesynctest
+	bench -bench '^BenchmarkTestFake$' -benchtime 300x ./warehousesynctest
 	bench -bench '^BenchmarkHundredHourlyYear$' -benchtime 1x -cpu 1,2 ./internal/engine
 	bench -bench '^BenchmarkListRuns$' ./internal/engine
 done
@@ -59,6 +61,12 @@ function throughput(label, server,    f, bl) {
 	if (bl == 0) return
 	printf "   %-30s %8.0f req/s | baseline %8.0f req/s | %.2fx  %s\n", label, f, bl, f / bl, verdict(f / bl >= 0.5)
 }
+function paired(label, bench, target,    r) {
+	r = median(bench "|ratio")
+	if (r == 0) return
+	printf "   %-30s fake %8.1f µs | floor %8.1f µs | %.2fx  %s\n", label, median(bench "|fake-ns/op") / 1000, \
+		median(bench "|bare-ns/op") / 1000, r, verdict(r <= target)
+}
 function year(procs,    key, s, bpr, rps) {
 	key = "BenchmarkHundredHourlyYear@" procs
 	s = median(key "|ns/op") / 1e9; bpr = median(key "|B/retained-run"); rps = median(key "|runs/s")
@@ -79,6 +87,10 @@ END {
 	print "2. Fake throughput: 70% reads, 30% writes, 4 keep-alive clients per core (target: >= 0.5x baseline)"
 	throughput("fake", "fake"); throughput("fake, +1,000 pipelines", "fake1000")
 	throughput("fake, +1,000, real time", "fake1000rt")
+	print "2b. The fake own cost, paired in each iteration with a bare handler or httptest.NewServer"
+	paired("runs page of 100 (<= 2x)", "BenchmarkServeInProcess/runs100", 2)
+	paired("GET pipeline (<= 1.1x)", "BenchmarkServeInProcess/pipeline", 1.1)
+	paired("fake per test (<= 1.3x)", "BenchmarkTestFake", 1.3)
 	print "3. Scheduler: 100 hourly pipelines for a year, 876,000 runs (target: < 5 s, < 512 B per retained run)"
 	year(1); year(2)
 	print "4. Runs list: page 1,000 vs page 1 of 100,000 runs, 50 per page (target: <= 2x)"

@@ -35,7 +35,9 @@ type reply struct {
 	body        any    // encoded as JSON; nil: no body (unless raw is set)
 	raw         []byte // written as is with contentType, instead of body
 	contentType string
-	allow       []string // the Allow header of a 405
+	allow       []string    // the Allow header of a 405
+	bufs        *answerBufs // set: raw came from bufs, in buf, and goes back once written
+	buf         *[]byte
 }
 
 func ok(body any) reply { return reply{status: http.StatusOK, body: body} }
@@ -98,6 +100,7 @@ func writeReply(w http.ResponseWriter, rep reply) {
 		w.Header().Set("Content-Type", rep.contentType)
 		w.WriteHeader(rep.status)
 		_, _ = w.Write(rep.raw)
+		rep.bufs.put(rep.buf, rep.raw)
 		return
 	}
 	if rep.body == nil {
@@ -226,6 +229,23 @@ func apiRoutes() []route[handler] {
 	}
 }
 
+// segsMatch reports whether path segments match a pattern, as matchSegs does, without collecting the
+// {} segments.
+func segsMatch(pattern, segs []string) bool {
+	if len(pattern) == 1 && pattern[0] == "" {
+		return len(segs) == 1 && segs[0] == ""
+	}
+	if len(pattern) != len(segs) {
+		return false
+	}
+	for i, p := range pattern {
+		if segs[i] == "" || p != "{}" && p != segs[i] {
+			return false
+		}
+	}
+	return true
+}
+
 // matchSegs matches path segments against a pattern and returns the {} segments; the pattern [""] (a
 // table's root) matches only the root.
 func matchSegs(pattern, segs []string) ([]string, bool) {
@@ -264,6 +284,9 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 // readBody reads at most limit bytes of the request body, in one allocation when the request says its
 // length.
 func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	if r.Body == nil || r.Body == http.NoBody {
+		return []byte{}, nil // what reading an empty body returns, without a reader and a buffer
+	}
 	var buf bytes.Buffer
 	// Grown in one allocation up to 64 KiB when the request says its length; past that, as the bytes
 	// come: an announced length costs nothing until it is sent (1 MiB announced by each of many slow
@@ -312,11 +335,12 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	if authErr == "" && !known { // issued after the look-up: impossible for a client that holds it
 		authErr = "Unauthorized: the access token is not valid."
 	}
-	d := s.prepareLocked(r, body, bodyErr, wsID, segs, isAPI, clientID, authErr)
 	key, rel := "", ""
 	if isAPI {
-		key, rel = routeKey(s.routes, r.Method, segs), "/"+strings.Join(segs, "/")
+		// rel is the path after the workspace id (segs joined by /): a substring of the path, not a copy.
+		key, rel = routeKey(s.routes, r.Method, segs), r.URL.Path[len(apiPrefix)+len(wsID):]
 	}
+	d := s.prepareLocked(r, body, bodyErr, wsID, segs, isAPI, key, rel, clientID, authErr)
 	var entry *Request
 	if authErr == "" {
 		entry = s.logRequestLocked(r, wsID, key, rel, body, int64(len(body)), now)
@@ -432,7 +456,7 @@ func answer(rep reply) dispatch { return dispatch{final: &rep} }
 // before the handler runs (after a fault's latency), and processes what the handler made due right
 // after it.
 func (s *Server) prepareLocked(r *http.Request, body []byte, bodyErr error, wsID string, segs []string, isAPI bool,
-	clientID, authErr string) dispatch {
+	key, rel, clientID, authErr string) dispatch {
 	if !isAPI {
 		return answer(errReply(http.StatusNotFound, fmt.Sprintf("No route for %s %s.", r.Method, r.URL.Path)))
 	}
@@ -464,7 +488,7 @@ func (s *Server) prepareLocked(r *http.Request, body []byte, bodyErr error, wsID
 	case bodyErr != nil:
 		return answer(badRequest(bodyErr.Error()))
 	}
-	if sh := s.shapes[routeKey(s.routes, r.Method, segs)]; sh != nil {
+	if sh := s.shapes[key]; sh != nil {
 		unknown, long := checkBody(body, sh, s.cfg.budgets.MaxFieldBytes)
 		if s.cfg.lenientBodies {
 			unknown = nil
@@ -473,10 +497,14 @@ func (s *Server) prepareLocked(r *http.Request, body []byte, bodyErr error, wsID
 			return answer(badRequest(problems...))
 		}
 	}
+	var query url.Values // nil reads as empty, like the empty map Query returns for no query
+	if r.URL.RawQuery != "" {
+		query = r.URL.Query()
+	}
 	return dispatch{
 		h:     h,
-		call:  &call{wsID: wsID, query: r.URL.Query(), params: params, clientID: clientID, lenient: s.cfg.lenientBodies},
-		fault: s.takeFaultLocked(r.Method, wsID, "/"+strings.Join(segs, "/")),
+		call:  &call{wsID: wsID, query: query, params: params, clientID: clientID, lenient: s.cfg.lenientBodies},
+		fault: s.takeFaultLocked(r.Method, wsID, rel),
 	}
 }
 

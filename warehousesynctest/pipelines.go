@@ -14,11 +14,13 @@ func listPipelines(s *Server, c *call) reply {
 
 func getPipeline(s *Server, c *call) reply {
 	// The engine writes the pipeline's JSON: the same bytes as encoding what Pipeline returns.
-	b, found := s.eng.AppendPipeline(make([]byte, 0, 1024), c.wsID, c.params[0])
+	buf := s.answers.get(1024)
+	b, found := s.eng.AppendPipeline(*buf, c.wsID, c.params[0])
 	if !found {
+		s.answers.put(buf, b)
 		return notFound(kindPipeline, c.params[0])
 	}
-	return rawJSON(b)
+	return pooledJSON(&s.answers, buf, b)
 }
 
 func createPipeline(s *Server, c *call) reply {

@@ -234,7 +234,7 @@ func (s *Server) logRequestLocked(r *http.Request, wsID, key, rel string, body [
 		logged, note := s.loggedBody(r, key, body)
 		entry.Body, entry.BodyNote = truncateBody(logged, len(body)), note
 	}
-	entry.Query, entry.WithheldQuery = loggedQuery(r.URL.RawQuery, queryParams()[key])
+	entry.Query, entry.WithheldQuery = loggedQuery(r.URL.RawQuery, s.queries[key])
 	s.log.add(entry)
 	return entry
 }
@@ -381,13 +381,14 @@ func (s *Server) loggedPath(urlPath, rel string) string {
 	var pattern []string
 	if rel != "" {
 		for _, rt := range s.routes {
-			if _, matched := matchSegs(rt.segs, segs); matched {
+			if segsMatch(rt.segs, segs) {
 				pattern = rt.segs
 				break
 			}
 		}
 	}
 	var b strings.Builder
+	b.Grow(len(p) + 8) // the kept path is the path, but for {?} in place of a shorter segment
 	for i, seg := range segs {
 		b.WriteByte('/')
 		switch {

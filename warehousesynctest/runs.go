@@ -19,7 +19,8 @@ func listRuns(s *Server, c *call) reply {
 		return badRequest(errs...)
 	}
 	// The engine writes the page's JSON from its stored runs: the same bytes as encoding the page.
-	return rawJSON(s.eng.AppendRunsPage(nil, c.wsID, id, q))
+	buf := s.answers.get(4096)
+	return pooledJSON(&s.answers, buf, s.eng.AppendRunsPage(*buf, c.wsID, id, q))
 }
 
 // parseRunQuery validates currentPage, pageSize, startDate and endDate.
@@ -81,9 +82,11 @@ func getRun(s *Server, c *call) reply {
 		return notFound(kindRun, strconv.FormatInt(runID, 10))
 	}
 	s.autoAdvanceLocked(c.wsID, id, runID)
-	run, found := s.eng.AppendRun(make([]byte, 0, 512), c.wsID, id, runID)
+	buf := s.answers.get(512)
+	run, found := s.eng.AppendRun(*buf, c.wsID, id, runID)
 	if !found {
+		s.answers.put(buf, run)
 		return notFound(kindRun, strconv.FormatInt(runID, 10))
 	}
-	return rawJSON(run)
+	return pooledJSON(&s.answers, buf, run)
 }

@@ -25,7 +25,8 @@ type Server struct {
 	tb          testing.TB // nil for a Server made by Start
 	routes      []route[handler]
 	adminRoutes []route[adminHandler]
-	shapes      map[string]*shape // of request bodies, by route (bodyShapes)
+	shapes      map[string]*shape       // of request bodies, by route (bodyShapes)
+	queries     map[string][]queryParam // the documented query parameters, by route (queryParams)
 
 	// tokenMu lets a request look its token up (tokenKnown) before it takes mu: tokens is written with
 	// both held, and read with either.
@@ -40,6 +41,8 @@ type Server struct {
 	stored     int64         // bytes of stored resources, against Budgets.MaxStoredBytes
 	faults     []*faultState
 	log        requestLog
+
+	answers answerBufs // the buffers of the engine's JSON answers, reused across requests
 
 	http *http.Server
 	url  string
@@ -105,6 +108,7 @@ func Start(opts ...Option) (*Server, error) {
 		routes:      apiRoutes(),
 		adminRoutes: adminRoutes(),
 		shapes:      bodyShapes(),
+		queries:     queryParams(),
 		workspaces:  map[string]*workspace{},
 		log:         requestLog{maxBytes: cfg.budgets.MaxRequestLogBytes, maxEntries: cfg.budgets.MaxRequestLogEntries},
 		tokens:      map[string]tokenInfo{},

@@ -130,7 +130,7 @@ func queryParams() map[string][]queryParam {
 // routeKey is the "METHOD route" key of r's method on the API route that matches segs, or "".
 func routeKey(routes []route[handler], method string, segs []string) string {
 	for _, rt := range routes {
-		if _, matched := matchSegs(rt.segs, segs); matched {
+		if segsMatch(rt.segs, segs) {
 			if _, found := rt.methods[method]; found {
 				return method + " " + rt.path
 			}
@@ -498,7 +498,7 @@ func suggestPath(routes []route[handler], segs []string) string {
 // routeKeyAny is the route path that matches segs, whatever the method, or "".
 func routeKeyAny(routes []route[handler], segs []string) string {
 	for _, rt := range routes {
-		if _, matched := matchSegs(rt.segs, segs); matched {
+		if segsMatch(rt.segs, segs) {
 			return rt.path
 		}
 	}

@@ -20,12 +20,18 @@ func (e *Engine) AppendRunsPage(dst []byte, workspace, id string, q RunQuery) []
 	dst = slices.Grow(dst, 200+350*sel.n) // a run without errors takes about 310 bytes
 	dst = append(dst, `{"items":[`...)
 	first := true
+	var sw stampWriter
+	var idBuf [64]byte
+	var pipelineID []byte // the same for every run: escaped once
+	if sel.p != nil {
+		pipelineID = appendString(idBuf[:0], sel.p.key.id)
+	}
 	for r, manual := range sel.all() {
 		if !first {
 			dst = append(dst, ',')
 		}
 		first = false
-		dst = sel.p.appendRun(dst, r, manual)
+		dst = sel.p.appendRun(dst, r, manual, &sw, pipelineID)
 	}
 	m := &sel.meta
 	dst = append(dst, `],"current_page":`...)
@@ -148,21 +154,24 @@ func (e *Engine) AppendRun(dst []byte, workspace, id string, runID int64) ([]byt
 	if p == nil {
 		return dst, false
 	}
+	var sw stampWriter
+	var idBuf [64]byte
+	pipelineID := appendString(idBuf[:0], p.key.id)
 	if i := p.sched.find(runID); i >= 0 {
-		return append(p.appendRun(dst, &p.sched[i], false), '\n'), true
+		return append(p.appendRun(dst, &p.sched[i], false, &sw, pipelineID), '\n'), true
 	}
 	if i := p.manual.find(runID); i >= 0 {
-		return append(p.appendRun(dst, &p.manual[i], true), '\n'), true
+		return append(p.appendRun(dst, &p.manual[i], true, &sw, pipelineID), '\n'), true
 	}
 	return dst, false
 }
 
 // appendRun appends the JSON of one run of p, as encoding/json writes the Run that p.run returns.
-func (p *pipe) appendRun(dst []byte, r *runRec, manual bool) []byte {
+func (p *pipe) appendRun(dst []byte, r *runRec, manual bool, sw *stampWriter, pipelineID []byte) []byte {
 	dst = append(dst, `{"id":`...)
 	dst = strconv.AppendInt(dst, r.id, 10)
 	dst = append(dst, `,"pipeline_id":`...)
-	dst = appendString(dst, p.key.id)
+	dst = append(dst, pipelineID...)
 	if manual {
 		dst = append(dst, `,"type":"manual","status":`...)
 	} else {
@@ -173,15 +182,15 @@ func (p *pipe) appendRun(dst []byte, r *runRec, manual bool) []byte {
 		dst = appendErrors(dst, *r.errs)
 	}
 	dst = append(dst, `,"logical_date":`...)
-	dst = appendStamp(dst, r.logical)
+	dst = sw.append(dst, r.logical)
 	dst = append(dst, `,"started_on":`...)
-	dst = appendStamp(dst, r.started)
+	dst = sw.append(dst, r.started)
 	dst = append(dst, `,"ended_on":`...)
-	dst = appendStamp(dst, r.ended)
+	dst = sw.append(dst, r.ended)
 	dst = append(dst, `,"range_start":`...)
-	dst = appendStamp(dst, r.rangeStart)
+	dst = sw.append(dst, r.rangeStart)
 	dst = append(dst, `,"range_end":`...)
-	dst = appendStamp(dst, r.rangeEnd)
+	dst = sw.append(dst, r.rangeEnd)
 	dst = append(dst, `,"successful_records":`...)
 	dst = strconv.AppendInt(dst, r.successful, 10)
 	dst = append(dst, `,"failed_records":`...)
@@ -189,14 +198,10 @@ func (p *pipe) appendRun(dst []byte, r *runRec, manual bool) []byte {
 	return append(dst, '}')
 }
 
-// appendStamp appends a stored time as the API writes it (timestampLayout, quoted), or null. It computes
-// the digits from the microseconds by integer arithmetic: time.AppendFormat, which parses the layout on
-// every call, and even Time.Date with Time.Clock were most of a page's cost.
+// appendStamp appends a stored time as the API writes it (timestampLayout, quoted), or null.
 func appendStamp(dst []byte, us int64) []byte {
-	if us == nullTime || fromMicros(us).IsZero() {
-		return append(dst, "null"...)
-	}
-	return appendStampDigits(dst, us)
+	var sw stampWriter
+	return sw.append(dst, us)
 }
 
 // appendTime appends t as a Timestamp writes it: null for the zero time.
@@ -204,25 +209,57 @@ func appendTime(dst []byte, t time.Time) []byte {
 	if t.IsZero() {
 		return append(dst, "null"...)
 	}
-	return appendStampDigits(dst, micros(t))
+	var sw stampWriter
+	return sw.append(dst, micros(t))
 }
 
-// appendStampDigits appends the quoted timestampLayout of a time in microseconds.
-func appendStampDigits(dst []byte, us int64) []byte {
+// zeroMicros is the zero time.Time in microseconds: a stored time the API writes as null.
+const zeroMicros = -62_135_596_800_000_000
+
+// digitPairs holds the two digits of 0 to 99 at 2n and 2n+1.
+const digitPairs = "00010203040506070809101112131415161718192021222324252627282930313233343536373839" +
+	"40414243444546474849505152535455565758596061626364656667686970717273747576777879" +
+	"8081828384858687888990919293949596979899"
+
+// stampWriter writes stored times as the API writes them (timestampLayout, quoted), computing the
+// digits from the microseconds by integer arithmetic: time.AppendFormat, which parses the layout on
+// every call, and even Time.Date with Time.Clock were most of a page's cost. It keeps the date of the
+// last day it wrote, since a run's five times, and a page's runs, mostly fall on a few days. The zero
+// value is ready to use.
+type stampWriter struct {
+	day  int64
+	date [12]byte // `"YYYY-MM-DDT` of day, when set
+	set  bool
+}
+
+// append appends the quoted timestampLayout of a time in microseconds, or null.
+func (sw *stampWriter) append(dst []byte, us int64) []byte {
+	if us == nullTime || us == zeroMicros {
+		return append(dst, "null"...)
+	}
 	secs, micro := floorDiv(us, 1_000_000)
 	days, sod := floorDiv(secs, 86_400)
-	y, mo, d := civil(days)
-	if y < 0 || y > 9999 {
-		dst = append(dst, '"')
-		dst = fromMicros(us).AppendFormat(dst, timestampLayout)
-		return append(dst, '"')
+	if !sw.set || days != sw.day {
+		y, mo, d := civil(days)
+		if y < 0 || y > 9999 {
+			dst = append(dst, '"')
+			dst = fromMicros(us).AppendFormat(dst, timestampLayout)
+			return append(dst, '"')
+		}
+		sw.date = [12]byte{'"', digitPairs[2*(y/100)], digitPairs[2*(y/100)+1], digitPairs[2*(y%100)],
+			digitPairs[2*(y%100)+1], '-', digitPairs[2*mo], digitPairs[2*mo+1], '-', digitPairs[2*d],
+			digitPairs[2*d+1], 'T'}
+		sw.day, sw.set = days, true
 	}
 	h, mi, sec, ms := sod/3600, sod/60%60, sod%60, micro/1000
-	return append(dst, '"',
-		byte('0'+y/1000), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10), '-',
-		byte('0'+mo/10), byte('0'+mo%10), '-', byte('0'+d/10), byte('0'+d%10), 'T',
-		byte('0'+h/10), byte('0'+h%10), ':', byte('0'+mi/10), byte('0'+mi%10), ':',
-		byte('0'+sec/10), byte('0'+sec%10), '.', byte('0'+ms/100), byte('0'+ms/10%10), byte('0'+ms%10), 'Z', '"')
+	var b [26]byte
+	copy(b[:], sw.date[:])
+	b[12], b[13], b[14] = digitPairs[2*h], digitPairs[2*h+1], ':'
+	b[15], b[16], b[17] = digitPairs[2*mi], digitPairs[2*mi+1], ':'
+	b[18], b[19], b[20] = digitPairs[2*sec], digitPairs[2*sec+1], '.'
+	b[21], b[22], b[23] = byte('0'+ms/100), digitPairs[2*(ms%100)], digitPairs[2*(ms%100)+1]
+	b[24], b[25] = 'Z', '"'
+	return append(dst, b[:]...)
 }
 
 // floorDiv returns a divided by b (b > 0) rounded down, and the remainder, which is never negative.
