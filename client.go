@@ -651,7 +651,7 @@ func (c *Client) send(req *retryablehttp.Request, a *attempt) (*http.Response, e
 			if resp != nil {
 				resp.Body.Close()
 			}
-			return nil, err
+			return nil, safeTransportError(err, func() *secretGuard { return c.guard(a) })
 		}
 		if resp.StatusCode != http.StatusUnauthorized || c.tokens == nil || !c.tokens.refreshable ||
 			refreshed || len(rejected) == maxAuthResends {

@@ -89,6 +89,16 @@ func (g *secretGuard) clean(text string) bool {
 	return true
 }
 
+// cleanOfRuns is clean without the check for whole secrets shorter than minSharedRun: for text that is
+// mostly the client's own words (a transport error), in which a secret of a few characters cannot be
+// told from them ("t" is in "connect").
+func (g *secretGuard) cleanOfRuns(text string) bool {
+	if g.empty() || len(g.runs) == 0 {
+		return true
+	}
+	return (&secretGuard{runs: g.runs}).clean(text)
+}
+
 // cleanAll reports whether every text is clean, and so is their concatenation (a secret split across
 // two messages, or a message and a header, is caught there).
 func (g *secretGuard) cleanAll(texts ...string) bool {

@@ -1,0 +1,190 @@
+package warehousesync_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	ws "github.com/wsync-dev/warehousesync"
+)
+
+// A hostile server, on loopback, that speaks broken HTTP or answers with what a careful client must not
+// pass on.
+
+// rawServer answers every connection with the bytes answer returns for the request's head.
+func rawServer(t *testing.T, answer func(head string) string) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	var wg sync.WaitGroup
+	t.Cleanup(func() { l.Close(); wg.Wait() })
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			conn, err := l.Accept()
+			if err != nil {
+				return
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer conn.Close()
+				br := bufio.NewReader(conn)
+				var head strings.Builder
+				for {
+					line, err := br.ReadString('\n')
+					head.WriteString(line)
+					if err != nil || line == "\r\n" {
+						break
+					}
+				}
+				_, _ = conn.Write([]byte(answer(head.String())))
+			}()
+		}
+	}()
+	return "http://" + l.Addr().String()
+}
+
+// outputs is every text a call shows: its error (%v, %+v), the attempt hook's Attempts and the debug log.
+type outputs struct {
+	mu    sync.Mutex
+	hooks []ws.Attempt
+	log   bytes.Buffer
+}
+
+func (o *outputs) options() []ws.Option {
+	return []ws.Option{
+		ws.WithRetryPolicy(ws.RetryPolicy{Disabled: true}),
+		ws.WithLogger(slog.New(slog.NewJSONHandler(&o.log, &slog.HandlerOptions{Level: slog.LevelDebug}))),
+		ws.WithAttemptHook(func(_ context.Context, a ws.Attempt) {
+			o.mu.Lock()
+			o.hooks = append(o.hooks, a)
+			o.mu.Unlock()
+		}),
+	}
+}
+
+func (o *outputs) text(err error) string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	s := fmt.Sprintf("%v\n%+v\n%s\n", err, err, o.log.String())
+	for _, a := range o.hooks {
+		s += fmt.Sprintf("%+v %v\n", a, a.Err)
+	}
+	return s
+}
+
+func TestTransportErrorsQuotingTheTokenAreWithheld(t *testing.T) {
+	t.Parallel()
+	const token = "Tok3nQuotedBack42"
+	for name, answer := range map[string]func(string) string{
+		"header line":  func(string) string { return "HTTP/1.1 401 Unauthorized\r\nBearer " + token + "\r\n\r\n" },
+		"version":      func(string) string { return "HTTP/9" + token + " 401 x\r\n\r\n" },
+		"status code":  func(string) string { return "HTTP/1.1 " + token + " x\r\n\r\n" },
+		"header lower": func(string) string { return "HTTP/1.1 401 x\r\nbearer " + strings.ToLower(token) + "\r\n\r\n" },
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			var out outputs
+			c, err := ws.NewClient("ws-1", append(out.options(), ws.WithBaseURL(rawServer(t, answer)), ws.WithBearerToken(token))...)
+			require.NoError(t, err)
+			_, err = c.Connections.List(context.Background(), nil)
+			require.Error(t, err)
+			text := strings.ToLower(out.text(err))
+			assert.NotContains(t, text, strings.ToLower(token)[:8])
+			assert.Contains(t, text, "withheld")
+		})
+	}
+}
+
+// withBody is a raw 400 answer with body.
+func withBody(body string) string {
+	return fmt.Sprintf("HTTP/1.1 400 Bad Request\r\nContent-Length: %d\r\n\r\n%s", len(body), body)
+}
+
+func TestServerTextIsPrintableAndShort(t *testing.T) {
+	t.Parallel()
+	for name, tc := range map[string]struct{ answer, want string }{
+		"newline in a message": {
+			withBody(`{"errors":[{"message":"a\nlevel=ERROR forged \u001b[31m"}]}`),
+			"GET /connections: 400 Bad Request: a level=ERROR forged  [31m"},
+		"escape in the reason phrase": {"HTTP/1.1 400 Bad\x1b[2J\r\nContent-Length: 0\r\n\r\n", "GET /connections: 400 Bad Request"},
+		"right-to-left override":      {"HTTP/1.1 400 Bad \u202eRequest\r\nContent-Length: 0\r\n\r\n", "GET /connections: 400 Bad Request"},
+		"long reason phrase": {"HTTP/1.1 400 " + strings.Repeat("A", 1<<20) + "\r\nContent-Length: 0\r\n\r\n",
+			"GET /connections: 400 Bad Request"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			c, err := ws.NewClient("ws-1", ws.WithBaseURL(rawServer(t, func(string) string { return tc.answer })),
+				ws.WithBearerToken("tok"), ws.WithRetryPolicy(ws.RetryPolicy{Disabled: true}))
+			require.NoError(t, err)
+			_, err = c.Connections.List(context.Background(), nil)
+			require.Error(t, err)
+			assert.Equal(t, tc.want, err.Error())
+		})
+	}
+}
+
+func TestTokenResponseIsCheckedBeforeItsTokenIsSent(t *testing.T) {
+	t.Parallel()
+	const secret = "Xk29fQ-p81LmZ0"
+	for name, body := range map[string]string{
+		"access_token is the secret":    `{"access_token":"` + secret + `","expires_in":3600,"token_type":"Bearer"}`,
+		"access_token holds the secret": `{"access_token":"eyJ.` + strings.ToUpper(secret) + `.x","token_type":"Bearer"}`,
+		"token_type is the secret":      `{"access_token":"abc","token_type":"` + secret + `"}`,
+		"token_type is not bearer":      `{"access_token":"abc","token_type":"MAC"}`,
+		"access_token has a space":      `{"access_token":"a b","token_type":"Bearer"}`,
+		"access_token has a line break": `{"access_token":"a\r\nX-Evil: 1","token_type":"Bearer"}`,
+		"access_token is only padding":  `{"access_token":"==","token_type":"Bearer"}`,
+		"access_token is huge":          `{"access_token":"` + strings.Repeat("a", 17<<10) + `"}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			var mu sync.Mutex
+			var seen []string
+			api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				mu.Lock()
+				seen = append(seen, r.Header.Get("Authorization"))
+				mu.Unlock()
+				writeJSON(w, 200, `[]`)
+			}))
+			t.Cleanup(api.Close)
+			tok := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, body) }))
+			t.Cleanup(tok.Close)
+			c, err := ws.NewClient("ws-1", ws.WithBaseURL(api.URL), ws.WithClientCredentials("id", secret),
+				ws.WithTokenURL(tok.URL), ws.WithRetryPolicy(ws.RetryPolicy{Disabled: true}))
+			require.NoError(t, err)
+			_, err = c.Connections.List(context.Background(), nil)
+			require.ErrorContains(t, err, "fetching access token")
+			assert.NotContains(t, strings.ToLower(err.Error()), strings.ToLower(secret[:6]))
+			assert.Empty(t, seen, "the API got a request")
+		})
+	}
+	t.Run("bearer in any case is accepted", func(t *testing.T) {
+		api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			assert.Equal(t, "Bearer eyJ-a_b.c~d+e/f==", r.Header.Get("Authorization"))
+			writeJSON(w, 200, `[]`)
+		}))
+		t.Cleanup(api.Close)
+		tok := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			writeJSON(w, 200, `{"access_token":"eyJ-a_b.c~d+e/f==","token_type":"bEaReR"}`)
+		}))
+		t.Cleanup(tok.Close)
+		c, err := ws.NewClient("ws-1", ws.WithBaseURL(api.URL), ws.WithClientCredentials("id", secret), ws.WithTokenURL(tok.URL))
+		require.NoError(t, err)
+		_, err = c.Connections.List(context.Background(), nil)
+		require.NoError(t, err)
+	})
+}
