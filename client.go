@@ -125,7 +125,10 @@ type Option func(*settings)
 // WithBaseURL sets the API's address (default DefaultBaseURL). It may include a path prefix
 // ("https://proxy.example.com/mparticle"); the client appends /platform/v2/workspaces/{id}. NewClient
 // refuses an address with user info ("https://user:password@host"), a query or a fragment, with an
-// error that does not quote them.
+// error that does not quote them, and an http (not https) address unless its host is local: a loopback,
+// private or link-local IP address, a name without dots, or a name under .localhost, .test, .invalid,
+// .example, .internal, .local or .home.arpa (so a fake server on the machine or the local network), since
+// http sends credentials in clear text.
 func WithBaseURL(baseURL string) Option {
 	return func(s *settings) { s.baseURL = baseURL }
 }
@@ -143,7 +146,8 @@ func WithClientCredentials(clientID, clientSecret string) Option {
 }
 
 // WithTokenURL sets the OAuth token endpoint used with WithClientCredentials (default DefaultTokenURL).
-// NewClient refuses it with user info, a query or a fragment, as it does for WithBaseURL.
+// NewClient refuses it with user info, a query or a fragment, and http unless its host is local, as it
+// does for WithBaseURL.
 func WithTokenURL(tokenURL string) Option {
 	return func(s *settings) { s.tokenURL = tokenURL }
 }
@@ -426,7 +430,7 @@ func (s *settings) tokenCache(c *Client) (*tokens, error) {
 }
 
 // parseBaseURL checks that raw, the value of the option field, is an absolute http(s) URL without user
-// info, query or fragment. Its errors never quote raw: they show at most its scheme, host and path,
+// info, query or fragment, and https unless its host is a local one (plainHTTPAllowed). Its errors never quote raw: they show at most its scheme, host and path,
 // taken apart from the rest, since user info or a query may hold a secret.
 func parseBaseURL(field, raw string) (*url.URL, error) {
 	if hasUserInfo(raw) {
@@ -448,6 +452,11 @@ func parseBaseURL(field, raw string) (*url.URL, error) {
 	// query or the fragment of the requests.
 	if strings.ContainsAny(raw, "?#") {
 		return nil, fmt.Errorf("%s %q must not have a query or fragment", field, redactedURL(u))
+	}
+	if u.Scheme == "http" && !plainHTTPAllowed(u.Hostname()) {
+		return nil, fmt.Errorf("%s %q must use https: http would send credentials in clear text; it is accepted only "+
+			"for loopback, private and link-local addresses and local names (localhost, a name without dots, "+
+			".test, .internal, .local, …)", field, redactedURL(u))
 	}
 	return u, nil
 }

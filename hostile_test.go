@@ -188,3 +188,32 @@ func TestTokenResponseIsCheckedBeforeItsTokenIsSent(t *testing.T) {
 		require.NoError(t, err)
 	})
 }
+
+// A careless http:// address would send the client secret and every access token in clear text: only
+// local hosts may use http.
+func TestPlainHTTPOnlyForLocalHosts(t *testing.T) {
+	t.Parallel()
+	for _, u := range []string{"http://api.mparticle.com", "http://API.MPARTICLE.COM.", "http://8.8.8.8:80",
+		"http://[2001:4860:4860::8888]", "http://example.com/mparticle", "http://proxy.corp.example.org:8080",
+		"http://[::ffff:8.8.8.8]", "http://xn--mnchen-3ya.de"} {
+		_, err := ws.NewClient("ws-1", ws.WithBaseURL(u), ws.WithBearerToken("tok"))
+		assert.ErrorContains(t, err, "base URL", u)
+		assert.ErrorContains(t, err, "must use https", u)
+		_, err = ws.NewClient("ws-1", ws.WithTokenURL(u+"/oauth/token"), ws.WithClientCredentials("id", "secret"))
+		assert.ErrorContains(t, err, "token URL", u)
+		assert.ErrorContains(t, err, "must use https", u)
+	}
+	for _, u := range []string{"http://127.0.0.1:1", "http://[::1]:8080", "http://localhost:8080", "http://LOCALHOST",
+		"http://fake:8080", "http://api.invalid", "http://fake.test", "http://svc.cluster.internal", "http://10.0.0.5",
+		"http://192.168.1.2", "http://[fe80::1%25eth0]:80", "http://warehousesync-fake.localhost",
+		"https://api.mparticle.com"} {
+		_, err := ws.NewClient("ws-1", ws.WithBaseURL(u), ws.WithTokenURL(u+"/oauth/token"), ws.WithClientCredentials("id", "secret"))
+		assert.NoError(t, err, u)
+	}
+	_, err := ws.NewClientFromEnv(ws.WithLookupEnv(func(k string) (string, bool) {
+		v, ok := map[string]string{ws.EnvWorkspaceID: "1", ws.EnvClientID: "id", ws.EnvClientSecret: "s",
+			ws.EnvAPIURL: "http://api.mparticle.com"}[k]
+		return v, ok
+	}))
+	assert.ErrorContains(t, err, "must use https")
+}
