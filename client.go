@@ -179,7 +179,8 @@ func WithTokenSource(ts oauth2.TokenSource) Option {
 // and never changes hc itself. The copy's Transport and Jar are hc's. Its CheckRedirect first refuses
 // any redirect to another origin (scheme, host and port, so https to http too) with an error matching
 // ErrRedirectRefused, since every request carries a credential meant for its own origin; a redirect
-// within the origin then goes to hc's CheckRedirect, or without one is followed up to 10 times. Its
+// within the origin is followed at most 10 times in a row, each only when hc's CheckRedirect, if it
+// has one, allows it. Its
 // Timeout is replaced by the attempt timeout (see WithAttemptTimeout) unless that option is absent and
 // hc's Timeout is set.
 func WithHTTPClient(hc *http.Client) Option {

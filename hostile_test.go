@@ -11,7 +11,9 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -216,4 +218,85 @@ func TestPlainHTTPOnlyForLocalHosts(t *testing.T) {
 		return v, ok
 	}))
 	assert.ErrorContains(t, err, "must use https")
+}
+
+// Every redirect code, every way to spell another origin, from the token URL and from the API, with the
+// client's own HTTP client and with a caller's whose CheckRedirect follows everything or stops at the
+// first: the client secret and the token never reach another origin.
+func TestNoRedirectCarriesACredentialToAnotherOrigin(t *testing.T) {
+	t.Parallel()
+	const secret, token = "S3cretOfTheClient77", "T0kenOfTheBearer88"
+	other := newElsewhere(t)
+	otherPort := other.url[strings.LastIndex(other.url, ":")+1:]
+	var mu sync.Mutex
+	var leaks []string
+	for _, code := range []int{301, 302, 303, 307, 308} {
+		for _, hc := range []*http.Client{nil, {CheckRedirect: func(*http.Request, []*http.Request) error { return nil }},
+			{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}} {
+			// The origin redirects /hop within itself first, then everything else to target.
+			var target string
+			origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path == "/hop" {
+					w.Header().Set("Location", target)
+				} else {
+					w.Header().Set("Location", "/hop")
+				}
+				w.WriteHeader(code)
+			}))
+			t.Cleanup(origin.Close)
+			port := origin.URL[strings.LastIndex(origin.URL, ":")+1:]
+			for _, loc := range []string{other.url + "/x", "//127.0.0.1:" + otherPort + "/x", "http://u:p@127.0.0.1:" + otherPort,
+				"http://localhost:" + port + "/x", "http://LOCALHOST:" + otherPort, "http://127.0.0.1.:" + otherPort,
+				"http://[::1]:" + otherPort, "http://127.1:" + otherPort, "https://127.0.0.1:" + port, "http://0x7f000001:" + otherPort,
+				"http://127.0.0.1:" + otherPort + "/x?back=" + origin.URL, "\\\\127.0.0.1:" + otherPort, "http:127.0.0.1:" + otherPort,
+				"/\\127.0.0.1:" + otherPort, "http://127.0.0.1:" + otherPort + "%2f", " http://127.0.0.1:" + otherPort} {
+				target = loc
+				for _, opts := range [][]ws.Option{
+					{ws.WithClientCredentials("id", secret), ws.WithTokenURL(origin.URL + "/oauth/token")},
+					{ws.WithBearerToken(token)},
+				} {
+					opts = append(opts, ws.WithBaseURL(origin.URL), ws.WithRetryPolicy(ws.RetryPolicy{Disabled: true}))
+					if hc != nil {
+						opts = append(opts, ws.WithHTTPClient(hc))
+					}
+					c, err := ws.NewClient("ws-1", opts...)
+					require.NoError(t, err)
+					ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+					_, err = c.Connections.List(ctx, nil)
+					cancel()
+					if err != nil && (strings.Contains(err.Error(), secret[:8]) || strings.Contains(err.Error(), token[:8])) {
+						mu.Lock()
+						leaks = append(leaks, fmt.Sprintf("%d %q: %v", code, loc, err))
+						mu.Unlock()
+					}
+				}
+			}
+		}
+	}
+	assert.Empty(t, leaks)
+	for _, r := range other.requests() {
+		assert.NotContains(t, r, secret[:8])
+		assert.NotContains(t, r, token[:8])
+	}
+}
+
+// A caller's CheckRedirect that allows every redirect does not make a same-origin loop endless: the
+// attempt timeout bounds each round trip, not the chain.
+func TestRedirectLoopStopsWhateverTheCallersCheckRedirectSays(t *testing.T) {
+	t.Parallel()
+	var n atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n.Add(1)
+		http.Redirect(w, r, "/again", http.StatusTemporaryRedirect)
+	}))
+	t.Cleanup(srv.Close)
+	c, err := ws.NewClient("ws-1", ws.WithBaseURL(srv.URL), ws.WithBearerToken("tok"),
+		ws.WithRetryPolicy(ws.RetryPolicy{Disabled: true}),
+		ws.WithHTTPClient(&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return nil }}))
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, err = c.Connections.List(ctx, nil)
+	assert.ErrorContains(t, err, "stopped after 10 redirects")
+	assert.Equal(t, int32(10), n.Load(), "the request and its 9 redirects, as net/http's default")
 }
