@@ -300,3 +300,28 @@ func TestRedirectLoopStopsWhateverTheCallersCheckRedirectSays(t *testing.T) {
 	assert.ErrorContains(t, err, "stopped after 10 redirects")
 	assert.Equal(t, int32(10), n.Load(), "the request and its 9 redirects, as net/http's default")
 }
+
+// A server that announces a next page forever, each with a new number and a run, ends the iteration
+// after MaxRunPages pages with an error, in constant memory.
+func TestRunsAllStopsAtItsPageBudget(t *testing.T) {
+	t.Parallel()
+	var n atomic.Int32
+	c, mux := setup(t)
+	mux.HandleFunc("/inputs/data-pipelines/p/runs", func(w http.ResponseWriter, r *http.Request) {
+		n.Add(1)
+		writeJSON(w, 200, `{"items":[{"id":1,"status":"success"}],"current_page":`+r.URL.Query().Get("currentPage")+
+			`,"has_next_page":true}`)
+	})
+	runs, last := 0, error(nil)
+	for run, err := range c.Runs.All(context.Background(), "p", nil) {
+		if err != nil {
+			last = err
+			break
+		}
+		_ = run
+		runs++
+	}
+	assert.ErrorContains(t, last, "stopped after 10000 pages (MaxRunPages)")
+	assert.Equal(t, ws.MaxRunPages, runs)
+	assert.Equal(t, int32(ws.MaxRunPages), n.Load())
+}
