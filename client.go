@@ -175,7 +175,8 @@ func WithTokenSource(ts oauth2.TokenSource) Option {
 }
 
 // WithHTTPClient sets the HTTP client that sends every request, including token requests: use it for
-// custom transports (tracing, proxies, TLS). Retries happen above it. NewClient works on a copy of hc
+// custom transports (tracing, proxies, TLS). The client's own transport reads at most 1 MiB of response
+// headers; hc's transport keeps its own bound (MaxResponseHeaderBytes). Retries happen above it. NewClient works on a copy of hc
 // and never changes hc itself. The copy's Transport and Jar are hc's. Its CheckRedirect first refuses
 // any redirect to another origin (scheme, host and port, so https to http too) with an error matching
 // ErrRedirectRefused, since every request carries a credential meant for its own origin; a redirect
@@ -204,6 +205,10 @@ const DefaultMaxResponseBody = 32 << 20
 func WithMaxResponseBody(n int64) Option {
 	return func(s *settings) { s.maxResponseBody = n }
 }
+
+// maxResponseHeader bounds the response headers the client's own transport reads (net/http's default is
+// 10 MiB); the API's are a few hundred bytes.
+const maxResponseHeader = 1 << 20
 
 // DefaultAttemptTimeout bounds each attempt of a request (sending it and reading the whole answer)
 // unless WithAttemptTimeout says otherwise, so that a silent server cannot hold a call whose context
@@ -355,6 +360,9 @@ func newClient(workspaceID string, s *settings) (*Client, error) {
 	}
 	if c.rc.HTTPClient == nil {
 		c.rc.HTTPClient = retryablehttp.NewClient().HTTPClient // a pooled client of its own
+		if t, ok := c.rc.HTTPClient.Transport.(*http.Transport); ok {
+			t.MaxResponseHeaderBytes = maxResponseHeader
+		}
 	} else {
 		hc := *c.rc.HTTPClient // a copy: the timeout and the redirect check must not change the caller's client
 		c.rc.HTTPClient = &hc

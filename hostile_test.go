@@ -325,3 +325,41 @@ func TestRunsAllStopsAtItsPageBudget(t *testing.T) {
 	assert.Equal(t, ws.MaxRunPages, runs)
 	assert.Equal(t, int32(ws.MaxRunPages), n.Load())
 }
+
+// Endless headers: the client reads at most MaxResponseHeaderBytes (1 MiB) of them, where net/http's
+// default is 10 MiB an attempt.
+func TestResponseHeadersHaveABudget(t *testing.T) {
+	var b bytes.Buffer
+	b.WriteString("HTTP/1.1 200 OK\r\n")
+	big := strings.Repeat("a", 1000)
+	for i := range 8000 { // 8 MB of headers
+		fmt.Fprintf(&b, "X-Pad-%d: %s\r\n", i, big)
+	}
+	b.WriteString("Content-Length: 2\r\n\r\n[]")
+	answer := b.Bytes()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			conn, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer conn.Close()
+				buf := make([]byte, 4096)
+				_, _ = conn.Read(buf)
+				_, _ = conn.Write(answer)
+			}()
+		}
+	}()
+	c, err := ws.NewClient("ws-1", ws.WithBaseURL("http://"+l.Addr().String()), ws.WithBearerToken("tok"),
+		ws.WithRetryPolicy(ws.RetryPolicy{Disabled: true}))
+	require.NoError(t, err)
+	var callErr error
+	alloc := allocatedBy(func() { _, callErr = c.Connections.List(context.Background(), nil) })
+	assert.ErrorContains(t, callErr, "headers exceeded")
+	t.Logf("allocated %.1f MiB", float64(alloc)/(1<<20))
+	assert.Less(t, alloc, uint64(4<<20))
+}
