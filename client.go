@@ -584,7 +584,7 @@ func (c *Client) do(req *retryablehttp.Request, out any) error {
 	}
 	defer resp.Body.Close()
 	if rec != nil {
-		rec.StatusCode, rec.Header = resp.StatusCode, resp.Header
+		rec.StatusCode, rec.Header = resp.StatusCode, c.guard(a).header(resp.Header)
 	}
 	switch resp.StatusCode {
 	case http.StatusOK, http.StatusCreated, http.StatusAccepted, http.StatusNoContent:

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -362,4 +363,50 @@ func TestResponseHeadersHaveABudget(t *testing.T) {
 	assert.ErrorContains(t, callErr, "headers exceeded")
 	t.Logf("allocated %.1f MiB", float64(alloc)/(1<<20))
 	assert.Less(t, alloc, uint64(4<<20))
+}
+
+// WithResponse's headers withhold a value that echoes the token, also split across two headers.
+func TestRecordedHeadersWithholdTheToken(t *testing.T) {
+	t.Parallel()
+	const token = "Tok3nInTheHeaders55"
+	for name, h := range map[string]map[string]string{
+		"www-authenticate": {"Www-Authenticate": `Bearer realm="x", token="` + token + `"`, "X-Request-Id": "abc-1"},
+		"location":         {"Location": "/x?t=" + url.QueryEscape(strings.ToLower(token)), "X-Request-Id": "abc-1"},
+		"split":            {"X-A": token[:5], "X-B": token[5:], "X-Request-Id": "abc-1"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			for _, status := range []int{200, 400} {
+				srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					for k, v := range h {
+						w.Header().Set(k, v)
+					}
+					writeJSON(w, status, `[]`)
+				}))
+				t.Cleanup(srv.Close)
+				c, err := ws.NewClient("ws-1", ws.WithBaseURL(srv.URL), ws.WithBearerToken(token), ws.WithRetryPolicy(ws.RetryPolicy{Disabled: true}))
+				require.NoError(t, err)
+				var resp ws.Response
+				_, _ = c.Connections.List(ws.WithResponse(context.Background(), &resp), nil)
+				require.Equal(t, status, resp.StatusCode)
+				all := strings.ToLower(fmt.Sprint(resp.Header))
+				assert.NotContains(t, all, strings.ToLower(token[:6]))
+				assert.NotContains(t, all, strings.ToLower(token[5:11]))
+				assert.Contains(t, all, "withheld")
+			}
+		})
+	}
+	t.Run("clean headers are kept as they are", func(t *testing.T) {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("X-Request-Id", "abc-1")
+			writeJSON(w, 200, `[]`)
+		}))
+		t.Cleanup(srv.Close)
+		c, err := ws.NewClient("ws-1", ws.WithBaseURL(srv.URL), ws.WithBearerToken(token))
+		require.NoError(t, err)
+		var resp ws.Response
+		_, err = c.Connections.List(ws.WithResponse(context.Background(), &resp), nil)
+		require.NoError(t, err)
+		assert.Equal(t, "abc-1", resp.Header.Get("X-Request-Id"))
+	})
 }
