@@ -147,7 +147,7 @@ func checkTokenResponse(tr *oauthwire.TokenResponse, g *secretGuard) error {
 		return errors.New("access_token must hold only letters, digits, -._~+/ and trailing =")
 	}
 	if !g.clean(tok) {
-		return errors.New("access_token shares text with the client secret (refused: the client would send its secret to the API)")
+		return errors.New("access_token repeats part of what the token request sent (refused: the API would get it with every request)")
 	}
 	return nil
 }
