@@ -125,7 +125,7 @@ func TestServerTextIsPrintableAndShort(t *testing.T) {
 			"GET /connections: 400 Bad Request: a level=ERROR forged  [31m"},
 		"escape in the reason phrase": {"HTTP/1.1 400 Bad\x1b[2J\r\nContent-Length: 0\r\n\r\n", "GET /connections: 400 Bad Request"},
 		"right-to-left override":      {"HTTP/1.1 400 Bad \u202eRequest\r\nContent-Length: 0\r\n\r\n", "GET /connections: 400 Bad Request"},
-		"long reason phrase": {"HTTP/1.1 400 " + strings.Repeat("A", 1<<20) + "\r\nContent-Length: 0\r\n\r\n",
+		"long reason phrase": {"HTTP/1.1 400 " + strings.Repeat("A", 100<<10) + "\r\nContent-Length: 0\r\n\r\n",
 			"GET /connections: 400 Bad Request"},
 	} {
 		t.Run(name, func(t *testing.T) {
