@@ -271,8 +271,9 @@ func newAPIError(resp *http.Response, method, urlText, path string, now time.Tim
 const maxReason = 64
 
 // printable returns s with every character that is not printable (control characters such as a
-// newline or an escape, format characters such as a right-to-left override, invalid UTF-8) replaced by
-// a space, so that a server's text cannot forge lines or terminal output where an error is printed.
+// newline or an escape, format characters such as a right-to-left override, invalid UTF-8) written as
+// a Go escape (\u001b, \u202e, \ufffd), so that a server's text cannot forge lines or terminal output
+// where an error is printed, and still shows what it held.
 func printable(s string) string {
 	clean := true
 	for _, r := range s {
@@ -284,12 +285,18 @@ func printable(s string) string {
 	if clean {
 		return s
 	}
-	return strings.Map(func(r rune) rune {
-		if r == utf8.RuneError || !unicode.IsPrint(r) {
-			return ' '
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r != utf8.RuneError && unicode.IsPrint(r):
+			b.WriteRune(r)
+		case r > 0xFFFF:
+			fmt.Fprintf(&b, `\U%08x`, r)
+		default:
+			fmt.Fprintf(&b, `\u%04x`, r)
 		}
-		return r
-	}, s)
+	}
+	return b.String()
 }
 
 // statusLine returns "400 Bad Request" whatever the server put after the code: the server's reason

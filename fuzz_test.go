@@ -384,13 +384,19 @@ func fuzzCheckAnswer(t *testing.T, name string, status int, body []byte, err err
 				want = append(want, e.Message)
 			}
 		}
-		for i, m := range want { // shown printable: a control or format character is a space
-			want[i] = strings.Map(func(r rune) rune {
-				if r == utf8.RuneError || !unicode.IsPrint(r) {
-					return ' '
+		for i, m := range want { // shown printable: a control or format character as a Go escape
+			var b strings.Builder
+			for _, r := range m {
+				switch {
+				case r != utf8.RuneError && unicode.IsPrint(r):
+					b.WriteRune(r)
+				case r > 0xFFFF:
+					fmt.Fprintf(&b, `\U%08x`, r)
+				default:
+					fmt.Fprintf(&b, `\u%04x`, r)
 				}
-				return r
-			}, m)
+			}
+			want[i] = b.String()
 		}
 		withheld := strings.Contains(strings.Join(apiErr.Messages, ""), "withheld")
 		if len(want) > 0 && !withheld && strings.Join(want, "\x00") != strings.Join(apiErr.Messages, "\x00") {

@@ -122,7 +122,7 @@ func TestServerTextIsPrintableAndShort(t *testing.T) {
 	for name, tc := range map[string]struct{ answer, want string }{
 		"newline in a message": {
 			withBody(`{"errors":[{"message":"a\nlevel=ERROR forged \u001b[31m"}]}`),
-			"GET /connections: 400 Bad Request: a level=ERROR forged  [31m"},
+			`GET /connections: 400 Bad Request: a\u000alevel=ERROR forged \u001b[31m`},
 		"escape in the reason phrase": {"HTTP/1.1 400 Bad\x1b[2J\r\nContent-Length: 0\r\n\r\n", "GET /connections: 400 Bad Request"},
 		"right-to-left override":      {"HTTP/1.1 400 Bad \u202eRequest\r\nContent-Length: 0\r\n\r\n", "GET /connections: 400 Bad Request"},
 		"long reason phrase": {"HTTP/1.1 400 " + strings.Repeat("A", 100<<10) + "\r\nContent-Length: 0\r\n\r\n",
