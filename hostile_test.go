@@ -355,14 +355,17 @@ func TestResponseHeadersHaveABudget(t *testing.T) {
 			}()
 		}
 	}()
+	var attempts atomic.Int32
 	c, err := ws.NewClient("ws-1", ws.WithBaseURL("http://"+l.Addr().String()), ws.WithBearerToken("tok"),
-		ws.WithRetryPolicy(ws.RetryPolicy{Disabled: true}))
+		ws.WithRetryPolicy(ws.RetryPolicy{MaxRetries: 3, MinWait: time.Millisecond, MaxWait: time.Millisecond}),
+		ws.WithAttemptHook(func(context.Context, ws.Attempt) { attempts.Add(1) }))
 	require.NoError(t, err)
 	var callErr error
 	alloc := allocatedBy(func() { _, callErr = c.Connections.List(context.Background(), nil) })
 	assert.ErrorContains(t, callErr, "headers exceeded")
-	t.Logf("allocated %.1f MiB", float64(alloc)/(1<<20))
-	assert.Less(t, alloc, uint64(4<<20))
+	t.Logf("%d attempts allocated %.1f MiB", attempts.Load(), float64(alloc)/(1<<20))
+	assert.Equal(t, int32(4), attempts.Load())
+	assert.Less(t, alloc, uint64(16<<20), "at most 1 MiB of headers an attempt, where net/http reads 10")
 }
 
 // WithResponse's headers withhold a value that echoes the token, also split across two headers.
