@@ -232,7 +232,7 @@ func WithLogger(l *slog.Logger) Option {
 }
 
 // WithUserAgent appends product tokens to the User-Agent header, which is
-// "warehousesync-go/<Version>" by default.
+// "warehousesync-go/<Version>" by default. NewClient refuses ua unless it is printable ASCII.
 func WithUserAgent(ua string) Option {
 	return func(s *settings) { s.userAgentTail = ua }
 }
@@ -330,6 +330,11 @@ func newClient(workspaceID string, s *settings) (*Client, error) {
 		now: time.Now, poll: s.poll}
 	c.userAgent = "warehousesync-go/" + Version
 	if tail := strings.TrimSpace(s.userAgentTail); tail != "" {
+		for i := 0; i < len(tail); i++ {
+			if tail[i] < ' ' || tail[i] > '~' {
+				return nil, &ValidationError{Field: "WithUserAgent", Rule: "must hold only printable ASCII (a header value)"}
+			}
+		}
 		c.userAgent += " " + tail
 	}
 	c.jsonHeader, c.uaHeader = []string{"application/json"}, []string{c.userAgent}

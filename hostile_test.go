@@ -413,3 +413,15 @@ func TestRecordedHeadersWithholdTheToken(t *testing.T) {
 		assert.Equal(t, "abc-1", resp.Header.Get("X-Request-Id"))
 	})
 }
+
+// A user agent with a line break or a non-ASCII character failed every request at send time (net/http
+// refuses the header); NewClient refuses it, naming the option.
+func TestUserAgentIsAHeaderValue(t *testing.T) {
+	t.Parallel()
+	for _, ua := range []string{"app/1\r\nX-Evil: 1", "app/1\x00", "app/ü"} {
+		_, err := ws.NewClient("ws-1", ws.WithBearerToken("tok"), ws.WithUserAgent(ua))
+		assert.EqualError(t, err, "WithUserAgent must hold only printable ASCII (a header value)", "%q", ua)
+	}
+	_, err := ws.NewClient("ws-1", ws.WithBearerToken("tok"), ws.WithUserAgent(" app/1 (x; y) "))
+	assert.NoError(t, err)
+}
