@@ -176,7 +176,9 @@ func WithTokenSource(ts oauth2.TokenSource) Option {
 
 // WithHTTPClient sets the HTTP client that sends every request, including token requests: use it for
 // custom transports (tracing, proxies, TLS). The client's own transport reads at most 1 MiB of response
-// headers; hc's transport keeps its own bound (MaxResponseHeaderBytes). Retries happen above it. NewClient works on a copy of hc
+// headers, and uses the proxy that HTTPS_PROXY, HTTP_PROXY and NO_PROXY name (a proxy sees an https
+// request's host only; it sees everything of an http one, credentials included); hc's transport keeps
+// its own bound (MaxResponseHeaderBytes) and proxy. Retries happen above it. NewClient works on a copy of hc
 // and never changes hc itself. The copy's Transport and Jar are hc's. Its CheckRedirect first refuses
 // any redirect to another origin (scheme, host and port, so https to http too) with an error matching
 // ErrRedirectRefused, since every request carries a credential meant for its own origin; a redirect
