@@ -107,7 +107,7 @@ func (c *Client) report(a *attempt, resp *http.Response, err error, retry bool, 
 		Method:    a.method,
 		Route:     a.route.template,
 		Attempt:   a.n,
-		Err:       refusedRedirect(err),
+		Err:       safeTransportError(err, func() *secretGuard { return c.guard(a) }),
 		Duration:  time.Since(a.start),
 		Retry:     retry,
 	}

@@ -81,15 +81,15 @@ func (cc *clientCredentials) Token() (*oauth2.Token, error) {
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", cc.userAgent)
+	g := newSecretGuard(cc.clientSecret)
 	resp, err := cc.rc.Do(req)
 	if err != nil {
 		if resp != nil {
 			resp.Body.Close()
 		}
-		return nil, fmt.Errorf("fetching access token: %w", refusedRedirect(err))
+		return nil, fmt.Errorf("fetching access token: %w", safeTransportError(err, func() *secretGuard { return g }))
 	}
 	defer resp.Body.Close()
-	g := newSecretGuard(cc.clientSecret)
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		u := redactedURL(req.URL)
 		apiErr := newAPIError(resp, http.MethodPost, u, u, cc.now(), g)
@@ -105,7 +105,10 @@ func (cc *clientCredentials) Token() (*oauth2.Token, error) {
 	if tr.AccessToken == "" {
 		return nil, errors.New("fetching access token: response has no access_token")
 	}
-	tok := &oauth2.Token{AccessToken: tr.AccessToken, TokenType: tr.TokenType}
+	if err := checkTokenResponse(&tr, g); err != nil {
+		return nil, fmt.Errorf("fetching access token: %w", err)
+	}
+	tok := &oauth2.Token{AccessToken: tr.AccessToken, TokenType: "Bearer"}
 	if tr.ExpiresIn > 0 {
 		lifetime := maxTokenLifetime
 		if tr.ExpiresIn < int64(maxTokenLifetime/time.Second) {
@@ -114,6 +117,39 @@ func (cc *clientCredentials) Token() (*oauth2.Token, error) {
 		tok.Expiry = cc.now().Add(lifetime)
 	}
 	return tok, nil
+}
+
+// maxAccessToken bounds the length of an access token the client accepts: it is sent in a header of
+// every request.
+const maxAccessToken = 16 << 10
+
+// checkTokenResponse checks a token endpoint's answer before its token is sent anywhere: token_type is
+// Bearer (in any case) or absent, and access_token is at most maxAccessToken characters of RFC 6750's
+// token alphabet (letters, digits, -._~+/ and trailing =) and shares no text with the client secret, so
+// that an endpoint that echoes the request cannot make the client send its secret to the API's origin.
+// Its errors name the field and the rule, never the value.
+func checkTokenResponse(tr *oauthwire.TokenResponse, g *secretGuard) error {
+	if tr.TokenType != "" && !strings.EqualFold(tr.TokenType, "bearer") {
+		return errors.New("token_type must be Bearer")
+	}
+	tok := tr.AccessToken
+	if len(tok) > maxAccessToken {
+		return fmt.Errorf("access_token must be at most %d characters", maxAccessToken)
+	}
+	body := strings.TrimRight(tok, "=")
+	for i := 0; i < len(body); i++ {
+		c := body[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("-._~+/", c) >= 0) {
+			return errors.New("access_token must hold only letters, digits, -._~+/ and trailing =")
+		}
+	}
+	if body == "" {
+		return errors.New("access_token must hold only letters, digits, -._~+/ and trailing =")
+	}
+	if !g.clean(tok) {
+		return errors.New("access_token repeats part of what the token request sent (refused: the API would get it with every request)")
+	}
+	return nil
 }
 
 // opaqueSource hides the concrete type of a caller's token source from the cache.

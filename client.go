@@ -125,7 +125,10 @@ type Option func(*settings)
 // WithBaseURL sets the API's address (default DefaultBaseURL). It may include a path prefix
 // ("https://proxy.example.com/mparticle"); the client appends /platform/v2/workspaces/{id}. NewClient
 // refuses an address with user info ("https://user:password@host"), a query or a fragment, with an
-// error that does not quote them.
+// error that does not quote them, and an http (not https) address unless its host is local: a loopback,
+// private or link-local IP address, a name without dots, or a name under .localhost, .test, .invalid,
+// .example, .internal, .local or .home.arpa (so a fake server on the machine or the local network), since
+// http sends credentials in clear text.
 func WithBaseURL(baseURL string) Option {
 	return func(s *settings) { s.baseURL = baseURL }
 }
@@ -143,7 +146,8 @@ func WithClientCredentials(clientID, clientSecret string) Option {
 }
 
 // WithTokenURL sets the OAuth token endpoint used with WithClientCredentials (default DefaultTokenURL).
-// NewClient refuses it with user info, a query or a fragment, as it does for WithBaseURL.
+// NewClient refuses it with user info, a query or a fragment, and http unless its host is local, as it
+// does for WithBaseURL.
 func WithTokenURL(tokenURL string) Option {
 	return func(s *settings) { s.tokenURL = tokenURL }
 }
@@ -171,11 +175,15 @@ func WithTokenSource(ts oauth2.TokenSource) Option {
 }
 
 // WithHTTPClient sets the HTTP client that sends every request, including token requests: use it for
-// custom transports (tracing, proxies, TLS). Retries happen above it. NewClient works on a copy of hc
+// custom transports (tracing, proxies, TLS). The client's own transport reads at most 1 MiB of response
+// headers, and uses the proxy that HTTPS_PROXY, HTTP_PROXY and NO_PROXY name (a proxy sees an https
+// request's host only; it sees everything of an http one, credentials included); hc's transport keeps
+// its own bound (MaxResponseHeaderBytes) and proxy. Retries happen above it. NewClient works on a copy of hc
 // and never changes hc itself. The copy's Transport and Jar are hc's. Its CheckRedirect first refuses
 // any redirect to another origin (scheme, host and port, so https to http too) with an error matching
 // ErrRedirectRefused, since every request carries a credential meant for its own origin; a redirect
-// within the origin then goes to hc's CheckRedirect, or without one is followed up to 10 times. Its
+// within the origin is followed at most 10 times in a row, each only when hc's CheckRedirect, if it
+// has one, allows it. Its
 // Timeout is replaced by the attempt timeout (see WithAttemptTimeout) unless that option is absent and
 // hc's Timeout is set.
 func WithHTTPClient(hc *http.Client) Option {
@@ -200,6 +208,10 @@ func WithMaxResponseBody(n int64) Option {
 	return func(s *settings) { s.maxResponseBody = n }
 }
 
+// maxResponseHeader bounds the response headers the client's own transport reads (net/http's default is
+// 10 MiB); the API's are a few hundred bytes.
+const maxResponseHeader = 1 << 20
+
 // DefaultAttemptTimeout bounds each attempt of a request (sending it and reading the whole answer)
 // unless WithAttemptTimeout says otherwise, so that a silent server cannot hold a call whose context
 // has no deadline.
@@ -222,7 +234,7 @@ func WithLogger(l *slog.Logger) Option {
 }
 
 // WithUserAgent appends product tokens to the User-Agent header, which is
-// "warehousesync-go/<Version>" by default.
+// "warehousesync-go/<Version>" by default. NewClient refuses ua unless it is printable ASCII.
 func WithUserAgent(ua string) Option {
 	return func(s *settings) { s.userAgentTail = ua }
 }
@@ -320,6 +332,11 @@ func newClient(workspaceID string, s *settings) (*Client, error) {
 		now: time.Now, poll: s.poll}
 	c.userAgent = "warehousesync-go/" + Version
 	if tail := strings.TrimSpace(s.userAgentTail); tail != "" {
+		for i := 0; i < len(tail); i++ {
+			if tail[i] < ' ' || tail[i] > '~' {
+				return nil, &ValidationError{Field: "WithUserAgent", Rule: "must hold only printable ASCII (a header value)"}
+			}
+		}
 		c.userAgent += " " + tail
 	}
 	c.jsonHeader, c.uaHeader = []string{"application/json"}, []string{c.userAgent}
@@ -350,6 +367,9 @@ func newClient(workspaceID string, s *settings) (*Client, error) {
 	}
 	if c.rc.HTTPClient == nil {
 		c.rc.HTTPClient = retryablehttp.NewClient().HTTPClient // a pooled client of its own
+		if t, ok := c.rc.HTTPClient.Transport.(*http.Transport); ok {
+			t.MaxResponseHeaderBytes = maxResponseHeader
+		}
 	} else {
 		hc := *c.rc.HTTPClient // a copy: the timeout and the redirect check must not change the caller's client
 		c.rc.HTTPClient = &hc
@@ -426,7 +446,7 @@ func (s *settings) tokenCache(c *Client) (*tokens, error) {
 }
 
 // parseBaseURL checks that raw, the value of the option field, is an absolute http(s) URL without user
-// info, query or fragment. Its errors never quote raw: they show at most its scheme, host and path,
+// info, query or fragment, and https unless its host is a local one (plainHTTPAllowed). Its errors never quote raw: they show at most its scheme, host and path,
 // taken apart from the rest, since user info or a query may hold a secret.
 func parseBaseURL(field, raw string) (*url.URL, error) {
 	if hasUserInfo(raw) {
@@ -448,6 +468,11 @@ func parseBaseURL(field, raw string) (*url.URL, error) {
 	// query or the fragment of the requests.
 	if strings.ContainsAny(raw, "?#") {
 		return nil, fmt.Errorf("%s %q must not have a query or fragment", field, redactedURL(u))
+	}
+	if u.Scheme == "http" && !plainHTTPAllowed(u.Hostname()) {
+		return nil, fmt.Errorf("%s %q must use https: http would send credentials in clear text; it is accepted only "+
+			"for loopback, private and link-local addresses and local names (localhost, a name without dots, "+
+			".test, .internal, .local, …)", field, redactedURL(u))
 	}
 	return u, nil
 }
@@ -566,7 +591,7 @@ func (c *Client) do(req *retryablehttp.Request, out any) error {
 	}
 	defer resp.Body.Close()
 	if rec != nil {
-		rec.StatusCode, rec.Header = resp.StatusCode, resp.Header
+		rec.StatusCode, rec.Header = resp.StatusCode, c.guard(a).header(resp.Header)
 	}
 	switch resp.StatusCode {
 	case http.StatusOK, http.StatusCreated, http.StatusAccepted, http.StatusNoContent:
@@ -651,7 +676,7 @@ func (c *Client) send(req *retryablehttp.Request, a *attempt) (*http.Response, e
 			if resp != nil {
 				resp.Body.Close()
 			}
-			return nil, err
+			return nil, safeTransportError(err, func() *secretGuard { return c.guard(a) })
 		}
 		if resp.StatusCode != http.StatusUnauthorized || c.tokens == nil || !c.tokens.refreshable ||
 			refreshed || len(rejected) == maxAuthResends {

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/wsync-dev/warehousesync/internal/wire"
 )
@@ -245,6 +247,9 @@ func newAPIError(resp *http.Response, method, urlText, path string, now time.Tim
 		}
 		e.Messages = []string{text}
 	}
+	for i, m := range e.Messages {
+		e.Messages[i] = printable(m)
+	}
 	if g.empty() {
 		return e
 	}
@@ -262,8 +267,40 @@ func newAPIError(resp *http.Response, method, urlText, path string, now time.Tim
 	return e
 }
 
-// statusLine returns "400 Bad Request" whatever the server put after the code, falling back to Go's
-// text for the code when the server sent none. A 505 with HTTP's standard text reads
+// maxReason bounds the length of a reason phrase that is shown.
+const maxReason = 64
+
+// printable returns s with every character that is not printable (control characters such as a
+// newline or an escape, format characters such as a right-to-left override, invalid UTF-8) written as
+// a Go escape (\u001b, \u202e, \ufffd), so that a server's text cannot forge lines or terminal output
+// where an error is printed, and still shows what it held.
+func printable(s string) string {
+	clean := true
+	for _, r := range s {
+		if r == utf8.RuneError || !unicode.IsPrint(r) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r != utf8.RuneError && unicode.IsPrint(r):
+			b.WriteRune(r)
+		case r > 0xFFFF:
+			fmt.Fprintf(&b, `\U%08x`, r)
+		default:
+			fmt.Fprintf(&b, `\u%04x`, r)
+		}
+	}
+	return b.String()
+}
+
+// statusLine returns "400 Bad Request" whatever the server put after the code: the server's reason
+// phrase when it is at most maxReason bytes of printable text, else Go's text for the code. A 505 with HTTP's standard text reads
 // "505 Warehouse Unreachable", the API's meaning of that code.
 func statusLine(resp *http.Response) string {
 	code := strconv.Itoa(resp.StatusCode)
@@ -271,8 +308,8 @@ func statusLine(resp *http.Response) string {
 	if resp.StatusCode == http.StatusHTTPVersionNotSupported && (text == "" || text == http.StatusText(resp.StatusCode)) {
 		text = warehouseUnreachableText // the API's meaning of 505, not HTTP's
 	}
-	if text == "" {
-		text = http.StatusText(resp.StatusCode)
+	if text == "" || len(text) > maxReason || printable(text) != text {
+		text = http.StatusText(resp.StatusCode) // a server's own phrase only when short and printable
 	}
 	if text == "" {
 		return code

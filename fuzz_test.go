@@ -223,10 +223,17 @@ type fuzzTransport struct {
 	body        []byte
 }
 
+// fuzzTransportError is a header of fuzzTransport.header that makes it fail with the header's value as
+// the error's text instead of answering.
+const fuzzTransportError = "X-Fuzz-Transport-Error"
+
 func (ft *fuzzTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	if r.Body != nil {
 		_, _ = io.Copy(io.Discard, r.Body)
 		r.Body.Close()
+	}
+	if v := ft.header.Get(fuzzTransportError); v != "" {
+		return nil, errors.New(v)
 	}
 	h := ft.header.Clone()
 	if h == nil {
@@ -272,6 +279,7 @@ func FuzzAPIErrors(f *testing.F) {
 	f.Add(429, "1", "", []byte(``), uint8(5))
 	f.Add(400, "", "", []byte(`x`), uint8(6))
 	f.Add(401, "", "", []byte(`{"message":"\\`), uint8(7))
+	f.Add(400, "", "", []byte(`Bearer `), uint8(8))
 	f.Fuzz(func(t *testing.T, status int, retryAfter, contentType string, body []byte, echo uint8) {
 		status = 100 + (status%500+500)%500 // 100 to 599
 		if strings.ContainsAny(retryAfter+contentType, "\r\n\x00") {
@@ -300,7 +308,9 @@ func FuzzAPIErrors(f *testing.F) {
 		}
 		for name, call := range calls {
 			err := call()
-			fuzzCheckAnswer(t, name, status, body, err, strings.HasPrefix(name, "DELETE"))
+			if ft.header.Get(fuzzTransportError) == "" {
+				fuzzCheckAnswer(t, name, status, body, err, strings.HasPrefix(name, "DELETE"))
+			}
 			fuzzCheckHidden(t, name, err, fuzzToken)
 		}
 	})
@@ -374,6 +384,20 @@ func fuzzCheckAnswer(t *testing.T, name string, status int, body []byte, err err
 				want = append(want, e.Message)
 			}
 		}
+		for i, m := range want { // shown printable: a control or format character as a Go escape
+			var b strings.Builder
+			for _, r := range m {
+				switch {
+				case r != utf8.RuneError && unicode.IsPrint(r):
+					b.WriteRune(r)
+				case r > 0xFFFF:
+					fmt.Fprintf(&b, `\U%08x`, r)
+				default:
+					fmt.Fprintf(&b, `\u%04x`, r)
+				}
+			}
+			want[i] = b.String()
+		}
 		withheld := strings.Contains(strings.Join(apiErr.Messages, ""), "withheld")
 		if len(want) > 0 && !withheld && strings.Join(want, "\x00") != strings.Join(apiErr.Messages, "\x00") {
 			t.Fatalf("%s: Messages %q, want the envelope's %q", name, apiErr.Messages, want)
@@ -408,6 +432,7 @@ func FuzzTokenErrors(f *testing.F) {
 	f.Add(400, "", uint16(11), uint8(131), []byte(`{"errors":[{"message":"`))
 	f.Add(400, "", uint16(0), uint8(132), []byte(`{"message":"`))
 	f.Add(200, "", uint16(0), uint8(133), []byte(``))
+	f.Add(400, "", uint16(0), uint8(127), []byte(`HTTP/`))
 	f.Fuzz(func(t *testing.T, status int, reason string, pad uint16, shape uint8, body []byte) {
 		status = 100 + (status%500+500)%500
 		if strings.ContainsAny(reason, "\r\n\x00") {
@@ -415,6 +440,9 @@ func FuzzTokenErrors(f *testing.F) {
 		}
 		body = fuzzSecretShape(shape, pad, body)
 		token := &fuzzTransport{status: status, reason: reason, body: body}
+		if shape == 127 { // a transport error that quotes the server's bytes and the secret
+			token.header = http.Header{fuzzTransportError: {fmt.Sprintf("malformed HTTP version %q", string(body)+fuzzSecret)}}
+		}
 		api := &fuzzTransport{status: http.StatusOK, body: []byte(`{"id":"p"}`)}
 		hc := &http.Client{Transport: roundTripperFunc(func(r *http.Request) (*http.Response, error) {
 			if r.URL.Path == "/oauth/token" {
@@ -448,7 +476,8 @@ func FuzzTokenErrors(f *testing.F) {
 // fuzzSecretShape builds a token error body of one of the shapes that once leaked the secret from the
 // fuzzer's body. Below 128, shape%5 picks: 1 and 2 put the secret across the 1 KiB message cut or the
 // 64 KiB body cut (pad picks the straddling offset), 3 JSON-escapes some of its bytes (pad picks
-// which), 4 escapes the secret and puts it across the body cut; 0 is the body as it is. From 128 on,
+// which), 4 escapes the secret and puts it across the body cut; 0 is the body as it is; 127 also makes
+// the token request fail with a transport error quoting the body and the secret. From 128 on,
 // the echoes of fuzzEcho in the body, and (shape-128)%6 == 5 splits the secret across two messages.
 func fuzzSecretShape(shape uint8, pad uint16, body []byte) []byte {
 	off := int(pad) % len(fuzzSecret)
@@ -512,7 +541,7 @@ const fuzzToken = "fuzz-access-token-0815"
 // (6) or in the reason phrase, case mixed (7).
 func fuzzEcho(echo uint8, secret string, body []byte) ([]byte, http.Header, string) {
 	body = slices.Clone(body)
-	switch echo % 8 {
+	switch echo % 9 {
 	case 1:
 		return append(body, secret...), nil, ""
 	case 2:
@@ -533,6 +562,8 @@ func fuzzEcho(echo uint8, secret string, body []byte) ([]byte, http.Header, stri
 		return body, http.Header{"X-Mp-Rate-Limit-Exceeded": {secret}}, ""
 	case 7:
 		return body, nil, strings.ToUpper(secret[:len(secret)/2]) + secret[len(secret)/2:]
+	case 8: // a transport error that quotes what the server sent (net/http's "malformed MIME header")
+		return body, http.Header{fuzzTransportError: {fmt.Sprintf("malformed MIME header line: %q", string(body)+secret)}}, ""
 	}
 	return body, nil, ""
 }

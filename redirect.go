@@ -48,9 +48,9 @@ func origin(u *url.URL) string {
 }
 
 // checkRedirect returns the CheckRedirect of the client's http.Client: it refuses a redirect whose
-// target is not of the origin of the first request (so also any https to http downgrade), then asks
-// next (the CheckRedirect of a client given with WithHTTPClient) or, without one, stops after
-// maxRedirects as net/http does. secrets are the client's own secrets, which the refusal's text must
+// target is not of the origin of the first request (so also any https to http downgrade), stops after
+// maxRedirects as net/http does, and then asks next (the CheckRedirect of a client given with
+// WithHTTPClient), when there is one. secrets are the client's own secrets, which the refusal's text must
 // not show; the access token the first request carried is added to them.
 func checkRedirect(next func(*http.Request, []*http.Request) error, secrets []string) func(*http.Request, []*http.Request) error {
 	return func(req *http.Request, via []*http.Request) error {
@@ -59,11 +59,11 @@ func checkRedirect(next func(*http.Request, []*http.Request) error, secrets []st
 			g := newSecretGuard(append(secrets, bearerOf(first.Header.Get("Authorization")))...)
 			return &redirectError{from: redactedURL(first.URL), to: shownTarget(req.URL, g)}
 		}
+		if len(via) >= maxRedirects { // whatever next says: a redirect loop would never end
+			return errors.New("stopped after 10 redirects")
+		}
 		if next != nil {
 			return next(req, via)
-		}
-		if len(via) >= maxRedirects {
-			return errors.New("stopped after 10 redirects")
 		}
 		return nil
 	}

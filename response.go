@@ -14,13 +14,15 @@ import (
 //	fmt.Println(resp.StatusCode, resp.Header.Get("X-Request-Id"), len(resp.Body))
 //
 // The recorded response is the one of the call's last request: the last attempt after retries, the
-// last page of an iteration, the read-back of a Create that reconciled a lost answer. Header and Body
-// are the server's bytes as they came: unlike the text of an error, they are not checked for a
-// credential the request carried, so log them only from a server you trust.
+// last page of an iteration, the read-back of a Create that reconciled a lost answer. Header holds the
+// server's headers, except that a value sharing text with a credential the request carried (the client
+// secret, the access token) is withheld, as the text of an error is. Body is the server's bytes as they
+// came: it is not checked (a successful body can be 32 MiB), so log it only from a server you trust.
 type Response struct {
 	// StatusCode is the HTTP status code; 0 when no response arrived (a network error).
 	StatusCode int
-	// Header holds the response's headers.
+	// Header holds the response's headers; a value that shares text with a credential the request
+	// carried reads "(withheld: …)".
 	Header http.Header
 	// Body is the raw body of a successful answer, at most the client's WithMaxResponseBody. It is nil
 	// for an answer outside 2xx: the *APIError's Body holds that one.

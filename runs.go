@@ -158,11 +158,17 @@ func (s *RunsService) Get(ctx context.Context, pipelineID string, runID int64) (
 	return run, nil
 }
 
+// MaxRunPages is the most pages RunsService.All fetches in one iteration: 10,000 pages are 500,000 runs
+// at the default page size, a run every ten minutes for nine years. Past it the iteration yields an
+// error.
+const MaxRunPages = 10_000
+
 // All returns an iterator over the runs of the pipeline pipelineID, fetching page after page from
 // opts.CurrentPage (default 1) with opts' size and date range; opts may be nil and is copied, so the
 // caller may change it afterwards. An error is yielded once, with a nil run, and ends the iteration.
 // The iteration also ends when the server says there is no next page, or when a page comes back empty
-// or with a page number already seen (so a misbehaving server cannot make it loop).
+// or with a page number already seen (so a misbehaving server cannot make it loop); after MaxRunPages
+// pages it yields an error (a server that announces a next page forever).
 //
 //	for run, err := range c.Runs.All(ctx, "my-pipeline", nil) {
 //		if err != nil {
@@ -178,7 +184,11 @@ func (s *RunsService) All(ctx context.Context, pipelineID string, opts *ListRuns
 	first.CurrentPage = max(first.CurrentPage, 1)
 	return func(yield func(*Run, error) bool) {
 		o, seen := first, 0
-		for {
+		for pages := 0; ; pages++ {
+			if pages == MaxRunPages {
+				yield(nil, fmt.Errorf("Runs.All %s: stopped after %d pages (MaxRunPages): the server still announces a next page", pipelineID, MaxRunPages))
+				return
+			}
 			page, err := s.List(ctx, pipelineID, &o)
 			if err != nil {
 				yield(nil, err)

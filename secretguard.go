@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"html"
+	"net/http"
 	"strconv"
 	"strings"
 	"unicode"
@@ -87,6 +88,56 @@ func (g *secretGuard) clean(text string) bool {
 		}
 	}
 	return true
+}
+
+// header returns h when its names and values are clean, alone and together; else a copy of h in which
+// each value that is not clean is withheldText (and a name that is not clean is left out), or, when
+// what is left still holds a secret split across values, every value is withheldText.
+func (g *secretGuard) header(h http.Header) http.Header {
+	if g.empty() || g.cleanAll(headerTexts(h)...) {
+		return h
+	}
+	out := make(http.Header, len(h))
+	for k, vs := range h {
+		if !g.clean(k) {
+			continue
+		}
+		out[k] = make([]string, len(vs))
+		for i, v := range vs {
+			out[k][i] = v
+			if !g.clean(v) {
+				out[k][i] = withheldText
+			}
+		}
+	}
+	if !g.cleanAll(headerTexts(out)...) {
+		for _, vs := range out {
+			for i := range vs {
+				vs[i] = withheldText
+			}
+		}
+	}
+	return out
+}
+
+// headerTexts returns the names and values of h.
+func headerTexts(h http.Header) []string {
+	all := make([]string, 0, 2*len(h))
+	for k, vs := range h {
+		all = append(all, k)
+		all = append(all, vs...)
+	}
+	return all
+}
+
+// cleanOfRuns is clean without the check for whole secrets shorter than minSharedRun: for text that is
+// mostly the client's own words (a transport error), in which a secret of a few characters cannot be
+// told from them ("t" is in "connect").
+func (g *secretGuard) cleanOfRuns(text string) bool {
+	if g.empty() || len(g.runs) == 0 {
+		return true
+	}
+	return (&secretGuard{runs: g.runs}).clean(text)
 }
 
 // cleanAll reports whether every text is clean, and so is their concatenation (a secret split across
