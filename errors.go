@@ -254,16 +254,18 @@ func newAPIError(resp *http.Response, method, urlText, path string, now time.Tim
 		return e
 	}
 	reason := strings.TrimSpace(strings.TrimPrefix(e.Status, strconv.Itoa(resp.StatusCode)))
-	if g.cleanAll(append([]string{reason, string(read)}, e.Messages...)...) {
+	// Each text alone, all of them together, and the text Error shows, in which the reason phrase
+	// stands next to the messages (a secret split between the two shows there).
+	if g.cleanAll(append([]string{reason, string(read)}, e.Messages...)...) && g.clean(e.Error()) {
 		return e
 	}
 	// Something the server said shares text with a secret: keep the reason phrase when it is clean
-	// alone, and withhold the messages and the body, which hold the rest.
+	// alone and beside the note, and withhold the messages and the body, which hold the rest.
 	e.Body = nil
-	if !g.clean(reason) {
+	e.Messages = []string{withheldText}
+	if !g.clean(reason) || !g.clean(e.Error()) {
 		e.Status = strings.TrimSpace(strconv.Itoa(resp.StatusCode) + " " + http.StatusText(resp.StatusCode))
 	}
-	e.Messages = []string{withheldText}
 	return e
 }
 
