@@ -145,25 +145,6 @@ func keepKnownConfig(m map[string]any) {
 	}
 }
 
-// isEmpty reports whether a JSON value declares nothing: null, "", 0, false or an empty object or list.
-func isEmpty(v any) bool {
-	switch x := v.(type) {
-	case nil:
-		return true
-	case string:
-		return x == ""
-	case bool:
-		return !x
-	case json.Number:
-		return x == "0"
-	case map[string]any:
-		return len(x) == 0
-	case []any:
-		return len(x) == 0
-	}
-	return false
-}
-
 // diffDeclared compares the declared fields want with got and appends the differing ones, sorted by
 // path, with their values.
 func diffDeclared(want, got map[string]any, out *[]FieldDiff) {

@@ -185,7 +185,7 @@ func validateNew(l *errorList, v any) {
 				req(ref, "config."+k.Name, !secrets["config."+k.Name])
 				continue
 			}
-			req(ref, "config."+k.Name, isEmpty(cfg[k.Name]))
+			req(ref, "config."+k.Name, wire.IsEmpty(cfg[k.Name]))
 		}
 	case *ws.DataModel:
 		ref := Ref{KindDataModel, r.ID}

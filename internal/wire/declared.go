@@ -82,13 +82,15 @@ func pruneEmpty(m map[string]any) {
 		if sub, isMap := v.(map[string]any); isMap {
 			pruneEmpty(sub)
 		}
-		if isEmpty(v) {
+		if IsEmpty(v) {
 			delete(m, k)
 		}
 	}
 }
 
-func isEmpty(v any) bool {
+// IsEmpty reports whether a JSON value (as decoded with UseNumber) declares nothing: null, "", 0,
+// false or an empty object or list.
+func IsEmpty(v any) bool {
 	switch x := v.(type) {
 	case nil:
 		return true
