@@ -450,6 +450,7 @@ func TestClientHasNoCLIDependencies(t *testing.T) {
 	}
 	assert.Contains(t, core, "github.com/wsync-dev/warehousesync/internal/engine", "go list listed the packages")
 	applyDeps := deps("github.com/wsync-dev/warehousesync/apply")
+	assert.Contains(t, applyDeps, "github.com/wsync-dev/warehousesync/internal/wire", "go list listed the packages")
 	for _, dep := range []string{"github.com/spf13/cobra", "golang.org/x/term"} {
 		assert.NotContains(t, applyDeps, dep)
 	}

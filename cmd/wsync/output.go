@@ -149,7 +149,8 @@ func writeData(w io.Writer, format string, v any) error {
 	return err
 }
 
-// invisible reports whether SafeText escapes r.
+// invisible reports whether r is a character apply.SafeText escapes, other than a line break (which
+// JSON escapes itself and YAML may print as a block).
 func invisible(r rune) bool {
 	return unicode.IsControl(r) && r != '\n' || unicode.Is(unicode.Cf, r) || r == '\u2028' || r == '\u2029'
 }

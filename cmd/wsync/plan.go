@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	ws "github.com/wsync-dev/warehousesync"
 	"github.com/wsync-dev/warehousesync/apply"
 )
 
@@ -59,23 +60,33 @@ Exit codes: 0 no changes, 2 changes, 1 error.`,
 
 // runPlan is wsync plan.
 func (a *app) runPlan(ctx context.Context, f *planFlags) error {
-	d, err := a.load(f.files, loadOptions{allowLiteral: f.allowLiteral})
+	_, _, p, err := a.planFiles(ctx, f)
 	if err != nil {
 		return err
 	}
-	c, err := a.client(ctx)
-	if err != nil {
-		return err
-	}
-	p, err := apply.MakePlan(ctx, c, d, f.options())
-	if err != nil {
-		return err
-	}
-	a.printPlan(a.env.Stdout, p)
 	if p.HasChanges() {
 		return &exitCode{code: exitChanges}
 	}
 	return nil
+}
+
+// planFiles is the first half of plan and apply: it loads the files, connects, plans and prints the
+// plan. It returns the client and the desired state for apply to carry the plan out and check it.
+func (a *app) planFiles(ctx context.Context, f *planFlags) (*ws.Client, *apply.Desired, *apply.Plan, error) {
+	d, err := a.load(f.files, loadOptions{allowLiteral: f.allowLiteral})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	c, err := a.client(ctx)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	p, err := apply.MakePlan(ctx, c, d, f.options())
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	a.printPlan(a.env.Stdout, p)
+	return c, d, p, nil
 }
 
 func (a *app) applyCmd() *cobra.Command {
@@ -104,19 +115,10 @@ the workspace converged.`,
 // runApply is wsync apply.
 func (a *app) runApply(ctx context.Context, f *planFlags) error {
 	out := a.env.Stdout
-	d, err := a.load(f.files, loadOptions{allowLiteral: f.allowLiteral})
+	c, d, p, err := a.planFiles(ctx, f)
 	if err != nil {
 		return err
 	}
-	c, err := a.client(ctx)
-	if err != nil {
-		return err
-	}
-	p, err := apply.MakePlan(ctx, c, d, f.options())
-	if err != nil {
-		return err
-	}
-	a.printPlan(out, p)
 	if !p.HasChanges() {
 		return nil
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -117,7 +118,7 @@ func diffPaths(prefix string, before, after, unknown map[string]any, out *[]stri
 	for k := range keys {
 		sorted = append(sorted, k)
 	}
-	sortStrings(sorted)
+	slices.Sort(sorted)
 	for _, k := range sorted {
 		p := prefix + k
 		if u, ok := unknown[k].(bool); ok && u {

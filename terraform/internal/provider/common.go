@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -202,12 +201,6 @@ func mergeAttributes(maps ...map[string]schema.Attribute) map[string]schema.Attr
 // enumList writes the values of e for a description.
 func enumList(e wire.Enum) string { return strings.Join(e.Values(), ", ") }
 
-// pathID is the path of the id attribute.
-func pathID() path.Path { return path.Root("id") }
-
-// pathPipelineID is the path of the status report's pipeline_id.
-func pathPipelineID() path.Path { return path.Root("pipeline_id") }
-
 // diagError turns error diagnostics into an error.
 func diagError(diags diag.Diagnostics) error {
 	var msgs []string
@@ -216,9 +209,6 @@ func diagError(diags diag.Diagnostics) error {
 	}
 	return errors.New(strings.Join(msgs, "; "))
 }
-
-// sortStrings sorts s in place.
-func sortStrings(s []string) { slices.Sort(s) }
 
 // unconfigured reports, with an error, a resource or data source used before the provider was
 // configured (which Terraform and OpenTofu never do), instead of failing on a nil client.

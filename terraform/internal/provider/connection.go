@@ -16,6 +16,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	ws "github.com/wsync-dev/warehousesync"
@@ -344,29 +345,35 @@ func (r *connectionResource) Create(ctx context.Context, req resource.CreateRequ
 	if unconfigured(r.client, &resp.Diagnostics) {
 		return
 	}
+	r.write(ctx, "Creating", r.client.Connections.Create, req.Plan, &resp.State, &resp.Diagnostics)
+}
+
+// write sends the planned connection with send (Create or Update) and saves the answer to state;
+// verb names the call in an error.
+func (r *connectionResource) write(ctx context.Context, verb string,
+	send func(context.Context, *ws.Connection) (*ws.Connection, error),
+	planned tfsdk.Plan, state *tfsdk.State, diags *diag.Diagnostics) {
 	var plan connectionModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
+	diags.Append(planned.Get(ctx, &plan)...)
+	if diags.HasError() {
 		return
 	}
 	conn, err := plan.toAPI()
 	if err != nil {
-		addError(&resp.Diagnostics, "Invalid connection", err)
+		addError(diags, "Invalid connection", err)
 		return
 	}
-	got, err := r.client.Connections.Create(ctx, conn)
+	got, err := send(ctx, conn)
 	if err != nil {
-		addAPIError(&resp.Diagnostics, "Creating connection "+plan.ID.ValueString(), err)
+		addAPIError(diags, verb+" connection "+plan.ID.ValueString(), err)
 		return
 	}
-	r.save(ctx, got, &plan, &resp.State, &resp.Diagnostics)
+	r.save(ctx, got, &plan, state, diags)
 }
 
 // save converts got and writes it to state.
 func (r *connectionResource) save(ctx context.Context, got *ws.Connection, prior *connectionModel,
-	state interface {
-		Set(context.Context, any) diag.Diagnostics
-	}, diags *diag.Diagnostics) {
+	state *tfsdk.State, diags *diag.Diagnostics) {
 	out, d := connectionFromAPI(got, prior, false)
 	diags.Append(d...)
 	if diags.HasError() {
@@ -402,22 +409,7 @@ func (r *connectionResource) Update(ctx context.Context, req resource.UpdateRequ
 	if unconfigured(r.client, &resp.Diagnostics) {
 		return
 	}
-	var plan connectionModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	conn, err := plan.toAPI()
-	if err != nil {
-		addError(&resp.Diagnostics, "Invalid connection", err)
-		return
-	}
-	got, err := r.client.Connections.Update(ctx, conn)
-	if err != nil {
-		addAPIError(&resp.Diagnostics, "Updating connection "+plan.ID.ValueString(), err)
-		return
-	}
-	r.save(ctx, got, &plan, &resp.State, &resp.Diagnostics)
+	r.write(ctx, "Updating", r.client.Connections.Update, req.Plan, &resp.State, &resp.Diagnostics)
 }
 
 // Delete deletes the connection; one already gone is no error.

@@ -3,10 +3,12 @@ package provider
 import (
 	"context"
 
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	ws "github.com/wsync-dev/warehousesync"
@@ -105,18 +107,26 @@ func (r *dataModelResource) Create(ctx context.Context, req resource.CreateReque
 	if unconfigured(r.client, &resp.Diagnostics) {
 		return
 	}
+	r.write(ctx, "Creating", r.client.DataModels.Create, req.Plan, &resp.State, &resp.Diagnostics)
+}
+
+// write sends the planned data model with send (Create or Update) and saves the answer to state;
+// verb names the call in an error.
+func (r *dataModelResource) write(ctx context.Context, verb string,
+	send func(context.Context, *ws.DataModel) (*ws.DataModel, error),
+	planned tfsdk.Plan, state *tfsdk.State, diags *diag.Diagnostics) {
 	var plan dataModelModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
+	diags.Append(planned.Get(ctx, &plan)...)
+	if diags.HasError() {
 		return
 	}
-	got, err := r.client.DataModels.Create(ctx, plan.toAPI())
+	got, err := send(ctx, plan.toAPI())
 	if err != nil {
-		addAPIError(&resp.Diagnostics, "Creating data model "+plan.ID.ValueString(), err)
+		addAPIError(diags, verb+" data model "+plan.ID.ValueString(), err)
 		return
 	}
 	out := dataModelFromAPI(got)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &out)...)
+	diags.Append(state.Set(ctx, &out)...)
 }
 
 // Read refreshes the data model; one that no longer exists leaves the state.
@@ -147,18 +157,7 @@ func (r *dataModelResource) Update(ctx context.Context, req resource.UpdateReque
 	if unconfigured(r.client, &resp.Diagnostics) {
 		return
 	}
-	var plan dataModelModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	got, err := r.client.DataModels.Update(ctx, plan.toAPI())
-	if err != nil {
-		addAPIError(&resp.Diagnostics, "Updating data model "+plan.ID.ValueString(), err)
-		return
-	}
-	out := dataModelFromAPI(got)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &out)...)
+	r.write(ctx, "Updating", r.client.DataModels.Update, req.Plan, &resp.State, &resp.Diagnostics)
 }
 
 // Delete deletes the data model; one already gone is no error.

@@ -5,6 +5,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	dsschema "github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -81,7 +82,7 @@ func (d *readerDataSource) Read(ctx context.Context, req datasource.ReadRequest,
 		return
 	}
 	var id types.String
-	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, pathID(), &id)...)
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("id"), &id)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -276,7 +277,7 @@ func (d *pipelineStatusDataSource) Read(ctx context.Context, req datasource.Read
 		return
 	}
 	var id types.String
-	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, pathPipelineID(), &id)...)
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("pipeline_id"), &id)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}

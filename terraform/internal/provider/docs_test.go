@@ -40,6 +40,15 @@ type docAttr interface {
 	GetType() attr.Type
 }
 
+// docAttrs is a schema's attributes (the provider's, a resource's or a data source's) as docAttrs.
+func docAttrs[A docAttr](attrs map[string]A) map[string]docAttr {
+	out := make(map[string]docAttr, len(attrs))
+	for k, v := range attrs {
+		out[k] = v
+	}
+	return out
+}
+
 // nestedOf returns the attributes of a single nested attribute, or nil.
 func nestedOf(a docAttr) map[string]docAttr {
 	out := map[string]docAttr{}
@@ -207,11 +216,7 @@ func TestDocsUpToDate(t *testing.T) {
 
 	var ps provider.SchemaResponse
 	p.Schema(ctx, provider.SchemaRequest{}, &ps)
-	attrs := map[string]docAttr{}
-	for k, v := range ps.Schema.Attributes {
-		attrs[k] = v
-	}
-	index := page(t, "warehousesync", "Provider", ps.Schema.Description, attrs, "provider/provider.tf", "")
+	index := page(t, "warehousesync", "Provider", ps.Schema.Description, docAttrs(ps.Schema.Attributes), "provider/provider.tf", "")
 	index = strings.Replace(index, "# warehousesync (Provider)", "# Warehouse Sync Provider", 1)
 	pages["index.md"] = index + indexNotes
 
@@ -221,12 +226,8 @@ func TestDocsUpToDate(t *testing.T) {
 		r.Metadata(ctx, resource.MetadataRequest{ProviderTypeName: TypeName}, &meta)
 		var s resource.SchemaResponse
 		r.Schema(ctx, resource.SchemaRequest{}, &s)
-		attrs := map[string]docAttr{}
-		for k, v := range s.Schema.Attributes {
-			attrs[k] = v
-		}
 		short := strings.TrimPrefix(meta.TypeName, TypeName+"_")
-		pages["resources/"+short+".md"] = page(t, meta.TypeName, "Resource", s.Schema.Description, attrs,
+		pages["resources/"+short+".md"] = page(t, meta.TypeName, "Resource", s.Schema.Description, docAttrs(s.Schema.Attributes),
 			"resources/"+meta.TypeName+"/resource.tf", "resources/"+meta.TypeName+"/import.sh")
 	}
 	for _, f := range p.DataSources(ctx) {
@@ -235,12 +236,8 @@ func TestDocsUpToDate(t *testing.T) {
 		d.Metadata(ctx, datasource.MetadataRequest{ProviderTypeName: TypeName}, &meta)
 		var s datasource.SchemaResponse
 		d.Schema(ctx, datasource.SchemaRequest{}, &s)
-		attrs := map[string]docAttr{}
-		for k, v := range s.Schema.Attributes {
-			attrs[k] = v
-		}
 		short := strings.TrimPrefix(meta.TypeName, TypeName+"_")
-		pages["data-sources/"+short+".md"] = page(t, meta.TypeName, "Data Source", s.Schema.Description, attrs,
+		pages["data-sources/"+short+".md"] = page(t, meta.TypeName, "Data Source", s.Schema.Description, docAttrs(s.Schema.Attributes),
 			"data-sources/"+meta.TypeName+"/data-source.tf", "")
 	}
 

@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	ws "github.com/wsync-dev/warehousesync"
@@ -369,23 +371,31 @@ func (r *pipelineResource) Create(ctx context.Context, req resource.CreateReques
 	if unconfigured(r.client, &resp.Diagnostics) {
 		return
 	}
+	r.write(ctx, "Creating", r.client.Pipelines.Create, req.Plan, &resp.State, &resp.Diagnostics)
+}
+
+// write sends the planned pipeline with send (Create or Update) and saves the answer to state;
+// verb names the call in an error.
+func (r *pipelineResource) write(ctx context.Context, verb string,
+	send func(context.Context, *ws.Pipeline) (*ws.Pipeline, error),
+	planned tfsdk.Plan, state *tfsdk.State, diags *diag.Diagnostics) {
 	var plan pipelineModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
+	diags.Append(planned.Get(ctx, &plan)...)
+	if diags.HasError() {
 		return
 	}
 	p, err := plan.toAPI()
 	if err != nil {
-		addError(&resp.Diagnostics, "Invalid pipeline", err)
+		addError(diags, "Invalid pipeline", err)
 		return
 	}
-	got, err := r.client.Pipelines.Create(ctx, p)
+	got, err := send(ctx, p)
 	if err != nil {
-		addAPIError(&resp.Diagnostics, "Creating pipeline "+plan.ID.ValueString(), err)
+		addAPIError(diags, verb+" pipeline "+plan.ID.ValueString(), err)
 		return
 	}
 	out := pipelineFromAPI(got)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &out)...)
+	diags.Append(state.Set(ctx, &out)...)
 }
 
 // Read refreshes the pipeline; one that no longer exists leaves the state.
@@ -416,23 +426,7 @@ func (r *pipelineResource) Update(ctx context.Context, req resource.UpdateReques
 	if unconfigured(r.client, &resp.Diagnostics) {
 		return
 	}
-	var plan pipelineModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	p, err := plan.toAPI()
-	if err != nil {
-		addError(&resp.Diagnostics, "Invalid pipeline", err)
-		return
-	}
-	got, err := r.client.Pipelines.Update(ctx, p)
-	if err != nil {
-		addAPIError(&resp.Diagnostics, "Updating pipeline "+plan.ID.ValueString(), err)
-		return
-	}
-	out := pipelineFromAPI(got)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &out)...)
+	r.write(ctx, "Updating", r.client.Pipelines.Update, req.Plan, &resp.State, &resp.Diagnostics)
 }
 
 // Delete deletes the pipeline; one already gone is no error.
