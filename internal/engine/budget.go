@@ -80,10 +80,6 @@ func (e *Engine) capRuns() {
 	if e.maxRuns <= 0 || e.storedRuns <= e.maxRuns {
 		return
 	}
-	e.storedRuns = 0 // counted again, so that a count that went stale (a restore) heals here
-	for p := range e.each() {
-		e.storedRuns += p.runCount()
-	}
 	target := e.maxRuns - e.maxRuns/10
 	var h fronts
 	for p := range e.each() {

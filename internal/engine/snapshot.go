@@ -217,6 +217,7 @@ func (e *Engine) Restore(st State) error {
 	pipes := make(map[string]map[string]*pipe)
 	var queue eventQueue
 	runIDs := map[int64]bool{}
+	stored := 0
 	for i := range st.Pipelines {
 		ps := &st.Pipelines[i]
 		p, err := restorePipe(ps, st, runIDs)
@@ -232,13 +233,14 @@ func (e *Engine) Restore(st State) error {
 			return fmt.Errorf("pipelines[%d]: pipeline %q appears twice in workspace %q", i, p.key.id, ps.Workspace)
 		}
 		w[p.key.id] = p
+		stored += p.runCount()
 		if p.heapIdx >= 0 {
 			p.heapIdx = len(queue)
 			queue = append(queue, p)
 		}
 	}
 	heap.Init(&queue)
-	e.now, e.nextID, e.pipes, e.queue = st.Now.UTC(), st.NextRunID, pipes, queue
+	e.now, e.nextID, e.pipes, e.queue, e.storedRuns = st.Now.UTC(), st.NextRunID, pipes, queue, stored
 	return nil
 }
 
