@@ -204,14 +204,8 @@ func appendStamp(dst []byte, us int64) []byte {
 	return sw.append(dst, us)
 }
 
-// appendTime appends t as a Timestamp writes it: null for the zero time.
-func appendTime(dst []byte, t time.Time) []byte {
-	if t.IsZero() {
-		return append(dst, "null"...)
-	}
-	var sw stampWriter
-	return sw.append(dst, micros(t))
-}
+// appendTime appends t as a Timestamp writes it: null for the zero time (zeroMicros).
+func appendTime(dst []byte, t time.Time) []byte { return appendStamp(dst, micros(t)) }
 
 // zeroMicros is the zero time.Time in microseconds: a stored time the API writes as null.
 const zeroMicros = -62_135_596_800_000_000
