@@ -469,14 +469,9 @@ func (r *Resources) space() *space {
 	}
 	maps.Copy(sp.unreachable, r.Unreachable)
 	maps.Copy(sp.invalid, r.Invalid)
-	if r.FieldTransformations != nil {
-		sp.transformations = make(map[string]bool, len(r.FieldTransformations))
-		for _, id := range r.FieldTransformations {
-			sp.transformations[id] = true
-		}
-	}
+	sp.transformations = idSet(r.FieldTransformations)
 	for id, rows := range r.Records {
-		sp.seeds[id] = seed{rows: rows, counts: Rows(rows)}
+		sp.seeds[id] = rowsSeed(rows)
 	}
 	return sp
 }
