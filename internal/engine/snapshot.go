@@ -110,9 +110,6 @@ type EventState struct {
 
 var eventKindNames = [...]string{evComplete: "complete", evRetry: "retry", evCreate: "create", evStart: "start"}
 
-var runStatusNames = [...]RunStatus{stQueued: RunQueued, stRunning: RunRunning, stRetrying: RunRetrying,
-	stSuccess: RunSuccess, stFailed: RunFailed, stStopped: RunStopped}
-
 // Snapshot returns the engine's whole state, pipelines sorted by workspace and id. It shares nothing
 // with the engine.
 func (e *Engine) Snapshot() State {
@@ -377,7 +374,7 @@ func restoreRuns(field string, runs []RunState, nextID int64, seen map[int64]boo
 	for i := range runs {
 		rs := &runs[i]
 		where := fmt.Sprintf("%s[%d]", field, i)
-		status := slices.Index(runStatusNames[:], RunStatus(rs.Status))
+		status, known := parseRunStatus(RunStatus(rs.Status))
 		switch {
 		case rs.ID < 1 || rs.ID >= nextID:
 			return nil, fmt.Errorf("%s.id: must be between 1 and next_run_id-1, got %d", where, rs.ID)
@@ -385,7 +382,7 @@ func restoreRuns(field string, runs []RunState, nextID int64, seen map[int64]boo
 			return nil, fmt.Errorf("%s.id: run %d appears twice", where, rs.ID)
 		case i > 0 && rs.ID <= l[i-1].id:
 			return nil, fmt.Errorf("%s.id: runs must be in creation order (increasing ids)", where)
-		case status < 0:
+		case !known:
 			return nil, fmt.Errorf("%s.status: %q is not a run status", where, rs.Status)
 		}
 		for _, t := range []struct {
@@ -402,7 +399,7 @@ func restoreRuns(field string, runs []RunState, nextID int64, seen map[int64]boo
 		seen[rs.ID] = true
 		l[i] = runRec{id: rs.ID, logical: micros(rs.LogicalDate), started: microsOrNil(rs.StartedOn),
 			ended: microsOrNil(rs.EndedOn), rangeStart: microsOrNil(rs.RangeStart), rangeEnd: micros(rs.RangeEnd),
-			successful: rs.Successful, failed: rs.Failed, status: runStatus(status)}
+			successful: rs.Successful, failed: rs.Failed, status: status}
 		if i > 0 && l[i].logical < l[i-1].logical {
 			return nil, fmt.Errorf("%s.logical_date: runs must be in logical date order", where)
 		}
