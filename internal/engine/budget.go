@@ -60,9 +60,8 @@ func (p *pipe) oldestFinished() (int64, bool) {
 	return best, found
 }
 
-// dropOldest removes p's oldest finished run (oldestFinished).
-func (p *pipe) dropOldest() {
-	id, _ := p.oldestFinished()
+// dropOldest removes p's oldest finished run, id (what oldestFinished found).
+func (p *pipe) dropOldest(id int64) {
 	if len(p.sched) > 0 && p.sched[0].id == id {
 		clear(p.sched[:1])
 		p.sched = p.sched[1:]
@@ -80,10 +79,6 @@ func (e *Engine) capRuns() {
 	if e.maxRuns <= 0 || e.storedRuns <= e.maxRuns {
 		return
 	}
-	e.storedRuns = 0 // counted again, so that a count that went stale (a restore) heals here
-	for p := range e.each() {
-		e.storedRuns += p.runCount()
-	}
 	target := e.maxRuns - e.maxRuns/10
 	var h fronts
 	for p := range e.each() {
@@ -94,7 +89,7 @@ func (e *Engine) capRuns() {
 	heap.Init(&h)
 	for e.storedRuns > target && h.Len() > 0 {
 		f := heap.Pop(&h).(front)
-		f.p.dropOldest()
+		f.p.dropOldest(f.id)
 		e.storedRuns--
 		if id, found := f.p.oldestFinished(); found {
 			heap.Push(&h, front{id, f.p})

@@ -403,8 +403,13 @@ func (e *Engine) step() {
 func (e *Engine) trimAll() {
 	cut := e.retentionCut()
 	for p := range e.each() {
-		n := p.runCount()
-		p.trim(cut)
-		e.storedRuns -= n - p.runCount()
+		e.trim(p, cut)
 	}
+}
+
+// trim applies retention to p (pipe.trim) and takes the runs it removes off the stored-run count.
+func (e *Engine) trim(p *pipe, cut int64) {
+	n := p.runCount()
+	p.trim(cut)
+	e.storedRuns -= n - p.runCount()
 }

@@ -139,9 +139,8 @@ func (e *Engine) createRun(p *pipe, manual bool, logical, start, end time.Time) 
 		p.sched = append(p.sched, r)
 	}
 	p.hasActive, p.activeManual, p.attempt = true, manual, 0
-	n := p.runCount()
-	p.trim(e.retentionCut())
-	e.storedRuns += 1 - (n - p.runCount())
+	e.storedRuns++
+	e.trim(p, e.retentionCut())
 	e.capRuns()
 	e.schedule(p, e.now, evStart, 0)
 	return id

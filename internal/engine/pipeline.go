@@ -35,8 +35,7 @@ func parsePlan(s Schedule) plan {
 		p, ok := schedule.ParsePeriod(string(s.Frequency))
 		if ok && !pl.start.IsZero() {
 			pl.kind, pl.period = planInterval, p
-			// No delay ("") parses as an error and leaves the zero Delay; Delay holds only valid ones.
-			pl.delay, _ = schedule.ParseDelay(s.Delay.String())
+			pl.delay = s.Delay.d // the zero Delay is no delay; a Delay holds only valid ones
 		}
 	case ScheduleOnce:
 		pl.kind = planOnce
@@ -140,7 +139,7 @@ func (p *pipe) endless() bool {
 // scheduleMoved reports whether a schedule change moves the boundaries or the kind of schedule.
 func scheduleMoved(a, b Schedule) bool {
 	return a.Type != b.Type || a.Frequency != b.Frequency || !a.Start.Equal(b.Start.Time) ||
-		a.Delay.String() != b.Delay.String()
+		a.Delay != b.Delay
 }
 
 // CreatePipeline stores a new pipeline (the engine keeps a copy); it refuses an id the workspace has

@@ -92,6 +92,9 @@ type seed struct {
 	db     *sql.DB
 }
 
+// rowsSeed is the seed of rows.
+func rowsSeed(rows []map[string]any) seed { return seed{rows: rows, counts: Rows(rows)} }
+
 // space is the resources of one workspace besides its pipelines.
 type space struct {
 	connections     map[string]*Connection
@@ -375,7 +378,7 @@ func (e *Engine) SeedRows(workspace, id string, rows []map[string]any) error {
 		delete(sp.seeds, id)
 		return nil
 	}
-	sp.seeds[id] = seed{rows: rows, counts: Rows(rows)}
+	sp.seeds[id] = rowsSeed(rows)
 	return nil
 }
 
@@ -402,15 +405,19 @@ func (e *Engine) SeededRows(workspace, id string) ([]map[string]any, bool) {
 
 // SetFieldTransformations sets the field transformation ids the workspace knows; nil: any id.
 func (e *Engine) SetFieldTransformations(workspace string, ids []string) {
-	sp := e.space(workspace)
+	e.space(workspace).transformations = idSet(ids)
+}
+
+// idSet is the set of ids; nil for nil ids (any id).
+func idSet(ids []string) map[string]bool {
 	if ids == nil {
-		sp.transformations = nil
-		return
+		return nil
 	}
-	sp.transformations = make(map[string]bool, len(ids))
+	set := make(map[string]bool, len(ids))
 	for _, id := range ids {
-		sp.transformations[id] = true
+		set[id] = true
 	}
+	return set
 }
 
 // FieldTransformations returns the field transformation ids the workspace knows, sorted, and false

@@ -1,11 +1,11 @@
 package engine
 
 import (
-	"bytes"
-	"encoding/json"
 	"slices"
 	"strconv"
 	"time"
+
+	"github.com/wsync-dev/warehousesync/internal/wire"
 )
 
 // timestampLayout is how the API writes a time: UTC with milliseconds.
@@ -204,14 +204,8 @@ func appendStamp(dst []byte, us int64) []byte {
 	return sw.append(dst, us)
 }
 
-// appendTime appends t as a Timestamp writes it: null for the zero time.
-func appendTime(dst []byte, t time.Time) []byte {
-	if t.IsZero() {
-		return append(dst, "null"...)
-	}
-	var sw stampWriter
-	return sw.append(dst, micros(t))
-}
+// appendTime appends t as a Timestamp writes it: null for the zero time (zeroMicros).
+func appendTime(dst []byte, t time.Time) []byte { return appendStamp(dst, micros(t)) }
 
 // zeroMicros is the zero time.Time in microseconds: a stored time the API writes as null.
 const zeroMicros = -62_135_596_800_000_000
@@ -292,25 +286,15 @@ func civil(days int64) (year, month, day int64) {
 }
 
 // appendString appends s as a JSON string. Printable ASCII other than " and \ is written as is (as
-// encoding/json does without HTML escaping); any other string goes through encoding/json itself, so
-// that every escape is exactly its own.
+// encoding/json does without HTML escaping); any other string goes through encoding/json itself
+// (wire.JSONText), so that every escape is exactly its own.
 func appendString(dst []byte, s string) []byte {
 	for i := range len(s) {
 		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
-			return appendStringSlow(dst, s)
+			return append(dst, wire.JSONText(s)...)
 		}
 	}
 	dst = append(dst, '"')
 	dst = append(dst, s...)
 	return append(dst, '"')
-}
-
-func appendStringSlow(dst []byte, s string) []byte {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(s); err != nil { // a string always encodes
-		return append(dst, `""`...)
-	}
-	return append(dst, bytes.TrimSuffix(b.Bytes(), []byte("\n"))...)
 }

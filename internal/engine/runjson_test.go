@@ -87,19 +87,29 @@ func BenchmarkRunsPage(b *testing.B) {
 }
 
 // TestAppendStampIsTheLayout checks the hand-written timestamp against time.Format over the whole range
-// of years the API writes, fractions and the null of an unset time.
+// of years the API writes and a little beyond (the fallback to time.Format), fractions and the null of
+// an unset time. One stampWriter writes every draw and a time on the draw's day, so its cached date is
+// both reused and replaced.
 func TestAppendStampIsTheLayout(t *testing.T) {
 	t.Parallel()
 	assert := require.New(t)
 	assert.Equal("null", string(appendStamp(nil, nullTime)))
+	assert.Equal("null", string(appendStamp(nil, zeroMicros)))
+	var sw stampWriter
+	edges := []int64{time.Date(-1, 12, 31, 23, 59, 59, 999999000, time.UTC).UnixMicro(),
+		time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC).UnixMicro(), zeroMicros - 1, zeroMicros + 1,
+		time.Date(9999, 12, 31, 23, 59, 59, 999999000, time.UTC).UnixMicro(),
+		time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC).UnixMicro()}
 	rapid.Check(t, func(rt *rapid.T) {
-		us := rapid.Int64Range(time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC).UnixMicro(),
-			time.Date(9999, 12, 31, 23, 59, 59, 999999000, time.UTC).UnixMicro()).Draw(rt, "us")
-		want := `"` + fromMicros(us).Format(timestampLayout) + `"`
-		if fromMicros(us).IsZero() {
-			want = "null"
+		us := rapid.OneOf(rapid.SampledFrom(edges), rapid.Int64Range(time.Date(-2, 1, 1, 0, 0, 0, 0, time.UTC).UnixMicro(),
+			time.Date(10001, 12, 31, 23, 59, 59, 999999000, time.UTC).UnixMicro())).Draw(rt, "us")
+		for _, v := range []int64{us, us - us%1_000_000 + rapid.Int64Range(0, 999_999).Draw(rt, "nearby")} {
+			want := `"` + fromMicros(v).Format(timestampLayout) + `"`
+			if fromMicros(v).IsZero() {
+				want = "null"
+			}
+			require.Equal(rt, want, string(sw.append(nil, v)))
 		}
-		require.Equal(rt, want, string(appendStamp(nil, us)))
 	})
 }
 

@@ -41,6 +41,16 @@ func (s runStatus) wire() RunStatus {
 	return RunStopped
 }
 
+// parseRunStatus is the stored status whose wire form is s, and false when s is not a run status.
+func parseRunStatus(s RunStatus) (runStatus, bool) {
+	for st := stQueued; st <= stStopped; st++ {
+		if st.wire() == s {
+			return st, true
+		}
+	}
+	return 0, false
+}
+
 func (s runStatus) active() bool { return s <= stRetrying }
 
 // runRec is the compact stored form of a run: times are microseconds since the Unix epoch (nullTime when

@@ -110,9 +110,6 @@ type EventState struct {
 
 var eventKindNames = [...]string{evComplete: "complete", evRetry: "retry", evCreate: "create", evStart: "start"}
 
-var runStatusNames = [...]RunStatus{stQueued: RunQueued, stRunning: RunRunning, stRetrying: RunRetrying,
-	stSuccess: RunSuccess, stFailed: RunFailed, stStopped: RunStopped}
-
 // Snapshot returns the engine's whole state, pipelines sorted by workspace and id. It shares nothing
 // with the engine.
 func (e *Engine) Snapshot() State {
@@ -217,6 +214,7 @@ func (e *Engine) Restore(st State) error {
 	pipes := make(map[string]map[string]*pipe)
 	var queue eventQueue
 	runIDs := map[int64]bool{}
+	stored := 0
 	for i := range st.Pipelines {
 		ps := &st.Pipelines[i]
 		p, err := restorePipe(ps, st, runIDs)
@@ -232,13 +230,14 @@ func (e *Engine) Restore(st State) error {
 			return fmt.Errorf("pipelines[%d]: pipeline %q appears twice in workspace %q", i, p.key.id, ps.Workspace)
 		}
 		w[p.key.id] = p
+		stored += p.runCount()
 		if p.heapIdx >= 0 {
 			p.heapIdx = len(queue)
 			queue = append(queue, p)
 		}
 	}
 	heap.Init(&queue)
-	e.now, e.nextID, e.pipes, e.queue = st.Now.UTC(), st.NextRunID, pipes, queue
+	e.now, e.nextID, e.pipes, e.queue, e.storedRuns = st.Now.UTC(), st.NextRunID, pipes, queue, stored
 	return nil
 }
 
@@ -375,7 +374,7 @@ func restoreRuns(field string, runs []RunState, nextID int64, seen map[int64]boo
 	for i := range runs {
 		rs := &runs[i]
 		where := fmt.Sprintf("%s[%d]", field, i)
-		status := slices.Index(runStatusNames[:], RunStatus(rs.Status))
+		status, known := parseRunStatus(RunStatus(rs.Status))
 		switch {
 		case rs.ID < 1 || rs.ID >= nextID:
 			return nil, fmt.Errorf("%s.id: must be between 1 and next_run_id-1, got %d", where, rs.ID)
@@ -383,7 +382,7 @@ func restoreRuns(field string, runs []RunState, nextID int64, seen map[int64]boo
 			return nil, fmt.Errorf("%s.id: run %d appears twice", where, rs.ID)
 		case i > 0 && rs.ID <= l[i-1].id:
 			return nil, fmt.Errorf("%s.id: runs must be in creation order (increasing ids)", where)
-		case status < 0:
+		case !known:
 			return nil, fmt.Errorf("%s.status: %q is not a run status", where, rs.Status)
 		}
 		for _, t := range []struct {
@@ -400,7 +399,7 @@ func restoreRuns(field string, runs []RunState, nextID int64, seen map[int64]boo
 		seen[rs.ID] = true
 		l[i] = runRec{id: rs.ID, logical: micros(rs.LogicalDate), started: microsOrNil(rs.StartedOn),
 			ended: microsOrNil(rs.EndedOn), rangeStart: microsOrNil(rs.RangeStart), rangeEnd: micros(rs.RangeEnd),
-			successful: rs.Successful, failed: rs.Failed, status: runStatus(status)}
+			successful: rs.Successful, failed: rs.Failed, status: status}
 		if i > 0 && l[i].logical < l[i-1].logical {
 			return nil, fmt.Errorf("%s.logical_date: runs must be in logical date order", where)
 		}
@@ -467,14 +466,9 @@ func (r *Resources) space() *space {
 	}
 	maps.Copy(sp.unreachable, r.Unreachable)
 	maps.Copy(sp.invalid, r.Invalid)
-	if r.FieldTransformations != nil {
-		sp.transformations = make(map[string]bool, len(r.FieldTransformations))
-		for _, id := range r.FieldTransformations {
-			sp.transformations[id] = true
-		}
-	}
+	sp.transformations = idSet(r.FieldTransformations)
 	for id, rows := range r.Records {
-		sp.seeds[id] = seed{rows: rows, counts: Rows(rows)}
+		sp.seeds[id] = rowsSeed(rows)
 	}
 	return sp
 }

@@ -36,6 +36,7 @@ func TestPropertySnapshotRestore(t *testing.T) {
 			restored.defs[id] = &c
 		}
 		require.Equal(t, w.snapshot(t), restored.snapshot(t), "reads right after the restore")
+		require.Equal(t, w.e.StoredRuns(), restored.e.StoredRuns(), "the stored runs are counted")
 		again, err := json.Marshal(restored.e.Snapshot())
 		require.NoError(t, err)
 		require.JSONEq(t, string(b), string(again), "a restored engine saves the same state")

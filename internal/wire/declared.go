@@ -24,16 +24,14 @@ func Declared(m map[string]any) {
 	for _, k := range ReadOnlyFields() {
 		delete(m, k)
 	}
-	if _, isMap := m["config"].(map[string]any); isMap {
-		if sp, hasSP := m["service_provider"].(string); hasSP {
-			if _, known := LookupProvider(sp); !known {
-				delete(m, "config")
-			}
-		}
-	}
 	if cfg, isMap := m["config"].(map[string]any); isMap {
-		for _, k := range ConfigSecretKeys() {
-			delete(cfg, k)
+		sp, hasSP := m["service_provider"].(string)
+		if _, known := LookupProvider(sp); hasSP && !known {
+			delete(m, "config")
+		} else {
+			for _, k := range ConfigSecretKeys() {
+				delete(cfg, k)
+			}
 		}
 	}
 	pruneEmpty(m)
