@@ -28,9 +28,12 @@ func createPipeline(s *Server, c *call) reply {
 	if len(errs) > 0 {
 		return badRequest(errs...)
 	}
+	if s.eng.HasPipeline(c.wsID, p.ID) {
+		return alreadyExists(kindPipeline, p.ID)
+	}
 	p.CreatedOn, p.CreatedBy = engine.NewTimestamp(c.now), c.clientID
 	key := resourceKey(kindPipeline, p.ID)
-	if msg := s.admitLocked(c, key); msg != "" && !s.eng.HasPipeline(c.wsID, p.ID) {
+	if msg := s.admitLocked(c, key); msg != "" {
 		return badRequest(msg)
 	}
 	if err := s.eng.CreatePipeline(c.wsID, p); err != nil {
