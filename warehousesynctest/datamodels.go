@@ -55,12 +55,12 @@ func updateDataModel(s *Server, c *call) reply {
 	if msg := s.admitLocked(c, key); msg != "" {
 		return badRequest(msg)
 	}
-	s.chargeLocked(c.ws, key, int64(len(c.body)))
 	// A PUT fixes the model: it is valid again, and so are the pipelines it faulted.
 	m.LastModifiedOn, m.LastModifiedBy = engine.NewTimestamp(c.now), c.clientID
 	if err := s.eng.UpdateDataModel(c.wsID, m); err != nil {
 		return resourceReply(err, id)
 	}
+	s.chargeLocked(c.ws, key, int64(len(c.body)))
 	return s.dataModelReply(c.wsID, id)
 }
 
