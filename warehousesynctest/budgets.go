@@ -161,31 +161,17 @@ func resourceKey(kind, id string) string { return kind + "/" + id }
 // resource) or MaxStoredBytes, or "" when it fits.
 func (s *Server) admitLocked(c *call, key string) string {
 	b := s.cfg.budgets
-	old, exists := c.ws.cost[key]
-	if n := s.eng.ResourceCount(c.wsID); !exists && n >= b.MaxResources {
-		return budgetMessage(fmt.Sprintf("workspace %s: %d connections, data models and pipelines", c.wsID, n),
-			"MaxResources", int64(b.MaxResources))
+	if n := s.eng.ResourceCount(c.wsID); n >= b.MaxResources {
+		if _, exists := c.ws.cost[key]; !exists {
+			return budgetMessage(fmt.Sprintf("workspace %s: %d connections, data models and pipelines", c.wsID, n),
+				"MaxResources", int64(b.MaxResources))
+		}
 	}
-	if total := s.stored - old + int64(len(c.body)); total > b.MaxStoredBytes {
+	if s.overStoredLocked(c.ws, key, int64(len(c.body))) {
 		return budgetMessage(fmt.Sprintf("storing %d bytes (%d bytes of resources stored in all workspaces)",
 			len(c.body), s.stored), "MaxStoredBytes", b.MaxStoredBytes)
 	}
 	return ""
-}
-
-// chargeLocked records that the resource key now holds c's body.
-func (s *Server) chargeLocked(c *call, key string) {
-	if c.ws.cost == nil {
-		c.ws.cost = map[string]int64{}
-	}
-	s.stored += int64(len(c.body)) - c.ws.cost[key]
-	c.ws.cost[key] = int64(len(c.body))
-}
-
-// refundLocked records that the resource key is gone.
-func (s *Server) refundLocked(c *call, key string) {
-	s.stored -= c.ws.cost[key]
-	delete(c.ws.cost, key)
 }
 
 // recordsKey names a data model's seeded records in workspace.cost.
@@ -194,25 +180,29 @@ func recordsKey(modelID string) string { return "records/" + modelID }
 // admitRecordsLocked returns why storing n bytes of seeded records for the model would go over
 // MaxStoredBytes, or "".
 func (s *Server) admitRecordsLocked(w *workspace, modelID string, n int64) string {
-	if total := s.stored - w.cost[recordsKey(modelID)] + n; total > s.cfg.budgets.MaxStoredBytes {
+	if s.overStoredLocked(w, recordsKey(modelID), n) {
 		return budgetMessage(fmt.Sprintf("records: storing %d bytes (%d bytes stored in all workspaces)", n, s.stored),
 			"MaxStoredBytes", s.cfg.budgets.MaxStoredBytes)
 	}
 	return ""
 }
 
-// chargeRecordsLocked records that the model's seeded records now hold n bytes (0: none).
-func (s *Server) chargeRecordsLocked(w *workspace, modelID string, n int64) {
-	key := recordsKey(modelID)
-	if w.cost == nil {
-		w.cost = map[string]int64{}
-	}
+// overStoredLocked reports whether w's cost key holding n bytes, in place of what it holds, would go
+// over MaxStoredBytes.
+func (s *Server) overStoredLocked(w *workspace, key string, n int64) bool {
+	return s.stored-w.cost[key]+n > s.cfg.budgets.MaxStoredBytes
+}
+
+// chargeLocked records that w's cost key (a resource or a model's records) now holds n bytes.
+func (s *Server) chargeLocked(w *workspace, key string, n int64) {
 	s.stored += n - w.cost[key]
-	if n == 0 {
-		delete(w.cost, key)
-		return
-	}
 	w.cost[key] = n
+}
+
+// refundLocked records that w's cost key is gone.
+func (s *Server) refundLocked(w *workspace, key string) {
+	s.stored -= w.cost[key]
+	delete(w.cost, key)
 }
 
 // budgetError is a refusal for a budget, which the admin endpoints answer with 400.

@@ -67,7 +67,7 @@ func createConnection(s *Server, c *call) reply {
 	if err := s.eng.CreateConnection(c.wsID, conn); err != nil {
 		return resourceReply(err, conn.ID)
 	}
-	s.chargeLocked(c, key)
+	s.chargeLocked(c.ws, key, int64(len(c.body)))
 	return s.connectionReply(c.wsID, conn.ID)
 }
 
@@ -92,7 +92,7 @@ func updateConnection(s *Server, c *call) reply {
 	if err := s.eng.UpdateConnection(c.wsID, conn); err != nil { // healthy again, and its pipelines
 		return resourceReply(err, id)
 	}
-	s.chargeLocked(c, key)
+	s.chargeLocked(c.ws, key, int64(len(c.body)))
 	return s.connectionReply(c.wsID, id)
 }
 
@@ -110,7 +110,7 @@ func deleteConnection(s *Server, c *call) reply {
 	if err := s.eng.DeleteConnection(c.wsID, id); err != nil { // refused while pipelines use it
 		return resourceReply(err, id)
 	}
-	s.refundLocked(c, resourceKey(kindConnection, id))
+	s.refundLocked(c.ws, resourceKey(kindConnection, id))
 	return noContent()
 }
 

@@ -38,7 +38,7 @@ func createDataModel(s *Server, c *call) reply {
 	if err := s.eng.CreateDataModel(c.wsID, m); err != nil {
 		return resourceReply(err, m.ID)
 	}
-	s.chargeLocked(c, key)
+	s.chargeLocked(c.ws, key, int64(len(c.body)))
 	return s.dataModelReply(c.wsID, m.ID)
 }
 
@@ -55,12 +55,12 @@ func updateDataModel(s *Server, c *call) reply {
 	if msg := s.admitLocked(c, key); msg != "" {
 		return badRequest(msg)
 	}
-	s.chargeLocked(c, key)
 	// A PUT fixes the model: it is valid again, and so are the pipelines it faulted.
 	m.LastModifiedOn, m.LastModifiedBy = engine.NewTimestamp(c.now), c.clientID
 	if err := s.eng.UpdateDataModel(c.wsID, m); err != nil {
 		return resourceReply(err, id)
 	}
+	s.chargeLocked(c.ws, key, int64(len(c.body)))
 	return s.dataModelReply(c.wsID, id)
 }
 
@@ -69,8 +69,8 @@ func deleteDataModel(s *Server, c *call) reply {
 	if err := s.eng.DeleteDataModel(c.wsID, id); err != nil { // refused while pipelines use it
 		return resourceReply(err, id)
 	}
-	s.refundLocked(c, resourceKey(kindDataModel, id))
-	s.chargeRecordsLocked(c.ws, id, 0) // its records went with it
+	s.refundLocked(c.ws, resourceKey(kindDataModel, id))
+	s.refundLocked(c.ws, recordsKey(id)) // its records went with it
 	return noContent()
 }
 

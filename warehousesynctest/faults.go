@@ -171,7 +171,7 @@ func (s *Server) injectFault(f Fault, site string) error {
 		return fmt.Errorf("fault: %s", s.unknownWorkspaceLocked(f.Workspace))
 	}
 	if segs := strings.Split(strings.TrimPrefix(f.Path, "/"), "/"); !strings.HasSuffix(f.Path, "*") &&
-		routeKeyAny(s.routes, segs) == "" {
+		firstRoute(s.routes, segs) == nil {
 		msg := fmt.Sprintf("fault: path %q matches no route of the API, so the fault could never fire", truncate(f.Path, 200))
 		if meant := suggestPath(s.routes, segs); meant != "" {
 			msg += fmt.Sprintf("; did you mean %q?", meant)

@@ -229,8 +229,8 @@ func apiRoutes() []route[handler] {
 	}
 }
 
-// segsMatch reports whether path segments match a pattern, as matchSegs does, without collecting the
-// {} segments.
+// segsMatch reports whether path segments match a pattern, where {} matches any one non-empty
+// segment; the pattern [""] (a table's root) matches only the root.
 func segsMatch(pattern, segs []string) bool {
 	if len(pattern) == 1 && pattern[0] == "" {
 		return len(segs) == 1 && segs[0] == ""
@@ -246,24 +246,15 @@ func segsMatch(pattern, segs []string) bool {
 	return true
 }
 
-// matchSegs matches path segments against a pattern and returns the {} segments; the pattern [""] (a
-// table's root) matches only the root.
+// matchSegs matches path segments against a pattern, as segsMatch does, and returns the {} segments.
 func matchSegs(pattern, segs []string) ([]string, bool) {
-	if len(pattern) == 1 && pattern[0] == "" {
-		return nil, len(segs) == 1 && segs[0] == ""
-	}
-	if len(pattern) != len(segs) {
+	if !segsMatch(pattern, segs) {
 		return nil, false
 	}
 	var params []string
 	for i, p := range pattern {
-		switch {
-		case segs[i] == "":
-			return nil, false
-		case p == "{}":
+		if p == "{}" {
 			params = append(params, segs[i])
-		case p != segs[i]:
-			return nil, false
 		}
 	}
 	return params, true

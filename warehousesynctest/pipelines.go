@@ -28,15 +28,18 @@ func createPipeline(s *Server, c *call) reply {
 	if len(errs) > 0 {
 		return badRequest(errs...)
 	}
+	if s.eng.HasPipeline(c.wsID, p.ID) {
+		return alreadyExists(kindPipeline, p.ID)
+	}
 	p.CreatedOn, p.CreatedBy = engine.NewTimestamp(c.now), c.clientID
 	key := resourceKey(kindPipeline, p.ID)
-	if msg := s.admitLocked(c, key); msg != "" && !s.eng.HasPipeline(c.wsID, p.ID) {
+	if msg := s.admitLocked(c, key); msg != "" {
 		return badRequest(msg)
 	}
 	if err := s.eng.CreatePipeline(c.wsID, p); err != nil {
 		return engineReply(err, p.ID)
 	}
-	s.chargeLocked(c, key)
+	s.chargeLocked(c.ws, key, int64(len(c.body)))
 	return s.pipelineReply(c.wsID, p.ID)
 }
 
@@ -59,7 +62,7 @@ func updatePipeline(s *Server, c *call) reply {
 	if err := s.eng.UpdatePipeline(c.wsID, p); err != nil {
 		return engineReply(err, id)
 	}
-	s.chargeLocked(c, key)
+	s.chargeLocked(c.ws, key, int64(len(c.body)))
 	return s.pipelineReply(c.wsID, id)
 }
 
@@ -68,7 +71,7 @@ func deletePipeline(s *Server, c *call) reply {
 	if err := s.eng.DeletePipeline(c.wsID, id); err != nil {
 		return engineReply(err, id)
 	}
-	s.refundLocked(c, resourceKey(kindPipeline, id))
+	s.refundLocked(c.ws, resourceKey(kindPipeline, id))
 	return noContent()
 }
 

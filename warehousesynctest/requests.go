@@ -380,11 +380,8 @@ func (s *Server) loggedPath(urlPath, rel string) string {
 	}
 	var pattern []string
 	if rel != "" {
-		for _, rt := range s.routes {
-			if segsMatch(rt.segs, segs) {
-				pattern = rt.segs
-				break
-			}
+		if rt := firstRoute(s.routes, segs); rt != nil {
+			pattern = rt.segs
 		}
 	}
 	var b strings.Builder

@@ -495,12 +495,12 @@ func suggestPath(routes []route[handler], segs []string) string {
 	return best
 }
 
-// routeKeyAny is the route path that matches segs, whatever the method, or "".
-func routeKeyAny(routes []route[handler], segs []string) string {
-	for _, rt := range routes {
-		if segsMatch(rt.segs, segs) {
-			return rt.path
+// firstRoute is the first route whose path matches segs, whatever the method, or nil.
+func firstRoute(routes []route[handler], segs []string) *route[handler] {
+	for i := range routes {
+		if segsMatch(routes[i].segs, segs) {
+			return &routes[i]
 		}
 	}
-	return ""
+	return nil
 }

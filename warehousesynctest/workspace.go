@@ -314,7 +314,11 @@ func (w *Workspace) seedRecordsCharged(modelID string, rows []map[string]any, si
 				return &budgetError{msg}
 			}
 		}
-		w.s.chargeRecordsLocked(st, modelID, max(size, 0))
+		if size > 0 {
+			w.s.chargeLocked(st, recordsKey(modelID), size)
+		} else {
+			w.s.refundLocked(st, recordsKey(modelID))
+		}
 		return w.resourceError(w.s.eng.SeedRows(w.id, modelID, copied), modelID)
 	})
 }
