@@ -704,13 +704,18 @@ func (c *Client) send(req *retryablehttp.Request, a *attempt) (*http.Response, e
 type secretList struct{ values []string }
 
 // guard returns the guard of the secrets the call a carried: the client's own and every access token
-// its attempts sent.
+// its attempts sent. It is built once per call, and again only after an attempt sent another token:
+// the call's header, error and attempt reports share it.
 func (c *Client) guard(a *attempt) *secretGuard {
+	if a.guarded != nil {
+		return a.guarded
+	}
 	secrets := append(slices.Clone(c.secrets.values), bearerOf(a.sent))
 	for _, v := range a.sentMore {
 		secrets = append(secrets, bearerOf(v))
 	}
-	return newSecretGuard(secrets...)
+	a.guarded = newSecretGuard(secrets...)
+	return a.guarded
 }
 
 // redactedURL returns u without query, fragment and user info.
