@@ -425,6 +425,7 @@ func (s *settings) tokenCache(c *Client) (*tokens, error) {
 			audience:     s.audience,
 			clientID:     s.clientID,
 			clientSecret: s.clientSecret,
+			guard:        newSecretGuard(s.clientSecret),
 			userAgent:    c.userAgent,
 			now:          time.Now,
 		}, true), nil
