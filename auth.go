@@ -53,6 +53,7 @@ type clientCredentials struct {
 	audience     string
 	clientID     string
 	clientSecret string
+	guard        *secretGuard // of clientSecret, built once: every fetch checks the endpoint's text with it
 	userAgent    string
 	now          func() time.Time
 }
@@ -81,7 +82,7 @@ func (cc *clientCredentials) Token() (*oauth2.Token, error) {
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", cc.userAgent)
-	g := newSecretGuard(cc.clientSecret)
+	g := cc.guard
 	resp, err := cc.rc.Do(req)
 	if err != nil {
 		if resp != nil {

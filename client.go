@@ -352,19 +352,8 @@ func newClient(workspaceID string, s *settings) (*Client, error) {
 	}
 	c.maxBody = s.maxResponseBody
 	c.policy = s.retry.normalized()
-	// No Logger: checkRetry logs each attempt once, without the query string that retryablehttp's own
-	// lines would show; and it waits between attempts itself, so the attempt hook can say how long.
-	c.rc = &retryablehttp.Client{
-		HTTPClient:     s.httpClient,
-		RetryWaitMin:   c.policy.MinWait,
-		RetryWaitMax:   c.policy.MaxWait,
-		RetryMax:       c.policy.MaxRetries,
-		RequestLogHook: c.beforeAttempt,
-		CheckRetry:     c.checkRetry,
-		Backoff:        noBackoff,
-		ErrorHandler:   retryablehttp.PassthroughErrorHandler,
-		PrepareRetry:   c.authorize,
-	}
+	c.rc = c.retryClient(s.httpClient)
+	c.rc.PrepareRetry = c.authorize
 	if c.rc.HTTPClient == nil {
 		c.rc.HTTPClient = retryablehttp.NewClient().HTTPClient // a pooled client of its own
 		if t, ok := c.rc.HTTPClient.Transport.(*http.Transport); ok {
@@ -397,6 +386,23 @@ func newClient(workspaceID string, s *settings) (*Client, error) {
 	return c, nil
 }
 
+// retryClient returns a retryablehttp.Client over hc with c's retry policy, attempt numbering, retry
+// decision and reports: the one setting of the API's requests and the token requests. No Logger:
+// checkRetry logs each attempt once, without the query string that retryablehttp's own lines would
+// show; and it waits between attempts itself (no Backoff), so the attempt hook can say how long.
+func (c *Client) retryClient(hc *http.Client) *retryablehttp.Client {
+	return &retryablehttp.Client{
+		HTTPClient:     hc,
+		RetryWaitMin:   c.policy.MinWait,
+		RetryWaitMax:   c.policy.MaxWait,
+		RetryMax:       c.policy.MaxRetries,
+		RequestLogHook: c.beforeAttempt,
+		CheckRetry:     c.checkRetry,
+		Backoff:        noBackoff,
+		ErrorHandler:   retryablehttp.PassthroughErrorHandler,
+	}
+}
+
 // tokenCache builds the token cache of the chosen auth option; token requests go through c's HTTP client
 // and are retried, logged and reported as c's requests are.
 func (s *settings) tokenCache(c *Client) (*tokens, error) {
@@ -413,21 +419,13 @@ func (s *settings) tokenCache(c *Client) (*tokens, error) {
 			return nil, err
 		}
 		return newTokens(&clientCredentials{
-			rc: &retryablehttp.Client{
-				HTTPClient:     c.rc.HTTPClient,
-				RetryWaitMin:   c.policy.MinWait,
-				RetryWaitMax:   c.policy.MaxWait,
-				RetryMax:       c.policy.MaxRetries,
-				RequestLogHook: c.beforeAttempt,
-				CheckRetry:     c.checkRetry,
-				Backoff:        noBackoff,
-				ErrorHandler:   retryablehttp.PassthroughErrorHandler,
-			},
+			rc:           c.retryClient(c.rc.HTTPClient),
 			tokenURL:     s.tokenURL,
 			route:        route{tokenOperation, "/" + strings.TrimLeft(u.EscapedPath(), "/")},
 			audience:     s.audience,
 			clientID:     s.clientID,
 			clientSecret: s.clientSecret,
+			guard:        newSecretGuard(s.clientSecret),
 			userAgent:    c.userAgent,
 			now:          time.Now,
 		}, true), nil
@@ -704,13 +702,18 @@ func (c *Client) send(req *retryablehttp.Request, a *attempt) (*http.Response, e
 type secretList struct{ values []string }
 
 // guard returns the guard of the secrets the call a carried: the client's own and every access token
-// its attempts sent.
+// its attempts sent. It is built once per call, and again only after an attempt sent another token:
+// the call's header, error and attempt reports share it.
 func (c *Client) guard(a *attempt) *secretGuard {
+	if a.guarded != nil {
+		return a.guarded
+	}
 	secrets := append(slices.Clone(c.secrets.values), bearerOf(a.sent))
 	for _, v := range a.sentMore {
 		secrets = append(secrets, bearerOf(v))
 	}
-	return newSecretGuard(secrets...)
+	a.guarded = newSecretGuard(secrets...)
+	return a.guarded
 }
 
 // redactedURL returns u without query, fragment and user info.

@@ -13,24 +13,32 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// documentation returns the module's Markdown files and package doc.go files, by path.
-func documentation(t *testing.T) map[string]string {
+// moduleFiles returns the module's files that keep selects (by path and name), by path, outside hidden
+// folders and testdata.
+func moduleFiles(t *testing.T, keep func(path, name string) bool) map[string]string {
 	t.Helper()
-	docs := map[string]string{}
+	files := map[string]string{}
 	err := filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
 		switch {
 		case err != nil:
 			return err
 		case d.IsDir() && path != "." && (strings.HasPrefix(d.Name(), ".") || d.Name() == "testdata"):
 			return filepath.SkipDir
-		case d.IsDir() || !(strings.HasSuffix(path, ".md") || d.Name() == "doc.go"):
+		case d.IsDir() || !keep(path, d.Name()):
 			return nil
 		}
 		b, err := os.ReadFile(path)
-		docs[filepath.ToSlash(path)] = string(b)
+		files[filepath.ToSlash(path)] = string(b)
 		return err
 	})
 	require.NoError(t, err)
+	return files
+}
+
+// documentation returns the module's Markdown files and package doc.go files, by path.
+func documentation(t *testing.T) map[string]string {
+	t.Helper()
+	docs := moduleFiles(t, func(path, name string) bool { return strings.HasSuffix(path, ".md") || name == "doc.go" })
 	require.Contains(t, docs, "README.md")
 	require.Contains(t, docs, "docs/fidelity.md")
 	return docs
@@ -47,21 +55,12 @@ func TestDocumentationSpeaksOfTheModuleOnly(t *testing.T) {
 		assert.Emptyf(t, tickets.FindAllString(text, -1), "%s speaks of tickets", path)
 	}
 	// Comments in Go files, tests included, speak to the same readers.
-	err := filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
-		switch {
-		case err != nil:
-			return err
-		case d.IsDir() && path != "." && (strings.HasPrefix(d.Name(), ".") || d.Name() == "testdata"):
-			return filepath.SkipDir
-		case d.IsDir() || !strings.HasSuffix(path, ".go"):
-			return nil
-		}
-		b, err := os.ReadFile(path)
-		assert.Emptyf(t, outside.FindAllString(string(b), -1), "%s points outside the module", path)
-		assert.Emptyf(t, tickets.FindAllString(string(b), -1), "%s speaks of tickets", path)
-		return err
-	})
-	require.NoError(t, err)
+	goFiles := moduleFiles(t, func(path, _ string) bool { return strings.HasSuffix(path, ".go") })
+	require.Contains(t, goFiles, "docs_test.go")
+	for path, text := range goFiles {
+		assert.Emptyf(t, outside.FindAllString(text, -1), "%s points outside the module", path)
+		assert.Emptyf(t, tickets.FindAllString(text, -1), "%s speaks of tickets", path)
+	}
 }
 
 // TestTheFidelityTableIsKeptOnce checks that the behaviours are listed in docs/fidelity.md only: the

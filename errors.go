@@ -277,20 +277,13 @@ const maxReason = 64
 // a Go escape (\u001b, \u202e, \ufffd), so that a server's text cannot forge lines or terminal output
 // where an error is printed, and still shows what it held.
 func printable(s string) string {
-	clean := true
-	for _, r := range s {
-		if r == utf8.RuneError || !unicode.IsPrint(r) {
-			clean = false
-			break
-		}
-	}
-	if clean {
+	if strings.IndexFunc(s, unprintable) < 0 {
 		return s
 	}
 	var b strings.Builder
 	for _, r := range s {
 		switch {
-		case r != utf8.RuneError && unicode.IsPrint(r):
+		case !unprintable(r):
 			b.WriteRune(r)
 		case r > 0xFFFF:
 			fmt.Fprintf(&b, `\U%08x`, r)
@@ -301,9 +294,13 @@ func printable(s string) string {
 	return b.String()
 }
 
+// unprintable reports whether printable writes r as an escape: a character that is not printable, or
+// the replacement character (which is also what an invalid UTF-8 byte reads as).
+func unprintable(r rune) bool { return r == utf8.RuneError || !unicode.IsPrint(r) }
+
 // statusLine returns "400 Bad Request" whatever the server put after the code: the server's reason
-// phrase when it is at most maxReason bytes of printable text, else Go's text for the code. A 505 with HTTP's standard text reads
-// "505 Warehouse Unreachable", the API's meaning of that code.
+// phrase when it is at most maxReason bytes of printable text, else Go's text for the code. A 505 with
+// HTTP's standard text reads "505 Warehouse Unreachable", the API's meaning of that code.
 func statusLine(resp *http.Response) string {
 	code := strconv.Itoa(resp.StatusCode)
 	text := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(resp.Status), code))

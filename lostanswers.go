@@ -10,9 +10,9 @@ import (
 	"github.com/wsync-dev/warehousesync/internal/wire"
 )
 
-// create sends a Create of sent (POST path, rt and itemRt naming its POST and GET for Attempt, with body, sent's wire form, as its body) and reconciles a
-// lost answer. A Create is retried after
-// the failures that an idempotent request is retried after. When an attempt may have taken effect and
+// create sends a Create of sent (POST path, with body, sent's wire form, as its body; rt and itemRt
+// name its POST and its GET for Attempt) and reconciles a lost answer. A Create is retried after the
+// failures that an idempotent request is retried after. When an attempt may have taken effect and
 // a later one is answered "already exists", the answer of the lost attempt is recovered by reading the
 // resource back (GET itemPath): if it matches sent, ignoring the fields the server fills and the
 // secrets it masks, it is returned as the Create's result; otherwise the error wraps the "already

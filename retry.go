@@ -176,11 +176,12 @@ type attempt struct {
 	path      string // relative to the workspace root, without query and leading slash
 	route     route  // the operation and path template, for Attempt
 	kind      retryKind
-	uncertain bool     // a non-idempotent attempt may have taken effect without the client learning so
-	offset    int      // attempts made before the current retryablehttp.Do (a retry after a 401)
-	sent      string   // the Authorization value the first attempt sent (a field: no allocation per call)
-	sentMore  []string // the other values later attempts sent, each once
-	n         int      // 1-based number of the current attempt
+	uncertain bool         // a non-idempotent attempt may have taken effect without the client learning so
+	offset    int          // attempts made before the current retryablehttp.Do (a retry after a 401)
+	sent      string       // the Authorization value the first attempt sent (a field: no allocation per call)
+	sentMore  []string     // the other values later attempts sent, each once
+	guarded   *secretGuard // Client.guard's guard of the values sent so far; nil until built, and again when one is added
+	n         int          // 1-based number of the current attempt
 	start     time.Time
 }
 
@@ -211,6 +212,7 @@ func (c *Client) beforeAttempt(_ retryablehttp.Logger, req *http.Request, i int)
 			} else {
 				a.sentMore = append(a.sentMore, v)
 			}
+			a.guarded = nil
 		}
 		if c.logger != nil || c.hook != nil {
 			a.start = time.Now()

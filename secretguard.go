@@ -81,13 +81,15 @@ func (g *secretGuard) clean(text string) bool {
 		return true
 	}
 	raw := foldRunes(text)
-	dec := foldRunes(decodeAll(text))
-	for _, view := range [][]rune{raw, dec, skeleton(raw), skeleton(dec)} {
-		if g.matches(view) {
-			return false
-		}
+	if g.matches(raw) || g.matches(skeleton(raw)) {
+		return false
 	}
-	return true
+	dec := decodeAll(text)
+	if dec == text { // nothing to undo (most text): the decoded views are the raw ones
+		return true
+	}
+	folded := foldRunes(dec)
+	return !g.matches(folded) && !g.matches(skeleton(folded))
 }
 
 // header returns h when its names and values are clean, alone and together; else a copy of h in which

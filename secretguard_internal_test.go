@@ -1,6 +1,7 @@
 package warehousesync
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
@@ -11,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestSecretGuardWithholdsEveryEncoding(t *testing.T) {
@@ -100,4 +102,28 @@ func TestRedirectOrigin(t *testing.T) {
 		hops[i] = from[0]
 	}
 	assert.EqualError(t, check(req("https://api.example.com/z"), hops), "stopped after 10 redirects")
+}
+
+// A call's guard is built once and shared by its checks, and built again when a later attempt sends
+// another token (a resend after a 401): that token is guarded too.
+func TestCallGuardIsSharedAndCoversEveryTokenSent(t *testing.T) {
+	t.Parallel()
+	c, err := NewClient("ws", WithBearerToken("fixed-token-1"))
+	require.NoError(t, err)
+	a := &attempt{Context: context.Background()}
+	send := func(authorization string) {
+		req, err := http.NewRequestWithContext(a, http.MethodGet, "https://api.example.com/", nil)
+		require.NoError(t, err)
+		req.Header.Set("Authorization", authorization)
+		c.beforeAttempt(nil, req, 0)
+	}
+	send("Bearer AAAAAAAA11")
+	g := c.guard(a)
+	assert.Same(t, g, c.guard(a), "one guard per call")
+	assert.False(t, g.clean("AAAAAAAA11"))
+	assert.True(t, g.clean("ZZZZZZZZ99"))
+	send("Bearer ZZZZZZZZ99")
+	assert.False(t, c.guard(a).clean("ZZZZZZZZ99"), "a token a later attempt sent is guarded")
+	assert.False(t, c.guard(a).clean("AAAAAAAA11"))
+	assert.False(t, c.guard(a).clean("fixed-token-1"))
 }

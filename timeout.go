@@ -22,7 +22,7 @@ func (t *timeoutTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	ctx, cancel := context.WithTimeout(req.Context(), t.d)
 	resp, err := t.base.RoundTrip(req.WithContext(ctx))
 	if err != nil {
-		if ctx.Err() == context.DeadlineExceeded && req.Context().Err() == nil {
+		if attemptTimedOut(ctx, req.Context()) {
 			err = &attemptTimeoutError{d: t.d, err: err}
 		}
 		cancel()
@@ -30,6 +30,12 @@ func (t *timeoutTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	}
 	resp.Body = &deadlineBody{ReadCloser: resp.Body, ctx: ctx, caller: req.Context(), cancel: cancel, d: t.d}
 	return resp, nil
+}
+
+// attemptTimedOut reports whether an attempt failed because its own deadline (ctx) passed, not because
+// the caller's context (caller) ended: only then is its error an *attemptTimeoutError.
+func attemptTimedOut(ctx, caller context.Context) bool {
+	return ctx.Err() == context.DeadlineExceeded && caller.Err() == nil
 }
 
 // CloseIdleConnections closes the idle connections of the base transport, when it has any.
@@ -53,7 +59,7 @@ func (b *deadlineBody) Read(p []byte) (int, error) {
 	switch {
 	case err == io.EOF:
 		b.cancel()
-	case err != nil && b.ctx.Err() == context.DeadlineExceeded && b.caller.Err() == nil:
+	case err != nil && attemptTimedOut(b.ctx, b.caller):
 		err = &attemptTimeoutError{d: b.d, err: err}
 	}
 	return n, err
