@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -56,7 +57,8 @@ func checkRedirect(next func(*http.Request, []*http.Request) error, secrets []st
 	return func(req *http.Request, via []*http.Request) error {
 		first := via[0]
 		if origin(req.URL) != origin(first.URL) {
-			g := newSecretGuard(append(secrets, bearerOf(first.Header.Get("Authorization")))...)
+			// Clipped, so that concurrent refusals never write into the client's own slice.
+			g := newSecretGuard(append(slices.Clip(secrets), bearerOf(first.Header.Get("Authorization")))...)
 			return &redirectError{from: redactedURL(first.URL), to: shownTarget(req.URL, g)}
 		}
 		if len(via) >= maxRedirects { // whatever next says: a redirect loop would never end
